@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make run` (install + start everything) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
+
+.PHONY: install run stop status test test-unit test-system lint browser-deps bench clean-var ctl
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) start_system.py
+
+stop:
+	$(PY) shutdown_system.py
+
+status:
+	$(PY) start_system.py --status
+
+# supervisorctl against this project's supervisord, e.g. `make ctl ARGS="restart worker-cpu"`
+ctl:
+	$(VENV)/bin/supervisorctl -c supervisord.conf $(ARGS)
+
+# Debian's Chromium for the local table's browser test (root, as on CI; skipped when already there).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing and not root: the browser test will be skipped"; fi; }
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: install browser-deps lint
+	$(PY) -m pytest -q tests
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+bench: install
+	$(PY) bench/queue_roundtrip.py

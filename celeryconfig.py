@@ -1,0 +1,66 @@
+"""Celery configuration shared by the workers and the gateway (which only sends tasks by name).
+
+Queues: `commands` (player commands, never behind long jobs), `turns` (CPU side of narrative turns),
+`inference` (the single GPU worker), `ingest` (index rebuilds), `shops`, `analysis`.
+"""
+
+from __future__ import annotations
+
+from kombu import Queue
+
+from settings import get_settings
+
+_settings = get_settings()
+
+QUEUES = ("commands", "turns", "inference", "ingest", "shops", "analysis")
+
+broker_url = _settings.celery_broker_url
+result_backend = _settings.celery_broker_url
+broker_connection_retry_on_startup = True
+broker_pool_limit = 20
+# Redelivery of a message whose worker vanished without acking (the whole process killed). Longer than any
+# task's hard time limit; long jobs are split into short steps. Turns also have their own watchdog.
+broker_transport_options = {"visibility_timeout": 900, "socket_keepalive": True}
+result_backend_transport_options = {"retry_policy": {"timeout": 5.0}}
+
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+event_serializer = "json"
+
+task_queues = tuple(Queue(name, routing_key=name) for name in QUEUES)
+task_default_queue = "commands"
+task_routes = {
+    "tasks.commands.*": {"queue": "commands"},
+    "tasks.system.*": {"queue": "commands"},
+    "tasks.turns.generate": {"queue": "inference"},
+    "tasks.turns.*": {"queue": "turns"},
+    "tasks.rag.*": {"queue": "ingest"},
+    "tasks.shops.*": {"queue": "shops"},
+    "tasks.meta.*": {"queue": "analysis"},
+}
+
+# A task is acknowledged only when it finished, and requeued when its worker process died under it;
+# tasks.base counts attempts so a task that always kills its worker ends in a dead letter, not a loop.
+task_acks_late = True
+task_reject_on_worker_lost = True
+task_acks_on_failure_or_timeout = True
+worker_prefetch_multiplier = 1
+task_soft_time_limit = 120
+task_time_limit = 180
+task_ignore_result = True
+result_expires = 3600
+worker_max_tasks_per_child = 10000
+worker_cancel_long_running_tasks_on_connection_loss = True
+
+# Flower and `!system_stats` see every task.
+worker_send_task_events = True
+task_send_sent_event = True
+task_track_started = True
+worker_hijack_root_logger = False
+
+# The sweeper runs from the embedded beat of one `cpu` worker (see workers/profiles.py).
+SWEEP_INTERVAL_S = 5.0
+beat_schedule = {
+    "sweep": {"task": "tasks.system.sweep", "schedule": SWEEP_INTERVAL_S, "options": {"expires": 30}},
+}

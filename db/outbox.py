@@ -1,0 +1,66 @@
+"""The outbox: replies written in the same transaction as the state change they report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db.models import Outbox
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for a channel or a DM. `edit_key` makes later replies with the same key edit it in place."""
+
+    content: str = ""
+    channel_id: int | None = None
+    dm_user_id: int | None = None
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    reply_to: str | None = None
+    edit_key: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def add_replies(session: Session, key_prefix: str, replies: list[Reply]) -> list[Outbox]:
+    """Insert replies keyed `<key_prefix>:<n>`; a key already present (a redone task) is left as it was."""
+    rows: list[Outbox] = []
+    for number, reply in enumerate(replies):
+        if reply.channel_id is None and reply.dm_user_id is None:
+            raise ValueError("a reply needs a channel or a DM user")
+        statement = (
+            insert(Outbox)
+            .values(reply_key=f"{key_prefix}:{number}", channel_id=reply.channel_id,
+                    dm_user_id=reply.dm_user_id, content=reply.content, embeds=reply.embeds,
+                    reply_to=reply.reply_to, edit_key=reply.edit_key, meta=reply.meta)
+            .on_conflict_do_nothing(index_elements=["reply_key"])
+            .returning(Outbox)
+        )
+        row = session.execute(statement).scalar_one_or_none()
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def unpublished(session: Session, older_than_s: float, limit: int = 500) -> list[Outbox]:
+    cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than_s)
+    statement = (
+        select(Outbox).where(Outbox.published_at.is_(None), Outbox.created_at <= cutoff)
+        .order_by(Outbox.id).limit(limit)
+    )
+    return list(session.execute(statement).scalars())
+
+
+def mark_published(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(update(Outbox).where(Outbox.id.in_(ids)).values(published_at=func.now()))
+
+
+def prune_published(session: Session, older_than: timedelta) -> int:
+    cutoff = datetime.now(timezone.utc) - older_than
+    result = session.execute(delete(Outbox).where(Outbox.published_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

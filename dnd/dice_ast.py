@@ -1,0 +1,260 @@
+"""Dice expression trees.
+
+Two families of plain dataclasses live here:
+
+* the *syntax tree* produced by ``dnd.dice_parser`` (frozen, so one parsed tree can be cached and shared
+  between rolls), and
+* the *rolled tree* produced by the evaluator in ``dnd.dice``: the same shape, with every die's face and
+  its dropped / rerolled / exploded flags, which ``dnd.dice_render`` turns into Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+ComparisonOperator: TypeAlias = Literal["<", "<=", ">", ">=", "="]
+KeepDropKind: TypeAlias = Literal["kh", "kl", "dh", "dl"]
+ArithmeticOperator: TypeAlias = Literal["+", "-", "*", "/"]
+Advantage: TypeAlias = Literal["advantage", "disadvantage"]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Syntax tree
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A face test such as ``<3`` or ``=1``, used by rerolls, explosions and success counting."""
+
+    operator: ComparisonOperator
+    value: int
+
+    def matches(self, face: int) -> bool:
+        operator = self.operator
+        if operator == "=":
+            return face == self.value
+        if operator == "<":
+            return face < self.value
+        if operator == "<=":
+            return face <= self.value
+        if operator == ">":
+            return face > self.value
+        return face >= self.value
+
+    def matches_every_face(self, sides: int) -> bool:
+        """True when no face of a die with ``sides`` sides fails the test (an endless reroll)."""
+        if self.operator == "=":
+            return sides == 1 and self.value == 1
+        # The other tests are monotonic, so checking both ends of the range is enough.
+        return self.matches(1) and self.matches(sides)
+
+    def __str__(self) -> str:
+        return f"{self.operator}{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeepDrop:
+    """``kh``/``kl`` keep the highest/lowest ``count`` dice; ``dh``/``dl`` drop them."""
+
+    kind: KeepDropKind
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.count}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reroll:
+    """``ro`` rerolls a matching die once; ``rr`` rerolls it until it stops matching (bounded)."""
+
+    once: bool
+    condition: Comparison
+
+    def __str__(self) -> str:
+        return ("ro" if self.once else "rr") + _condition_text(self.condition)
+
+
+@dataclass(frozen=True, slots=True)
+class Explode:
+    """``!``: a matching die (by default the highest face) adds another die, which may explode again."""
+
+    condition: Comparison | None
+
+    def __str__(self) -> str:
+        return "!" if self.condition is None else "!" + _condition_text(self.condition)
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMinimum:
+    """``mi2``: every face below the value counts as the value."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"mi{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMaximum:
+    """``ma5``: every face above the value counts as the value."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"ma{self.value}"
+
+
+DiceModifier: TypeAlias = KeepDrop | Reroll | Explode | FaceMinimum | FaceMaximum
+
+
+def _condition_text(condition: Comparison) -> str:
+    # "ro1" reads better than "ro=1"; the two mean the same.
+    return str(condition.value) if condition.operator == "=" else str(condition)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiceTerm:
+    """``4d6ro1kh3``: ``count`` dice of ``sides`` sides, modifiers applied left to right.
+
+    With ``success_target`` (``10d10>=8``) the term is worth the number of kept dice that pass the test.
+    ``position`` is the index of the term in the source text, for error messages.
+    """
+
+    count: int
+    sides: int
+    modifiers: tuple[DiceModifier, ...] = ()
+    success_target: Comparison | None = None
+    percentile: bool = False
+    position: int = 0
+
+    def notation(self, count: int | None = None) -> str:
+        """The term in canonical notation, optionally with another dice count (critical hits)."""
+        sides = "%" if self.percentile else str(self.sides)
+        modifiers = "".join(str(modifier) for modifier in self.modifiers)
+        target = "" if self.success_target is None else str(self.success_target)
+        return f"{self.count if count is None else count}d{sides}{modifiers}{target}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryMinus:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class BinaryOp:
+    operator: ArithmeticOperator
+    left: Node
+    right: Node
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Parenthesized:
+    inner: Node
+
+
+@dataclass(frozen=True, slots=True)
+class DiceSet:
+    """``(1d20+2, 1d20+5)kh1``: several expressions, keep/drop applied to their totals."""
+
+    items: tuple[Node, ...]
+    keep_drop: tuple[KeepDrop, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """``2d6[fire]``: the operand's value is damage of that type."""
+
+    operand: Node
+    damage_type: str
+
+
+Node: TypeAlias = Number | DiceTerm | UnaryMinus | BinaryOp | Parenthesized | DiceSet | Tagged
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRoll:
+    """A whole command: ``[repeat#]expression [adv|dis] [label]``."""
+
+    root: Node
+    expression_text: str
+    repeat: int | None = None
+    label: str | None = None
+    advantage: Advantage | None = None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Rolled tree
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Die:
+    """One physical die. ``rolled_face`` is what came up; ``face`` is after ``mi``/``ma``."""
+
+    face: int
+    rolled_face: int
+    dropped: bool = False  # removed by keep/drop
+    rerolled: bool = False  # replaced by the die after it
+    exploded: bool = False  # added the die after it
+    success: bool = False  # passed the success test of a counting roll
+
+    @property
+    def kept(self) -> bool:
+        return not (self.dropped or self.rerolled)
+
+
+@dataclass(slots=True)
+class RolledDice:
+    term: DiceTerm
+    count: int  # dice rolled before rerolls/explosions (doubled on a critical hit)
+    dice: list[Die]
+    value: int
+
+
+@dataclass(slots=True)
+class RolledUnaryMinus:
+    operand: RolledNode
+    value: int
+
+
+@dataclass(slots=True)
+class RolledBinaryOp:
+    operator: ArithmeticOperator
+    left: RolledNode
+    right: RolledNode
+    value: int
+
+
+@dataclass(slots=True)
+class RolledParenthesized:
+    inner: RolledNode
+    value: int
+
+
+@dataclass(slots=True)
+class RolledSet:
+    items: list[RolledNode]
+    kept: list[bool]
+    keep_drop: tuple[KeepDrop, ...]
+    value: int
+
+
+@dataclass(slots=True)
+class RolledTagged:
+    operand: RolledNode
+    damage_type: str
+    value: int
+
+
+# A Number is its own rolled form: it has a ``value`` and nothing random.
+RolledNode: TypeAlias = (
+    Number | RolledDice | RolledUnaryMinus | RolledBinaryOp | RolledParenthesized | RolledSet | RolledTagged
+)

@@ -1,0 +1,418 @@
+"""Pyparsing grammar turning dice notation into a ``dnd.dice_ast.ParsedRoll``.
+
+Pure and stateless apart from the grammar objects built at import. Knows nothing about rolling or about
+the size limits on dice (``dnd.dice`` checks those on the tree); it only guards what would make pyparsing
+itself slow or recurse too deep: the text's length, control characters and parenthesis depth.
+
+Grammar (case-insensitive; whitespace allowed between tokens, not inside a dice term)::
+
+    roll     := [N "#"] sum [label]
+    sum      := product (("+" | "-") product)*
+    product  := factor (("*" | "/") factor)*
+    factor   := ["-" | "+"] atom ["[" damage type "]"]
+    atom     := dice | integer | "(" sum ("," sum)* ")" [keep/drop...]
+    dice     := [count] "d" (sides | "%") modifier* [comparison integer]
+    modifier := (kh|kl|dh|dl|k|d)[n] | (ro|rr)[comparison]n | (mi|ma)n | (!|e)[[comparison]n]
+    label    := whitespace, then free text not starting with a digit or an operator
+
+Words ``adv``/``advantage`` and ``dis``/``disadvantage`` at the start or end of the label are taken out of
+it and reported in ``ParsedRoll.advantage`` (both together cancel out, as in 5e).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyparsing as pp
+
+from dnd.dice_ast import (
+    Advantage,
+    BinaryOp,
+    Comparison,
+    DiceModifier,
+    DiceSet,
+    DiceTerm,
+    Explode,
+    FaceMaximum,
+    FaceMinimum,
+    KeepDrop,
+    Node,
+    Number,
+    Parenthesized,
+    ParsedRoll,
+    Reroll,
+    Tagged,
+    UnaryMinus,
+)
+
+__all__ = ["DiceSyntaxError", "describe_position", "excerpt", "parse_roll"]
+
+
+class DiceSyntaxError(ValueError):
+    """The text is not valid dice notation; ``position`` is the 0-based index of the problem."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+_EXCERPT_WIDTH = 60
+
+
+def excerpt(text: str, position: int | None = None) -> str:
+    """``text`` quoted for an error message, cut around ``position`` when long."""
+    if len(text) <= _EXCERPT_WIDTH:
+        return f'"{text}"'
+    center = 0 if position is None else position
+    start = max(0, min(center - _EXCERPT_WIDTH // 2, len(text) - _EXCERPT_WIDTH))
+    end = start + _EXCERPT_WIDTH
+    return f'"{"…" if start else ""}{text[start:end]}{"…" if end < len(text) else ""}"'
+
+
+def describe_position(text: str, position: int) -> str:
+    return f"at position {position} in {excerpt(text, position)}"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Token patterns. A run of plain factors joined by operators ("1d20+5", "2d6[fire]*2-1") is one regex token:
+# pyparsing's per-element overhead is what makes long inputs slow, and a dice term must not contain spaces
+# anyway ("4d6 kh3" is not "4d6kh3"). Parentheses, sets and precedence are handled by the grammar.
+# --------------------------------------------------------------------------------------------------------
+
+_COMPARE = r"(?:[<>]=?|=)"
+_MODIFIER = rf"(?:[kd][hl]?\d*|r[or]{_COMPARE}?\d+|m[ia]\d+|[!e](?:{_COMPARE}?\d+)?)"
+
+
+def _factor_pattern(named: bool) -> str:
+    """``[sign] (dice | integer) [damage type]``; group names only where the match is taken apart."""
+
+    def group(name: str) -> str:
+        return f"?P<{name}>" if named else "?:"
+
+    return (
+        rf"({group('sign')}[-+])?\s*"
+        rf"(?:({group('count')}\d*)d({group('sides')}\d+|%)({group('modifiers')}{_MODIFIER}*)"
+        rf"({group('target')}{_COMPARE}\d+)?|({group('number')}\d+))"
+        rf"(?:\s*\[\s*({group('damage_type')}[a-z][a-z '\-]{{0,39}}?)\s*\])?"
+    )
+
+
+_FACTOR = re.compile(_factor_pattern(named=True), re.IGNORECASE)
+_FACTOR_CHAIN_PATTERN = rf"{_factor_pattern(named=False)}(?:\s*[-+*/]\s*{_factor_pattern(named=False)})*"
+_OPERATOR = re.compile(r"\s*([-+*/])\s*")
+_MODIFIER_PARTS = re.compile(
+    rf"(?P<keep>[kd][hl]?)(?P<keep_count>\d*)"
+    rf"|(?P<reroll>r[or])(?P<reroll_test>{_COMPARE}?\d+)"
+    rf"|(?P<limit>m[ia])(?P<limit_value>\d+)"
+    rf"|[!e](?P<explode_test>{_COMPARE}?\d+)?",
+    re.IGNORECASE,
+)
+_SET_KEEP_PARTS = re.compile(r"(k[hl]?|d[hl])(\d*)", re.IGNORECASE)
+_GROUP_CLOSE = re.compile(
+    r"\)(?P<keep_drop>(?:k[hl]?\d*|d[hl]\d*)*)(?:\s*\[\s*(?P<damage_type>[a-z][a-z '\-]{0,39}?)\s*\])?",
+    re.IGNORECASE,
+)
+_COMPARISON_PARTS = re.compile(r"([<>]=?|=)?(\d+)")
+# A label word that is really a modifier typed after a space: "4d6 kh3".
+_STRAY_MODIFIER = re.compile(rf"(?:{_MODIFIER})+(?:{_COMPARE}\d+)?", re.IGNORECASE)
+
+_KEEP_KINDS = {"k": "kh", "kh": "kh", "kl": "kl", "d": "dl", "dh": "dh", "dl": "dl"}
+_ADVANTAGE_WORDS: dict[str, Advantage] = {
+    "adv": "advantage",
+    "advantage": "advantage",
+    "dis": "disadvantage",
+    "disadvantage": "disadvantage",
+}
+# Control characters (other than tab/newline/CR) and lone surrogates never belong in a roll.
+_FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Operator:
+    symbol: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupOpen:
+    negative: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupClose:
+    keep_drop: tuple[KeepDrop, ...]
+    damage_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Repeat:
+    count: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    text: str
+    position: int
+
+
+def _comparison(text: str) -> Comparison:
+    match = _COMPARISON_PARTS.fullmatch(text)
+    assert match is not None  # the token regex already accepted it
+    operator = match.group(1) or "="
+    return Comparison(operator, int(match.group(2)))  # type: ignore[arg-type]
+
+
+def _modifiers(text: str) -> tuple[DiceModifier, ...]:
+    modifiers: list[DiceModifier] = []
+    for match in _MODIFIER_PARTS.finditer(text.lower()):
+        if keep := match.group("keep"):
+            count = match.group("keep_count")
+            modifiers.append(KeepDrop(_KEEP_KINDS[keep], int(count) if count else 1))  # type: ignore[arg-type]
+        elif reroll := match.group("reroll"):
+            modifiers.append(Reroll(once=reroll == "ro", condition=_comparison(match.group("reroll_test"))))
+        elif limit := match.group("limit"):
+            value = int(match.group("limit_value"))
+            modifiers.append(FaceMinimum(value) if limit == "mi" else FaceMaximum(value))
+        else:
+            test = match.group("explode_test")
+            modifiers.append(Explode(_comparison(test) if test else None))
+    return tuple(modifiers)
+
+
+def _factor_node(match: re.Match[str], offset: int) -> Node:
+    node: Node
+    number = match.group("number")
+    if number is not None:
+        node = Number(int(number))
+    else:
+        count = match.group("count")
+        sides = match.group("sides")
+        target = match.group("target")
+        node = DiceTerm(
+            count=int(count) if count else 1,
+            sides=100 if sides == "%" else int(sides),
+            modifiers=_modifiers(match.group("modifiers")),
+            success_target=_comparison(target) if target else None,
+            percentile=sides == "%",
+            position=offset + match.start("count"),
+        )
+    damage_type = match.group("damage_type")
+    if damage_type is not None:
+        node = Tagged(node, " ".join(damage_type.lower().split()))
+    if match.group("sign") == "-":
+        node = UnaryMinus(node)
+    return node
+
+
+def _on_factor_chain(loc: int, tokens: pp.ParseResults) -> list[Node | _Operator]:
+    """Split a run of factors and operators into a flat list; ``_on_expression`` applies precedence."""
+    text: str = tokens[0]
+    items: list[Node | _Operator] = []
+    position = 0
+    while True:
+        factor = _FACTOR.match(text, position)
+        assert factor is not None  # same pattern as the token that matched
+        items.append(_factor_node(factor, loc))
+        position = factor.end()
+        operator = _OPERATOR.match(text, position)
+        if operator is None:
+            return items
+        items.append(_Operator(operator.group(1), loc + operator.start(1)))
+        position = operator.end()
+
+
+def _on_group_close(tokens: pp.ParseResults) -> _GroupClose:
+    match = _GROUP_CLOSE.fullmatch(tokens[0])
+    assert match is not None  # same pattern as the token that matched
+    keep_drop = tuple(
+        KeepDrop(_KEEP_KINDS[kind.lower()], int(count) if count else 1)  # type: ignore[arg-type]
+        for kind, count in _SET_KEEP_PARTS.findall(match.group("keep_drop"))
+    )
+    damage_type = match.group("damage_type")
+    return _GroupClose(keep_drop, " ".join(damage_type.lower().split()) if damage_type else None)
+
+
+def _on_group(tokens: pp.ParseResults) -> Node:
+    """``[-](a, b, ...)[keep/drop][damage type]``: a set when it has commas or keep/drop, else a group."""
+    opening: _GroupOpen = tokens[0]
+    closing: _GroupClose = tokens[-1]
+    items: tuple[Node, ...] = tuple(tokens[1:-1])
+    node: Node = (
+        Parenthesized(items[0]) if len(items) == 1 and not closing.keep_drop else DiceSet(items, closing.keep_drop)
+    )
+    if closing.damage_type is not None:
+        node = Tagged(node, closing.damage_type)
+    if opening.negative:
+        node = UnaryMinus(node)
+    return node
+
+
+def _on_expression(tokens: pp.ParseResults) -> Node:
+    """Fold ``operand (operator operand)*`` into a tree: ``*`` and ``/`` first, all left-associative."""
+    terms: list[Node] = []
+    term_operators: list[_Operator] = []
+    product: Node = tokens[0]
+    for index in range(1, len(tokens), 2):
+        operator: _Operator = tokens[index]
+        operand: Node = tokens[index + 1]
+        if operator.symbol in "*/":
+            product = BinaryOp(operator.symbol, product, operand, operator.position)  # type: ignore[arg-type]
+        else:
+            terms.append(product)
+            term_operators.append(operator)
+            product = operand
+    terms.append(product)
+    node = terms[0]
+    for operator, term in zip(term_operators, terms[1:], strict=True):
+        node = BinaryOp(operator.symbol, node, term, operator.position)  # type: ignore[arg-type]
+    return node
+
+
+def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
+    expression = pp.Forward()
+
+    def operator(symbols: str) -> pp.ParserElement:
+        return pp.Regex(f"[{re.escape(symbols)}]").set_parse_action(
+            lambda _source, loc, tokens: _Operator(tokens[0], loc)
+        )
+
+    factor_chain = pp.Regex(_FACTOR_CHAIN_PATTERN, flags=re.IGNORECASE)
+    factor_chain.set_parse_action(lambda _source, loc, tokens: _on_factor_chain(loc, tokens))
+
+    # Group punctuation is folded into few regex tokens (sign with "(", keep/drop and damage type with ")")
+    # because every pyparsing element tried costs microseconds, and rejecting bad input must stay fast.
+    group_open = pp.Regex(r"[-+]?\s*\(").set_parse_action(lambda tokens: _GroupOpen(tokens[0][0] == "-"))
+    group_close = pp.Regex(_GROUP_CLOSE.pattern, flags=re.IGNORECASE).set_name('")"')
+    group_close.set_parse_action(_on_group_close)
+    comma = pp.Regex(",").set_parse_action(lambda: [])
+    signed_group = (
+        group_open - expression + pp.ZeroOrMore(comma - expression) - group_close
+    ).set_parse_action(_on_group)
+
+    operand = (factor_chain | signed_group).set_name('a number, dice or "("')
+    expression <<= (operand + pp.ZeroOrMore(operator("+-*/") - operand)).set_parse_action(_on_expression)
+
+    repeat = pp.Regex(r"(\d+)\s*#").set_parse_action(
+        lambda _source, loc, tokens: _Repeat(int(tokens[0].rstrip("#").strip()), loc + len(tokens[0]))
+    )
+    label = pp.Regex(r"[^\d\s+\-*/()\[\]<>=!#%.,][\s\S]*")
+    label.set_parse_action(lambda _source, loc, tokens: _Label(tokens[0], loc))
+    # A label must be separated from the expression, so "1d20+5x" is an error rather than label "x".
+    # (Added after set_parse_action, which would otherwise replace it.)
+    label.add_condition(lambda source, loc, _tokens: loc > 0 and source[loc - 1].isspace())
+
+    roll = pp.Opt(repeat) + expression - pp.Opt(label) - pp.StringEnd()
+    return roll, operand
+
+
+_ROLL_GRAMMAR, _ATOM = _build_grammar()
+
+
+def _check_text(text: str, max_length: int, max_depth: int, max_parentheses: int, max_commas: int) -> None:
+    """Cheap checks that keep pyparsing away from input that would be slow or recurse too deep.
+
+    Each parenthesised group costs pyparsing about twenty element attempts, and each comma in a set about
+    eight, so their number (not just the length) bounds the time to parse or reject a text.
+    """
+    if len(text) > max_length:
+        raise DiceSyntaxError(f"Expression too long: {len(text)} characters (limit {max_length})")
+    if not text.strip():
+        raise DiceSyntaxError("Empty expression: try something like 1d20+5")
+    forbidden = _FORBIDDEN_CHARACTER.search(text)
+    if forbidden is not None:
+        character = forbidden.group().encode("unicode_escape", "backslashreplace").decode("ascii")
+        raise DiceSyntaxError(
+            f"Unexpected control character {character} at position {forbidden.start()}", forbidden.start()
+        )
+    if text.count("(") > max_depth:
+        depth = 0
+        for index, character in enumerate(text):
+            if character == "(":
+                depth += 1
+                if depth > max_depth:
+                    raise DiceSyntaxError(
+                        f"Too deeply nested: more than {max_depth} levels of parentheses "
+                        + describe_position(text, index),
+                        index,
+                    )
+            elif character == ")" and depth:
+                depth -= 1
+    if (parentheses := text.count("(")) > max_parentheses:
+        raise DiceSyntaxError(f"Too many parentheses: {parentheses} (limit {max_parentheses})")
+    if (commas := text.count(",")) > max_commas:
+        raise DiceSyntaxError(f"Too many commas: {commas} (limit {max_commas})")
+
+
+def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
+    position = error.loc
+    while position < len(text) and text[position].isspace():
+        position += 1
+    expected = ""
+    if error.parser_element is _ATOM or "a number, dice" in error.msg:
+        expected = ' (expected a number, dice or "(")'
+    elif '")"' in error.msg:
+        expected = ' (expected ")")'
+    if position >= len(text):
+        return DiceSyntaxError(f"Unexpected end of input {describe_position(text, position)}{expected}", position)
+    return DiceSyntaxError(
+        f'Unexpected "{text[position]}" {describe_position(text, position)}{expected}', position
+    )
+
+
+def _split_label(text: str, label: _Label) -> tuple[str | None, Advantage | None]:
+    words = label.text.split()
+    if _STRAY_MODIFIER.fullmatch(words[0]) and words[0].lower() not in _ADVANTAGE_WORDS:
+        raise DiceSyntaxError(
+            f'Unexpected space before modifier "{words[0]}" {describe_position(text, label.position)}'
+            " (write modifiers right after the dice, e.g. 4d6kh3)",
+            label.position,
+        )
+    found: set[Advantage] = set()
+    while words and words[0].lower() in _ADVANTAGE_WORDS:
+        found.add(_ADVANTAGE_WORDS[words.pop(0).lower()])
+    while words and words[-1].lower() in _ADVANTAGE_WORDS:
+        found.add(_ADVANTAGE_WORDS[words.pop().lower()])
+    # Advantage and disadvantage together cancel out (PHB p. 173).
+    advantage = found.pop() if len(found) == 1 else None
+    return (" ".join(words) or None), advantage
+
+
+def parse_roll(
+    text: str, *, max_length: int, max_depth: int, max_parentheses: int, max_commas: int
+) -> ParsedRoll:
+    """Parse ``text`` or raise ``DiceSyntaxError`` saying what is wrong and where.
+
+    The limits are the caller's policy (``dnd.dice`` owns the constants); they are checked on the raw text
+    before pyparsing runs, so any rejected text costs at most a bounded parse.
+    """
+    _check_text(text, max_length, max_depth, max_parentheses, max_commas)
+    try:
+        tokens = _ROLL_GRAMMAR.parse_string(text, parse_all=False)
+    except pp.ParseBaseException as error:
+        raise _syntax_error(text, error) from None
+    except RecursionError:
+        raise DiceSyntaxError("Expression too deeply nested") from None
+
+    repeat: _Repeat | None = None
+    label: _Label | None = None
+    root: Node | None = None
+    for token in tokens:
+        if isinstance(token, _Repeat):
+            repeat = token
+        elif isinstance(token, _Label):
+            label = token
+        else:
+            root = token
+    assert root is not None
+
+    label_text, advantage = _split_label(text, label) if label is not None else (None, None)
+    expression_text = text[repeat.end if repeat else 0 : label.position if label else len(text)].strip()
+    return ParsedRoll(
+        root=root,
+        expression_text=expression_text,
+        repeat=repeat.count if repeat else None,
+        label=label_text,
+        advantage=advantage,
+    )

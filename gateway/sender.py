@@ -1,0 +1,23 @@
+"""Sends tasks by name. The gateway never imports task code: only names and the shared Celery config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+COMMAND_TASK = "tasks.commands.run"
+PREPARE_TURN_TASK = "tasks.turns.prepare"
+QUESTION_TASK = "tasks.turns.question"
+REACTION_TASK = "tasks.commands.reaction"
+SWEEP_TASK = "tasks.system.sweep"
+
+
+class TaskSender:
+    def __init__(self) -> None:
+        self.app = Celery("dnd-gateway")
+        self.app.config_from_object("celeryconfig")
+
+    def send(self, task_name: str, *args: Any) -> None:
+        # Routing (the queue) comes from celeryconfig.task_routes, by name.
+        self.app.send_task(task_name, args=list(args))

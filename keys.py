@@ -1,0 +1,79 @@
+"""Redis key and stream names: the contract between the gateway and the workers (stdlib only).
+
+A conversation is addressed by a *channel key*: `c:<channel id>` for a channel, `dm:<user id>` for DMs.
+"""
+
+from __future__ import annotations
+
+REPLIES_STREAM = "replies"
+REPLIES_GROUP = "gateway"
+# Bounded so the stream cannot grow without limit; entries are acked long before this many pile up.
+REPLIES_MAXLEN = 100_000
+
+
+def channel_key(channel_id: int | None = None, dm_user_id: int | None = None) -> str:
+    if dm_user_id is not None:
+        return f"dm:{dm_user_id}"
+    if channel_id is None:
+        raise ValueError("a channel key needs a channel id or a DM user id")
+    return f"c:{channel_id}"
+
+
+def parse_channel_key(key: str) -> tuple[int | None, int | None]:
+    """Returns (channel_id, dm_user_id)."""
+    kind, _, number = key.partition(":")
+    if kind == "dm":
+        return None, int(number)
+    if kind == "c":
+        return int(number), None
+    raise ValueError(f"not a channel key: {key!r}")
+
+
+def pending(channel: str) -> str:
+    """List of narrative messages waiting for the next turn of a channel."""
+    return f"pending:{channel}"
+
+
+def pending_channels() -> str:
+    """Set of channel keys whose pending list may be non-empty (so leftovers are found at start)."""
+    return "pending:channels"
+
+
+def turn(channel: str) -> str:
+    """Hash describing the channel's turn in flight (one at a time per channel)."""
+    return f"turn:{channel}"
+
+
+def turns_in_flight() -> str:
+    """Set of channel keys with a turn in flight (for the watchdog and the typing indicator)."""
+    return "turns:inflight"
+
+
+def combat(channel: str) -> str:
+    """Written by workers while a combat runs: JSON with the current actor's user id."""
+    return f"combat:{channel}"
+
+
+def presence(user_id: int) -> str:
+    return f"presence:{user_id}"
+
+
+def seen_message(message_id: str) -> str:
+    return f"seen:{message_id}"
+
+
+def posted_reply(reply_key: str) -> str:
+    return f"posted:{reply_key}"
+
+
+def task_attempts(task_id: str) -> str:
+    return f"attempts:{task_id}"
+
+
+def provider_state() -> str:
+    """Hash: model provider health published by the GPU worker (for `!model_status`)."""
+    return "llm:providers"
+
+
+def worker_heartbeat(name: str) -> str:
+    return f"heartbeat:{name}"

@@ -1,0 +1,245 @@
+"""Start the whole system under supervisord, in dependency order, with a health check after each step.
+
+    python start_system.py            # start (or finish starting) everything, print the status table
+    python start_system.py --status   # only print the status table (the same numbers as !system_stats)
+
+Writes logs/startup.log. Exits non-zero, naming the failing check, when something is not healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from settings import Settings, get_settings
+from workers import supervisor
+
+log = logging.getLogger("startup")
+
+WORKER_PROGRAMS = {"worker-cpu": "cpu@", "worker-ingest": "ingest@", "worker-gpu": "gpu@"}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+class StartupError(Exception):
+    def __init__(self, check: str, detail: str) -> None:
+        super().__init__(f"{check}: {detail}")
+        self.check = check
+
+
+def wait_for(check: str, probe: Callable[[], str | None], timeout_s: float, interval_s: float = 0.2) -> str:
+    """Polls `probe` until it returns a detail string (healthy) or the timeout passes."""
+    deadline = time.monotonic() + timeout_s
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            detail = probe()
+            if detail is not None:
+                return detail
+        except Exception as error:  # a probe failing is the normal state until the service is up
+            last_error = f"{error.__class__.__name__}: {error}"
+        time.sleep(interval_s)
+    raise StartupError(check, f"not healthy after {timeout_s:.0f}s ({last_error})")
+
+
+def redis_client(settings: Settings):  # type: ignore[no-untyped-def]
+    import redis
+
+    return redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
+
+
+def probe_redis(settings: Settings) -> str | None:
+    return "PING ok" if redis_client(settings).ping() else None
+
+
+def probe_database(settings: Settings) -> str | None:
+    from sqlalchemy import create_engine, make_url, text
+
+    from db.engine import sqlalchemy_url
+
+    # The maintenance database: the application's own may not exist yet.
+    engine = create_engine(make_url(sqlalchemy_url(settings.database_url)).set(database="postgres"))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    return "SELECT 1 ok"
+
+
+def check_schema() -> str:
+    from sqlalchemy import text
+
+    from db.bootstrap import migrate
+    from db.engine import get_engine
+
+    migrate()
+    with get_engine().connect() as conn:
+        version = conn.execute(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if not version:
+        raise StartupError("pgvector", "the vector extension is missing")
+    return f"migrations at {revision}, vector {version}"
+
+
+def gpu_present() -> bool:
+    return shutil.which("nvidia-smi") is not None
+
+
+def probe_vllm(settings: Settings) -> str | None:
+    with urllib.request.urlopen(f"http://{settings.vllm_host}:{settings.vllm_port}/health", timeout=2) as answer:
+        return "GET /health ok" if answer.status == 200 else None
+
+
+def probe_workers(settings: Settings, expected: list[str]) -> str | None:
+    from tasks.monitoring import ping_workers
+
+    answering = ping_workers(timeout_s=1.0)
+    missing = [prefix for prefix in expected if not any(name.startswith(prefix) for name in answering)]
+    return None if missing else ", ".join(sorted(answering))
+
+
+def probe_http(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return f"HTTP {answer.status}"
+    except urllib.error.HTTPError as error:
+        if error.code == 401:  # Flower answers, and asks for its password
+            return "HTTP 401 (basic auth on)"
+        raise
+
+
+def probe_gateway(settings: Settings) -> str | None:
+    ready = redis_client(settings).get("gateway:ready")
+    if not ready:
+        return None
+    if not settings.discord_enabled:
+        probe_http(f"http://{settings.local_table_host}:{settings.local_table_port}/api/info")
+        return f"local table on http://{settings.local_table_host}:{settings.local_table_port}/"
+    return f"connected to Discord ({ready})"
+
+
+def start_program(settings: Settings, program: str) -> None:
+    import xmlrpc.client
+
+    log.info("starting %s", program)
+    try:
+        supervisor.start(settings, program)
+    except xmlrpc.client.Fault as fault:
+        raise StartupError(program, f"supervisord could not start it ({fault.faultString}); "
+                                    f"see {settings.logs_dir / (program + '.log')}") from None
+
+
+def start_all(settings: Settings) -> list[Check]:
+    checks: list[Check] = []
+
+    def record(name: str, detail: str) -> None:
+        checks.append(Check(name, True, detail))
+        log.info("✔ %-10s %s", name, detail)
+
+    supervisor.launch(settings)
+    record("supervisord", f"control socket {supervisor.socket_path(settings)} (mode 0700)")
+    if settings.redis_embedded:
+        start_program(settings, "redis")
+    record("redis", wait_for("redis", lambda: probe_redis(settings), 30))
+    redis_client(settings).set("system:started_at", time.time(), nx=True)
+    if settings.postgres_embedded:
+        start_program(settings, "postgres")
+    record("postgres", wait_for("postgres", lambda: probe_database(settings), 60))
+    record("schema", check_schema())
+    if settings.vllm_configured and gpu_present():
+        start_program(settings, "vllm")
+        record("vllm", wait_for("vllm", lambda: probe_vllm(settings), 900, 2.0))
+    elif settings.vllm_configured:
+        try:
+            record("model", f"external server: {probe_vllm(settings)}")
+        except OSError:
+            record("model", "no model server reachable: the fallback chain answers (API, then offline narrator)")
+    else:
+        record("model", "no local model configured: the fallback chain answers (API, then offline narrator)")
+    for program in WORKER_PROGRAMS:
+        start_program(settings, program)
+    record("workers", wait_for("workers", lambda: probe_workers(settings, list(WORKER_PROGRAMS.values())), 90, 1.0))
+    start_program(settings, "flower")
+    record("flower", wait_for("flower", lambda: probe_http(f"http://127.0.0.1:{settings.flower_port}/"), 60))
+    start_program(settings, "gateway")
+    record("gateway", wait_for("gateway", lambda: probe_gateway(settings), 60))
+    return checks
+
+
+def status_table(settings: Settings) -> str:
+    lines = []
+    if supervisor.is_running(settings):
+        lines.append(f"{'PROGRAM':<15}{'STATE':<10}DETAIL")
+        for info in supervisor.process_info(settings):
+            lines.append(f"{info['name']:<15}{info['statename']:<10}{info['description']}")
+    else:
+        lines.append("supervisord is not running")
+    try:
+        from tasks.monitoring import collect, format_duration
+
+        stats = collect(redis_client(settings), ping_timeout_s=1.0)
+        lines.append("")
+        lines.append(f"redis: {'ok' if stats.redis_ok else 'DOWN'}   postgres: {'ok' if stats.database_ok else 'DOWN'}"
+                     f"   pgvector: {'ok' if stats.vector_extension else 'missing'}"
+                     f"   uptime: {format_duration(stats.uptime_s)}")
+        lines.append("queues: " + "  ".join(f"{name}={depth}" for name, depth in stats.queues.items()))
+        lines.append("workers: " + (", ".join(sorted(stats.workers)) or "none answering"))
+        lines.append(f"turns in flight: {stats.turns_in_flight}   replies not yet posted: {stats.replies_pending}")
+        lines.extend(f"error: {error}" for error in stats.errors)
+    except Exception as error:
+        lines.append(f"health unavailable: {error}")
+    return "\n".join(lines)
+
+
+def configure_logging(settings: Settings, filename: str) -> None:
+    settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    handlers: list[logging.Handler] = [logging.FileHandler(settings.logs_dir / filename),
+                                       logging.StreamHandler(sys.stdout)]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
+                        force=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--status", action="store_true", help="print the status table and exit")
+    args = parser.parse_args()
+    settings = get_settings()
+    if args.status:
+        print(status_table(settings))
+        return 0
+    configure_logging(settings, "startup.log")
+    started = time.monotonic()
+    try:
+        start_all(settings)
+    except StartupError as error:
+        log.error("✘ startup failed at %s", error)
+        print(status_table(settings))
+        return 1
+    log.info("system up in %.1fs", time.monotonic() - started)
+    table = status_table(settings)
+    log.info("status:\n%s", table)
+    from workers.flower import flower_password
+
+    print(f"\nFlower: http://127.0.0.1:{settings.flower_port}/  (user {settings.flower_user}, "
+          f"password {'from .env' if settings.flower_password else flower_password(settings)})")
+    if not settings.discord_enabled:
+        print(f"Local table: http://{settings.local_table_host}:{settings.local_table_port}/")
+    print("Stop with: make stop   (or python shutdown_system.py)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Queue `commands`: one player command, answered at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.app import app
+from tasks.base import DndTask
+from tasks.handlers.dispatch import execute_command, execute_reaction
+
+
+@app.task(name="tasks.commands.run", base=DndTask, user_facing_name="your command")
+def run(event: dict[str, Any]) -> None:
+    for task_name, args in execute_command(event):
+        app.send_task(task_name, args=list(args))
+
+
+@app.task(name="tasks.commands.reaction", base=DndTask, user_facing_name="your reaction")
+def reaction(event: dict[str, Any]) -> None:
+    """A ✅/❌ on one of the bot's messages (trade confirmations). Messages that ask for no reaction
+    simply ignore it."""
+    execute_reaction(event)

@@ -1,0 +1,13 @@
+"""Command handlers: the shell around the rules engine (load state, call `dnd/`, write state and replies)."""
+
+from __future__ import annotations
+
+import importlib
+
+HANDLER_MODULES = ("tasks.handlers.basic",)
+
+
+def load_all() -> None:
+    """Import every handler module so its commands are registered."""
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,96 @@
+"""Runs one `!command`: parse, authorize, execute, and write its replies — all in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db.engine import run_in_transaction
+from db.models import Outbox, ProcessedMessage
+from db.outbox import Reply, add_replies
+from settings import get_settings
+from tasks.handlers import load_all
+from tasks.handlers.registry import COMMANDS, MAX_COMMAND_ARGS_CHARS, CommandContext, CommandError, \
+    parse_command, suggest
+from tasks.publish import publish
+
+log = logging.getLogger(__name__)
+
+
+def claim(session: Session, key: str, task_name: str) -> bool:
+    """Record that `key` is being processed in this transaction; False when it already was."""
+    statement = (insert(ProcessedMessage).values(message_key=key, task_name=task_name)
+                 .on_conflict_do_nothing(index_elements=["message_key"]).returning(ProcessedMessage.message_key))
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def run_command(context: CommandContext) -> None:
+    spec = COMMANDS.get(context.name)
+    if spec is None:
+        hint = suggest(context.name)
+        did_you_mean = f" Did you mean `!{hint}`?" if hint else ""
+        name = context.name[:40] or "(nothing)"
+        raise CommandError(f"I don't know the command `!{name}`.{did_you_mean} Type `!help` to see them all.")
+    if spec.owner_only and not context.is_owner:
+        raise CommandError(f"Only the owner can use `!{spec.name}`.")
+    if len(context.args) > MAX_COMMAND_ARGS_CHARS:
+        raise CommandError(f"That's too long for `!{spec.name}` ({len(context.args)} characters; "
+                           f"the limit is {MAX_COMMAND_ARGS_CHARS}).")
+    spec.handler(context)
+
+
+def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Returns the follow-up tasks to send after the commit."""
+    load_all()
+    settings = get_settings()
+    message_key = f"msg:{event['message_id']}"
+
+    def work(session: Session) -> tuple[list[Outbox], list[tuple[str, tuple[Any, ...]]]]:
+        if not claim(session, message_key, "commands.run"):
+            return [], []
+        try:
+            name, args = parse_command(event.get("content", ""))
+        except CommandError as error:
+            name, args = "", ""
+            context = CommandContext(event, name, args, session, settings)
+            context.reply(str(error))
+            return add_replies(session, message_key, context.replies), []
+        context = CommandContext(event, name, args, session, settings)
+        savepoint = session.begin_nested()
+        try:
+            run_command(context)
+            savepoint.commit()
+        except CommandError as error:
+            # A refusal changes nothing: roll back whatever the handler had started.
+            savepoint.rollback()
+            context.replies = []
+            context.follow_ups = []
+            context.reply(str(error))
+        return add_replies(session, message_key, context.replies), context.follow_ups
+
+    rows, follow_ups = run_in_transaction(work)
+    publish(rows)
+    return follow_ups
+
+
+ReactionHandler = Callable[[dict[str, Any], Session], list[Reply]]
+# meta["awaiting"] of the reacted-to message → the handler that owns that confirmation.
+REACTION_HANDLERS: dict[str, ReactionHandler] = {}
+
+
+def execute_reaction(event: dict[str, Any]) -> None:
+    load_all()
+    handler = REACTION_HANDLERS.get((event.get("meta") or {}).get("awaiting", ""))
+    if handler is None:
+        return
+
+    def work(session: Session) -> list[Outbox]:
+        if not claim(session, f"reaction:{event['reaction_id']}", "commands.reaction"):
+            return []
+        return add_replies(session, f"reaction:{event['reaction_id']}", handler(event, session))
+
+    publish(run_in_transaction(work))

@@ -1,0 +1,92 @@
+"""The command table: each `!command` is a handler registered with its usage and who may run it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.outbox import Reply
+from settings import Settings
+
+COMMAND_PREFIX = "!"
+MAX_COMMAND_ARGS_CHARS = 2000
+
+
+class CommandError(Exception):
+    """A refusal or a bad argument: its message is shown to the player and nothing is changed."""
+
+
+@dataclass
+class CommandContext:
+    event: dict[str, Any]
+    name: str
+    args: str
+    session: Session
+    settings: Settings
+    replies: list[Reply] = field(default_factory=list)
+    # Follow-up work to start after the commit (task name, args), e.g. narration on the GPU path.
+    follow_ups: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+
+    @property
+    def author_id(self) -> int:
+        return int(self.event["author_id"])
+
+    @property
+    def is_owner(self) -> bool:
+        return self.author_id == self.settings.owner_id
+
+    def reply(self, content: str = "", embeds: list[dict[str, Any]] | None = None, *, dm: bool = False,
+              edit_key: str | None = None) -> None:
+        """Answer where the command was typed (or in the author's DMs)."""
+        if dm or self.event.get("channel_id") is None:
+            target = {"dm_user_id": self.event.get("dm_user_id") or self.author_id}
+        else:
+            target = {"channel_id": self.event["channel_id"]}
+        self.replies.append(Reply(content=content, embeds=embeds or [], reply_to=self.event.get("message_id"),
+                                  edit_key=edit_key, **target))
+
+
+Handler = Callable[[CommandContext], None]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    owner_only: bool = False
+    # Commands that only read state need no idempotency record.
+    category: str = "General"
+
+
+COMMANDS: dict[str, CommandSpec] = {}
+
+
+def command(name: str, usage: str, summary: str, *, owner_only: bool = False,
+            category: str = "General") -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        if name in COMMANDS:
+            raise ValueError(f"command !{name} registered twice")
+        COMMANDS[name] = CommandSpec(name, usage, summary, handler, owner_only, category)
+        return handler
+
+    return register
+
+
+def parse_command(content: str) -> tuple[str, str]:
+    """`"!Roll 1d20+5"` → `("roll", "1d20+5")`."""
+    body = content.strip()
+    if not body.startswith(COMMAND_PREFIX):
+        raise CommandError("Commands start with `!`.")
+    name, _, args = body[len(COMMAND_PREFIX):].partition(" ")
+    return name.strip().lower(), args.strip()
+
+
+def suggest(name: str) -> str | None:
+    matches = difflib.get_close_matches(name, list(COMMANDS), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,59 @@
+"""Repairs what a crash can leave behind: replies committed but never put on the stream, turns whose
+stage stopped moving, and pending messages that no flush picked up."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import keys
+from db.engine import transaction
+from db.outbox import prune_published, unpublished
+from tasks.publish import publish
+from tasks.redis_client import get_redis
+
+OUTBOX_GRACE_S = 5.0
+OUTBOX_RETENTION = timedelta(days=7)
+
+
+def republish_outbox() -> int:
+    with transaction() as session:
+        rows = unpublished(session, OUTBOX_GRACE_S)
+        prune_published(session, OUTBOX_RETENTION)
+    publish(rows)
+    return len(rows)
+
+
+def stale_turns(stale_after_s: float) -> list[tuple[str, str]]:
+    """(channel, turn id) of turns whose stage has not moved for `stale_after_s`."""
+    client = get_redis()
+    found = []
+    now = time.time()
+    for channel in client.smembers(keys.turns_in_flight()):
+        record = client.hgetall(keys.turn(channel))
+        if not record:
+            client.srem(keys.turns_in_flight(), channel)
+            continue
+        if now - float(record.get("updated_at", 0)) > stale_after_s:
+            found.append((channel, record["turn_id"]))
+    return found
+
+
+def orphaned_pending(older_than_s: float) -> list[str]:
+    """Channels with pending messages, no turn in flight, and a first message older than the window."""
+    client = get_redis()
+    channels = []
+    now = time.time()
+    for channel in client.smembers(keys.pending_channels()):
+        first = client.lindex(keys.pending(channel), 0)
+        if first is None:
+            client.srem(keys.pending_channels(), channel)
+            continue
+        if client.exists(keys.turn(channel)):
+            continue
+        message: dict[str, Any] = json.loads(first)
+        if now - float(message.get("received_at", now)) > older_than_s:
+            channels.append(channel)
+    return channels

@@ -1,0 +1,39 @@
+"""System tasks: the sweeper, and a bare task used to measure the queue's own round trip."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from settings import get_settings
+from tasks import sweeper
+from tasks.app import app
+from tasks.base import DndTask
+
+
+@app.task(name="tasks.system.sweep", base=DndTask, ignore_result=True)
+def sweep() -> dict[str, int]:
+    settings = get_settings()
+    stale_after = float(os.environ.get("TURN_STALE_S", "300"))
+    republished = sweeper.republish_outbox()
+    stale = sweeper.stale_turns(stale_after)
+    for channel, turn_id in stale:
+        app.send_task("tasks.turns.prepare", args=[channel, turn_id])
+    orphans = sweeper.orphaned_pending(settings.batch_max_s + 5)
+    for channel in orphans:
+        app.send_task("tasks.turns.prepare", args=[channel])
+    return {"republished": republished, "redriven": len(stale), "orphans": len(orphans)}
+
+
+@app.task(name="tasks.system.echo", ignore_result=False, acks_late=False)
+def echo(value: float) -> float:
+    """Does nothing: its round trip is the queue's own cost (the baseline of bench/queue_roundtrip.py)."""
+    return value
+
+
+if os.environ.get("DND_TEST_HOOKS") == "1":
+    @app.task(name="tasks.system.crash_probe", base=DndTask, user_facing_name="the crash probe")
+    def crash_probe(event: dict[str, object]) -> None:
+        """Test hook: dies like a segfault on every attempt (only registered with DND_TEST_HOOKS=1)."""
+        time.sleep(0.1)
+        os._exit(13)

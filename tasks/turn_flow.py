@@ -1,0 +1,184 @@
+"""The narrative turn of a channel, one in flight at a time: claim the pending batch, build the request,
+apply the model's answer, release (and start the next batch if messages arrived meanwhile).
+
+The claimed batch lives in the Redis hash `turn:<channel>` until the turn is applied, so a crash at any
+stage loses no message: a redelivered or re-driven stage finds the same batch and the same turn id, and
+applying is idempotent (`processed_messages`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import keys
+from db.engine import run_in_transaction
+from db.models import BotState, Campaign, MessageHistory, WorldState
+from db.outbox import Reply, add_replies
+from tasks.handlers.dispatch import claim
+from tasks.publish import publish
+from tasks.redis_client import get_redis
+
+MAX_BATCH_MESSAGES = 50
+MAX_TURN_ATTEMPTS = 3
+GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
+                "after several tries — please say that again.")
+
+# Returns [status, messages_json, turn_id, attempts]; status claimed | resume | busy | empty.
+CLAIM_SCRIPT = """
+local turn_key, pending_key, inflight_key = KEYS[1], KEYS[2], KEYS[3]
+local task_id, channel, now, new_turn_id, resume_turn, max_batch = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local owner = redis.call('HGET', turn_key, 'task_id')
+if owner then
+  local turn_id = redis.call('HGET', turn_key, 'turn_id')
+  if owner == task_id or (resume_turn ~= '' and resume_turn == turn_id) then
+    local attempts = redis.call('HINCRBY', turn_key, 'attempts', 1)
+    redis.call('HSET', turn_key, 'task_id', task_id, 'stage', 'prepare', 'updated_at', now)
+    return {'resume', redis.call('HGET', turn_key, 'messages'), turn_id, tostring(attempts)}
+  end
+  return {'busy', '', '', '0'}
+end
+local items = redis.call('LRANGE', pending_key, 0, max_batch - 1)
+if #items == 0 then
+  redis.call('SREM', KEYS[4], channel)
+  return {'empty', '', '', '0'}
+end
+redis.call('LTRIM', pending_key, #items, -1)
+local messages = '[' .. table.concat(items, ',') .. ']'
+redis.call('HSET', turn_key, 'task_id', task_id, 'messages', messages, 'turn_id', new_turn_id,
+           'stage', 'prepare', 'updated_at', now, 'channel', channel, 'attempts', 1)
+redis.call('SADD', inflight_key, channel)
+return {'claimed', messages, new_turn_id, '1'}
+"""
+
+# Drops the turn record if it still belongs to this turn; returns how many messages wait for the next one.
+RELEASE_SCRIPT = """
+if redis.call('HGET', KEYS[1], 'turn_id') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[3], ARGV[2])
+end
+return redis.call('LLEN', KEYS[2])
+"""
+
+
+@dataclass(frozen=True)
+class ClaimedTurn:
+    channel: str
+    turn_id: str
+    messages: list[dict[str, Any]]
+    attempts: int
+    resumed: bool
+
+
+def claim_batch(channel: str, task_id: str, resume_turn_id: str = "") -> ClaimedTurn | None:
+    client = get_redis()
+    status, messages, turn_id, attempts = client.eval(
+        CLAIM_SCRIPT, 4, keys.turn(channel), keys.pending(channel), keys.turns_in_flight(),
+        keys.pending_channels(), task_id, channel, str(time.time()), uuid.uuid4().hex, resume_turn_id,
+        str(MAX_BATCH_MESSAGES))
+    if status not in ("claimed", "resume"):
+        return None
+    return ClaimedTurn(channel, turn_id, json.loads(messages), int(attempts), status == "resume")
+
+
+def mark_stage(channel: str, turn_id: str, stage: str) -> None:
+    client = get_redis()
+    if client.hget(keys.turn(channel), "turn_id") == turn_id:
+        client.hset(keys.turn(channel), mapping={"stage": stage, "updated_at": str(time.time())})
+
+
+def release(channel: str, turn_id: str) -> int:
+    return int(get_redis().eval(RELEASE_SCRIPT, 3, keys.turn(channel), keys.pending(channel),
+                                keys.turns_in_flight(), turn_id, channel))
+
+
+def destination(channel: str) -> dict[str, int | None]:
+    channel_id, dm_user_id = keys.parse_channel_key(channel)
+    return {"channel_id": channel_id, "dm_user_id": dm_user_id}
+
+
+def active_campaign(session: Session) -> Campaign | None:
+    state = session.get(BotState, "active_campaign")
+    if state is None or "campaign_id" not in state.value:
+        return None
+    return session.get(Campaign, state.value["campaign_id"])
+
+
+def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
+    """The narration request for the GPU worker: game state plus the batch as quoted data."""
+    campaign = active_campaign(session)
+    context: dict[str, Any] = {"messages": [{"author": m.get("author_name") or str(m.get("author_id")),
+                                             "author_id": m.get("author_id"), "text": m.get("content", "")}
+                                            for m in turn.messages]}
+    if campaign is not None:
+        world = session.get(WorldState, campaign.id)
+        context.update(campaign=campaign.name, current_act=campaign.current_act,
+                       current_scene=campaign.current_scene, plot_flags=campaign.plot_flags,
+                       location=world.location if world else None)
+        history = session.execute(
+            select(MessageHistory).where(MessageHistory.campaign_id == campaign.id)
+            .order_by(MessageHistory.id.desc()).limit(12)).scalars()
+        context["history"] = [h.message for h in reversed(list(history))]
+    return {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
+            "campaign_id": campaign.id if campaign else None}
+
+
+def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, Any] | None:
+    """Claims the channel's batch; returns the generation request, or None when there is nothing to do."""
+    turn = claim_batch(channel, task_id, resume_turn_id)
+    if turn is None:
+        return None
+    if turn.attempts > MAX_TURN_ATTEMPTS:
+        give_up(turn)
+        return None
+
+    def work(session: Session) -> dict[str, Any]:
+        return build_request(turn, session)
+
+    request = run_in_transaction(work)
+    mark_stage(channel, turn.turn_id, "generate")
+    return request
+
+
+def give_up(turn: ClaimedTurn) -> None:
+    def work(session: Session) -> list[Any]:
+        if not claim(session, f"turn:{turn.turn_id}", "turns.give_up"):
+            return []
+        return add_replies(session, f"turn:{turn.turn_id}", [Reply(content=GAVE_UP_TEXT,
+                                                                   **destination(turn.channel))])
+
+    publish(run_in_transaction(work))
+    release(turn.channel, turn.turn_id)
+
+
+def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
+    """Writes the narration and the player messages once; returns the number of messages waiting next."""
+    channel, turn_id = request["channel"], request["turn_id"]
+    messages = request["context"]["messages"]
+
+    def work(session: Session) -> list[Any]:
+        if not claim(session, f"turn:{turn_id}", "turns.apply"):
+            return []
+        campaign_id = request.get("campaign_id")
+        target = destination(channel)
+        for message in messages:
+            session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"],
+                                       player_id=message.get("author_id"), kind="player",
+                                       message=message.get("text", "")))
+        narration = result.get("narration", "")
+        session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"], player_id=None,
+                                   kind="narration", message=narration))
+        meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
+        replies = [Reply(content=narration, meta=meta, **target)]
+        if result.get("notice"):
+            replies.insert(0, Reply(content=result["notice"], meta={"notice": True}, **target))
+        return add_replies(session, f"turn:{turn_id}", replies)
+
+    publish(run_in_transaction(work))
+    return release(channel, turn_id)

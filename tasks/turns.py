@@ -1,0 +1,34 @@
+"""Queues `turns` (CPU: prepare, apply) and `inference` (GPU: generate, in batches)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery_batches import Batches, SimpleRequest
+
+from tasks import turn_flow
+from tasks.app import app
+from tasks.base import DndTask
+from workers.inference import generate_narrations
+
+
+@app.task(name="tasks.turns.prepare", base=DndTask, bind=True)
+def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
+    request = turn_flow.prepare(channel, self.request.id or "", resume_turn_id)
+    if request is not None:
+        app.send_task("tasks.turns.generate", args=[request])
+
+
+@app.task(name="tasks.turns.generate", base=Batches, flush_every=64, flush_interval=0.02, acks_late=True)
+def generate(requests: list[SimpleRequest]) -> None:
+    """All the requests waiting on the queue go to the model at once (vLLM batches them)."""
+    payloads = [request.args[0] for request in requests]
+    for payload, result in zip(payloads, generate_narrations(payloads), strict=True):
+        turn_flow.mark_stage(payload["channel"], payload["turn_id"], "apply")
+        app.send_task("tasks.turns.apply", args=[payload, result])
+
+
+@app.task(name="tasks.turns.apply", base=DndTask)
+def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
+    if turn_flow.apply(request, result) > 0:
+        app.send_task("tasks.turns.prepare", args=[request["channel"]])
