@@ -43,12 +43,20 @@ class Comparison:
             return face > self.value
         return face >= self.value
 
-    def matches_every_face(self, sides: int) -> bool:
-        """True when no face of a die with ``sides`` sides fails the test (an endless reroll)."""
-        if self.operator == "=":
-            return sides == 1 and self.value == 1
-        # The other tests are monotonic, so checking both ends of the range is enough.
-        return self.matches(1) and self.matches(sides)
+    def count_matching(self, sides: int) -> int:
+        """How many faces of a die with ``sides`` sides pass the test."""
+        operator, value = self.operator, self.value
+        if operator == "=":
+            matching = 1 if 1 <= value <= sides else 0
+        elif operator == "<":
+            matching = value - 1
+        elif operator == "<=":
+            matching = value
+        elif operator == ">":
+            matching = sides - value
+        else:
+            matching = sides - value + 1
+        return max(0, min(sides, matching))
 
     def __str__(self) -> str:
         return f"{self.operator}{self.value}"

@@ -2,18 +2,21 @@
 
 Pure and stateless apart from the grammar objects built at import. Knows nothing about rolling or about
 the size limits on dice (``dnd.dice`` checks those on the tree); it only guards what would make pyparsing
-itself slow or recurse too deep: the text's length, control characters and parenthesis depth.
+itself slow or recurse too deep: the text's length, control characters, parenthesis depth and count.
 
 Grammar (case-insensitive; whitespace allowed between tokens, not inside a dice term)::
 
-    roll     := [N "#"] sum [label]
-    sum      := product (("+" | "-") product)*
-    product  := factor (("*" | "/") factor)*
-    factor   := ["-" | "+"] atom ["[" damage type "]"]
-    atom     := dice | integer | "(" sum ("," sum)* ")" [keep/drop...]
-    dice     := [count] "d" (sides | "%") modifier* [comparison integer]
-    modifier := (kh|kl|dh|dl|k|d)[n] | (ro|rr)[comparison]n | (mi|ma)n | (!|e)[[comparison]n]
-    label    := whitespace, then free text not starting with a digit or an operator
+    roll       := [N "#"] expression [label]
+    expression := operand (("+" | "-" | "*" | "/" | ",") operand)*     precedence applied by _on_expression
+    operand    := factor | ["-" | "+"] "(" expression ")" [keep/drop...] ["[" damage type "]"]
+    factor     := ["-" | "+"] (dice | integer) ["[" damage type "]"]
+    dice       := [count] "d" (sides | "%") modifier* [comparison integer]
+    modifier   := (kh|kl|dh|dl|k|d)[n] | (ro|rr)[comparison]n | (mi|ma)n | (!|e)[[comparison]n]
+    label      := whitespace, then free text not starting with a digit or an operator
+
+``*`` and ``/`` bind tighter than ``+`` and ``-``, all left-associative; commas separate the items of a
+set and are only accepted inside parentheses. A run of factors and operators is matched by one regex
+token (pyparsing's cost is per element tried, and rejection must stay fast); parentheses recurse.
 
 Words ``adv``/``advantage`` and ``dis``/``disadvantage`` at the start or end of the label are taken out of
 it and reported in ``ParsedRoll.advantage`` (both together cancel out, as in 5e).
@@ -84,23 +87,51 @@ _COMPARE = r"(?:[<>]=?|=)"
 _MODIFIER = rf"(?:[kd][hl]?\d*|r[or]{_COMPARE}?\d+|m[ia]\d+|[!e](?:{_COMPARE}?\d+)?)"
 
 
-def _factor_pattern(named: bool) -> str:
-    """``[sign] (dice | integer) [damage type]``; group names only where the match is taken apart."""
+_DAMAGE_TYPE = r"[a-z][a-z '\-]{0,39}?"
+_SET_KEEP = r"(?:k[hl]?\d*|d[hl]\d*)"
 
-    def group(name: str) -> str:
-        return f"?P<{name}>" if named else "?:"
 
+def _name(name: str, named: bool) -> str:
+    # Group names only in the patterns used to take a match apart; the token patterns repeat sub-patterns.
+    return f"?P<{name}>" if named else "?:"
+
+
+def _plain_factor_pattern(named: bool) -> str:
+    """``[sign] (dice | integer) [damage type]``."""
+    # Possessive "\s*+": a run of spaces must not be split between neighbouring "\s*" in every possible way
+    # when a match fails (that backtracking made "1+<290 spaces>x" take milliseconds).
     return (
-        rf"({group('sign')}[-+])?\s*"
-        rf"(?:({group('count')}\d*)d({group('sides')}\d+|%)({group('modifiers')}{_MODIFIER}*)"
-        rf"({group('target')}{_COMPARE}\d+)?|({group('number')}\d+))"
-        rf"(?:\s*\[\s*({group('damage_type')}[a-z][a-z '\-]{{0,39}}?)\s*\])?"
+        rf"({_name('sign', named)}[-+])?\s*+"
+        rf"(?:({_name('count', named)}\d*)d({_name('sides', named)}\d+|%)"
+        rf"({_name('modifiers', named)}{_MODIFIER}*)({_name('target', named)}{_COMPARE}\d+)?"
+        rf"|({_name('number', named)}\d+))"
+        rf"(?:\s*+\[\s*+({_name('damage_type', named)}{_DAMAGE_TYPE})\s*\])?"
     )
 
 
+def _chain_pattern(factor: str) -> str:
+    # Commas (set items) are chained like operators; ``_combine`` splits on them.
+    return rf"{factor}(?:\s*+[-+*/,]\s*+{factor})*"
+
+
+def _factor_pattern(named: bool) -> str:
+    """A plain factor, or a parenthesis holding only plain factors: ``-(1d6+2, 3)kh1[fire]``.
+
+    Innermost parentheses are matched here rather than by the grammar's recursion because each grammar
+    element tried costs pyparsing microseconds; only parentheses that contain parentheses recurse.
+    """
+    group = (
+        rf"({_name('group_sign', named)}[-+])?\s*+\(\s*+"
+        rf"({_name('group_inner', named)}{_chain_pattern(_plain_factor_pattern(named=False))})"
+        rf"\s*+\)({_name('group_keep_drop', named)}{_SET_KEEP}*)"
+        rf"(?:\s*+\[\s*+({_name('group_damage_type', named)}{_DAMAGE_TYPE})\s*\])?"
+    )
+    return rf"(?:{_plain_factor_pattern(named)}|{group})"
+
+
 _FACTOR = re.compile(_factor_pattern(named=True), re.IGNORECASE)
-_FACTOR_CHAIN_PATTERN = rf"{_factor_pattern(named=False)}(?:\s*[-+*/]\s*{_factor_pattern(named=False)})*"
-_OPERATOR = re.compile(r"\s*([-+*/])\s*")
+_FACTOR_CHAIN_PATTERN = _chain_pattern(_factor_pattern(named=False))
+_OPERATOR = re.compile(r"\s*([-+*/,])\s*")
 _MODIFIER_PARTS = re.compile(
     rf"(?P<keep>[kd][hl]?)(?P<keep_count>\d*)"
     rf"|(?P<reroll>r[or])(?P<reroll_test>{_COMPARE}?\d+)"
@@ -110,8 +141,7 @@ _MODIFIER_PARTS = re.compile(
 )
 _SET_KEEP_PARTS = re.compile(r"(k[hl]?|d[hl])(\d*)", re.IGNORECASE)
 _GROUP_CLOSE = re.compile(
-    r"\)(?P<keep_drop>(?:k[hl]?\d*|d[hl]\d*)*)(?:\s*\[\s*(?P<damage_type>[a-z][a-z '\-]{0,39}?)\s*\])?",
-    re.IGNORECASE,
+    rf"\)(?P<keep_drop>{_SET_KEEP}*)(?:\s*+\[\s*+(?P<damage_type>{_DAMAGE_TYPE})\s*\])?", re.IGNORECASE
 )
 _COMPARISON_PARTS = re.compile(r"([<>]=?|=)?(\d+)")
 # A label word that is really a modifier typed after a space: "4d6 kh3".
@@ -132,6 +162,14 @@ _FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\
 class _Operator:
     symbol: str
     position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Items:
+    """Comma-separated expressions: the inside of a set."""
+
+    items: tuple[Node, ...]
+    first_comma: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +220,14 @@ def _modifiers(text: str) -> tuple[DiceModifier, ...]:
 
 
 def _factor_node(match: re.Match[str], offset: int) -> Node:
+    inner = match.group("group_inner")
+    if inner is not None:
+        return _group_node(
+            _combine(_chain_items(inner, offset + match.start("group_inner"))),
+            keep_drop=_set_keep_drop(match.group("group_keep_drop")),
+            damage_type=match.group("group_damage_type"),
+            negative=match.group("group_sign") == "-",
+        )
     node: Node
     number = match.group("number")
     if number is not None:
@@ -200,63 +246,94 @@ def _factor_node(match: re.Match[str], offset: int) -> Node:
         )
     damage_type = match.group("damage_type")
     if damage_type is not None:
-        node = Tagged(node, " ".join(damage_type.lower().split()))
+        node = Tagged(node, _damage_type_name(damage_type))
     if match.group("sign") == "-":
         node = UnaryMinus(node)
     return node
 
 
-def _on_factor_chain(loc: int, tokens: pp.ParseResults) -> list[Node | _Operator]:
-    """Split a run of factors and operators into a flat list; ``_on_expression`` applies precedence."""
-    text: str = tokens[0]
+def _damage_type_name(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _set_keep_drop(text: str) -> tuple[KeepDrop, ...]:
+    return tuple(
+        KeepDrop(_KEEP_KINDS[kind.lower()], int(count) if count else 1)  # type: ignore[arg-type]
+        for kind, count in _SET_KEEP_PARTS.findall(text)
+    )
+
+
+def _chain_items(text: str, offset: int) -> list[Node | _Operator]:
+    """Split a run of factors and operators (``offset`` into the source) into a flat list."""
     items: list[Node | _Operator] = []
     position = 0
     while True:
         factor = _FACTOR.match(text, position)
-        assert factor is not None  # same pattern as the token that matched
-        items.append(_factor_node(factor, loc))
+        assert factor is not None  # the token pattern that matched is made of these
+        items.append(_factor_node(factor, offset))
         position = factor.end()
         operator = _OPERATOR.match(text, position)
         if operator is None:
             return items
-        items.append(_Operator(operator.group(1), loc + operator.start(1)))
+        items.append(_Operator(operator.group(1), offset + operator.start(1)))
         position = operator.end()
 
 
 def _on_group_close(tokens: pp.ParseResults) -> _GroupClose:
     match = _GROUP_CLOSE.fullmatch(tokens[0])
     assert match is not None  # same pattern as the token that matched
-    keep_drop = tuple(
-        KeepDrop(_KEEP_KINDS[kind.lower()], int(count) if count else 1)  # type: ignore[arg-type]
-        for kind, count in _SET_KEEP_PARTS.findall(match.group("keep_drop"))
-    )
-    damage_type = match.group("damage_type")
-    return _GroupClose(keep_drop, " ".join(damage_type.lower().split()) if damage_type else None)
+    return _GroupClose(_set_keep_drop(match.group("keep_drop")), match.group("damage_type"))
 
 
-def _on_group(tokens: pp.ParseResults) -> Node:
+def _group_node(
+    inner: Node | _Items, keep_drop: tuple[KeepDrop, ...], damage_type: str | None, negative: bool
+) -> Node:
     """``[-](a, b, ...)[keep/drop][damage type]``: a set when it has commas or keep/drop, else a group."""
-    opening: _GroupOpen = tokens[0]
-    closing: _GroupClose = tokens[-1]
-    items: tuple[Node, ...] = tuple(tokens[1:-1])
-    node: Node = (
-        Parenthesized(items[0]) if len(items) == 1 and not closing.keep_drop else DiceSet(items, closing.keep_drop)
-    )
-    if closing.damage_type is not None:
-        node = Tagged(node, closing.damage_type)
-    if opening.negative:
+    node: Node
+    if isinstance(inner, _Items):
+        node = DiceSet(inner.items, keep_drop)
+    elif keep_drop:
+        node = DiceSet((inner,), keep_drop)
+    else:
+        node = Parenthesized(inner)
+    if damage_type is not None:
+        node = Tagged(node, _damage_type_name(damage_type))
+    if negative:
         node = UnaryMinus(node)
     return node
 
 
-def _on_expression(tokens: pp.ParseResults) -> Node:
-    """Fold ``operand (operator operand)*`` into a tree: ``*`` and ``/`` first, all left-associative."""
+def _on_group(tokens: pp.ParseResults) -> Node:
+    opening: _GroupOpen = tokens[0]
+    closing: _GroupClose = tokens[2]
+    return _group_node(tokens[1], closing.keep_drop, closing.damage_type, opening.negative)
+
+
+def _combine(tokens: list[Node | _Operator] | pp.ParseResults) -> Node | _Items:
+    """``operand (operator operand)*``; commas (lowest precedence) separate the items of a set."""
+    items: list[Node] = []
+    first_comma: int | None = None
+    segment: list[Node | _Operator] = [tokens[0]]
+    for index in range(1, len(tokens), 2):
+        operator: _Operator = tokens[index]  # type: ignore[assignment]
+        if operator.symbol == ",":
+            items.append(_fold_arithmetic(segment))
+            first_comma = operator.position if first_comma is None else first_comma
+            segment = [tokens[index + 1]]
+        else:
+            segment += [operator, tokens[index + 1]]
+    items.append(_fold_arithmetic(segment))
+    return items[0] if first_comma is None else _Items(tuple(items), first_comma)
+
+
+def _fold_arithmetic(segment: list[Node | _Operator]) -> Node:
+    """Fold ``operand (operator operand)*``: ``*`` and ``/`` before ``+`` and ``-``, all left-associative."""
     terms: list[Node] = []
     term_operators: list[_Operator] = []
-    product: Node = tokens[0]
-    for index in range(1, len(tokens), 2):
-        operator: _Operator = tokens[index]
-        operand: Node = tokens[index + 1]
+    product: Node = segment[0]  # type: ignore[assignment]
+    for index in range(1, len(segment), 2):
+        operator: _Operator = segment[index]  # type: ignore[assignment]
+        operand: Node = segment[index + 1]  # type: ignore[assignment]
         if operator.symbol in "*/":
             product = BinaryOp(operator.symbol, product, operand, operator.position)  # type: ignore[arg-type]
         else:
@@ -279,20 +356,17 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
         )
 
     factor_chain = pp.Regex(_FACTOR_CHAIN_PATTERN, flags=re.IGNORECASE)
-    factor_chain.set_parse_action(lambda _source, loc, tokens: _on_factor_chain(loc, tokens))
+    factor_chain.set_parse_action(lambda _source, loc, tokens: _chain_items(tokens[0], loc))
 
     # Group punctuation is folded into few regex tokens (sign with "(", keep/drop and damage type with ")")
     # because every pyparsing element tried costs microseconds, and rejecting bad input must stay fast.
     group_open = pp.Regex(r"[-+]?\s*\(").set_parse_action(lambda tokens: _GroupOpen(tokens[0][0] == "-"))
     group_close = pp.Regex(_GROUP_CLOSE.pattern, flags=re.IGNORECASE).set_name('")"')
     group_close.set_parse_action(_on_group_close)
-    comma = pp.Regex(",").set_parse_action(lambda: [])
-    signed_group = (
-        group_open - expression + pp.ZeroOrMore(comma - expression) - group_close
-    ).set_parse_action(_on_group)
+    signed_group = (group_open - expression - group_close).set_parse_action(_on_group)
 
     operand = (factor_chain | signed_group).set_name('a number, dice or "("')
-    expression <<= (operand + pp.ZeroOrMore(operator("+-*/") - operand)).set_parse_action(_on_expression)
+    expression <<= (operand + pp.ZeroOrMore(operator("+-*/,") - operand)).set_parse_action(_combine)
 
     repeat = pp.Regex(r"(\d+)\s*#").set_parse_action(
         lambda _source, loc, tokens: _Repeat(int(tokens[0].rstrip("#").strip()), loc + len(tokens[0]))
@@ -310,11 +384,11 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
 _ROLL_GRAMMAR, _ATOM = _build_grammar()
 
 
-def _check_text(text: str, max_length: int, max_depth: int, max_parentheses: int, max_commas: int) -> None:
+def _check_text(text: str, max_length: int, max_depth: int, max_parentheses: int) -> None:
     """Cheap checks that keep pyparsing away from input that would be slow or recurse too deep.
 
-    Each parenthesised group costs pyparsing about twenty element attempts, and each comma in a set about
-    eight, so their number (not just the length) bounds the time to parse or reject a text.
+    A run of factors and operators is one regex match, but each parenthesised group costs pyparsing about
+    fifteen element attempts, so their number (not just the length) bounds the time to parse or reject.
     """
     if len(text) > max_length:
         raise DiceSyntaxError(f"Expression too long: {len(text)} characters (limit {max_length})")
@@ -341,8 +415,6 @@ def _check_text(text: str, max_length: int, max_depth: int, max_parentheses: int
                 depth -= 1
     if (parentheses := text.count("(")) > max_parentheses:
         raise DiceSyntaxError(f"Too many parentheses: {parentheses} (limit {max_parentheses})")
-    if (commas := text.count(",")) > max_commas:
-        raise DiceSyntaxError(f"Too many commas: {commas} (limit {max_commas})")
 
 
 def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
@@ -355,7 +427,8 @@ def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
     elif '")"' in error.msg:
         expected = ' (expected ")")'
     if position >= len(text):
-        return DiceSyntaxError(f"Unexpected end of input {describe_position(text, position)}{expected}", position)
+        where = describe_position(text, position)
+        return DiceSyntaxError(f"Unexpected end of input {where}{expected}", position)
     return DiceSyntaxError(
         f'Unexpected "{text[position]}" {describe_position(text, position)}{expected}', position
     )
@@ -379,15 +452,13 @@ def _split_label(text: str, label: _Label) -> tuple[str | None, Advantage | None
     return (" ".join(words) or None), advantage
 
 
-def parse_roll(
-    text: str, *, max_length: int, max_depth: int, max_parentheses: int, max_commas: int
-) -> ParsedRoll:
+def parse_roll(text: str, *, max_length: int, max_depth: int, max_parentheses: int) -> ParsedRoll:
     """Parse ``text`` or raise ``DiceSyntaxError`` saying what is wrong and where.
 
     The limits are the caller's policy (``dnd.dice`` owns the constants); they are checked on the raw text
     before pyparsing runs, so any rejected text costs at most a bounded parse.
     """
-    _check_text(text, max_length, max_depth, max_parentheses, max_commas)
+    _check_text(text, max_length, max_depth, max_parentheses)
     try:
         tokens = _ROLL_GRAMMAR.parse_string(text, parse_all=False)
     except pp.ParseBaseException as error:
@@ -397,7 +468,7 @@ def parse_roll(
 
     repeat: _Repeat | None = None
     label: _Label | None = None
-    root: Node | None = None
+    root: Node | _Items | None = None
     for token in tokens:
         if isinstance(token, _Repeat):
             repeat = token
@@ -406,6 +477,12 @@ def parse_roll(
         else:
             root = token
     assert root is not None
+    if isinstance(root, _Items):
+        raise DiceSyntaxError(
+            f'Unexpected "," {describe_position(text, root.first_comma)}'
+            ' (a set needs parentheses: "(1d20, 1d20)kh1")',
+            root.first_comma,
+        )
 
     label_text, advantage = _split_label(text, label) if label is not None else (None, None)
     expression_text = text[repeat.end if repeat else 0 : label.position if label else len(text)].strip()

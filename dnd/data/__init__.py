@@ -32,8 +32,9 @@ from dnd.data.tables import (
 )
 
 __all__ = [
-    "ABILITIES", "ABILITY_NAMES", "ASI", "BACKGROUNDS", "CLASSES", "CONDITIONS", "EXHAUSTION_EFFECTS", "FEATS",
-    "ITEMS", "LANGUAGES", "POINT_BUY_BUDGET", "POINT_BUY_COSTS", "RACES", "SKILLS", "SPELLS", "STANDARD_ARRAY",
+    "ABILITIES", "ABILITY_NAMES", "ASI", "BACKGROUNDS", "CLASSES", "CONDITIONS", "EXHAUSTION_EFFECTS",
+    "FEATS", "ITEMS", "LANGUAGES", "POINT_BUY_BUDGET", "POINT_BUY_COSTS", "RACES", "SKILLS", "SPELLS",
+    "STANDARD_ARRAY",
     "STARTING_EQUIPMENT", "SUBCLASSES", "SUBRACES", "XP_THRESHOLDS", "Armor", "BackgroundInfo", "ClassInfo",
     "ConditionInfo", "FeatInfo", "Item", "RaceInfo", "ResourceSpec", "SpellInfo", "SubclassInfo",
     "SubraceInfo", "Weapon", "find_background", "find_class", "find_condition", "find_feat", "find_item",

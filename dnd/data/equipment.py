@@ -98,7 +98,8 @@ _WEAPONS: Final[tuple[tuple[str, str, str, str, float, str, str, str, str, str],
      "30/120", ""),
     ("Crossbow, heavy", "martial", "ranged", "50 gp", 18, "1d10", "piercing",
      "ammunition heavy loading two-handed", "100/400", ""),
-    ("Longbow", "martial", "ranged", "50 gp", 2, "1d8", "piercing", "ammunition heavy two-handed", "150/600", ""),
+    ("Longbow", "martial", "ranged", "50 gp", 2, "1d8", "piercing", "ammunition heavy two-handed",
+     "150/600", ""),
     ("Net", "martial", "ranged", "1 gp", 3, "", "", "special thrown", "5/15", ""),
 )
 

@@ -25,7 +25,7 @@ class SpellInfo:
     ritual: bool = False
     attack: AttackKind | None = None  # spell attack roll
     save: str | None = None  # saving throw ability
-    save_effect: Literal["half", "none", ""] = ""  # damage on a successful save
+    save_effect: Literal["half", "none", ""] = ""  # on a successful save: half damage, or no effect
     damage: str = ""  # dice at the spell's own level, e.g. "8d6" or "3d4+3"
     damage_type: str = ""
     add_mod_to_damage: bool = False  # Spiritual Weapon
@@ -42,6 +42,8 @@ class SpellInfo:
 
 
 def _s(name: str, level: int, school: str, time: str, rng: str, classes: str, **kw: object) -> SpellInfo:
+    if kw.get("save") and not kw.get("save_effect"):
+        kw["save_effect"] = "none"  # a successful save avoids the effect entirely
     return SpellInfo(name, level, school, time, rng, tuple(classes.split(",")), **kw)  # type: ignore[arg-type]
 
 
@@ -74,7 +76,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            damage_type="fire", cantrip_scaling=True,
            summary="A flame in your hand gives light and can be hurled at a creature."),
         _s("Ray of Frost", 0, "Evocation", _A, "60 feet", _ARC, attack="ranged", damage="1d8",
-           damage_type="cold", cantrip_scaling=True, summary="A frigid beam; the target loses 10 feet of speed."),
+           damage_type="cold", cantrip_scaling=True,
+           summary="A frigid beam; the target loses 10 feet of speed."),
         _s("Sacred Flame", 0, "Evocation", _A, "60 feet", "Cleric", save="DEX", save_effect="none",
            damage="1d8", damage_type="radiant", cantrip_scaling=True,
            summary="Radiance descends on a creature; cover gives no benefit against it."),
@@ -132,7 +135,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Prayer of Healing", 2, "Evocation", "10 minutes", "30 feet", "Cleric", heal="2d8", upcast="1d8",
            summary="Up to six creatures regain hit points."),
         _s("Scorching Ray", 2, "Evocation", _A, "120 feet", _ARC, attack="ranged", damage="2d6",
-           damage_type="fire", summary="Three rays, each a separate attack for 2d6 (one more ray per level)."),
+           damage_type="fire",
+           summary="Three rays, each a separate attack for 2d6 (one more ray per level)."),
         _s("Shatter", 2, "Evocation", _A, "60 feet", "Bard,Sorcerer,Warlock,Wizard", save="CON",
            save_effect="half", damage="3d8", damage_type="thunder", upcast="1d8",
            summary="A painful ringing noise in a 10-foot sphere."),
@@ -142,7 +146,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         # 3rd level
         _s("Counterspell", 3, "Abjuration", _R, "60 feet", "Sorcerer,Warlock,Wizard",
            summary="Interrupt a creature casting a spell; 4th level or higher needs an ability check."),
-        _s("Dispel Magic", 3, "Abjuration", _A, "120 feet", "Bard,Cleric,Druid,Paladin,Sorcerer,Warlock,Wizard",
+        _s("Dispel Magic", 3, "Abjuration", _A, "120 feet",
+           "Bard,Cleric,Druid,Paladin,Sorcerer,Warlock,Wizard",
            summary="End spells of 3rd level or lower on a target; higher ones need an ability check."),
         _s("Fireball", 3, "Evocation", _A, "150 feet", _ARC, save="DEX", save_effect="half", damage="8d6",
            damage_type="fire", upcast="1d6", summary="A 20-foot-radius explosion of flame."),
@@ -154,7 +159,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            summary="A creature dead for no more than a minute returns with 1 hit point (300 gp diamonds)."),
         _s("Spirit Guardians", 3, "Conjuration", _A, "Self", "Cleric", concentration=True, save="WIS",
            save_effect="half", damage="3d8", damage_type="radiant", upcast="1d8",
-           summary="Spirits in a 15-foot radius halve enemies' speed and harm them (necrotic if you are evil)."),
+           summary="Spirits in a 15-foot radius slow and harm enemies (necrotic if you are evil)."),
         # 5th level
         _s("Cone of Cold", 5, "Evocation", _A, "Self", _ARC, save="CON", save_effect="half", damage="8d8",
            damage_type="cold", upcast="1d8", summary="A 60-foot cone of cold air."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES = ("tasks.handlers.basic",)
+HANDLER_MODULES = ("tasks.handlers.basic", "tasks.handlers.admin")
 
 
 def load_all() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.engine import run_in_transaction
-from db.models import Outbox, ProcessedMessage
+from db.models import AuditLog, Outbox, ProcessedMessage
 from db.outbox import Reply, add_replies
 from settings import get_settings
 from tasks.handlers import load_all
@@ -41,6 +41,9 @@ def run_command(context: CommandContext) -> None:
         raise CommandError(f"That's too long for `!{spec.name}` ({len(context.args)} characters; "
                            f"the limit is {MAX_COMMAND_ARGS_CHARS}).")
     spec.handler(context)
+    if spec.owner_only:
+        context.session.add(AuditLog(actor=f"owner:{context.author_id}", action=f"!{spec.name} {context.args}"[:500],
+                                     target=None, before={}, after={"replies": len(context.replies)}))
 
 
 def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:

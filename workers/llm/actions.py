@@ -140,7 +140,7 @@ def parse_actions(
 
 
 def parse_quantity(phrase: str) -> tuple[int | None, str]:
-    """("two torches") -> (2, "torches"); ("3 arrows") -> (3, "arrows"); ("the rope") -> (None, "the rope")."""
+    """("two torches") -> (2, "torches"); ("3 arrows") -> (3, "arrows"); ("a rope") -> (None, "a rope")."""
     phrase = phrase.strip()
     lowered = phrase.lower()
     digits = re.match(r"^(\d{1,3})\s*x?\s+(.+)$", phrase)
@@ -212,7 +212,9 @@ _SUBJECT_RE = re.compile(
     r"attempt\s+to|would\s+like\s+to|quickly|carefully|then|also|immediately|just|now)\s+)*",
     re.IGNORECASE,
 )
-_NEGATION_RE = re.compile(r"\b(?:not|don't|dont|never|won't|wont|can't|cant|cannot|shouldn't|wouldn't)\b", re.I)
+_NEGATION_RE = re.compile(
+    r"\b(?:not|don't|dont|never|won't|wont|can't|cant|cannot|shouldn't|wouldn't)\b", re.I
+)
 _CHARACTER_EMOTE_RE = re.compile(r"[*_~`]+")
 
 
@@ -248,18 +250,23 @@ _TRAILING_FILLER_RE = re.compile(
     r"with\s+all\s+my\s+might|if\s+i\s+can|if\s+possible)$",
     re.IGNORECASE,
 )
-_PRONOUNS = frozenset({"it", "that", "this", "them", "him", "her", "one", "something", "anything", "stuff", ""})
+_PRONOUNS = frozenset(
+    {"it", "that", "this", "them", "him", "her", "one", "something", "anything", "stuff", ""}
+)
 
 _REST_RE = re.compile(r"\b(short|long)\s+rest\b", re.IGNORECASE)
 _BARE_REST_RE = re.compile(
     r"^(?:rest|rests|take\s+a\s+rest|have\s+a\s+rest|take\s+a\s+break|make\s+camp|set\s+up\s+camp)$", re.I
 )
 _REST_VERB_RE = re.compile(
-    r"^(?:take|takes|have|has|finish|finishes|start|starts|begin|begins|do|go\s+for|settle|short|long)\b", re.I
+    r"^(?:take|takes|have|has|finish|finishes|start|starts|begin|begins|do|go\s+for|settle|short|long)\b",
+    re.I,
 )
 _BREATHER_RE = re.compile(r"^(?:take|have)\s+a\s+breather$", re.IGNORECASE)
 _CAST_RE = re.compile(r"^(?:cast|casts)\s+(?P<rest>.+)$", re.IGNORECASE)
-_DRINK_RE = re.compile(r"^(?:drink|drinks|quaff|quaffs|gulp|gulps|gulp\s+down|chug|chugs|swig)\s+(?P<rest>.+)$", re.I)
+_DRINK_RE = re.compile(
+    r"^(?:drink|drinks|quaff|quaffs|gulp|gulps|gulp\s+down|chug|chugs|swig)\s+(?P<rest>.+)$", re.I
+)
 _USE_ACTION_RE = re.compile(r"^(?:use|uses)\s+(?:my\s+)?(?:bonus\s+)?action\s+to\s+(?P<rest>.+)$", re.I)
 _USE_RE = re.compile(
     r"^(?:use|uses|activate|activates|apply|applies|eat|eats|read|reads|light|lights)\s+(?P<rest>.+)$", re.I
@@ -332,7 +339,9 @@ def _parse_clause(clause: str, actor: int, context: ActionContext) -> Update | N
 
     rest_kind = _REST_RE.search(body)
     if rest_kind and _REST_VERB_RE.match(body):
-        return ActionUpdate(type="action", kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower())
+        return ActionUpdate(
+            type="action", kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower()
+        )
     if _BREATHER_RE.match(body):
         return ActionUpdate(type="action", kind="rest", actor_player_id=actor, target="short")
     if _BARE_REST_RE.match(body):
@@ -351,7 +360,9 @@ def _parse_clause(clause: str, actor: int, context: ActionContext) -> Update | N
     if match := _DRINK_RE.match(body):
         return _parse_use(match.group("rest"), actor, context, drinking=True)
     if match := _SWING_WEAPON_RE.match(body):
-        return _attack(actor, _clean_target(match.group("target")), _clean_item(match.group("weapon")), context)
+        return _attack(
+            actor, _clean_target(match.group("target")), _clean_item(match.group("weapon")), context
+        )
     if match := _ATTACK_RE.match(body):
         return _parse_attack(match.group("rest") or "", actor, context)
     if match := _BUY_RE.match(body):

@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_CONCURRENCY = 64
 REPAIR_ECHO_CHARS = 1500  # how much of the broken answer goes back to the model in the repair request
-_TIMEOUT_GRACE_S = 0.25  # the provider's own timeout should fire first; this is the hard stop behind it
 
 
 @dataclass
@@ -46,7 +45,9 @@ class Attempt:
     """One provider's part in a request, for logs and `!model_status`."""
 
     provider: str
-    outcome: str  # ok | repaired | partial | narration_only | failed | invalid_output | skipped_open | skipped_forced
+    # ok | repaired | partial | narration_only | failed | invalid_output | skipped_open | skipped_forced
+    # | skipped_deadline
+    outcome: str
     failure_kind: str | None = None
     detail: str = ""
     latency_ms: float = 0.0
@@ -170,7 +171,7 @@ class FallbackChain:
         async def one(provider: Provider) -> ProviderHealth:
             try:
                 return await asyncio.wait_for(provider.health(), timeout_s)
-            except Exception as exc:  # noqa: BLE001 - a health check never raises
+            except Exception as exc:
                 return ProviderHealth(provider=provider.name, ok=False, detail=f"{type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(p) for p in self.providers)))
@@ -209,13 +210,17 @@ class FallbackChain:
                 continue
             breaker = self.breakers[provider.name]
             if not always_available and not breaker.allow_request():
-                attempts.append(Attempt(provider.name, "skipped_open", detail=f"breaker {breaker.state.value}"))
+                attempts.append(
+                    Attempt(provider.name, "skipped_open", detail=f"breaker {breaker.state.value}")
+                )
                 continue
             remaining = deadline - time.perf_counter()
             if not always_available and remaining < 0.05:
                 if breaker.state is BreakerState.HALF_OPEN:
                     breaker.release_probe()
-                attempts.append(Attempt(provider.name, "skipped_deadline", detail="no time left for this request"))
+                attempts.append(
+                    Attempt(provider.name, "skipped_deadline", detail="no time left for this request")
+                )
                 continue
             timeout = attempt_timeout if always_available else min(attempt_timeout, remaining)
             outcome = await self._try_provider(provider, breaker, request, timeout, attempts)
@@ -253,9 +258,12 @@ class FallbackChain:
         if timeout != request.timeout_s:
             request = request.model_copy(update={"timeout_s": max(timeout, 0.01)})
         try:
-            return await asyncio.wait_for(provider.generate(request), timeout + _TIMEOUT_GRACE_S)
+            # The hard stop; providers also pass the timeout to their HTTP client, whichever fires first wins.
+            return await asyncio.wait_for(provider.generate(request), timeout)
         except TimeoutError as exc:
-            raise ProviderError(provider.name, FailureKind.TIMEOUT, f"no answer within {timeout:.1f}s") from exc
+            raise ProviderError(
+                provider.name, FailureKind.TIMEOUT, f"no answer within {timeout:.1f}s"
+            ) from exc
 
     async def _try_provider(
         self,
@@ -276,9 +284,11 @@ class FallbackChain:
             attempts.append(Attempt(provider.name, "failed", exc.kind.value, exc.message[:300], _ms(started)))
             log.warning("request %s: %s failed: %s", request.request_id, provider.name, exc)
             return None
-        except Exception as exc:  # noqa: BLE001 - a provider bug must not take the turn down
+        except Exception as exc:
             breaker.record_failure(f"{type(exc).__name__}: {exc}", "unexpected")
-            attempts.append(Attempt(provider.name, "failed", "unexpected", f"{type(exc).__name__}: {exc}"[:300]))
+            attempts.append(
+                Attempt(provider.name, "failed", "unexpected", f"{type(exc).__name__}: {exc}"[:300])
+            )
             log.exception("request %s: %s raised", request.request_id, provider.name)
             return None
 
@@ -295,19 +305,29 @@ class FallbackChain:
         remaining = timeout - (time.perf_counter() - started)
         if self.repair_retry and remaining > 0.05:
             try:
-                repaired_result = await self._call(provider, _repair_request(request, result.text, problems), remaining)
+                repaired_result = await self._call(
+                    provider, _repair_request(request, result.text, problems), remaining
+                )
             except asyncio.CancelledError:
                 breaker.release_probe()
                 raise
             except ProviderError as exc:
                 if exc.kind is not FailureKind.PROMPT_TOO_LONG:
-                    log.warning("request %s: %s repair call failed: %s", request.request_id, provider.name, exc)
+                    log.warning(
+                        "request %s: %s repair call failed: %s", request.request_id, provider.name, exc
+                    )
             else:
                 repaired, repair_problems = _parse(repaired_result.text)
                 if repaired is not None and repaired.clean:
                     breaker.record_success(repaired_result.latency_ms, repaired_result.completion_tokens)
-                    attempts.append(Attempt(provider.name, "repaired", detail="; ".join(problems)[:300],
-                                            latency_ms=_ms(started)))
+                    attempts.append(
+                        Attempt(
+                            provider.name,
+                            "repaired",
+                            detail="; ".join(problems)[:300],
+                            latency_ms=_ms(started),
+                        )
+                    )
                     return _Outcome(repaired, repaired_result, repaired=True, narration_only=False)
 
         # Still not clean: keep the best usable part, preferring the repaired answer.
@@ -319,22 +339,37 @@ class FallbackChain:
                 return _Outcome(candidate, source, repaired=candidate is repaired, narration_only=False)
 
         all_problems = "; ".join(problems + repair_problems)[:300]
-        breaker.record_failure(f"no valid JSON after a repair retry: {all_problems}", FailureKind.INVALID_OUTPUT.value)
+        breaker.record_failure(
+            f"no valid JSON after a repair retry: {all_problems}", FailureKind.INVALID_OUTPUT.value
+        )
         for source in (repaired_result, result):
             narration = salvage_narration(source.text) if source is not None else None
             if narration and source is not None:
                 log.warning(
                     "request %s: %s gave no valid JSON; using its narration alone (%s)",
-                    request.request_id, provider.name, all_problems,
+                    request.request_id,
+                    provider.name,
+                    all_problems,
                 )
-                attempts.append(Attempt(provider.name, "narration_only", FailureKind.INVALID_OUTPUT.value,
-                                        all_problems, _ms(started)))
+                attempts.append(
+                    Attempt(
+                        provider.name,
+                        "narration_only",
+                        FailureKind.INVALID_OUTPUT.value,
+                        all_problems,
+                        _ms(started),
+                    )
+                )
                 output = ParsedOutput(narration=narration, issues=["narration salvaged from invalid JSON"])
                 return _Outcome(output, source, repaired=False, narration_only=True)
         attempts.append(
-            Attempt(provider.name, "invalid_output", FailureKind.INVALID_OUTPUT.value, all_problems, _ms(started))
+            Attempt(
+                provider.name, "invalid_output", FailureKind.INVALID_OUTPUT.value, all_problems, _ms(started)
+            )
         )
-        log.warning("request %s: %s gave no usable output: %s", request.request_id, provider.name, all_problems)
+        log.warning(
+            "request %s: %s gave no usable output: %s", request.request_id, provider.name, all_problems
+        )
         return None
 
     @staticmethod
@@ -393,7 +428,7 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
 
     VLLM_HOST, VLLM_PORT (or VLLM_BASE_URL), LOCAL_MODEL_NAME: the local OpenAI-compatible server
       (LLM_LOCAL_ENABLED=0 leaves it out; VLLM_GUIDED_JSON=0 stops sending vLLM's legacy `guided_json`).
-    GEMINI_API_KEY (+ GEMINI_MODEL), XAI_API_KEY (+ XAI_MODEL, XAI_BASE_URL): the API fallbacks, only when set.
+    GEMINI_API_KEY (+ GEMINI_MODEL), XAI_API_KEY (+ XAI_MODEL, XAI_BASE_URL): the API fallbacks, when set.
     LLM_TIMEOUT_S (30), LLM_BREAKER_FAILURES (3), LLM_BREAKER_COOLDOWN_S (30), LLM_MAX_CONCURRENCY (64),
     LLM_FORCE_API (off). Always ends with the offline narrator.
     """
@@ -403,7 +438,9 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
 
     providers: list[Provider] = []
     if _flag(settings.get("LLM_LOCAL_ENABLED"), True):
-        base_url = get("VLLM_BASE_URL") or f"http://{get('VLLM_HOST', 'localhost')}:{get('VLLM_PORT', '8000')}/v1"
+        base_url = (
+            get("VLLM_BASE_URL") or f"http://{get('VLLM_HOST', 'localhost')}:{get('VLLM_PORT', '8000')}/v1"
+        )
         providers.append(
             OpenAICompatibleProvider(
                 base_url,

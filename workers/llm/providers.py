@@ -20,7 +20,7 @@ import random
 import re
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -254,9 +254,13 @@ class OpenAICompatibleProvider:
             }
             if self.send_guided_json:
                 body["guided_json"] = request.json_schema
-        status, payload = await self._request_json(
-            "POST", f"{self.base_url}/chat/completions", request.timeout_s, body
-        )
+        url = f"{self.base_url}/chat/completions"
+        status, payload = await self._request_json("POST", url, request.timeout_s, body)
+        if status == 404 and _model_not_found(payload):
+            # The server was restarted with another model (`!switch_model`): ask it which, retry once.
+            body["model"] = model = await self._discover_model(request.timeout_s)
+            remaining = request.timeout_s - (time.perf_counter() - started)
+            status, payload = await self._request_json("POST", url, max(remaining, 0.1), body)
         if status != 200:
             raise self._http_error(status, payload)
         text, finish_reason = _completion_text(self.name, payload)
@@ -296,7 +300,10 @@ class OpenAICompatibleProvider:
             )
         except ProviderError as exc:
             return ProviderHealth(
-                provider=self.name, ok=False, detail=f"{exc.kind.value}: {exc.message}", latency_ms=_elapsed_ms(started)
+                provider=self.name,
+                ok=False,
+                detail=f"{exc.kind.value}: {exc.message}",
+                latency_ms=_elapsed_ms(started),
             )
 
     async def list_models(self, timeout_s: float = 5.0) -> list[str]:
@@ -336,7 +343,14 @@ class OpenAICompatibleProvider:
 
     def _http_error(self, status: int, payload: Any) -> ProviderError:
         body = json.dumps(payload)[:2000] if not isinstance(payload, str) else payload[:2000]
-        return ProviderError(self.name, classify_http_error(status, body), f"HTTP {status}: {body[:300]}", status)
+        return ProviderError(
+            self.name, classify_http_error(status, body), f"HTTP {status}: {body[:300]}", status
+        )
+
+
+def _model_not_found(payload: Any) -> bool:
+    text = json.dumps(payload).lower() if not isinstance(payload, str) else payload.lower()
+    return "model" in text and ("does not exist" in text or "not found" in text)
 
 
 def _completion_text(provider: str, payload: Any) -> tuple[str, str | None]:
@@ -416,14 +430,18 @@ class XAIProvider:
         except openai.APIStatusError as exc:
             body = json.dumps(exc.body) if exc.body is not None else str(exc)
             kind = classify_http_error(exc.status_code, f"{exc.message} {body}")
-            raise ProviderError(self.name, kind, f"HTTP {exc.status_code}: {exc.message}", exc.status_code) from exc
+            raise ProviderError(
+                self.name, kind, f"HTTP {exc.status_code}: {exc.message}", exc.status_code
+            ) from exc
         except openai.OpenAIError as exc:
             raise ProviderError(self.name, FailureKind.INVALID_RESPONSE, str(exc)) from exc
         try:
             choice = completion.choices[0]
             text = choice.message.content
         except (AttributeError, IndexError) as exc:
-            raise ProviderError(self.name, FailureKind.INVALID_RESPONSE, "no choices in the completion") from exc
+            raise ProviderError(
+                self.name, FailureKind.INVALID_RESPONSE, "no choices in the completion"
+            ) from exc
         if not isinstance(text, str) or not text:
             raise ProviderError(self.name, FailureKind.INVALID_RESPONSE, "empty message content")
         usage = getattr(completion, "usage", None)
@@ -441,7 +459,7 @@ class XAIProvider:
         started = time.perf_counter()
         try:
             await self._client().models.retrieve(self.model, timeout=10.0)
-        except Exception as exc:  # noqa: BLE001 - any failure is "not healthy", with its text
+        except Exception as exc:
             return ProviderHealth(
                 provider=self.name,
                 ok=False,
@@ -525,7 +543,9 @@ class GeminiProvider:
         from google.genai import types
 
         return [
-            types.Content(role="model" if m["role"] == "assistant" else "user", parts=[types.Part(text=m["content"])])
+            types.Content(
+                role="model" if m["role"] == "assistant" else "user", parts=[types.Part(text=m["content"])]
+            )
             for m in request.messages
             if m["role"] != "system"
         ]
@@ -536,12 +556,14 @@ class GeminiProvider:
             response = await self._client().aio.models.generate_content(
                 model=self.model, contents=self.build_contents(request), config=self.build_config(request)
             )
-        except Exception as exc:  # noqa: BLE001 - mapped to a failure kind below
+        except Exception as exc:
             raise self._provider_error(exc) from exc
         text = getattr(response, "text", None)
         if not isinstance(text, str) or not text.strip():
             reason = _gemini_finish_reason(response)
-            raise ProviderError(self.name, FailureKind.INVALID_RESPONSE, f"empty answer (finish_reason={reason})")
+            raise ProviderError(
+                self.name, FailureKind.INVALID_RESPONSE, f"empty answer (finish_reason={reason})"
+            )
         usage = getattr(response, "usage_metadata", None)
         return GenerationResult(
             text=text,
@@ -557,9 +579,12 @@ class GeminiProvider:
         started = time.perf_counter()
         try:
             await self._client().aio.models.get(model=self.model)
-        except Exception as exc:  # noqa: BLE001 - any failure is "not healthy", with its text
+        except Exception as exc:
             return ProviderHealth(
-                provider=self.name, ok=False, detail=str(self._provider_error(exc))[:300], latency_ms=_elapsed_ms(started)
+                provider=self.name,
+                ok=False,
+                detail=str(self._provider_error(exc))[:300],
+                latency_ms=_elapsed_ms(started),
             )
         return ProviderHealth(
             provider=self.name, ok=True, detail="ready", latency_ms=_elapsed_ms(started), model=self.model
@@ -570,7 +595,9 @@ class GeminiProvider:
             return exc
         code = getattr(exc, "code", None)
         if isinstance(code, int):
-            kind = classify_http_error(code, f"{getattr(exc, 'status', '')} {getattr(exc, 'message', '')} {exc}")
+            kind = classify_http_error(
+                code, f"{getattr(exc, 'status', '')} {getattr(exc, 'message', '')} {exc}"
+            )
             if getattr(exc, "status", None) == "DEADLINE_EXCEEDED":
                 kind = FailureKind.TIMEOUT
             return ProviderError(self.name, kind, str(exc)[:300], code)
@@ -615,7 +642,12 @@ _SPEECH_LINES = (
 _RESULT_LEADS = ("The dice have spoken:", "Fate decides:", "It comes down to this:", "The outcome is clear:")
 _LORE_LEADS = ("You recall something:", "An old lesson surfaces:", "Lore whispers at the edge of memory:")
 _HOOK_LEADS = ("Then, ", "Meanwhile, ", "Just then, ", "Before anyone can move, ")
-_CLOSINGS = ("What do you do?", "What happens next is up to you.", "The next move is yours.", "How do you respond?")
+_CLOSINGS = (
+    "What do you do?",
+    "What happens next is up to you.",
+    "The next move is yours.",
+    "How do you respond?",
+)
 _ACTION_LINES: dict[str, tuple[str, ...]] = {
     "attack": ("{name} lunges at {target}{with_item}.", "{name} strikes at {target}{with_item}."),
     "cast": ("{name} speaks the words of {spell}{at_target}.", "{name} weaves {spell}{at_target}."),
@@ -648,11 +680,17 @@ class OfflineNarrator:
         started = time.perf_counter()
         text = self.narrate(request.request_id, request.context)
         return GenerationResult(
-            text=text, provider=self.name, model=self.model, latency_ms=_elapsed_ms(started), finish_reason="stop"
+            text=text,
+            provider=self.name,
+            model=self.model,
+            latency_ms=_elapsed_ms(started),
+            finish_reason="stop",
         )
 
     async def health(self) -> ProviderHealth:
-        return ProviderHealth(provider=self.name, ok=True, detail="always available", latency_ms=0.0, model=self.model)
+        return ProviderHealth(
+            provider=self.name, ok=True, detail="always available", latency_ms=0.0, model=self.model
+        )
 
     def narrate(self, request_id: str, context: Mapping[str, Any]) -> str:
         """The answer as JSON text of the output schema."""
@@ -678,7 +716,9 @@ class OfflineNarrator:
             if isinstance(player_id, int) and player_id >= 0:
                 inventory = _inventory_of(context, player_id)
                 parsed = actions.parse_actions(text, player_id, {"targets": targets, "inventory": inventory})
-            described = [self._describe_action(rng, name, u) for u in parsed if getattr(u, "type", "") == "action"]
+            described = [
+                self._describe_action(rng, name, u) for u in parsed if getattr(u, "type", "") == "action"
+            ]
             if described:
                 lines.append(" ".join(described))
             elif text.strip():
@@ -811,7 +851,7 @@ def default_json_schema() -> dict[str, Any]:
     return json_schema("openai")
 
 
-__all__: Sequence[str] = (
+__all__ = [
     "ChatMessage",
     "FailureKind",
     "GeminiProvider",
@@ -825,4 +865,4 @@ __all__: Sequence[str] = (
     "XAIProvider",
     "classify_http_error",
     "default_json_schema",
-)
+]

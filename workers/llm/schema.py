@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -39,45 +39,6 @@ MAX_FLAG_NAME_CHARS = 64
 MAX_FLAG_STR_CHARS = 200
 MAX_QUESTION_CHARS = 300
 
-SRD_CONDITIONS: tuple[str, ...] = (
-    "blinded",
-    "charmed",
-    "deafened",
-    "exhaustion",
-    "frightened",
-    "grappled",
-    "incapacitated",
-    "invisible",
-    "paralyzed",
-    "petrified",
-    "poisoned",
-    "prone",
-    "restrained",
-    "stunned",
-    "unconscious",
-)
-ACTION_KINDS: tuple[str, ...] = (
-    "attack",
-    "cast",
-    "use_item",
-    "buy",
-    "sell",
-    "drop",
-    "pick_up",
-    "rest",
-    "save",
-    "check",
-)
-UPDATE_TYPES: tuple[str, ...] = (
-    "hp_change",
-    "condition",
-    "plot_flag",
-    "npc_attitude",
-    "scene",
-    "action",
-    "clarify",
-)
-
 SrdCondition = Literal[
     "blinded",
     "charmed",
@@ -96,6 +57,17 @@ SrdCondition = Literal[
     "unconscious",
 ]
 ActionKind = Literal["attack", "cast", "use_item", "buy", "sell", "drop", "pick_up", "rest", "save", "check"]
+SRD_CONDITIONS: tuple[str, ...] = get_args(SrdCondition)
+ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
+UPDATE_TYPES: tuple[str, ...] = (
+    "hp_change",
+    "condition",
+    "plot_flag",
+    "npc_attitude",
+    "scene",
+    "action",
+    "clarify",
+)
 PlayerId = Annotated[StrictInt, Field(ge=0)]
 ShortName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^\r\n\t]+$")]
 FLAG_NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]*$"
@@ -132,9 +104,11 @@ class PlotFlagUpdate(_Strict):
     type: Literal["plot_flag"]
     name: Annotated[str, Field(min_length=1, max_length=MAX_FLAG_NAME_CHARS, pattern=FLAG_NAME_PATTERN)]
     # Strict members so `true` stays a bool and "1" stays a string (no silent coercion).
-    value: StrictBool | Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)] | Annotated[
-        str, Field(max_length=MAX_FLAG_STR_CHARS)
-    ]
+    value: (
+        StrictBool
+        | Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
+        | Annotated[str, Field(max_length=MAX_FLAG_STR_CHARS)]
+    )
 
     @field_validator("name", mode="before")
     @classmethod
@@ -189,15 +163,13 @@ class ClarifyUpdate(_Strict):
 
 
 Update = Annotated[
-    Union[
-        HpChangeUpdate,
-        ConditionUpdate,
-        PlotFlagUpdate,
-        NpcAttitudeUpdate,
-        SceneUpdate,
-        ActionUpdate,
-        ClarifyUpdate,
-    ],
+    HpChangeUpdate
+    | ConditionUpdate
+    | PlotFlagUpdate
+    | NpcAttitudeUpdate
+    | SceneUpdate
+    | ActionUpdate
+    | ClarifyUpdate,
     Field(discriminator="type"),
 ]
 UPDATE_ADAPTER: TypeAdapter[Update] = TypeAdapter(Update)
@@ -394,7 +366,9 @@ def adapt_schema(schema: dict[str, Any], dialect: Literal["openai", "gemini"] | 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON|json5)?[ \t]*\n?(.*?)```", re.DOTALL)
 _NARRATION_KEY_RE = re.compile(r'"narration"\s*:\s*"')
 _MAX_DECODE_ATTEMPTS = 64  # bounds the work on adversarial text full of braces
-_GEMINI_UNSUPPORTED_KEYS = frozenset({"pattern", "minLength", "maxLength", "default", "const", "discriminator"})
+_GEMINI_UNSUPPORTED_KEYS = frozenset(
+    {"pattern", "minLength", "maxLength", "default", "const", "discriminator"}
+)
 
 
 def _first_object_with_narration(text: str) -> dict[str, Any] | None:

@@ -1,0 +1,133 @@
+"""Discord Markdown for roll results.
+
+``1d20 (**20**) + 5 = `25` — Natural 20!``: every die in brackets after its term, dropped and rerolled
+dice struck through, highest and lowest faces in bold, successes underlined, a die that exploded marked
+``!``, ``mi``/``ma`` changes shown as ``1→2``, the total in backticks. A repeated roll gets one line per
+repetition and a total line. Never longer than a Discord message: long dice lists are cut short first,
+then the breakdown, but the total is always shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from dnd.dice_ast import (
+    Die,
+    Number,
+    RolledBinaryOp,
+    RolledDice,
+    RolledNode,
+    RolledParenthesized,
+    RolledTagged,
+    RolledUnaryMinus,
+)
+
+if TYPE_CHECKING:
+    from dnd.dice import RollResult
+
+__all__ = ["MAX_MESSAGE_LENGTH", "escape_markdown", "render_roll"]
+
+MAX_MESSAGE_LENGTH = 2000  # Discord's limit for a message
+# Dice shown per term on successive attempts to fit the message; None shows them all.
+_DICE_SHOWN_ATTEMPTS: tuple[int | None, ...] = (None, 50, 10, 0)
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
+
+
+def render_roll(result: RollResult) -> str:
+    text = ""
+    for dice_shown in _DICE_SHOWN_ATTEMPTS:
+        text = _render(result, dice_shown)
+        if len(text) <= MAX_MESSAGE_LENGTH:
+            return text
+    text = _render_without_dice(result)
+    if len(text) <= MAX_MESSAGE_LENGTH:
+        return text
+    tail = f"… = `{result.total}`"
+    return text[: MAX_MESSAGE_LENGTH - len(tail)] + tail
+
+
+def escape_markdown(text: str) -> str:
+    """Labels are user text: keep them from opening bold, strikes, code or quotes in the message."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _label_prefix(result: RollResult) -> str:
+    return f"**{escape_markdown(result.label)}**: " if result.label else ""
+
+
+def _natural_note(result: RollResult) -> str:
+    if result.natural == 20:
+        return " — Natural 20!"
+    if result.natural == 1:
+        return " — Natural 1!"
+    return ""
+
+
+def _render(result: RollResult, dice_shown: int | None) -> str:
+    if not result.rolls:
+        assert result.tree is not None
+        return f"{_label_prefix(result)}{_render_node(result.tree, dice_shown)} = `{result.total}`" + (
+            _natural_note(result)
+        )
+    lines = [f"**{escape_markdown(result.label)}**"] if result.label else []
+    for repetition in result.rolls:
+        assert repetition.tree is not None
+        lines.append(
+            f"{_render_node(repetition.tree, dice_shown)} = `{repetition.total}`{_natural_note(repetition)}"
+        )
+    lines.append(f"Total: `{result.total}`")
+    return "\n".join(lines)
+
+
+def _render_without_dice(result: RollResult) -> str:
+    """The expression as typed and the total(s): the fallback when even one die per term is too long."""
+    expression = escape_markdown(result.expression)  # as typed: "2*3*4" would turn italic
+    if not result.rolls:
+        return f"{_label_prefix(result)}{expression} = `{result.total}`{_natural_note(result)}"
+    totals = ", ".join(f"`{total}`" for total in result.totals)
+    return f"{_label_prefix(result)}{expression}: {totals}\nTotal: `{result.total}`"
+
+
+def _render_node(node: RolledNode, dice_shown: int | None) -> str:
+    if isinstance(node, RolledDice):
+        return f"{node.term.notation(node.count)} ({_render_dice(node, dice_shown)})"
+    if isinstance(node, Number):
+        return str(node.value)
+    if isinstance(node, RolledBinaryOp):
+        return f"{_render_node(node.left, dice_shown)} {node.operator} {_render_node(node.right, dice_shown)}"
+    if isinstance(node, RolledUnaryMinus):
+        return f"-{_render_node(node.operand, dice_shown)}"
+    if isinstance(node, RolledParenthesized):
+        return f"({_render_node(node.inner, dice_shown)})"
+    if isinstance(node, RolledTagged):
+        return f"{_render_node(node.operand, dice_shown)} [{node.damage_type}]"
+    items = [
+        _render_node(item, dice_shown) if kept else f"~~{_render_node(item, dice_shown)}~~"
+        for item, kept in zip(node.items, node.kept, strict=True)
+    ]
+    return f"({', '.join(items)}){''.join(str(keep_drop) for keep_drop in node.keep_drop)}"
+
+
+def _render_dice(node: RolledDice, dice_shown: int | None) -> str:
+    dice = node.dice
+    sides = node.term.sides
+    if dice_shown is None or len(dice) <= dice_shown:
+        return ", ".join(_render_die(die, sides) for die in dice)
+    hidden = len(dice) - dice_shown
+    if dice_shown == 0:
+        return f"… {hidden} dice"
+    return ", ".join([*(_render_die(die, sides) for die in dice[:dice_shown]), f"… {hidden} more"])
+
+
+def _render_die(die: Die, sides: int) -> str:
+    text = str(die.face) if die.face == die.rolled_face else f"{die.rolled_face}→{die.face}"
+    if die.face == sides or die.face == 1:
+        text = f"**{text}**"
+    if die.success:
+        text = f"__{text}__"
+    if die.exploded:
+        text += "!"
+    if die.dropped or die.rerolled:
+        text = f"~~{text}~~"
+    return text

@@ -1,0 +1,85 @@
+"""Building inventory entries from the equipment catalogue and merging them into a character's pack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dnd.character import Character, InventoryItem
+from dnd.data.equipment import Armor, Weapon, find_item
+from dnd.errors import RulesError
+
+
+def make_item(name: str, qty: int = 1) -> InventoryItem:
+    """An inventory entry for a catalogue item (per-unit weight, its properties as tags)."""
+    info = find_item(name)
+    if info is None:
+        raise RulesError(f"I don't know an item called '{name}'.")
+    props: list[str] = list(info.properties)
+    if isinstance(info, Weapon):
+        props = [info.category, "ranged" if info.ranged else "melee", *props]
+        if info.damage:
+            props.append(f"{info.damage} {info.damage_type}".strip())
+        if info.versatile:
+            props.append(f"versatile ({info.versatile})")
+        if info.range_long:
+            props.append(f"range {info.range_normal}/{info.range_long}")
+    elif isinstance(info, Armor):
+        props = [f"{info.category} armor" if info.category != "shield" else "shield", *props]
+        if info.stealth_disadvantage:
+            props.append("stealth disadvantage")
+    elif info.heal:
+        props.append(f"heals {info.heal}")
+    return InventoryItem(name=info.name, qty=qty, weight=round(info.unit_weight, 4), properties=props)
+
+
+def expand(entries: Iterable[tuple[str, int]]) -> list[InventoryItem]:
+    """Catalogue (name, qty) pairs -> merged inventory entries, with equipment packs unpacked."""
+    items: list[InventoryItem] = []
+    for name, qty in entries:
+        info = find_item(name)
+        if info is not None and info.contents:
+            for _ in range(qty):
+                items = merge_items(items, expand(info.contents))
+        else:
+            items = merge_items(items, [make_item(name, qty)])
+    return items
+
+
+def merge_items(current: Iterable[InventoryItem], new: Iterable[InventoryItem]) -> list[InventoryItem]:
+    """Add items, stacking entries with the same name, weight, properties and equipped state."""
+    out = list(current)
+    for item in new:
+        for i, have in enumerate(out):
+            same = (have.name.casefold() == item.name.casefold() and have.weight == item.weight
+                    and have.properties == item.properties and have.equipped == item.equipped)
+            if same:
+                out[i] = have.model_copy(update={"qty": have.qty + item.qty})
+                break
+        else:
+            out.append(item)
+    return out
+
+
+def add_items(character: Character, items: Iterable[InventoryItem]) -> Character:
+    return character.model_copy(update={"inventory": merge_items(character.inventory, items)})
+
+
+def remove_item(character: Character, name: str, qty: int = 1) -> Character:
+    """Remove ``qty`` of an item (case-insensitive name); refuses if the character has fewer."""
+    if qty < 1:
+        raise RulesError("Remove at least one item.")
+    key = name.strip().casefold()
+    have = sum(i.qty for i in character.inventory if i.name.casefold() == key)
+    if have < qty:
+        raise RulesError(f"{character.name} has {have} × {name}, not {qty}.")
+    out: list[InventoryItem] = []
+    left = qty
+    for item in character.inventory:
+        if left and item.name.casefold() == key:
+            take = min(left, item.qty)
+            left -= take
+            if item.qty - take:
+                out.append(item.model_copy(update={"qty": item.qty - take}))
+            continue
+        out.append(item)
+    return character.model_copy(update={"inventory": out})

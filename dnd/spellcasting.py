@@ -1,0 +1,224 @@
+"""Casting spells: known/prepared checks, spending a slot (upcasting, cantrips free, Warlock pact
+slots), and the damage/healing dice of the common spells the engine knows (``dnd.data.spells``).
+
+Refusals are :class:`RulesError` in the game's voice: "Your spell fails; no slots remain",
+"You have no 3rd-level slots left".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from dnd.character import Character, ability_modifier, spell_attack_bonus, spell_save_dc
+from dnd.data.spells import SPELLS, SpellInfo, find_spell
+from dnd.errors import RulesError
+from dnd.progression import get_class
+
+SlotKind = Literal["cantrip", "slot", "pact"]
+
+__all__ = [
+    "SPELLS", "CastResult", "SpellInfo", "available_slots", "cast_spell", "castable_spells", "damage_at",
+    "find_spell", "healing_at", "is_castable", "ordinal", "restore_slots",
+]
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+_DICE = re.compile(r"^\s*(\d+)d(\d+)\s*(?:\+\s*(\d+))?\s*$")
+
+
+def _scale(base: str, extra: str, times: int) -> str:
+    """"8d6" + 2 x "1d6" -> "10d6"; "3d4+3" + 1 x "1d4+1" -> "4d4+4"."""
+    if not extra or times <= 0:
+        return base
+    b, e = _DICE.match(base), _DICE.match(extra)
+    if b is None or e is None or b.group(2) != e.group(2):
+        raise ValueError(f"can't scale {base!r} by {extra!r}")
+    count = int(b.group(1)) + times * int(e.group(1))
+    flat = int(b.group(3) or 0) + times * int(e.group(3) or 0)
+    return f"{count}d{b.group(2)}" + (f"+{flat}" if flat else "")
+
+
+def _cantrip_multiplier(character_level: int) -> int:
+    return 1 + (character_level >= 5) + (character_level >= 11) + (character_level >= 17)
+
+
+def damage_at(spell: SpellInfo, slot_level: int | None = None, character_level: int = 1,
+              ability_mod: int | None = None) -> str:
+    """Damage dice of ``spell`` cast with a ``slot_level`` slot (cantrips scale with character level).
+    With ``ability_mod`` given, it is added for spells that add it (Spiritual Weapon)."""
+    if not spell.damage:
+        return ""
+    if spell.is_cantrip:
+        dice = spell.damage
+        if spell.cantrip_scaling:
+            dice = _scale(spell.damage, spell.damage, _cantrip_multiplier(character_level) - 1)
+    else:
+        level = spell.level if slot_level is None else slot_level
+        if level < spell.level:
+            raise RulesError(f"{spell.name} can't be cast below {ordinal(spell.level)} level.")
+        dice = _scale(spell.damage, spell.upcast, (level - spell.level) // spell.upcast_every)
+    if spell.add_mod_to_damage and ability_mod is not None:
+        dice += f"{ability_mod:+d}"
+    return dice
+
+
+def healing_at(spell: SpellInfo, slot_level: int | None = None, ability_mod: int | None = None) -> str:
+    """Healing dice at this slot level, plus the spellcasting modifier when given."""
+    if not spell.heal:
+        return ""
+    level = spell.level if slot_level is None else slot_level
+    dice = _scale(spell.heal, spell.upcast, (level - spell.level) // spell.upcast_every)
+    return dice + (f"{ability_mod:+d}" if ability_mod is not None else "")
+
+
+@dataclass(frozen=True)
+class CastResult:
+    spell: str
+    spell_level: int
+    slot_level: int | None  # None for a cantrip
+    slot_kind: SlotKind
+    message: str
+    damage: str = ""
+    damage_type: str = ""
+    healing: str = ""
+    attack: str | None = None  # "ranged"/"melee" spell attack
+    attack_bonus: int | None = None
+    save: str | None = None
+    save_dc: int | None = None
+    concentration: bool = False
+
+
+def available_slots(character: Character) -> dict[int, int]:
+    """Remaining slots by level, pact slots included."""
+    out = {lvl: n for lvl, n in character.spell_slots.items() if n > 0}
+    if character.pact_slots > 0 and character.pact_slot_level:
+        out[character.pact_slot_level] = out.get(character.pact_slot_level, 0) + character.pact_slots
+    return dict(sorted(out.items()))
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("’", "'").split()).casefold()
+
+
+def castable_spells(character: Character) -> list[str]:
+    """Cantrips, prepared spells, and known spells for classes that know (not prepare) spells."""
+    out = list(character.cantrips) + list(character.spells_prepared)
+    if any(get_class(c).spells_known is not None for c in character.class_levels):
+        out += character.spells_known
+    return out
+
+
+def is_castable(character: Character, spell_name: str) -> bool:
+    key = _key(spell_name)
+    return any(_key(s) == key for s in castable_spells(character))
+
+
+def _check_known(character: Character, name: str, cantrip: bool) -> None:
+    if is_castable(character, name):
+        return
+    key = _key(name)
+    if not cantrip and any(_key(s) == key for s in character.spells_known):
+        raise RulesError(f"You haven't prepared {name}.")
+    raise RulesError(f"You don't know {name}.")
+
+
+def _caster_class(character: Character, spell: SpellInfo | None) -> str | None:
+    casters = [c for c in character.class_levels if get_class(c).spellcasting_ability]
+    if spell is not None:
+        for c in casters:
+            if get_class(c).name in spell.classes:
+                return c
+    return casters[0] if casters else None
+
+
+def cast_spell(character: Character, spell_name: str, *, slot_level: int | None = None,
+               spell_level: int | None = None, use_pact: bool | None = None,
+               check_known: bool = True) -> tuple[Character, CastResult]:
+    """Spend what casting ``spell_name`` costs and describe the result.
+
+    ``spell_level`` is needed only for spells outside the engine's table. With no ``slot_level`` the
+    spell's own level is used, or a Warlock's pact slot if no such slot remains. Cantrips cost nothing.
+    ``use_pact`` True/False forces or forbids pact slots.
+    """
+    info = find_spell(spell_name)
+    name = info.name if info else spell_name.strip()
+    level = info.level if info else spell_level
+    if level is None:
+        raise RulesError(f"I don't know the spell '{spell_name}'; tell me its level.")
+    if not 0 <= level <= 9:
+        raise RulesError(f"There are no {ordinal(level)}-level spells.")
+    caster_class = _caster_class(character, info)
+    if caster_class is None:
+        raise RulesError(f"{character.name} can't cast spells.")
+    if check_known:
+        _check_known(character, name, cantrip=level == 0)
+
+    mod = ability_modifier(character, get_class(caster_class).spellcasting_ability or "INT")
+    extras: dict[str, object] = {}
+    if info is not None:
+        extras = {
+            "damage_type": info.damage_type,
+            "attack": info.attack,
+            "attack_bonus": spell_attack_bonus(character, caster_class) if info.attack else None,
+            "save": info.save,
+            "save_dc": spell_save_dc(character, caster_class) if info.save else None,
+            "concentration": info.concentration,
+        }
+
+    if level == 0:
+        dmg = damage_at(info, character_level=character.level, ability_mod=mod) if info else ""
+        return character, CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip",
+                                     message=f"{character.name} casts {name}.", damage=dmg,
+                                     **extras)  # type: ignore[arg-type]
+
+    if slot_level is not None and not 1 <= slot_level <= 9:
+        raise RulesError(f"There are no {ordinal(slot_level)}-level spell slots.")
+    if slot_level is not None and slot_level < level:
+        raise RulesError(f"{name} is a {ordinal(level)}-level spell; it can't be cast with a "
+                         f"{ordinal(slot_level)}-level slot.")
+    if not available_slots(character):
+        raise RulesError("Your spell fails; no slots remain.")
+
+    pact_ok = (use_pact is not False and character.pact_slots > 0
+               and character.pact_slot_level >= (slot_level or level)
+               and (slot_level is None or slot_level == character.pact_slot_level))
+    wanted = slot_level or level
+    regular_ok = use_pact is not True and character.spell_slots.get(wanted, 0) > 0
+    if regular_ok:
+        kind: SlotKind = "slot"
+        used_level = wanted
+        slots = dict(character.spell_slots)
+        slots[wanted] -= 1
+        updated = character.model_copy(update={"spell_slots": slots})
+        left = slots[wanted]
+    elif pact_ok:
+        kind = "pact"
+        used_level = character.pact_slot_level
+        updated = character.model_copy(update={"pact_slots": character.pact_slots - 1})
+        left = updated.pact_slots
+    else:
+        higher = [lvl for lvl, n in available_slots(character).items() if lvl > wanted and n > 0]
+        hint = f" (you could cast it with a {ordinal(higher[0])}-level slot)" if higher else ""
+        if use_pact and character.pact_slots > 0:
+            raise RulesError(f"Your pact slots are {ordinal(character.pact_slot_level)} level; "
+                             f"they can't cast {name} at {ordinal(wanted)} level.")
+        raise RulesError(f"You have no {ordinal(wanted)}-level slots left{hint}.")
+
+    upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
+    source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
+    message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
+    dmg = damage_at(info, used_level, character.level, mod) if info and info.damage else ""
+    heal = healing_at(info, used_level, mod) if info and info.heal else ""
+    return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
+                               message=message, damage=dmg, healing=heal, **extras)  # type: ignore[arg-type]
+
+
+def restore_slots(character: Character) -> Character:
+    """All spell and pact slots back to their maximum."""
+    return character.model_copy(update={"spell_slots": dict(character.spell_slots_max),
+                                        "pact_slots": character.pact_slots_max})

@@ -1,0 +1,178 @@
+"""A handle on the running system for tests: the local table's HTTP API, Redis, the database, supervisord."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+Event = dict[str, Any]
+_author_ids = itertools.count(1000)
+
+
+def new_player_id() -> int:
+    """A fresh player id per test, so tests never share characters, rate limits or sessions."""
+    return next(_author_ids) * 7 + int(time.time() * 1000) % 7 + 10_000_000
+
+
+class SystemUnderTest:
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self.env = env
+        self.var_dir = Path(env["VAR_DIR"])
+        self.table_url = f"http://127.0.0.1:{env['LOCAL_TABLE_PORT']}"
+        self.channel_id = int(env["BOT_CHANNEL_ID"])
+        self.owner_id = int(env["OWNER_ID"])
+        # The test process reads the same configuration as the system it started.
+        os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
+        from settings import get_settings
+
+        get_settings.cache_clear()
+        self.settings = get_settings()
+        self._redis: redis.Redis | None = None
+        self._engine: Engine | None = None
+
+    # ---- the local table ----
+    def http(self, method: str, path: str, body: Any = None, raw: bytes | None = None,
+             timeout: float = 30) -> tuple[int, Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(self.table_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            try:
+                return error.code, json.loads(payload)
+            except json.JSONDecodeError:
+                return error.code, payload.decode(errors="replace")
+
+    def say(self, author_id: int, content: str, name: str | None = None, dm: bool = False) -> str:
+        status, body = self.http("POST", "/api/messages", {"author_id": author_id, "content": content,
+                                                            "author_name": name or f"Player{author_id}", "dm": dm})
+        assert status == 202, (status, body)
+        return str(body["message_id"])
+
+    def react(self, message_id: str, user_id: int, emoji: str) -> tuple[int, Any]:
+        return self.http("POST", "/api/reactions", {"message_id": message_id, "user_id": user_id, "emoji": emoji})
+
+    def set_presence(self, user_id: int, status: str) -> None:
+        code, body = self.http("POST", "/api/presence", {"user_id": user_id, "status": status})
+        assert code == 200, body
+
+    def events(self, after: str = "0-0", wait: float = 0) -> tuple[list[Event], str]:
+        status, body = self.http("GET", f"/api/events?after={after}&wait={wait}", timeout=wait + 30)
+        assert status == 200, body
+        return body["events"], body["cursor"]
+
+    def cursor(self) -> str:
+        return self.redis.xrevrange("table:events", count=1)[0][0] if self.redis.xlen("table:events") else "0-0"
+
+    def wait_for(self, predicate: Callable[[Event], bool], after: str = "0-0", timeout: float = 30,
+                 count: int = 1) -> list[Event]:
+        """Bot events matching `predicate` after the cursor; fails after `timeout` seconds."""
+        found: list[Event] = []
+        deadline = time.monotonic() + timeout
+        cursor = after
+        while time.monotonic() < deadline:
+            events, cursor = self.events(cursor, wait=min(2.0, max(0.1, deadline - time.monotonic())))
+            found.extend(e for e in events if e.get("kind") == "bot" and predicate(e))
+            if len(found) >= count:
+                return found
+        raise AssertionError(f"expected {count} matching replies within {timeout}s, got {len(found)}: "
+                             f"{[e.get('content', '')[:200] for e in found]}")
+
+    def replies_to(self, message_id: str, after: str = "0-0", timeout: float = 30, count: int = 1) -> list[Event]:
+        return self.wait_for(lambda e: e.get("reply_to") == message_id, after, timeout, count)
+
+    def command(self, author_id: int, content: str, dm: bool = False, timeout: float = 30) -> Event:
+        """Sends a command and returns its (first) reply."""
+        after = self.cursor()
+        message_id = self.say(author_id, content, dm=dm)
+        return self.replies_to(message_id, after, timeout)[0]
+
+    def quiet_for(self, predicate: Callable[[Event], bool], after: str, seconds: float) -> list[Event]:
+        """Bot events matching `predicate` that appear within `seconds` (expected to be none)."""
+        deadline = time.monotonic() + seconds
+        found: list[Event] = []
+        cursor = after
+        while time.monotonic() < deadline:
+            events, cursor = self.events(cursor, wait=max(0.1, min(1.0, deadline - time.monotonic())))
+            found.extend(e for e in events if e.get("kind") == "bot" and predicate(e))
+        return found
+
+    # ---- stores ----
+    @property
+    def redis(self) -> redis.Redis:
+        if self._redis is None:
+            self._redis = redis.Redis.from_url(self.settings.redis_url, decode_responses=True)
+        return self._redis
+
+    @property
+    def db(self) -> Engine:
+        if self._engine is None:
+            from db.engine import sqlalchemy_url
+
+            self._engine = create_engine(sqlalchemy_url(self.settings.database_url))
+        return self._engine
+
+    def sql(self, statement: str, **params: Any) -> list[Any]:
+        with self.db.begin() as conn:
+            return list(conn.execute(text(statement), params))
+
+    # ---- processes ----
+    def ctl(self, *args: str) -> str:
+        sock = self.var_dir / "run" / "supervisor.sock"
+        result = subprocess.run([sys.executable, "-m", "supervisor.supervisorctl", "-s", f"unix://{sock}", *args],
+                                capture_output=True, text=True, cwd=self.root, env=self.env, timeout=120)
+        return result.stdout + result.stderr
+
+    def program_pid(self, program: str) -> int:
+        from workers.supervisor import rpc
+
+        return int(rpc(self.settings).supervisor.getProcessInfo(program)["pid"])
+
+    def wait_program_running(self, program: str, timeout: float = 60) -> int:
+        from workers.supervisor import rpc
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = rpc(self.settings).supervisor.getProcessInfo(program)
+            if info["statename"] == "RUNNING" and info["pid"]:
+                return int(info["pid"])
+            time.sleep(0.2)
+        raise AssertionError(f"{program} not running after {timeout}s")
+
+    def worker_children(self, program: str) -> list[psutil.Process]:
+        """The pool processes of a Celery worker (the ones that execute tasks)."""
+        parent = psutil.Process(self.program_pid(program))
+        return [child for child in parent.children(recursive=True) if "celery" in " ".join(child.cmdline())
+                and "beat" not in " ".join(child.cmdline())]
+
+    def wait_workers_ready(self, prefixes: tuple[str, ...] = ("cpu@", "gpu@", "ingest@"), timeout: float = 90) -> None:
+        from tasks.monitoring import ping_workers
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answering = ping_workers(timeout_s=1.0)
+            if all(any(name.startswith(prefix) for name in answering) for prefix in prefixes):
+                return
+        raise AssertionError("workers did not answer ping in time")
+
+    def shutdown(self) -> None:
+        subprocess.run([sys.executable, "shutdown_system.py"], cwd=self.root, env=self.env, capture_output=True,
+                       timeout=600)
