@@ -20,7 +20,7 @@ POSTGRES_SUPERUSER = "postgres"
 
 
 def postgres_bin_dir() -> Path:
-    import pgserver  # noqa: F401  (only to locate the bundled binaries)
+    import pgserver
 
     return Path(pgserver.__file__).resolve().parent / "pginstall" / "bin"
 

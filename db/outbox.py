@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -47,7 +47,7 @@ def add_replies(session: Session, key_prefix: str, replies: list[Reply]) -> list
 
 
 def unpublished(session: Session, older_than_s: float, limit: int = 500) -> list[Outbox]:
-    cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than_s)
+    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
     statement = (
         select(Outbox).where(Outbox.published_at.is_(None), Outbox.created_at <= cutoff)
         .order_by(Outbox.id).limit(limit)
@@ -61,6 +61,6 @@ def mark_published(session: Session, ids: list[int]) -> None:
 
 
 def prune_published(session: Session, older_than: timedelta) -> int:
-    cutoff = datetime.now(timezone.utc) - older_than
+    cutoff = datetime.now(UTC) - older_than
     result = session.execute(delete(Outbox).where(Outbox.published_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -7,7 +7,7 @@ itself slow or recurse too deep: the text's length, control characters, parenthe
 Grammar (case-insensitive; whitespace allowed between tokens, not inside a dice term)::
 
     roll       := [N "#"] expression [label]
-    expression := operand (("+" | "-" | "*" | "/" | ",") operand)*     precedence applied by _on_expression
+    expression := operand (("+" | "-" | "*" | "/" | ",") operand)*     precedence applied by _combine
     operand    := factor | ["-" | "+"] "(" expression ")" [keep/drop...] ["[" damage type "]"]
     factor     := ["-" | "+"] (dice | integer) ["[" damage type "]"]
     dice       := [count] "d" (sides | "%") modifier* [comparison integer]

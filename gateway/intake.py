@@ -14,7 +14,7 @@ import logging
 import time
 import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import redis.asyncio as aioredis
 
@@ -50,7 +50,7 @@ return allowed
 """
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
@@ -81,7 +81,7 @@ def unreadable_reason(content: str) -> str | None:
 class Batcher:
     """Per-channel window: flush after `idle_s` of silence or `max_s` after the first message."""
 
-    def __init__(self, idle_s: float, max_s: float, flush: "FlushCallback") -> None:
+    def __init__(self, idle_s: float, max_s: float, flush: FlushCallback) -> None:
         self.idle_s, self.max_s, self.flush = idle_s, max_s, flush
         self._first: dict[str, float] = {}
         self._last: dict[str, float] = {}
@@ -125,7 +125,7 @@ class FlushCallback:  # typing aid: an async callable taking the channel key
 
 class Intake:
     def __init__(self, settings: Settings, redis: aioredis.Redis, sender: TaskSender,
-                 notify: "NoticeCallback") -> None:
+                 notify: NoticeCallback) -> None:
         self.settings = settings
         self.redis = redis
         self.sender = sender

@@ -33,7 +33,8 @@ GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those me
 # Returns [status, messages_json, turn_id, attempts]; status claimed | resume | busy | empty.
 CLAIM_SCRIPT = """
 local turn_key, pending_key, inflight_key = KEYS[1], KEYS[2], KEYS[3]
-local task_id, channel, now, new_turn_id, resume_turn, max_batch = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local task_id, channel, now = ARGV[1], ARGV[2], ARGV[3]
+local new_turn_id, resume_turn, max_batch = ARGV[4], ARGV[5], tonumber(ARGV[6])
 local owner = redis.call('HGET', turn_key, 'task_id')
 if owner then
   local turn_id = redis.call('HGET', turn_key, 'turn_id')

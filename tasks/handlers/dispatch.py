@@ -14,8 +14,14 @@ from db.models import AuditLog, Outbox, ProcessedMessage
 from db.outbox import Reply, add_replies
 from settings import get_settings
 from tasks.handlers import load_all
-from tasks.handlers.registry import COMMANDS, MAX_COMMAND_ARGS_CHARS, CommandContext, CommandError, \
-    parse_command, suggest
+from tasks.handlers.registry import (
+    COMMANDS,
+    MAX_COMMAND_ARGS_CHARS,
+    CommandContext,
+    CommandError,
+    parse_command,
+    suggest,
+)
 from tasks.publish import publish
 
 log = logging.getLogger(__name__)
