@@ -77,3 +77,9 @@ def provider_state() -> str:
 
 def worker_heartbeat(name: str) -> str:
     return f"heartbeat:{name}"
+
+
+def published_outbox() -> str:
+    """Set of outbox row ids already on the stream; the sweeper records them in the database in bulk, so the
+    hot path costs no second transaction."""
+    return "outbox:published"

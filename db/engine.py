@@ -44,7 +44,7 @@ def get_engine() -> Engine:
     if _engine is None:
         _engine = create_engine(
             sqlalchemy_url(get_settings().database_url),
-            pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800,
+            pool_size=5, max_overflow=10, pool_recycle=1800,
         )
     return _engine
 
@@ -64,8 +64,14 @@ def transaction() -> Iterator[Session]:
 
 
 def is_retryable(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        return getattr(error.orig, "pgcode", None) in RETRYABLE_SQLSTATES
+    """Deadlocks, serialization failures, and a pooled connection the server dropped (PostgreSQL restarted:
+    SQLAlchemy has already invalidated the pool, so the retry gets a fresh connection). No pre-ping on
+    checkout: it would cost a round trip on every transaction."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if error.orig is not None:
+            return getattr(error.orig, "pgcode", None) in RETRYABLE_SQLSTATES
     return False
 
 

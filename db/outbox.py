@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -26,21 +26,25 @@ class Reply:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def add_replies(session: Session, key_prefix: str, replies: list[Reply]) -> list[Outbox]:
-    """Insert replies keyed `<key_prefix>:<n>`; a key already present (a redone task) is left as it was."""
-    rows: list[Outbox] = []
+# An outbox row as returned by the statements below: the columns of `outbox` as attributes.
+OutboxRow = Row[Any]
+
+# Built once: the statement compiles once and is reused from SQLAlchemy's cache (this is the hot path).
+INSERT_REPLY = (insert(Outbox.__table__).on_conflict_do_nothing(index_elements=["reply_key"])
+                .returning(*Outbox.__table__.columns))
+
+
+def add_replies(session: Session, key_prefix: str, replies: list[Reply]) -> list[OutboxRow]:
+    """Insert replies keyed `<key_prefix>:<n>`; a key already present (a redone task) is left as it was.
+    Returns the inserted rows (they have the columns of `outbox` as attributes)."""
+    rows: list[OutboxRow] = []
     for number, reply in enumerate(replies):
         if reply.channel_id is None and reply.dm_user_id is None:
             raise ValueError("a reply needs a channel or a DM user")
-        statement = (
-            insert(Outbox)
-            .values(reply_key=f"{key_prefix}:{number}", channel_id=reply.channel_id,
-                    dm_user_id=reply.dm_user_id, content=reply.content, embeds=reply.embeds,
-                    reply_to=reply.reply_to, edit_key=reply.edit_key, meta=reply.meta)
-            .on_conflict_do_nothing(index_elements=["reply_key"])
-            .returning(Outbox)
-        )
-        row = session.execute(statement).scalar_one_or_none()
+        row = session.execute(INSERT_REPLY, {
+            "reply_key": f"{key_prefix}:{number}", "channel_id": reply.channel_id, "dm_user_id": reply.dm_user_id,
+            "content": reply.content, "embeds": reply.embeds, "reply_to": reply.reply_to,
+            "edit_key": reply.edit_key, "meta": reply.meta}).one_or_none()
         if row is not None:
             rows.append(row)
     return rows

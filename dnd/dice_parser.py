@@ -381,14 +381,15 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
     return roll, operand
 
 
-_ROLL_GRAMMAR, _ATOM = _build_grammar()
+_ROLL_GRAMMAR, _OPERAND = _build_grammar()
 
 
 def _check_text(text: str, max_length: int, max_depth: int, max_parentheses: int) -> None:
     """Cheap checks that keep pyparsing away from input that would be slow or recurse too deep.
 
-    A run of factors and operators is one regex match, but each parenthesised group costs pyparsing about
-    fifteen element attempts, so their number (not just the length) bounds the time to parse or reject.
+    A run of factors, operators and innermost parentheses is one regex match, but each parenthesis that
+    holds another costs pyparsing about fifteen element attempts, so the number of "(" (not just the
+    length) bounds the time to parse or reject a text.
     """
     if len(text) > max_length:
         raise DiceSyntaxError(f"Expression too long: {len(text)} characters (limit {max_length})")
@@ -422,7 +423,7 @@ def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
     while position < len(text) and text[position].isspace():
         position += 1
     expected = ""
-    if error.parser_element is _ATOM or "a number, dice" in error.msg:
+    if error.parser_element is _OPERAND or "a number, dice" in error.msg:
         expected = ' (expected a number, dice or "(")'
     elif '")"' in error.msg:
         expected = ' (expected ")")'

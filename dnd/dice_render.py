@@ -29,22 +29,29 @@ if TYPE_CHECKING:
 __all__ = ["MAX_MESSAGE_LENGTH", "escape_markdown", "render_roll"]
 
 MAX_MESSAGE_LENGTH = 2000  # Discord's limit for a message
+_MIN_LENGTH = 400  # room for the largest possible total and a little breakdown
 # Dice shown per term on successive attempts to fit the message; None shows them all.
 _DICE_SHOWN_ATTEMPTS: tuple[int | None, ...] = (None, 50, 10, 0)
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
 
-def render_roll(result: RollResult) -> str:
+def render_roll(result: RollResult, max_length: int = MAX_MESSAGE_LENGTH) -> str:
+    """The Markdown for ``result`` in at most ``max_length`` characters (``str(result)`` uses the default).
+
+    Pass a smaller ``max_length`` to leave room for text around it in the same message.
+    """
+    if max_length < _MIN_LENGTH:
+        raise ValueError(f"max_length must be at least {_MIN_LENGTH} to show any roll, got {max_length}")
     text = ""
     for dice_shown in _DICE_SHOWN_ATTEMPTS:
         text = _render(result, dice_shown)
-        if len(text) <= MAX_MESSAGE_LENGTH:
+        if len(text) <= max_length:
             return text
     text = _render_without_dice(result)
-    if len(text) <= MAX_MESSAGE_LENGTH:
+    if len(text) <= max_length:
         return text
-    tail = f"… = `{result.total}`"
-    return text[: MAX_MESSAGE_LENGTH - len(tail)] + tail
+    tail = f"… = `{result.total}`"  # a total has at most ~310 digits: the expression is at most 300 chars
+    return text[: max_length - len(tail)] + tail
 
 
 def escape_markdown(text: str) -> str:

@@ -318,7 +318,6 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     record = LevelRecord(class_name=cls.name, class_level=options.class_level, hp_method=choices.hp_method,
                          hp_roll=die_value, asi=asi, feat=feat_name, feat_ability=feat_ability,
                          subclass=subclass, skills=new_skills)
-    feats = list(character.feats)
     prepared = list(character.spells_prepared)
     sub_name = subclasses.get(key)
     if sub_name and cls.prepares_spells:
@@ -332,8 +331,6 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
         "expertise": expertise,
         "history": [*character.history, record],
         "spells_prepared": prepared,
-        "feats": feats,
-        "death_saves": character.death_saves,
     })
     leveled = derive(draft, grow_from=character)
 

@@ -412,6 +412,7 @@ class DiscordGateway:
         self.typing_poll_s = TYPING_POLL_S
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()  # a background task (the reply consumer) died: the process should exit
+        self._closing = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._side_tasks: set[asyncio.Task[None]] = set()
         self._started = False
@@ -455,6 +456,7 @@ class DiscordGateway:
         self._tasks.append(asyncio.create_task(guarded(), name=f"gateway: {name}"))
 
     async def close(self, grace_s: float = CLOSE_GRACE_S) -> None:
+        self._closing.set()
         self.consumer.stop()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
@@ -598,12 +600,13 @@ class DiscordGateway:
         return count
 
     async def _typing_loop(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 busy = set(await self.redis.smembers(keys.turns_in_flight())) | self.intake.batcher.armed()
                 for channel in busy:
                     await self._trigger_typing(channel)
             except RedisError as error:
+                _raise_if_cancelled(error)
                 log.warning("typing indicator: redis unavailable (%s)", error)
             await asyncio.sleep(self.typing_poll_s)
 
@@ -626,7 +629,16 @@ class DiscordGateway:
             self._typing_blocked[channel_key] = now + TYPING_BACKOFF_S
         except (TimeoutError, discord.HTTPException, discord.RateLimited, aiohttp.ClientError, OSError,
                 ValueError) as error:
+            _raise_if_cancelled(error)
             log.debug("typing indicator for %s failed: %s", channel_key, error)
+
+
+def _raise_if_cancelled(error: BaseException) -> None:
+    """A client library may turn a cancellation in the middle of a request into its own error: a task being
+    cancelled must still stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError() from error
 
 
 async def run_discord(settings: Settings) -> None:

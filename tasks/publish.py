@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
-from db.engine import transaction
-from db.models import Outbox
-from db.outbox import mark_published
-from keys import REPLIES_MAXLEN, REPLIES_STREAM
+from db.outbox import OutboxRow
+from keys import REPLIES_MAXLEN, REPLIES_STREAM, published_outbox
 from tasks.redis_client import get_redis
 
 
-def stream_fields(row: Outbox) -> dict[str, str]:
+def stream_fields(row: OutboxRow) -> dict[str, str]:
     return {
         "reply_key": row.reply_key,
         "channel_id": "" if row.channel_id is None else str(row.channel_id),
@@ -24,14 +22,13 @@ def stream_fields(row: Outbox) -> dict[str, str]:
     }
 
 
-def publish(rows: list[Outbox]) -> None:
-    """XADD after the commit; a crash before the mark is repaired by the sweeper (the gateway skips
-    reply keys it already posted, so a second copy on the stream is harmless)."""
+def publish(rows: list[OutboxRow]) -> None:
+    """XADD after the commit. A crash before the XADD is repaired by the sweeper, which re-publishes rows
+    not marked published (the gateway skips reply keys it already posted, so a second copy is harmless)."""
     if not rows:
         return
     pipe = get_redis().pipeline(transaction=False)
     for row in rows:
         pipe.xadd(REPLIES_STREAM, stream_fields(row), maxlen=REPLIES_MAXLEN, approximate=True)
+    pipe.sadd(published_outbox(), *[row.id for row in rows])
     pipe.execute()
-    with transaction() as session:
-        mark_published(session, [row.id for row in rows])

@@ -10,7 +10,7 @@ from typing import Any
 
 import keys
 from db.engine import transaction
-from db.outbox import prune_published, unpublished
+from db.outbox import mark_published, prune_published, unpublished
 from tasks.publish import publish
 from tasks.redis_client import get_redis
 
@@ -19,7 +19,11 @@ OUTBOX_RETENTION = timedelta(days=7)
 
 
 def republish_outbox() -> int:
+    """Records the ids `publish` put on the stream, then re-publishes committed rows that never got there."""
+    client = get_redis()
+    published = [int(row_id) for row_id in client.spop(keys.published_outbox(), 10_000) or []]
     with transaction() as session:
+        mark_published(session, published)
         rows = unpublished(session, OUTBOX_GRACE_S)
         prune_published(session, OUTBOX_RETENTION)
     publish(rows)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +22,33 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 Event = dict[str, Any]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SRD = PROJECT_ROOT.parent / "shared" / "corpus" / "srd"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def system_environment(var_dir: Path, test_hooks: bool = False) -> dict[str, str]:
+    """A whole system of its own: temporary VAR_DIR, free ports, no outside services or keys."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("REDIS_URL", "DATABASE_URL", "DISCORD_TOKEN", "GEMINI_API_KEY", "XAI_API_KEY",
+                          "LOCAL_MODEL_NAME", "LOCAL_MODEL_PATH")}
+    env.update(
+        VAR_DIR=str(var_dir), LOGS_DIR=str(var_dir / "logs"),
+        LOCAL_TABLE_PORT=str(free_port()), FLOWER_PORT=str(free_port()), FLOWER_PASSWORD="test-secret",
+        VLLM_PORT=str(free_port()), BOT_CHANNEL_ID="1000", OWNER_ID="1",
+        BATCH_IDLE_S="0.6", BATCH_MAX_S="2.5", TURN_STALE_S="8", MAX_TASK_ATTEMPTS="3",
+        USER_RATE_PER_MIN="600", CHANNEL_RATE_PER_MIN="3000",
+        SRD_JSON_DIR=str(SHARED_SRD / "json" / "5e-bits-5e-database"),
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    if test_hooks:
+        env["DND_TEST_HOOKS"] = "1"
+    return env
 _author_ids = itertools.count(1000)
 
 
@@ -29,6 +58,19 @@ def new_player_id() -> int:
 
 
 class SystemUnderTest:
+    @classmethod
+    def start(cls, test_hooks: bool = False, **overrides: str) -> SystemUnderTest:
+        """Starts a whole system through start_system.py, as `make run` does."""
+        var_dir = Path(tempfile.mkdtemp(prefix="dndt", dir="/tmp"))
+        env = system_environment(var_dir, test_hooks) | overrides
+        started = subprocess.run([sys.executable, "start_system.py"], cwd=PROJECT_ROOT, env=env,
+                                 capture_output=True, text=True, timeout=300)
+        sut = cls(PROJECT_ROOT, env)
+        if started.returncode != 0:
+            sut.shutdown()
+            raise RuntimeError(f"start_system.py failed:\n{started.stdout[-4000:]}\n{started.stderr[-4000:]}")
+        return sut
+
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root = root
         self.env = env
@@ -146,13 +188,14 @@ class SystemUnderTest:
 
         return int(rpc(self.settings).supervisor.getProcessInfo(program)["pid"])
 
-    def wait_program_running(self, program: str, timeout: float = 60) -> int:
+    def wait_program_running(self, program: str, timeout: float = 60, not_pid: int | None = None) -> int:
+        """Waits until supervisord runs the program (with a pid other than `not_pid`, after a kill)."""
         from workers.supervisor import rpc
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             info = rpc(self.settings).supervisor.getProcessInfo(program)
-            if info["statename"] == "RUNNING" and info["pid"]:
+            if info["statename"] == "RUNNING" and info["pid"] and info["pid"] != not_pid:
                 return int(info["pid"])
             time.sleep(0.2)
         raise AssertionError(f"{program} not running after {timeout}s")

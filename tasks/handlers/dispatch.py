@@ -10,8 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from db.engine import run_in_transaction
-from db.models import AuditLog, Outbox, ProcessedMessage
-from db.outbox import Reply, add_replies
+from db.models import AuditLog, ProcessedMessage
+from db.outbox import OutboxRow, Reply, add_replies
 from settings import get_settings
 from tasks.handlers import load_all
 from tasks.handlers.registry import (
@@ -27,11 +27,13 @@ from tasks.publish import publish
 log = logging.getLogger(__name__)
 
 
+CLAIM = (insert(ProcessedMessage.__table__).on_conflict_do_nothing(index_elements=["message_key"])
+         .returning(ProcessedMessage.message_key))
+
+
 def claim(session: Session, key: str, task_name: str) -> bool:
     """Record that `key` is being processed in this transaction; False when it already was."""
-    statement = (insert(ProcessedMessage).values(message_key=key, task_name=task_name)
-                 .on_conflict_do_nothing(index_elements=["message_key"]).returning(ProcessedMessage.message_key))
-    return session.execute(statement).scalar_one_or_none() is not None
+    return session.execute(CLAIM, {"message_key": key, "task_name": task_name}).one_or_none() is not None
 
 
 def run_command(context: CommandContext) -> None:
@@ -58,30 +60,29 @@ def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     settings = get_settings()
     message_key = f"msg:{event['message_id']}"
 
-    def work(session: Session) -> tuple[list[Outbox], list[tuple[str, tuple[Any, ...]]]]:
+    def work(session: Session) -> tuple[list[OutboxRow], list[tuple[str, tuple[Any, ...]]]]:
         if not claim(session, message_key, "commands.run"):
             return [], []
-        try:
-            name, args = parse_command(event.get("content", ""))
-        except CommandError as error:
-            name, args = "", ""
-            context = CommandContext(event, name, args, session, settings)
-            context.reply(str(error))
-            return add_replies(session, message_key, context.replies), []
+        name, args = parse_command(event.get("content", ""))
         context = CommandContext(event, name, args, session, settings)
-        savepoint = session.begin_nested()
-        try:
-            run_command(context)
-            savepoint.commit()
-        except CommandError as error:
-            # A refusal changes nothing: roll back whatever the handler had started.
-            savepoint.rollback()
-            context.replies = []
-            context.follow_ups = []
-            context.reply(str(error))
+        run_command(context)
         return add_replies(session, message_key, context.replies), context.follow_ups
 
-    rows, follow_ups = run_in_transaction(work)
+    def refuse(error: CommandError) -> Callable[[Session], tuple[list[OutboxRow], list[Any]]]:
+        # A refusal changes nothing: the handler's transaction was rolled back; this one only answers.
+        def work(session: Session) -> tuple[list[OutboxRow], list[Any]]:
+            if not claim(session, message_key, "commands.run"):
+                return [], []
+            context = CommandContext(event, "", "", session, settings)
+            context.reply(str(error))
+            return add_replies(session, message_key, context.replies), []
+
+        return work
+
+    try:
+        rows, follow_ups = run_in_transaction(work)
+    except CommandError as error:
+        rows, follow_ups = run_in_transaction(refuse(error))
     publish(rows)
     return follow_ups
 
@@ -97,7 +98,7 @@ def execute_reaction(event: dict[str, Any]) -> None:
     if handler is None:
         return
 
-    def work(session: Session) -> list[Outbox]:
+    def work(session: Session) -> list[OutboxRow]:
         if not claim(session, f"reaction:{event['reaction_id']}", "commands.reaction"):
             return []
         return add_replies(session, f"reaction:{event['reaction_id']}", handler(event, session))

@@ -396,7 +396,18 @@ class Table:
         await eventually_async(lambda: self.redis.exists(keys.posted_reply(reply_key)))
 
     async def close(self) -> None:
-        await self.gateway.close(grace_s=0.1)
+        try:
+            await asyncio.wait_for(asyncio.shield(self.gateway.close(grace_s=0.1)), 10)
+        except TimeoutError:
+            for task in asyncio.all_tasks():
+                print("TASK", task.get_name(), task._state, task.cancelling(), task._fut_waiter,  # type: ignore
+                      getattr(task, "_must_cancel", None), task in self.gateway._tasks)
+                coro: Any = task.get_coro()
+                while coro is not None:
+                    frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+                    print("   ", type(coro).__name__, frame and (frame.f_code.co_filename, frame.f_lineno))
+                    coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+            raise
 
 
 async def settle(timeout: float = 5.0) -> None:

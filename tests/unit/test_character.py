@@ -59,7 +59,8 @@ def wearing(*names: str) -> list[InventoryItem]:
 # ----------------------------------------------------------------------------- abilities
 
 
-@pytest.mark.parametrize(("score", "mod"), [(1, -5), (8, -1), (9, -1), (10, 0), (11, 0), (15, 2), (20, 5), (30, 10)])
+@pytest.mark.parametrize(("score", "mod"),
+                         [(1, -5), (8, -1), (9, -1), (10, 0), (11, 0), (15, 2), (20, 5), (30, 10)])
 def test_modifier(score: int, mod: int) -> None:
     assert abilities.modifier(score) == mod
 
@@ -69,7 +70,9 @@ def test_skill_and_save_math() -> None:
     assert abilities.skill_ability("sleight_of_hand") == "DEX"
     assert abilities.skill_bonus(scores, "Stealth", 3) == 3
     assert abilities.skill_bonus(scores, "stealth", 3, proficient_skills=["Stealth"]) == 6
-    assert abilities.skill_bonus(scores, "Stealth", 3, proficient_skills=["Stealth"], expertise_skills=["Stealth"]) == 9
+    expert = abilities.skill_bonus(scores, "Stealth", 3, proficient_skills=["Stealth"],
+                                   expertise_skills=["Stealth"])
+    assert expert == 9
     assert abilities.skill_bonus(scores, "Arcana", 3, jack_of_all_trades=True) == 1
     assert abilities.saving_throw_bonus(scores, "dexterity", 2, proficient_saves=["DEX"]) == 5
     assert abilities.passive_perception(scores, 2, proficient_skills=["Perception"]) == 14
@@ -300,7 +303,8 @@ def test_condition_roll_modes() -> None:
         assert saving_throw_mode([cond], "DEX") == "auto_fail"
         assert saving_throw_mode([cond], "CON") == "normal"
         assert is_incapacitated([cond])
-    assert hit_is_critical(["Unconscious"], within_5ft=True) and not hit_is_critical(["Stunned"], within_5ft=True)
+    assert hit_is_critical(["Unconscious"], within_5ft=True)
+    assert not hit_is_critical(["Stunned"], within_5ft=True)
     assert attack_roll_mode([], ["Unconscious"], within_5ft=False) == "normal"  # prone cancels from afar
 
 

@@ -51,7 +51,8 @@ def refused(choices: CreationChoices, match: str) -> None:
 def test_point_buy_costs() -> None:
     assert point_buy_cost({"STR": 15, "DEX": 15, "CON": 15, "INT": 8, "WIS": 8, "CHA": 8}) == 27
     assert point_buy_cost({a: 8 for a in ARRAY}) == 0
-    assert point_buy_cost({"STR": 14, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10, "CHA": 10}) == 7 + 7 + 5 + 4 + 2 + 2
+    mixed = {"STR": 14, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10, "CHA": 10}
+    assert point_buy_cost(mixed) == 7 + 7 + 5 + 4 + 2 + 2
     assert validate_point_buy({"STR": 15, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10, "CHA": 8}) == 27
 
 
@@ -105,8 +106,8 @@ def test_rolled_scores_must_be_assigned_exactly() -> None:
         validate_rolled({"STR": 17, "DEX": 14, "CON": 12, "INT": 11, "WIS": 9, "CHA": 7}, rolled)
     with pytest.raises(RulesError, match="Roll six scores"):
         validate_rolled(ARRAY, [15, 14])
-    c = create_character(fighter(ability_method="rolled", rolled_scores=rolled,
-                                 base_scores={"STR": 16, "DEX": 14, "CON": 12, "INT": 11, "WIS": 9, "CHA": 7}))
+    assigned = {"STR": 16, "DEX": 14, "CON": 12, "INT": 11, "WIS": 9, "CHA": 7}
+    c = create_character(fighter(ability_method="rolled", rolled_scores=rolled, base_scores=assigned))
     assert c.ability_scores["STR"] == 18  # +2 half-orc
 
 
@@ -145,7 +146,8 @@ def test_skill_refusals() -> None:
 def test_half_elf_choices() -> None:
     base = {"race": "Half-Elf", "languages": ["Giant", "Dwarvish", "Orc"]}
     refused(fighter(**base, ability_choices=["STR", "CON"]), "chooses 2 extra skill")
-    refused(fighter(**base, race_skills=["Stealth", "Arcana"]), r"\+1 to 2 different abilities \(you chose 0\)")
+    refused(fighter(**base, race_skills=["Stealth", "Arcana"]),
+            r"\+1 to 2 different abilities \(you chose 0\)")
     refused(fighter(**base, race_skills=["Stealth", "Arcana"], ability_choices=["CHA", "STR"]),
             "other than CHA")
     refused(fighter(**base, race_skills=["Stealth", "Arcana"], ability_choices=["STR", "STR"]),

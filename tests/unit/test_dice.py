@@ -26,7 +26,7 @@ from dnd.dice import (
     roll,
 )
 from dnd.dice_ast import RolledDice
-from dnd.dice_render import MAX_MESSAGE_LENGTH
+from dnd.dice_render import MAX_MESSAGE_LENGTH, render_roll
 
 
 class ScriptedRandom(random.Random):
@@ -397,6 +397,25 @@ def test_dice_set_keeps_the_best_expression() -> None:
     assert str(result) == "(1d20 (10) + 2, ~~1d20 (3) + 5~~)kh1 = `12`"
 
 
+def test_nested_sets_and_groups() -> None:
+    result = scripted("((1d20+2, 1d20+5)kh1, 10)kh1 Best of", 15, 3)
+    assert result.total == 17
+    assert result.label == "Best of"
+    assert str(result) == "**Best of**: ((1d20 (15) + 2, ~~1d20 (3) + 5~~)kh1, ~~10~~)kh1 = `17`"
+
+
+def test_extra_parentheses_change_nothing() -> None:
+    for expression in ["2*(1d6+2)", "2*((1d6+2))", "2*(((1d6)+(2)))"]:
+        assert scripted(expression, 4).total == 12
+    assert str(scripted("2*((1d6+2))", 4)) == "2 * ((1d6 (4) + 2)) = `12`"
+
+
+def test_negative_tagged_group() -> None:
+    result = scripted("10 - (1d6+2)[necrotic]", 3)
+    assert result.total == 5
+    assert result.damage_by_type == {"untyped": 10, "necrotic": -5}
+
+
 def test_damage_types() -> None:
     result = scripted("1d8[slashing]+2d6[fire]+3", 5, 2, 6)
     assert result.total == 16
@@ -657,6 +676,16 @@ def test_many_repeated_large_rolls_fit_a_message() -> None:
     text = str(result)
     assert len(text) <= MAX_MESSAGE_LENGTH
     assert text.endswith(f"Total: `{result.total}`")
+
+
+def test_rendering_can_leave_room_for_surrounding_text() -> None:
+    result = roll("200d6", random.Random(3))
+    text = render_roll(result, max_length=500)
+    assert len(text) <= 500
+    assert text.endswith(f" = `{result.total}`")
+    assert text.startswith("200d6 (")
+    with pytest.raises(ValueError):
+        render_roll(result, max_length=10)
 
 
 def test_longest_breakdown_falls_back_to_totals() -> None:

@@ -202,11 +202,14 @@ def test_armor_weapon_tool_proficiencies(cls: str) -> None:
     assert mine == expected
 
 
+def _is_skill_choice(choice: dict[str, Any]) -> bool:
+    return any(o.get("item", {}).get("name", "").startswith("Skill:") for o in choice["from"]["options"])
+
+
 @pytest.mark.parametrize("cls", list(CLASSES))
 def test_skill_choices(cls: str) -> None:
     info = CLASSES[cls]
-    choice = next(c for c in classes_json()[cls]["proficiency_choices"]
-                  if any(o.get("item", {}).get("name", "").startswith("Skill:") for o in c["from"]["options"]))
+    choice = next(c for c in classes_json()[cls]["proficiency_choices"] if _is_skill_choice(c))
     options = {o["item"]["name"].removeprefix("Skill: ") for o in choice["from"]["options"]}
     assert info.skill_count == choice["choose"]
     if info.skill_options == ("*",):
@@ -229,8 +232,7 @@ def test_multiclassing(cls: str) -> None:
     for p in mc.get("proficiencies", []):
         profs |= _norm_prof(p["name"])
     assert {p.casefold() for p in info.multiclass_proficiencies} == profs
-    skill_choices = sum(c["choose"] for c in mc.get("proficiency_choices", [])
-                        if any(o.get("item", {}).get("name", "").startswith("Skill:") for o in c["from"]["options"]))
+    skill_choices = sum(c["choose"] for c in mc.get("proficiency_choices", []) if _is_skill_choice(c))
     assert info.multiclass_skills == skill_choices
 
 

@@ -325,9 +325,9 @@ class OpenAICompatibleProvider:
     ) -> tuple[int, Any]:
         session = self._sessions.get()
         try:
-            async with session.request(
-                method, url, json=body, timeout=aiohttp.ClientTimeout(total=timeout_s)
-            ) as response:
+            connect_s = min(self._connect_timeout_s, timeout_s)
+            timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=connect_s)
+            async with session.request(method, url, json=body, timeout=timeout) as response:
                 raw = await response.read()
                 status = response.status
         except TimeoutError as exc:  # aiohttp raises asyncio.TimeoutError (== TimeoutError on 3.11)
