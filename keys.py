@@ -54,6 +54,12 @@ def combat(channel: str) -> str:
     return f"combat:{channel}"
 
 
+def session(user_id: int | str) -> str:
+    """Set by workers while a user has an interactive session (character creation, level-up): the value is its
+    kind. The gateway sends that user's DMs that are not commands to the session instead of the narrative."""
+    return f"session:{user_id}"
+
+
 def presence(user_id: int) -> str:
     return f"presence:{user_id}"
 
@@ -71,7 +77,7 @@ def task_attempts(task_id: str) -> str:
 
 
 def provider_state() -> str:
-    """Hash: model provider health published by the GPU worker (for `!model_status`)."""
+    """JSON: model provider health published by the GPU worker (for `!model_status`)."""
     return "llm:providers"
 
 

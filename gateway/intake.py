@@ -2,7 +2,8 @@
 
 Bots are ignored; a message id is processed once; unreadable, empty and oversized messages get a notice;
 floods get one notice; `!commands` are sent at once; in combat the current actor's message is a turn at
-once and anyone else's is an out-of-turn question; everything else waits in the channel's Redis pending
+once and anyone else's is an out-of-turn question; a DM from a player in an interactive session (character
+creation, level-up) answers that session; everything else waits in the channel's Redis pending
 list (so a gateway restart loses nothing) until its batching window closes.
 """
 
@@ -20,7 +21,7 @@ import redis.asyncio as aioredis
 
 import keys
 from gateway.messages import IncomingMessage
-from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, QUESTION_TASK, TaskSender
+from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, QUESTION_TASK, SESSION_REPLY_TASK, TaskSender
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     RATE_LIMITED = "rate_limited"
     COMMAND = "command"
+    SESSION = "session"
     TURN_NOW = "turn_now"
     QUESTION = "question"
     BATCHED = "batched"
@@ -162,6 +164,10 @@ class Intake:
         if message.content.lstrip().startswith("!"):
             await asyncio.to_thread(self.sender.send, COMMAND_TASK, event)
             return IntakeResult(Outcome.COMMAND)
+        # A DM from someone in the middle of an interactive session (character creation, level-up) answers it.
+        if message.dm_user_id is not None and await self.redis.exists(keys.session(message.author_id)):
+            await asyncio.to_thread(self.sender.send, SESSION_REPLY_TASK, event)
+            return IntakeResult(Outcome.SESSION)
         combat = await self.redis.get(keys.combat(channel))
         if combat:
             actor = json.loads(combat).get("actor_id")

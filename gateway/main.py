@@ -9,6 +9,8 @@ import signal
 import socket
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from aiohttp import web
 
 from gateway.intake import Intake
@@ -28,8 +30,14 @@ def consumer_name(settings: Settings) -> str:
     return os.environ.get("GATEWAY_CONSUMER") or f"gateway-{socket.gethostname()}-{shard}"
 
 
+def connect_redis(settings: Settings) -> aioredis.Redis:
+    # Retries ride out a Redis restart instead of failing the request in hand.
+    retry = Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=10)
+    return aioredis.Redis.from_url(settings.redis_url, decode_responses=True, max_connections=200, retry=retry)
+
+
 async def run_local_table(settings: Settings) -> None:
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, max_connections=200)
+    redis = connect_redis(settings)
     await redis.ping()
     sender = TaskSender()
     consumer = ReplyConsumer(redis, consumer_name(settings))

@@ -10,6 +10,7 @@ COMMAND_TASK = "tasks.commands.run"
 PREPARE_TURN_TASK = "tasks.turns.prepare"
 QUESTION_TASK = "tasks.turns.question"
 REACTION_TASK = "tasks.commands.reaction"
+SESSION_REPLY_TASK = "tasks.commands.session_reply"
 SWEEP_TASK = "tasks.system.sweep"
 
 

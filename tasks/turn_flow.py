@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 import keys
 from db.engine import run_in_transaction
-from db.models import BotState, Campaign, MessageHistory, WorldState
+from db.models import AuditLog, BotState, Campaign, MessageHistory, WorldState
 from db.outbox import Reply, add_replies
 from tasks.handlers.dispatch import claim
 from tasks.publish import publish
@@ -112,16 +112,16 @@ def active_campaign(session: Session) -> Campaign | None:
 
 
 def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
-    """The narration request for the GPU worker: game state plus the batch as quoted data."""
+    """The narration request for the GPU worker: game state plus the batch, which the prompt quotes as data."""
     campaign = active_campaign(session)
-    context: dict[str, Any] = {"messages": [{"author": m.get("author_name") or str(m.get("author_id")),
-                                             "author_id": m.get("author_id"), "text": m.get("content", "")}
-                                            for m in turn.messages]}
+    context: dict[str, Any] = {"player_messages": [
+        {"author": m.get("author_name") or str(m.get("author_id")), "player_id": m.get("author_id"),
+         "text": m.get("content", "")} for m in turn.messages]}
     if campaign is not None:
         world = session.get(WorldState, campaign.id)
-        context.update(campaign=campaign.name, current_act=campaign.current_act,
-                       current_scene=campaign.current_scene, plot_flags=campaign.plot_flags,
-                       location=world.location if world else None)
+        context.update(campaign=campaign.name, location=world.location if world else None,
+                       plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
+                             "plot_flags": campaign.plot_flags})
         history = session.execute(
             select(MessageHistory).where(MessageHistory.campaign_id == campaign.id)
             .order_by(MessageHistory.id.desc()).limit(12)).scalars()
@@ -161,7 +161,7 @@ def give_up(turn: ClaimedTurn) -> None:
 def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
     """Writes the narration and the player messages once; returns the number of messages waiting next."""
     channel, turn_id = request["channel"], request["turn_id"]
-    messages = request["context"]["messages"]
+    messages = request["context"]["player_messages"]
 
     def work(session: Session) -> list[Any]:
         if not claim(session, f"turn:{turn_id}", "turns.apply"):
@@ -170,11 +170,16 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
         target = destination(channel)
         for message in messages:
             session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"],
-                                       player_id=message.get("author_id"), kind="player",
+                                       player_id=message.get("player_id"), kind="player",
                                        message=message.get("text", "")))
         narration = result.get("narration", "")
         session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"], player_id=None,
                                    kind="narration", message=narration))
+        for dropped in result.get("dropped", []):
+            # The model proposed something outside the allow-list: never applied, always on record.
+            session.add(AuditLog(actor=f"model:{result.get('provider')}", action="update dropped",
+                                 campaign_id=campaign_id, target=channel,
+                                 before={"proposed": dropped.get("raw")}, after={"reason": dropped.get("reason")}))
         meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
         replies = [Reply(content=narration, meta=meta, **target)]
         if result.get("notice"):
@@ -183,3 +188,21 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
 
     publish(run_in_transaction(work))
     return release(channel, turn_id)
+
+
+def fallback_notice(channel: str, provider: str, primary: str) -> str | None:
+    """Tell a channel once when its answers start coming from a fallback (and again after a recovery)."""
+    key = f"llm:fallback_told:{channel}"
+    client = get_redis()
+    if provider == primary:
+        client.delete(key)
+        return None
+    if client.set(key, provider, nx=True):
+        return (f"*(The Dungeon Master's usual voice ({primary}) is unavailable; answering with {provider} "
+                "until it returns.)*")
+    return None
+
+
+def publish_provider_status(status: dict[str, Any]) -> None:
+    """The GPU worker's view of provider health, for `!model_status` and operators."""
+    get_redis().set(keys.provider_state(), json.dumps(status, default=str), ex=3600)

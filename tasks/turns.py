@@ -9,7 +9,7 @@ from celery_batches import Batches, SimpleRequest
 from tasks import turn_flow
 from tasks.app import app
 from tasks.base import DndTask
-from workers.inference import generate_narrations
+from workers.inference import chain_status, generate_narrations, primary_provider
 
 
 @app.task(name="tasks.turns.prepare", base=DndTask, bind=True)
@@ -23,7 +23,13 @@ def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
 def generate(requests: list[SimpleRequest]) -> None:
     """All the requests waiting on the queue go to the model at once (vLLM batches them)."""
     payloads = [request.args[0] for request in requests]
-    for payload, result in zip(payloads, generate_narrations(payloads), strict=True):
+    results = generate_narrations(payloads)
+    turn_flow.publish_provider_status(chain_status())
+    primary = primary_provider()
+    for payload, result in zip(payloads, results, strict=True):
+        notice = turn_flow.fallback_notice(payload["channel"], result["provider"], primary)
+        if notice:
+            result["notice"] = notice
         turn_flow.mark_stage(payload["channel"], payload["turn_id"], "apply")
         app.send_task("tasks.turns.apply", args=[payload, result])
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import psutil
 import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -103,6 +105,17 @@ class SystemUnderTest:
             except json.JSONDecodeError:
                 return error.code, payload.decode(errors="replace")
 
+    def wait_table_up(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if self.http("GET", "/api/info", timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the local table did not come back")
+
     def say(self, author_id: int, content: str, name: str | None = None, dm: bool = False) -> str:
         status, body = self.http("POST", "/api/messages", {"author_id": author_id, "content": content,
                                                             "author_name": name or f"Player{author_id}", "dm": dm})
@@ -161,7 +174,8 @@ class SystemUnderTest:
     @property
     def redis(self) -> redis.Redis:
         if self._redis is None:
-            self._redis = redis.Redis.from_url(self.settings.redis_url, decode_responses=True)
+            retry = Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=10)
+            self._redis = redis.Redis.from_url(self.settings.redis_url, decode_responses=True, retry=retry)
         return self._redis
 
     @property

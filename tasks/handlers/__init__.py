@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES = ("tasks.handlers.basic", "tasks.handlers.admin")
+HANDLER_MODULES = ("tasks.handlers.basic", "tasks.handlers.admin", "tasks.handlers.characters",
+                   "tasks.handlers.interactive", "tasks.handlers.owner_tools")
 
 
 def load_all() -> None:

@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import random
+import re
 
+from db.characters import active_campaign_id, save
 from db.models import MessageHistory
+from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
+from tasks.handlers.character_support import log_roll, my_character
 from tasks.handlers.registry import COMMANDS, CommandContext, CommandError, command
 from tasks.monitoring import collect, format_duration
 from tasks.redis_client import get_redis
 
 _rng = random.SystemRandom()
+EMBED_FIELD_VALUE_LIMIT = 1024
+
+
+def chunk_lines(lines: list[str], limit: int) -> list[str]:
+    """Join lines into blocks of at most `limit` characters (an embed field's value), never splitting a line
+    unless it alone is longer."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 @command("help", "!help [command]", "List every command, or show how to use one.")
@@ -27,24 +50,65 @@ def help_command(ctx: CommandContext) -> None:
     for spec in sorted(COMMANDS.values(), key=lambda s: s.name):
         owner = " 🔒" if spec.owner_only else ""
         by_category.setdefault(spec.category, []).append(f"`{spec.usage}`{owner} — {spec.summary}")
-    fields = [{"name": category, "value": "\n".join(lines)} for category, lines in sorted(by_category.items())]
+    fields = []
+    for category, lines in sorted(by_category.items()):
+        for number, chunk in enumerate(chunk_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
+            fields.append({"name": category if number == 0 else f"{category} (continued)", "value": chunk})
     ctx.reply("Here is what I can do (🔒 = owner only). Type `!help <command>` for one command.",
               embeds=[{"title": "Commands", "fields": fields}])
 
 
-@command("roll", "!roll <dice> [label]", "Roll dice, e.g. `!roll 1d20+5 Stealth`, `!roll 4d6kh3`, `!roll 2d20kh1`.",
-         category="Dice")
+_ROLL_FLAG = re.compile(r"(?:^|\s)--(feat|ability|item)(?:\s+|=)(.*?)(?=\s--|$)", re.IGNORECASE)
+
+
+def parse_roll_flags(args: str) -> tuple[str, dict[str, str]]:
+    """`1d20+3 Attack --feat Sharpshooter --item Longbow` → ("1d20+3 Attack", {"feat": ..., "item": ...})."""
+    flags: dict[str, str] = {}
+    for match in _ROLL_FLAG.finditer(args):
+        kind, value = match.group(1).lower(), match.group(2).strip()
+        if not value:
+            raise CommandError(f"`--{kind}` needs a name, e.g. `--{kind} "
+                               + {"feat": "Lucky", "ability": "Rage", "item": "Longsword"}[kind] + "`.")
+        if kind in flags:
+            raise CommandError(f"`--{kind}` was given twice.")
+        flags[kind] = value
+    text = _ROLL_FLAG.sub(" ", args).strip()
+    if "--" in text:
+        raise CommandError("Modifiers are `--feat <feat>`, `--ability <ability>` and `--item <item>`.")
+    return text, flags
+
+
+@command("roll", "!roll <dice> [label]",
+         "Roll dice, e.g. `!roll 1d20+5 Stealth`, `!roll 4d6kh3`; add your character's feat, ability or weapon "
+         "with `--feat Lucky`, `--ability Rage`, `--item Longsword`.", category="Dice")
 def roll_command(ctx: CommandContext) -> None:
     if not ctx.args:
         raise CommandError("What should I roll? For example `!roll 1d20+5` or `!roll 8d6[fire]`.")
+    text, flags = parse_roll_flags(ctx.args)
+    if not flags:
+        try:
+            result = roll(text, _rng)
+        except DiceError as error:
+            raise CommandError(f"I can't roll that: {error}") from None
+        name = ctx.event.get("author_name") or "You"
+        ctx.reply(f"🎲 **{name}** rolls {result}")
+        ctx.session.add(MessageHistory(campaign_id=active_campaign_id(ctx.session),
+                                       channel_id=ctx.event.get("channel_id"), player_id=ctx.author_id, kind="roll",
+                                       message=f"{ctx.args} = {result.total}"))
+        return
+    stored = my_character(ctx, for_update=True)
     try:
-        result = roll(ctx.args, _rng)
+        plan = plan_roll(stored.character, text, feat=flags.get("feat"), ability=flags.get("ability"),
+                         item=flags.get("item"))
+        expression = compose(text, plan)
+        result = roll(expression, _rng)
     except DiceError as error:
         raise CommandError(f"I can't roll that: {error}") from None
-    name = ctx.event.get("author_name") or "You"
-    ctx.reply(f"🎲 **{name}** rolls {result}")
-    ctx.session.add(MessageHistory(channel_id=ctx.event.get("channel_id"), player_id=ctx.author_id, kind="roll",
-                                   message=f"{ctx.args} = {result.total}"))
+    if plan.character is not stored.character:
+        save(ctx.session, stored, plan.character)
+    notes = "\n".join(f"• {note}" for note in plan.notes)
+    ctx.reply(f"🎲 **{stored.character.name}** rolls {result}" + (f"\n{notes}" if notes else ""))
+    log_roll(ctx, f"{expression} = {result.total}", stored.campaign_id)
 
 
 @command("system_stats", "!system_stats", "Queue depths, workers, database and Redis health, uptime.",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from db.engine import run_in_transaction
 from db.models import AuditLog, ProcessedMessage
 from db.outbox import OutboxRow, Reply, add_replies
+from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
 from tasks.handlers.registry import (
@@ -48,43 +49,75 @@ def run_command(context: CommandContext) -> None:
     if len(context.args) > MAX_COMMAND_ARGS_CHARS:
         raise CommandError(f"That's too long for `!{spec.name}` ({len(context.args)} characters; "
                            f"the limit is {MAX_COMMAND_ARGS_CHARS}).")
-    spec.handler(context)
+    try:
+        spec.handler(context)
+    except RulesError as error:  # the engine's refusals are worded for the player
+        raise CommandError(str(error)) from None
     if spec.owner_only:
+        entry = context.audit_entry or {}
         context.session.add(AuditLog(actor=f"owner:{context.author_id}", action=f"!{spec.name} {context.args}"[:500],
-                                     target=None, before={}, after={"replies": len(context.replies)}))
+                                     target=entry.get("target"), campaign_id=entry.get("campaign_id"),
+                                     before=entry.get("before") or {},
+                                     after=entry.get("after") or {"replies": len(context.replies)}))
+
+
+AfterCommit = Callable[[], None]
+
+
+def run_after_commit(hooks: list[AfterCommit]) -> None:
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # the transaction is committed; a failed side effect must not fail the task
+            log.exception("after-commit hook failed")
+
+
+Outcome = tuple[list[OutboxRow], list[tuple[str, tuple[Any, ...]]], list[AfterCommit]]
+
+
+def execute_in_context(event: dict[str, Any], message_key: str, task_name: str,
+                       body: Callable[[CommandContext], None], name: str = "", args: str = "") -> list[Any]:
+    """Run `body` with a CommandContext in one transaction, idempotent on `message_key`. A CommandError
+    rolls everything back and answers with its message alone. Publishes the replies, runs the after-commit
+    hooks and returns the follow-up tasks to send."""
+    settings = get_settings()
+
+    def work(session: Session) -> Outcome:
+        if not claim(session, message_key, task_name):
+            return [], [], []
+        context = CommandContext(event, name, args, session, settings)
+        body(context)
+        return add_replies(session, message_key, context.replies), context.follow_ups, context.after_commit
+
+    def refuse(error: CommandError) -> Callable[[Session], Outcome]:
+        # A refusal changes nothing: the handler's transaction was rolled back; this one only answers.
+        def work(session: Session) -> Outcome:
+            if not claim(session, message_key, task_name):
+                return [], [], []
+            context = CommandContext(event, "", "", session, settings)
+            context.reply(str(error))
+            return add_replies(session, message_key, context.replies), [], []
+
+        return work
+
+    try:
+        rows, follow_ups, hooks = run_in_transaction(work)
+    except CommandError as error:
+        rows, follow_ups, hooks = run_in_transaction(refuse(error))
+    publish(rows)
+    run_after_commit(hooks)
+    return follow_ups
 
 
 def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     """Returns the follow-up tasks to send after the commit."""
     load_all()
-    settings = get_settings()
-    message_key = f"msg:{event['message_id']}"
 
-    def work(session: Session) -> tuple[list[OutboxRow], list[tuple[str, tuple[Any, ...]]]]:
-        if not claim(session, message_key, "commands.run"):
-            return [], []
-        name, args = parse_command(event.get("content", ""))
-        context = CommandContext(event, name, args, session, settings)
+    def body(context: CommandContext) -> None:
+        context.name, context.args = parse_command(event.get("content", ""))
         run_command(context)
-        return add_replies(session, message_key, context.replies), context.follow_ups
 
-    def refuse(error: CommandError) -> Callable[[Session], tuple[list[OutboxRow], list[Any]]]:
-        # A refusal changes nothing: the handler's transaction was rolled back; this one only answers.
-        def work(session: Session) -> tuple[list[OutboxRow], list[Any]]:
-            if not claim(session, message_key, "commands.run"):
-                return [], []
-            context = CommandContext(event, "", "", session, settings)
-            context.reply(str(error))
-            return add_replies(session, message_key, context.replies), []
-
-        return work
-
-    try:
-        rows, follow_ups = run_in_transaction(work)
-    except CommandError as error:
-        rows, follow_ups = run_in_transaction(refuse(error))
-    publish(rows)
-    return follow_ups
+    return execute_in_context(event, f"msg:{event['message_id']}", "commands.run", body)
 
 
 ReactionHandler = Callable[[dict[str, Any], Session], list[Reply]]

@@ -30,6 +30,11 @@ class CommandContext:
     replies: list[Reply] = field(default_factory=list)
     # Follow-up work to start after the commit (task name, args), e.g. narration on the GPU path.
     follow_ups: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    # Small side effects to run once the transaction has committed (e.g. Redis routing keys). They run only
+    # when the command succeeded; a failure is logged, never undoes the commit.
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # What an owner command changed, for the audit log (the dispatcher writes the row).
+    audit_entry: dict[str, Any] | None = None
 
     @property
     def author_id(self) -> int:
@@ -48,6 +53,12 @@ class CommandContext:
             target = {"channel_id": self.event["channel_id"]}
         self.replies.append(Reply(content=content, embeds=embeds or [], reply_to=self.event.get("message_id"),
                                   edit_key=edit_key, **target))
+
+
+    def audit(self, target: str, before: dict[str, Any], after: dict[str, Any],
+              campaign_id: int | None = None) -> None:
+        """Record the before/after of an owner command (written to `audit_log` with the command)."""
+        self.audit_entry = {"target": target, "before": before, "after": after, "campaign_id": campaign_id}
 
 
 Handler = Callable[[CommandContext], None]

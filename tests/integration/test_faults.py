@@ -95,9 +95,7 @@ def test_gateway_killed_with_pending_messages_loses_nothing(system: SystemUnderT
     system.say(player, "I hold my breath (restart test)")
     os.kill(pid, signal.SIGKILL)  # before the 0.6 s batching window closes
     system.wait_program_running("gateway", not_pid=pid)
-    deadline = time.monotonic() + 30
-    while system.http("GET", "/api/info", timeout=2)[0] != 200 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    system.wait_table_up()
     replies = system.wait_for(lambda e: "restart test" in e["content"], after, timeout=60)
     text = "".join(r["content"] for r in replies)
     if "I hold my breath" not in text or "I hide behind the curtain" not in text:
@@ -127,6 +125,7 @@ def test_reply_read_but_not_acked_before_a_gateway_crash_is_posted_exactly_once(
         system.redis.xadd(keys.REPLIES_STREAM, fields)
     finally:
         system.ctl("start", "gateway")
+        system.wait_table_up()
     posted = system.quiet_for(lambda e: e.get("reply_key") == reply_key, after, 8)
     assert len(posted) == 1
     pending = system.redis.xpending(keys.REPLIES_STREAM, keys.REPLIES_GROUP)["pending"]

@@ -1,0 +1,202 @@
+"""Characters: the repository over the `characters` table.
+
+The JSONB column `sheet` holds the whole engine model (`dnd.character.Character`) and is the source of
+truth; the other columns mirror it for queries and for people reading the database. Every write goes through
+:func:`save`, which rewrites the mirror from the sheet and bumps `version`. Rows are locked with
+`SELECT … FOR UPDATE` before they are changed; when two characters are locked together, lock them in id
+order (:func:`load_many_for_update`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db.models import BotState, Campaign
+from db.models import Character as CharacterRow
+from dnd.character import Character
+
+DEFAULT_CAMPAIGN_NAME = "Open Table"
+DEFAULT_CAMPAIGN_DESCRIPTION = "The default table: characters made before any campaign was loaded play here."
+ACTIVE_CAMPAIGN_KEY = "active_campaign"
+
+
+class CharacterExists(Exception):
+    """The player already has a character in this campaign (one per player per campaign)."""
+
+
+@dataclass
+class StoredCharacter:
+    """A row and the engine model it holds."""
+
+    row: CharacterRow
+    character: Character
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+    @property
+    def player_id(self) -> int:
+        return self.row.player_id
+
+    @property
+    def campaign_id(self) -> int:
+        return self.row.campaign_id
+
+
+# --------------------------------------------------------------------------- the active campaign
+
+
+def active_campaign_id(session: Session) -> int | None:
+    state = session.get(BotState, ACTIVE_CAMPAIGN_KEY)
+    if state is None or "campaign_id" not in (state.value or {}):
+        return None
+    campaign_id = int(state.value["campaign_id"])
+    return campaign_id if session.get(Campaign, campaign_id) is not None else None
+
+
+def ensure_active_campaign(session: Session) -> int:
+    """The active campaign's id; when none is active, the default campaign "Open Table" (created if missing)
+    becomes the active one."""
+    current = active_campaign_id(session)
+    if current is not None:
+        return current
+    session.execute(insert(Campaign).values(name=DEFAULT_CAMPAIGN_NAME, description=DEFAULT_CAMPAIGN_DESCRIPTION,
+                                            current_act=1, current_scene=1, plot_flags={}, plot_structure={})
+                    .on_conflict_do_nothing(index_elements=["name"]))
+    campaign_id = session.execute(select(Campaign.id).where(Campaign.name == DEFAULT_CAMPAIGN_NAME)).scalar_one()
+    # Another process may have activated a campaign meanwhile: theirs wins.
+    session.execute(insert(BotState).values(key=ACTIVE_CAMPAIGN_KEY, value={"campaign_id": campaign_id})
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    state = session.get(BotState, ACTIVE_CAMPAIGN_KEY, populate_existing=True)
+    if state is not None and "campaign_id" not in (state.value or {}):
+        state.value = {"campaign_id": campaign_id}
+    return active_campaign_id(session) or campaign_id
+
+
+def campaign_name(session: Session, campaign_id: int) -> str:
+    campaign = session.get(Campaign, campaign_id)
+    return campaign.name if campaign is not None else f"campaign {campaign_id}"
+
+
+# --------------------------------------------------------------------------- reading and locking
+
+
+def _stored(row: CharacterRow | None) -> StoredCharacter | None:
+    if row is None:
+        return None
+    return StoredCharacter(row, Character.model_validate(row.sheet))
+
+
+def find_by_player(session: Session, player_id: int, campaign_id: int) -> StoredCharacter | None:
+    """The player's character in the campaign, without a lock (for reading)."""
+    row = session.execute(select(CharacterRow).where(CharacterRow.player_id == player_id,
+                                                     CharacterRow.campaign_id == campaign_id)).scalar_one_or_none()
+    return _stored(row)
+
+
+def load_for_update(session: Session, player_id: int, campaign_id: int) -> StoredCharacter | None:
+    """The player's character in the campaign, locked until the transaction ends."""
+    row = session.execute(
+        select(CharacterRow).where(CharacterRow.player_id == player_id, CharacterRow.campaign_id == campaign_id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    return _stored(row)
+
+
+def load_many_for_update(session: Session, player_ids: Iterable[int], campaign_id: int) -> dict[int, StoredCharacter]:
+    """Several players' characters, locked in id order (so two transactions never wait on each other)."""
+    rows = session.execute(
+        select(CharacterRow).where(CharacterRow.player_id.in_(list(player_ids)),
+                                   CharacterRow.campaign_id == campaign_id)
+        .order_by(CharacterRow.id).with_for_update().execution_options(populate_existing=True)).scalars()
+    return {row.player_id: StoredCharacter(row, Character.model_validate(row.sheet)) for row in rows}
+
+
+def characters_of_player(session: Session, player_id: int) -> list[StoredCharacter]:
+    rows = session.execute(select(CharacterRow).where(CharacterRow.player_id == player_id)
+                           .order_by(CharacterRow.id)).scalars()
+    return [StoredCharacter(row, Character.model_validate(row.sheet)) for row in rows]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def class_label(character: Character) -> str:
+    """"Fighter" for one class, "Fighter 3 / Wizard 2" for a multiclass character."""
+    if len(character.class_levels) == 1:
+        return next(iter(character.class_levels))
+    return " / ".join(f"{name} {level}" for name, level in character.class_levels.items())
+
+
+def mirror(character: Character) -> dict[str, Any]:
+    """The mirrored columns of a character (what `save` writes next to the sheet)."""
+    slots: dict[str, Any] = {
+        str(level): {"remaining": character.spell_slots.get(level, 0), "max": maximum}
+        for level, maximum in sorted(character.spell_slots_max.items())
+    }
+    if character.pact_slots_max:
+        slots["pact"] = {"remaining": character.pact_slots, "max": character.pact_slots_max,
+                         "level": character.pact_slot_level}
+    conditions: list[Any] = list(character.conditions)
+    if character.exhaustion:
+        conditions.append(f"Exhaustion {character.exhaustion}")
+    return {
+        "name": character.name,
+        "level": character.level,
+        "class_": class_label(character),
+        "race": character.subrace or character.race,
+        "stats": dict(character.ability_scores),
+        "inventory": [item.model_dump(mode="json") for item in character.inventory],
+        "wealth": character.wealth.model_dump(mode="json"),
+        "feats": [feat.model_dump(mode="json") for feat in character.feats],
+        "abilities": [ability.model_dump(mode="json") for ability in character.abilities],
+        "conditions": conditions,
+        "spell_slots": slots,
+        "hp": character.hp,
+        "max_hp": max(1, character.max_hp),
+        "xp": character.xp,
+    }
+
+
+def snapshot(row: CharacterRow) -> dict[str, Any]:
+    """The mirrored columns of a stored row, as JSON (for the audit log's before/after)."""
+    return {
+        "name": row.name, "level": row.level, "class": row.class_, "race": row.race, "hp": row.hp,
+        "max_hp": row.max_hp, "xp": row.xp, "conditions": list(row.conditions or []),
+        "inventory": [f"{i.get('name')} x{i.get('qty', 1)}" for i in (row.inventory or [])],
+        "wealth": dict(row.wealth or {}), "version": row.version,
+    }
+
+
+def save(session: Session, stored: StoredCharacter, character: Character) -> StoredCharacter:
+    """Write the sheet and its mirror, bump the version. The row must have been loaded for update."""
+    row = stored.row
+    for column, value in mirror(character).items():
+        setattr(row, column, value)
+    row.sheet = character.model_dump(mode="json")
+    row.version = (row.version or 0) + 1
+    row.updated_at = func.now()
+    session.flush()
+    stored.character = character
+    return stored
+
+
+def create(session: Session, player_id: int, campaign_id: int, character: Character) -> StoredCharacter:
+    """Insert a new character; raises :class:`CharacterExists` when the player has one in the campaign."""
+    values = {**mirror(character), "player_id": player_id, "campaign_id": campaign_id,
+              "sheet": character.model_dump(mode="json"), "version": 1}
+    statement = (insert(CharacterRow).values(**values)
+                 .on_conflict_do_nothing(constraint="one_character_per_player_per_campaign")
+                 .returning(CharacterRow.id))
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is None:
+        raise CharacterExists(f"player {player_id} already has a character in campaign {campaign_id}")
+    stored = load_for_update(session, player_id, campaign_id)
+    assert stored is not None
+    return stored

@@ -1,0 +1,375 @@
+"""Character actions behind the player commands: roll modifiers from a feat, ability or item
+(``!roll … --feat Lucky``), ability checks and saving throws with proficiency and conditions, using a
+consumable item, and setting hit points. Pure: dice come from the ``random.Random`` given.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from dnd.abilities import normalize_ability, normalize_skill
+from dnd.character import (
+    Character,
+    DeathSaves,
+    InventoryItem,
+    ability_modifier,
+    effective_max_hp,
+    equipped_armor,
+    saving_throw_modifier,
+    skill_modifier,
+)
+from dnd.conditions import RollMode, ability_check_mode, saving_throw_mode
+from dnd.data.equipment import Weapon, find_item
+from dnd.data.feats import find_feat
+from dnd.data.skills import ABILITY_NAMES, SKILLS
+from dnd.dice import MAX_DEPTH, MAX_EXPRESSION_LENGTH, MAX_PARENTHESES, DiceError, RollResult, roll
+from dnd.dice_parser import DiceSyntaxError, parse_roll
+from dnd.errors import RulesError
+from dnd.feats import find_resource, use_resource
+from dnd.inventory import remove_item
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("_", " ").replace("’", "'").split()).casefold()
+
+
+# --------------------------------------------------------------------------- roll modifiers
+
+
+@dataclass
+class RollPlan:
+    """What the chosen feat/ability/item does to a roll: extra terms (``+2``, ``+1d6``, ``-5``), advantage,
+    notes for the player, and the character with any use spent."""
+
+    character: Character
+    terms: list[str] = field(default_factory=list)
+    advantage: bool = False
+    notes: list[str] = field(default_factory=list)
+    default_expression: str | None = None  # when the player gave no dice (``!roll --item Longsword``)
+
+
+def split_roll_text(text: str) -> tuple[str, str | None, str | None, int | None]:
+    """(expression, label, advantage word, repeat) of a dice text; DiceError when it can't be parsed."""
+    try:
+        parsed = parse_roll(text, max_length=MAX_EXPRESSION_LENGTH, max_depth=MAX_DEPTH,
+                            max_parentheses=MAX_PARENTHESES)
+    except DiceSyntaxError as error:
+        raise DiceError(str(error), error.position) from None
+    adv = {"advantage": "adv", "disadvantage": "dis"}.get(parsed.advantage or "")
+    return parsed.expression_text, parsed.label, adv, parsed.repeat
+
+
+def compose(text: str, plan: RollPlan) -> str:
+    """The dice text with the plan's terms appended to the expression (before the label)."""
+    if not text.strip():
+        text = plan.default_expression or "1d20"
+    if not plan.terms and not plan.advantage:
+        return text
+    expression, label, adv, repeat = split_roll_text(text)
+    if repeat is not None:
+        raise RulesError("Feats, abilities and items can't modify a repeated roll (N#…); roll once.")
+    words = [expression + "".join(plan.terms)]
+    if label:
+        words.append(label)
+    if adv:
+        words.append(adv)
+    if plan.advantage:
+        words.append("adv")
+    return " ".join(words)
+
+
+def _is_d20_roll(text: str) -> bool:
+    return bool(re.search(r"(?<!\d)(\d*)d20(?!\d)", text.casefold())) or not text.strip()
+
+
+_RAGE_DAMAGE = ((1, 2), (9, 3), (16, 4))
+_BARDIC_DIE = ((1, 6), (5, 8), (10, 10), (15, 12))
+
+
+def _step(table: tuple[tuple[int, int], ...], level: int) -> int:
+    value = table[0][1]
+    for from_level, v in table:
+        if level >= from_level:
+            value = v
+    return value
+
+
+def _class_level(character: Character, name: str) -> int:
+    return next((lvl for c, lvl in character.class_levels.items() if c.casefold() == name.casefold()), 0)
+
+
+def _apply_feat(plan: RollPlan, name: str, d20: bool) -> None:
+    character = plan.character
+    found = find_resource(character, name)
+    if found is None or found[0] != "feats":
+        have = ", ".join(f.name for f in character.feats) or "none"
+        raise RulesError(f"{character.name} doesn't have the feat '{name}' (feats: {have}).")
+    res = found[2]
+    info = find_feat(res.name)
+    feat = info.name if info else res.name
+    if feat == "Lucky":
+        if not d20:
+            raise RulesError("Lucky rerolls a d20: use it on an attack roll, ability check or saving throw.")
+        plan.advantage = True
+        plan.notes.append("Lucky: an extra d20, the better one counts")
+    elif feat in ("Sharpshooter", "Great Weapon Master"):
+        plan.terms.append("-5" if d20 else "+10")
+        plan.notes.append(f"{feat}: " + ("-5 to hit" if d20 else "+10 damage"))
+    elif feat == "Alert":
+        if not d20:
+            raise RulesError("Alert adds +5 to initiative, a d20 roll.")
+        plan.terms.append("+5")
+        plan.notes.append("Alert: +5 initiative")
+    elif feat in ("Grappler", "War Caster"):
+        if not d20:
+            raise RulesError(f"{feat} grants advantage on a d20 roll.")
+        plan.advantage = True
+        plan.notes.append(f"{feat}: advantage")
+    elif res.max_uses is None:
+        raise RulesError(f"{feat} doesn't change dice rolls.")
+    if res.max_uses is not None:
+        plan.character, message = use_resource(plan.character, res.name)
+        plan.notes.append(message)
+
+
+def _apply_ability(plan: RollPlan, name: str, d20: bool) -> None:
+    character = plan.character
+    found = find_resource(character, name)
+    if found is None or found[0] != "abilities":
+        if _key(name) == "sneak attack" and _class_level(character, "Rogue"):
+            if d20:
+                raise RulesError("Sneak Attack adds damage dice: use it on the damage roll.")
+            dice = (_class_level(character, "Rogue") + 1) // 2
+            plan.terms.append(f"+{dice}d6")
+            plan.notes.append(f"Sneak Attack: +{dice}d6")
+            return
+        have = ", ".join(a.name for a in character.abilities) or "none"
+        raise RulesError(f"{character.name} doesn't have the ability '{name}' (abilities: {have}).")
+    res = found[2]
+    if res.name == "Rage":
+        if d20:
+            plan.advantage = True
+            plan.notes.append("Rage: advantage on Strength checks and saving throws")
+        else:
+            bonus = _step(_RAGE_DAMAGE, _class_level(character, "Barbarian"))
+            plan.terms.append(f"+{bonus}")
+            plan.notes.append(f"Rage: +{bonus} melee damage")
+    elif res.name == "Bardic Inspiration":
+        if not d20:
+            raise RulesError("Bardic Inspiration adds its die to a d20 roll (attack, check or save).")
+        die = _step(_BARDIC_DIE, _class_level(character, "Bard"))
+        plan.terms.append(f"+1d{die}")
+        plan.notes.append(f"Bardic Inspiration: +1d{die}")
+    if res.max_uses is not None:
+        plan.character, message = use_resource(plan.character, res.name)
+        plan.notes.append(message)
+    elif res.name not in ("Rage", "Bardic Inspiration"):
+        raise RulesError(f"{res.name} doesn't change dice rolls.")
+
+
+def _proficient_with(character: Character, weapon: Weapon) -> bool:
+    profs = {_key(p) for p in character.proficiencies}
+    if f"{weapon.category} weapons" in profs:
+        return True
+    name = _key(weapon.name)
+    if "," in name:  # "crossbow, light" -> "light crossbow"
+        base, _, kind = name.partition(",")
+        name = f"{kind.strip()} {base.strip()}"
+    return name in profs or f"{name}s" in profs
+
+
+def _magic_bonus(item: InventoryItem) -> int:
+    for prop in item.properties:
+        match = re.fullmatch(r"(?:magic|weapon|attack)?\s*\+(\d)", prop.strip().casefold())
+        if match:
+            return int(match.group(1))
+    return 0
+
+
+def weapon_ability(character: Character, weapon: Weapon) -> str:
+    if weapon.ranged and "thrown" not in weapon.properties:
+        return "DEX"
+    if "finesse" in weapon.properties:
+        return "DEX" if ability_modifier(character, "DEX") > ability_modifier(character, "STR") else "STR"
+    return "STR"
+
+
+def find_inventory_item(character: Character, name: str) -> InventoryItem | None:
+    key = _key(name)
+    info = find_item(name)
+    canonical = _key(info.name) if info else key
+    for item in character.inventory:
+        if item.qty > 0 and _key(item.name) in (key, canonical):
+            return item
+    return None
+
+
+def _apply_item(plan: RollPlan, name: str, d20: bool) -> None:
+    character = plan.character
+    item = find_inventory_item(character, name)
+    if item is None:
+        raise RulesError(f"{character.name} doesn't carry '{name}'.")
+    info = find_item(item.name)
+    if not isinstance(info, Weapon):
+        raise RulesError(f"{item.name} doesn't add anything to a roll (only weapons do; use `!use_item` for "
+                         "potions).")
+    ability = weapon_ability(character, info)
+    mod = ability_modifier(character, ability)
+    magic = _magic_bonus(item)
+    if d20:
+        proficient = _proficient_with(character, info)
+        bonus = mod + (character.proficiency_bonus if proficient else 0) + magic
+        plan.terms.append(f"{bonus:+d}")
+        plan.notes.append(f"{item.name}: {bonus:+d} to hit ({ability} {mod:+d}"
+                          + (f", proficiency +{character.proficiency_bonus}" if proficient else ", not proficient")
+                          + (f", magic +{magic}" if magic else "") + ")")
+    else:
+        bonus = mod + magic
+        plan.terms.append(f"{bonus:+d}")
+        plan.notes.append(f"{item.name}: {bonus:+d} damage ({ability} {mod:+d}" + (f", magic +{magic}" if magic else "")
+                          + ")")
+    plan.default_expression = info.damage or "1d20"
+
+
+def plan_roll(character: Character, text: str, *, feat: str | None = None, ability: str | None = None,
+              item: str | None = None) -> RollPlan:
+    """What ``--feat``, ``--ability`` and ``--item`` do to the roll ``text``; refuses ones the character doesn't
+    have or that don't change a roll, and spends a use where the feat or ability has uses."""
+    plan = RollPlan(character=character)
+    if item and not text.strip():
+        found = find_inventory_item(character, item)
+        info = find_item(found.name) if found else None
+        if isinstance(info, Weapon) and info.damage:
+            text = info.damage  # "!roll --item Longsword": the weapon's damage
+    d20 = _is_d20_roll(text)
+    if item:
+        _apply_item(plan, item, d20)
+    if feat:
+        _apply_feat(plan, feat, d20)
+    if ability:
+        _apply_ability(plan, ability, d20)
+    return plan
+
+
+# --------------------------------------------------------------------------- checks and saves
+
+
+@dataclass(frozen=True)
+class D20Test:
+    label: str
+    modifier: int
+    mode: RollMode | str  # "advantage", "disadvantage", "normal" or "auto_fail"
+    reasons: list[str]
+
+    def expression(self) -> str:
+        adv = {"advantage": " adv", "disadvantage": " dis"}.get(self.mode, "")
+        return f"1d20{self.modifier:+d} {self.label}{adv}"
+
+
+def _flags(extra: str) -> tuple[bool, bool]:
+    words = {w.casefold() for w in extra.split()}
+    return bool(words & {"adv", "advantage"}), bool(words & {"dis", "disadvantage"})
+
+
+def ability_check(character: Character, what: str, extra: str = "") -> D20Test:
+    """A skill check (with proficiency/expertise) or a plain ability check, with the conditions' effect."""
+    adv, dis = _flags(extra)
+    reasons: list[str] = []
+    try:
+        skill = normalize_skill(what)
+    except RulesError:
+        skill = None
+    if skill is not None:
+        label = f"{skill} check"
+        mod = skill_modifier(character, skill)
+        ability = SKILLS[skill]
+        body, _ = equipped_armor(character)
+        if skill == "Stealth" and body is not None and body.stealth_disadvantage:
+            dis = True
+            reasons.append(f"{body.name}: disadvantage on Stealth")
+    else:
+        try:
+            ability = normalize_ability(what)
+        except RulesError:
+            raise RulesError(f"'{what}' is neither a skill nor an ability. Skills: {', '.join(SKILLS)}; "
+                             f"abilities: {', '.join(ABILITY_NAMES)}.") from None
+        label = f"{ABILITY_NAMES[ability]} check"
+        mod = ability_modifier(character, ability)
+    mode = ability_check_mode(character.conditions, character.exhaustion, advantage=adv, disadvantage=dis)
+    reasons += _condition_reasons(character)
+    return D20Test(label=label, modifier=mod, mode=mode, reasons=reasons)
+
+
+def saving_throw(character: Character, what: str, extra: str = "") -> D20Test:
+    adv, dis = _flags(extra)
+    ability = normalize_ability(what)
+    mod = saving_throw_modifier(character, ability)
+    mode = saving_throw_mode(character.conditions, ability, character.exhaustion, advantage=adv, disadvantage=dis)
+    return D20Test(label=f"{ABILITY_NAMES[ability]} saving throw", modifier=mod, mode=mode,
+                   reasons=_condition_reasons(character))
+
+
+def _condition_reasons(character: Character) -> list[str]:
+    out = list(character.conditions)
+    if character.exhaustion:
+        out.append(f"Exhaustion {character.exhaustion}")
+    return out
+
+
+# --------------------------------------------------------------------------- hit points and items
+
+
+def set_hp(character: Character, value: int) -> Character:
+    """Set current hit points (0 to the maximum). Dropping to 0 makes the character unconscious; coming back
+    from 0 ends it and resets death saves."""
+    cap = effective_max_hp(character)
+    if not 0 <= value <= cap:
+        raise RulesError(f"Hit points must be between 0 and {character.name}'s maximum of {cap} (got {value}).")
+    conditions = list(character.conditions)
+    update: dict[str, object] = {"hp": value}
+    if value == 0 and "Unconscious" not in conditions:
+        update["conditions"] = [*conditions, "Unconscious"]
+    elif value > 0 and character.hp == 0:
+        update["conditions"] = [c for c in conditions if c != "Unconscious"]
+        update["death_saves"] = DeathSaves()
+    return character.model_copy(update=update)
+
+
+def heal(character: Character, amount: int) -> tuple[Character, int]:
+    """Regain hit points up to the maximum; returns the character and the hit points actually regained."""
+    cap = effective_max_hp(character)
+    new_hp = min(cap, character.hp + max(0, amount))
+    return set_hp(character, new_hp), new_hp - character.hp
+
+
+@dataclass(frozen=True)
+class ItemUse:
+    character: Character
+    message: str
+    roll: RollResult | None = None
+    consumed: str | None = None
+
+
+CONSUMED_WITHOUT_EFFECT = {"Rations (1 day)": "eats a day's rations"}
+
+
+def use_item(character: Character, name: str, rng: random.Random) -> ItemUse:
+    """Use a consumable: a healing potion rolls its dice and heals; rations are eaten. One is removed."""
+    item = find_inventory_item(character, name)
+    if item is None:
+        raise RulesError(f"{character.name} doesn't carry '{name}'.")
+    info = find_item(item.name)
+    if info is not None and info.heal:
+        result = roll(f"{info.heal} {info.name}", rng)
+        after = remove_item(character, item.name)
+        healed_character, healed = heal(after, result.total)
+        message = (f"{character.name} drinks a {info.name} and regains **{healed} HP** "
+                   f"(rolled {result.total}); HP {character.hp} → {healed_character.hp}/{character.max_hp}.")
+        return ItemUse(healed_character, message, result, item.name)
+    if info is not None and info.name in CONSUMED_WITHOUT_EFFECT:
+        after = remove_item(character, item.name)
+        return ItemUse(after, f"{character.name} {CONSUMED_WITHOUT_EFFECT[info.name]}.", None, item.name)
+    what = "Weapons are used with `!roll … --item`" if isinstance(info, Weapon) else "It has no effect to use"
+    raise RulesError(f"{item.name} isn't something you can use up. {what}.")

@@ -1,0 +1,404 @@
+"""The interactive `!level_up` conversation as a pure state machine.
+
+Steps: class (keep levelling the current class, or ``level up in <other class>`` to multiclass, with its
+prerequisites) → hit points (roll 1dX + CON, rolled here and shown, or take the average) → Ability Score
+Improvement (+2 / +1 +1) or a feat at ASI levels → feat's ability choice → subclass at the class's level →
+skills gained by multiclassing → expertise → confirm (the summary of :func:`dnd.leveling.apply_level_up`).
+
+The character is passed to every call (the caller loads the current one), so the level is applied to the
+character as it is at confirmation, not to a stale copy. The hit point roll comes from a seed stored in the
+state, so the roll shown is the roll applied.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dnd.abilities import modifier, normalize_ability
+from dnd.character import Character, compute_ability_scores, hp_gain
+from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
+from dnd.creation_flow import BACK_WORDS, CANCEL_WORDS, NO_WORDS, YES_WORDS, parse_skills, split_list
+from dnd.data.classes import CLASSES
+from dnd.data.feats import FEATS, find_feat
+from dnd.data.races import find_race, find_subrace
+from dnd.errors import RulesError
+from dnd.leveling import (
+    LevelUpChoices,
+    LevelUpOptions,
+    LevelUpSummary,
+    apply_level_up,
+    level_up_options,
+    validate_asi,
+)
+from dnd.progression import get_class, get_subclass
+
+FlowStatus = Literal["active", "done", "cancelled"]
+MAX_ANSWER_CHARS = 300
+
+
+class LevelUpState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: str = "class"
+    status: FlowStatus = "active"
+    class_name: str | None = None
+    hp_method: Literal["roll", "average"] | None = None
+    hp_seed: int = 0
+    asi: dict[str, int] = Field(default_factory=dict)
+    feat: str | None = None
+    feat_ability: str | None = None
+    subclass: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    expertise: list[str] = Field(default_factory=list)
+    trail: list[str] = Field(default_factory=list)
+    character: dict[str, Any] | None = None  # the levelled character, once confirmed
+    summary: list[str] = Field(default_factory=list)
+
+
+STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", "skills", "expertise", "confirm")
+STEP_TITLES: dict[str, str] = {
+    "class": "Class", "hp": "Hit points", "asi": "Ability Score Improvement or feat",
+    "feat_ability": "Feat increase", "subclass": "Subclass", "skills": "Skills", "expertise": "Expertise",
+    "confirm": "Confirm",
+}
+
+
+def headline(character: Character) -> str:
+    """"Eldrin, Rogue level 2, 900 XP"."""
+    classes = " / ".join(f"{c} level {lvl}" for c, lvl in character.class_levels.items())
+    return f"{character.name}, {classes}, {character.xp} XP"
+
+
+def _options(state: LevelUpState, character: Character) -> LevelUpOptions:
+    assert state.class_name is not None
+    return level_up_options(character, state.class_name)
+
+
+def _applies(step: str, state: LevelUpState, character: Character) -> bool:
+    if step in ("class", "hp", "confirm"):
+        return True
+    if state.class_name is None:
+        return False
+    options = _options(state, character)
+    if step == "asi":
+        return options.asi
+    if step == "feat_ability":
+        info = find_feat(state.feat) if state.feat else None
+        return options.asi and info is not None and bool(info.ability_choice)
+    if step == "subclass":
+        return options.subclass_required
+    if step == "skills":
+        return options.skill_choices > 0
+    if step == "expertise":
+        return options.expertise_choices > 0
+    raise AssertionError(step)
+
+
+def _clear(step: str) -> dict[str, Any]:
+    return {"asi": {"asi": {}, "feat": None, "feat_ability": None}, "feat_ability": {"feat_ability": None},
+            "subclass": {"subclass": None}, "skills": {"skills": []}, "expertise": {"expertise": []}}.get(step, {})
+
+
+def _next(state: LevelUpState, character: Character, after: str) -> LevelUpState:
+    updates: dict[str, Any] = {}
+    for step in STEP_ORDER[STEP_ORDER.index(after) + 1:]:
+        probe = state.model_copy(update=updates)
+        if _applies(step, probe, character):
+            return probe.model_copy(update={"step": step})
+        updates.update(_clear(step))
+    raise AssertionError("confirm always applies")
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+def _class_prompt(state: LevelUpState, character: Character) -> str:
+    current = list(character.class_levels)
+    others = [c for c in CLASSES if c not in current]
+    keep = " or ".join(f"`{c}`" for c in current)
+    return (f"Which class gains the level? Reply {keep} (or `yes` for {current[0]}), or "
+            f"`level up in <class>` to multiclass (prerequisites apply): {', '.join(others)}.")
+
+
+def _hp_prompt(state: LevelUpState, character: Character) -> str:
+    options = _options(state, character)
+    con = modifier(compute_ability_scores(character)["CON"])
+    low, high = options.hp_roll_range
+    return (f"Hit points: reply `roll` to roll 1d{options.hit_die}{con:+d} ({low}–{high}) or `average` to take "
+            f"{options.hp_average}.")
+
+
+def _asi_prompt(state: LevelUpState, character: Character) -> str:
+    scores = compute_ability_scores(character)
+    have = ", ".join(f"{a} {v}" for a, v in scores.items())
+    return ("**Ability Score Improvement**: reply `+2 STR` (one ability), `+1 STR +1 CON` (two), or "
+            f"`feat <name>` instead. Your scores: {have}. Feats: {', '.join(FEATS)}.")
+
+
+def _feat_ability_prompt(state: LevelUpState, character: Character) -> str:
+    info = find_feat(state.feat or "")
+    assert info is not None
+    return f"{info.name} increases one ability by 1: choose {' or '.join(info.ability_choice)}."
+
+
+def _subclass_prompt(state: LevelUpState, character: Character) -> str:
+    cls = get_class(state.class_name or "")
+    return f"Choose your **{cls.subclass_title}**: {cls.subclass}."
+
+
+def _skills_prompt(state: LevelUpState, character: Character) -> str:
+    options = _options(state, character)
+    return (f"Multiclassing into the {options.class_name} gives **{options.skill_choices} skill(s)**: choose from "
+            f"{', '.join(options.skill_options)}.")
+
+
+def _expertise_prompt(state: LevelUpState, character: Character) -> str:
+    return ("Choose **2 proficient skills for Expertise** (double proficiency bonus): "
+            f"{', '.join(s for s in character.skills if s not in character.expertise)}.")
+
+
+def _confirm_prompt(state: LevelUpState, character: Character) -> str:
+    try:
+        _, summary = preview(state, character)
+    except RulesError as error:
+        return f"Something doesn't fit: {error} Type `back` to change an answer, or `cancel`."
+    return "\n".join(summary.lines) + "\n\nReply `yes` to level up, `back` to change an answer, or `cancel`."
+
+
+_PROMPTS = {
+    "class": _class_prompt, "hp": _hp_prompt, "asi": _asi_prompt, "feat_ability": _feat_ability_prompt,
+    "subclass": _subclass_prompt, "skills": _skills_prompt, "expertise": _expertise_prompt,
+    "confirm": _confirm_prompt,
+}
+
+
+def prompt(state: LevelUpState, character: Character) -> str:
+    if state.status != "active":
+        return ""
+    return f"**Level up — {STEP_TITLES[state.step]}**\n{_PROMPTS[state.step](state, character)}"
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _class_answer(state: LevelUpState, character: Character, text: str,
+                  rng: random.Random) -> tuple[dict[str, Any], str]:
+    key = " ".join(text.split()).casefold()
+    key = re.sub(r"^(level up in|level in|multiclass into|multiclass in|multiclass|in)\s+", "", key)
+    name = next(iter(character.class_levels)) if key in YES_WORDS | {"continue", "same", "same class"} else key
+    cls = get_class(name)
+    options = level_up_options(character, cls.name)
+    if options.prerequisite_problems:
+        raise RulesError(f"You can't multiclass into the {cls.name}. " + " ".join(options.prerequisite_problems))
+    if not options.xp_ok:
+        raise RulesError(f"{character.name} needs {options.xp_needed} XP to reach level {options.character_level} "
+                         f"(has {character.xp} XP).")
+    lines = [f"{cls.name} level {options.class_level} (character level {options.character_level})."]
+    if options.multiclass:
+        lines.append("Multiclassing: " + (", ".join(options.new_proficiencies) or "no new proficiencies") + ".")
+    if options.features:
+        lines.append("New features: " + ", ".join(options.features) + ".")
+    before, after = options.proficiency_bonus
+    if before != after:
+        lines.append(f"Proficiency bonus +{before} → +{after}.")
+    if options.spell_slots[0] != options.spell_slots[1]:
+        slots = ", ".join(f"{lvl}: {n}" for lvl, n in sorted(options.spell_slots[1].items()))
+        lines.append(f"Spell slots by level → {slots}.")
+    reset = {"class_name": cls.name, **_clear("asi"), **_clear("subclass"), **_clear("skills"),
+             **_clear("expertise"), "hp_method": None}
+    return reset, " ".join(lines)
+
+
+def _hp_answer(state: LevelUpState, character: Character, text: str,
+               rng: random.Random) -> tuple[dict[str, Any], str]:
+    key = text.strip().casefold()
+    options = _options(state, character)
+    con = modifier(compute_ability_scores(character)["CON"])
+    if key in ("roll", "r", "dice", "roll it"):
+        seed = rng.randrange(1, 2**31)
+        die = random.Random(seed).randint(1, options.hit_die)
+        gain = hp_gain(die, con)
+        return ({"hp_method": "roll", "hp_seed": seed},
+                f"🎲 You roll **{die}** on the d{options.hit_die} ({con:+d} CON) → **+{gain} HP**.")
+    if key in ("average", "avg", "a", "fixed", "take the average"):
+        return {"hp_method": "average", "hp_seed": 0}, f"You take the average: **+{options.hp_average} HP**."
+    raise RulesError("Reply `roll` or `average`.")
+
+
+_ASI_TERM = re.compile(r"([+-]?\d+)?\s*([A-Za-z]+)\s*([+-]?\d+)?")
+
+
+def parse_asi(text: str) -> dict[str, int]:
+    """"+2 STR", "STR +2", "+1 STR +1 CON", "STR, CON" (+1 each), "DEX" (+2)."""
+    parts = [p for p in re.split(r"\s*(?:,|;|\band\b|/)\s*|\s+(?=[+-]\d)", text.strip()) if p.strip()]
+    picks: dict[str, int] = {}
+    for part in parts:
+        match = _ASI_TERM.fullmatch(part.strip())
+        if match is None:
+            raise RulesError(f"I can't read '{part}': write it like `+2 STR` or `+1 DEX +1 CON`.")
+        before, name, after = match.groups()
+        code = normalize_ability(name)
+        amount = int(before or after or 0)
+        if code in picks:
+            raise RulesError(f"{code} was given twice.")
+        picks[code] = amount
+    if len(picks) == 1 and next(iter(picks.values())) == 0:
+        picks = {k: 2 for k in picks}
+    picks = {k: (v or 1) for k, v in picks.items()}
+    return picks
+
+
+def _can_cast(character: Character, class_name: str) -> bool:
+    if any(get_class(c).caster != "none" for c in [*character.class_levels, class_name]):
+        return True
+    race = find_race(character.race)
+    sub = find_subrace(character.subrace) if character.subrace else None
+    return (race is not None and race.name == "Tiefling") or bool(sub and sub.wizard_cantrips)
+
+
+def _asi_answer(state: LevelUpState, character: Character, text: str,
+                rng: random.Random) -> tuple[dict[str, Any], str]:
+    scores = compute_ability_scores(character)
+    words = text.strip()
+    feat_name = re.sub(r"^feat\s*[:=]?\s*", "", words, flags=re.IGNORECASE) if re.match(
+        r"^feat\b", words, flags=re.IGNORECASE) else (words if find_feat(words) else None)
+    if feat_name is not None:
+        info = validate_feat(feat_name, scores, allowed=True, can_cast=_can_cast(character, state.class_name or ""),
+                             taken=[f.name for f in character.feats])
+        assert info is not None
+        return {"asi": {}, "feat": info.name, "feat_ability": None}, f"Feat: **{info.name}** — {info.summary}"
+    asi = validate_asi(parse_asi(words), scores)
+    note = ", ".join(f"{a} {scores[a]} → {scores[a] + v}" for a, v in asi.items())
+    return {"asi": asi, "feat": None, "feat_ability": None}, f"Ability Score Improvement: {note}."
+
+
+def _feat_ability_answer(state: LevelUpState, character: Character, text: str,
+                         rng: random.Random) -> tuple[dict[str, Any], str]:
+    code = validate_feat_ability(find_feat(state.feat or ""), text.strip())
+    return {"feat_ability": code}, f"{code} +1."
+
+
+def _subclass_answer(state: LevelUpState, character: Character, text: str,
+                     rng: random.Random) -> tuple[dict[str, Any], str]:
+    sub = get_subclass(state.class_name or "", text.strip())
+    return {"subclass": sub.name}, f"{get_class(sub.class_name).subclass_title}: **{sub.full_name}**."
+
+
+def _skills_answer(state: LevelUpState, character: Character, text: str,
+                   rng: random.Random) -> tuple[dict[str, Any], str]:
+    options = _options(state, character)
+    picks = parse_skills(text)
+    if len(picks) != options.skill_choices or len(set(picks)) != len(picks):
+        raise RulesError(f"Choose {options.skill_choices} different skill(s) from: {', '.join(options.skill_options)}.")
+    for s in picks:
+        if s not in options.skill_options:
+            raise RulesError(f"{s} is not a skill you can gain from the {options.class_name} (or you already have it).")
+    return {"skills": picks}, "Skills: " + ", ".join(picks) + "."
+
+
+def _expertise_answer(state: LevelUpState, character: Character, text: str,
+                      rng: random.Random) -> tuple[dict[str, Any], str]:
+    cls = get_class(state.class_name or "")
+    options = _options(state, character)
+    skills = list(character.skills) + list(state.skills)
+    tools = [p for p in character.proficiencies if p == "Thieves' Tools"]
+    picks = validate_expertise(cls, options.class_level, skills, tools, split_list(text),
+                               already=character.expertise)
+    return {"expertise": picks}, "Expertise: " + ", ".join(picks) + "."
+
+
+_ANSWERS = {
+    "class": _class_answer, "hp": _hp_answer, "asi": _asi_answer, "feat_ability": _feat_ability_answer,
+    "subclass": _subclass_answer, "skills": _skills_answer, "expertise": _expertise_answer,
+}
+
+
+def hp_roll(state: LevelUpState, character: Character) -> int:
+    """The hit die rolled at the hit point step (the value applied at confirmation)."""
+    if state.class_name is None or state.hp_method != "roll":
+        return 0
+    return random.Random(state.hp_seed).randint(1, get_class(state.class_name).hit_die)
+
+
+def choices_of(state: LevelUpState) -> LevelUpChoices:
+    return LevelUpChoices(hp_method=state.hp_method or "average", asi=state.asi, feat=state.feat,
+                          feat_ability=state.feat_ability, subclass=state.subclass, skills=state.skills,
+                          expertise=state.expertise)
+
+
+def preview(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
+    """The character after this level up, with the engine's summary (every choice checked again)."""
+    if state.class_name is None:
+        raise RulesError("Choose the class that gains the level first.")
+    return apply_level_up(character, state.class_name, choices_of(state), random.Random(state.hp_seed))
+
+
+def start(character: Character) -> tuple[LevelUpState, str]:
+    """Opens the conversation; refuses (RulesError) at level 20 or without the XP for the next level."""
+    primary = next(iter(character.class_levels))
+    options = level_up_options(character, primary)  # raises at level 20
+    if not options.xp_ok:
+        raise RulesError(f"{character.name} needs {options.xp_needed} XP to reach level {options.character_level} "
+                         f"(has {character.xp} XP).")
+    state = LevelUpState()
+    intro = (f"**{headline(character)}** — you can reach level {options.character_level}! Type `back` to change "
+             "the previous answer or `cancel` to stop.\n\n")
+    return state, intro + prompt(state, character)
+
+
+def answer(state: LevelUpState, character: Character, text: str,
+           rng: random.Random) -> tuple[LevelUpState, str]:
+    if state.status != "active":
+        return state, "This level-up is already finished."
+    text = text.strip()
+    key = " ".join(text.split()).casefold()
+    if key in CANCEL_WORDS:
+        return state.model_copy(update={"status": "cancelled"}), \
+            "Level-up cancelled; nothing changed. Type `!level_up` when you're ready."
+    if key in BACK_WORDS:
+        if not state.trail:
+            return state, "You're at the first question.\n\n" + prompt(state, character)
+        back = state.model_copy(update={"step": state.trail[-1], "trail": state.trail[:-1]})
+        return back, "Going back.\n\n" + prompt(back, character)
+    if not text:
+        return state, prompt(state, character)
+    if len(text) > MAX_ANSWER_CHARS:
+        return state, f"❌ That answer is too long (at most {MAX_ANSWER_CHARS} characters).\n\n" \
+                      + prompt(state, character)
+    if state.step == "confirm":
+        return _confirm(state, character, key)
+    try:
+        updates, note = _ANSWERS[state.step](state, character, text, rng)
+    except (RulesError, ValueError) as error:
+        return state, f"❌ {error}\n\n{prompt(state, character)}"
+    answered = state.model_copy(update={**updates, "trail": [*state.trail, state.step]})
+    advanced = _next(answered, character, state.step)
+    return advanced, f"✅ {note}\n\n{prompt(advanced, character)}"
+
+
+def _confirm(state: LevelUpState, character: Character, key: str) -> tuple[LevelUpState, str]:
+    if key in NO_WORDS:
+        return state, "Type `back` to change an answer, `cancel` to stop, or `yes` to level up."
+    if key not in YES_WORDS:
+        return state, "Reply `yes` to level up, `back` to change an answer, or `cancel`."
+    try:
+        leveled, summary = preview(state, character)
+    except RulesError as error:
+        return state, f"❌ {error} Type `back` to change an answer, or `cancel`."
+    done = state.model_copy(update={"status": "done", "character": leveled.model_dump(mode="json"),
+                                    "summary": summary.lines})
+    return done, "🎉 " + "\n".join(summary.lines)
+
+
+def leveled_character(state: LevelUpState) -> Character:
+    if state.status != "done" or state.character is None:
+        raise RulesError("The level-up isn't finished yet.")
+    return Character.model_validate(state.character)
+
+
+__all__ = ["LevelUpState", "answer", "choices_of", "headline", "hp_roll", "leveled_character", "parse_asi",
+           "preview", "prompt", "start"]

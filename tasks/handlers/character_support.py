@@ -1,0 +1,73 @@
+"""What the character commands share: finding the player's (or a mentioned player's) character in the active
+campaign, parsing `@player`, logging rolls, and the Redis routing key of interactive sessions."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import keys
+from db.characters import StoredCharacter, campaign_name, ensure_active_campaign, find_by_player, load_for_update
+from db.models import MessageHistory
+from tasks.handlers.registry import CommandContext, CommandError
+from tasks.redis_client import get_redis
+
+rng = random.SystemRandom()
+
+_MENTION = re.compile(r"^\s*(?:<@!?(\d{1,20})>|@(\d{1,20})|(\d{1,20}))(?=\s|$)\s*")
+
+
+def parse_mention(args: str, usage: str) -> tuple[int, str]:
+    """`<@123> rest`, `<@!123> rest`, `@123 rest` or `123 rest` → (123, "rest")."""
+    match = _MENTION.match(args)
+    if match is None:
+        raise CommandError(f"Whom do you mean? Mention the player first: `{usage}`.")
+    player_id = int(next(group for group in match.groups() if group))
+    return player_id, args[match.end():].strip()
+
+
+def mention(player_id: int) -> str:
+    return f"<@{player_id}>"
+
+
+def no_character(ctx: CommandContext, campaign_id: int) -> CommandError:
+    return CommandError(f"You don't have a character in **{campaign_name(ctx.session, campaign_id)}** yet. "
+                        "Type `!create_character` to make one.")
+
+
+def my_character(ctx: CommandContext, *, for_update: bool = False) -> StoredCharacter:
+    """The author's character in the active campaign (locked when it is going to change)."""
+    campaign_id = ensure_active_campaign(ctx.session)
+    load = load_for_update if for_update else find_by_player
+    stored = load(ctx.session, ctx.author_id, campaign_id)
+    if stored is None:
+        raise no_character(ctx, campaign_id)
+    return stored
+
+
+def their_character(ctx: CommandContext, player_id: int, *, for_update: bool = True) -> StoredCharacter:
+    campaign_id = ensure_active_campaign(ctx.session)
+    load = load_for_update if for_update else find_by_player
+    stored = load(ctx.session, player_id, campaign_id)
+    if stored is None:
+        raise CommandError(f"{mention(player_id)} has no character in **{campaign_name(ctx.session, campaign_id)}**.")
+    return stored
+
+
+def log_roll(ctx: CommandContext, text: str, campaign_id: int | None, player_id: int | None = None) -> None:
+    """Every roll goes to `message_history` (kind "roll")."""
+    ctx.session.add(MessageHistory(campaign_id=campaign_id, channel_id=ctx.event.get("channel_id"),
+                                   player_id=player_id if player_id is not None else ctx.author_id, kind="roll",
+                                   message=text[:2000]))
+
+
+def mark_session(ctx: CommandContext, kind: str) -> None:
+    """After the commit: route the author's DMs to their session."""
+    user_id = ctx.author_id
+    ctx.after_commit.append(lambda: get_redis().set(keys.session(user_id), kind))
+
+
+def clear_session(ctx: CommandContext) -> None:
+    """After the commit: the author's DMs go back to the narrative."""
+    user_id = ctx.author_id
+    ctx.after_commit.append(lambda: get_redis().delete(keys.session(user_id)))

@@ -1,0 +1,350 @@
+"""Character commands: the sheet, inventory, feats and abilities, casting, resting, checks and saves, items.
+
+Each is thin: load the character (locked when it changes) → call the rules engine → save → reply. The engine's
+refusals (`RulesError`) reach the player as they are and roll the whole command back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from db.characters import StoredCharacter, save
+from db.models import Ledger, Rule
+from dnd import actions
+from dnd.abilities import modifier
+from dnd.character import Character, Resource, summary
+from dnd.data.skills import ABILITIES, ABILITY_NAMES
+from dnd.data.spells import find_spell
+from dnd.dice import DiceError, roll
+from dnd.errors import RulesError
+from dnd.feats import find_resource, format_uses, use_resource
+from dnd.rests import long_rest, short_rest
+from dnd.spellcasting import cast_spell, is_castable, ordinal
+from dnd.wealth import coin_weight, format_wealth
+from tasks.handlers.character_support import log_roll, my_character, rng
+from tasks.handlers.registry import CommandContext, CommandError, command
+
+EMBED_FIELD_LIMIT = 1024
+CATEGORY = "Character"
+
+
+def clip(text: str, limit: int = EMBED_FIELD_LIMIT) -> str:
+    text = text or "—"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def class_line(character: Character) -> str:
+    parts = []
+    for name, level in character.class_levels.items():
+        sub = character.subclasses.get(name)
+        parts.append(f"{name} {level}" + (f" ({sub})" if sub else ""))
+    return " / ".join(parts)
+
+
+def slots_text(character: Character) -> str:
+    lines = [f"{ordinal(lvl)}: {character.spell_slots.get(lvl, 0)}/{mx}"
+             for lvl, mx in sorted(character.spell_slots_max.items())]
+    if character.pact_slots_max:
+        lines.append(f"Pact ({ordinal(character.pact_slot_level)}): {character.pact_slots}/{character.pact_slots_max}")
+    return ", ".join(lines) or "none"
+
+
+def resources_text(resources: list[Resource]) -> str:
+    return "\n".join(format_uses(r) for r in resources) or "none"
+
+
+def conditions_text(character: Character) -> str:
+    names = list(character.conditions)
+    if character.exhaustion:
+        names.append(f"Exhaustion {character.exhaustion}")
+    return ", ".join(names) or "none"
+
+
+def sheet_embed(character: Character) -> dict[str, Any]:
+    derived = summary(character)
+    values = {a: character.ability_scores.get(a, 10) for a in ABILITIES}
+    scores = "\n".join(f"**{a}** {v} ({modifier(v):+d})" for a, v in values.items())
+    saves = ", ".join(f"{ABILITY_NAMES[a]}" for a in character.saving_throws) or "none"
+    hit_dice = ", ".join(f"{character.hit_dice.get(d, 0)}/{n} {d}" for d, n in derived["hit_dice_max"].items())
+    combat = (f"AC **{derived['armor_class']}** · HP **{character.hp}/{character.max_hp}**"
+              + (f" (+{character.temp_hp} temp)" if character.temp_hp else "")
+              + f" · Speed {derived['speed']} ft · Initiative {derived['initiative']:+d}\n"
+              f"Proficiency +{character.proficiency_bonus} · Passive Perception {derived['passive_perception']}\n"
+              f"Hit dice: {hit_dice}")
+    skills = ", ".join(s + (" (expertise)" if s in character.expertise else "") for s in character.skills)
+    items = ", ".join(f"{i.name} ×{i.qty}" if i.qty != 1 else i.name for i in character.inventory)
+    spells = ", ".join(dict.fromkeys(character.cantrips + character.spells_prepared + character.spells_known))
+    dc = derived["spell_save_dc"]
+    casting = ", ".join(f"{c}: DC {v}" for c, v in dc.items()) if dc else ""
+    fields = [
+        {"name": "Ability scores", "value": clip(scores), "inline": True},
+        {"name": "Combat", "value": clip(combat), "inline": True},
+        {"name": "Saving throws", "value": clip(saves)},
+        {"name": "Skills", "value": clip(skills or "none")},
+        {"name": "Proficiencies", "value": clip(", ".join(character.proficiencies) or "none")},
+        {"name": "Languages", "value": clip(", ".join(character.languages) or "none")},
+        {"name": "Inventory", "value": clip(f"{items or 'empty'}\nCarrying {derived['carry_weight']} lb")},
+        {"name": "Wealth", "value": format_wealth(character.wealth), "inline": True},
+        {"name": "Conditions", "value": conditions_text(character), "inline": True},
+        {"name": "XP", "value": str(character.xp), "inline": True},
+        {"name": "Feats", "value": clip(resources_text(character.feats))},
+        {"name": "Abilities", "value": clip(resources_text(character.abilities))},
+        {"name": "Features", "value": clip(", ".join(character.features) or "none")},
+        {"name": "Spell slots", "value": clip(slots_text(character))},
+    ]
+    if spells:
+        fields.append({"name": "Spells" + (f" ({casting})" if casting else ""), "value": clip(spells)})
+    race = character.subrace or character.race
+    return {"title": f"{character.name} — {race} {class_line(character)}",
+            "description": f"Level {character.level} · {character.background}", "fields": fields}
+
+
+@command("my_sheet", "!my_sheet", "Your character sheet: scores, AC, HP, inventory, wealth, feats, abilities, "
+         "conditions, spell slots.", category=CATEGORY)
+def my_sheet_command(ctx: CommandContext) -> None:
+    character = my_character(ctx).character
+    ctx.reply(f"📜 **{character.name}**, level {character.level}", embeds=[sheet_embed(character)])
+
+
+@command("inventory", "!inventory", "Your items with weight and properties, and the total weight carried.",
+         category=CATEGORY)
+def inventory_command(ctx: CommandContext) -> None:
+    character = my_character(ctx).character
+    if not character.inventory:
+        lines = ["Your pack is empty."]
+    else:
+        lines = []
+        for item in character.inventory:
+            props = f" — {', '.join(item.properties)}" if item.properties else ""
+            worn = " (equipped)" if item.equipped else ""
+            total = round(item.qty * item.weight, 2)
+            lines.append(f"• **{item.name}** ×{item.qty}{worn}: {total:g} lb{props}")
+    items_weight = round(sum(i.qty * i.weight for i in character.inventory), 2)
+    coins = round(coin_weight(character.wealth), 2)
+    lines.append(f"Coins: {format_wealth(character.wealth)} ({coins:g} lb)")
+    lines.append(f"**Total weight: {items_weight + coins:g} lb** (items {items_weight:g} lb)")
+    ctx.reply(f"🎒 **{character.name}'s inventory**\n" + "\n".join(lines))
+
+
+@command("show_feats", "!show_feats", "Your feats and their uses (e.g. Lucky: 3/3).", category=CATEGORY)
+def show_feats_command(ctx: CommandContext) -> None:
+    character = my_character(ctx).character
+    if not character.feats:
+        ctx.reply(f"{character.name} has no feats.")
+        return
+    ctx.reply(f"**{character.name}'s feats**\n" + "\n".join(f"• {_resource_line(r)}" for r in character.feats))
+
+
+@command("show_abilities", "!show_abilities", "Your class and racial abilities with their uses (e.g. Rage: 2/2).",
+         category=CATEGORY)
+def show_abilities_command(ctx: CommandContext) -> None:
+    character = my_character(ctx).character
+    lines = [f"• {_resource_line(r)}" for r in character.abilities]
+    features = ", ".join(character.features)
+    text = f"**{character.name}'s abilities**\n" + ("\n".join(lines) if lines else "No abilities with uses.")
+    if features:
+        text += f"\nFeatures: {features}"
+    ctx.reply(text)
+
+
+def _resource_line(res: Resource) -> str:
+    recovery = {"short": " (short or long rest)", "long": " (long rest)"}.get(res.recovery, "")
+    return format_uses(res) + (recovery if res.max_uses is not None else "")
+
+
+def _save(ctx: CommandContext, stored: StoredCharacter, character: Character) -> None:
+    save(ctx.session, stored, character)
+
+
+# --------------------------------------------------------------------------- spells
+
+_CAST = re.compile(r"^(?P<spell>.+?)(?:\s+at\s+(?:level\s+)?(?P<level>\d+)(?:st|nd|rd|th)?(?:[\s-]+level)?)?\s*$",
+                   re.IGNORECASE)
+
+
+def srd_spell_level(ctx: CommandContext, name: str) -> int | None:
+    """The level of a spell the engine's own table lacks, from the imported SRD (`rules`), if present."""
+    row = ctx.session.execute(select(Rule).where(Rule.type.in_(("spell", "spells")),
+                                                 func.lower(Rule.name) == name.strip().lower()).limit(1)
+                              ).scalar_one_or_none()
+    level = (row.details or {}).get("level") if row is not None else None
+    return int(level) if isinstance(level, int) else None
+
+
+@command("cast", "!cast <spell> [at <level>]", "Cast a spell you know or have prepared, spending a slot "
+         "(e.g. `!cast Magic Missile at 2`).", category=CATEGORY)
+def cast_command(ctx: CommandContext) -> None:
+    match = _CAST.match(ctx.args)
+    if not ctx.args or match is None:
+        raise CommandError("Which spell? For example `!cast Magic Missile` or `!cast Cure Wounds at 2`.")
+    name, level = match.group("spell").strip(), match.group("level")
+    stored = my_character(ctx, for_update=True)
+    character = stored.character
+    info = find_spell(name)
+    spell_level = None
+    if info is None:
+        spell_level = srd_spell_level(ctx, name)
+        if spell_level is None and not is_castable(character, name):
+            raise CommandError(f"I don't know a spell called '{name[:60]}'.")
+    updated, result = cast_spell(character, name, slot_level=int(level) if level else None, spell_level=spell_level)
+    lines = [f"✨ {result.message}"]
+    if result.attack:
+        lines.append(f"Spell attack: +{result.attack_bonus} ({result.attack})")
+    if result.save:
+        lines.append(f"{result.save} saving throw against DC {result.save_dc}")
+    if result.concentration:
+        lines.append("Requires concentration.")
+    for what, dice in (("Damage", result.damage), ("Healing", result.healing)):
+        if dice:
+            rolled = roll(f"{dice} {result.spell} {what.lower()}", rng)
+            kind = f" {result.damage_type}" if what == "Damage" and result.damage_type else ""
+            lines.append(f"{what}{kind}: {rolled}")
+            log_roll(ctx, f"{dice} ({result.spell} {what.lower()}) = {rolled.total}", stored.campaign_id)
+    if updated is not character:
+        _save(ctx, stored, updated)
+    ctx.reply("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- rests
+
+
+@command("rest", "!rest short [hit dice] | !rest long", "Short rest (spend hit dice: `!rest short 2`) or long "
+         "rest (HP, slots, hit dice and uses back).", category=CATEGORY)
+def rest_command(ctx: CommandContext) -> None:
+    words = ctx.args.lower().split()
+    if not words or words[0] not in ("short", "long"):
+        raise CommandError("Take a `!rest short` (optionally spending hit dice: `!rest short 2`) or a `!rest long`.")
+    stored = my_character(ctx, for_update=True)
+    if words[0] == "long":
+        if len(words) > 1:
+            raise CommandError("A long rest takes no number: `!rest long`.")
+        updated, result = long_rest(stored.character)
+    else:
+        if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+            raise CommandError("Spend a number of hit dice, e.g. `!rest short 2`.")
+        count = int(words[1]) if len(words) == 2 else 0
+        if count > 20:
+            raise CommandError("You have at most 20 hit dice.")
+        updated, result = short_rest(stored.character, count, rng)
+        for die in result.hit_dice_rolls:
+            log_roll(ctx, f"1{die.die}{die.con_mod:+d} (hit die) = {die.roll + die.con_mod}", stored.campaign_id)
+    _save(ctx, stored, updated)
+    ctx.reply("🛏️ " + "\n".join(result.lines))
+
+
+# --------------------------------------------------------------------------- feats and abilities
+
+
+def _split_name(character: Character, field_name: str, text: str) -> tuple[str, str]:
+    """The longest leading words of `text` that name one of the character's feats/abilities, and the rest."""
+    words = text.split()
+    for n in range(len(words), 0, -1):
+        candidate = " ".join(words[:n])
+        found = find_resource(character, candidate)
+        if found is not None and found[0] == field_name:
+            return found[2].name, " ".join(words[n:])
+    return "", text
+
+
+def _use(ctx: CommandContext, field_name: str, kind: str, usage: str) -> None:
+    if not ctx.args:
+        raise CommandError(f"Which {kind}? `{usage}`.")
+    stored = my_character(ctx, for_update=True)
+    character = stored.character
+    name, action = _split_name(character, field_name, ctx.args)
+    if not name:
+        plural = "feats" if kind == "feat" else "abilities"
+        have = ", ".join(r.name for r in getattr(character, field_name)) or "none"
+        other_field, other_kind = ("abilities", "ability") if kind == "feat" else ("feats", "feat")
+        other_name, _ = _split_name(character, other_field, ctx.args)
+        hint = f" {other_name} is one of your {other_field}: use `!use_{other_kind}`." if other_name else ""
+        raise CommandError(f"{character.name} doesn't have that {kind} (`{ctx.args[:60]}`). "
+                           f"Your {plural}: {have}.{hint}")
+    updated, message = use_resource(character, name)
+    if updated is not character:
+        _save(ctx, stored, updated)
+    ctx.reply(f"⚡ {message}" + (f" — *{action[:200]}*" if action else ""))
+
+
+@command("use_feat", "!use_feat <feat> <action>", "Use a feat for an action, e.g. `!use_feat Lucky reroll the "
+         "attack` (uses are tracked).", category=CATEGORY)
+def use_feat_command(ctx: CommandContext) -> None:
+    _use(ctx, "feats", "feat", "!use_feat <feat> <action>")
+
+
+@command("use_ability", "!use_ability <ability> <action>", "Use a class or racial ability, e.g. `!use_ability Rage "
+         "attack` (uses are tracked).", category=CATEGORY)
+def use_ability_command(ctx: CommandContext) -> None:
+    _use(ctx, "abilities", "ability", "!use_ability <ability> <action>")
+
+
+# --------------------------------------------------------------------------- checks and saves
+
+
+def _d20(ctx: CommandContext, test: actions.D20Test, stored: StoredCharacter) -> None:
+    name = stored.character.name
+    notes = f" ({', '.join(test.reasons)})" if test.reasons else ""
+    if test.mode == "auto_fail":
+        ctx.reply(f"🎲 **{name}** automatically fails the {test.label}{notes}.")
+        log_roll(ctx, f"{test.label}: automatic failure", stored.campaign_id)
+        return
+    try:
+        result = roll(test.expression(), rng)
+    except DiceError as error:  # cannot happen for 1d20+N, but never crash on it
+        raise CommandError(f"I can't roll that: {error}") from None
+    mode = {"advantage": " with advantage", "disadvantage": " with disadvantage"}.get(test.mode, "")
+    ctx.reply(f"🎲 **{name}** rolls{mode}{notes} {result}")
+    log_roll(ctx, f"{test.expression()} = {result.total}", stored.campaign_id)
+
+
+@command("check", "!check <skill|ability> [adv|dis]", "An ability check with your modifiers and proficiency, e.g. "
+         "`!check stealth`, `!check str`.", category=CATEGORY)
+def check_command(ctx: CommandContext) -> None:
+    words = ctx.args.split()
+    if not words:
+        raise CommandError("Which check? For example `!check Perception` or `!check dex`.")
+    extra = [w for w in words if w.casefold() in ("adv", "advantage", "dis", "disadvantage")]
+    what = " ".join(w for w in words if w not in extra)
+    stored = my_character(ctx)
+    _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored)
+
+
+@command("save", "!save <ability> [adv|dis]", "A saving throw with your modifiers and proficiency, e.g. `!save dex`.",
+         category=CATEGORY)
+def save_command(ctx: CommandContext) -> None:
+    words = ctx.args.split()
+    if not words:
+        raise CommandError("Which saving throw? For example `!save dex` or `!save wisdom`.")
+    extra = [w for w in words if w.casefold() in ("adv", "advantage", "dis", "disadvantage")]
+    what = " ".join(w for w in words if w not in extra)
+    stored = my_character(ctx)
+    try:
+        test = actions.saving_throw(stored.character, what, " ".join(extra))
+    except RulesError:
+        raise CommandError(f"'{what[:40]}' is not an ability. Saving throws: "
+                           f"{', '.join(ABILITY_NAMES.values())}.") from None
+    _d20(ctx, test, stored)
+
+
+# --------------------------------------------------------------------------- items
+
+
+@command("use_item", "!use_item <item>", "Use a consumable, e.g. `!use_item Potion of Healing` (rolls 2d4+2 and "
+         "heals).", category=CATEGORY)
+def use_item_command(ctx: CommandContext) -> None:
+    if not ctx.args:
+        raise CommandError("Which item? For example `!use_item Potion of Healing`.")
+    stored = my_character(ctx, for_update=True)
+    used = actions.use_item(stored.character, ctx.args, rng)
+    lines = [f"🧪 {used.message}"]
+    if used.roll is not None:
+        lines.append(f"🎲 {used.roll}")
+        log_roll(ctx, f"{used.roll.expression} ({used.consumed}) = {used.roll.total}", stored.campaign_id)
+    _save(ctx, stored, used.character)
+    if used.consumed:
+        ctx.session.add(Ledger(campaign_id=stored.campaign_id, character_id=stored.id, counterparty="consumed",
+                               item=used.consumed, quantity_delta=-1, reason="!use_item"))
+    ctx.reply("\n".join(lines))

@@ -1,0 +1,200 @@
+"""Interactive sessions in DMs: `!create_character`, `!level_up`, `!cancel`, and each DM answer.
+
+The conversation's state lives in the `sessions` table (the pure state machines are `dnd.creation_flow` and
+`dnd.level_up_flow`); while a session is open the Redis key `session:<user>` tells the gateway to send that
+player's DMs here (`tasks.commands.session_reply`). Each answer is one transaction, once per message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db import sessions
+from db.characters import (
+    CharacterExists,
+    campaign_name,
+    create,
+    ensure_active_campaign,
+    find_by_player,
+    load_for_update,
+    save,
+)
+from db.models import Ledger
+from db.models import Session as SessionRow
+from dnd import creation_flow, level_up_flow
+from dnd.character import Character
+from dnd.wealth import format_wealth
+from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
+from tasks.handlers.dispatch import execute_in_context
+from tasks.handlers.registry import CommandContext, CommandError, command
+
+KIND_NAMES = {sessions.CREATION: "character creation", sessions.LEVEL_UP: "level-up"}
+
+
+def _point_to_dms(ctx: CommandContext, what: str) -> None:
+    if ctx.event.get("channel_id") is not None:
+        ctx.reply(f"📬 I've sent you a DM to {what}.")
+
+
+def _current_prompt(ctx: CommandContext, row: SessionRow) -> str:
+    if row.kind == sessions.CREATION:
+        return creation_flow.prompt(creation_flow.CreationState.model_validate(row.state))
+    stored = find_by_player(ctx.session, row.user_id, row.campaign_id) if row.campaign_id else None
+    if stored is None:
+        return ""
+    return level_up_flow.prompt(level_up_flow.LevelUpState.model_validate(row.state), stored.character)
+
+
+def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None:
+    """A second `!create_character` / `!level_up` while a session is open: show where it stands, or refuse."""
+    if row.kind != wanted:
+        raise CommandError(f"You're in the middle of a {KIND_NAMES.get(row.kind, row.kind)}: answer it in our DMs, "
+                           "or type `!cancel` to stop it first.")
+    ctx.reply(f"You already have a {KIND_NAMES[wanted]} in progress — here's where we are:\n\n"
+              + _current_prompt(ctx, row), dm=True)
+    _point_to_dms(ctx, f"continue your {KIND_NAMES[wanted]}")
+    mark_session(ctx, row.kind)
+
+
+@command("create_character", "!create_character", "Create your character step by step in DMs (race, class, "
+         "ability scores, background, skills, equipment, feats).", category="Character")
+def create_character_command(ctx: CommandContext) -> None:
+    campaign_id = ensure_active_campaign(ctx.session)
+    existing = find_by_player(ctx.session, ctx.author_id, campaign_id)
+    if existing is not None:
+        c = existing.character
+        raise CommandError(f"You already have a character in **{campaign_name(ctx.session, campaign_id)}**: "
+                           f"{c.name}, level {c.level}. One character per player per campaign.")
+    row = sessions.get_active(ctx.session, ctx.author_id)
+    if row is not None:
+        _resume_or_refuse(ctx, row, sessions.CREATION)
+        return
+    state, text = creation_flow.start()
+    sessions.start(ctx.session, ctx.author_id, sessions.CREATION, state.step, state.model_dump(mode="json"),
+                   campaign_id)
+    ctx.reply(text, dm=True)
+    _point_to_dms(ctx, "create your character")
+    mark_session(ctx, sessions.CREATION)
+
+
+@command("level_up", "!level_up", "Level up step by step in DMs (hit points, ASI or feat, subclass, features, "
+         "multiclassing) once you have the XP.", category="Character")
+def level_up_command(ctx: CommandContext) -> None:
+    stored = my_character(ctx)
+    row = sessions.get_active(ctx.session, ctx.author_id)
+    if row is not None:
+        _resume_or_refuse(ctx, row, sessions.LEVEL_UP)
+        return
+    state, text = level_up_flow.start(stored.character)  # refuses at level 20 or without the XP
+    sessions.start(ctx.session, ctx.author_id, sessions.LEVEL_UP, state.step, state.model_dump(mode="json"),
+                   stored.campaign_id)
+    ctx.reply(text, dm=True)
+    _point_to_dms(ctx, "level up")
+    mark_session(ctx, sessions.LEVEL_UP)
+
+
+@command("cancel", "!cancel", "Stop your character creation or level-up in progress (nothing is saved).",
+         category="Character")
+def cancel_command(ctx: CommandContext) -> None:
+    row = sessions.get_active(ctx.session, ctx.author_id)
+    if row is None:
+        clear_session(ctx)
+        raise CommandError("There's nothing to cancel: no character creation or level-up is in progress.")
+    sessions.finish(ctx.session, row, "cancelled", {**row.state, "status": "cancelled"})
+    ctx.reply(f"Your {KIND_NAMES.get(row.kind, row.kind)} was cancelled; nothing was saved.")
+    clear_session(ctx)
+
+
+# --------------------------------------------------------------------------- answers in DMs
+
+
+def _log_creation_rolls(ctx: CommandContext, before: creation_flow.CreationState,
+                        after: creation_flow.CreationState, campaign_id: int | None) -> None:
+    if after.data.get("rolled_scores") and after.data.get("rolled_scores") != before.data.get("rolled_scores"):
+        log_roll(ctx, f"6 × 4d6 drop lowest (ability scores) = {after.data['rolled_scores']}", campaign_id)
+    seed = after.data.get("gold_seed")
+    if seed and seed != before.data.get("gold_seed"):
+        log_roll(ctx, f"starting gold = {creation_flow.build_gold(after.data)} gp", campaign_id)
+
+
+def _creation_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
+    state = creation_flow.CreationState.model_validate(row.state)
+    new, reply = creation_flow.answer(state, text, rng)
+    _log_creation_rolls(ctx, state, new, row.campaign_id)
+    if new.status == "active":
+        sessions.advance(ctx.session, row, new.step, new.model_dump(mode="json"))
+        ctx.reply(reply, dm=True)
+        return
+    if new.status == "cancelled":
+        sessions.finish(ctx.session, row, "cancelled", new.model_dump(mode="json"))
+        ctx.reply(reply, dm=True)
+        clear_session(ctx)
+        return
+    character = creation_flow.finished_character(new)
+    campaign_id = row.campaign_id or ensure_active_campaign(ctx.session)
+    try:
+        stored = create(ctx.session, row.user_id, campaign_id, character)
+    except CharacterExists:
+        raise CommandError("You already have a character in this campaign (one per player per campaign); "
+                           "this one was not saved. Type `!cancel` to close the creation.") from None
+    _ledger_starting_kit(ctx, stored.id, campaign_id, character)
+    sessions.finish(ctx.session, row, "done", new.model_dump(mode="json"))
+    ctx.reply(reply, dm=True)
+    clear_session(ctx)
+
+
+def _ledger_starting_kit(ctx: CommandContext, character_id: int, campaign_id: int, character: Character) -> None:
+    for item in character.inventory:
+        ctx.session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty="starting equipment",
+                               item=item.name, quantity_delta=item.qty, reason="!create_character"))
+    for coin, amount in character.wealth.coins().items():
+        if amount:
+            ctx.session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty="starting wealth",
+                                   item=coin, quantity_delta=amount,
+                                   reason=f"!create_character ({format_wealth(character.wealth)})"))
+
+
+def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
+    stored = load_for_update(ctx.session, row.user_id, row.campaign_id) if row.campaign_id else None
+    if stored is None:
+        sessions.finish(ctx.session, row, "cancelled")
+        ctx.reply("Your character is gone, so the level-up was closed.", dm=True)
+        clear_session(ctx)
+        return
+    state = level_up_flow.LevelUpState.model_validate(row.state)
+    new, reply = level_up_flow.answer(state, stored.character, text, rng)
+    if new.hp_method == "roll" and new.hp_seed and new.hp_seed != state.hp_seed:
+        log_roll(ctx, f"level-up hit points = {level_up_flow.hp_roll(new, stored.character)}", row.campaign_id)
+    if new.status == "active":
+        sessions.advance(ctx.session, row, new.step, new.model_dump(mode="json"))
+    elif new.status == "cancelled":
+        sessions.finish(ctx.session, row, "cancelled", new.model_dump(mode="json"))
+        clear_session(ctx)
+    else:
+        save(ctx.session, stored, level_up_flow.leveled_character(new))
+        sessions.finish(ctx.session, row, "done", new.model_dump(mode="json"))
+        clear_session(ctx)
+    ctx.reply(reply, dm=True)
+
+
+def session_step(ctx: CommandContext) -> None:
+    row = sessions.get_active(ctx.session, ctx.author_id)
+    if row is None:
+        clear_session(ctx)
+        ctx.reply("You have no character creation or level-up in progress. Type `!create_character` or "
+                  "`!level_up` to start one.", dm=True)
+        return
+    text = ctx.event.get("content", "")
+    if row.kind == sessions.CREATION:
+        _creation_step(ctx, row, text)
+    elif row.kind == sessions.LEVEL_UP:
+        _level_up_step(ctx, row, text)
+    else:
+        sessions.finish(ctx.session, row, "cancelled")
+        clear_session(ctx)
+        ctx.reply("That conversation can't continue; it was closed.", dm=True)
+
+
+def execute_session_reply(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    return execute_in_context(event, f"msg:{event['message_id']}", "commands.session_reply", session_step,
+                              name="session_reply")

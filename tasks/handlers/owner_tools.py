@@ -1,0 +1,150 @@
+"""Owner commands on characters: `!add_item`, `!set_condition`, `!hp`, `!resync_character`, `!xp`.
+
+Every one records what it changed (before/after) in the audit log; the dispatcher writes the row with the
+command, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from db.characters import StoredCharacter, save, snapshot
+from db.models import Ledger
+from dnd.actions import set_hp
+from dnd.character import Character, recompute
+from dnd.conditions import add_condition, condition_info, remove_condition
+from dnd.data.conditions import CONDITIONS
+from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
+from dnd.inventory import add_items, make_item
+from dnd.leveling import level_for_xp
+from tasks.handlers.character_support import mention, parse_mention, their_character
+from tasks.handlers.registry import CommandContext, CommandError, command
+
+CATEGORY = "Admin"
+MAX_ITEM_QUANTITY = 1000
+MAX_XP_GRANT = 1_000_000
+MAX_XP_TOTAL = 10_000_000
+
+
+def _target(stored: StoredCharacter) -> str:
+    return f"player:{stored.player_id} character:{stored.id} ({stored.character.name})"
+
+
+def _commit(ctx: CommandContext, stored: StoredCharacter, updated: Character) -> tuple[dict[str, object], ...]:
+    """Save and record the audit before/after."""
+    before = snapshot(stored.row)
+    save(ctx.session, stored, updated)
+    after = snapshot(stored.row)
+    ctx.audit(_target(stored), before, after, stored.campaign_id)
+    return before, after
+
+
+_QUANTITY = re.compile(r"^(?:(?P<lead>\d+)\s*[x×]?\s+(?P<name1>.+)|(?P<name2>.+?)\s+[x×]\s*(?P<trail>\d+))$",
+                       re.IGNORECASE)
+
+
+def parse_item(text: str) -> tuple[str, int]:
+    """`Potion of Healing`, `3 Potion of Healing`, `3x Torch` or `Torch x3` → (name, quantity)."""
+    match = _QUANTITY.match(text.strip())
+    if match is None:
+        return text.strip(), 1
+    name = (match.group("name1") or match.group("name2")).strip()
+    quantity = int(match.group("lead") or match.group("trail"))
+    return name, quantity
+
+
+@command("add_item", "!add_item @player <item> [xN]", "Give a player's character an item from the SRD equipment "
+         "(e.g. `!add_item @123 Potion of Healing x2`).", owner_only=True, category=CATEGORY)
+def add_item_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!add_item @player <item>")
+    if not rest:
+        raise CommandError("Which item? `!add_item @player <item> [xN]`.")
+    name, quantity = parse_item(rest)
+    if not 1 <= quantity <= MAX_ITEM_QUANTITY:
+        raise CommandError(f"Give between 1 and {MAX_ITEM_QUANTITY} at a time.")
+    item = make_item(name, quantity)  # refuses an item the engine doesn't know
+    stored = their_character(ctx, player_id)
+    _commit(ctx, stored, add_items(stored.character, [item]))
+    ctx.session.add(Ledger(campaign_id=stored.campaign_id, character_id=stored.id, counterparty="owner",
+                           item=item.name, quantity_delta=quantity, reason=f"!add_item by {ctx.author_id}"))
+    ctx.reply(f"🎁 {stored.character.name} ({mention(player_id)}) receives {item.name} ×{quantity}.")
+
+
+@command("set_condition", "!set_condition @player <condition>", "Give a character a condition; `-<condition>` "
+         "removes it, `none` clears them all.", owner_only=True, category=CATEGORY)
+def set_condition_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!set_condition @player <condition>")
+    if not rest:
+        raise CommandError(f"Which condition? {', '.join(CONDITIONS)} (prefix `-` to remove, `none` to clear).")
+    stored = their_character(ctx, player_id)
+    character = stored.character
+    words = rest.strip()
+    if words.casefold() in ("none", "clear", "clear all"):
+        updated = character.model_copy(update={"conditions": []})
+        message = f"{character.name}'s conditions are cleared."
+    elif words.startswith("-") or words.casefold().startswith("remove "):
+        name = words[1:] if words.startswith("-") else words[len("remove "):]
+        updated = remove_condition(character, name.strip())
+        message = f"{character.name} is no longer {condition_info(name.strip()).name.lower()}."
+    else:
+        info = condition_info(words)
+        updated = add_condition(character, info.name)
+        message = (f"{character.name} is now at exhaustion level {updated.exhaustion}." if info.name == "Exhaustion"
+                   else f"{character.name} is now {info.name.lower()}: {info.summary}")
+    _commit(ctx, stored, updated)
+    ctx.reply(f"🩹 {message}")
+
+
+@command("hp", "!hp @player <value>", "Set a character's current hit points (0 to maximum).", owner_only=True,
+         category=CATEGORY)
+def hp_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!hp @player <value>")
+    if not re.fullmatch(r"\d{1,6}", rest.strip()):
+        raise CommandError("Give the new hit points as a whole number, e.g. `!hp @player 12`.")
+    stored = their_character(ctx, player_id)
+    before = stored.character.hp
+    updated = set_hp(stored.character, int(rest))
+    _commit(ctx, stored, updated)
+    ctx.reply(f"❤️ {updated.name}: HP {before} → {updated.hp}/{updated.max_hp}.")
+
+
+@command("resync_character", "!resync_character @player", "Recompute a character's derived values from their "
+         "choices and report what differed.", owner_only=True, category=CATEGORY)
+def resync_character_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!resync_character @player")
+    if rest:
+        raise CommandError("`!resync_character` takes only the player: `!resync_character @player`.")
+    stored = their_character(ctx, player_id)
+    fixed, changes = recompute(stored.character)
+    if not changes:
+        ctx.audit(_target(stored), snapshot(stored.row), snapshot(stored.row), stored.campaign_id)
+        ctx.reply(f"🔄 {stored.character.name}'s sheet is already consistent; nothing changed.")
+        return
+    _commit(ctx, stored, fixed)
+    ctx.reply(f"🔄 {stored.character.name} resynced. Differences fixed:\n" + "\n".join(f"• {c}" for c in changes))
+
+
+@command("xp", "!xp @player <amount>", "Grant experience points to a character.", owner_only=True,
+         category=CATEGORY)
+def xp_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!xp @player <amount>")
+    amount_text = rest.strip().lstrip("+").replace(",", "").replace("_", "")
+    if not re.fullmatch(r"\d{1,9}", amount_text):
+        raise CommandError("Give the XP to grant as a positive whole number, e.g. `!xp @player 300`.")
+    amount = int(amount_text)
+    if not 1 <= amount <= MAX_XP_GRANT:
+        raise CommandError(f"Grant between 1 and {MAX_XP_GRANT:,} XP at a time.")
+    stored = their_character(ctx, player_id)
+    character = stored.character
+    total = character.xp + amount
+    if total > MAX_XP_TOTAL:
+        raise CommandError(f"That would take {character.name} past {MAX_XP_TOTAL:,} XP.")
+    updated = character.model_copy(update={"xp": total})
+    _commit(ctx, stored, updated)
+    reachable = level_for_xp(total)
+    line = f"⭐ {character.name} ({mention(player_id)}) gains {amount:,} XP: {character.xp:,} → {total:,} XP."
+    if reachable > character.level:
+        line += f" Enough for level {reachable} — type `!level_up`."
+    elif character.level < MAX_LEVEL:
+        line += f" Next level at {XP_THRESHOLDS[character.level]:,} XP."
+    ctx.reply(line)

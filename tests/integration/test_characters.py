@@ -1,0 +1,485 @@
+"""Characters end to end through the local table: creation and level-up in DMs, every character command's happy
+path and refusals, and the owner tools. A refusal or bad input gets a clear message and changes nothing (the
+`characters` row is compared before and after)."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from db.characters import create, ensure_active_campaign
+from dnd.character import Character
+from dnd.creation import CreationChoices, create_character
+from dnd.leveling import LevelUpChoices, apply_level_up
+from tests.system import Event, SystemUnderTest, new_player_id
+
+pytestmark = pytest.mark.system
+
+ROW_COLUMNS = ("name, level, class, race, stats, inventory, wealth, feats, abilities, conditions, spell_slots, hp, "
+               "max_hp, xp, sheet, version")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def dm(system: SystemUnderTest, player: int, text: str, timeout: float = 30) -> str:
+    """Send a DM and return the bot's answer (all its parts)."""
+    after = system.cursor()
+    message_id = system.say(player, text, dm=True)
+    replies = system.replies_to(message_id, after, timeout)
+    assert all(r.get("dm_user_id") == player for r in replies)
+    return "\n".join(r["content"] for r in replies)
+
+
+def command(system: SystemUnderTest, player: int, text: str, dm_reply: bool = False) -> Event:
+    return system.command(player, text, dm=dm_reply)
+
+
+def row(system: SystemUnderTest, player: int) -> Any:
+    rows = system.sql(f"SELECT {ROW_COLUMNS} FROM characters WHERE player_id = :p", p=player)
+    return rows[0] if rows else None
+
+
+def state(system: SystemUnderTest, player: int) -> tuple[Any, ...] | None:
+    """Everything stored about the player's character (compared before/after a refusal)."""
+    found = row(system, player)
+    return None if found is None else tuple(json.dumps(v, sort_keys=True, default=str) for v in found)
+
+
+def sheet(system: SystemUnderTest, player: int) -> dict[str, Any]:
+    return row(system, player).sheet
+
+
+def refused(system: SystemUnderTest, player: int, text: str, expected: str, *, as_player: int | None = None,
+            watch: int | None = None) -> str:
+    """Send a command that must be refused with `expected` and must not change the watched character."""
+    watched = watch if watch is not None else player
+    before = state(system, watched)
+    reply = system.command(as_player if as_player is not None else player, text)["content"]
+    assert expected in reply, reply
+    assert state(system, watched) == before
+    return reply
+
+
+def seed(system: SystemUnderTest, player: int, character: Character) -> None:
+    """Store a character built by the engine directly (fast set-up for command tests)."""
+    with Session(system.db) as session, session.begin():
+        create(session, player, ensure_active_campaign(session), character)
+
+
+def fighter(name: str = "Brakka", **overrides: Any) -> Character:
+    data: dict[str, Any] = {
+        "name": name, "race": "Human", "subrace": "Variant Human", "class_name": "Fighter",
+        "ability_method": "standard_array", "base_scores": {"STR": 15, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10,
+                                                           "CHA": 8},
+        "ability_choices": ["STR", "CON"], "background": "Acolyte", "skills": ["Athletics", "Perception"],
+        "race_skills": ["Survival"], "languages": ["Giant", "Dwarvish", "Elvish"], "feat": "Lucky",
+    }
+    data.update(overrides)
+    return create_character(CreationChoices(**data), random.Random(1))
+
+
+def wizard(name: str = "Eldrin") -> Character:
+    return create_character(CreationChoices(
+        name=name, race="Elf", subrace="High Elf", class_name="Wizard", ability_method="point_buy",
+        base_scores={"STR": 8, "DEX": 14, "CON": 14, "INT": 15, "WIS": 12, "CHA": 8}, background="Scholar",
+        skills=["Investigation", "Medicine"], languages=["Dwarvish", "Giant"],
+        cantrips=["Fire Bolt", "Light", "Mage Hand", "Ray of Frost"], spells=["Magic Missile", "Shield", "Sleep"],
+    ))
+
+
+def owner(system: SystemUnderTest, text: str) -> str:
+    return system.command(system.owner_id, text)["content"]
+
+
+# --------------------------------------------------------------------------- creation and level-up in DMs
+
+
+def test_character_created_in_dms_then_levelled_to_five(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    after = system.cursor()
+    channel_reply = system.command(player, "!create_character")
+    assert "sent you a DM" in channel_reply["content"]
+    first = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    assert "Let's create your character" in first["content"] and "name" in first["content"]
+    assert system.redis.get(f"session:{player}") == "character_creation"
+
+    assert "Race" in dm(system, player, "Eldrin")
+    assert "Unknown race" in dm(system, player, "Vampire")
+    assert "subrace" in dm(system, player, "Elf")
+    assert "Class" in dm(system, player, "High Elf")
+    reply = dm(system, player, "Necromancer")
+    assert "Unknown class 'Necromancer'" in reply and "Wizard" in reply
+    assert "Race" in dm(system, player, "back")  # back to the previous answer (the subrace)…
+    assert "Class" in dm(system, player, "High")  # …answered again
+    assert "ability scores" in dm(system, player, "Wizard")
+    assert "Spend up to 27 points" in dm(system, player, "point buy")
+    reply = dm(system, player, "STR 15 DEX 15 CON 15 INT 9 WIS 8 CHA 9")
+    assert "Point buy exceeds 27 points (spent 29)" in reply and "Assign your ability scores" in reply
+    assert "background" in dm(system, player, "STR 8 DEX 14 CON 14 INT 15 WIS 12 CHA 8")
+    assert "choose **2 skills**" in dm(system, player, "Scholar")
+    assert "is not a Wizard skill" in dm(system, player, "Athletics, Stealth")
+    assert "language" in dm(system, player, "Investigation, Medicine")
+    assert "cantrip" in dm(system, player, "Dwarvish, Giant")
+    assert "1st-level spells" in dm(system, player, "Fire Bolt, Light, Mage Hand, Ray of Frost")
+    assert "Equipment" in dm(system, player, "Magic Missile, Shield, Sleep")
+    reply = dm(system, player, "package")
+    assert "**Eldrin** — High Elf Wizard 1, Scholar" in reply and "HP 8" in reply and "Reply `yes`" in reply
+    assert "Eldrin** is ready" in dm(system, player, "yes")
+
+    stored = row(system, player)
+    assert (stored.name, stored.level, stored["class"], stored.race, stored.hp, stored.max_hp) == \
+        ("Eldrin", 1, "Wizard", "High Elf", 8, 8)
+    assert stored.stats == {"STR": 8, "DEX": 16, "CON": 14, "INT": 16, "WIS": 12, "CHA": 8}
+    assert stored.spell_slots == {"1": {"remaining": 2, "max": 2}}
+    assert stored.sheet["spells_known"] == ["Magic Missile", "Shield", "Sleep"]
+    assert system.redis.get(f"session:{player}") is None
+    assert system.sql("SELECT count(*) AS n FROM sessions WHERE user_id = :p AND active", p=player)[0].n == 0
+    assert "already have a character" in refused(system, player, "!create_character", "One character per player")
+
+    # Level 1 → 5: XP from the owner, each level through the DM flow.
+    refused(system, player, "!level_up", "needs 300 XP to reach level 2 (has 0 XP)")
+    assert system.sql("SELECT count(*) AS n FROM sessions WHERE user_id = :p AND active", p=player)[0].n == 0
+
+    def level_up(xp: int, answers: list[tuple[str, str]]) -> str:
+        assert "Enough for level" in owner(system, f"!xp <@{player}> {xp}")
+        after = system.cursor()
+        system.command(player, "!level_up")
+        opening = system.wait_for(lambda e: e.get("dm_user_id") == player and "Level up" in e["content"], after)[0]
+        assert "Eldrin, Wizard level" in opening["content"]
+        reply = ""
+        for text, expected in answers:
+            reply = dm(system, player, text)
+            assert expected in reply, reply
+        return reply
+
+    level_up(300, [("yes", "Hit points"), ("average", "Arcane Tradition"), ("Evocation", "Confirm"),
+                   ("yes", "reaches level 2")])
+    s = sheet(system, player)
+    assert (s["max_hp"], s["hp"], s["class_levels"], s["subclasses"]) == (14, 14, {"Wizard": 2}, {"Wizard": "Evocation"})
+    assert s["spell_slots_max"] == {"1": 3} and "Evocation Savant" in s["features"]
+
+    level_up(600, [("Wizard", "Hit points"), ("average", "Confirm"), ("yes", "reaches level 3")])
+    s = sheet(system, player)
+    assert (s["max_hp"], s["spell_slots_max"]) == (20, {"1": 4, "2": 2})
+
+    level_up(1800, [("yes", "Hit points"), ("average", "Ability Score Improvement"),
+                    ("+3 INT", "adds +2 to one ability or +1 to two"), ("+2 INT", "INT 16 → 18"),
+                    ("yes", "reaches level 4")])
+    s = sheet(system, player)
+    assert (s["max_hp"], s["ability_scores"]["INT"], s["spell_slots_max"]) == (26, 18, {"1": 4, "2": 3})
+
+    level_up(3800, [("yes", "Proficiency bonus +2 → +3"), ("average", "Confirm"), ("yes", "reaches level 5")])
+    stored = row(system, player)
+    assert (stored.level, stored.max_hp, stored.hp, stored.xp) == (5, 32, 32, 6500)
+    assert stored.spell_slots == {"1": {"remaining": 4, "max": 4}, "2": {"remaining": 3, "max": 3},
+                                  "3": {"remaining": 2, "max": 2}}
+    embed = system.command(player, "!my_sheet")["embeds"][0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "Proficiency +3" in fields["Combat"] and "HP **32/32**" in fields["Combat"]
+    assert "3rd: 2/2" in fields["Spell slots"] and "**INT** 18 (+4)" in fields["Ability scores"]
+    refused(system, player, "!level_up", "needs 14000 XP to reach level 6")
+
+
+def test_creation_survives_a_worker_restart_and_can_be_cancelled(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    after = system.cursor()
+    system.command(player, "!create_character", dm_reply=True)  # typed in DMs: the DM is the only reply
+    system.wait_for(lambda e: e.get("dm_user_id") == player and "Name" in e["content"], after)
+    assert "Race" in dm(system, player, "Tordek")
+    assert "subrace" in dm(system, player, "Dwarf")
+
+    system.ctl("restart", "worker-cpu")
+    system.wait_workers_ready(("cpu@",))
+    assert "Class" in dm(system, player, "Hill", timeout=60)  # the session resumed from the database
+
+    # A second !create_character shows where the conversation stands instead of starting over.
+    after = system.cursor()
+    system.command(player, "!create_character")
+    resumed = system.wait_for(lambda e: e.get("dm_user_id") == player and "in progress" in e["content"], after)
+    assert "Class" in resumed[0]["content"]
+    refused(system, player, "!level_up", "You don't have a character")
+
+    assert "cancelled" in dm(system, player, "cancel")
+    assert row(system, player) is None
+    assert system.redis.get(f"session:{player}") is None
+    assert system.sql("SELECT step, active FROM sessions WHERE user_id = :p", p=player)[0] == ("cancelled", False)
+    # DMs go back to the narrative.
+    after = system.cursor()
+    system.say(player, "Is anyone there?", dm=True)
+    narration = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    assert narration["meta"].get("turn_id")
+    refused(system, player, "!cancel", "nothing to cancel")
+
+
+def test_cancel_command_stops_a_level_up(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter("Cancelia").model_copy(update={"xp": 300}))
+    after = system.cursor()
+    system.command(player, "!level_up")
+    system.wait_for(lambda e: e.get("dm_user_id") == player and "Level up" in e["content"], after)
+    refused(system, player, "!create_character", "already have a character")
+    assert "Hit points" in dm(system, player, "yes")
+    before = state(system, player)
+    assert "cancelled" in system.command(player, "!cancel")["content"]
+    assert state(system, player) == before and sheet(system, player)["class_levels"] == {"Fighter": 1}
+    assert system.redis.get(f"session:{player}") is None
+
+
+def test_multiclass_prerequisites_are_checked(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter("Grond").model_copy(update={"xp": 300}))
+    after = system.cursor()
+    system.command(player, "!level_up")
+    system.wait_for(lambda e: e.get("dm_user_id") == player and "Level up" in e["content"], after)
+    reply = dm(system, player, "level up in Wizard")
+    assert "can't multiclass into the Wizard" in reply and "Intelligence 13" in reply
+    assert "Hit points" in dm(system, player, "level up in Rogue")  # DEX 14 meets the Rogue's minimum
+    assert "skill" in dm(system, player, "average")
+    assert "Confirm" in dm(system, player, "Stealth")
+    assert "reaches level 2 (Rogue 1)" in dm(system, player, "yes")
+    assert sheet(system, player)["class_levels"] == {"Fighter": 1, "Rogue": 1}
+    assert row(system, player)["class"] == "Fighter 1 / Rogue 1"
+
+
+def test_level_21_is_refused(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    character = fighter("Old Guard")
+    for _ in range(19):
+        character, _summary = apply_level_up(character, "Fighter", LevelUpChoices(
+            asi={"CON": 1, "DEX": 1} if character.level + 1 in (4, 6, 8, 12, 14, 16, 19) else {},
+            subclass="Champion" if character.level == 2 else None), require_xp=False)
+    seed(system, player, character.model_copy(update={"xp": 400_000}))
+    refused(system, player, "!level_up", "already level 20; there is no level 21")
+
+
+# --------------------------------------------------------------------------- reading the sheet
+
+
+def test_sheet_inventory_feats_and_abilities(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    embed = system.command(player, "!my_sheet")["embeds"][0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert embed["title"] == "Brakka — Variant Human Fighter 1"
+    assert "**STR** 16 (+3)" in fields["Ability scores"] and "**CON** 14 (+2)" in fields["Ability scores"]
+    assert "AC **18**" in fields["Combat"] and "HP **12/12**" in fields["Combat"] and "Speed 30 ft" in fields["Combat"]
+    assert "Lucky: 3/3" in fields["Feats"] and "Second Wind: 1/1" in fields["Abilities"]
+    assert "Chain Mail" in fields["Inventory"] and fields["Conditions"] == "none"
+    assert "Heavy Armor" in fields["Proficiencies"] and fields["Spell slots"] == "none"
+
+    inventory = system.command(player, "!inventory")["content"]
+    assert "**Chain Mail** ×1 (equipped): 55 lb — heavy armor" in inventory
+    assert "**Longsword** ×1: 3 lb — martial, melee" in inventory and "**Total weight:" in inventory
+    assert "Lucky: 3/3 (long rest)" in system.command(player, "!show_feats")["content"]
+    assert "Second Wind: 1/1 (short or long rest)" in system.command(player, "!show_abilities")["content"]
+
+
+def test_commands_without_a_character_are_refused(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    for text in ("!my_sheet", "!inventory", "!show_feats", "!cast Light", "!rest long", "!check stealth",
+                 "!save dex", "!use_item Torch", "!use_feat Lucky", "!roll 1d20 --feat Lucky"):
+        assert "don't have a character" in system.command(player, text)["content"], text
+    assert system.sql("SELECT count(*) AS n FROM characters WHERE player_id = :p", p=player)[0].n == 0
+
+
+# --------------------------------------------------------------------------- using feats, abilities and rests
+
+
+def test_feats_and_abilities_track_uses_and_rests_restore_them(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    assert "Lucky: 2/3 left" in system.command(player, "!use_feat Lucky reroll the attack")["content"]
+    assert "reroll the attack" in system.command(player, "!use_feat lucky dodge the arrow")["content"]
+    assert "Second Wind: 0/1 left" in system.command(player, "!use_ability Second Wind catch my breath")["content"]
+    refused(system, player, "!use_ability Second Wind again", "Second Wind has no uses left (0/1)")
+    refused(system, player, "!use_feat Sharpshooter shoot", "doesn't have that feat")
+    refused(system, player, "!use_feat Second Wind", "Second Wind is one of your abilities")
+    refused(system, player, "!use_ability Rage attack", "doesn't have that ability")
+    assert "Lucky: 1/3" in system.command(player, "!show_feats")["content"]
+
+    reply = system.command(player, "!rest short")["content"]
+    assert "short rest" in reply and "Recovered: Second Wind" in reply
+    s = sheet(system, player)
+    assert s["abilities"][0]["uses"] == 1 and s["feats"][0]["uses"] == 1  # Lucky waits for a long rest
+    assert "Recovered: Lucky" in system.command(player, "!rest long")["content"]
+    assert sheet(system, player)["feats"][0]["uses"] == 3
+    refused(system, player, "!rest nap", "Take a `!rest short`")
+    refused(system, player, "!rest short 5", "has only 1 Hit Dice left")
+
+
+def test_short_rest_spends_hit_dice(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter().model_copy(update={"hp": 3}))
+    reply = system.command(player, "!rest short 1")["content"]
+    assert "Hit Die d10: rolled" in reply
+    s = sheet(system, player)
+    assert s["hit_dice"] == {"d10": 0} and 3 < s["hp"] <= 12
+    assert system.sql("SELECT count(*) AS n FROM message_history WHERE player_id = :p AND kind = 'roll'",
+                      p=player)[0].n == 1
+
+
+def test_roll_with_feat_ability_and_item(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    reply = system.command(player, "!roll 1d20+5 Attack --feat Lucky")["content"]
+    assert "2d20kh1+5" in reply and "Lucky: 2/3 left" in reply
+    assert sheet(system, player)["feats"][0]["uses"] == 2
+    reply = system.command(player, "!roll 1d20 --item Longsword")["content"]
+    assert "Longsword: +5 to hit" in reply  # STR +3, proficiency +2
+    reply = system.command(player, "!roll --item longsword")["content"]
+    assert "1d8+3" in reply
+    rolls = system.sql("SELECT message FROM message_history WHERE player_id = :p AND kind = 'roll' ORDER BY id",
+                       p=player)
+    assert [r.message.split(" = ")[0] for r in rolls] == ["1d20+5 Attack adv", "1d20+5", "1d8+3"]
+
+    refused(system, player, "!roll 1d20 --feat Sharpshooter", "doesn't have the feat 'Sharpshooter'")
+    refused(system, player, "!roll 1d20 --ability Rage", "doesn't have the ability 'Rage'")
+    refused(system, player, "!roll 1d20 --item Vorpal Sword", "doesn't carry 'Vorpal Sword'")
+    refused(system, player, "!roll 1d20 --item Chain Mail", "doesn't add anything to a roll")
+    refused(system, player, "!roll 1001d6 --feat Lucky", "Too many dice")  # no use spent on a bad roll
+    refused(system, player, "!roll 1d20 --feat", "needs a name")
+    assert "Lucky: 2/3" in system.command(player, "!show_feats")["content"]
+
+
+def test_checks_and_saves_use_proficiency_and_conditions(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    reply = system.command(player, "!check athletics")["content"]
+    assert "1d20+5" in reply and "Athletics check" in reply  # STR +3, proficient +2
+    assert "1d20+3" in system.command(player, "!check str")["content"]
+    assert "1d20+5" in system.command(player, "!save strength")["content"]  # Fighter: STR save proficient
+    assert "1d20+2" in system.command(player, "!save dex")["content"]
+    assert "disadvantage" in system.command(player, "!check stealth")["content"]  # chain mail
+    assert "Poisoned" in owner(system, f"!set_condition <@{player}> poisoned").title()
+    reply = system.command(player, "!check athletics")["content"]
+    assert "with disadvantage" in reply and "2d20kl1+5" in reply
+    assert "paralyzed" in owner(system, f"!set_condition @{player} Paralyzed")
+    assert "automatically fails" in system.command(player, "!save dex")["content"]
+    refused(system, player, "!check juggling", "neither a skill nor an ability")
+    refused(system, player, "!save luck", "is not an ability")
+    n = system.sql("SELECT count(*) AS n FROM message_history WHERE player_id = :p AND kind = 'roll'", p=player)[0].n
+    assert n == 7
+
+
+# --------------------------------------------------------------------------- spells and items
+
+
+def test_casting_spends_slots_until_none_remain(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, wizard())
+    reply = system.command(player, "!cast Magic Missile")["content"]
+    assert "1st-level slot spent, 1 left" in reply and "Damage force" in reply
+    refused(system, player, "!cast Magic Missile at 2", "no 2nd-level slots left")
+    assert "casts Fire Bolt" in system.command(player, "!cast fire bolt")["content"]  # cantrips are free
+    assert "0 left" in system.command(player, "!cast Shield")["content"]
+    refused(system, player, "!cast Sleep", "Your spell fails; no slots remain")
+    refused(system, player, "!cast Fireball", "You don't know Fireball")
+    refused(system, player, "!cast Blargh of Doom", "I don't know a spell called 'Blargh of Doom'")
+    refused(system, player, "!cast", "Which spell?")
+    assert row(system, player).spell_slots == {"1": {"remaining": 0, "max": 2}}
+    assert "Spell slots restored" in system.command(player, "!rest long")["content"]
+    assert row(system, player).spell_slots == {"1": {"remaining": 2, "max": 2}}
+    refused(system, new_player_id(), "!cast Light", "don't have a character")
+
+
+def test_fighter_cannot_cast(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    refused(system, player, "!cast Magic Missile", "can't cast spells")
+
+
+def test_potion_heals_and_is_used_up(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    assert "receives Potion of Healing ×2" in owner(system, f"!add_item <@{player}> Potion of Healing x2")
+    assert "HP 12 → 3/12" in owner(system, f"!hp <@{player}> 3")
+    reply = system.command(player, "!use_item healing potion")["content"]
+    assert "drinks a Potion of Healing" in reply and "2d4+2" in reply
+    s = sheet(system, player)
+    assert 7 <= s["hp"] <= 12
+    assert [i["qty"] for i in s["inventory"] if i["name"] == "Potion of Healing"] == [1]
+    system.command(player, "!use_item Potion of Healing")
+    assert not [i for i in sheet(system, player)["inventory"] if i["name"] == "Potion of Healing"]
+    refused(system, player, "!use_item Potion of Healing", "doesn't carry 'Potion of Healing'")
+    refused(system, player, "!use_item Longsword", "isn't something you can use up")
+    refused(system, player, "!use_item Vorpal Spoon", "doesn't carry 'Vorpal Spoon'")
+    ledger = system.sql("SELECT item, quantity_delta FROM ledger l JOIN characters c ON c.id = l.character_id "
+                        "WHERE c.player_id = :p AND l.item = 'Potion of Healing' ORDER BY l.id", p=player)
+    assert [r.quantity_delta for r in ledger] == [2, -1, -1]
+
+
+# --------------------------------------------------------------------------- owner tools
+
+
+def test_owner_tools_change_characters_and_are_audited(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    owner(system, f"!add_item {player} Torch x3")
+    audit = system.sql("SELECT action, target, before, after FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert audit.action.startswith("!add_item") and f"player:{player}" in audit.target
+    assert "Torch x3" not in " ".join(audit.before["inventory"]) and "Torch x3" in " ".join(audit.after["inventory"])
+
+    assert "HP 12 → 0/12" in owner(system, f"!hp @{player} 0")
+    assert row(system, player).conditions == ["Unconscious"]
+    owner(system, f"!hp @{player} 7")
+    assert (row(system, player).hp, row(system, player).conditions) == (7, [])
+    audit = system.sql("SELECT before, after FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert (audit.before["hp"], audit.after["hp"]) == (0, 7)
+
+    owner(system, f"!set_condition <@{player}> Prone")
+    assert row(system, player).conditions == ["Prone"]
+    assert "no longer prone" in owner(system, f"!set_condition <@{player}> -prone")
+    owner(system, f"!set_condition <@{player}> exhaustion")
+    assert row(system, player).conditions == ["Exhaustion 1"]
+    audit = system.sql("SELECT before, after FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert (audit.before["conditions"], audit.after["conditions"]) == ([], ["Exhaustion 1"])
+
+    assert "already consistent" in owner(system, f"!resync_character <@{player}>")
+    system.sql("UPDATE characters SET sheet = jsonb_set(sheet, '{max_hp}', '40') WHERE player_id = :p", p=player)
+    reply = owner(system, f"!resync_character <@{player}>")
+    assert "max_hp: 40 -> 12" in reply
+    assert sheet(system, player)["max_hp"] == 12
+
+    assert "gains 900 XP: 0 → 900 XP" in owner(system, f"!xp <@!{player}> 900")
+    assert row(system, player).xp == 900
+
+
+def test_owner_tools_refuse_bad_input_and_change_nothing(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    nobody = new_player_id()
+    o = system.owner_id
+    audits = system.sql("SELECT count(*) AS n FROM audit_log")[0].n
+    refused(system, player, f"!add_item <@{player}> Vorpal Spoon", "don't know an item called 'Vorpal Spoon'",
+            as_player=o)
+    refused(system, player, f"!add_item <@{player}>", "Which item?", as_player=o)
+    refused(system, player, f"!add_item <@{player}> Torch x0", "between 1 and", as_player=o)
+    refused(system, player, f"!hp <@{player}> 999", "between 0 and", as_player=o)
+    refused(system, player, f"!hp <@{player}> lots", "whole number", as_player=o)
+    refused(system, player, f"!set_condition <@{player}> sleepy", "'sleepy' is not a condition", as_player=o)
+    refused(system, player, f"!set_condition <@{player}> -prone", "is not prone", as_player=o)
+    refused(system, player, f"!xp <@{player}> -50", "positive whole number", as_player=o)
+    refused(system, player, f"!xp <@{player}> 0", "between 1 and", as_player=o)
+    refused(system, player, "!xp 300", "Mention the player", as_player=o)
+    refused(system, player, f"!xp <@{nobody}> 300", f"<@{nobody}> has no character", as_player=o)
+    refused(system, player, f"!hp <@{nobody}> 3", "has no character", as_player=o)
+    assert system.sql("SELECT count(*) AS n FROM audit_log")[0].n == audits
+    # Owner commands from anyone else.
+    for text in (f"!xp <@{player}> 300", f"!hp <@{player}> 1", f"!add_item <@{player}> Torch",
+                 f"!set_condition <@{player}> prone", f"!resync_character <@{player}>"):
+        name = text.split()[0]
+        refused(system, player, text, f"Only the owner can use `{name}`.")
+    assert system.sql("SELECT count(*) AS n FROM audit_log")[0].n == audits
+
+
+def test_dice_over_the_limits_with_a_character_changes_nothing(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(system, player, fighter())
+    refused(system, player, "!roll 1d20+banana --feat Lucky", "I can't roll that")
+    refused(system, player, "!roll 10#1d20 --feat Lucky", "can't modify a repeated roll")
+    refused(system, player, "!roll 1d100000 --item Longsword", "I can't roll that")
