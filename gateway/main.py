@@ -9,9 +9,9 @@ import signal
 import socket
 
 import redis.asyncio as aioredis
+from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from aiohttp import web
 
 from gateway.intake import Intake
 from gateway.local_table import LocalTable, LocalTransport

@@ -58,7 +58,7 @@ def help_command(ctx: CommandContext) -> None:
               embeds=[{"title": "Commands", "fields": fields}])
 
 
-_ROLL_FLAG = re.compile(r"(?:^|\s)--(feat|ability|item)(?:\s+|=)(.*?)(?=\s--|$)", re.IGNORECASE)
+_ROLL_FLAG = re.compile(r"(?:^|\s)--(feat|ability|item)(?=\s|=|$)[\s=]*(.*?)(?=\s--|$)", re.IGNORECASE)
 
 
 def parse_roll_flags(args: str) -> tuple[str, dict[str, str]]:

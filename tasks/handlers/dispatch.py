@@ -39,6 +39,8 @@ def claim(session: Session, key: str, task_name: str) -> bool:
 
 def run_command(context: CommandContext) -> None:
     spec = COMMANDS.get(context.name)
+    if spec is None and context.name in BRIEF_COMMANDS:
+        raise CommandError(f"`!{context.name}` isn't available on this table yet. Type `!help` to see what is.")
     if spec is None:
         hint = suggest(context.name)
         did_you_mean = f" Did you mean `!{hint}`?" if hint else ""

@@ -50,9 +50,9 @@ def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None
     if row.kind != wanted:
         raise CommandError(f"You're in the middle of a {KIND_NAMES.get(row.kind, row.kind)}: answer it in our DMs, "
                            "or type `!cancel` to stop it first.")
+    _point_to_dms(ctx, f"continue your {KIND_NAMES[wanted]}")
     ctx.reply(f"You already have a {KIND_NAMES[wanted]} in progress — here's where we are:\n\n"
               + _current_prompt(ctx, row), dm=True)
-    _point_to_dms(ctx, f"continue your {KIND_NAMES[wanted]}")
     mark_session(ctx, row.kind)
 
 
@@ -72,8 +72,8 @@ def create_character_command(ctx: CommandContext) -> None:
     state, text = creation_flow.start()
     sessions.start(ctx.session, ctx.author_id, sessions.CREATION, state.step, state.model_dump(mode="json"),
                    campaign_id)
-    ctx.reply(text, dm=True)
     _point_to_dms(ctx, "create your character")
+    ctx.reply(text, dm=True)
     mark_session(ctx, sessions.CREATION)
 
 
@@ -88,8 +88,8 @@ def level_up_command(ctx: CommandContext) -> None:
     state, text = level_up_flow.start(stored.character)  # refuses at level 20 or without the XP
     sessions.start(ctx.session, ctx.author_id, sessions.LEVEL_UP, state.step, state.model_dump(mode="json"),
                    stored.campaign_id)
-    ctx.reply(text, dm=True)
     _point_to_dms(ctx, "level up")
+    ctx.reply(text, dm=True)
     mark_session(ctx, sessions.LEVEL_UP)
 
 

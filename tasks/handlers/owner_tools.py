@@ -128,6 +128,8 @@ def resync_character_command(ctx: CommandContext) -> None:
          category=CATEGORY)
 def xp_command(ctx: CommandContext) -> None:
     player_id, rest = parse_mention(ctx.args, "!xp @player <amount>")
+    if not rest:
+        raise CommandError("Give the player and the XP to grant: `!xp @player <amount>`.")
     amount_text = rest.strip().lstrip("+").replace(",", "").replace("_", "")
     if not re.fullmatch(r"\d{1,9}", amount_text):
         raise CommandError("Give the XP to grant as a positive whole number, e.g. `!xp @player 300`.")
