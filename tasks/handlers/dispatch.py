@@ -16,6 +16,7 @@ from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
 from tasks.handlers.registry import (
+    BRIEF_COMMANDS,
     COMMANDS,
     MAX_COMMAND_ARGS_CHARS,
     CommandContext,
