@@ -31,6 +31,7 @@ event_serializer = "json"
 task_queues = tuple(Queue(name, routing_key=name) for name in QUEUES)
 task_default_queue = "commands"
 task_routes = {
+    "tasks.system.switch_model": {"queue": "ingest"},  # waits minutes for the model server
     "tasks.commands.*": {"queue": "commands"},
     "tasks.system.*": {"queue": "commands"},
     "tasks.turns.generate": {"queue": "inference"},

@@ -89,3 +89,13 @@ def published_outbox() -> str:
     """Set of outbox row ids already on the stream; the sweeper records them in the database in bulk, so the
     hot path costs no second transaction."""
     return "outbox:published"
+
+
+def force_api() -> str:
+    """"1" while the owner forces the API fallbacks (`!fallback_api`); the GPU worker reads it per batch."""
+    return "llm:force_api"
+
+
+def model_override() -> str:
+    """The model `!switch_model` chose; the vLLM program starts with it instead of LOCAL_MODEL_NAME."""
+    return "llm:model_override"

@@ -317,3 +317,83 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = _now()
+
+
+# --------------------------------------------------------------------------- retrieval (corpus/ indexes)
+# One row per index ("rules", "campaign:<slug>"), per source file (its content hash makes rebuilds
+# incremental), per parent chunk (the 512–1024-token text returned to the model) and per child window (the
+# ≤256-word-piece text that is embedded; small-to-big). Each index has its own partial HNSW index on
+# `corpus_windows.embedding` (pgvector 0.6 has no iterative scans, so a filtered scan of one shared HNSW
+# graph would lose the small campaign indexes behind the large rules index).
+
+
+class CorpusIndex(Base):
+    __tablename__ = "corpus_indexes"
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    root_dir: Mapped[str] = mapped_column(Text, default="")
+    embed_model: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="empty")
+    files: Mapped[int] = mapped_column(Integer, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    windows: Mapped[int] = mapped_column(Integer, default=0)
+    last_build_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_build_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    __table_args__ = (CheckConstraint("kind IN ('rules', 'campaign')", name="corpus_index_kind"),)
+
+
+class CorpusFile(Base):
+    __tablename__ = "corpus_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    index_name: Mapped[str] = mapped_column(ForeignKey("corpus_indexes.name", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="indexed")
+    error: Mapped[str | None] = mapped_column(Text)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    indexed_at: Mapped[datetime] = _now()
+    __table_args__ = (
+        UniqueConstraint("index_name", "path", name="corpus_file_per_index"),
+        CheckConstraint("status IN ('indexed', 'failed')", name="corpus_file_status"),
+    )
+
+
+# `CorpusChunk.text` (a column) shadows sqlalchemy.text inside the class body.
+_sql = text
+
+
+class CorpusChunk(Base):
+    __tablename__ = "corpus_chunks"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    index_name: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[int] = mapped_column(ForeignKey("corpus_files.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    heading_path: Mapped[list[Any]] = mapped_column(default=list)
+    page: Mapped[int | None] = mapped_column(Integer)
+    page_end: Mapped[int | None] = mapped_column(Integer)
+    token_count: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    __table_args__ = (
+        Index("corpus_chunks_index_name", "index_name"),
+        Index("corpus_chunks_first_heading", "index_name", _sql("lower(heading_path->>0)")),
+    )
+
+
+class CorpusWindow(Base):
+    __tablename__ = "corpus_windows"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("corpus_chunks.id", ondelete="CASCADE"), index=True)
+    index_name: Mapped[str] = mapped_column(Text)
+    heading_path: Mapped[list[Any]] = mapped_column(default=list)
+    page: Mapped[int | None] = mapped_column(Integer)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    token_count: Mapped[int] = mapped_column(Integer)
+    embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    __table_args__ = (Index("corpus_windows_index_name", "index_name"),)

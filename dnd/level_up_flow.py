@@ -229,27 +229,26 @@ def _hp_answer(state: LevelUpState, character: Character, text: str,
     raise RulesError("Reply `roll` or `average`.")
 
 
-_ASI_TERM = re.compile(r"([+-]?\d+)?\s*([A-Za-z]+)\s*([+-]?\d+)?")
+_ASI_TERM = re.compile(r"(?:([+-]?\d+)\s*)?([A-Za-z]+)(?:\s*([+-]?\d+)(?!\s*[A-Za-z]))?")
+_ASI_SEPARATORS = re.compile(r"[\s,;/&]+|\band\b", re.IGNORECASE)
 
 
 def parse_asi(text: str) -> dict[str, int]:
     """"+2 STR", "STR +2", "+1 STR +1 CON", "STR, CON" (+1 each), "DEX" (+2)."""
-    parts = [p for p in re.split(r"\s*(?:,|;|\band\b|/)\s*|\s+(?=[+-]\d)", text.strip()) if p.strip()]
+    terms = [m for m in _ASI_TERM.finditer(text) if m.group(2).casefold() != "and"]
+    leftover = _ASI_SEPARATORS.sub("", _ASI_TERM.sub("", text))
+    if not terms or leftover:
+        raise RulesError(f"I can't read '{text.strip()[:60]}': write it like `+2 STR` or `+1 DEX +1 CON`.")
     picks: dict[str, int] = {}
-    for part in parts:
-        match = _ASI_TERM.fullmatch(part.strip())
-        if match is None:
-            raise RulesError(f"I can't read '{part}': write it like `+2 STR` or `+1 DEX +1 CON`.")
+    for match in terms:
         before, name, after = match.groups()
         code = normalize_ability(name)
-        amount = int(before or after or 0)
         if code in picks:
             raise RulesError(f"{code} was given twice.")
-        picks[code] = amount
+        picks[code] = int(before or after or 0)
     if len(picks) == 1 and next(iter(picks.values())) == 0:
-        picks = {k: 2 for k in picks}
-    picks = {k: (v or 1) for k, v in picks.items()}
-    return picks
+        return {k: 2 for k in picks}
+    return {k: (v or 1) for k, v in picks.items()}
 
 
 def _can_cast(character: Character, class_name: str) -> bool:

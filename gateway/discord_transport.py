@@ -22,7 +22,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +51,7 @@ EMBED_FIELD_VALUE_LIMIT = 1024
 EMBED_FOOTER_LIMIT = 2048
 EMBED_AUTHOR_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
+EMBED_DESCRIPTION_FLOOR = 1024  # kept when other parts must give way
 EMBEDS_PER_MESSAGE = 10
 ELLIPSIS = "…"
 EMPTY_FIELD = "\u200b"  # Discord rejects empty field names and values
@@ -179,16 +180,30 @@ def fit_embed(raw: dict[str, Any]) -> dict[str, Any]:
         embed["fields"] = fields
     if not any(key in embed for key in ("title", "description", "fields", "footer", "author")):
         embed["description"] = EMPTY_FIELD  # an embed must show something
+    # Over the 6,000 total: the description gives way first (down to a readable floor), then the last fields
+    # (the numbers usually sit in the first ones), then the rest of the description.
+    description = embed.get("description", "")
+    excess = embed_length(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and description:
+        embed["description"] = clip(description, max(len(description) - excess,
+                                                      min(len(description), EMBED_DESCRIPTION_FLOOR)))
+    dropped = 0
+    while embed_length(embed) > EMBED_TOTAL_LIMIT and embed.get("fields"):
+        embed["fields"].pop()
+        dropped += 1
+    if dropped and embed.get("fields"):
+        last = embed["fields"][-1]
+        note = f"\n… {len(raw_fields) - len(embed['fields'])} more not shown"
+        candidate = clip(last["value"], EMBED_FIELD_VALUE_LIMIT - len(note)) + note
+        if embed_length(embed) - len(last["value"]) + len(candidate) <= EMBED_TOTAL_LIMIT:
+            last["value"] = candidate
     excess = embed_length(embed) - EMBED_TOTAL_LIMIT
     if excess > 0 and embed.get("description"):
-        # The description is cut first: fields usually carry the numbers.
         keep = len(embed["description"]) - excess
         if keep > 0:
             embed["description"] = clip(embed["description"], keep)
         else:
             del embed["description"]
-    while embed_length(embed) > EMBED_TOTAL_LIMIT and embed.get("fields"):
-        embed["fields"].pop()
     return embed
 
 
@@ -256,6 +271,8 @@ class DiscordTransport:
         self.client = client
         self.redis = redis
         self.consumer = consumer
+        # Called with the channel key once a reply is out (Discord stops the typing indicator on a post).
+        self.after_post: Callable[[str], None] | None = None
 
     async def deliver(self, entry_id: str, reply: OutgoingReply) -> None:
         try:
@@ -304,6 +321,8 @@ class DiscordTransport:
         if last is not None:
             await self._react(reply, last)
         await self.consumer.mark_posted(entry_id, reply.reply_key)
+        if self.after_post is not None:
+            self.after_post(keys.channel_key(reply.channel_id, reply.dm_user_id))
 
     async def _target(self, reply: OutgoingReply) -> Target:
         if reply.dm_user_id is not None:
@@ -408,6 +427,7 @@ class DiscordGateway:
         self.consumer = ReplyConsumer(redis, consumer_name)
         self.transport = DiscordTransport(self.client, redis, self.consumer)
         self.consumer.transport = self.transport
+        self.transport.after_post = self._posted
         self.intake = Intake(settings, redis, sender, self.consumer.notice)
         self.typing_poll_s = TYPING_POLL_S
         self.failure: BaseException | None = None
@@ -524,6 +544,9 @@ class DiscordGateway:
         await self.redis.set(keys.presence(after.id), presence_value(after.status))
 
     # ---- helpers ----
+    def _posted(self, channel_key: str) -> None:
+        self._typed_at.pop(channel_key, None)  # still busy after this reply? type again on the next poll
+
     async def _incoming(self, message: discord.Message) -> IncomingMessage | None:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return None  # joins, pins, thread starters and other system messages
@@ -534,7 +557,7 @@ class DiscordGateway:
         common = {"message_id": str(message.id), "author_id": message.author.id,
                   "author_name": message.author.display_name, "content": message.content,
                   "is_bot": message.author.bot}
-        if message.guild is None:  # a DM (bots are never in group DMs)
+        if isinstance(channel, discord.DMChannel):  # bots are never in group DMs
             return IncomingMessage(dm_user_id=message.author.id, **common)
         if channel.id == self.settings.bot_channel_id or await self._is_our_thread(channel):
             return IncomingMessage(channel_id=channel.id, **common)
@@ -658,7 +681,7 @@ async def run_discord(settings: Settings) -> None:
         done, pending = await asyncio.wait({client_task, stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
         log.info("discord gateway stopping")
         if client_task in done and not client_task.cancelled():
-            error = client_task.exception()
+            error = client_task.exception() or RuntimeError("the Discord client stopped on its own")
         if failing in done:
             error = gateway.failure
         await gateway.close()

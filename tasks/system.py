@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from settings import get_settings
-from tasks import sweeper
+from tasks import model_switch, sweeper
 from tasks.app import app
 from tasks.base import DndTask
+from tasks.redis_client import get_redis
 
 
 @app.task(name="tasks.system.sweep", base=DndTask, ignore_result=True)
@@ -23,6 +25,14 @@ def sweep() -> dict[str, int]:
     for channel in orphans:
         app.send_task("tasks.turns.prepare", args=[channel])
     return {"republished": republished, "redriven": len(stale), "orphans": len(orphans)}
+
+
+@app.task(name="tasks.system.switch_model", base=DndTask, user_facing_name="the model switch",
+          soft_time_limit=900, time_limit=960)
+def switch_model(event: dict[str, Any], model: str) -> None:
+    """Restarts the `vllm` program with another model (supervisord XML-RPC) and reports when it is healthy."""
+    report = model_switch.switch(get_settings(), model, get_redis())
+    model_switch.tell(event, report)
 
 
 @app.task(name="tasks.system.echo", ignore_result=False, acks_late=False)

@@ -183,7 +183,7 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
         meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
         replies = [Reply(content=narration, meta=meta, **target)]
         if result.get("notice"):
-            replies.insert(0, Reply(content=result["notice"], meta={"notice": True}, **target))
+            replies.insert(0, Reply(content=result["notice"], meta={"notice": True, "turn_id": turn_id}, **target))
         return add_replies(session, f"turn:{turn_id}", replies)
 
     publish(run_in_transaction(work))

@@ -6,10 +6,12 @@ from typing import Any
 
 from celery_batches import Batches, SimpleRequest
 
+import keys
 from tasks import turn_flow
 from tasks.app import app
 from tasks.base import DndTask
-from workers.inference import chain_status, generate_narrations, primary_provider
+from tasks.redis_client import get_redis
+from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
 
 
 @app.task(name="tasks.turns.prepare", base=DndTask, bind=True)
@@ -23,6 +25,7 @@ def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
 def generate(requests: list[SimpleRequest]) -> None:
     """All the requests waiting on the queue go to the model at once (vLLM batches them)."""
     payloads = [request.args[0] for request in requests]
+    set_force_api(get_redis().get(keys.force_api()) == "1")
     results = generate_narrations(payloads)
     turn_flow.publish_provider_status(chain_status())
     primary = primary_provider()

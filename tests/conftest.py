@@ -14,7 +14,7 @@ from tests.system import SystemUnderTest
 @pytest.fixture(scope="session")
 def system() -> Iterator[SystemUnderTest]:
     try:
-        sut = SystemUnderTest.start(test_hooks=True)
+        sut = SystemUnderTest.start(test_hooks=True, fake_model=True)
     except RuntimeError as error:
         pytest.fail(str(error))
     try:

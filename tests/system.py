@@ -23,6 +23,8 @@ from redis.retry import Retry
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from tests.fakes.openai_server import FakeOpenAIServer
+
 Event = dict[str, Any]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SRD = PROJECT_ROOT.parent / "shared" / "corpus" / "srd"
@@ -60,14 +62,25 @@ def new_player_id() -> int:
 
 
 class SystemUnderTest:
+    model: FakeOpenAIServer | None = None
+
     @classmethod
-    def start(cls, test_hooks: bool = False, **overrides: str) -> SystemUnderTest:
-        """Starts a whole system through start_system.py, as `make run` does."""
+    def start(cls, test_hooks: bool = False, fake_model: bool = False, **overrides: str) -> SystemUnderTest:
+        """Starts a whole system through start_system.py, as `make run` does. With `fake_model`, a small
+        OpenAI-compatible server stands in for vLLM — down (failing) at first, so the offline narrator
+        answers until a test brings it up with `system.model.control(mode="ok")`."""
         var_dir = Path(tempfile.mkdtemp(prefix="dndt", dir="/tmp"))
-        env = system_environment(var_dir, test_hooks) | overrides
+        env = system_environment(var_dir, test_hooks)
+        model = None
+        if fake_model:
+            model = FakeOpenAIServer(mode="fail", latency_ms=5, model="test-model").start()
+            env.update(LOCAL_MODEL_NAME="test-model", VLLM_HOST="127.0.0.1", VLLM_PORT=str(model.port),
+                       LLM_BREAKER_COOLDOWN_S="1", LLM_BREAKER_MAX_COOLDOWN_S="2", LLM_BREAKER_FAILURES="2")
+        env |= overrides
         started = subprocess.run([sys.executable, "start_system.py"], cwd=PROJECT_ROOT, env=env,
                                  capture_output=True, text=True, timeout=300)
         sut = cls(PROJECT_ROOT, env)
+        sut.model = model
         if started.returncode != 0:
             sut.shutdown()
             raise RuntimeError(f"start_system.py failed:\n{started.stdout[-4000:]}\n{started.stderr[-4000:]}")
@@ -188,7 +201,8 @@ class SystemUnderTest:
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         with self.db.begin() as conn:
-            return list(conn.execute(text(statement), params))
+            result = conn.execute(text(statement), params)
+            return list(result) if result.returns_rows else []
 
     # ---- processes ----
     def ctl(self, *args: str) -> str:
@@ -233,3 +247,5 @@ class SystemUnderTest:
     def shutdown(self) -> None:
         subprocess.run([sys.executable, "shutdown_system.py"], cwd=self.root, env=self.env, capture_output=True,
                        timeout=600)
+        if self.model is not None:
+            self.model.stop()

@@ -81,3 +81,7 @@ def generate_narrations(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def chain_status() -> dict[str, Any]:
     return get_chain().status()
+
+
+def set_force_api(enabled: bool) -> None:
+    get_chain().set_force_api(enabled)

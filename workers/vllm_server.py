@@ -8,8 +8,8 @@ import sys
 from settings import Settings, get_settings
 
 
-def vllm_argv(settings: Settings) -> list[str]:
-    model = settings.local_model_path or settings.local_model_name
+def vllm_argv(settings: Settings, override: str | None = None) -> list[str]:
+    model = override or settings.local_model_path or settings.local_model_name
     if not model:
         raise SystemExit("LOCAL_MODEL_NAME or LOCAL_MODEL_PATH must be set to run vLLM")
     argv = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model,
@@ -18,13 +18,26 @@ def vllm_argv(settings: Settings) -> list[str]:
             "--gpu-memory-utilization", str(settings.gpu_memory_utilization),
             "--max-model-len", str(settings.max_model_len),
             "--tensor-parallel-size", str(settings.tensor_parallel_size)]
-    if settings.local_model_path and settings.local_model_name:
+    if settings.local_model_path and settings.local_model_name and not override:
         argv += ["--served-model-name", settings.local_model_name]
     return argv
 
 
+def chosen_model(settings: Settings) -> str | None:
+    """The model `!switch_model` last chose, kept in Redis so a restart of the program keeps it."""
+    import redis
+
+    import keys
+
+    try:
+        return redis.Redis.from_url(settings.redis_url, decode_responses=True).get(keys.model_override())
+    except redis.RedisError:
+        return None
+
+
 def main() -> None:
-    argv = vllm_argv(get_settings())
+    settings = get_settings()
+    argv = vllm_argv(settings, chosen_model(settings))
     os.execv(argv[0], argv)
 
 

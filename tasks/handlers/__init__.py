@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-HANDLER_MODULES = ("tasks.handlers.basic", "tasks.handlers.admin", "tasks.handlers.characters",
-                   "tasks.handlers.interactive", "tasks.handlers.owner_tools")
+HANDLER_MODULES = (
+    "tasks.handlers.basic", "tasks.handlers.admin", "tasks.handlers.characters", "tasks.handlers.interactive",
+    "tasks.handlers.owner_tools", "tasks.handlers.plot", "tasks.handlers.model",
+)
 
 
 def load_all() -> None:

@@ -7,8 +7,10 @@ player's DMs here (`tasks.commands.session_reply`). Each answer is one transacti
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import keys
 from db import sessions
 from db.characters import (
     CharacterExists,
@@ -27,6 +29,9 @@ from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
 from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.redis_client import get_redis
+
+PREPARE_TURN_TASK = "tasks.turns.prepare"
 
 KIND_NAMES = {sessions.CREATION: "character creation", sessions.LEVEL_UP: "level-up"}
 
@@ -180,9 +185,10 @@ def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
 def session_step(ctx: CommandContext) -> None:
     row = sessions.get_active(ctx.session, ctx.author_id)
     if row is None:
+        # The routing key outlived its session (a crash between the commit and its removal): the message was
+        # meant for the Dungeon Master, so it joins the narrative like any other DM.
         clear_session(ctx)
-        ctx.reply("You have no character creation or level-up in progress. Type `!create_character` or "
-                  "`!level_up` to start one.", dm=True)
+        _to_narrative(ctx)
         return
     text = ctx.event.get("content", "")
     if row.kind == sessions.CREATION:
@@ -193,6 +199,19 @@ def session_step(ctx: CommandContext) -> None:
         sessions.finish(ctx.session, row, "cancelled")
         clear_session(ctx)
         ctx.reply("That conversation can't continue; it was closed.", dm=True)
+
+
+def _to_narrative(ctx: CommandContext) -> None:
+    event = dict(ctx.event)
+    channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id") or ctx.author_id)
+
+    def append() -> None:
+        client = get_redis()
+        client.rpush(keys.pending(channel), json.dumps(event))
+        client.sadd(keys.pending_channels(), channel)
+
+    ctx.after_commit.append(append)
+    ctx.follow_ups.append((PREPARE_TURN_TASK, (channel,)))
 
 
 def execute_session_reply(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:

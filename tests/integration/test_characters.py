@@ -15,7 +15,7 @@ from db.characters import create, ensure_active_campaign
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from dnd.leveling import LevelUpChoices, apply_level_up
-from tests.system import Event, SystemUnderTest, new_player_id
+from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
 
@@ -33,10 +33,6 @@ def dm(system: SystemUnderTest, player: int, text: str, timeout: float = 30) -> 
     replies = system.replies_to(message_id, after, timeout)
     assert all(r.get("dm_user_id") == player for r in replies)
     return "\n".join(r["content"] for r in replies)
-
-
-def command(system: SystemUnderTest, player: int, text: str, dm_reply: bool = False) -> Event:
-    return system.command(player, text, dm=dm_reply)
 
 
 def row(system: SystemUnderTest, player: int) -> Any:
@@ -189,7 +185,7 @@ def test_character_created_in_dms_then_levelled_to_five(system: SystemUnderTest)
 def test_creation_survives_a_worker_restart_and_can_be_cancelled(system: SystemUnderTest) -> None:
     player = new_player_id()
     after = system.cursor()
-    system.command(player, "!create_character", dm_reply=True)  # typed in DMs: the DM is the only reply
+    system.command(player, "!create_character", dm=True)  # typed in DMs: the DM is the only reply
     system.wait_for(lambda e: e.get("dm_user_id") == player and "Name" in e["content"], after)
     assert "Race" in dm(system, player, "Tordek")
     assert "subrace" in dm(system, player, "Dwarf")
@@ -215,6 +211,16 @@ def test_creation_survives_a_worker_restart_and_can_be_cancelled(system: SystemU
     narration = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
     assert narration["meta"].get("turn_id")
     refused(system, player, "!cancel", "nothing to cancel")
+
+
+def test_a_stale_session_key_sends_the_dm_to_the_narrative(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    system.redis.set(f"session:{player}", "character_creation")  # left behind by a crash: no session row
+    after = system.cursor()
+    system.say(player, "I light a candle in my room", dm=True)
+    narration = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    assert narration["meta"].get("turn_id") and "candle" in narration["content"]
+    assert system.redis.get(f"session:{player}") is None
 
 
 def test_cancel_command_stops_a_level_up(system: SystemUnderTest) -> None:
@@ -336,7 +342,7 @@ def test_roll_with_feat_ability_and_item(system: SystemUnderTest) -> None:
     reply = system.command(player, "!roll 1d20 --item Longsword")["content"]
     assert "Longsword: +5 to hit" in reply  # STR +3, proficiency +2
     reply = system.command(player, "!roll --item longsword")["content"]
-    assert "1d8+3" in reply
+    assert "1d8 (" in reply and "Longsword: +3 damage (STR +3)" in reply
     rolls = system.sql("SELECT message FROM message_history WHERE player_id = :p AND kind = 'roll' ORDER BY id",
                        p=player)
     assert [r.message.split(" = ")[0] for r in rolls] == ["1d20+5 Attack adv", "1d20+5", "1d8+3"]
@@ -345,7 +351,8 @@ def test_roll_with_feat_ability_and_item(system: SystemUnderTest) -> None:
     refused(system, player, "!roll 1d20 --ability Rage", "doesn't have the ability 'Rage'")
     refused(system, player, "!roll 1d20 --item Vorpal Sword", "doesn't carry 'Vorpal Sword'")
     refused(system, player, "!roll 1d20 --item Chain Mail", "doesn't add anything to a roll")
-    refused(system, player, "!roll 1001d20 --feat Lucky", "Too many dice")  # no use spent on a bad roll
+    refused(system, player, "!roll 1d20+1000d6 --feat Lucky", "Too many dice")  # no use spent on a bad roll
+    refused(system, player, "!roll 3d20 --feat Lucky", "Advantage needs a single d20")
     refused(system, player, "!roll 1d20 --feat", "needs a name")
     assert "Lucky: 2/3" in system.command(player, "!show_feats")["content"]
 
@@ -444,7 +451,8 @@ def test_owner_tools_change_characters_and_are_audited(system: SystemUnderTest) 
     assert (audit.before["conditions"], audit.after["conditions"]) == ([], ["Exhaustion 1"])
 
     assert "already consistent" in owner(system, f"!resync_character <@{player}>")
-    system.sql("UPDATE characters SET sheet = jsonb_set(sheet, '{max_hp}', '40') WHERE player_id = :p", p=player)
+    system.sql("UPDATE characters SET sheet = jsonb_set(sheet, '{max_hp}', '40') WHERE player_id = :p RETURNING id",
+               p=player)
     reply = owner(system, f"!resync_character <@{player}>")
     assert "max_hp: 40 -> 12" in reply
     assert sheet(system, player)["max_hp"] == 12

@@ -14,7 +14,9 @@ import asyncio
 import dataclasses
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -47,6 +49,7 @@ from gateway.discord_transport import (
     msg_key,
     part_key,
     part_nonce,
+    run_discord,
 )
 from gateway.main import READY_KEY
 from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
@@ -352,14 +355,7 @@ class Table:
         self.state: Any = self.client._connection
 
     async def connect(self) -> None:
-        """READY then GUILD_CREATE, as Discord sends them; on_ready runs."""
-        self.state.parse_ready({
-            "v": 10, "user": user_payload(BOT_ID, "Dungeon Master", bot=True), "session_id": "session-1",
-            "resume_gateway_url": "wss://gateway.example", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "application": {"id": str(BOT_ID), "flags": 0}, "private_channels": [], "relationships": []})
-        self.state.parse_guild_create(guild_create_payload())
-        await eventually(lambda: self.client.is_ready())
-        await settle()
+        await connect(self.client)
 
     async def start(self) -> None:
         """What login's setup hook does: the reply consumer, leftover batches, the typing loop."""
@@ -396,18 +392,19 @@ class Table:
         await eventually_async(lambda: self.redis.exists(keys.posted_reply(reply_key)))
 
     async def close(self) -> None:
-        try:
-            await asyncio.wait_for(asyncio.shield(self.gateway.close(grace_s=0.1)), 10)
-        except TimeoutError:
-            for task in asyncio.all_tasks():
-                print("TASK", task.get_name(), task._state, task.cancelling(), task._fut_waiter,  # type: ignore
-                      getattr(task, "_must_cancel", None), task in self.gateway._tasks)
-                coro: Any = task.get_coro()
-                while coro is not None:
-                    frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-                    print("   ", type(coro).__name__, frame and (frame.f_code.co_filename, frame.f_lineno))
-                    coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-            raise
+        await asyncio.wait_for(self.gateway.close(grace_s=0.1), 10)
+
+
+async def connect(client: discord.Client) -> None:
+    """READY then GUILD_CREATE, as Discord sends them after IDENTIFY; on_ready runs."""
+    state: Any = client._connection
+    state.parse_ready({
+        "v": 10, "user": user_payload(BOT_ID, "Dungeon Master", bot=True), "session_id": "session-1",
+        "resume_gateway_url": "wss://gateway.example", "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+        "application": {"id": str(BOT_ID), "flags": 0}, "private_channels": [], "relationships": []})
+    state.parse_guild_create(guild_create_payload())
+    await eventually(lambda: client.is_ready())
+    await settle()
 
 
 async def settle(timeout: float = 5.0) -> None:
@@ -814,8 +811,11 @@ def test_oversized_embed_is_truncated_to_discord_limits(settings: Settings) -> N
             assert len(first["title"]) == EMBED_TITLE_LIMIT and first["title"].endswith("…")
             assert len(first.get("description", "")) <= EMBED_DESCRIPTION_LIMIT
             assert len(first["fields"]) <= EMBED_FIELDS_LIMIT
-            assert all(len(f["value"]) <= EMBED_FIELD_VALUE_LIMIT and f["value"].endswith("…")
-                       for f in first["fields"])
+            assert all(len(f["value"]) <= EMBED_FIELD_VALUE_LIMIT for f in first["fields"])
+            assert all(f["value"].endswith("…") for f in first["fields"][:-1])
+            shown = len(first["fields"])
+            assert first["fields"][-1]["value"].endswith(f"… {31 - shown} more not shown")
+            assert len(first["description"]) >= 1000  # the description keeps a readable part
             assert embed_length(first) <= EMBED_TOTAL_LIMIT
             for call in calls:  # every message within the 6,000-character total
                 assert sum(embed_length(e) for e in call.json.get("embeds", [])) <= EMBED_TOTAL_LIMIT
@@ -895,3 +895,52 @@ def test_leftover_batches_are_flushed_on_start(settings: Settings) -> None:
             assert t.sender.named(PREPARE_TURN_TASK) == [(f"c:{CHANNEL_ID}",)]
 
     run(scenario)
+
+
+# ---- the process ----
+
+def test_run_discord_serves_until_sigterm_then_closes(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run_discord` as `python -m gateway` runs it; only the network side of `Client.start` is replaced."""
+    import gateway.discord_transport as transport
+
+    api, sender = FakeDiscordAPI(), RecordingSender()
+    clients: list[discord.Client] = []
+
+    def client_without_network(**options: Any) -> discord.Client:
+        client = make_client(guild_ready_timeout=0.05, **options)
+        client.http.request = api.request  # type: ignore[method-assign]
+
+        async def start(token: str, *, reconnect: bool = True) -> None:
+            await client.setup_hook()  # what login does once the token is accepted
+            await connect(client)
+            while not client.is_closed():
+                await asyncio.sleep(0.05)
+
+        client.start = start  # type: ignore[method-assign]
+        clients.append(client)
+        return client
+
+    monkeypatch.setattr(transport, "make_client", client_without_network)
+    monkeypatch.setattr(transport, "TaskSender", lambda: sender)
+
+    async def scenario() -> None:
+        redis_client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        running = asyncio.create_task(run_discord(settings))
+        await eventually_async(lambda: _equals(redis_client.get(READY_KEY), f"discord:{BOT_ID}"))
+        await redis_client.xadd(keys.REPLIES_STREAM, {"reply_key": "turn:1:0", "content": "Night falls.",
+                                                      "channel_id": str(CHANNEL_ID)})
+        await eventually_async(lambda: redis_client.exists(keys.posted_reply("turn:1:0")))
+        clients[0]._connection.parse_message_create(message_payload("!help"))
+        await eventually(lambda: sender.named(COMMAND_TASK))
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(running, 15)  # returns (no exception) once closed
+        assert clients[0].is_closed()
+        assert await redis_client.get(READY_KEY) is None
+        assert [m["content"] for m in api.posted()] == ["Night falls."]
+        await redis_client.aclose()
+
+    run(scenario)
+
+
+async def _equals(value: Awaitable[Any], expected: Any) -> bool:
+    return await value == expected

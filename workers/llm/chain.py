@@ -429,7 +429,8 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
     VLLM_HOST, VLLM_PORT (or VLLM_BASE_URL), LOCAL_MODEL_NAME: the local OpenAI-compatible server
       (LLM_LOCAL_ENABLED=0 leaves it out; VLLM_GUIDED_JSON=0 stops sending vLLM's legacy `guided_json`).
     GEMINI_API_KEY (+ GEMINI_MODEL), XAI_API_KEY (+ XAI_MODEL, XAI_BASE_URL): the API fallbacks, when set.
-    LLM_TIMEOUT_S (30), LLM_BREAKER_FAILURES (3), LLM_BREAKER_COOLDOWN_S (30), LLM_MAX_CONCURRENCY (64),
+    LLM_TIMEOUT_S (30), LLM_BREAKER_FAILURES (3), LLM_BREAKER_COOLDOWN_S (30), LLM_BREAKER_MAX_COOLDOWN_S (300),
+    LLM_MAX_CONCURRENCY (64),
     LLM_FORCE_API (off). Always ends with the offline narrator.
     """
 
@@ -463,11 +464,13 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
 
     failures = int(get("LLM_BREAKER_FAILURES", "3"))
     cooldown_s = float(get("LLM_BREAKER_COOLDOWN_S", "30"))
+    max_cooldown_s = max(cooldown_s, float(get("LLM_BREAKER_MAX_COOLDOWN_S", "300")))
     chain = FallbackChain(
         providers,
         request_timeout_s=float(get("LLM_TIMEOUT_S", "30")),
         max_concurrency=int(get("LLM_MAX_CONCURRENCY", str(DEFAULT_MAX_CONCURRENCY))),
-        breaker_factory=lambda name: CircuitBreaker(name, failure_threshold=failures, cooldown_s=cooldown_s),
+        breaker_factory=lambda name: CircuitBreaker(name, failure_threshold=failures, cooldown_s=cooldown_s,
+                                                    max_cooldown_s=max_cooldown_s),
     )
     chain.set_force_api(_flag(settings.get("LLM_FORCE_API"), False))
     return chain

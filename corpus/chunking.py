@@ -1,0 +1,266 @@
+"""Chunking, small-to-big: blocks → child windows (embedded) → parent chunks (returned to the model).
+
+1. **Structure first.** Every block (one section of one page) is cut into child windows at paragraph
+   boundaries, then lines, then sentences, and only as a last resort at a word-piece boundary. A window never
+   crosses a section, so each window has exactly one heading path. A window's embedded text is its heading
+   breadcrumb plus its text and fits the model's window (≤ 254 word pieces + CLS/SEP): nothing is truncated.
+2. **Semantic grouping.** Consecutive windows of a file are grouped into parent chunks of 512–1024 tokens by
+   dynamic programming over the break points: a break at a heading boundary is preferred (the shallower the
+   heading, the better), then a page boundary, then, inside one long section, the point where consecutive
+   windows' embeddings are least similar (the topic shifts there). The embeddings are the windows' own, so
+   the semantic split costs no extra model call.
+
+The parent text keeps the headings (`### Grappling`) and each window records its character span in it, so a
+search hit can quote the window and return the whole parent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corpus.embedding import MAX_TEXT_TOKENS, count_tokens, token_offsets
+from corpus.readers import Block
+
+MIN_PARENT_TOKENS = 512
+MAX_PARENT_TOKENS = 1024
+# The breadcrumb is context, not content: capped so it never crowds the window's text out.
+MAX_PREFIX_TOKENS = 48
+BREADCRUMB_SEPARATOR = " > "
+
+# Dynamic-programming weights (see group_windows).
+GROUP_COST = 0.55
+UNDERSIZE_PENALTY = 1.5
+PAGE_BREAK_BONUS = 0.15
+# Room for the breadcrumb line a parent gets when it starts mid-section.
+GROUP_TOKEN_LIMIT = MAX_PARENT_TOKENS - MAX_PREFIX_TOKENS - 4
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
+
+Counter = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass
+class Window:
+    block: int
+    heading_path: tuple[str, ...]
+    page: int | None
+    text: str
+    tokens: int
+    embed_text: str = ""
+    # The block's heading line, on the block's first window only (shown once in the parent text).
+    heading_line: str | None = None
+    first_of_block: bool = False
+    # Word pieces of `embed_text` (breadcrumb + text; the model adds CLS and SEP).
+    embed_tokens: int = 0
+
+
+@dataclass
+class ParentChunk:
+    text: str
+    heading_path: tuple[str, ...]
+    page: int | None
+    page_end: int | None
+    windows: list[int]
+    # (char_start, char_end) of each window's text inside `text`.
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    tokens: int = 0
+
+
+def breadcrumb(context: Sequence[str], heading_path: Sequence[str]) -> str:
+    parts = [part for part in (*context, *heading_path) if part]
+    deduped = [part for index, part in enumerate(parts) if index == 0 or part.casefold() != parts[index - 1].casefold()]
+    return BREADCRUMB_SEPARATOR.join(deduped)
+
+
+def _split_units(text: str) -> list[tuple[str, str]]:
+    """Paragraphs, each with the separator that joins it to the previous one."""
+    return [(paragraph, "\n\n") for paragraph in re.split(r"\n\s*\n", text) if paragraph.strip()]
+
+
+def _cut_by_tokens(text: str, limit: int) -> list[str]:
+    """Last resort for a 'sentence' longer than the window (a table row, a list without punctuation)."""
+    offsets = token_offsets(text)
+    pieces: list[str] = []
+    start_token = 0
+    while start_token < len(offsets):
+        end_token = min(start_token + limit, len(offsets))
+        start_char = offsets[start_token][0]
+        end_char = offsets[end_token][0] if end_token < len(offsets) else len(text)
+        pieces.append(text[start_char:end_char].strip())
+        start_token = end_token
+    return [piece for piece in pieces if piece]
+
+
+def _fit(unit: str, tokens: int, limit: int, counter: Counter) -> list[tuple[str, int]]:
+    """Split one over-long unit: lines, then sentences, then word pieces."""
+    if tokens <= limit:
+        return [(unit, tokens)]
+    for pattern in ("\n", _SENTENCE_END_RE):
+        parts = [part.strip() for part in (unit.split(pattern) if isinstance(pattern, str) else pattern.split(unit))]
+        parts = [part for part in parts if part]
+        if len(parts) > 1:
+            counts = counter(parts)
+            out: list[tuple[str, int]] = []
+            for part, count in zip(parts, counts, strict=True):
+                out.extend(_fit(part, count, limit, counter))
+            return out
+    pieces = _cut_by_tokens(unit, limit)
+    return list(zip(pieces, counter(pieces), strict=True))
+
+
+def plan_windows(blocks: Sequence[Block], context: Sequence[str] = (), counter: Counter = count_tokens) -> list[Window]:
+    """Cut blocks into windows whose embedded text (breadcrumb + text) fits the model's window."""
+    prefixes = [breadcrumb(context, block.heading_path) for block in blocks]
+    prefix_tokens = counter(prefixes)
+    for index, count in enumerate(prefix_tokens):
+        if count > MAX_PREFIX_TOKENS:
+            prefixes[index] = _cut_by_tokens(prefixes[index], MAX_PREFIX_TOKENS)[0]
+            prefix_tokens[index] = counter([prefixes[index]])[0]
+    units_per_block = [_split_units(block.text) for block in blocks]
+    flat = [unit for units in units_per_block for unit, _ in units]
+    flat_counts = iter(counter(flat))
+    windows: list[Window] = []
+    for index, (block, units) in enumerate(zip(blocks, units_per_block, strict=True)):
+        limit = MAX_TEXT_TOKENS - prefix_tokens[index]
+        pieces: list[tuple[str, int, str]] = []
+        for unit, separator in units:
+            count = next(flat_counts)
+            for piece_number, (piece, piece_tokens) in enumerate(_fit(unit, count, limit, counter)):
+                pieces.append((piece, piece_tokens, separator if piece_number == 0 else "\n"))
+        # Greedy packing: whole pieces into windows up to the limit (BERT's pre-tokenizer splits on whitespace,
+        # so the joined text's count is the sum of the pieces' counts).
+        current: list[str] = []
+        current_tokens = 0
+        block_windows: list[Window] = []
+        for piece, piece_tokens, separator in pieces:
+            if current and current_tokens + piece_tokens > limit:
+                block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
+                                            current_tokens))
+                current, current_tokens = [], 0
+            current.append((separator if current else "") + piece)
+            current_tokens += piece_tokens
+        if current:
+            block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
+                                        current_tokens))
+        for position, window in enumerate(block_windows):
+            window.embed_text = f"{prefixes[index]}\n{window.text}" if prefixes[index] else window.text
+            window.first_of_block = position == 0
+            window.heading_line = block.heading_line if position == 0 else None
+            window.embed_tokens = prefix_tokens[index] + window.tokens
+        windows.extend(block_windows)
+    return windows
+
+
+def _divergence_depth(a: Sequence[str], b: Sequence[str]) -> int | None:
+    """1-based depth of the first differing heading (1 = top level); None when the paths are equal."""
+    for depth, (left, right) in enumerate(zip(a, b, strict=False), start=1):
+        if left != right:
+            return depth
+    if len(a) != len(b):
+        return min(len(a), len(b)) + 1
+    return None
+
+
+def break_strengths(windows: Sequence[Window], vectors: np.ndarray | None) -> list[float]:
+    """Strength of a break before each window (index 0 unused): headings > pages > topic shifts."""
+    strengths = [0.0] * len(windows)
+    for index in range(1, len(windows)):
+        previous, current = windows[index - 1], windows[index]
+        depth = _divergence_depth(previous.heading_path, current.heading_path)
+        if depth is not None:
+            strengths[index] = max(0.6, 1.0 - 0.1 * (depth - 1))
+            continue
+        semantic = 0.0
+        if vectors is not None and len(vectors) == len(windows):
+            semantic = 0.5 * float(1.0 - np.dot(vectors[index - 1], vectors[index]))
+        page_bonus = PAGE_BREAK_BONUS if current.page != previous.page else 0.0
+        heading_bonus = 0.1 if current.first_of_block and current.heading_line else 0.0
+        strengths[index] = min(0.55, semantic + page_bonus + heading_bonus)
+    return strengths
+
+
+def group_windows(windows: Sequence[Window], vectors: np.ndarray | None = None,
+                  sizes: Sequence[int] | None = None) -> list[list[int]]:
+    """Consecutive windows → groups of 512–1024 tokens, choosing the strongest break points.
+
+    Minimises Σ(GROUP_COST + under-size penalty) − Σ(strength of the chosen breaks); a group never exceeds
+    MAX_PARENT_TOKENS (a lone window always fits: it is at most 254 tokens).
+    """
+    n = len(windows)
+    if n == 0:
+        return []
+    size = list(sizes) if sizes is not None else [window.tokens for window in windows]
+    strengths = break_strengths(windows, vectors)
+    prefix = [0]
+    for value in size:
+        prefix.append(prefix[-1] + value)
+    best = [0.0] + [float("inf")] * n
+    back = [0] * (n + 1)
+    for end in range(1, n + 1):
+        start = end - 1
+        while start >= 0:
+            total = prefix[end] - prefix[start]
+            if total > GROUP_TOKEN_LIMIT and end - start > 1:
+                break
+            cost = GROUP_COST
+            if total < MIN_PARENT_TOKENS:
+                cost += UNDERSIZE_PENALTY * (MIN_PARENT_TOKENS - total) / MIN_PARENT_TOKENS
+            if start > 0:
+                cost -= strengths[start]
+            candidate = best[start] + cost
+            if candidate < best[end]:
+                best[end], back[end] = candidate, start
+            start -= 1
+    groups: list[list[int]] = []
+    end = n
+    while end > 0:
+        start = back[end]
+        groups.append(list(range(start, end)))
+        end = start
+    groups.reverse()
+    return groups
+
+
+def build_parents(windows: Sequence[Window], groups: Sequence[Sequence[int]], sizes: Sequence[int],
+                  context: Sequence[str] = (), counter: Counter = count_tokens) -> list[ParentChunk]:
+    """The parent texts: headings where a section starts, a breadcrumb where a chunk starts mid-section."""
+    parents: list[ParentChunk] = []
+    for group in groups:
+        parts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        length = 0
+        tokens = sum(sizes[index] for index in group)
+        breadcrumb_line = ""
+        for position, index in enumerate(group):
+            window = windows[index]
+            lead = ""
+            if window.first_of_block and window.heading_line:
+                lead = window.heading_line + "\n\n"
+            elif position == 0 and window.heading_path:
+                breadcrumb_line = f"[{breadcrumb(context, window.heading_path)}]"
+                lead = breadcrumb_line + "\n\n"
+            separator = "\n\n" if parts else ""
+            piece = separator + lead
+            parts.append(piece)
+            length += len(piece)
+            parts.append(window.text)
+            spans.append((length, length + len(window.text)))
+            length += len(window.text)
+        first = windows[group[0]]
+        pages = [windows[index].page for index in group if windows[index].page is not None]
+        if breadcrumb_line:
+            tokens += counter([breadcrumb_line])[0]
+        parents.append(ParentChunk("".join(parts), first.heading_path, min(pages) if pages else None,
+                                   max(pages) if pages else None, list(group), spans, tokens))
+    return parents
+
+
+def heading_overhead(windows: Sequence[Window], counter: Counter = count_tokens) -> list[int]:
+    """Tokens each window brings to its parent: its text plus its heading line."""
+    headings = [window.heading_line or "" for window in windows]
+    heading_counts = counter(headings)
+    return [window.tokens + extra for window, extra in zip(windows, heading_counts, strict=True)]

@@ -1,0 +1,301 @@
+"""Readers: a source file → blocks of text, each with its heading path (and page, for PDFs).
+
+A block is the text of one section (Markdown: the lines under one heading, before its first sub-heading;
+PDF: the same, cut at page ends so every block has one page). Structure is kept as metadata instead of being
+flattened: chunking splits at these boundaries first.
+
+Bad input raises :class:`ReaderError` with a message meant for the operator (empty, binary, not UTF-8, too
+large, corrupt PDF, no extractable text); the ingestion job records it and carries on with the next file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | PDF_SUFFIXES
+DEFAULT_MAX_FILE_MB = 20
+
+
+class ReaderError(Exception):
+    """The file cannot be indexed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Block:
+    heading_path: tuple[str, ...]
+    text: str
+    # The heading as written (Markdown `### Grappling`, or the PDF heading's text), shown in parent chunks.
+    heading_line: str | None = None
+    page: int | None = None
+
+
+def max_file_bytes() -> int:
+    raw = os.environ.get("CORPUS_MAX_FILE_MB", "").strip()
+    return int(float(raw) * 1024 * 1024) if raw else DEFAULT_MAX_FILE_MB * 1024 * 1024
+
+
+def check_size(size: int) -> None:
+    limit = max_file_bytes()
+    if size > limit:
+        raise ReaderError(f"too large ({size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB, "
+                          "CORPUS_MAX_FILE_MB)")
+
+
+def read_blocks(path: Path, data: bytes | None = None) -> list[Block]:
+    """The blocks of a Markdown or PDF file (`data`: its bytes when already read)."""
+    suffix = path.suffix.lower()
+    if data is None:
+        check_size(path.stat().st_size)
+        data = path.read_bytes()
+    check_size(len(data))
+    if not data.strip():
+        raise ReaderError("empty file")
+    if suffix in MARKDOWN_SUFFIXES:
+        return markdown_blocks(decode_text(data), default_title=path.stem)
+    if suffix in PDF_SUFFIXES:
+        return pdf_blocks(data)
+    raise ReaderError(f"unsupported file type {suffix or '(none)'}")
+
+
+def decode_text(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise ReaderError("binary content (NUL bytes), not a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ReaderError(f"not UTF-8 text (invalid byte at offset {error.start})") from None
+    # Mostly control characters: a binary file that happens to decode.
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise ReaderError("binary content (control characters), not a text file")
+    if not text.strip():
+        raise ReaderError("empty file")
+    return text
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def clean_heading(title: str) -> str:
+    title = re.sub(r"[*_`]+", "", title)
+    title = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)  # [text](link) → text
+    title = re.sub(r"\{#[^}]*\}", "", title)  # pandoc heading ids
+    return re.sub(r"\s+", " ", title).strip()
+
+
+def markdown_blocks(text: str, default_title: str = "") -> list[Block]:
+    """One block per section body; the heading path is the titles of the enclosing headings."""
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    heading_line: str | None = None
+    body: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        content = "\n".join(body).strip("\n")
+        path = tuple(title for _, title in stack) or ((default_title,) if default_title else ())
+        if content.strip():
+            blocks.append(Block(path, content, heading_line))
+
+    for line in text.splitlines():
+        if _FENCE_RE.match(line):
+            in_fence = not in_fence
+            body.append(line)
+            continue
+        match = None if in_fence else _HEADING_RE.match(line)
+        if match is None:
+            body.append(line)
+            continue
+        flush()
+        level, title = len(match.group(1)), clean_heading(match.group(2))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        if title:
+            stack.append((level, title))
+        heading_line, body = line.strip(), []
+    flush()
+    if not blocks and stack:
+        # Headings only: index the headings themselves so the file is still findable.
+        titles = [title for _, title in stack]
+        blocks.append(Block(tuple(titles), "\n".join(titles)))
+    return blocks
+
+
+# --------------------------------------------------------------------------- PDF
+
+_SPACES_RE = re.compile(r"[\t\r\xa0\u2002\u2003\u2009 ]+")
+_HYPHENS_RE = re.compile(r"[-\xad\u2010\u2011]{2,}|\xad")
+_BOLD_RE = re.compile(r"bold|semibold|heavy|black|demi", re.IGNORECASE)
+
+
+def _normalise(text: str) -> str:
+    text = _HYPHENS_RE.sub("-", text)
+    return _SPACES_RE.sub(" ", text)
+
+
+@dataclass
+class _Run:
+    text: str
+    size: float
+    bold: bool
+    newline: bool
+
+
+def _page_runs(page: Any) -> list[_Run]:
+    runs: list[_Run] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: dict[str, Any] | None, size: float) -> None:
+        if not text:
+            return
+        scale = abs(tm[0] * cm[0]) if tm and cm and tm[0] and cm[0] else 1.0
+        name = str((font or {}).get("/BaseFont", ""))
+        runs.append(_Run(text, round(size * scale * 2) / 2, bool(_BOLD_RE.search(name)), text.endswith("\n")))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _is_heading_text(text: str) -> bool:
+    stripped = text.strip()
+    return (2 <= len(stripped) <= 90 and any(ch.isalpha() for ch in stripped)
+            and not stripped.endswith((",", ";")) and len(stripped.split()) <= 12)
+
+
+def pdf_blocks(data: bytes) -> list[Block]:
+    """Pages → blocks. Headings are the bold runs set larger than the body text; their sizes give the levels."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ReaderError("encrypted PDF")
+        pages = list(reader.pages)
+    except ReaderError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, IndexError) as error:
+        raise ReaderError(f"corrupt PDF ({error.__class__.__name__}: {str(error)[:200]})") from None
+    if not pages:
+        raise ReaderError("PDF without pages")
+
+    page_runs: list[list[_Run]] = []
+    failed_pages = 0
+    for page in pages:
+        try:
+            page_runs.append(_page_runs(page))
+        except Exception:  # one unreadable page must not lose the others
+            failed_pages += 1
+            page_runs.append([])
+    if failed_pages == len(pages):
+        raise ReaderError("corrupt PDF (no page could be read)")
+
+    # The body size is the size most of the text is set in; headings are bold and larger.
+    weight: Counter[float] = Counter()
+    for runs in page_runs:
+        for run in runs:
+            weight[run.size] += len(run.text)
+    if not weight:
+        raise ReaderError("no extractable text (a scanned PDF?)")
+    body_size = weight.most_common(1)[0][0]
+    heading_sizes = sorted({run.size for runs in page_runs for run in runs
+                            if run.bold and run.size >= body_size + 0.75}, reverse=True)
+    level_of = {size: min(index + 1, 6) for index, size in enumerate(heading_sizes)}
+
+    # Running headers and footers: short lines repeated on many pages.
+    repeated: Counter[str] = Counter()
+    for runs in page_runs:
+        repeated.update({_normalise(run.text).strip() for run in runs if len(run.text.strip()) < 60})
+    boilerplate = {text for text, count in repeated.items()
+                   if count >= max(3, len(pages) // 4) and sum(ch.isalpha() for ch in text) >= 4}
+
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for number, runs in enumerate(page_runs, start=1):
+        body: list[str] = []
+        heading_line: str | None = None
+        pending_heading: list[str] = []
+        pending_level = 0
+
+        def flush_body() -> None:
+            text = _join_lines("".join(body))
+            if text:
+                blocks.append(Block(tuple(title for _, title in stack), text, heading_line, number))
+
+        def close_heading() -> None:
+            nonlocal heading_line, pending_heading, body
+            title = _normalise("".join(pending_heading)).strip()
+            pending_heading = []
+            if not _is_heading_text(title):
+                body.append(title + "\n")
+                return
+            flush_body()
+            while stack and stack[-1][0] >= pending_level:
+                stack.pop()
+            stack.append((pending_level, title))
+            heading_line, body = title, []
+
+        for run in runs:
+            clean = _normalise(run.text)
+            stripped = clean.strip()
+            if not stripped:  # spacing and line ends: inside a heading they only separate its words
+                if pending_heading:
+                    pending_heading.append(" ")
+                else:
+                    body.append("\n" if "\n" in run.text else clean)
+                continue
+            level = level_of.get(run.size) if run.bold else None
+            if stripped in boilerplate or (level is not None and stripped.isdigit()):  # headers, page numbers
+                continue
+            if level is not None:
+                # A heading set over two lines (or split into runs) is one heading: same level, no text between.
+                if pending_heading and level != pending_level:
+                    close_heading()
+                pending_level = level
+                pending_heading.append(clean.replace("\n", " "))
+                continue
+            if pending_heading:
+                close_heading()
+            # An indented line starts a paragraph.
+            if run.text[:1] in ("\t", "\xa0") and body and body[-1].endswith("\n") and not body[-1].endswith("\n\n"):
+                body.append("\n")
+            body.append(clean)
+        if pending_heading:
+            close_heading()
+        flush_body()
+    if not blocks:
+        raise ReaderError("no extractable text (a scanned PDF?)")
+    return blocks
+
+
+def _join_lines(text: str) -> str:
+    """Column lines → paragraphs: a hyphen at a line end joins the word; other line ends become spaces."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+        joined = ""
+        for line in lines:
+            if not joined:
+                joined = line
+            elif joined.endswith("-") and line[:1].islower():
+                joined += line
+            elif line.startswith(("•", "-")):
+                joined += "\n" + line
+            else:
+                joined += " " + line
+        if joined:
+            paragraphs.append(re.sub(r" {2,}", " ", joined))
+    return "\n\n".join(paragraphs).strip()

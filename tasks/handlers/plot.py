@@ -1,0 +1,115 @@
+"""Owner plot commands: each change is audited and shows in the next turn's prompt."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import AuditLog, Campaign, WorldState
+from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.turn_flow import active_campaign
+
+FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+MAX_FLAG_VALUE_CHARS = 200
+
+
+def require_campaign(session: Session) -> Campaign:
+    campaign = active_campaign(session)
+    if campaign is None:
+        raise CommandError("No campaign is loaded yet. The owner can start one with `!load_campaign <name>`.")
+    return campaign
+
+
+def scenes(campaign: Campaign) -> list[tuple[int, int]]:
+    """(act, scene) pairs in story order, from the campaign's plot structure."""
+    ordered = []
+    for act in campaign.plot_structure.get("acts", []):
+        for index, _ in enumerate(act.get("scenes", []), start=1):
+            ordered.append((int(act["number"]), index))
+    return ordered
+
+
+def audit(ctx: CommandContext, campaign: Campaign, action: str, before: dict[str, Any],
+          after: dict[str, Any]) -> None:
+    ctx.session.add(AuditLog(actor=f"owner:{ctx.author_id}", action=action, campaign_id=campaign.id,
+                             target=campaign.name, before=before, after=after))
+
+
+def parse_flag_value(raw: str) -> bool | int | str:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if re.fullmatch(r"-?\d{1,9}", lowered):
+        return int(lowered)
+    return raw.strip()
+
+
+@command("advance_plot", "!advance_plot", "Move the story to the next scene (or act).", owner_only=True,
+         category="Plot")
+def advance_plot(ctx: CommandContext) -> None:
+    campaign = ctx.session.get(Campaign, require_campaign(ctx.session).id, with_for_update=True)
+    assert campaign is not None
+    order = scenes(campaign)
+    here = (campaign.current_act, campaign.current_scene)
+    if not order:
+        raise CommandError(f"**{campaign.name}** has no scenes in its plot structure to advance through.")
+    position = order.index(here) if here in order else -1
+    if position == len(order) - 1:
+        raise CommandError(f"**{campaign.name}** is at its last scene (act {here[0]}, scene {here[1]}): "
+                           "what remains is the climax.")
+    next_act, next_scene = order[position + 1]
+    before = {"current_act": campaign.current_act, "current_scene": campaign.current_scene}
+    campaign.current_act, campaign.current_scene = next_act, next_scene
+    audit(ctx, campaign, "advance_plot", before, {"current_act": next_act, "current_scene": next_scene})
+    act = next(a for a in campaign.plot_structure["acts"] if int(a["number"]) == next_act)
+    scene = act["scenes"][next_scene - 1]
+    ctx.reply(f"📜 The story moves on: **Act {next_act}: {act.get('title', '')}**, scene {scene.get('number')} "
+              f"— *{scene.get('title', '')}*.")
+
+
+@command("set_plot_flag", "!set_plot_flag <name>=<value>", "Set a plot flag the Dungeon Master will honour.",
+         owner_only=True, category="Plot")
+def set_plot_flag(ctx: CommandContext) -> None:
+    name, equals, raw_value = ctx.args.partition("=")
+    name = name.strip().lower()
+    if not equals or not FLAG_NAME.fullmatch(name):
+        raise CommandError("Usage: `!set_plot_flag <name>=<value>` — the name in lowercase letters, digits, "
+                           "`-` or `_` (up to 64), e.g. `!set_plot_flag bridge_burned=true`.")
+    if not raw_value.strip() or len(raw_value) > MAX_FLAG_VALUE_CHARS:
+        raise CommandError(f"A flag's value must be 1 to {MAX_FLAG_VALUE_CHARS} characters.")
+    campaign = ctx.session.get(Campaign, require_campaign(ctx.session).id, with_for_update=True)
+    assert campaign is not None
+    value = parse_flag_value(raw_value)
+    flags = dict(campaign.plot_flags)
+    before = {name: flags.get(name)}
+    flags[name] = value
+    campaign.plot_flags = flags
+    audit(ctx, campaign, "set_plot_flag", before, {name: value})
+    ctx.reply(f"🏳️ Plot flag `{name}` is now `{value}` in **{campaign.name}**.")
+
+
+@command("trigger_event", "!trigger_event <event_id>", "Make one of the campaign's events happen now.",
+         owner_only=True, category="Plot")
+def trigger_event(ctx: CommandContext) -> None:
+    event_id = ctx.args.strip().lower()
+    campaign = require_campaign(ctx.session)
+    events = campaign.plot_structure.get("events", {})
+    if not event_id:
+        raise CommandError("Which event? `!trigger_event <event_id>`; this campaign has: "
+                           + ", ".join(f"`{e}`" for e in list(events)[:20]))
+    if event_id not in events:
+        raise CommandError(f"**{campaign.name}** has no event `{event_id[:64]}`. Its events: "
+                           + ", ".join(f"`{e}`" for e in list(events)[:20]))
+    world = ctx.session.get(WorldState, campaign.id, with_for_update=True)
+    if world is None:
+        world = WorldState(campaign_id=campaign.id, events=[], dropped_items={}, weather={})
+        ctx.session.add(world)
+    happened = list(world.events or [])
+    happened.append({"id": event_id, "effect": events[event_id].get("effect", ""), "by": "owner"})
+    world.events = happened
+    audit(ctx, campaign, "trigger_event", {"events": len(happened) - 1}, {"event": event_id})
+    ctx.reply(f"⚡ Event `{event_id}`: {events[event_id].get('effect', '')}")

@@ -1,0 +1,240 @@
+"""Queue `ingest`: index rebuilds in the background (`!rebuild_index`, new and loaded campaigns).
+
+A rebuild is a *job* split into steps of about RAG_STEP_BUDGET_S seconds: each step indexes files until its
+budget is spent, then queues the next step (a Celery task can then never outlive the broker's visibility
+timeout, and the ingest worker is free between steps). Files are committed one batch at a time with their
+content hashes, so a step killed midway is redelivered (acks-late) and simply skips what is already done.
+
+Progress: `self.update_state(state="PROGRESS", meta=...)` (Flower, the result backend) and one owner message
+edited in place (`edit_key = rag:<job id>`): "Indexing rules ▰▰▰▱▱ 340/933 files, 2 min left", then the
+final report. `!rebuild_index cancel` sets `rag:cancel:<job id>`, checked between files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from corpus.ingest import (
+    BuildReport,
+    IndexBusyError,
+    Progress,
+    UnknownIndexError,
+    build_index,
+    campaign_slugs,
+    existing_indexes,
+    format_progress,
+    format_reports,
+    remove_index,
+    resolve_target,
+)
+from corpus.store import CAMPAIGN_PREFIX, IndexNameError
+from db.engine import transaction
+from db.outbox import Reply, add_replies
+from tasks.app import app
+from tasks.base import DndTask
+from tasks.publish import publish
+from tasks.redis_client import get_redis
+
+log = logging.getLogger(__name__)
+
+JOBS_KEY = "rag:jobs"
+# A job whose record has not been touched for this long is dead (its worker died and nothing redelivered it).
+JOB_STALE_S = 900.0
+PROGRESS_EVERY_S = 2.0
+
+
+def step_budget_s() -> float:
+    return float(os.environ.get("RAG_STEP_BUDGET_S", "90") or 90)
+
+
+def cancel_key(job_id: str) -> str:
+    return f"rag:cancel:{job_id}"
+
+
+def new_job(target: str, destination: dict[str, Any] | None, job_id: str | None = None) -> dict[str, Any]:
+    """A job record: what to build, where to report, and the reports of the indexes already done."""
+    specs = [spec.name for spec in resolve_target(target)]
+    job = {"id": job_id or uuid.uuid4().hex[:12], "target": target, "pending": specs, "reports": [], "started": time.time(),
+           "destination": destination or {}, "step": 0, "drop": []}
+    if target.strip().lower() in ("", "all", "campaigns"):
+        # Campaign indexes whose file is gone are dropped.
+        live = {CAMPAIGN_PREFIX + slug for slug in campaign_slugs()}
+        job["drop"] = [row.name for row in existing_indexes() if row.kind == "campaign" and row.name not in live]
+    register(job, "queued")
+    return job
+
+
+def register(job: dict[str, Any], state: str, detail: str = "") -> None:
+    get_redis().hset(JOBS_KEY, job["id"], json.dumps({"target": job["target"], "state": state, "detail": detail,
+                                                       "updated": time.time(), "started": job["started"]}))
+
+
+def unregister(job_id: str) -> None:
+    client = get_redis()
+    client.hdel(JOBS_KEY, job_id)
+    client.delete(cancel_key(job_id))
+
+
+def running_jobs() -> dict[str, dict[str, Any]]:
+    """Live jobs (stale records are pruned)."""
+    client = get_redis()
+    jobs: dict[str, dict[str, Any]] = {}
+    for job_id, raw in client.hgetall(JOBS_KEY).items():
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError:
+            client.hdel(JOBS_KEY, job_id)
+            continue
+        if time.time() - float(record.get("updated", 0)) > JOB_STALE_S:
+            client.hdel(JOBS_KEY, job_id)
+            continue
+        jobs[job_id] = record
+    return jobs
+
+
+def request_cancel() -> list[str]:
+    client = get_redis()
+    jobs = list(running_jobs())
+    for job_id in jobs:
+        client.set(cancel_key(job_id), "1", ex=3600)
+    return jobs
+
+
+def tell_owner(job: dict[str, Any], content: str) -> None:
+    """Posts or edits the job's message (same edit_key → the gateway edits the first one in place)."""
+    destination = job.get("destination") or {}
+    if not destination.get("channel_id") and not destination.get("dm_user_id"):
+        return
+    reply = Reply(content=content, channel_id=destination.get("channel_id"), dm_user_id=destination.get("dm_user_id"),
+                  reply_to=destination.get("reply_to"), edit_key=f"rag:{job['id']}")
+    with transaction() as session:
+        rows = add_replies(session, f"rag:{job['id']}:{time.time_ns()}", [reply])
+    publish(rows)
+
+
+@app.task(name="tasks.rag.rebuild_index", base=DndTask, bind=True, user_facing_name="the index rebuild",
+          soft_time_limit=840, time_limit=880, acks_late=True)
+def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Runs one step of a rebuild job (and queues the next step when there is more to do)."""
+    try:
+        job = job or new_job(target, None)
+    except (UnknownIndexError, IndexNameError) as error:
+        return {"error": str(error)}
+    job["step"] = int(job.get("step", 0)) + 1
+    client = get_redis()
+    started = time.monotonic()
+    budget = step_budget_s()
+    last_told = [0.0]
+    total_specs = len(job["pending"]) + len(job["reports"])
+
+    def should_cancel() -> bool:
+        return bool(client.exists(cancel_key(job["id"])))
+
+    for name in job.get("drop", []):
+        remove_index(name)
+    job["drop"] = []
+
+    def on_progress(progress: Progress) -> None:
+        meta = {"job": job["id"], "index": progress.index, "files_done": progress.files_done,
+                "files_todo": progress.files_todo, "chunks": progress.chunks, "windows": progress.windows,
+                "eta_s": progress.eta_s, "current": progress.current}
+        if self.request.id and not self.request.is_eager:
+            self.update_state(state="PROGRESS", meta=meta)
+        now = time.monotonic()
+        if now - last_told[0] >= PROGRESS_EVERY_S or progress.files_done == progress.files_todo:
+            last_told[0] = now
+            step = f"[{len(job['reports']) + 1}/{total_specs}]" if total_specs > 1 else ""
+            text = format_progress(progress, step)
+            register(job, "running", text)
+            tell_owner(job, text)
+
+    try:
+        while job["pending"]:
+            name = job["pending"][0]
+            remaining = budget - (time.monotonic() - started)
+            if remaining <= 0:
+                break
+            spec = resolve_target(name)[0]
+            try:
+                report = build_index(spec, progress=on_progress, should_cancel=should_cancel, time_budget_s=remaining)
+            except IndexBusyError as error:
+                report = BuildReport(name, errors=[])
+                report.errors.append(_issue(name, str(error)))
+            carried = job.setdefault("carry", {}).pop(name, None)
+            if report.partial:
+                job["carry"][name] = _carry(carried, report)
+                break
+            job["reports"].append(_merge(carried, report).to_dict())
+            job["pending"].pop(0)
+            if report.cancelled:
+                job["pending"] = []
+                job["cancelled"] = True
+    except SoftTimeLimitExceeded:
+        log.warning("rebuild step hit its time limit; the next step carries on")
+    except Exception as error:
+        tell_owner(job, f"❌ Indexing failed: {error.__class__.__name__}: {str(error)[:300]}")
+        unregister(job["id"])
+        raise
+    if job["pending"]:
+        register(job, "running", "continuing")
+        rebuild_index.apply_async(kwargs={"target": job["target"], "job": job})
+        return {"job": job["id"], "state": "continuing", "done": len(job["reports"])}
+    reports = [_report_from(entry) for entry in job["reports"]]
+    summary = format_reports(reports, time.time() - job["started"], bool(job.get("cancelled")))
+    tell_owner(job, summary)
+    unregister(job["id"])
+    log.info("%s", summary)
+    return {"job": job["id"], "state": "cancelled" if job.get("cancelled") else "done",
+            "reports": [{key: entry[key] for key in ("index", "indexed", "unchanged", "failed", "removed",
+                                                     "chunks_written", "total_files", "total_chunks", "seconds")}
+                        for entry in job["reports"]]}
+
+
+CARRIED = ("indexed", "failed", "removed", "chunks_written", "windows_written", "tokens_embedded", "seconds",
+           "embed_seconds")
+
+
+def _carry(carried: dict[str, Any] | None, report: BuildReport) -> dict[str, Any]:
+    """What earlier steps of the job did to an index (a later step sees those files as unchanged)."""
+    carried = dict(carried or {key: 0 for key in CARRIED} | {"failed_paths": []})
+    for key in CARRIED:
+        carried[key] = carried.get(key, 0) + getattr(report, key)
+    carried["failed_paths"] = carried.get("failed_paths", []) + [
+        issue.path for issue in report.errors if not issue.error.endswith("(unchanged)")]
+    return carried
+
+
+def _merge(carried: dict[str, Any] | None, report: BuildReport) -> BuildReport:
+    if not carried:
+        return report
+    redone = carried["indexed"] + carried["failed"]
+    report.unchanged = max(0, report.unchanged - redone)
+    report.still_failing = max(0, report.still_failing - carried["failed"])
+    failed_paths = set(carried.get("failed_paths", []))
+    for issue in report.errors:
+        if issue.path in failed_paths and issue.error.endswith(" (unchanged)"):
+            issue.error = issue.error[: -len(" (unchanged)")]
+    for key in CARRIED:
+        setattr(report, key, type(getattr(report, key))(getattr(report, key) + carried.get(key, 0)))
+    return report
+
+
+def _issue(path: str, error: str) -> Any:
+    from corpus.ingest import FileIssue
+
+    return FileIssue(path, error)
+
+
+def _report_from(entry: dict[str, Any]) -> BuildReport:
+    from corpus.ingest import FileIssue
+
+    errors = [FileIssue(**issue) for issue in entry.get("errors", [])]
+    fields = {key: value for key, value in entry.items() if key != "errors"}
+    return BuildReport(**fields, errors=errors)
