@@ -446,7 +446,8 @@ def _run_batches(spec: IndexSpec, todo: list[SourceFile], campaign_id: int | Non
         if not batch:
             tell()
             continue
-        if not _embed(batch, report, should_cancel, lambda: tell(batch[-1].source.rel)):
+        current_file = batch[-1].source.rel
+        if not _embed(batch, report, should_cancel, lambda name=current_file: tell(name)):
             report.cancelled = True
             break
         rows = []

@@ -82,7 +82,8 @@ def _index_section(session: Session, kind: str, name: str, index: str) -> dict[s
     if not rows:
         return None
     first = rows[0]
-    same = [row for row in rows if row.chunk_id == first.chunk_id and list(row.heading_path) == list(first.heading_path)]
+    same = [row for row in rows
+            if row.chunk_id == first.chunk_id and list(row.heading_path) == list(first.heading_path)]
     # The section from its first window to its last, heading line included.
     start = min(row.char_start for row in same)
     end = max(row.char_end for row in same)

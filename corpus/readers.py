@@ -222,63 +222,79 @@ def pdf_blocks(data: bytes) -> list[Block]:
     boilerplate = {text for text, count in repeated.items()
                    if count >= max(3, len(pages) // 4) and sum(ch.isalpha() for ch in text) >= 4}
 
-    blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []
+    builder = _PdfBlocks(level_of, boilerplate)
     for number, runs in enumerate(page_runs, start=1):
-        body: list[str] = []
-        heading_line: str | None = None
-        pending_heading: list[str] = []
-        pending_level = 0
+        builder.page(number, runs)
+    blocks = builder.blocks
+    if not blocks:
+        raise ReaderError("no extractable text (a scanned PDF?)")
+    return blocks
 
-        def flush_body() -> None:
-            text = _join_lines("".join(body))
-            if text:
-                blocks.append(Block(tuple(title for _, title in stack), text, heading_line, number))
 
-        def close_heading() -> None:
-            nonlocal heading_line, pending_heading, body
-            title = _normalise("".join(pending_heading)).strip()
-            pending_heading = []
-            if not _is_heading_text(title):
-                body.append(title + "\n")
-                return
-            flush_body()
-            while stack and stack[-1][0] >= pending_level:
-                stack.pop()
-            stack.append((pending_level, title))
-            heading_line, body = title, []
+class _PdfBlocks:
+    """Runs → blocks, keeping the heading stack across pages."""
 
+    def __init__(self, level_of: dict[float, int], boilerplate: set[str]) -> None:
+        self.level_of = level_of
+        self.boilerplate = boilerplate
+        self.blocks: list[Block] = []
+        self.stack: list[tuple[int, str]] = []
+        self.number = 0
+        self.body: list[str] = []
+        self.heading_line: str | None = None
+        self.pending_heading: list[str] = []
+        self.pending_level = 0
+
+    def flush_body(self) -> None:
+        text = _join_lines("".join(self.body))
+        if text:
+            self.blocks.append(Block(tuple(title for _, title in self.stack), text, self.heading_line, self.number))
+        self.body = []
+
+    def close_heading(self) -> None:
+        title = _normalise("".join(self.pending_heading)).strip()
+        self.pending_heading = []
+        if not _is_heading_text(title):
+            self.body.append(title + "\n")
+            return
+        self.flush_body()
+        while self.stack and self.stack[-1][0] >= self.pending_level:
+            self.stack.pop()
+        self.stack.append((self.pending_level, title))
+        self.heading_line = title
+
+    def page(self, number: int, runs: list[_Run]) -> None:
+        self.number = number
+        self.body, self.heading_line, self.pending_heading = [], None, []
         for run in runs:
             clean = _normalise(run.text)
             stripped = clean.strip()
             if not stripped:  # spacing and line ends: inside a heading they only separate its words
-                if pending_heading:
-                    pending_heading.append(" ")
+                if self.pending_heading:
+                    self.pending_heading.append(" ")
                 else:
-                    body.append("\n" if "\n" in run.text else clean)
+                    self.body.append("\n" if "\n" in run.text else clean)
                 continue
-            level = level_of.get(run.size) if run.bold else None
-            if stripped in boilerplate or (level is not None and stripped.isdigit()):  # headers, page numbers
+            level = self.level_of.get(run.size) if run.bold else None
+            if stripped in self.boilerplate or (level is not None and stripped.isdigit()):  # headers, page numbers
                 continue
             if level is not None:
                 # A heading set over two lines (or split into runs) is one heading: same level, no text between.
-                if pending_heading and level != pending_level:
-                    close_heading()
-                pending_level = level
-                pending_heading.append(clean.replace("\n", " "))
+                if self.pending_heading and level != self.pending_level:
+                    self.close_heading()
+                self.pending_level = level
+                self.pending_heading.append(clean.replace("\n", " "))
                 continue
-            if pending_heading:
-                close_heading()
+            if self.pending_heading:
+                self.close_heading()
             # An indented line starts a paragraph.
+            body = self.body
             if run.text[:1] in ("\t", "\xa0") and body and body[-1].endswith("\n") and not body[-1].endswith("\n\n"):
                 body.append("\n")
             body.append(clean)
-        if pending_heading:
-            close_heading()
-        flush_body()
-    if not blocks:
-        raise ReaderError("no extractable text (a scanned PDF?)")
-    return blocks
+        if self.pending_heading:
+            self.close_heading()
+        self.flush_body()
 
 
 def _join_lines(text: str) -> str:

@@ -198,7 +198,8 @@ def _vocabulary(session: Session, campaign_index: str | None) -> _Vocabulary:
     if cached is not None and time.monotonic() - cached.loaded_at < VOCABULARY_TTL_S:
         return cached
     rules_titles = session.execute(text(
-        "SELECT DISTINCT heading_path->>-1 FROM corpus_windows WHERE index_name = :n AND heading_path->>-1 IS NOT NULL"),
+        "SELECT DISTINCT heading_path->>-1 FROM corpus_windows "
+        "WHERE index_name = :n AND heading_path->>-1 IS NOT NULL"),
         {"n": RULES_INDEX}).scalars().all()
     rules_names = frozenset(title.lower() for title in rules_titles if title)
     campaign_names: frozenset[str] = frozenset()

@@ -47,7 +47,9 @@ def queue_depths(client: redis.Redis) -> dict[str, int]:
 def ping_workers(timeout_s: float = 1.0) -> dict[str, str]:
     from tasks.app import app
 
-    replies = app.control.inspect(timeout=timeout_s).ping() or {}
+    # A fresh broker connection each time: a pooled one may be dead after a Redis restart.
+    with app.connection_for_write() as connection:
+        replies = app.control.inspect(timeout=timeout_s, connection=connection).ping() or {}
     return {name: ("ok" if answer.get("ok") == "pong" else str(answer)) for name, answer in replies.items()}
 
 

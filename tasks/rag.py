@@ -58,16 +58,19 @@ def cancel_key(job_id: str) -> str:
     return f"rag:cancel:{job_id}"
 
 
-def new_job(target: str, destination: dict[str, Any] | None, job_id: str | None = None) -> dict[str, Any]:
-    """A job record: what to build, where to report, and the reports of the indexes already done."""
+def new_job(target: str, destination: dict[str, Any] | None, job_id: str | None = None, *,
+            announce: bool = True) -> dict[str, Any]:
+    """A job record: what to build, where to report, and the reports of the indexes already done. `announce`:
+    register it in Redis now (a command registers it after its commit instead)."""
     specs = [spec.name for spec in resolve_target(target)]
-    job = {"id": job_id or uuid.uuid4().hex[:12], "target": target, "pending": specs, "reports": [], "started": time.time(),
-           "destination": destination or {}, "step": 0, "drop": []}
+    job = {"id": job_id or uuid.uuid4().hex[:12], "target": target, "pending": specs, "reports": [],
+           "started": time.time(), "destination": destination or {}, "step": 0, "drop": []}
     if target.strip().lower() in ("", "all", "campaigns"):
         # Campaign indexes whose file is gone are dropped.
         live = {CAMPAIGN_PREFIX + slug for slug in campaign_slugs()}
         job["drop"] = [row.name for row in existing_indexes() if row.kind == "campaign" and row.name not in live]
-    register(job, "queued")
+    if announce:
+        register(job, "queued")
     return job
 
 

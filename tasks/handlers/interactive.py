@@ -25,6 +25,7 @@ from db.models import Ledger
 from db.models import Session as SessionRow
 from dnd import creation_flow, level_up_flow
 from dnd.character import Character
+from dnd.errors import RulesError
 from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
@@ -104,7 +105,8 @@ def cancel_command(ctx: CommandContext) -> None:
     row = sessions.get_active(ctx.session, ctx.author_id)
     if row is None:
         clear_session(ctx)
-        raise CommandError("There's nothing to cancel: no character creation or level-up is in progress.")
+        ctx.reply("There's nothing to cancel: no character creation or level-up is in progress.")
+        return
     sessions.finish(ctx.session, row, "cancelled", {**row.state, "status": "cancelled"})
     ctx.reply(f"Your {KIND_NAMES.get(row.kind, row.kind)} was cancelled; nothing was saved.")
     clear_session(ctx)
@@ -214,6 +216,13 @@ def _to_narrative(ctx: CommandContext) -> None:
     ctx.follow_ups.append((PREPARE_TURN_TASK, (channel,)))
 
 
+def _session_step_or_refuse(ctx: CommandContext) -> None:
+    try:
+        session_step(ctx)
+    except RulesError as error:  # the flows answer refusals themselves; anything else is still the player's
+        raise CommandError(str(error)) from None
+
+
 def execute_session_reply(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    return execute_in_context(event, f"msg:{event['message_id']}", "commands.session_reply", session_step,
-                              name="session_reply")
+    return execute_in_context(event, f"msg:{event['message_id']}", "commands.session_reply",
+                              _session_step_or_refuse, name="session_reply")

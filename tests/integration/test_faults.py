@@ -24,7 +24,8 @@ def pool_pids(system: SystemUnderTest, node_prefix: str) -> list[int]:
     """The pool processes (the ones executing tasks) of the worker whose node name starts with the prefix."""
     from tasks.app import app
 
-    stats = app.control.inspect(timeout=2.0).stats() or {}
+    with app.connection_for_write() as connection:
+        stats = app.control.inspect(timeout=2.0, connection=connection).stats() or {}
     for name, info in stats.items():
         if name.startswith(node_prefix):
             return [int(pid) for pid in info["pool"]["processes"]]
