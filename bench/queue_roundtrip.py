@@ -123,11 +123,14 @@ def main() -> None:
         asyncio.run(measure_rolls(system.table_url, rate=20, seconds=2, players=args.players))
         rolls = asyncio.run(measure_rolls(system.table_url, args.rate, args.seconds, args.players))
         bare = measure_bare_celery(args.bare_samples)
+        import psutil
+
+        gateway_rss_mb = round(psutil.Process(system.program_pid("gateway")).memory_info().rss / 2**20, 1)
         gc.collect()  # result handles unsubscribe from Redis while it is still up
     finally:
         system.shutdown()
         shutil.rmtree(system.var_dir, ignore_errors=True)
-    result = {**rolls, **bare,
+    result = {**rolls, **bare, "gateway_rss_mb": gateway_rss_mb,
               "roll_vs_bare_p50": round(rolls["roll_p50_ms"] / bare["bare_celery_p50_ms"], 2)}
     print(json.dumps(result))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -193,3 +194,43 @@ def test_flood_gets_one_notice(system: SystemUnderTest) -> None:
     time.sleep(1.0)
     all_notices = system.quiet_for(lambda e: "Slow down" in e["content"], after, 0.5)
     assert len(notices) >= 1 and len(all_notices) == 1
+
+
+def test_flower_status_and_system_stats_agree(system: SystemUnderTest) -> None:
+    """Operators see the same queue depths in Flower, `start_system.py --status` and `!system_stats`."""
+    import base64
+    import subprocess
+    import sys
+    import urllib.request
+
+    auth = base64.b64encode(f"admin:{system.env['FLOWER_PASSWORD']}".encode()).decode()
+
+    def flower(path: str) -> dict:
+        request = urllib.request.Request(f"http://127.0.0.1:{system.env['FLOWER_PORT']}{path}",
+                                         headers={"Authorization": f"Basic {auth}"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    player = new_player_id()
+    system.ctl("stop", "worker-cpu")
+    try:
+        after = system.cursor()
+        waiting = [system.say(player, f"!roll 1d1+{n}") for n in range(3)]
+        deadline = time.monotonic() + 10
+        while system.redis.llen("commands") < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        flower_depths = {q["name"]: q["messages"] for q in flower("/api/queues/length")["active_queues"]}
+        status = subprocess.run([sys.executable, "start_system.py", "--status"], cwd=system.root, env=system.env,
+                                capture_output=True, text=True, timeout=120).stdout
+        assert flower_depths.get("commands") == 3
+        assert "commands=3" in status
+        assert "worker-cpu     STOPPED" in status
+    finally:
+        system.ctl("start", "worker-cpu")
+    for message_id in waiting:
+        system.replies_to(message_id, after, timeout=60)
+    system.wait_workers_ready()
+    stats = system.command(player, "!system_stats")
+    workers_listed = {f["name"]: f["value"] for f in stats["embeds"][0]["fields"]}["Workers"]
+    flower_workers = flower("/api/workers?refresh=1")
+    assert flower_workers and all(name in workers_listed for name in flower_workers)
