@@ -32,6 +32,7 @@ task_queues = tuple(Queue(name, routing_key=name) for name in QUEUES)
 task_default_queue = "commands"
 task_routes = {
     "tasks.system.switch_model": {"queue": "ingest"},  # waits minutes for the model server
+    "tasks.system.import_srd": {"queue": "ingest"},
     "tasks.commands.*": {"queue": "commands"},
     "tasks.system.*": {"queue": "commands"},
     "tasks.turns.generate": {"queue": "inference"},

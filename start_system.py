@@ -131,6 +131,55 @@ def probe_gateway(settings: Settings) -> str | None:
     return f"connected to Discord ({ready})"
 
 
+def check_indexes(settings: Settings) -> str:
+    """Which knowledge indexes exist. Never blocks start-up: missing ones are queued for a background build on the
+    ingest worker (INDEX_ON_START=0: only reported)."""
+    import os
+
+    from sqlalchemy import text
+
+    from corpus.ingest import campaign_slugs
+    from corpus.readers import SUPPORTED_SUFFIXES
+    from db.engine import get_engine
+
+    try:
+        with get_engine().connect() as conn:
+            built = {row.name: row.chunks for row in conn.execute(text("SELECT name, chunks FROM corpus_indexes"))}
+        has_rules = settings.rules_dir.is_dir() and any(
+            path.suffix.lower() in SUPPORTED_SUFFIXES for path in settings.rules_dir.rglob("*"))
+        wanted = (["rules"] if has_rules else []) + [f"campaign:{slug}" for slug in campaign_slugs(settings)]
+        missing = [name for name in wanted if not built.get(name)]
+        present = f"{len(built)} built" + ("" if has_rules else f" (no rules files in {settings.rules_dir})")
+        if not missing:
+            return present
+        if os.environ.get("INDEX_ON_START", "1") != "1":
+            return f"{present}; missing {', '.join(missing)} (INDEX_ON_START=0: run !rebuild_index)"
+        from tasks.app import app
+
+        app.send_task("tasks.rag.rebuild_index", kwargs={"target": "all"})
+        return f"{present}; building {', '.join(missing)} in the background (ingest worker)"
+    except Exception as error:  # a report, never a reason to fail start-up
+        return f"not checked ({error.__class__.__name__}: {error})"
+
+
+def check_rules_compendium(settings: Settings) -> str:
+    """The SRD compendium in `rules`: imported in the background when SRD_JSON_DIR is set and it is empty."""
+    from sqlalchemy import text
+
+    from db.engine import get_engine
+
+    with get_engine().connect() as conn:
+        count = int(conn.execute(text("SELECT count(*) FROM rules")).scalar() or 0)
+    if count:
+        return f"{count} entries"
+    if not settings.srd_json_dir:
+        return "empty (set SRD_JSON_DIR to a 5e-database JSON directory to import the compendium)"
+    from tasks.app import app
+
+    app.send_task("tasks.system.import_srd", args=[settings.srd_json_dir])
+    return f"importing {settings.srd_json_dir} in the background (ingest worker)"
+
+
 def start_program(settings: Settings, program: str) -> None:
     import xmlrpc.client
 
@@ -176,6 +225,8 @@ def start_all(settings: Settings) -> list[Check]:
     record("flower", wait_for("flower", lambda: probe_http(f"http://127.0.0.1:{settings.flower_port}/"), 60))
     start_program(settings, "gateway")
     record("gateway", wait_for("gateway", lambda: probe_gateway(settings), 60))
+    record("rules", check_rules_compendium(settings))
+    record("indexes", check_indexes(settings))
     return checks
 
 

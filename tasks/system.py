@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
+from corpus.srd_import import import_directory
+from db.engine import transaction
 from settings import get_settings
 from tasks import model_switch, sweeper
 from tasks.app import app
@@ -33,6 +36,14 @@ def switch_model(event: dict[str, Any], model: str) -> None:
     """Restarts the `vllm` program with another model (supervisord XML-RPC) and reports when it is healthy."""
     report = model_switch.switch(get_settings(), model, get_redis())
     model_switch.tell(event, report)
+
+
+@app.task(name="tasks.system.import_srd", base=DndTask)
+def import_srd(directory: str) -> dict[str, int]:
+    """The SRD compendium into `rules` (start_system sends this when SRD_JSON_DIR is set and `rules` is empty)."""
+    with transaction() as session:
+        report = import_directory(session, Path(directory))
+    return report.counts
 
 
 @app.task(name="tasks.system.echo", ignore_result=False, acks_late=False)
