@@ -209,8 +209,7 @@ def add_campaign_file(source: Path, name: str | None = None, settings: Settings 
     target = campaign_file(slug, settings)
     if target.exists() and not overwrite:
         raise CampaignError(f"{target.name} already exists (use --overwrite to replace it)")
-    structure = extract_structure(text, target.name)
-    if not structure.title:
+    if not re.search(r"^# \S", text, re.MULTILINE):
         raise CampaignError(f"{source.name}: no '# Title' heading; not a campaign file")
     settings.campaigns_dir.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")

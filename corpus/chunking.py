@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.embedding import MAX_TEXT_TOKENS, count_tokens, token_offsets
+from corpus.embedding import MAX_TEXT_TOKENS, count_tokens, encode_ids, word_start_offsets
 from corpus.readers import Block
 
 MIN_PARENT_TOKENS = 512
@@ -41,6 +41,7 @@ GROUP_TOKEN_LIMIT = MAX_PARENT_TOKENS - MAX_PREFIX_TOKENS - 4
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
 
 Counter = Callable[[Sequence[str]], list[int]]
+Encoder = Callable[[Sequence[str]], list[list[int]]]
 
 
 @dataclass
@@ -54,8 +55,9 @@ class Window:
     # The block's heading line, on the block's first window only (shown once in the parent text).
     heading_line: str | None = None
     first_of_block: bool = False
-    # Word pieces of `embed_text` (breadcrumb + text; the model adds CLS and SEP).
+    # Word pieces of `embed_text` (breadcrumb + text; the model adds CLS and SEP) and their ids.
     embed_tokens: int = 0
+    ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -82,75 +84,80 @@ def _split_units(text: str) -> list[tuple[str, str]]:
 
 
 def _cut_by_tokens(text: str, limit: int) -> list[str]:
-    """Last resort for a 'sentence' longer than the window (a table row, a list without punctuation)."""
-    offsets = token_offsets(text)
+    """Last resort for a 'sentence' longer than the window (a table row, a list without punctuation): cut before
+    a word piece that starts a word, so each piece tokenizes exactly as it did inside the whole."""
+    pieces_offsets = word_start_offsets(text)
     pieces: list[str] = []
-    start_token = 0
-    while start_token < len(offsets):
-        end_token = min(start_token + limit, len(offsets))
-        start_char = offsets[start_token][0]
-        end_char = offsets[end_token][0] if end_token < len(offsets) else len(text)
+    start = 0
+    while start < len(pieces_offsets):
+        end = min(start + limit, len(pieces_offsets))
+        if end < len(pieces_offsets):
+            cut = end
+            while cut > start + 1 and not pieces_offsets[cut][2]:
+                cut -= 1
+            end = cut if cut > start + 1 else end
+        start_char = pieces_offsets[start][0]
+        end_char = pieces_offsets[end][0] if end < len(pieces_offsets) else len(text)
         pieces.append(text[start_char:end_char].strip())
-        start_token = end_token
+        start = end
     return [piece for piece in pieces if piece]
 
 
-def _fit(unit: str, tokens: int, limit: int, counter: Counter) -> list[tuple[str, int]]:
+def _fit(unit: str, ids: list[int], limit: int, encoder: Encoder) -> list[tuple[str, list[int]]]:
     """Split one over-long unit: lines, then sentences, then word pieces."""
-    if tokens <= limit:
-        return [(unit, tokens)]
+    if len(ids) <= limit:
+        return [(unit, ids)]
     for pattern in ("\n", _SENTENCE_END_RE):
         parts = [part.strip() for part in (unit.split(pattern) if isinstance(pattern, str) else pattern.split(unit))]
         parts = [part for part in parts if part]
         if len(parts) > 1:
-            counts = counter(parts)
-            out: list[tuple[str, int]] = []
-            for part, count in zip(parts, counts, strict=True):
-                out.extend(_fit(part, count, limit, counter))
+            out: list[tuple[str, list[int]]] = []
+            for part, part_ids in zip(parts, encoder(parts), strict=True):
+                out.extend(_fit(part, part_ids, limit, encoder))
             return out
     pieces = _cut_by_tokens(unit, limit)
-    return list(zip(pieces, counter(pieces), strict=True))
+    return list(zip(pieces, encoder(pieces), strict=True))
 
 
-def plan_windows(blocks: Sequence[Block], context: Sequence[str] = (), counter: Counter = count_tokens) -> list[Window]:
-    """Cut blocks into windows whose embedded text (breadcrumb + text) fits the model's window."""
+def plan_windows(blocks: Sequence[Block], context: Sequence[str] = (), encoder: Encoder = encode_ids) -> list[Window]:
+    """Cut blocks into windows whose embedded text (breadcrumb + text) fits the model's window. Each window keeps
+    its word-piece ids (BERT's pre-tokenizer splits on whitespace and punctuation, so the ids of texts joined by
+    whitespace are the concatenation of their ids), so the model does not tokenize it again."""
     prefixes = [breadcrumb(context, block.heading_path) for block in blocks]
-    prefix_tokens = counter(prefixes)
-    for index, count in enumerate(prefix_tokens):
-        if count > MAX_PREFIX_TOKENS:
+    prefix_ids = encoder(prefixes)
+    for index, ids in enumerate(prefix_ids):
+        if len(ids) > MAX_PREFIX_TOKENS:
             prefixes[index] = _cut_by_tokens(prefixes[index], MAX_PREFIX_TOKENS)[0]
-            prefix_tokens[index] = counter([prefixes[index]])[0]
+            prefix_ids[index] = encoder([prefixes[index]])[0]
     units_per_block = [_split_units(block.text) for block in blocks]
-    flat = [unit for units in units_per_block for unit, _ in units]
-    flat_counts = iter(counter(flat))
+    flat_ids = iter(encoder([unit for units in units_per_block for unit, _ in units]))
     windows: list[Window] = []
     for index, (block, units) in enumerate(zip(blocks, units_per_block, strict=True)):
-        limit = MAX_TEXT_TOKENS - prefix_tokens[index]
-        pieces: list[tuple[str, int, str]] = []
+        limit = MAX_TEXT_TOKENS - len(prefix_ids[index])
+        pieces: list[tuple[str, list[int], str]] = []
         for unit, separator in units:
-            count = next(flat_counts)
-            for piece_number, (piece, piece_tokens) in enumerate(_fit(unit, count, limit, counter)):
-                pieces.append((piece, piece_tokens, separator if piece_number == 0 else "\n"))
-        # Greedy packing: whole pieces into windows up to the limit (BERT's pre-tokenizer splits on whitespace,
-        # so the joined text's count is the sum of the pieces' counts).
-        current: list[str] = []
-        current_tokens = 0
+            for piece_number, (piece, piece_ids) in enumerate(_fit(unit, next(flat_ids), limit, encoder)):
+                pieces.append((piece, piece_ids, separator if piece_number == 0 else "\n"))
+        # Greedy packing: whole pieces into windows up to the limit.
         block_windows: list[Window] = []
-        for piece, piece_tokens, separator in pieces:
-            if current and current_tokens + piece_tokens > limit:
+        current: list[str] = []
+        current_ids: list[int] = []
+        for piece, piece_ids, separator in pieces:
+            if current and len(current_ids) + len(piece_ids) > limit:
                 block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
-                                            current_tokens))
-                current, current_tokens = [], 0
+                                            len(current_ids), ids=current_ids))
+                current, current_ids = [], []
             current.append((separator if current else "") + piece)
-            current_tokens += piece_tokens
+            current_ids = current_ids + piece_ids
         if current:
             block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
-                                        current_tokens))
+                                        len(current_ids), ids=current_ids))
         for position, window in enumerate(block_windows):
             window.embed_text = f"{prefixes[index]}\n{window.text}" if prefixes[index] else window.text
             window.first_of_block = position == 0
             window.heading_line = block.heading_line if position == 0 else None
-            window.embed_tokens = prefix_tokens[index] + window.tokens
+            window.ids = prefix_ids[index] + window.ids
+            window.embed_tokens = len(window.ids)
         windows.extend(block_windows)
     return windows
 

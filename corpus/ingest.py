@@ -482,13 +482,13 @@ def _embed(batch: list[_Prepared], report: BuildReport, should_cancel: CancelChe
     if not report.model:
         report.model = asdict(embedder.info)
         report.model_load_seconds = round(embedder.info.load_seconds, 3)
-    texts = [window.embed_text for prepared in batch for window in prepared.windows]
+    sequences = [window.ids for prepared in batch for window in prepared.windows]
     started = time.monotonic()
     parts: list[np.ndarray] = []
-    for offset in range(0, len(texts), WINDOWS_PER_BATCH):
+    for offset in range(0, len(sequences), WINDOWS_PER_BATCH):
         if offset and should_cancel is not None and should_cancel():
             return False
-        parts.append(embedder.embed(texts[offset:offset + WINDOWS_PER_BATCH], check=False))
+        parts.append(embedder.embed_ids(sequences[offset:offset + WINDOWS_PER_BATCH]))
         if offset:
             tick()
     vectors = np.concatenate(parts) if parts else np.zeros((0, 384), np.float32)

@@ -225,6 +225,29 @@ def active_campaign_index(session: Session) -> str | None:
     return str(row) if row else None
 
 
+def query_signals(query: str, rules_names: frozenset[str] | set[str],
+                  campaign_names: frozenset[str] | set[str]) -> tuple[list[str], list[str]]:
+    """Words of the query that point at the rules (mechanics vocabulary, names of rules entries such as spells)
+    and at the story (the campaign's NPC and place names, narrative words, unknown capitalised names)."""
+    words = _WORD_RE.findall(query)
+    lowered = [word.lower() for word in words]
+    rules_signals = [word for word in lowered if word in RULES_WORDS]
+    # Rules entry names (spells, monsters, conditions…), single- and two-word.
+    pairs = [f"{a} {b}" for a, b in zip(lowered, lowered[1:], strict=False)]
+    rules_signals += [name for name in lowered + pairs if name in rules_names and name not in _STOPWORDS
+                      and name not in rules_signals]
+    named = {part for signal in rules_signals for part in signal.split()}
+    campaign_signals = [word for word in lowered if word in campaign_names or word in NARRATIVE_WORDS]
+    # Capitalised words that are neither sentence starts nor rules names: places and people of a story.
+    for position, word in enumerate(words):
+        lowered_word = word.lower()
+        if position > 0 and word[:1].isupper() and lowered_word not in rules_names and lowered_word not in named \
+                and lowered_word not in RULES_WORDS and lowered_word not in _STOPWORDS \
+                and lowered_word not in campaign_signals:
+            campaign_signals.append(lowered_word)
+    return rules_signals, campaign_signals
+
+
 def route_query(query: str, session: Session, campaign: str | None = None) -> Route:
     """Rules questions → rules; narrative → the campaign; mixed or unclear → both (when a campaign exists)."""
     campaign_index = normalise_index(CAMPAIGN_PREFIX + campaign) if campaign else active_campaign_index(session)
@@ -233,19 +256,7 @@ def route_query(query: str, session: Session, campaign: str | None = None) -> Ro
         if not exists:
             campaign_index = None
     vocabulary = _vocabulary(session, campaign_index)
-    words = _WORD_RE.findall(query)
-    lowered = [word.lower() for word in words]
-    rules_signals = [word for word in lowered if word in RULES_WORDS]
-    # Rules entry names (spells, monsters, conditions…), single- and two-word.
-    pairs = [f"{a} {b}" for a, b in zip(lowered, lowered[1:], strict=False)]
-    rules_signals += [name for name in lowered + pairs if name in vocabulary.rules_names and name not in _STOPWORDS
-                      and name not in rules_signals]
-    campaign_signals = [word for word in lowered if word in vocabulary.campaign_names or word in NARRATIVE_WORDS]
-    # Capitalised words that are neither sentence starts nor rules names: places and people of a story.
-    for position, word in enumerate(words):
-        if position > 0 and word[:1].isupper() and word.lower() not in vocabulary.rules_names \
-                and word.lower() not in RULES_WORDS and word.lower() not in _STOPWORDS:
-            campaign_signals.append(word.lower())
+    rules_signals, campaign_signals = query_signals(query, vocabulary.rules_names, vocabulary.campaign_names)
     if campaign_index is None:
         return Route([RULES_INDEX], "no campaign index", rules_signals, campaign_signals)
     if rules_signals and campaign_signals:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery_batches import Batches, SimpleRequest
@@ -21,7 +22,9 @@ def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
         app.send_task("tasks.turns.generate", args=[request])
 
 
-@app.task(name="tasks.turns.generate", base=Batches, flush_every=64, flush_interval=0.02, acks_late=True)
+# GPU_BATCH_MAX=1 turns the worker into a one-request-at-a-time worker (the benchmark's baseline).
+@app.task(name="tasks.turns.generate", base=Batches, flush_every=int(os.environ.get("GPU_BATCH_MAX", "64")),
+          flush_interval=0.02, acks_late=True)
 def generate(requests: list[SimpleRequest]) -> None:
     """All the requests waiting on the queue go to the model at once (vLLM batches them)."""
     payloads = [request.args[0] for request in requests]

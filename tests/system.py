@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +29,8 @@ from tests.fakes.openai_server import FakeOpenAIServer
 Event = dict[str, Any]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SRD = PROJECT_ROOT.parent / "shared" / "corpus" / "srd"
+SRD_MARKDOWN = SHARED_SRD / "markdown" / "OldManUmby-DND.SRD.Wiki"
+SRD_PDF_DIR = SHARED_SRD / "pdf"
 
 
 def free_port() -> int:
@@ -49,7 +52,14 @@ def system_environment(var_dir: Path, test_hooks: bool = False) -> dict[str, str
         USER_RATE_PER_MIN="600", CHANNEL_RATE_PER_MIN="3000",
         SRD_JSON_DIR=str(SHARED_SRD / "json" / "5e-bits-5e-database"),
         PYTHONPATH=str(PROJECT_ROOT),
+        # The rules index reads the shared SRD Markdown in place (never copied); no index is built at start-up
+        # (the knowledge tests build it), so other tests do not share the CPU with an embedding job.
+        RULES_DIR=str(SRD_MARKDOWN), INDEX_ON_START="0",
+        # A copy of the shipped campaigns: tests that add or generate campaigns never touch corpus/campaigns/.
+        CAMPAIGNS_DIR=str(var_dir / "campaigns"),
     )
+    if not (var_dir / "campaigns").exists():
+        shutil.copytree(PROJECT_ROOT / "corpus" / "campaigns", var_dir / "campaigns")
     if test_hooks:
         env["DND_TEST_HOOKS"] = "1"
     return env

@@ -218,7 +218,8 @@ def test_a_stale_session_key_sends_the_dm_to_the_narrative(system: SystemUnderTe
     system.redis.set(f"session:{player}", "character_creation")  # left behind by a crash: no session row
     after = system.cursor()
     system.say(player, "I light a candle in my room", dm=True)
-    narration = system.wait_for(lambda e: e.get("dm_user_id") == player and "candle" in e["content"], after)[0]
+    narration = system.wait_for(lambda e: e.get("dm_user_id") == player and "candle" in e["content"].lower(),
+                                after)[0]
     assert narration["meta"].get("turn_id")
     assert system.redis.get(f"session:{player}") is None
 

@@ -112,7 +112,7 @@ def test_dm_to_the_bot_gets_a_private_answer(system: SystemUnderTest) -> None:
     player = new_player_id()
     after = system.cursor()
     system.say(player, "I whisper to the DM: is the innkeeper lying?", dm=True)
-    reply = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    reply = system.wait_for(lambda e: e.get("dm_user_id") == player and not e["meta"].get("notice"), after)[0]
     assert reply["channel"] is None and "innkeeper" in reply["content"]
 
 

@@ -1,0 +1,354 @@
+"""Monster stat blocks and the combatants of a fight, as plain pydantic data.
+
+The engine ships no monsters: callers pass stat blocks in (the database holds the imported SRD).
+:meth:`MonsterBlock.from_srd` reads one monster in the 5e-database JSON format (``armor_class`` list,
+``actions`` with ``attack_bonus`` and ``damage: [{damage_dice, damage_type: {name}}]``, ``proficiencies``
+with "Saving Throw: DEX" entries, ``condition_immunities``...).
+
+A :class:`Combatant` is one creature in a fight: a monster instance (with its block) or a character (with a
+snapshot of its sheet, for weapon attacks and saving throws). :func:`apply_to_character` writes the
+combat's hit points, conditions and death saves back to the character afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dnd.abilities import modifier, normalize_ability
+from dnd.character import (
+    Character,
+    DeathSaves,
+    ability_modifier,
+    armor_class,
+    initiative_bonus,
+    saving_throw_modifier,
+    scores_of,
+)
+from dnd.data.skills import ABILITIES, ABILITY_NAMES
+from dnd.errors import RulesError
+
+__all__ = [
+    "Combatant",
+    "CombatantKind",
+    "DamagePart",
+    "MonsterAction",
+    "MonsterBlock",
+    "apply_to_character",
+    "cr_label",
+    "slug",
+]
+
+CombatantKind = Literal["monster", "character"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_ABILITY_FIELDS: dict[str, str] = {name.casefold(): code for code, name in ABILITY_NAMES.items()}
+_ATTACK_KIND = re.compile(r"^\s*(melee or ranged|melee|ranged)\s+(?:weapon|spell)\s+attack", re.IGNORECASE)
+
+
+def slug(text: str) -> str:
+    """``"Goblin 1"`` -> ``"goblin-1"``: lower case letters and digits joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "x"
+
+
+def cr_label(cr: float) -> str:
+    """0.125 -> "1/8", 0.25 -> "1/4", 0.5 -> "1/2", 3.0 -> "3"."""
+    return {0.125: "1/8", 0.25: "1/4", 0.5: "1/2"}.get(cr, f"{cr:g}")
+
+
+class DamagePart(BaseModel):
+    """One damage term of an action: ``dice`` ("1d6+2", or a flat "1") of a ``damage_type`` ("slashing")."""
+
+    model_config = _FROZEN
+
+    dice: str
+    damage_type: str = ""
+
+
+class MonsterAction(BaseModel):
+    """An action of a stat block. ``attack_bonus`` is set for attack rolls; ``dc`` for saving throws."""
+
+    model_config = _FROZEN
+
+    name: str
+    desc: str = ""
+    attack_bonus: int | None = None
+    damage: list[DamagePart] = Field(default_factory=list)
+    reach: Literal["melee", "ranged", "melee or ranged"] | None = None
+    dc: int | None = None
+    dc_ability: str | None = None  # "DEX"
+    half_on_success: bool = False
+
+    @property
+    def is_attack(self) -> bool:
+        return self.attack_bonus is not None
+
+    @property
+    def ranged(self) -> bool:
+        """True only for a purely ranged attack ("Ranged Weapon Attack")."""
+        return self.reach == "ranged"
+
+    def damage_expression(self) -> str:
+        """The dice text for the damage roll: "1d6+2" or "(2d10+8)[piercing]+(2d6)[fire]" with several types."""
+        if len(self.damage) == 1:
+            return self.damage[0].dice
+        return "+".join(f"({p.dice})[{p.damage_type or 'untyped'}]" for p in self.damage)
+
+
+def _damage_parts(entries: list[Mapping[str, Any]]) -> list[DamagePart]:
+    parts: list[DamagePart] = []
+    for entry in entries:
+        if "damage_dice" not in entry and isinstance(entry.get("from"), Mapping):
+            # "lightning or thunder damage (djinni's choice)": the first option stands for the choice.
+            options = entry["from"].get("options") or []
+            entry = options[0] if options else {}
+        dice = str(entry.get("damage_dice", "")).replace(" ", "")
+        if not dice:
+            continue
+        damage_type = entry.get("damage_type") or {}
+        name = damage_type.get("name", "") if isinstance(damage_type, Mapping) else str(damage_type)
+        parts.append(DamagePart(dice=dice, damage_type=name.casefold()))
+    return parts
+
+
+def _action(entry: Mapping[str, Any]) -> MonsterAction:
+    desc = str(entry.get("desc", ""))
+    match = _ATTACK_KIND.match(desc)
+    reach = match.group(1).casefold() if match else None
+    dc_entry = entry.get("dc") if isinstance(entry.get("dc"), Mapping) else None
+    dc = dc_ability = None
+    half = False
+    if dc_entry is not None:
+        dc = int(dc_entry.get("dc_value", 0)) or None
+        ability = (dc_entry.get("dc_type") or {}).get("name", "")
+        dc_ability = normalize_ability(ability) if ability else None
+        half = dc_entry.get("success_type") == "half" or "half as much damage" in desc
+    bonus = entry.get("attack_bonus")
+    return MonsterAction(
+        name=str(entry.get("name", "")),
+        desc=desc,
+        attack_bonus=int(bonus) if bonus is not None else None,
+        damage=_damage_parts(entry.get("damage") or []),
+        reach=reach,  # type: ignore[arg-type]
+        dc=dc,
+        dc_ability=dc_ability,
+        half_on_success=half,
+    )
+
+
+def _names(entries: list[Any]) -> list[str]:
+    return [str(e.get("name", "")) if isinstance(e, Mapping) else str(e) for e in entries]
+
+
+class MonsterBlock(BaseModel):
+    """A monster's stat block: what combat, encounters and loot need of it."""
+
+    model_config = _FROZEN
+
+    index: str
+    name: str
+    size: str = "Medium"
+    type: str = ""
+    subtype: str | None = None
+    alignment: str = ""
+    armor_class: int = Field(10, ge=0)
+    hit_points: int = Field(1, ge=1)  # the stat block's average
+    hit_dice: str = ""  # "2d6"
+    hit_points_roll: str = ""  # "2d8+6": hit dice with the CON bonus, to roll hit points
+    speed: dict[str, str] = Field(default_factory=dict)
+    ability_scores: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(ABILITIES, 10))
+    challenge_rating: float = Field(0, ge=0)
+    xp: int = Field(0, ge=0)
+    proficiency_bonus: int = 2
+    saving_throws: dict[str, int] = Field(default_factory=dict)  # proficient saves: {"DEX": 6}
+    skills: dict[str, int] = Field(default_factory=dict)
+    damage_vulnerabilities: list[str] = Field(default_factory=list)
+    damage_resistances: list[str] = Field(default_factory=list)
+    damage_immunities: list[str] = Field(default_factory=list)
+    condition_immunities: list[str] = Field(default_factory=list)
+    languages: str = ""
+    actions: list[MonsterAction] = Field(default_factory=list)
+    special_abilities: list[str] = Field(default_factory=list)  # names only
+    environments: list[str] = Field(default_factory=list)  # tags, when the data has them
+
+    @classmethod
+    def from_srd(cls, data: Mapping[str, Any]) -> MonsterBlock:
+        """Build a block from one monster of the 5e-database JSON (``5e-SRD-Monsters.json``)."""
+        try:
+            name = str(data["name"])
+        except KeyError:
+            raise RulesError("A monster needs a name.") from None
+        ac_entries = data.get("armor_class") or []
+        if isinstance(ac_entries, int):
+            ac = ac_entries
+        else:
+            ac = int(ac_entries[0]["value"]) if ac_entries else 10
+        scores = {code: int(data.get(field, 10)) for field, code in _ABILITY_FIELDS.items()}
+        saves: dict[str, int] = {}
+        skills: dict[str, int] = {}
+        for prof in data.get("proficiencies") or []:
+            label = str((prof.get("proficiency") or {}).get("name", ""))
+            value = int(prof.get("value", 0))
+            if label.startswith("Saving Throw:"):
+                saves[normalize_ability(label.split(":", 1)[1])] = value
+            elif label.startswith("Skill:"):
+                skills[label.split(":", 1)[1].strip()] = value
+        speed_entries = data.get("speed") or {}
+        speed = {k: str(v) for k, v in speed_entries.items() if isinstance(v, str)}
+        environments = data.get("environments") or data.get("environment") or []
+        if isinstance(environments, str):
+            environments = [environments]
+        return cls(
+            index=str(data.get("index") or slug(name)),
+            name=name,
+            size=str(data.get("size", "Medium")),
+            type=str(data.get("type", "")),
+            subtype=data.get("subtype"),
+            alignment=str(data.get("alignment", "")),
+            armor_class=ac,
+            hit_points=max(1, int(data.get("hit_points", 1))),
+            hit_dice=str(data.get("hit_dice", "")),
+            hit_points_roll=str(data.get("hit_points_roll") or data.get("hit_dice") or ""),
+            speed=speed,
+            ability_scores=scores,
+            challenge_rating=float(data.get("challenge_rating", 0)),
+            xp=int(data.get("xp", 0)),
+            proficiency_bonus=int(data.get("proficiency_bonus", 2)),
+            saving_throws=saves,
+            skills=skills,
+            damage_vulnerabilities=_names(data.get("damage_vulnerabilities") or []),
+            damage_resistances=_names(data.get("damage_resistances") or []),
+            damage_immunities=_names(data.get("damage_immunities") or []),
+            condition_immunities=_names(data.get("condition_immunities") or []),
+            languages=str(data.get("languages", "")),
+            actions=[_action(a) for a in data.get("actions") or []],
+            special_abilities=_names(data.get("special_abilities") or []),
+            environments=[str(e).casefold() for e in environments],
+        )
+
+    # ------------------------------------------------------------------ derived values
+
+    def ability_modifier(self, ability: str) -> int:
+        return modifier(self.ability_scores.get(normalize_ability(ability), 10))
+
+    @property
+    def dex_modifier(self) -> int:
+        return self.ability_modifier("DEX")
+
+    def saving_throw_bonus(self, ability: str) -> int:
+        """The listed save bonus for proficient saves, else the ability modifier."""
+        code = normalize_ability(ability)
+        return self.saving_throws.get(code, self.ability_modifier(code))
+
+    @property
+    def cr_text(self) -> str:
+        return cr_label(self.challenge_rating)
+
+    @property
+    def attacks(self) -> list[MonsterAction]:
+        """Actions that make an attack roll, in stat-block order."""
+        return [a for a in self.actions if a.is_attack]
+
+    def find_action(self, name: str) -> MonsterAction | None:
+        key = " ".join(name.split()).casefold()
+        for action in self.actions:
+            if action.name.casefold() == key:
+                return action
+        starts = [a for a in self.actions if a.name.casefold().startswith(key)]
+        return starts[0] if len(starts) == 1 else None
+
+
+class Combatant(BaseModel):
+    """One creature in a fight. ``defeated``: a monster at 0 HP, or a dead character."""
+
+    model_config = _FROZEN
+
+    id: str
+    name: str
+    kind: CombatantKind
+    player_id: str | None = None
+    hp: int = Field(ge=0)
+    max_hp: int = Field(ge=1)
+    temp_hp: int = Field(0, ge=0)
+    ac: int = Field(ge=0)
+    dex_modifier: int = 0
+    dex_score: int = 10
+    initiative_bonus: int = 0
+    initiative: int | None = None
+    conditions: list[str] = Field(default_factory=list)
+    exhaustion: int = Field(0, ge=0, le=6)
+    defeated: bool = False
+    dead: bool = False
+    stable: bool = False
+    death_saves: DeathSaves = Field(default_factory=DeathSaves)
+    skip_next: bool = False  # pass over this combatant's next turn
+    monster: MonsterBlock | None = None
+    character: Character | None = None
+
+    @classmethod
+    def from_monster(cls, block: MonsterBlock, *, name: str | None = None, id: str | None = None,
+                     hp: int | None = None) -> Combatant:
+        """A monster instance; ``hp`` defaults to the block's average hit points (as the SRD suggests)."""
+        shown = name or block.name
+        max_hp = block.hit_points if hp is None else max(1, hp)
+        return cls(
+            id=id or slug(shown), name=shown, kind="monster", hp=max_hp, max_hp=max_hp, ac=block.armor_class,
+            dex_modifier=block.dex_modifier, dex_score=block.ability_scores.get("DEX", 10),
+            initiative_bonus=block.dex_modifier, monster=block,
+        )
+
+    @classmethod
+    def from_character(cls, character: Character, *, player_id: str | None = None,
+                       id: str | None = None) -> Combatant:
+        """A character in the fight: hit points, AC, initiative bonus and conditions from the sheet."""
+        scores = scores_of(character)
+        conditions = list(character.conditions)
+        if character.hp == 0 and "Unconscious" not in conditions:
+            conditions.append("Unconscious")
+        dead = character.death_saves.failures >= 3
+        return cls(
+            id=id or slug(character.name), name=character.name, kind="character", player_id=player_id,
+            hp=character.hp, max_hp=max(1, character.max_hp), temp_hp=character.temp_hp,
+            ac=armor_class(character), dex_modifier=ability_modifier(character, "DEX"),
+            dex_score=scores.get("DEX", 10), initiative_bonus=initiative_bonus(character),
+            conditions=conditions, exhaustion=character.exhaustion, dead=dead, defeated=dead,
+            death_saves=character.death_saves, character=character,
+        )
+
+    @property
+    def unconscious(self) -> bool:
+        return "Unconscious" in self.conditions
+
+    @property
+    def dying(self) -> bool:
+        """A character at 0 hit points who is neither stable nor dead."""
+        return self.kind == "character" and self.hp == 0 and not self.dead and not self.stable
+
+    @property
+    def active(self) -> bool:
+        """Still in the fight and able to act (not defeated, dead or at 0 hit points)."""
+        return not self.defeated and not self.dead and self.hp > 0
+
+    def saving_throw_bonus(self, ability: str) -> int:
+        code = normalize_ability(ability)
+        if self.monster is not None:
+            return self.monster.saving_throw_bonus(code)
+        if self.character is not None:
+            return saving_throw_modifier(self.character, code)
+        return 0
+
+
+def apply_to_character(combatant: Combatant, character: Character) -> Character:
+    """The character after the fight: hit points, temporary hit points, conditions and death saves."""
+    if combatant.kind != "character":
+        raise RulesError(f"{combatant.name} is not a character.")
+    conditions = list(combatant.conditions)
+    return character.model_copy(update={
+        "hp": min(combatant.hp, character.max_hp),
+        "temp_hp": combatant.temp_hp,
+        "conditions": conditions,
+        "death_saves": combatant.death_saves if combatant.hp == 0 else DeathSaves(),
+    })

@@ -1,0 +1,80 @@
+"""Chunking: every window fits the model (nothing embedded truncated), windows cover all the text, parents are
+512–1024 tokens, break at headings first and, inside a long section, where the topic shifts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corpus.chunking import (
+    MAX_PARENT_TOKENS,
+    MIN_PARENT_TOKENS,
+    build_parents,
+    group_windows,
+    heading_overhead,
+    plan_windows,
+)
+from corpus.embedding import MAX_TEXT_TOKENS, count_tokens, encode_ids
+from corpus.readers import Block, markdown_blocks
+
+SENTENCE = "The grappler drags the grappled creature across the muddy field while the crowd cheers loudly. "
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_windows_fit_the_model_and_cover_every_word() -> None:
+    long_paragraph = SENTENCE * 40  # one paragraph far over the window
+    no_punctuation = "word " * 700  # no sentence ends at all: cut at word pieces
+    blocks = [Block(("Rules", "Grappling"), long_paragraph + "\n\n" + "Short tail paragraph.", "## Grappling"),
+              Block(("Rules", "Table"), no_punctuation)]
+    windows = plan_windows(blocks, context=("Gameplay",))
+    counts = count_tokens([window.embed_text for window in windows])
+    assert max(counts) <= MAX_TEXT_TOKENS
+    assert [window.embed_tokens for window in windows] == counts
+    # The ids kept for the model are exactly the tokenization of the embedded text.
+    assert [window.ids for window in windows] == encode_ids([window.embed_text for window in windows])
+    for index, block in enumerate(blocks):
+        covered = [word for window in windows if window.block == index for word in _words(window.text)]
+        assert covered == _words(block.text)
+    assert windows[0].embed_text.startswith("Gameplay > Rules > Grappling\n")
+
+
+def test_parents_are_512_to_1024_tokens_and_break_at_headings() -> None:
+    sections = "\n\n".join(f"## Section {number}\n\n" + (SENTENCE * 12) for number in range(8))
+    blocks = markdown_blocks("# Chapter\n\n" + sections)
+    windows = plan_windows(blocks)
+    sizes = heading_overhead(windows)
+    groups = group_windows(windows, None, sizes)
+    parents = build_parents(windows, groups, sizes)
+    assert all(MIN_PARENT_TOKENS <= parent.tokens <= MAX_PARENT_TOKENS for parent in parents[:-1])
+    assert max(parent.tokens for parent in parents) <= MAX_PARENT_TOKENS
+    for parent in parents:
+        # every parent starts at a section start, so it begins with that section's heading
+        assert parent.text.startswith("## Section") or parent.text.startswith("# Chapter")
+        for index, (start, end) in zip(parent.windows, parent.spans, strict=True):
+            assert parent.text[start:end] == windows[index].text
+
+
+def test_a_long_section_is_split_where_the_topic_shifts() -> None:
+    paragraphs = [f"Paragraph {number}. " + SENTENCE * 5 for number in range(12)]
+    windows = plan_windows([Block(("Long",), "\n\n".join(paragraphs))])
+    assert len(windows) >= 6
+    # Two topics: windows before `shift` point one way, the rest another; the best break is at the shift.
+    shift = len(windows) // 2
+    vectors = np.array([[1.0, 0.0] if index < shift else [0.0, 1.0] for index in range(len(windows))])
+    sizes = heading_overhead(windows)
+    groups = group_windows(windows, vectors, sizes)
+    starts = [group[0] for group in groups]
+    total = sum(sizes)
+    if total > MAX_PARENT_TOKENS:
+        assert shift in starts
+
+
+def test_a_small_document_is_one_parent() -> None:
+    windows = plan_windows(markdown_blocks("### Fireball\n\n*3rd-level evocation*\n\nA bright streak flashes."))
+    groups = group_windows(windows, None, heading_overhead(windows))
+    parents = build_parents(windows, groups, heading_overhead(windows))
+    assert len(parents) == 1
+    assert parents[0].text.startswith("### Fireball")
+    assert parents[0].heading_path == ("Fireball",)

@@ -1,0 +1,152 @@
+"""Monster stat blocks read from the SRD 5e-database JSON (test data only; ``SRD_JSON_DIR``) and combatants."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dnd.character import Character, DeathSaves, derive
+from dnd.dice import roll
+from dnd.errors import RulesError
+from dnd.inventory import expand
+from dnd.monsters import Combatant, MonsterBlock, apply_to_character, cr_label, slug
+
+SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+
+
+@cache
+def srd_monsters() -> dict[str, dict[str, Any]]:
+    path = SRD_JSON_DIR / "5e-SRD-Monsters.json"
+    if not path.is_file():
+        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
+    return {m["index"]: m for m in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def block(index: str) -> MonsterBlock:
+    return MonsterBlock.from_srd(srd_monsters()[index])
+
+
+def test_goblin_block() -> None:
+    goblin = block("goblin")
+    assert (goblin.name, goblin.index, goblin.size, goblin.type) == ("Goblin", "goblin", "Small", "humanoid")
+    assert goblin.armor_class == 15
+    assert (goblin.hit_points, goblin.hit_dice, goblin.hit_points_roll) == (7, "2d6", "2d6")
+    assert goblin.speed == {"walk": "30 ft."}
+    assert goblin.ability_scores == {"STR": 8, "DEX": 14, "CON": 10, "INT": 10, "WIS": 8, "CHA": 8}
+    assert goblin.dex_modifier == 2
+    assert (goblin.challenge_rating, goblin.cr_text, goblin.xp) == (0.25, "1/4", 50)
+    assert goblin.skills == {"Stealth": 6}
+    assert [a.name for a in goblin.attacks] == ["Scimitar", "Shortbow"]
+    scimitar, shortbow = goblin.attacks
+    assert scimitar.attack_bonus == 4 and scimitar.damage[0].dice == "1d6+2"
+    assert scimitar.damage[0].damage_type == "slashing" and scimitar.reach == "melee" and not scimitar.ranged
+    assert shortbow.ranged and shortbow.damage[0].damage_type == "piercing"
+    assert goblin.special_abilities == ["Nimble Escape"]
+
+
+def test_orc_block_and_hit_point_roll() -> None:
+    orc = block("orc")
+    assert (orc.armor_class, orc.hit_points, orc.hit_points_roll, orc.xp) == (13, 15, "2d8+6", 100)
+    greataxe = orc.find_action("greataxe")
+    assert greataxe is not None and greataxe.attack_bonus == 5 and greataxe.damage_expression() == "1d12+3"
+    javelin = orc.find_action("Jav")  # a unique prefix
+    assert javelin is not None and javelin.reach == "melee or ranged" and not javelin.ranged
+
+
+def test_dragon_saves_multitype_damage_and_save_actions() -> None:
+    dragon = block("adult-red-dragon")
+    assert dragon.saving_throws == {"DEX": 6, "CON": 13, "WIS": 7, "CHA": 11}
+    assert dragon.saving_throw_bonus("dex") == 6
+    assert dragon.saving_throw_bonus("STR") == dragon.ability_modifier("STR") == 8  # not proficient
+    bite = dragon.find_action("Bite")
+    assert bite is not None
+    assert bite.damage_expression() == "(2d10+8)[piercing]+(2d6)[fire]"
+    result = roll(bite.damage_expression(), random.Random(1))
+    assert set(result.damage_by_type) == {"piercing", "fire"}
+    breath = dragon.find_action("Fire Breath")
+    assert breath is not None and not breath.is_attack
+    assert (breath.dc, breath.dc_ability, breath.half_on_success) == (21, "DEX", True)
+    multiattack = dragon.find_action("Multiattack")
+    assert multiattack is not None and not multiattack.is_attack
+    assert all(a.is_attack for a in dragon.attacks) and "Multiattack" not in [a.name for a in dragon.attacks]
+
+
+def test_condition_immunities_and_damage_defenses() -> None:
+    skeleton = block("skeleton")
+    assert skeleton.condition_immunities == ["Poisoned", "Exhaustion"]
+    assert skeleton.damage_vulnerabilities == ["bludgeoning"]
+    assert skeleton.damage_immunities == ["poison"]
+    mephit = block("steam-mephit")
+    claws = mephit.find_action("Claws")
+    assert claws is not None and [p.damage_type for p in claws.damage] == ["slashing", "fire"]
+
+
+def test_every_srd_monster_loads_and_its_attack_damage_rolls() -> None:
+    rng = random.Random(0)
+    for data in srd_monsters().values():
+        monster = MonsterBlock.from_srd(data)
+        assert monster.armor_class == data["armor_class"][0]["value"]
+        assert monster.hit_points == data["hit_points"]
+        assert monster.xp == data["xp"]
+        for action in monster.attacks:
+            if action.damage:
+                assert roll(action.damage_expression(), rng).total >= 0
+        if monster.hit_points_roll:
+            assert roll(monster.hit_points_roll, rng).total >= 1
+
+
+def test_from_srd_needs_a_name_and_defaults_the_rest() -> None:
+    with pytest.raises(RulesError):
+        MonsterBlock.from_srd({"index": "x"})
+    thing = MonsterBlock.from_srd({"name": "Odd Thing", "armor_class": 12, "hit_points": 3,
+                                   "environments": ["Forest"]})
+    assert (thing.index, thing.armor_class, thing.environments) == ("odd-thing", 12, ["forest"])
+
+
+def test_monster_combatant_takes_average_hit_points() -> None:
+    goblin = block("goblin")
+    c = Combatant.from_monster(goblin, name="Goblin 1")
+    assert (c.id, c.name, c.kind, c.hp, c.max_hp, c.ac, c.dex_modifier, c.dex_score) == (
+        "goblin-1", "Goblin 1", "monster", 7, 7, 15, 2, 14)
+    assert c.saving_throw_bonus("DEX") == 2
+    assert Combatant.from_monster(goblin, hp=11).max_hp == 11
+
+
+SCORES = {"STR": 16, "DEX": 12, "CON": 14, "INT": 10, "WIS": 10, "CHA": 10}
+
+
+def fighter() -> Character:
+    c = derive(Character(name="Aria", race="Human", class_levels={"Fighter": 3}, base_scores=SCORES,
+                         inventory=expand([("Longsword", 1), ("Chain Mail", 1), ("Shield", 1)])))
+    inventory = [i.model_copy(update={"equipped": i.name in ("Chain Mail", "Shield")}) for i in c.inventory]
+    return c.model_copy(update={"hp": c.max_hp, "inventory": inventory})
+
+
+def test_character_combatant_and_write_back() -> None:
+    aria = fighter()
+    c = Combatant.from_character(aria, player_id="42")
+    assert (c.id, c.kind, c.player_id, c.ac, c.hp, c.max_hp, c.dex_score) == (
+        "aria", "character", "42", 18, aria.max_hp, aria.max_hp, 12)
+    assert c.saving_throw_bonus("STR") == 3 + 2  # proficient (Fighter)
+    assert c.saving_throw_bonus("WIS") == 0
+    down = c.model_copy(update={"hp": 0, "conditions": ["Unconscious"],
+                                "death_saves": DeathSaves(successes=1, failures=2)})
+    after = apply_to_character(down, aria)
+    assert (after.hp, after.conditions, after.death_saves.failures) == (0, ["Unconscious"], 2)
+    healed = apply_to_character(c.model_copy(update={"hp": 5}), aria)
+    assert healed.hp == 5 and healed.death_saves == DeathSaves()
+    with pytest.raises(RulesError, match="not a character"):
+        apply_to_character(Combatant.from_monster(block("goblin")), aria)
+    unconscious = Combatant.from_character(aria.model_copy(update={"hp": 0}))
+    assert unconscious.unconscious and unconscious.dying
+
+
+def test_helpers() -> None:
+    assert slug("Goblin 1") == "goblin-1" and slug("  ") == "x"
+    assert [cr_label(x) for x in (0, 0.125, 0.25, 0.5, 1, 30)] == ["0", "1/8", "1/4", "1/2", "1", "30"]
