@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -231,10 +230,6 @@ def list_campaign_files(settings: Settings | None = None) -> list[Path]:
     if not settings.campaigns_dir.is_dir():
         return []
     return sorted(path for path in settings.campaigns_dir.glob("*.md") if is_safe_slug(path.stem))
-
-
-def copy_campaign(source: Path, target: Path) -> None:  # pragma: no cover - kept for symmetry with scripts
-    shutil.copyfile(source, target)
 
 
 # --------------------------------------------------------------------------- a new campaign from a description

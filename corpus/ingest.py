@@ -372,6 +372,10 @@ def build_index(spec: IndexSpec, *, progress: ProgressCallback | None = None,
                 continue
             todo.append(source)
         gone = sorted(set(records) - {source.rel for source in sources})
+        if not spec.root.is_dir():
+            # An unmounted or mistyped folder must not empty the index.
+            report.errors.append(FileIssue(str(spec.root), "folder not found; nothing removed"))
+            gone = []
         if gone:
             run_in_transaction(lambda session: delete_files(session, spec.name, gone))
             report.removed = len(gone)

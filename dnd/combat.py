@@ -8,8 +8,9 @@ Rules applied:
 
 * Initiative: d20 + initiative bonus (DEX modifier; a character's Alert or Jack of All Trades included).
   Ties go to the higher DEX score, then to a d20 roll-off.
-* Monsters join with the stat block's **average** hit points (the SRD's stat blocks give the average and
-  say a DM may use it instead of rolling); ``hp_mode="roll"`` rolls the hit dice instead. Monsters joining
+* Monsters join with the stat block's **average** hit points (the SRD presents a monster's hit points both
+  as a die expression and as an average; the average is the number its stat block shows);
+  ``hp_mode="roll"`` rolls the die expression instead. Monsters joining
   an ongoing fight roll initiative and are slotted into the order; the creature whose turn it is keeps it.
 * Attacks: d20 + ability modifier + proficiency bonus (+ a weapon's magic bonus) for characters -- finesse
   weapons use the better of STR and DEX, ranged weapons DEX -- or the action's attack bonus for monsters.
@@ -318,7 +319,7 @@ def find_combatant(state: CombatState, name: str) -> Combatant:
         if c.id == name or _key(c.name) == key:
             raise RulesError(f"{c.name} is already defeated. Targets: {_valid_targets(state)}.")
     alive = [c for c in pool if not c.dead]
-    partial = [c for c in alive if _key(c.name).startswith(key) or slug(c.name).startswith(slug(key))]
+    partial = [c for c in alive if _key(c.name).startswith(key) or c.id.startswith(name.strip().casefold())]
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:

@@ -173,7 +173,7 @@ class Encounter(BaseModel):
     @property
     def text(self) -> str:
         who = ", ".join(f"{g.count} × {g.name} (CR {cr_label(g.challenge_rating)})" for g in self.groups)
-        return (f"{who} — {self.adjusted_xp} adjusted XP ({self.base_xp} × {self.multiplier:g}) for a "
+        return (f"{who} — {self.adjusted_xp} adjusted XP ({self.base_xp} × {self.multiplier:g}) against the "
                 f"{self.difficulty} budget of {self.budget}; rated {self.rated}.")
 
 
@@ -188,10 +188,10 @@ class _Candidate:
 
 def _candidate(m: Mapping[str, Any] | MonsterBlock) -> _Candidate:
     if isinstance(m, MonsterBlock):
-        return _Candidate(m.name, m.challenge_rating, m.xp or CR_XP.get(m.challenge_rating, 0), m.type.casefold(),
-                          tuple(m.environments))
+        return _Candidate(m.name, m.challenge_rating, m.xp, m.type.casefold(), tuple(m.environments))
     cr = float(m.get("cr", m.get("challenge_rating", 0)) or 0)
-    xp = int(m.get("xp") or CR_XP.get(cr, 0))
+    given = m.get("xp")
+    xp = CR_XP.get(cr, 0) if given is None else int(given)  # a given 0 stays 0 (harmless creatures)
     envs = m.get("environments") or m.get("environment") or ()
     if isinstance(envs, str):
         envs = (envs,)

@@ -382,19 +382,13 @@ def price_of(item: ShopItem | StockEntry | Mapping[str, Any], modifier: float = 
     return _round_price(base * modifier)
 
 
-def _sellable_magic(item: ShopItem, max_rarity: str) -> bool:
-    rarity = item.rarity_key
-    if rarity not in RARITY_PRICE_GP:
-        return False
-    return RARITIES.index(rarity) <= RARITIES.index(max_rarity)
-
-
 def _unique(items: Iterable[ShopItem]) -> list[ShopItem]:
+    """One item per name: the first, or the first with a rarity shops sell ("Potion of Healing" is listed both
+    as "Varies" and as "Common")."""
     seen: dict[str, ShopItem] = {}
     for item in items:
         key = _norm(item.name)
         known = seen.get(key)
-        # Keep the first entry with a sellable rarity ("Potion of Healing" is listed as "Varies" and "Common").
         if known is None or (known.rarity_key not in RARITY_PRICE_GP and item.rarity_key in RARITY_PRICE_GP):
             seen[key] = item
     return list(seen.values())
@@ -444,21 +438,21 @@ def generate_stock(location_kind: str, tier: int, equipment: Sequence[Mapping[st
     rng = rng or random.Random()
     profile = profile_for(location_kind)
     entries: list[StockEntry] = []
-    mundane = [i for i in _unique(_coerce(x) for x in equipment) if not i.magic]
-    magic = [i for i in _unique(_coerce(x) for x in magic_items) if i.magic]
-    magic += [i for i in _unique(_coerce(x) for x in equipment) if i.magic and _norm(i.name) not in
-              {_norm(m.name) for m in magic}]
+    given = [_coerce(x) for x in equipment]
+    mundane = [i for i in _unique(given) if not i.magic]
+    magic = [i for i in _unique([*(_coerce(x) for x in magic_items), *given]) if i.magic]
+    potion_key = _norm(HEALING_POTION)
 
     for item in mundane:
         group = item_group(item)
         base = _base_cost(item)
-        if base <= 0 or _norm(item.name) == _norm(HEALING_POTION):
+        if base <= 0 or _norm(item.name) == potion_key:
             continue
         if rng.random() < profile.groups.get(group, 0.0):
             entries.append(_entry(item, group, _quantity(item, group, base, profile, rng), price_modifier))
 
     if profile.healing_potions is not None:
-        potion = next((i for i in [*magic, *mundane] if _norm(i.name) == _norm(HEALING_POTION)), None)
+        potion = next((i for i in [*magic, *mundane] if _norm(i.name) == potion_key), None)
         if potion is None:
             known = ITEMS[HEALING_POTION]
             potion = ShopItem(name=known.name, category="Potion", cost=known.cost_cp, weight=known.weight,
@@ -468,16 +462,22 @@ def generate_stock(location_kind: str, tier: int, equipment: Sequence[Mapping[st
         entries.append(_entry(potion, "herbal", qty, price_modifier))
 
     wanted = profile.magic_slots[tier - 1]
-    allowed = [i for i in magic if _norm(i.name) != _norm(HEALING_POTION) and (
-        profile.magic_categories is None or any(c in i.category.casefold() for c in profile.magic_categories))]
+    by_rarity: dict[str, list[ShopItem]] = {}
+    for item in magic:
+        rarity = item.rarity_key or ""
+        if rarity not in RARITY_PRICE_GP or _norm(item.name) == potion_key:
+            continue
+        if profile.magic_categories is None or any(c in item.category.casefold() for c in profile.magic_categories):
+            by_rarity.setdefault(rarity, []).append(item)
     stocked: set[str] = set()
 
     def draw(rarity: str, limit: str) -> None:
-        pool = [i for i in allowed if i.rarity_key == rarity and _norm(i.name) not in stocked
-                and _sellable_magic(i, limit)]
+        if RARITIES.index(rarity) > RARITIES.index(limit):
+            return
+        pool = [i for i in by_rarity.get(rarity, []) if i.name not in stocked]
         if pool:
             item = rng.choice(pool)
-            stocked.add(_norm(item.name))
+            stocked.add(item.name)
             entries.append(_entry(item, "magic", 1, price_modifier))
 
     for _ in range(wanted):

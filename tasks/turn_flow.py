@@ -24,6 +24,7 @@ from db.outbox import Reply, add_replies
 from tasks.handlers.dispatch import claim
 from tasks.publish import publish
 from tasks.redis_client import get_redis
+from tasks.stated_actions import run_stated_actions
 
 MAX_BATCH_MESSAGES = 50
 MAX_TURN_ATTEMPTS = 3
@@ -139,10 +140,13 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
         give_up(turn)
         return None
 
+    mechanical_results = run_stated_actions(turn.messages)
+
     def work(session: Session) -> dict[str, Any]:
         return build_request(turn, session)
 
     request = run_in_transaction(work)
+    request["context"]["mechanical_results"] = mechanical_results
     mark_stage(channel, turn.turn_id, "generate")
     return request
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import select
+
 from corpus.campaigns import CampaignError, check_campaign_name, find_slug, list_campaign_files, load_into_db
 from corpus.ingest import UnknownIndexError, format_duration
 from corpus.lookup import LookupResult, format_details, lookup
 from corpus.retrieval import Hit, search
 from corpus.store import RULES_INDEX, IndexNameError, campaign_index_name, index_exists, index_stats
+from db.models import CorpusIndex
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.rag import new_job, register, request_cancel, running_jobs
 
@@ -63,8 +66,8 @@ def one_line_summary(query: str, hits: list[Hit]) -> str:
 
 
 def _rules_index_ready(ctx: CommandContext) -> bool:
-    return index_exists(ctx.session, RULES_INDEX) and any(
-        stat.windows > 0 for stat in index_stats(ctx.session, RULES_INDEX))
+    windows = ctx.session.execute(select(CorpusIndex.windows).where(CorpusIndex.name == RULES_INDEX)).scalar()
+    return bool(windows)
 
 
 def _no_rules_text() -> str:

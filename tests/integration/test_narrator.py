@@ -152,3 +152,27 @@ def test_owner_plot_commands_reach_the_next_prompt(system: SystemUnderTest, mode
     assert "bridge_burned" in prompt and "Ashes of Thornwall" in prompt
     audited = system.sql("SELECT action FROM audit_log WHERE campaign_id = :i ORDER BY id", i=campaign_id)
     assert [row.action for row in audited][-3:] == ["set_plot_flag", "advance_plot", "trigger_event"]
+
+
+def test_an_action_stated_in_plain_words_runs_through_the_engine(system: SystemUnderTest, model: object) -> None:
+    from tests.integration.test_characters import fighter, owner, seed, sheet
+
+    player = new_player_id()
+    seed(system, player, fighter(name="Tamsin"))
+    owner(system, f"!add_item <@{player}> Potion of Healing")
+    owner(system, f"!hp <@{player}> 3")
+    after = system.cursor()
+    system.say(player, "I drink my healing potion", name="Tamsin")
+    mechanical = system.wait_for(lambda e: "drinks a Potion of Healing" in e["content"], after, timeout=60)[0]
+    narration = system.wait_for(lambda e: e["meta"].get("turn_id") and not e["meta"].get("notice")
+                                and "Tamsin" in e["content"], after, timeout=60)[0]
+    assert "regains" in narration["content"], "the narrator narrates from the engine's result"
+    assert mechanical["cursor"] < narration["cursor"], "the number comes first, the narration after"
+    healed = sheet(system, player)
+    assert 7 <= healed["hp"] <= 12
+    assert not [item for item in healed["inventory"] if item["name"] == "Potion of Healing"]
+    # No potion left: the engine refuses, and nothing changes.
+    after = system.cursor()
+    system.say(player, "I drink my healing potion", name="Tamsin")
+    system.wait_for(lambda e: "doesn't carry" in e["content"], after, timeout=60)
+    assert sheet(system, player)["hp"] == healed["hp"]
