@@ -9,6 +9,7 @@ applying is idempotent (`processed_messages`).
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,14 +20,16 @@ from sqlalchemy.orm import Session
 
 import keys
 from db.engine import run_in_transaction
-from db.models import AuditLog, BotState, Campaign, MessageHistory, WorldState
+from db.models import AuditLog, BotState, Campaign, MessageHistory, PlotThread, WorldState
 from db.outbox import Reply, add_replies
 from tasks.handlers.dispatch import claim
 from tasks.publish import publish
 from tasks.redis_client import get_redis
 from tasks.stated_actions import run_stated_actions
+from workers.llm import plot
 
 MAX_BATCH_MESSAGES = 50
+HOOK_COOLDOWN_S = int(os.environ.get("PLOT_HOOK_COOLDOWN_S", "180"))
 MAX_TURN_ATTEMPTS = 3
 GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
                 "after several tries — please say that again.")
@@ -123,12 +126,41 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         context.update(campaign=campaign.name, location=world.location if world else None,
                        plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
                              "plot_flags": campaign.plot_flags})
-        history = session.execute(
+        history = list(reversed(list(session.execute(
             select(MessageHistory).where(MessageHistory.campaign_id == campaign.id)
-            .order_by(MessageHistory.id.desc()).limit(12)).scalars()
-        context["history"] = [h.message for h in reversed(list(history))]
+            .order_by(MessageHistory.id.desc()).limit(12)).scalars())))
+        context["history"] = [h.message for h in history]
+        recent_player_texts = [h.message for h in history if h.kind == "player"][-6:]
+        recent_player_texts += [m["text"] for m in context["player_messages"]]
+        hook = recovery_hook(session, campaign, recent_player_texts)
+        if hook:
+            context["plot_hook"] = hook
     return {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
             "campaign_id": campaign.id if campaign else None}
+
+
+def recovery_hook(session: Session, campaign: Campaign, player_texts: list[str]) -> str | None:
+    """When the players drift from the current scene, one gentle hook (the campaign's own first, then one made
+    from the scene); the drift score is stored on the hook given."""
+    scene = plot.current_scene(campaign.plot_structure, campaign.current_act, campaign.current_scene)
+    score = plot.deviation_score(player_texts, plot.scene_keywords(scene))
+    if score < plot.DRIFT_THRESHOLD:
+        return None
+    # One hook, then a few quiet turns: a nudge, not a railroad.
+    if not get_redis().set(f"plot:hooked:{campaign.id}", score, nx=True, ex=HOOK_COOLDOWN_S):
+        return None
+    thread = session.execute(
+        select(PlotThread).where(PlotThread.campaign_id == campaign.id, PlotThread.used.is_(False))
+        .order_by(PlotThread.plot_point, PlotThread.id).limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
+    if thread is None:
+        text = plot.fallback_hook(scene)
+        if text is None:
+            return None
+        thread = PlotThread(campaign_id=campaign.id, hook=text, plot_point=campaign.current_act)
+        session.add(thread)
+    thread.used = True
+    thread.deviation_level = score
+    return thread.hook
 
 
 def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 from celery_batches import Batches, SimpleRequest
 
 import keys
-from tasks import turn_flow
+from tasks import questions, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.redis_client import get_redis
@@ -44,3 +44,9 @@ def generate(requests: list[SimpleRequest]) -> None:
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     if turn_flow.apply(request, result) > 0:
         app.send_task("tasks.turns.prepare", args=[request["channel"]])
+
+
+@app.task(name="tasks.turns.question", base=DndTask)
+def question(event: dict[str, Any]) -> None:
+    """A message sent during a combat by someone whose turn it isn't: answered, never acted on."""
+    questions.answer_question(event)

@@ -176,3 +176,21 @@ def test_an_action_stated_in_plain_words_runs_through_the_engine(system: SystemU
     system.say(player, "I drink my healing potion", name="Tamsin")
     system.wait_for(lambda e: "doesn't carry" in e["content"], after, timeout=60)
     assert sheet(system, player)["hp"] == healed["hp"]
+
+
+def test_drifting_players_get_one_gentle_hook(system: SystemUnderTest, model) -> None:
+    campaign_id = activate_shipped_campaign(system, "the-glass-crypt")
+    system.sql("UPDATE campaigns SET current_act = 1, current_scene = 1 WHERE id = :i", i=campaign_id)
+    system.redis.delete(f"plot:hooked:{campaign_id}")
+    unused = system.sql("SELECT count(*) AS n FROM plot_threads WHERE campaign_id = :i AND NOT used", i=campaign_id)
+    model.control(mode="ok")
+    player = new_player_id()
+    narrated_by(system, "vllm", player, "I go fishing by the sea and sing shanties")
+    prompts = [json.dumps(request["messages"]) for request in model.requests()]
+    given = system.sql("SELECT hook, deviation_level FROM plot_threads WHERE campaign_id = :i AND used",
+                       i=campaign_id)
+    assert len(given) == 1 and given[0].deviation_level >= 6
+    assert any(json.dumps(given[0].hook)[1:40] in prompt for prompt in prompts)
+    assert unused[0].n == 0 or system.sql(
+        "SELECT count(*) AS n FROM plot_threads WHERE campaign_id = :i AND NOT used", i=campaign_id)[0].n == \
+        unused[0].n - 1

@@ -1,0 +1,65 @@
+"""Combats: the repository over the `combat_state` table (one active combat per channel).
+
+The engine's :class:`dnd.combat.CombatState` is stored across the row's columns: `initiative` holds every
+combatant (those in the turn order, then those removed from it, marked ``"out": true``), `current_turn` and
+`round` the turn, `log` the fight's events. Rows are locked with `SELECT … FOR UPDATE` before they change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import CombatState as CombatRow
+from dnd.combat import CombatEvent, CombatState
+from dnd.monsters import Combatant
+
+# Events that only set a fight up; any other event means the first turn has been taken.
+_SETUP_EVENTS = frozenset({"initiative", "join"})
+
+
+def to_columns(state: CombatState) -> dict[str, Any]:
+    entries: list[dict[str, Any]] = [c.model_dump(mode="json") for c in state.combatants]
+    entries += [{**c.model_dump(mode="json"), "out": True} for c in state.defeated]
+    return {"initiative": entries, "current_turn": state.current, "round": state.round,
+            "log": [event.model_dump(mode="json") for event in state.log]}
+
+
+def from_row(row: CombatRow) -> CombatState:
+    order: list[Combatant] = []
+    out: list[Combatant] = []
+    for entry in row.initiative or []:
+        data = dict(entry)
+        removed = bool(data.pop("out", False))
+        (out if removed else order).append(Combatant.model_validate(data))
+    log = [CombatEvent.model_validate(e) for e in row.log or []]
+    started = any(event.kind not in _SETUP_EVENTS for event in log)
+    return CombatState(combatants=order, current=min(row.current_turn, max(0, len(order) - 1)), round=row.round,
+                       started=started, log=log, defeated=out)
+
+
+def active_for_update(session: Session, channel_id: int) -> CombatRow | None:
+    """The channel's active combat, locked until the transaction ends."""
+    return session.execute(select(CombatRow).where(CombatRow.channel_id == channel_id, CombatRow.active)
+                           .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def active(session: Session, channel_id: int) -> CombatRow | None:
+    """The channel's active combat, for reading."""
+    return session.execute(select(CombatRow).where(CombatRow.channel_id == channel_id, CombatRow.active)
+                           ).scalar_one_or_none()
+
+
+def store(session: Session, row: CombatRow, state: CombatState) -> None:
+    for column, value in to_columns(state).items():
+        setattr(row, column, value)
+    session.flush()
+
+
+def start(session: Session, campaign_id: int, channel_id: int, state: CombatState) -> CombatRow:
+    row = CombatRow(campaign_id=campaign_id, channel_id=channel_id, active=True, **to_columns(state))
+    session.add(row)
+    session.flush()
+    return row

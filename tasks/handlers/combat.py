@@ -1,0 +1,274 @@
+"""Combat commands: `!initiative`, `!initiative add`, `!attack`, `!end_turn`, `!skip`, `!end_combat`.
+
+One active combat per channel (a row of `combat_state`, locked FOR UPDATE by every command that changes it).
+The rules are the engine's (`dnd.combat`); this module loads, calls, stores and keeps the gateway's combat
+gate in step: after every commit that changes whose turn it is, the Redis key `combat:<channel>` holds
+`{"actor_id": <player id of the current actor, or null on a monster's turn>, "actor": <name>}`, and it is
+deleted when the combat ends. While it is set, the gateway sends only the current actor's messages as turns;
+everyone else's go to `tasks.turns.question`.
+
+Choices:
+* `!initiative` with mentions (`!initiative @a @b`) starts a fight for those players' characters; without
+  mentions, for the author's character and those of the players who spoke in this channel in the last
+  :data:`RECENT_MINUTES` minutes (and have a character in the active campaign).
+* Monsters join with `!initiative add <monster> [count]` (owner only, from the imported SRD).
+* On a monster's turn the owner drives it: `!attack <target> [with <action>]` attacks as that monster
+  (default: its first attack), and `!end_turn` passes the turn. Nothing acts on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+import keys
+from db import combat as combats
+from db import compendium
+from db.characters import StoredCharacter, ensure_active_campaign, find_by_player, load_for_update, save
+from db.models import Character as CharacterRow
+from db.models import CombatState as CombatRow
+from db.models import MessageHistory
+from dnd import combat as engine
+from dnd.combat import CombatState
+from dnd.errors import RulesError
+from dnd.monsters import Combatant, MonsterBlock, apply_to_character
+from tasks.handlers.character_support import mention, rng
+from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.redis_client import get_redis
+
+CATEGORY = "Combat"
+RECENT_MINUTES = 30
+MAX_MONSTERS_PER_ADD = 20
+_MENTIONS = re.compile(r"<@!?(\d{1,20})>|@(\d{1,20})")
+_WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _channel_id(ctx: CommandContext) -> int:
+    channel_id = ctx.event.get("channel_id")
+    if channel_id is None:
+        raise CommandError("Combat runs in the table's channel, not in DMs.")
+    return int(channel_id)
+
+
+def _fight(ctx: CommandContext) -> tuple[CombatRow, CombatState]:
+    row = combats.active_for_update(ctx.session, _channel_id(ctx))
+    if row is None:
+        raise CommandError("There is no combat in this channel. Start one with `!initiative`.")
+    return row, combats.from_row(row)
+
+
+def _player_of(combatant: Combatant) -> int | None:
+    return int(combatant.player_id) if combatant.kind == "character" and combatant.player_id else None
+
+
+def sync_gate(ctx: CommandContext, channel_id: int, state: CombatState | None) -> None:
+    """After the commit: point the gateway's combat gate at the current actor (or remove it)."""
+    key = keys.combat(keys.channel_key(channel_id))
+    if state is None or not state.combatants:
+        ctx.after_commit.append(lambda: get_redis().delete(key))
+        return
+    actor = engine.current_actor(state)
+    value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name})
+    ctx.after_commit.append(lambda: get_redis().set(key, value))
+
+
+def _turn_line(state: CombatState) -> str:
+    actor = engine.current_actor(state)
+    player = _player_of(actor)
+    who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
+    return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
+
+
+def _ending_line(state: CombatState) -> str:
+    result = engine.outcome(state)
+    if result == "victory":
+        return "\n🏁 No foe is left standing — type `!end_combat` to wrap up."
+    if result == "defeat":
+        return "\n🏁 Every hero is down — type `!end_combat` to wrap up."
+    return ""
+
+
+def _may_act(ctx: CommandContext, actor: Combatant) -> None:
+    """The current actor's player acts for a character; the owner acts for monsters (and may act for anyone)."""
+    if ctx.is_owner:
+        return
+    if _player_of(actor) != ctx.author_id:
+        raise CommandError(f"It's {actor.name}'s turn, not yours — wait for your turn.")
+
+
+def _write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
+    """A character's hit points, conditions and death saves after a blow go back to the character row."""
+    combatant = next((c for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
+    if combatant is None or combatant.kind != "character" or combatant.player_id is None:
+        return
+    stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
+    if stored is not None:
+        save(ctx.session, stored, apply_to_character(combatant, stored.character))
+
+
+# --------------------------------------------------------------------------- starting a fight
+
+
+def _recent_players(ctx: CommandContext, channel_id: int) -> set[int]:
+    since = datetime.now(UTC) - timedelta(minutes=RECENT_MINUTES)
+    rows = ctx.session.execute(select(MessageHistory.player_id).where(
+        MessageHistory.channel_id == channel_id, MessageHistory.player_id.is_not(None),
+        MessageHistory.timestamp >= since).distinct()).scalars()
+    return {int(player) for player in rows}
+
+
+def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> list[StoredCharacter]:
+    mentioned = [int(a or b) for a, b in _MENTIONS.findall(ctx.args)]
+    leftover = _MENTIONS.sub("", ctx.args).strip()
+    if leftover:
+        raise CommandError("Usage: `!initiative [@player …]` or `!initiative add <monster> [count]`.")
+    if mentioned:
+        found: list[StoredCharacter] = []
+        for player in dict.fromkeys(mentioned):
+            stored = find_by_player(ctx.session, player, campaign_id)
+            if stored is None:
+                raise CommandError(f"{mention(player)} has no character in this campaign.")
+            found.append(stored)
+        return found
+    players = {ctx.author_id} | _recent_players(ctx, channel_id)
+    rows = ctx.session.execute(select(CharacterRow.player_id).where(
+        CharacterRow.campaign_id == campaign_id, CharacterRow.player_id.in_(players))
+        .order_by(CharacterRow.id)).scalars()
+    found = [s for player in rows if (s := find_by_player(ctx.session, int(player), campaign_id)) is not None]
+    if not found:
+        raise CommandError("No one here has a character to fight with. Mention the players: "
+                           "`!initiative @player …`.")
+    return found
+
+
+def _start(ctx: CommandContext) -> None:
+    channel_id = _channel_id(ctx)
+    if combats.active_for_update(ctx.session, channel_id) is not None:
+        raise CommandError("A combat is already running in this channel. Add monsters with "
+                           "`!initiative add <monster> [count]`, or finish it with `!end_combat`.")
+    campaign_id = ensure_active_campaign(ctx.session)
+    fighters = [Combatant.from_character(s.character, player_id=str(s.player_id), id=f"pc{s.player_id}")
+                for s in _participants(ctx, campaign_id, channel_id)]
+    state, result = engine.roll_initiative(fighters, rng)
+    combats.start(ctx.session, campaign_id, channel_id, state)
+    sync_gate(ctx, channel_id, state)
+    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}\n{_turn_line(state)}\n"
+              "The DM adds monsters with `!initiative add <monster> [count]`.")
+
+
+def _add(ctx: CommandContext, what: str) -> None:
+    if not ctx.is_owner:
+        raise CommandError("Only the owner can add monsters to a fight.")
+    name, count = what.strip(), 1
+    match = re.fullmatch(r"(.+?)\s+(-?\d+)", name)
+    if match:
+        name, count = match.group(1).strip(), int(match.group(2))
+    if not name:
+        raise CommandError("Which monster? `!initiative add <monster> [count]`.")
+    if not 1 <= count <= MAX_MONSTERS_PER_ADD:
+        raise CommandError(f"Add between 1 and {MAX_MONSTERS_PER_ADD} monsters at a time.")
+    row, state = _fight(ctx)
+    entry = compendium.find(ctx.session, "monster", name)
+    if entry is None:
+        close = compendium.suggestions(ctx.session, "monster", name)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        if compendium.count(ctx.session, "monster") == 0:
+            hint = " The SRD compendium isn't imported yet."
+        raise CommandError(f"I don't know a monster called '{name[:60]}'.{hint}")
+    block = MonsterBlock.from_srd(entry.details)
+    state, result = engine.add_monsters(state, block, count, rng)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row.channel_id, state)
+    ctx.reply(f"👹 {result.text}\n{_turn_line(state)}")
+
+
+@command("initiative", "!initiative [@player …] | !initiative add <monster> [count]",
+         "Start a combat in this channel (mentioned players, or you and those who spoke recently); the owner "
+         "adds monsters with `!initiative add goblin 3`.", category=CATEGORY)
+def initiative_command(ctx: CommandContext) -> None:
+    head, _, rest = ctx.args.partition(" ")
+    if head.casefold() == "add":
+        _add(ctx, rest)
+    else:
+        _start(ctx)
+
+
+# --------------------------------------------------------------------------- turns
+
+
+@command("attack", "!attack <target> [with <weapon>]", "Attack on your turn (the owner attacks for monsters).",
+         category=CATEGORY)
+def attack_command(ctx: CommandContext) -> None:
+    if not ctx.args.strip():
+        raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
+    parts = _WITH.split(ctx.args.strip(), maxsplit=1)
+    target = parts[0].strip()
+    weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    row, state = _fight(ctx)
+    actor = engine.current_actor(state)
+    _may_act(ctx, actor)
+    state, result = engine.attack(state, actor.id, target, weapon, rng)
+    target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == result.target), "")
+    _write_back(ctx, row.campaign_id, state, target_id)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row.channel_id, state)
+    ctx.reply(f"🗡️ {result.text}{_ending_line(state)}")
+
+
+@command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",
+         category=CATEGORY)
+def end_turn_command(ctx: CommandContext) -> None:
+    if ctx.args.strip():
+        raise CommandError("`!end_turn` takes nothing after it.")
+    row, state = _fight(ctx)
+    actor = engine.current_actor(state)
+    _may_act(ctx, actor)
+    state, result = engine.end_turn(state, actor.id)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row.channel_id, state)
+    skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
+    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}\n{_turn_line(state)}")
+
+
+@command("skip", "!skip @player | !skip <monster>", "Skip a combatant's turn (now if it's theirs, else their next).",
+         owner_only=True, category=CATEGORY)
+def skip_command(ctx: CommandContext) -> None:
+    if not ctx.args.strip():
+        raise CommandError("Whose turn? `!skip @player` or `!skip <monster>`.")
+    row, state = _fight(ctx)
+    mentioned = _MENTIONS.fullmatch(ctx.args.strip())
+    if mentioned:
+        player = mentioned.group(1) or mentioned.group(2)
+        target = next((c for c in state.combatants if c.player_id == player), None)
+        if target is None:
+            raise CommandError(f"{mention(int(player))} isn't in this fight.")
+    else:
+        target = engine.find_combatant(state, ctx.args.strip())
+    state, result = engine.skip(state, target.id)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row.channel_id, state)
+    ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
+    ctx.reply(f"⏭️ {result.text}\n{_turn_line(state)}")
+
+
+@command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",
+         category=CATEGORY)
+def end_combat_command(ctx: CommandContext) -> None:
+    row, state = _fight(ctx)
+    players = {_player_of(c) for c in [*state.combatants, *state.defeated]}
+    if not ctx.is_owner and ctx.author_id not in players:
+        raise CommandError("Only the owner or someone in the fight can end it.")
+    try:
+        result = engine.summary(state)
+    except RulesError as error:  # pragma: no cover - the summary of a stored fight always exists
+        raise CommandError(str(error)) from None
+    row.active = False
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row.channel_id, None)
+    ctx.reply(f"🏳️ The combat is over.\n{result.text}")

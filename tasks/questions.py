@@ -1,0 +1,52 @@
+"""Out-of-turn messages during a combat (queue `turns`): each is answered once with a short note quoting it,
+through the CPU path. It never takes a turn, never advances the combat and changes no game state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db import combat as combats
+from db.characters import active_campaign_id, find_by_player
+from db.engine import run_in_transaction
+from db.outbox import Reply, add_replies
+from tasks.handlers.dispatch import claim
+from tasks.publish import publish
+
+MAX_QUOTED_QUESTION_CHARS = 300
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTED_QUESTION_CHARS else text[: MAX_QUOTED_QUESTION_CHARS - 1] + "…"
+
+
+def answer_question(event: dict[str, Any]) -> None:
+    """An out-of-turn message during a combat: answered with a short note quoting it, once per message. It
+    never takes a turn, never advances the combat and changes no game state."""
+    key = f"question:{event['message_id']}"
+
+    def work(session: Session) -> list[Any]:
+        if not claim(session, key, "turns.question"):
+            return []
+        channel_id = event.get("channel_id")
+        row = combats.active(session, int(channel_id)) if channel_id is not None else None
+        campaign_id = active_campaign_id(session)
+        stored = (find_by_player(session, int(event["author_id"]), campaign_id)
+                  if campaign_id is not None else None)
+        name = stored.character.name if stored is not None else (event.get("author_name")
+                                                                  or f"<@{event['author_id']}>")
+        if row is not None:
+            state = combats.from_row(row)
+            actor = state.combatants[state.current].name if state.combatants else "nobody"
+            text = (f"(out of turn) {name}, it's {actor}'s turn — your question is noted: "
+                    f"“{_quoted(event.get('content', ''))}”")
+        else:
+            text = (f"(out of turn) {name}, your message is noted: “{_quoted(event.get('content', ''))}” "
+                    "— the fight has just ended, so say it again to the table.")
+        target = {"channel_id": channel_id} if channel_id is not None else {"dm_user_id": event["author_id"]}
+        reply = Reply(content=text, reply_to=event.get("message_id"), meta={"out_of_turn": True}, **target)
+        return add_replies(session, key, [reply])
+
+    publish(run_in_transaction(work))

@@ -1,0 +1,39 @@
+"""Drift from the current scene and the hook made from a scene (pure)."""
+
+from __future__ import annotations
+
+from corpus.structure import load_campaign, plot_structure
+from settings import PROJECT_ROOT
+from workers.llm import plot
+
+STRUCTURE = plot_structure(load_campaign(PROJECT_ROOT / "corpus" / "campaigns" / "ashes-of-thornwall.md"))
+
+
+def test_the_scene_of_the_current_act_is_found() -> None:
+    scene = plot.current_scene(STRUCTURE, 1, 1)
+    assert scene is not None and scene["title"] == "The Harvest Raid"
+    assert plot.current_scene(STRUCTURE, 9, 1) is None and plot.current_scene(STRUCTURE, 1, 99) is None
+
+
+def test_talk_about_the_scene_is_not_drift() -> None:
+    keywords = plot.scene_keywords(plot.current_scene(STRUCTURE, 1, 1))
+    assert plot.deviation_score(["We chase the goblins away from the granary in Thornwall"], keywords) == 0
+
+
+def test_talk_about_anything_else_is_drift() -> None:
+    keywords = plot.scene_keywords(plot.current_scene(STRUCTURE, 1, 1))
+    texts = ["I go fishing by the sea", "Let's open a bakery", "I sing sea shanties"]
+    assert plot.deviation_score(texts, keywords) == 10 >= plot.DRIFT_THRESHOLD
+    assert plot.deviation_score(texts + ["We follow the goblins' trail to the granary"], keywords) == 8
+
+
+def test_no_scene_or_no_words_means_no_score() -> None:
+    assert plot.deviation_score([], {"goblin"}) == 0
+    assert plot.deviation_score(["anything at all"], set()) == 0
+
+
+def test_a_hook_is_made_from_the_scene_when_none_are_left() -> None:
+    scene = plot.current_scene(STRUCTURE, 1, 1)
+    hook = plot.fallback_hook(scene)
+    assert hook is not None and scene["npcs"][0] in hook and "Thornwall Village" in hook
+    assert plot.fallback_hook(None) is None

@@ -1,0 +1,61 @@
+"""Railroad recovery without railroading: how far the players drifted from the current scene, and a gentle
+hook to offer when they did. Pure functions over the campaign's plot structure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+DRIFT_THRESHOLD = 6  # on a 0–10 scale: from here on the narrator gets one hook
+_WORD = re.compile(r"[a-z][a-z'\-]{3,}")
+_STOPWORDS = frozenset("""that this with from they them their there what when where which while would could should
+about into over under after before again very just more most some such than then your yours have been were will
+shall look looks around tavern party""".split())
+
+
+def current_scene(plot_structure: Mapping[str, Any], act: int, scene: int) -> dict[str, Any] | None:
+    for act_entry in plot_structure.get("acts", []):
+        if int(act_entry.get("number", 0)) == act:
+            scenes = act_entry.get("scenes", [])
+            return scenes[scene - 1] if 0 < scene <= len(scenes) else None
+    return None
+
+
+def _stem(word: str) -> str:
+    """Just enough stemming that "goblins'" meets "goblin"."""
+    word = word.strip("'").removesuffix("'s")
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def words(text: str) -> set[str]:
+    return {_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
+
+
+def scene_keywords(scene: Mapping[str, Any] | None) -> set[str]:
+    if not scene:
+        return set()
+    parts = [str(scene.get("title", "")), str(scene.get("location", "")), str(scene.get("hook", ""))]
+    parts += [str(name) for name in scene.get("npcs", [])]
+    parts += [str(event).replace("-", " ") for event in scene.get("events", [])]
+    return words(" ".join(parts))
+
+
+def deviation_score(player_texts: Iterable[str], keywords: set[str]) -> int:
+    """0 (on the scene) to 10 (nothing said touches it): the share of messages sharing no word with it."""
+    texts = [text for text in player_texts if text.strip()]
+    if not texts or not keywords:
+        return 0
+    off_scene = sum(1 for text in texts if not words(text) & keywords)
+    return round(10 * off_scene / len(texts))
+
+
+def fallback_hook(scene: Mapping[str, Any] | None) -> str | None:
+    """A hook made from the scene itself when the campaign's own hooks are used up."""
+    if not scene:
+        return None
+    npcs = list(scene.get("npcs", []))
+    location = scene.get("location") or "nearby"
+    if npcs:
+        return f"{npcs[0]} comes looking for the party with news from {location}."
+    return f"A rumour spreads of strange happenings at {location}."
