@@ -169,7 +169,7 @@ def _apply_ability(plan: RollPlan, name: str, d20: bool) -> None:
         raise RulesError(f"{res.name} doesn't change dice rolls.")
 
 
-def _proficient_with(character: Character, weapon: Weapon) -> bool:
+def proficient_with(character: Character, weapon: Weapon) -> bool:
     profs = {_key(p) for p in character.proficiencies}
     if f"{weapon.category} weapons" in profs:
         return True
@@ -180,7 +180,8 @@ def _proficient_with(character: Character, weapon: Weapon) -> bool:
     return name in profs or f"{name}s" in profs
 
 
-def _magic_bonus(item: InventoryItem) -> int:
+def magic_bonus(item: InventoryItem) -> int:
+    """A +N weapon's bonus, from its tags ("+1", "magic +2")."""
     for prop in item.properties:
         match = re.fullmatch(r"(?:magic|weapon|attack)?\s*\+(\d)", prop.strip().casefold())
         if match:
@@ -217,9 +218,9 @@ def _apply_item(plan: RollPlan, name: str, d20: bool) -> None:
                          "potions).")
     ability = weapon_ability(character, info)
     mod = ability_modifier(character, ability)
-    magic = _magic_bonus(item)
+    magic = magic_bonus(item)
     if d20:
-        proficient = _proficient_with(character, info)
+        proficient = proficient_with(character, info)
         bonus = mod + (character.proficiency_bonus if proficient else 0) + magic
         plan.terms.append(f"{bonus:+d}")
         plan.notes.append(f"{item.name}: {bonus:+d} to hit ({ability} {mod:+d}"

@@ -41,7 +41,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dnd.abilities import normalize_ability
-from dnd.actions import find_inventory_item, weapon_ability
+from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
 from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier
 from dnd.conditions import RollMode, attack_roll_mode, condition_info, hit_is_critical, is_incapacitated
 from dnd.conditions import saving_throw_mode as _saving_throw_mode
@@ -737,25 +737,6 @@ class _Profile:
     notes: tuple[str, ...] = ()
 
 
-def _proficient(character: Character, weapon: Weapon) -> bool:
-    profs = {_key(p) for p in character.proficiencies}
-    if f"{weapon.category} weapons" in profs:
-        return True
-    name = _key(weapon.name)
-    if "," in name:  # "crossbow, light" -> "light crossbow"
-        base, _, kind = name.partition(",")
-        name = f"{kind.strip()} {base.strip()}"
-    return name in profs or f"{name}s" in profs
-
-
-def _magic_bonus(item: InventoryItem) -> int:
-    for prop in item.properties:
-        match = re.fullmatch(r"(?:magic|weapon|attack)?\s*\+(\d)", prop.strip().casefold())
-        if match:
-            return int(match.group(1))
-    return 0
-
-
 _PROPERTY_DAMAGE = re.compile(r"^(\d+d\d+|\d+)\s+([a-z]+)$")
 
 
@@ -804,8 +785,8 @@ def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _P
         raise RulesError(f"{item.name} is not a weapon.")
     ability = weapon_ability(character, info)
     mod = ability_modifier(character, ability)
-    magic = _magic_bonus(item)
-    proficient = _proficient(character, info)
+    magic = magic_bonus(item)
+    proficient = proficient_with(character, info)
     to_hit = mod + (character.proficiency_bonus if proficient else 0) + magic
     notes = [f"{ability} {mod:+d}" + (f", proficiency +{character.proficiency_bonus}" if proficient else
                                        ", not proficient") + (f", magic +{magic}" if magic else "")]
