@@ -36,18 +36,26 @@ redis.call('SADD', KEYS[2], ARGV[2])
 return redis.call('LLEN', KEYS[1])
 """
 
-# Token bucket: KEYS[1] bucket; ARGV capacity, refill per second, now. Returns 1 when allowed.
-TOKEN_BUCKET = """
-local capacity, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or capacity
-local at = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + (now - at) * rate)
-local allowed = 0
-if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
-return allowed
+# One round trip per message: de-duplicate by id, then take a token from the user's and the channel's buckets.
+# KEYS: seen key, user bucket, channel bucket. ARGV: seen ttl, now, then capacity and refill/s for each bucket.
+# Returns 0 = already seen, 1 = admitted, 2 = the user is flooding, 3 = the channel is flooding.
+ADMIT = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', tonumber(ARGV[1])) then return 0 end
+local now = tonumber(ARGV[2])
+local function take(key, capacity, rate)
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or capacity
+  local at = tonumber(state[2]) or now
+  tokens = math.min(capacity, tokens + (now - at) * rate)
+  local allowed = tokens >= 1
+  if allowed then tokens = tokens - 1 end
+  redis.call('HSET', key, 'tokens', tokens, 'at', now)
+  redis.call('EXPIRE', key, math.ceil(capacity / rate) + 60)
+  return allowed
+end
+if not take(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])) then return 2 end
+if not take(KEYS[3], tonumber(ARGV[5]), tonumber(ARGV[6])) then return 3 end
+return 1
 """
 
 
@@ -134,7 +142,7 @@ class Intake:
         self.notify = notify
         self.batcher = Batcher(settings.batch_idle_s, settings.batch_max_s, self.flush)
         self._append = redis.register_script(APPEND_PENDING)
-        self._bucket = redis.register_script(TOKEN_BUCKET)
+        self._admit = redis.register_script(ADMIT)
 
     async def flush(self, channel: str) -> None:
         await asyncio.to_thread(self.sender.send, PREPARE_TURN_TASK, channel)
@@ -151,14 +159,16 @@ class Intake:
     async def receive(self, message: IncomingMessage) -> IntakeResult:
         if message.is_bot:
             return IntakeResult(Outcome.IGNORED)
-        if not await self.redis.set(keys.seen_message(message.message_id), 1, nx=True, ex=SEEN_TTL_S):
+        admitted = await self._admission(message)
+        if admitted == 0:
             return IntakeResult(Outcome.DUPLICATE)
+        if admitted in (2, 3):
+            await self._flood_notice(message, user_flooding=admitted == 2)
+            return IntakeResult(Outcome.RATE_LIMITED)
         notice = self._refusal(message)
         if notice is not None:
             await self.notify(message, notice)
             return IntakeResult(Outcome.REJECTED, notice)
-        if not await self._within_rate(message):
-            return IntakeResult(Outcome.RATE_LIMITED)
         channel = keys.channel_key(message.channel_id, message.dm_user_id)
         event = message.as_event()
         if message.content.lstrip().startswith("!"):
@@ -194,23 +204,21 @@ class Intake:
                     f"{self.settings.max_message_chars:,}). Nothing was done — please shorten it.")
         return None
 
-    async def _within_rate(self, message: IncomingMessage) -> bool:
-        now = str(time.time())
+    async def _admission(self, message: IncomingMessage) -> int:
         user_cap = self.settings.user_rate_per_min
-        channel = keys.channel_key(message.channel_id, message.dm_user_id)
-        user_ok = await self._bucket(keys=[f"rate:user:{message.author_id}"],
-                                     args=[max(user_cap // 3, 3), user_cap / 60.0, now])
         channel_cap = self.settings.channel_rate_per_min
-        channel_ok = await self._bucket(keys=[f"rate:channel:{channel}"],
-                                        args=[max(channel_cap // 3, 5), channel_cap / 60.0, now])
-        if user_ok and channel_ok:
-            return True
+        channel = keys.channel_key(message.channel_id, message.dm_user_id)
+        return int(await self._admit(
+            keys=[keys.seen_message(message.message_id), f"rate:user:{message.author_id}", f"rate:channel:{channel}"],
+            args=[SEEN_TTL_S, time.time(), max(user_cap // 3, 3), user_cap / 60.0, max(channel_cap // 3, 5),
+                  channel_cap / 60.0]))
+
+    async def _flood_notice(self, message: IncomingMessage, user_flooding: bool) -> None:
         # One notice per cooldown, however long the flood goes on.
         if await self.redis.set(f"rate:notice:{message.author_id}", 1, nx=True, ex=NOTICE_COOLDOWN_S):
-            who = "you are" if not user_ok else "this channel is"
+            who = "you are" if user_flooding else "this channel is"
             await self.notify(message, f"Slow down a little — {who} sending messages faster than I can "
                                        "keep up. I'll pick up again in a moment.")
-        return False
 
 
 class NoticeCallback:  # typing aid: an async callable (message, text)
