@@ -54,7 +54,7 @@ def one_round(system: SystemUnderTest, players: list[int], round_index: int) -> 
 def measure(batch_max: int, ks: list[int], latency_ms: float, rounds: int) -> dict[str, dict[str, float | None]]:
     system = SystemUnderTest.start(fake_model=True, GPU_BATCH_MAX=str(batch_max), BATCH_IDLE_S=str(BATCH_IDLE_S),
                                    BATCH_MAX_S="0.3", USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000",
-                                   LLM_TIMEOUT_S="600")
+                                   LLM_TIMEOUT_S="600", TURN_STALE_S="900")
     assert system.model is not None
     results: dict[str, dict[str, float | None]] = {}
     try:

@@ -158,7 +158,7 @@ throws turn vulnerability weapon weapons unconscious blinded charmed deafened fr
 invisible paralyzed petrified poisoned restrained stunned rage sneak smite ki wild shape darkvision falling
 suffocating jump jumping climbing swimming mounted underwater lifestyle downtime xp experience legendary lair
 monster monsters stat stats cr challenge resting healing potion ritual components material somatic verbal
-how does work works mechanic mechanics
+mechanic mechanics
 """.split())
 NARRATIVE_WORDS = frozenset("""
 who where village town city tavern inn npc npcs story quest plot villain villains hook hooks scene act chapter

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import CombatState as CombatRow
 from dnd.combat import CombatEvent, CombatState
+from dnd.errors import RulesError
 from dnd.monsters import Combatant
 
 # Events that only set a fight up; any other event means the first turn has been taken.
@@ -59,7 +61,13 @@ def store(session: Session, row: CombatRow, state: CombatState) -> None:
 
 
 def start(session: Session, campaign_id: int, channel_id: int, state: CombatState) -> CombatRow:
+    """A new active combat; refused when another one started in the channel meanwhile (the partial unique
+    index `one_active_combat_per_channel` decides between two simultaneous starts)."""
     row = CombatRow(campaign_id=campaign_id, channel_id=channel_id, active=True, **to_columns(state))
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise RulesError("A combat is already running in this channel.") from None
     return row

@@ -131,6 +131,7 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
     except (UnknownIndexError, IndexNameError) as error:
         return {"error": str(error)}
     job["step"] = int(job.get("step", 0)) + 1
+    task_id = _worker_task_id(self)
     client = get_redis()
     started = time.monotonic()
     budget = step_budget_s()
@@ -148,8 +149,8 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
         meta = {"job": job["id"], "index": progress.index, "files_done": progress.files_done,
                 "files_todo": progress.files_todo, "chunks": progress.chunks, "windows": progress.windows,
                 "eta_s": progress.eta_s, "current": progress.current}
-        if self.request.id and not self.request.is_eager:
-            self.update_state(state="PROGRESS", meta=meta)
+        if task_id:
+            self.update_state(task_id=task_id, state="PROGRESS", meta=meta)
         now = time.monotonic()
         if now - last_told[0] >= PROGRESS_EVERY_S or progress.files_done == progress.files_todo:
             last_told[0] = now
@@ -198,6 +199,15 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
             "reports": [{key: entry[key] for key in ("index", "indexed", "unchanged", "failed", "removed",
                                                      "chunks_written", "total_files", "total_chunks", "seconds")}
                         for entry in job["reports"]]}
+
+
+def _worker_task_id(task: Any) -> str | None:
+    """The id of the message being executed. DndTask.__call__ goes through Task.__call__, which pushes a fresh
+    request context without the id; the worker's own context (with it) is the one below."""
+    for request in reversed(task.request_stack.stack):
+        if getattr(request, "id", None) and not getattr(request, "is_eager", False):
+            return str(request.id)
+    return None
 
 
 CARRIED = ("indexed", "failed", "removed", "chunks_written", "windows_written", "tokens_embedded", "seconds",

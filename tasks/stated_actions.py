@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import combat as combats
 from db.characters import active_campaign_id, find_by_player
 from db.engine import transaction
 from db.models import Outbox
@@ -26,6 +27,11 @@ COMMAND_FOR_ACTION = {
     "rest": lambda action: f"!rest {action.target or 'short'}",
     "save": lambda action: f"!save {action.target}",
     "check": lambda action: f"!check {action.target}",
+    "attack": lambda action: f"!attack {action.target}" + (f" with {action.item}" if action.item else ""),
+    "buy": lambda action: f"!buy_item {action.item} {action.quantity or 1}",
+    "sell": lambda action: f"!sell_item {action.item} {action.quantity or 1}",
+    "drop": lambda action: f"!drop_item {action.item} {action.quantity or 1}",
+    "pick_up": lambda action: f"!pick_up {action.item}" + (f" {action.quantity}" if action.quantity else ""),
 }
 
 
@@ -37,11 +43,22 @@ def inventory_names(session: Session, player_id: int | None) -> list[str]:
     return [item.name for item in stored.character.inventory] if stored else []
 
 
-def stated_actions(message: dict[str, Any], inventory: list[str]) -> list[Update]:
+def combat_targets(session: Session, channel_id: Any) -> list[str]:
+    """The foes still standing in the channel's combat (so "I attack" resolves to the only one left)."""
+    if channel_id is None:
+        return []
+    row = combats.active(session, int(channel_id))
+    if row is None:
+        return []
+    return [c.name for c in combats.from_row(row).combatants if c.kind == "monster" and c.active]
+
+
+def stated_actions(message: dict[str, Any], inventory: list[str], targets: list[str] | None = None) -> list[Update]:
     player_id = message.get("author_id")
     if not isinstance(player_id, int):
         return []
-    return parse_actions(message.get("content", ""), player_id, {"inventory": inventory, "targets": []})
+    return parse_actions(message.get("content", ""), player_id, {"inventory": inventory,
+                                                                  "targets": targets or []})
 
 
 def replies_text(session: Session, message_key: str) -> str:
@@ -56,8 +73,9 @@ def run_stated_actions(messages: list[dict[str, Any]]) -> list[str]:
     for message in messages:
         with transaction() as session:
             inventory = inventory_names(session, message.get("author_id"))
+            targets = combat_targets(session, message.get("channel_id"))
         name = message.get("author_name") or "Someone"
-        for number, update in enumerate(stated_actions(message, inventory)):
+        for number, update in enumerate(stated_actions(message, inventory, targets)):
             if isinstance(update, ClarifyUpdate):
                 results.append(f"Ask {name}: {update.question}")
                 continue

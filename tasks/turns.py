@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from celery_batches import Batches, SimpleRequest
+from celery_batches import SimpleRequest
 
 import keys
 from tasks import questions, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
+from tasks.batching import ModelBatches
 from tasks.redis_client import get_redis
 from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
 
@@ -23,7 +24,7 @@ def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
 
 
 # GPU_BATCH_MAX=1 turns the worker into a one-request-at-a-time worker (the benchmark's baseline).
-@app.task(name="tasks.turns.generate", base=Batches, flush_every=int(os.environ.get("GPU_BATCH_MAX", "64")),
+@app.task(name="tasks.turns.generate", base=ModelBatches, flush_every=int(os.environ.get("GPU_BATCH_MAX", "64")),
           flush_interval=0.02, acks_late=True)
 def generate(requests: list[SimpleRequest]) -> None:
     """All the requests waiting on the queue go to the model at once (vLLM batches them)."""

@@ -3,9 +3,9 @@
 One active combat per channel (a row of `combat_state`, locked FOR UPDATE by every command that changes it).
 The rules are the engine's (`dnd.combat`); this module loads, calls, stores and keeps the gateway's combat
 gate in step: after every commit that changes whose turn it is, the Redis key `combat:<channel>` holds
-`{"actor_id": <player id of the current actor, or null on a monster's turn>, "actor": <name>}`, and it is
-deleted when the combat ends. While it is set, the gateway sends only the current actor's messages as turns;
-everyone else's go to `tasks.turns.question`.
+`{"actor_id": <player id of the current actor, or null on a monster's turn>, "actor": <name>, "combat": <id>,
+"seq": <events so far>}`, and it is deleted when the combat ends. While it is set, the gateway sends only the
+current actor's messages as turns; everyone else's go to `tasks.turns.question`.
 
 Choices:
 * `!initiative` with mentions (`!initiative @a @b`) starts a fight for those players' characters; without
@@ -67,15 +67,44 @@ def _player_of(combatant: Combatant) -> int | None:
     return int(combatant.player_id) if combatant.kind == "character" and combatant.player_id else None
 
 
-def sync_gate(ctx: CommandContext, channel_id: int, state: CombatState | None) -> None:
-    """After the commit: point the gateway's combat gate at the current actor (or remove it)."""
-    key = keys.combat(keys.channel_key(channel_id))
-    if state is None or not state.combatants:
-        ctx.after_commit.append(lambda: get_redis().delete(key))
+# Hooks of two commands may run after their commits in either order: the gate keeps the newest (combat id,
+# number of events) it was given, so a late hook never points it back at an earlier turn, nor re-opens a combat
+# that has ended (`combat:<channel>:ended` remembers the last ended combat's id for a day).
+_SET_GATE = """
+local ended = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[2]) <= ended then return 0 end
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, value = pcall(cjson.decode, current)
+  if ok and type(value) == 'table' and value.combat then
+    local combat, seq = tonumber(value.combat), tonumber(value.seq or 0)
+    local new_combat, new_seq = tonumber(ARGV[2]), tonumber(ARGV[3])
+    if combat > new_combat or (combat == new_combat and seq > new_seq) then return 0 end
+  end
+end
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', 86400)
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
+
+
+def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
+    """After the commit: point the gateway's combat gate at the current actor (or remove it when the combat is
+    over, `state` None)."""
+    if state is not None and not state.combatants:
         return
-    actor = engine.current_actor(state)
-    value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name})
-    ctx.after_commit.append(lambda: get_redis().set(key, value))
+    key = keys.combat(keys.channel_key(row.channel_id))
+    combat_id, seq = row.id, len(state.log) if state is not None else 1 << 30
+    value = ""
+    if state is not None:
+        actor = engine.current_actor(state)
+        value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq})
+    ctx.after_commit.append(lambda: get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id),
+                                                           str(seq)))
 
 
 def _turn_line(state: CombatState) -> str:
@@ -83,6 +112,16 @@ def _turn_line(state: CombatState) -> str:
     player = _player_of(actor)
     who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
     return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
+
+
+def _begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, str]:
+    """A dying character's turn starts with a death saving throw (rolled for them; the result goes to the sheet)."""
+    actor = engine.current_actor(state)
+    if not actor.dying:
+        return state, ""
+    state, result = engine.death_save(state, actor.id, rng)
+    _write_back(ctx, campaign_id, state, actor.id)
+    return state, f"\n🎲 {result.text}"
 
 
 def _ending_line(state: CombatState) -> str:
@@ -156,9 +195,10 @@ def _start(ctx: CommandContext) -> None:
     fighters = [Combatant.from_character(s.character, player_id=str(s.player_id), id=f"pc{s.player_id}")
                 for s in _participants(ctx, campaign_id, channel_id)]
     state, result = engine.roll_initiative(fighters, rng)
-    combats.start(ctx.session, campaign_id, channel_id, state)
-    sync_gate(ctx, channel_id, state)
-    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}\n{_turn_line(state)}\n"
+    state, death_save = _begin_turn(ctx, campaign_id, state)
+    combat_row = combats.start(ctx.session, campaign_id, channel_id, state)
+    sync_gate(ctx, combat_row, state)
+    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}\n{_turn_line(state)}{death_save}\n"
               "The DM adds monsters with `!initiative add <monster> [count]`.")
 
 
@@ -184,7 +224,7 @@ def _add(ctx: CommandContext, what: str) -> None:
     block = MonsterBlock.from_srd(entry.details)
     state, result = engine.add_monsters(state, block, count, rng)
     combats.store(ctx.session, row, state)
-    sync_gate(ctx, row.channel_id, state)
+    sync_gate(ctx, row, state)
     ctx.reply(f"👹 {result.text}\n{_turn_line(state)}")
 
 
@@ -217,7 +257,7 @@ def attack_command(ctx: CommandContext) -> None:
     target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == result.target), "")
     _write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)
-    sync_gate(ctx, row.channel_id, state)
+    sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {result.text}{_ending_line(state)}")
 
 
@@ -230,10 +270,11 @@ def end_turn_command(ctx: CommandContext) -> None:
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
     state, result = engine.end_turn(state, actor.id)
+    state, death_save = _begin_turn(ctx, row.campaign_id, state)
     combats.store(ctx.session, row, state)
-    sync_gate(ctx, row.channel_id, state)
+    sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}\n{_turn_line(state)}")
+    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}\n{_turn_line(state)}{death_save}")
 
 
 @command("skip", "!skip @player | !skip <monster>", "Skip a combatant's turn (now if it's theirs, else their next).",
@@ -250,11 +291,13 @@ def skip_command(ctx: CommandContext) -> None:
             raise CommandError(f"{mention(int(player))} isn't in this fight.")
     else:
         target = engine.find_combatant(state, ctx.args.strip())
+    moves_on = engine.current_actor(state).id == target.id
     state, result = engine.skip(state, target.id)
+    state, death_save = _begin_turn(ctx, row.campaign_id, state) if moves_on else (state, "")
     combats.store(ctx.session, row, state)
-    sync_gate(ctx, row.channel_id, state)
+    sync_gate(ctx, row, state)
     ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
-    ctx.reply(f"⏭️ {result.text}\n{_turn_line(state)}")
+    ctx.reply(f"⏭️ {result.text}\n{_turn_line(state)}{death_save}")
 
 
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",
@@ -270,5 +313,5 @@ def end_combat_command(ctx: CommandContext) -> None:
         raise CommandError(str(error)) from None
     row.active = False
     combats.store(ctx.session, row, state)
-    sync_gate(ctx, row.channel_id, None)
+    sync_gate(ctx, row, None)
     ctx.reply(f"🏳️ The combat is over.\n{result.text}")

@@ -1,0 +1,124 @@
+"""Shops and the world's location: the repository over `shops` and `world_state`.
+
+A shop's row keeps its stock as the list of the engine's :class:`dnd.shops.StockEntry` (JSON) and its price
+modifier; the kind of place is read from the location's name (a "Harbour" is an urban port, a "Village" a
+frontier village, anything else a town). Rows are locked with `SELECT … FOR UPDATE` before they change: a
+character first, then the shop.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from db import compendium
+from db.models import Character as CharacterRow
+from db.models import Shop, WorldState
+from dnd.errors import RulesError
+from dnd.shops import ShopStock, StockEntry, generate_stock, item_from_srd, profile_for, restock
+
+DEFAULT_LOCATION = "Town Square"
+_KIND_WORDS = {"port": "urban_port", "harbour": "urban_port", "harbor": "urban_port", "docks": "urban_port",
+               "city": "city", "capital": "city", "village": "frontier_village", "hamlet": "frontier_village",
+               "frontier": "frontier_village", "monastery": "mountain_monastery", "temple": "mountain_monastery",
+               "hold": "dwarven_hold", "mine": "dwarven_hold", "outpost": "trading_post", "camp": "trading_post"}
+
+
+def location_kind(location: str) -> str:
+    for word in location.casefold().replace(",", " ").split():
+        kind = _KIND_WORDS.get(word)
+        if kind is not None:
+            return kind
+    return "town"
+
+
+def world_for_update(session: Session, campaign_id: int) -> WorldState:
+    """The campaign's world state (created with the default location when missing), locked."""
+    session.execute(insert(WorldState).values(campaign_id=campaign_id, location=DEFAULT_LOCATION, events=[],
+                                              dropped_items={}, weather={})
+                    .on_conflict_do_nothing(index_elements=["campaign_id"]))
+    world = session.execute(select(WorldState).where(WorldState.campaign_id == campaign_id).with_for_update()
+                            .execution_options(populate_existing=True)).scalar_one()
+    if not world.location:
+        world.location = DEFAULT_LOCATION
+    return world
+
+
+def current_location(session: Session, campaign_id: int) -> str:
+    world = session.get(WorldState, campaign_id)
+    return (world.location if world is not None else None) or DEFAULT_LOCATION
+
+
+def party_tier(session: Session, campaign_id: int) -> int:
+    level = session.execute(select(func.max(CharacterRow.level)).where(CharacterRow.campaign_id == campaign_id)
+                            ).scalar_one_or_none() or 1
+    return 1 if level <= 4 else 2 if level <= 10 else 3 if level <= 16 else 4
+
+
+def _catalogue(session: Session, kind: str) -> list[dict[str, Any]]:
+    items = []
+    for entry in compendium.entries(session, kind):
+        try:
+            items.append(item_from_srd(entry))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return items
+
+
+def stock_of(row: Shop) -> ShopStock:
+    profile = profile_for(location_kind(row.location))
+    return ShopStock(location_kind=profile.name, tier=1, price_modifier=row.price_modifier,
+                     entries=[StockEntry.model_validate(e) for e in row.items or []])
+
+
+def store(row: Shop, stock: ShopStock) -> None:
+    row.items = [entry.model_dump(mode="json") for entry in stock.entries]
+
+
+def shop_for_update(session: Session, campaign_id: int, location: str) -> Shop | None:
+    return session.execute(select(Shop).where(Shop.campaign_id == campaign_id, Shop.location == location)
+                           .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def ensure_shop(session: Session, campaign_id: int, location: str, rng: random.Random | None = None) -> Shop:
+    """The shop of a location, locked; on first look its stock is generated from the imported SRD equipment and
+    magic items for the kind of place and the party's tier."""
+    row = shop_for_update(session, campaign_id, location)
+    if row is not None:
+        return row
+    equipment = _catalogue(session, "equipment")
+    if not equipment:
+        raise RulesError("The SRD compendium isn't imported yet, so the shops are empty "
+                         "(the owner runs `scripts/import_srd.py`).")
+    stock = generate_stock(location_kind(location), party_tier(session, campaign_id), equipment,
+                           _catalogue(session, "magic_item"), rng)
+    items = [entry.model_dump(mode="json") for entry in stock.entries]
+    session.execute(insert(Shop).values(campaign_id=campaign_id, location=location, items=items, price_modifier=1.0,
+                                        restocked_at=datetime.utcnow())
+                    .on_conflict_do_nothing(constraint="one_shop_per_location"))
+    row = shop_for_update(session, campaign_id, location)
+    assert row is not None
+    return row
+
+
+def restock_shop(session: Session, campaign_id: int, location: str, rng: random.Random | None = None) -> int:
+    """Time has passed since the last restock: sold-out units come back (whole days only). Returns the days."""
+    row = shop_for_update(session, campaign_id, location)
+    if row is None:
+        return 0
+    now = datetime.utcnow()
+    days = (now - row.restocked_at).days if row.restocked_at is not None else 1
+    if days <= 0:
+        return 0
+    store(row, restock(stock_of(row), days, rng))
+    row.restocked_at = now
+    return days
+
+
+def restock_due(row: Shop) -> bool:
+    return row.restocked_at is None or (datetime.utcnow() - row.restocked_at).days >= 1

@@ -1,0 +1,334 @@
+"""The economy at the table: the local shop (`!shop_list`, `!buy_item`, `!sell_item`), trades between players
+(`!trade_item` confirmed by the receiver's ✅/❌), and items left on the ground (`!drop_item`, `!pick_up`).
+
+Every change locks its rows first (the character FOR UPDATE, then the shop or the world state; two characters in
+id order) and writes `ledger` rows for each movement of items and coins (coins as copper pieces, item "cp"), so
+conservation can be checked. The engine's refusals (not enough coins, not carried, out of stock…) roll the
+whole command back.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import keys
+from db import shops
+from db.characters import StoredCharacter, campaign_name, ensure_active_campaign, find_by_player, load_many_for_update
+from db.characters import save as save_character
+from db.models import Ledger, TradeHistory
+from db.outbox import Reply
+from dnd.character import Character, InventoryItem
+from dnd.errors import RulesError
+from dnd.inventory import merge_items, remove_item
+from dnd.shops import match_item_name, plural, purchase, sell_item
+from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
+from dnd.wealth import format_cp, format_wealth, total_cp
+from tasks.handlers.character_support import mention, my_character
+from tasks.handlers.dispatch import REACTION_HANDLERS
+from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.redis_client import get_redis
+
+CATEGORY = "Economy"
+MAX_QUANTITY = 1000
+TRADE_TTL = timedelta(minutes=3)
+ACCEPT, DECLINE = "✅", "❌"
+EMBED_DESCRIPTION_LIMIT = 4000
+MAX_EMBEDS = 10
+_MENTION = re.compile(r"<@!?(\d{1,20})>|(?<![\w<])@(\d{1,20})\b")
+_LEADING = re.compile(r"^(?P<qty>-?\d+)\s*[x×]?\s+(?P<name>.+)$", re.IGNORECASE)
+_TRAILING = re.compile(r"^(?P<name>.+?)\s+[x×]?\s*(?P<qty>-?\d+)$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def parse_quantity(text: str, usage: str) -> tuple[str, int]:
+    """`Torch`, `3 Torch`, `3x Torch`, `Torch x3`, `Torch 3` → (name, quantity), within 1..MAX_QUANTITY."""
+    text = " ".join(text.split())
+    if not text:
+        raise CommandError(f"Which item? `{usage}`.")
+    match = _LEADING.match(text) or _TRAILING.match(text)
+    name, qty = (match.group("name").strip(), int(match.group("qty"))) if match else (text, 1)
+    if not 1 <= qty <= MAX_QUANTITY:
+        raise CommandError(f"The quantity must be between 1 and {MAX_QUANTITY}.")
+    return name, qty
+
+
+def _ledger(ctx_session: Session, campaign_id: int, character_id: int | None, counterparty: str, item: str,
+            delta: int, reason: str) -> None:
+    if delta:
+        ctx_session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty=counterparty,
+                               item=item, quantity_delta=delta, reason=reason))
+
+
+def _inventory_delta(before: Character, after: Character) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in before.inventory:
+        counts[item.name] = counts.get(item.name, 0) - item.qty
+    for item in after.inventory:
+        counts[item.name] = counts.get(item.name, 0) + item.qty
+    return {name: n for name, n in counts.items() if n}
+
+
+def _record(session: Session, stored: StoredCharacter, before: Character, after: Character, counterparty: str,
+            reason: str, *, mirror: bool = False) -> None:
+    """Ledger rows for every item and coin that moved for a character (and, with `mirror`, the other side's
+    opposite rows, for a counterparty that is not a character: a shop, the ground)."""
+    moves = _inventory_delta(before, after)
+    coins = total_cp(after.wealth) - total_cp(before.wealth)
+    if coins:
+        moves["cp"] = coins
+    for item, delta in moves.items():
+        _ledger(session, stored.campaign_id, stored.id, counterparty, item, delta, reason)
+        if mirror:
+            _ledger(session, stored.campaign_id, None, f"character:{stored.id}", item, -delta,
+                    f"{reason} ({counterparty})")
+
+
+def _reply_with_meta(ctx: CommandContext, content: str, meta: dict[str, Any]) -> None:
+    target: dict[str, Any] = ({"channel_id": ctx.event["channel_id"]} if ctx.event.get("channel_id") is not None
+                              else {"dm_user_id": ctx.event.get("dm_user_id") or ctx.author_id})
+    ctx.replies.append(Reply(content=content, reply_to=ctx.event.get("message_id"), meta=meta, **target))
+
+
+# --------------------------------------------------------------------------- the shop
+
+
+def _shop_embeds(location: str, stock_lines: list[str], modifier: float) -> list[dict[str, Any]]:
+    embeds: list[dict[str, Any]] = []
+    page: list[str] = []
+    size = 0
+    for line in stock_lines:
+        if size + len(line) + 1 > EMBED_DESCRIPTION_LIMIT and page:
+            embeds.append({"description": "\n".join(page)})
+            page, size = [], 0
+        page.append(line)
+        size += len(line) + 1
+    if page:
+        embeds.append({"description": "\n".join(page)})
+    embeds = embeds[:MAX_EMBEDS] or [{"description": "The shelves are bare."}]
+    embeds[0]["title"] = f"🛒 The shop at {location}"
+    embeds[-1]["footer"] = {"text": f"Prices ×{modifier:g}. `!buy_item <item> [qty]`, `!sell_item <item> [qty]`."}
+    return embeds
+
+
+@command("shop_list", "!shop_list", "What the shop where the party stands sells: item, price, stock.",
+         category=CATEGORY)
+def shop_list_command(ctx: CommandContext) -> None:
+    campaign_id = ensure_active_campaign(ctx.session)
+    location = shops.current_location(ctx.session, campaign_id)
+    row = shops.ensure_shop(ctx.session, campaign_id, location)
+    if shops.restock_due(row):
+        ctx.follow_ups.append(("tasks.shops.restock", (campaign_id, location)))
+    stock = shops.stock_of(row)
+    lines = [f"**{e.name}**{f' ×{e.bundle}' if e.bundle > 1 else ''} — {format_cp(e.price)} — "
+             + (f"{e.qty} in stock" if e.qty else "sold out") for e in stock.entries]
+    ctx.reply(f"The shop at **{location}** ({campaign_name(ctx.session, campaign_id)}).",
+              embeds=_shop_embeds(location, lines, row.price_modifier))
+
+
+@command("buy_item", "!buy_item <item> [qty]", "Buy from the local shop (change is given in coins).",
+         category=CATEGORY)
+def buy_item_command(ctx: CommandContext) -> None:
+    name, qty = parse_quantity(ctx.args, "!buy_item <item> [qty]")
+    stored = my_character(ctx, for_update=True)
+    location = shops.current_location(ctx.session, stored.campaign_id)
+    row = shops.ensure_shop(ctx.session, stored.campaign_id, location)
+    before = stored.character
+    stock, after, receipt = purchase(before, shops.stock_of(row), name, qty)
+    shops.store(row, stock)
+    save_character(ctx.session, stored, after)
+    _record(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}", mirror=True)
+    ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.")
+
+
+@command("sell_item", "!sell_item <item> [qty]", "Sell a carried item to the local shop (half price; trade goods "
+         "full).", category=CATEGORY)
+def sell_item_command(ctx: CommandContext) -> None:
+    name, qty = parse_quantity(ctx.args, "!sell_item <item> [qty]")
+    stored = my_character(ctx, for_update=True)
+    location = shops.current_location(ctx.session, stored.campaign_id)
+    row = shops.ensure_shop(ctx.session, stored.campaign_id, location)
+    stock = shops.stock_of(row)
+    catalogue = [{"name": e.name, "category": e.category, "cost": e.base_cost, "bundle": e.bundle,
+                  "rarity": e.rarity, "weight": e.weight} for e in stock.entries]
+    before = stored.character
+    after, sale = sell_item(before, name, qty, row.price_modifier, catalogue)
+    if sale.total <= 0:
+        raise CommandError(f"No merchant pays anything for {plural(sale.item, qty)}.")
+    save_character(ctx.session, stored, after)
+    _record(ctx.session, stored, before, after, f"shop:{row.id}", f"sell {sale.item} x{qty}", mirror=True)
+    ctx.reply(f"💰 {sale.message} Purse: {format_wealth(after.wealth)}.")
+
+
+# --------------------------------------------------------------------------- trades
+
+
+def _split_mention(args: str, usage: str) -> tuple[int, str]:
+    found = _MENTION.search(args)
+    if found is None:
+        raise CommandError(f"Whom to? Mention the player: `{usage}`.")
+    player = int(found.group(1) or found.group(2))
+    return player, (args[:found.start()] + " " + args[found.end():]).strip()
+
+
+@command("trade_item", "!trade_item <item|25gp> [qty] @player", "Offer an item or coins to another player; they "
+         "accept with ✅ or decline with ❌ within 3 minutes.", category=CATEGORY)
+def trade_item_command(ctx: CommandContext) -> None:
+    usage = "!trade_item <item|25gp> [qty] @player"
+    receiver_id, what = _split_mention(ctx.args, usage)
+    if receiver_id == ctx.author_id:
+        raise CommandError("You can't trade with yourself.")
+    if not what:
+        raise CommandError(f"What do you offer? `{usage}`.")
+    sender = my_character(ctx)
+    receiver = find_by_player(ctx.session, receiver_id, sender.campaign_id)
+    if receiver is None:
+        raise CommandError(f"{mention(receiver_id)} isn't a player with a character in "
+                           f"**{campaign_name(ctx.session, sender.campaign_id)}** — I can't trade with them.")
+    if get_redis().get(keys.presence(receiver_id)) != "online":
+        raise CommandError(f"{mention(receiver_id)} isn't online right now; trades need both players present.")
+    if parse_coins(what) is not None:
+        qty = 1
+    else:
+        what, qty = parse_quantity(what, usage)
+    offer = validate_offer(sender.character, receiver.character, what, qty)
+    trade = TradeHistory(campaign_id=sender.campaign_id, sender_id=ctx.author_id, receiver_id=receiver_id,
+                         item={"offer": offer.model_dump(mode="json"), "text": offer.text,
+                               "channel_id": ctx.event.get("channel_id")}, status="pending")
+    ctx.session.add(trade)
+    ctx.session.flush()
+    minutes = int(TRADE_TTL.total_seconds() // 60)
+    _reply_with_meta(ctx, f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you "
+                          f"{_offered(offer)}. React {ACCEPT} to accept or "
+                          f"{DECLINE} to decline (within {minutes} minutes).",
+                     {"awaiting": "trade", "trade_id": trade.id, "reactions": [ACCEPT, DECLINE]})
+
+
+def _offered(offer: Offer) -> str:
+    return format_wealth(offer.coins) if offer.coins is not None else plural(offer.item or "", offer.qty)
+
+
+def _reaction_reply(event: dict[str, Any], content: str) -> Reply:
+    if event.get("channel_id") is not None:
+        return Reply(content=content, channel_id=int(event["channel_id"]))
+    return Reply(content=content, dm_user_id=int(event.get("dm_user_id") or event["user_id"]))
+
+
+def settle_trade(event: dict[str, Any], session: Session) -> list[Reply]:
+    """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked."""
+    trade_id = (event.get("meta") or {}).get("trade_id")
+    emoji = event.get("emoji")
+    if trade_id is None or emoji not in (ACCEPT, DECLINE):
+        return []
+    trade = session.execute(select(TradeHistory).where(TradeHistory.id == int(trade_id)).with_for_update()
+                            .execution_options(populate_existing=True)).scalar_one_or_none()
+    if trade is None or int(event.get("user_id", 0)) != trade.receiver_id:
+        return []  # only the receiver's answer counts
+    if trade.status != "pending":
+        return [_reaction_reply(event, f"This trade is already settled ({trade.status}).")]
+    now = session.execute(select(func.now())).scalar_one()
+    if now - trade.timestamp > TRADE_TTL:
+        trade.status = "expired"
+        return [_reaction_reply(event, "This trade offer expired — make a new one with `!trade_item`.")]
+    if emoji == DECLINE:
+        trade.status = "declined"
+        return [_reaction_reply(event, f"❌ {mention(trade.receiver_id)} declines: {trade.item.get('text', '')}.")]
+    locked = load_many_for_update(session, [trade.sender_id, trade.receiver_id], trade.campaign_id)
+    sender, receiver = locked.get(trade.sender_id), locked.get(trade.receiver_id)
+    if sender is None or receiver is None:
+        trade.status = "failed"
+        return [_reaction_reply(event, "The trade can't happen: one of the characters is gone.")]
+    offer = Offer.model_validate(trade.item["offer"])
+    try:
+        sender_after, receiver_after = execute_trade(sender.character, receiver.character, offer)
+    except RulesError as error:
+        trade.status = "failed"
+        return [_reaction_reply(event, f"The trade can't happen: {error}")]
+    sender_before, receiver_before = sender.character, receiver.character
+    save_character(session, sender, sender_after)
+    save_character(session, receiver, receiver_after)
+    _record(session, sender, sender_before, sender_after, f"trade:{trade.id}", f"trade to {trade.receiver_id}")
+    _record(session, receiver, receiver_before, receiver_after, f"trade:{trade.id}", f"trade from {trade.sender_id}")
+    trade.status = "accepted"
+    return [_reaction_reply(event, f"✅ Trade done: {offer.text}.")]
+
+
+REACTION_HANDLERS["trade"] = settle_trade
+
+
+# --------------------------------------------------------------------------- the ground
+
+
+def _dropped(world_items: dict[str, Any], location: str) -> list[InventoryItem]:
+    return [InventoryItem.model_validate(i) for i in (world_items or {}).get(location, [])]
+
+
+@command("drop_item", "!drop_item <item> [qty]", "Leave an item on the ground where the party is.",
+         category=CATEGORY)
+def drop_item_command(ctx: CommandContext) -> None:
+    name, qty = parse_quantity(ctx.args, "!drop_item <item> [qty]")
+    stored = my_character(ctx, for_update=True)
+    before = stored.character
+    carried = match_item_name(name, [i.name for i in before.inventory if i.qty > 0])
+    if carried is None:
+        raise CommandError(f"{before.name} doesn't carry '{name[:80]}'.")
+    template = next(i for i in before.inventory if i.name == carried)
+    after = remove_item(before, carried, qty)
+    world = shops.world_for_update(ctx.session, stored.campaign_id)
+    location = world.location or shops.DEFAULT_LOCATION
+    ground = merge_items(_dropped(world.dropped_items, location),
+                         [template.model_copy(update={"qty": qty, "equipped": False})])
+    world.dropped_items = {**(world.dropped_items or {}), location: [i.model_dump(mode="json") for i in ground]}
+    save_character(ctx.session, stored, after)
+    _record(ctx.session, stored, before, after, f"ground:{location}", "drop", mirror=True)
+    ctx.reply(f"⬇️ {before.name} drops {plural(carried, qty)} at {location}.")
+
+
+@command("pick_up", "!pick_up <item> [qty]", "Pick up an item lying on the ground here (all of it by default).",
+         category=CATEGORY)
+def pick_up_command(ctx: CommandContext) -> None:
+    wanted = " ".join(ctx.args.split())
+    if not wanted:
+        raise CommandError("Pick up what? `!pick_up <item> [qty]`.")
+    stored = my_character(ctx, for_update=True)
+    world = shops.world_for_update(ctx.session, stored.campaign_id)
+    location = world.location or shops.DEFAULT_LOCATION
+    ground = _dropped(world.dropped_items, location)
+    name, qty = wanted, 0
+    if match_item_name(wanted, [i.name for i in ground]) is None:
+        name, qty = parse_quantity(wanted, "!pick_up <item> [qty]")
+    found = match_item_name(name, [i.name for i in ground])
+    if found is None:
+        lying = ", ".join(f"{i.name} ×{i.qty}" for i in ground) or "nothing"
+        raise CommandError(f"There's no '{name[:80]}' on the ground at {location}. Lying here: {lying}.")
+    here = sum(i.qty for i in ground if i.name == found)
+    qty = qty or here
+    if qty > here:
+        raise CommandError(f"Only {plural(found, here)} lie here.")
+    template = next(i for i in ground if i.name == found)
+    left: list[InventoryItem] = []
+    remaining = qty
+    for item in ground:
+        if item.name == found and remaining:
+            take = min(remaining, item.qty)
+            remaining -= take
+            if item.qty > take:
+                left.append(item.model_copy(update={"qty": item.qty - take}))
+        else:
+            left.append(item)
+    before = stored.character
+    after = before.model_copy(update={"inventory": merge_items(before.inventory,
+                                                               [template.model_copy(update={"qty": qty})])})
+    items = {**(world.dropped_items or {}), location: [i.model_dump(mode="json") for i in left]}
+    if not left:
+        items.pop(location)
+    world.dropped_items = items
+    save_character(ctx.session, stored, after)
+    _record(ctx.session, stored, before, after, f"ground:{location}", "pick up", mirror=True)
+    ctx.reply(f"⬆️ {before.name} picks up {plural(found, qty)}.")
