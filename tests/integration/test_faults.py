@@ -3,7 +3,6 @@ several workers of each kind against one broker."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -184,7 +183,7 @@ def test_two_cpu_and_two_gpu_workers_keep_every_channel_in_order(system: SystemU
             positions = [text.index(w) for w in wanted]
             assert positions == sorted(positions), f"player {player}'s story is out of order"
             assert all(text.count(w) == 1 for w in wanted), f"player {player} has a message answered twice"
-        turn_ids = [json.loads(json.dumps(r["meta"])).get("turn_id") for r in replies]
+        turn_ids = [r["meta"].get("turn_id") for r in replies if not r["meta"].get("notice")]
         assert len(turn_ids) == len(set(turn_ids))
         duplicates = system.sql("SELECT count(*) AS n FROM (SELECT message FROM message_history "
                                 "WHERE kind = 'player' AND message LIKE 'step % of player %' "

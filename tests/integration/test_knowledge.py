@@ -54,6 +54,18 @@ def ensure_rules_index(system: SystemUnderTest) -> None:
     assert rules_index_ready(system)
 
 
+def progress_state(system: SystemUnderTest, job_id: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for key in system.redis.scan_iter("celery-task-meta-*"):
+            state = json.loads(system.redis.get(key) or "{}")
+            result = state.get("result") or {}
+            if state.get("status") == "PROGRESS" and result.get("job") == job_id and "files_done" in result:
+                return True
+        time.sleep(0.5)
+    return False
+
+
 def run_script(system: SystemUnderTest, *argv: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *argv], cwd=system.root, env=system.env, capture_output=True, text=True,
                           timeout=timeout)
@@ -76,6 +88,9 @@ def test_rebuild_in_background_with_progress_survives_a_kill_and_reruns_incremen
     # Progress is one message edited in place.
     progress = system.wait_for(lambda e: e.get("content", "").startswith("Indexing rules"), after, timeout=600)[0]
     assert f"/{len(SRD_FILES)} files" in progress["content"] and any(mark in progress["content"] for mark in "▰▱")
+
+    # Flower (the result backend) shows the task's PROGRESS state with its counts.
+    saw_progress_state = progress_state(system, job_id, timeout=120)
 
     # The commands queue keeps answering while the ingest worker embeds.
     began = time.monotonic()
@@ -116,10 +131,7 @@ def test_rebuild_in_background_with_progress_survives_a_kill_and_reruns_incremen
     broken = system.sql("SELECT file_id FROM corpus_chunks WHERE index_name = 'rules' GROUP BY file_id "
                         "HAVING count(*) <> max(ordinal) + 1 OR count(DISTINCT ordinal) <> count(*)")
     assert broken == []
-    # Flower / the result backend saw the task's PROGRESS state.
-    states = [json.loads(system.redis.get(key) or "{}") for key in system.redis.scan_iter("celery-task-meta-*")]
-    assert any(state.get("status") == "PROGRESS" and (state.get("result") or {}).get("job") == job_id
-               for state in states)
+    assert saw_progress_state
     assert roll_seconds < 30
 
     # An unchanged re-run embeds nothing.
