@@ -139,6 +139,21 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
             "campaign_id": campaign.id if campaign else None}
 
 
+def narration_request(event: dict[str, Any], mechanical: str) -> dict[str, Any]:
+    """A narration of a mechanical result that was already posted (a roll, a level-up): the GPU path gives it
+    the campaign's voice; applying it is idempotent on the event's message id."""
+    channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id"))
+    turn = ClaimedTurn(channel, f"narrate:{event['message_id']}", [], 1, False)
+
+    def work(session: Session) -> dict[str, Any]:
+        return build_request(turn, session)
+
+    request = run_in_transaction(work)
+    request["context"]["mechanical_results"] = [mechanical]
+    request["narrates"] = event.get("message_id")
+    return request
+
+
 def recovery_hook(session: Session, campaign: Campaign, player_texts: list[str]) -> str | None:
     """When the players drift from the current scene, one gentle hook (the campaign's own first, then one made
     from the scene); the drift score is stored on the hook given."""
@@ -217,6 +232,8 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
                                  campaign_id=campaign_id, target=channel,
                                  before={"proposed": dropped.get("raw")}, after={"reason": dropped.get("reason")}))
         meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
+        if request.get("narrates"):
+            meta["narrates"] = request["narrates"]
         replies = [Reply(content=narration, meta=meta, **target)]
         if result.get("notice"):
             replies.insert(0, Reply(content=result["notice"], meta={"notice": True, "turn_id": turn_id}, **target))

@@ -41,6 +41,12 @@ def generate(requests: list[SimpleRequest]) -> None:
         app.send_task("tasks.turns.apply", args=[payload, result])
 
 
+@app.task(name="tasks.turns.narrate", base=DndTask)
+def narrate(event: dict[str, Any], mechanical: str) -> None:
+    """Narration that follows a mechanical reply already posted (the player never waits on the model)."""
+    app.send_task("tasks.turns.generate", args=[turn_flow.narration_request(event, mechanical)])
+
+
 @app.task(name="tasks.turns.apply", base=DndTask)
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     if turn_flow.apply(request, result) > 0:

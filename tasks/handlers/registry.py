@@ -13,6 +13,8 @@ from db.outbox import Reply
 from settings import Settings
 
 COMMAND_PREFIX = "!"
+# The narration that follows a mechanical reply (rolls with modifiers, level-ups), on the GPU path.
+NARRATE_TASK = "tasks.turns.narrate"
 MAX_COMMAND_ARGS_CHARS = 2000
 
 

@@ -194,3 +194,19 @@ def test_drifting_players_get_one_gentle_hook(system: SystemUnderTest, model) ->
     assert unused[0].n == 0 or system.sql(
         "SELECT count(*) AS n FROM plot_threads WHERE campaign_id = :i AND NOT used", i=campaign_id)[0].n == \
         unused[0].n - 1
+
+
+def test_a_roll_with_a_feat_is_narrated_after_its_number(system: SystemUnderTest, model: object) -> None:
+    from tests.integration.test_characters import fighter, seed
+
+    player = new_player_id()
+    seed(system, player, fighter(name="Orla"))
+    after = system.cursor()
+    message_id = system.say(player, "!roll 1d20+3 --feat Lucky", name="Orla")
+    number = system.replies_to(message_id, after)[0]
+    assert "Orla** rolls" in number["content"]
+    narration = system.wait_for(lambda e: e["meta"].get("narrates") == message_id, after, timeout=60)[0]
+    assert narration["cursor"] > number["cursor"] and "Orla" in narration["content"]
+    plain = system.say(player, "!roll 1d20")
+    system.replies_to(plain, after)
+    assert system.quiet_for(lambda e: e["meta"].get("narrates") == plain, after, 3) == []
