@@ -59,16 +59,16 @@ def _literal(value: str) -> str:
 
 
 def ensure_hnsw(session: Session, index_name: str) -> None:
-    """The index's own HNSW graph (created empty, so it is maintained row by row as files are indexed)."""
+    """The index's own HNSW graph (maintained row by row as files are indexed; rebuilt after a bulk load)."""
     check_index_name(index_name)
+    session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     session.execute(text(
         f"CREATE INDEX IF NOT EXISTS {hnsw_index_name(index_name)} ON corpus_windows "
         f"USING hnsw (embedding vector_cosine_ops) WHERE index_name = {_literal(index_name)}"))
 
 
 def drop_hnsw(session: Session, index_name: str) -> None:
-    if index_name != RULES_INDEX:
-        session.execute(text(f"DROP INDEX IF EXISTS {hnsw_index_name(check_index_name(index_name))}"))
+    session.execute(text(f"DROP INDEX IF EXISTS {hnsw_index_name(check_index_name(index_name))}"))
 
 
 def ensure_index(session: Session, name: str, kind: str, root_dir: str, campaign_id: int | None,

@@ -211,7 +211,7 @@ def _worker_task_id(task: Any) -> str | None:
 
 
 CARRIED = ("indexed", "failed", "removed", "chunks_written", "windows_written", "tokens_embedded", "seconds",
-           "embed_seconds")
+           "embed_seconds", "prepare_seconds", "write_seconds")
 
 
 def _carry(carried: dict[str, Any] | None, report: BuildReport) -> dict[str, Any]:

@@ -14,6 +14,8 @@ Choices:
 * Monsters join with `!initiative add <monster> [count]` (owner only, from the imported SRD).
 * On a monster's turn the owner drives it: `!attack <target> [with <action>]` attacks as that monster
   (default: its first attack), and `!end_turn` passes the turn. Nothing acts on its own.
+* A dying character's turn starts with its death saving throw, rolled for it; every blow and save is written
+  back to the character row at once, so `!end_combat` only closes the fight and sums it up.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth, total_cp
 from tasks.handlers.character_support import mention, my_character
 from tasks.handlers.dispatch import REACTION_HANDLERS
-from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.registry import NARRATE_TASK, CommandContext, CommandError, command
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
@@ -145,6 +145,9 @@ def buy_item_command(ctx: CommandContext) -> None:
     save_character(ctx.session, stored, after)
     _record(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}", mirror=True)
     ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.")
+    # A purchase is a moment of the story: the narrator follows the receipt (GPU path).
+    ctx.follow_ups.append((NARRATE_TASK, (ctx.event, f"{before.name} shops at {location}. "
+                                                     f"{receipt.message.replace('You ', f'{before.name} ', 1)}")))
 
 
 @command("sell_item", "!sell_item <item> [qty]", "Sell a carried item to the local shop (half price; trade goods "

@@ -181,19 +181,21 @@ def test_an_action_stated_in_plain_words_runs_through_the_engine(system: SystemU
 def test_drifting_players_get_one_gentle_hook(system: SystemUnderTest, model) -> None:
     campaign_id = activate_shipped_campaign(system, "the-glass-crypt")
     system.sql("UPDATE campaigns SET current_act = 1, current_scene = 1 WHERE id = :i", i=campaign_id)
-    system.redis.delete(f"plot:hooked:{campaign_id}")
-    unused = system.sql("SELECT count(*) AS n FROM plot_threads WHERE campaign_id = :i AND NOT used", i=campaign_id)
     model.control(mode="ok")
     player = new_player_id()
-    narrated_by(system, "vllm", player, "I go fishing by the sea and sing shanties")
-    prompts = [json.dumps(request["messages"]) for request in model.requests()]
+    narrated_by(system, "vllm", player, "warming up")  # the model is answering from here on
+    system.redis.delete(f"plot:hooked:{campaign_id}")
+    system.sql("UPDATE plot_threads SET used = false, deviation_level = 0 WHERE campaign_id = :i", i=campaign_id)
+    turn = [e for e in dm_turn(system, player, "I go fishing by the sea and sing shanties")
+            if not e["meta"].get("notice")]
+    assert turn[-1]["meta"]["provider"] == "vllm"
     given = system.sql("SELECT hook, deviation_level FROM plot_threads WHERE campaign_id = :i AND used",
                        i=campaign_id)
     assert len(given) == 1 and given[0].deviation_level >= 6
-    assert any(json.dumps(given[0].hook)[1:40] in prompt for prompt in prompts)
-    assert unused[0].n == 0 or system.sql(
-        "SELECT count(*) AS n FROM plot_threads WHERE campaign_id = :i AND NOT used", i=campaign_id)[0].n == \
-        unused[0].n - 1
+    assert json.dumps(given[0].hook)[1:40] in json.dumps(model.requests()[-1]["messages"])
+    # One hook, then quiet: the next drifting turn gets none.
+    dm_turn(system, player, "I keep fishing")
+    assert len(system.sql("SELECT 1 FROM plot_threads WHERE campaign_id = :i AND used", i=campaign_id)) == 1
 
 
 def test_a_roll_with_a_feat_is_narrated_after_its_number(system: SystemUnderTest, model: object) -> None:

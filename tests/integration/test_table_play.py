@@ -220,8 +220,13 @@ def test_shop_list_buy_with_change_and_sell(srd: SystemUnderTest) -> None:
     shop_refused(system, buyer, "!buy_item", "Which item?")
 
     purse, have = purse_cp(system, buyer), carried(system, buyer, item["name"])
-    reply = system.command(buyer, f"!buy_item {item['name']}")["content"]
+    after = system.cursor()
+    message = system.say(buyer, f"!buy_item {item['name']}")
+    receipt = system.replies_to(message, after)[0]
+    reply = receipt["content"]
     assert "You buy" in reply and (item["price"] % 100 == 0 or "in change" in reply), reply
+    narration = system.wait_for(lambda e: (e.get("meta") or {}).get("narrates") == message, after, timeout=60)[0]
+    assert narration["cursor"] > receipt["cursor"]  # the number first, then the story
     assert purse_cp(system, buyer) == purse - item["price"]
     assert carried(system, buyer, item["name"]) == have + 1
     after = {e["name"]: e for e in system.sql("SELECT items FROM shops ORDER BY id LIMIT 1")[0].items}
