@@ -46,7 +46,7 @@ class LookupResult:
         return self.details is not None or bool(self.section)
 
 
-def _table_entry(session: Session, kind: str, name: str) -> tuple[str, dict[str, Any]] | None:
+def table_entry(session: Session, kind: str, name: str) -> tuple[str, dict[str, Any]] | None:
     row = session.execute(text(
         "SELECT name, details FROM rules WHERE lower(type) = ANY(:types) AND (lower(name) = lower(:name) "
         "OR lower(index_key) = lower(:key)) ORDER BY id LIMIT 1"),
@@ -54,7 +54,7 @@ def _table_entry(session: Session, kind: str, name: str) -> tuple[str, dict[str,
     return (row.name, dict(row.details or {})) if row else None
 
 
-def _table_names(session: Session, kind: str) -> list[str]:
+def table_names(session: Session, kind: str) -> list[str]:
     return list(session.execute(text("SELECT name FROM rules WHERE lower(type) = ANY(:types)"),
                                 {"types": list(KINDS[kind]["types"])}).scalars())
 
@@ -114,7 +114,7 @@ def lookup(session: Session, kind: str, name: str, index: str = RULES_INDEX) -> 
         raise ValueError(f"unknown kind {kind!r}")
     name = " ".join(name.split())
     result = LookupResult(kind, name)
-    entry = _table_entry(session, kind, name)
+    entry = table_entry(session, kind, name)
     if entry is not None:
         result.name, result.details = entry
         return result
@@ -126,7 +126,7 @@ def lookup(session: Session, kind: str, name: str, index: str = RULES_INDEX) -> 
         result.heading_path = section["heading_path"]
         result.page = section["page"]
         return result
-    candidates = _table_names(session, kind) or _index_names(session, kind, index)
+    candidates = table_names(session, kind) or _index_names(session, kind, index)
     result.suggestions = suggest(name, candidates)
     if not result.suggestions:
         result.hits = search(f"{kind} {name}", index, 3, session=session)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from corpus.campaigns import CampaignError, check_campaign_name, find_slug, list_campaign_files, load_into_db
 from corpus.ingest import UnknownIndexError, format_duration
-from corpus.lookup import LookupResult, format_details, lookup
+from corpus.lookup import LookupResult, format_details, lookup, suggest, table_entry, table_names
 from corpus.retrieval import Hit, search
 from corpus.store import RULES_INDEX, IndexNameError, campaign_index_name, index_exists, index_stats
 from db.models import CorpusIndex
@@ -130,14 +130,12 @@ def _entry_command(ctx: CommandContext, kind: str, label: str) -> None:
 
 def _table_only(ctx: CommandContext, kind: str, name: str) -> LookupResult:
     """No rules index: the rules table alone (exact names, then suggestions)."""
-    from corpus.lookup import _table_entry, _table_names, suggest
-
     result = LookupResult(kind, name)
-    entry = _table_entry(ctx.session, kind, name)
+    entry = table_entry(ctx.session, kind, name)
     if entry is not None:
         result.name, result.details = entry
         return result
-    names = _table_names(ctx.session, kind)
+    names = table_names(ctx.session, kind)
     if not names:
         raise CommandError(_no_rules_text())
     result.suggestions = suggest(name, names)
