@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from db.models import AuditLog, BotState
+from db.models import BotState
 from keys import force_api, provider_state
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.monitoring import queue_depths
@@ -67,8 +67,7 @@ def fallback_api(ctx: CommandContext) -> None:
         ctx.session.add(BotState(key="force_api", value={"enabled": enabled}))
     else:
         state.value = {"enabled": enabled}
-    ctx.session.add(AuditLog(actor=f"owner:{ctx.author_id}", action="fallback_api", before=before,
-                             after={"enabled": enabled}))
+    ctx.audit("model", before, {"enabled": enabled})
     # The GPU worker reads this before every batch.
     ctx.after_commit.append(lambda: get_redis().set(force_api(), "1" if enabled else "0"))
     ctx.reply("The Dungeon Master now speaks through the API fallbacks (the local model is skipped) until "
@@ -84,7 +83,6 @@ def switch_model(ctx: CommandContext) -> None:
     if not ctx.settings.vllm_configured or not gpu_memory():
         raise CommandError("No local model server is managed on this machine (no GPU or no LOCAL_MODEL_NAME), so "
                            "there is nothing to switch. The fallback chain keeps answering.")
-    ctx.session.add(AuditLog(actor=f"owner:{ctx.author_id}", action="switch_model",
-                             before={"model": ctx.settings.local_model_name}, after={"model": model}))
+    ctx.audit("model", {"model": ctx.settings.local_model_name}, {"model": model})
     ctx.follow_ups.append(("tasks.system.switch_model", (ctx.event, model)))
     ctx.reply(f"Restarting the model server with `{model}`… I'll report when it is healthy.")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, Campaign, WorldState
+from db.models import Campaign, WorldState
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.turn_flow import active_campaign
 
@@ -29,12 +28,6 @@ def scenes(campaign: Campaign) -> list[tuple[int, int]]:
         for index, _ in enumerate(act.get("scenes", []), start=1):
             ordered.append((int(act["number"]), index))
     return ordered
-
-
-def audit(ctx: CommandContext, campaign: Campaign, action: str, before: dict[str, Any],
-          after: dict[str, Any]) -> None:
-    ctx.session.add(AuditLog(actor=f"owner:{ctx.author_id}", action=action, campaign_id=campaign.id,
-                             target=campaign.name, before=before, after=after))
 
 
 def parse_flag_value(raw: str) -> bool | int | str:
@@ -64,7 +57,7 @@ def advance_plot(ctx: CommandContext) -> None:
     next_act, next_scene = order[position + 1]
     before = {"current_act": campaign.current_act, "current_scene": campaign.current_scene}
     campaign.current_act, campaign.current_scene = next_act, next_scene
-    audit(ctx, campaign, "advance_plot", before, {"current_act": next_act, "current_scene": next_scene})
+    ctx.audit(campaign.name, before, {"current_act": next_act, "current_scene": next_scene}, campaign.id)
     act = next(a for a in campaign.plot_structure["acts"] if int(a["number"]) == next_act)
     scene = act["scenes"][next_scene - 1]
     ctx.reply(f"📜 The story moves on: **Act {next_act}: {act.get('title', '')}**, scene {scene.get('number')} "
@@ -88,7 +81,7 @@ def set_plot_flag(ctx: CommandContext) -> None:
     before = {name: flags.get(name)}
     flags[name] = value
     campaign.plot_flags = flags
-    audit(ctx, campaign, "set_plot_flag", before, {name: value})
+    ctx.audit(campaign.name, before, {name: value}, campaign.id)
     ctx.reply(f"🏳️ Plot flag `{name}` is now `{value}` in **{campaign.name}**.")
 
 
@@ -111,5 +104,5 @@ def trigger_event(ctx: CommandContext) -> None:
     happened = list(world.events or [])
     happened.append({"id": event_id, "effect": events[event_id].get("effect", ""), "by": "owner"})
     world.events = happened
-    audit(ctx, campaign, "trigger_event", {"events": len(happened) - 1}, {"event": event_id})
+    ctx.audit(campaign.name, {"events": len(happened) - 1}, {"event": event_id}, campaign.id)
     ctx.reply(f"⚡ Event `{event_id}`: {events[event_id].get('effect', '')}")

@@ -150,8 +150,11 @@ def test_owner_plot_commands_reach_the_next_prompt(system: SystemUnderTest, mode
     narrated_by(system, "vllm", player, "I look at the river")
     prompt = json.dumps(model.requests()[-1]["messages"])
     assert "bridge_burned" in prompt and "Ashes of Thornwall" in prompt
-    audited = system.sql("SELECT action FROM audit_log WHERE campaign_id = :i ORDER BY id", i=campaign_id)
-    assert [row.action for row in audited][-3:] == ["set_plot_flag", "advance_plot", "trigger_event"]
+    audited = system.sql("SELECT action, before, after FROM audit_log WHERE campaign_id = :i ORDER BY id",
+                         i=campaign_id)
+    assert [row.action.split()[0] for row in audited][-3:] == ["!set_plot_flag", "!advance_plot", "!trigger_event"]
+    assert audited[-2].before == {"current_act": 1, "current_scene": 1}
+    assert audited[-2].after == {"current_act": 1, "current_scene": 2}
 
 
 def test_an_action_stated_in_plain_words_runs_through_the_engine(system: SystemUnderTest, model: object) -> None:
