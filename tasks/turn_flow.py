@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from tasks.stated_actions import run_stated_actions
 from workers.llm import plot
 
 MAX_BATCH_MESSAGES = 50
+HISTORY_FETCHED = 40
+HISTORY_VERBATIM = 12
+HISTORY_SUMMARY_CHARS = 1200
 HOOK_COOLDOWN_S = int(os.environ.get("PLOT_HOOK_COOLDOWN_S", "180"))
 MAX_TURN_ATTEMPTS = 3
 GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
@@ -127,9 +131,9 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
                        plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
                              "plot_flags": campaign.plot_flags})
         history = list(reversed(list(session.execute(
-            select(MessageHistory).where(MessageHistory.campaign_id == campaign.id)
-            .order_by(MessageHistory.id.desc()).limit(12)).scalars())))
-        context["history"] = [h.message for h in history]
+            select(MessageHistory).where(MessageHistory.campaign_id == campaign.id, MessageHistory.kind != "roll")
+            .order_by(MessageHistory.id.desc()).limit(HISTORY_FETCHED)).scalars())))
+        context["history"] = summarized_history([(h.kind, h.message) for h in history])
         recent_player_texts = [h.message for h in history if h.kind == "player"][-6:]
         recent_player_texts += [m["text"] for m in context["player_messages"]]
         hook = recovery_hook(session, campaign, recent_player_texts)
@@ -137,6 +141,18 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
             context["plot_hook"] = hook
     return {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
             "campaign_id": campaign.id if campaign else None}
+
+
+def summarized_history(entries: list[tuple[str, str]]) -> list[str]:
+    """The last HISTORY_VERBATIM messages as they were; older ones folded into one short summary line made of
+    the first sentence of each earlier narration (the prompt builder trims further to fit the model)."""
+    recent = [text for _, text in entries[-HISTORY_VERBATIM:]]
+    older = [text for kind, text in entries[:-HISTORY_VERBATIM] if kind == "narration" and text.strip()]
+    if not older:
+        return recent
+    firsts = [re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0][:160] for text in older]
+    summary = "Earlier in this session: " + " … ".join(firsts)
+    return [summary[:HISTORY_SUMMARY_CHARS], *recent]
 
 
 def narration_request(event: dict[str, Any], mechanical: str) -> dict[str, Any]:
