@@ -1,0 +1,105 @@
+"""The world around the table: `!weather`, and the owner's random encounters and loot (SRD-based)."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from db.compendium import entries
+from db.models import Campaign, Character, WorldState
+from dnd.errors import RulesError
+from dnd.generators import generate_encounter, generate_loot, generate_weather
+from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.turn_flow import active_campaign
+
+_rng = random.SystemRandom()
+WEATHER_LASTS_S = 8 * 3600  # a real-time stand-in for "the day's weather" until in-game time is tracked
+DIFFICULTIES = ("easy", "medium", "hard", "deadly")
+
+
+def weather_region(campaign: Campaign | None) -> str:
+    """The weather tables' region for the campaign's own region text ("urban port" → coastal)."""
+    text = str(((campaign.plot_structure if campaign else {}) or {}).get("metadata", {}).get("region", "")).lower()
+    for words, region in ((("port", "coast", "sea", "harbour", "harbor"), "coastal"),
+                          (("mountain", "monastery", "peak"), "mountain"), (("desert", "dune"), "desert"),
+                          (("arctic", "frozen", "ice", "tundra"), "arctic"), (("swamp", "marsh", "bog"), "swamp"),
+                          (("jungle", "tropic"), "tropical")):
+        if any(word in text for word in words):
+            return region
+    return "temperate"
+
+
+def world_of(ctx: CommandContext, campaign: Campaign) -> WorldState:
+    world = ctx.session.get(WorldState, campaign.id, with_for_update=True)
+    if world is None:
+        world = WorldState(campaign_id=campaign.id, events=[], dropped_items={}, weather={})
+        ctx.session.add(world)
+    return world
+
+
+@command("weather", "!weather [new [season]]", "Today's weather where the party is; the owner can roll new weather.",
+         category="World")
+def weather_command(ctx: CommandContext) -> None:
+    campaign = active_campaign(ctx.session)
+    if campaign is None:
+        raise CommandError("No campaign is loaded yet, so there is no sky to look at. The owner can "
+                           "`!load_campaign <name>`.")
+    words = ctx.args.split()
+    reroll = bool(words) and words[0].lower() == "new"
+    if words and not reroll:
+        raise CommandError("Usage: `!weather` (today's weather), or `!weather new [season]` (owner).")
+    if reroll and not ctx.is_owner:
+        raise CommandError("Only the owner can change the weather.")
+    world = world_of(ctx, campaign)
+    current: dict[str, Any] = dict(world.weather or {})
+    season = words[1] if reroll and len(words) > 1 else current.get("season") or "spring"
+    if reroll or not current or time.time() - float(current.get("rolled_at", 0)) > WEATHER_LASTS_S:
+        try:
+            weather = generate_weather(weather_region(campaign), season, _rng)
+        except RulesError as error:
+            raise CommandError(str(error)) from None
+        current = {**weather.model_dump(), "rolled_at": time.time()}
+        world.weather = current
+        if reroll:
+            ctx.audit(campaign.name, {}, {"weather": weather.description}, campaign.id)
+    effects = "".join(f"\n• {effect}" for effect in current.get("effects", []))
+    ctx.reply(f"🌦️ **{current['season'].title()}, {current['region']}** — {current['description']} "
+              f"({current['temperature_f']} °F / {current['temperature_c']} °C, wind {current['wind']}, "
+              f"{current['precipitation']}).{effects}")
+
+
+@command("encounter", "!encounter [easy|medium|hard|deadly]", "A random SRD encounter for the party's levels.",
+         owner_only=True, category="World")
+def encounter_command(ctx: CommandContext) -> None:
+    difficulty = (ctx.args.strip() or "medium").lower()
+    if difficulty not in DIFFICULTIES:
+        raise CommandError(f"Difficulty must be one of {', '.join(DIFFICULTIES)}.")
+    campaign = active_campaign(ctx.session)
+    levels = list(ctx.session.execute(select(Character.level).where(
+        Character.campaign_id == (campaign.id if campaign else -1))).scalars()) or [1]
+    monsters = [{"name": m["name"], "cr": m.get("challenge_rating", 0), "xp": m.get("xp", 0),
+                 "type": m.get("type", "")} for m in entries(ctx.session, "monster")]
+    if not monsters:
+        raise CommandError("The SRD compendium isn't imported yet (`python scripts/import_srd.py`).")
+    world = ctx.session.get(WorldState, campaign.id) if campaign else None
+    found = generate_encounter(levels, difficulty, monsters, (world.location if world else "") or "", _rng)
+    ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text}\n"
+              "Add them to a fight with `!initiative add <monster> [count]`.")
+
+
+@command("loot", "!loot <challenge rating>", "Random individual treasure for a creature of that CR (SRD tables).",
+         owner_only=True, category="World")
+def loot_command(ctx: CommandContext) -> None:
+    try:
+        cr = float(ctx.args.strip().replace("1/8", "0.125").replace("1/4", "0.25").replace("1/2", "0.5"))
+    except ValueError:
+        raise CommandError("Usage: `!loot <challenge rating>`, e.g. `!loot 3` or `!loot 1/4`.") from None
+    if not 0 <= cr <= 30:
+        raise CommandError("A challenge rating is between 0 and 30.")
+    magic = [{"name": m["name"], "rarity": (m.get("rarity") or {}).get("name", "")}
+             for m in entries(ctx.session, "magic_item")]
+    loot = generate_loot(cr, _rng, magic)
+    ctx.reply("💰 " + "\n".join(loot.lines) + "\nGive it out with `!add_item` (items) or as the narrator sees fit.")
