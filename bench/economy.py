@@ -2,8 +2,9 @@
 
 Pairs of players trade coins back and forth as players do: `!trade_item 1gp @partner` on the local table, the
 partner's ✅ on the confirmation, the settlement reply. Several pairs trade at once for a fixed time; a trade's
-latency is from the offer's POST to the settlement reply. Afterwards every purse and the ledger are summed:
-coins are neither created nor lost. Prints one JSON object.
+latency is from the offer's POST to the settlement reply. One long poll of the table's events serves every
+pair (so the harness itself stays light). Afterwards every purse is summed: coins are neither created nor lost,
+and none is negative. Prints one JSON object.
 
     python bench/economy.py --pairs 16 --seconds 20
 """
@@ -11,13 +12,15 @@ coins are neither created nor lost. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shutil
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,10 +36,9 @@ def seed_players(system: SystemUnderTest, count: int) -> list[int]:
 
     from db.characters import create, ensure_active_campaign
     from dnd.wealth import Wealth
-
-    players = [5_000_000 + n for n in range(count)]
     from tests.integration.test_characters import fighter
 
+    players = [5_000_000 + n for n in range(count)]
     base = fighter("Trader")
     with Session(system.db) as session, session.begin():
         campaign_id = ensure_active_campaign(session)
@@ -53,20 +55,86 @@ def total_cp(system: SystemUnderTest, players: list[int]) -> int:
     return sum(COIN_CP[coin] * int(amount) for row in rows for coin, amount in row.wealth.items())
 
 
-def trade_once(system: SystemUnderTest, sender: int, receiver: int) -> float:
+class Table:
+    """The local table's HTTP API with one shared event poller resolving waits by reply_to / reply_key."""
+
+    def __init__(self, url: str, http: aiohttp.ClientSession) -> None:
+        self.url, self.http = url, http
+        self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.early: dict[str, dict[str, Any]] = {}
+
+    def expect(self, key: str) -> asyncio.Future[dict[str, Any]]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        if key in self.early:
+            future.set_result(self.early.pop(key))
+        else:
+            self.waiting[key] = future
+        return future
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        async with self.http.get(f"{self.url}/api/events?after=0-0") as answer:
+            cursor = (await answer.json())["cursor"]
+        while not stop.is_set():
+            async with self.http.get(f"{self.url}/api/events", params={"after": cursor, "wait": "1"}) as answer:
+                body = await answer.json()
+            cursor = body["cursor"]
+            for event in body["events"]:
+                if event.get("kind") != "bot":
+                    continue
+                for key in (event.get("reply_to"), event.get("reply_key")):
+                    if not key:
+                        continue
+                    future = self.waiting.pop(key, None)
+                    if future is not None and not future.done():
+                        future.set_result(event)
+                    elif future is None:
+                        self.early[key] = event
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with self.http.post(f"{self.url}{path}", json=body) as answer:
+            return await answer.json()
+
+
+async def trade_once(table: Table, sender: int, receiver: int) -> float:
     started = time.perf_counter()
-    after = system.cursor()
-    message_id = system.say(sender, f"!trade_item 1gp <@{receiver}>")
-    offer = system.replies_to(message_id, after, timeout=60)[0]
+    posted = await table.post("/api/messages", {"author_id": sender, "author_name": f"Trader {sender}",
+                                                "content": f"!trade_item 1gp <@{receiver}>"})
+    offer = await asyncio.wait_for(table.expect(posted["message_id"]), 60)
     if offer.get("meta", {}).get("awaiting") != "trade":
         raise RuntimeError(f"offer refused: {offer['content']}")
-    code, body = system.react(offer["id"], receiver, "✅")
-    if code not in (200, 202):
-        raise RuntimeError(f"reaction refused: {body}")
-    settled = system.wait_for(lambda e: e.get("reply_key") == f"reaction:{body['reaction_id']}:0", after, timeout=60)
-    if "Trade done" not in settled[0]["content"]:
-        raise RuntimeError(f"not settled: {settled[0]['content']}")
+    reacted = await table.post("/api/reactions", {"message_id": offer["id"], "user_id": receiver, "emoji": "✅"})
+    settled = await asyncio.wait_for(table.expect(f"reaction:{reacted['reaction_id']}:0"), 60)
+    if "Trade done" not in settled["content"]:
+        raise RuntimeError(f"not settled: {settled['content']}")
     return time.perf_counter() - started
+
+
+async def run_trades(url: str, players: list[int], pairs: int, seconds: float) -> tuple[list[float], list[str], float]:
+    latencies: list[float] = []
+    failures: list[str] = []
+    async with aiohttp.ClientSession() as http:
+        table = Table(url, http)
+        stop = asyncio.Event()
+        poller = asyncio.create_task(table.poll(stop))
+        deadline = time.monotonic() + seconds
+
+        async def pair_loop(pair: int) -> None:
+            a, b = players[2 * pair], players[2 * pair + 1]
+            turn = 0
+            while time.monotonic() < deadline:
+                sender, receiver = (a, b) if turn % 2 == 0 else (b, a)
+                try:
+                    latencies.append(await trade_once(table, sender, receiver))
+                except (TimeoutError, RuntimeError) as error:
+                    failures.append(str(error)[:200] or error.__class__.__name__)
+                turn += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(pair_loop(pair) for pair in range(pairs)))
+        elapsed = time.perf_counter() - began
+        stop.set()
+        await poller
+    return latencies, failures, elapsed
 
 
 def main() -> None:
@@ -78,29 +146,7 @@ def main() -> None:
     try:
         players = seed_players(system, args.pairs * 2)
         before = total_cp(system, players)
-        latencies: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + args.seconds
-
-        def pair_loop(pair: int) -> None:
-            a, b = players[2 * pair], players[2 * pair + 1]
-            turn = 0
-            while time.monotonic() < deadline:
-                sender, receiver = (a, b) if turn % 2 == 0 else (b, a)
-                try:
-                    elapsed = trade_once(system, sender, receiver)
-                    with lock:
-                        latencies.append(elapsed)
-                except (RuntimeError, AssertionError) as error:
-                    with lock:
-                        failures.append(str(error)[:200])
-                turn += 1
-
-        began = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.pairs) as pool:
-            list(pool.map(pair_loop, range(args.pairs)))
-        elapsed = time.perf_counter() - began
+        latencies, failures, elapsed = asyncio.run(run_trades(system.table_url, players, args.pairs, args.seconds))
         after = total_cp(system, players)
         settled = system.sql("SELECT count(*) AS n FROM trade_history WHERE status = 'accepted'")[0].n
         negative = system.sql("SELECT count(*) AS n FROM characters WHERE player_id = ANY(:p) AND EXISTS "

@@ -97,14 +97,19 @@ def write_env(env_file: Path, values: dict[str, str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model-path", default=settings.local_model_path)
-    parser.add_argument("--model-name", default=settings.local_model_name)
+    parser.add_argument("--model-path", default=None)
+    parser.add_argument("--model-name", default=None, help="default: the directory's name, else LOCAL_MODEL_NAME")
     parser.add_argument("--gpu-memory-utilization", type=float, default=settings.gpu_memory_utilization)
     parser.add_argument("--max-model-len", type=int, default=settings.max_model_len)
     parser.add_argument("--tensor-parallel-size", type=int, default=settings.tensor_parallel_size)
     parser.add_argument("--write", action="store_true", help="record the configuration in the env file")
     parser.add_argument("--env-file", type=Path, default=PROJECT_ROOT / ".env")
     args = parser.parse_args(argv)
+    if args.model_path is None:
+        args.model_path = settings.local_model_path
+        args.model_name = settings.local_model_name if args.model_name is None else args.model_name
+    elif args.model_name is None:
+        args.model_name = Path(args.model_path).name
     if not 0.1 <= args.gpu_memory_utilization <= 0.99:
         parser.error("--gpu-memory-utilization must be between 0.1 and 0.99")
     if args.max_model_len < 512 or args.tensor_parallel_size < 1:
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"✘ {line}")
     if args.write:
         write_env(args.env_file, {
-            "LOCAL_MODEL_NAME": args.model_name or Path(args.model_path).name,
+            "LOCAL_MODEL_NAME": args.model_name,
             "LOCAL_MODEL_PATH": args.model_path,
             "GPU_MEMORY_UTILIZATION": str(args.gpu_memory_utilization),
             "MAX_MODEL_LEN": str(args.max_model_len),

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from settings import PROJECT_ROOT
 
+MODEL_SETTINGS = ("LOCAL_MODEL_NAME", "LOCAL_MODEL_PATH", "GPU_MEMORY_UTILIZATION", "MAX_MODEL_LEN",
+                  "TENSOR_PARALLEL_SIZE")
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "scripts/setup_local_llm.py", *args], cwd=PROJECT_ROOT,
+    # The operator's own configuration (or a test system's) must not leak into these runs.
+    env = {key: value for key, value in os.environ.items() if key not in MODEL_SETTINGS}
+    return subprocess.run([sys.executable, "scripts/setup_local_llm.py", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
