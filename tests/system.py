@@ -25,10 +25,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.srd_paths import PROJECT_ROOT, SHARED_SRD, SRD_JSON_DIR
 
 Event = dict[str, Any]
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_SRD = PROJECT_ROOT.parent / "shared" / "corpus" / "srd"
 SRD_MARKDOWN = SHARED_SRD / "markdown" / "OldManUmby-DND.SRD.Wiki"
 SRD_PDF_DIR = SHARED_SRD / "pdf"
 
@@ -50,7 +49,7 @@ def system_environment(var_dir: Path, test_hooks: bool = False) -> dict[str, str
         VLLM_PORT=str(free_port()), BOT_CHANNEL_ID="1000", OWNER_ID="1",
         BATCH_IDLE_S="0.6", BATCH_MAX_S="2.5", TURN_STALE_S="8", MAX_TASK_ATTEMPTS="3",
         USER_RATE_PER_MIN="600", CHANNEL_RATE_PER_MIN="3000",
-        SRD_JSON_DIR=str(SHARED_SRD / "json" / "5e-bits-5e-database"),
+        SRD_JSON_DIR=str(SRD_JSON_DIR),
         PYTHONPATH=str(PROJECT_ROOT),
         # The rules index reads the shared SRD Markdown in place (never copied); no index is built at start-up
         # (the knowledge tests build it), so other tests do not share the CPU with an embedding job.

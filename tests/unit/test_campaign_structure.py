@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import string
@@ -20,9 +19,9 @@ from corpus.structure import (
     render_campaign_markdown,
     shipped_campaign_paths,
 )
+from tests.srd_paths import SRD_JSON_DIR
 
 CAMPAIGN_PATHS = shipped_campaign_paths()
-SRD_DEFAULT_DIR = "/work/shared/corpus/srd/json/5e-bits-5e-database"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ALLOWED_ROLES = {"ally", "villain", "quest-giver", "merchant", "neutral"}
 
@@ -34,7 +33,7 @@ def _ids(paths: list[Path]) -> list[str]:
 @pytest.fixture(scope="module")
 def srd_monster_names() -> set[str]:
     """Monster names from the SRD JSON, read at test time only (skipped when the file is absent)."""
-    path = Path(os.environ.get("SRD_JSON_DIR", SRD_DEFAULT_DIR)) / "5e-SRD-Monsters.json"
+    path = SRD_JSON_DIR / "5e-SRD-Monsters.json"
     if not path.is_file():
         pytest.skip(f"SRD monster list not available at {path}")
     data = json.loads(path.read_text(encoding="utf-8"))

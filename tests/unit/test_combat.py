@@ -7,10 +7,8 @@ Monsters come from the SRD 5e-database JSON (test data only; ``SRD_JSON_DIR``); 
 from __future__ import annotations
 
 import json
-import os
 import random
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +35,7 @@ from dnd.combat import (
 from dnd.errors import RulesError
 from dnd.inventory import expand
 from dnd.monsters import Combatant, MonsterBlock
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+from tests.srd_paths import SRD_JSON_DIR
 
 
 @cache

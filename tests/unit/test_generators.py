@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections import Counter
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +28,7 @@ from dnd.generators import (
     xp_for_cr,
 )
 from dnd.monsters import MonsterBlock
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+from tests.srd_paths import SRD_JSON_DIR
 
 
 @cache

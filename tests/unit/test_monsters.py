@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +14,7 @@ from dnd.dice import roll
 from dnd.errors import RulesError
 from dnd.inventory import expand
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character, cr_label, slug
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+from tests.srd_paths import SRD_JSON_DIR
 
 
 @cache

@@ -7,10 +7,8 @@ the tests skip (with the reason) when it is missing.
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +16,7 @@ import pytest
 from dnd.data.classes import ASI, CLASSES, SUBCLASSES
 from dnd.data.tables import FULL_CASTER_SLOTS, XP_THRESHOLDS
 from dnd.progression import at_level, get_subclass, subclass_features
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
-SRD_MARKDOWN_DIR = Path(os.environ.get("SRD_MARKDOWN_DIR", "/work/shared/corpus/srd/markdown"))
+from tests.srd_paths import SRD_JSON_DIR, SRD_MARKDOWN_DIR
 
 CLASS_LEVELS = [(c, lvl) for c in CLASSES for lvl in range(1, 21)]
 IDS = [f"{c}-{lvl}" for c, lvl in CLASS_LEVELS]

@@ -4,10 +4,8 @@ against the SRD 5e-database JSON (test data only; ``SRD_JSON_DIR``, skipped when
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +19,7 @@ from dnd.data.skills import LANGUAGES, SKILLS
 from dnd.data.spells import SPELLS
 from dnd.data.tables import COIN_VALUES
 from dnd.spellcasting import damage_at, healing_at
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+from tests.srd_paths import SRD_JSON_DIR
 
 
 @cache

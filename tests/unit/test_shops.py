@@ -7,10 +7,8 @@ plain item dicts at test time.
 from __future__ import annotations
 
 import json
-import os
 import random
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +35,7 @@ from dnd.shops import (
     sell_price,
 )
 from dnd.wealth import Wealth, total_cp
-
-SRD_JSON_DIR = Path(os.environ.get("SRD_JSON_DIR", "/work/shared/corpus/srd/json/5e-bits-5e-database"))
+from tests.srd_paths import SRD_JSON_DIR
 
 
 @cache
