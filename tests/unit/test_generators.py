@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
-from functools import cache
 from typing import Any
 
 import pytest
@@ -28,15 +26,7 @@ from dnd.generators import (
     xp_for_cr,
 )
 from dnd.monsters import MonsterBlock
-from tests.srd_paths import SRD_JSON_DIR
-
-
-@cache
-def srd(name: str) -> list[dict[str, Any]]:
-    path = SRD_JSON_DIR / f"5e-SRD-{name}.json"
-    if not path.is_file():
-        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests.srd_paths import srd_json as srd
 
 
 def monster_list() -> list[dict[str, Any]]:

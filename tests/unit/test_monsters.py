@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import random
-from functools import cache
-from typing import Any
 
 import pytest
 
@@ -14,15 +11,7 @@ from dnd.dice import roll
 from dnd.errors import RulesError
 from dnd.inventory import expand
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character, cr_label, slug
-from tests.srd_paths import SRD_JSON_DIR
-
-
-@cache
-def srd_monsters() -> dict[str, dict[str, Any]]:
-    path = SRD_JSON_DIR / "5e-SRD-Monsters.json"
-    if not path.is_file():
-        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
-    return {m["index"]: m for m in json.loads(path.read_text(encoding="utf-8"))}
+from tests.srd_paths import srd_monsters
 
 
 def block(index: str) -> MonsterBlock:

@@ -6,7 +6,6 @@ the tests skip (with the reason) when it is missing.
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
 from typing import Any
@@ -16,18 +15,11 @@ import pytest
 from dnd.data.classes import ASI, CLASSES, SUBCLASSES
 from dnd.data.tables import FULL_CASTER_SLOTS, XP_THRESHOLDS
 from dnd.progression import at_level, get_subclass, subclass_features
-from tests.srd_paths import SRD_JSON_DIR, SRD_MARKDOWN_DIR
+from tests.srd_paths import SRD_MARKDOWN_DIR
+from tests.srd_paths import srd_json as srd
 
 CLASS_LEVELS = [(c, lvl) for c in CLASSES for lvl in range(1, 21)]
 IDS = [f"{c}-{lvl}" for c, lvl in CLASS_LEVELS]
-
-
-@cache
-def srd(name: str) -> Any:
-    path = SRD_JSON_DIR / f"5e-SRD-{name}.json"
-    if not path.is_file():
-        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @cache

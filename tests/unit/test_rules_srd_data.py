@@ -3,9 +3,7 @@ against the SRD 5e-database JSON (test data only; ``SRD_JSON_DIR``, skipped when
 
 from __future__ import annotations
 
-import json
 import re
-from functools import cache
 from typing import Any
 
 import pytest
@@ -19,15 +17,7 @@ from dnd.data.skills import LANGUAGES, SKILLS
 from dnd.data.spells import SPELLS
 from dnd.data.tables import COIN_VALUES
 from dnd.spellcasting import damage_at, healing_at
-from tests.srd_paths import SRD_JSON_DIR
-
-
-@cache
-def srd(name: str) -> Any:
-    path = SRD_JSON_DIR / f"5e-SRD-{name}.json"
-    if not path.is_file():
-        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests.srd_paths import srd_json as srd
 
 
 def _by_name(name: str) -> dict[str, dict[str, Any]]:

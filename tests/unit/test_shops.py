@@ -6,9 +6,7 @@ plain item dicts at test time.
 
 from __future__ import annotations
 
-import json
 import random
-from functools import cache
 from typing import Any
 
 import pytest
@@ -35,15 +33,7 @@ from dnd.shops import (
     sell_price,
 )
 from dnd.wealth import Wealth, total_cp
-from tests.srd_paths import SRD_JSON_DIR
-
-
-@cache
-def srd(name: str) -> list[dict[str, Any]]:
-    path = SRD_JSON_DIR / f"5e-SRD-{name}.json"
-    if not path.is_file():
-        pytest.skip(f"SRD JSON test data not found at {path} (set SRD_JSON_DIR)")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests.srd_paths import srd_json as srd
 
 
 def equipment() -> list[dict[str, Any]]:
