@@ -6,6 +6,8 @@ Queues: `commands` (player commands, never behind long jobs), `turns` (CPU side 
 
 from __future__ import annotations
 
+from typing import Any
+
 from kombu import Queue
 
 from settings import get_settings
@@ -55,9 +57,11 @@ result_expires = 3600
 worker_max_tasks_per_child = 10000
 worker_cancel_long_running_tasks_on_connection_loss = True
 
-# Flower and `!system_stats` see every task.
+# Flower and `!system_stats` see every task from the workers' events (received, started, done). No
+# `task-sent` event: it would cost every sender (the gateway first) a publish per message and adds nothing
+# the `received` event does not show a moment later.
 worker_send_task_events = True
-task_send_sent_event = True
+task_send_sent_event = False
 task_track_started = True
 worker_hijack_root_logger = False
 
@@ -66,3 +70,29 @@ SWEEP_INTERVAL_S = 5.0
 beat_schedule = {
     "sweep": {"task": "tasks.system.sweep", "schedule": SWEEP_INTERVAL_S, "options": {"expires": 30}},
 }
+
+
+def _reuse_redis_clients() -> None:
+    """kombu builds a new redis-py client for every publish, event and ack (`Channel._create_client`), and one
+    costs ~60 µs to build in redis-py 8: several per task on the hot path. A client is a thread-safe handle on
+    the channel's connection pool, so one per pool serves them all."""
+    from kombu.transport import redis as kombu_redis
+
+    original = kombu_redis.Channel._create_client
+    if getattr(original, "reuses_clients", False):
+        return
+
+    def create_client(self: Any, asynchronous: bool = False) -> Any:
+        if asynchronous:
+            return original(self, asynchronous=True)
+        cached = self.__dict__.get("_sync_client")
+        if cached is None or cached.connection_pool is not self.pool:
+            cached = self.__dict__["_sync_client"] = original(self)
+        return cached
+
+    create_client.reuses_clients = True  # type: ignore[attr-defined]
+    kombu_redis.Channel._create_client = create_client
+
+
+# Every process that talks to the broker loads this module (workers, Flower, the gateway's sender).
+_reuse_redis_clients()

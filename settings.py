@@ -66,6 +66,7 @@ class Settings:
     channel_rate_per_min: int
     max_task_attempts: int
     cpu_concurrency: int
+    worker_log_level: str
     rules_dir: Path
     campaigns_dir: Path
     srd_json_dir: str
@@ -160,6 +161,7 @@ def load_settings() -> Settings:
         channel_rate_per_min=_int("CHANNEL_RATE_PER_MIN", 120),
         max_task_attempts=_int("MAX_TASK_ATTEMPTS", 3),
         cpu_concurrency=_int("CPU_CONCURRENCY", 2),
+        worker_log_level=_str("WORKER_LOG_LEVEL", "WARNING").upper(),
         rules_dir=Path(_str("RULES_DIR", str(PROJECT_ROOT / "corpus" / "rules_and_supplements"))),
         campaigns_dir=Path(_str("CAMPAIGNS_DIR", str(PROJECT_ROOT / "corpus" / "campaigns"))),
         srd_json_dir=_str("SRD_JSON_DIR"),

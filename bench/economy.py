@@ -1,12 +1,19 @@
-"""Trades through the whole running system, with conservation checked afterwards.
+"""Trades through the running system, with conservation checked afterwards.
 
-Pairs of players trade coins back and forth as players do: `!trade_item 1gp @partner` on the local table, the
-partner's ✅ on the confirmation, the settlement reply. Several pairs trade at once for a fixed time; a trade's
-latency is from the offer's POST to the settlement reply. One long poll of the table's events serves every
-pair (so the harness itself stays light). Afterwards every purse is summed: coins are neither created nor lost,
-and none is negative. Prints one JSON object.
+Pairs of players trade coins back and forth as players do: `!trade_item 1gp @partner`, the partner's ✅ on the
+confirmation, the settlement reply. Several pairs trade at once for a fixed time; a trade's latency is from the
+offer to the settlement reply. Two paths, one after the other on the same system:
 
-    python bench/economy.py --pairs 16 --seconds 20
+- `table`: end to end through the local table's HTTP API and the gateway (what a player sees), one long poll of
+  the table's events serving every pair so the harness stays light;
+- `workers`: the gateway stopped, the harness sends the same tasks the gateway sends (by name, through
+  `gateway.sender`) and reads the replies off the `replies` stream, so the number is the workers' own.
+
+After each path every purse is summed: coins are neither created nor lost, and none is negative. The CPU the
+system's processes used per trade is reported too: on a shared machine it stays comparable where trades/s does
+not. Prints one JSON object.
+
+    python bench/economy.py --pairs 16 --seconds 20 [--paths table,workers]
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import time
@@ -48,6 +56,23 @@ def seed_players(system: SystemUnderTest, count: int) -> list[int]:
     for player in players:
         system.set_presence(player, "online")
     return players
+
+
+def system_cpu_s(system: SystemUnderTest) -> float:
+    """CPU seconds used so far by every process of the running system (supervisord and all it runs:
+    workers, gateway, Flower, PostgreSQL, Redis). Divided by the trades, it stays a fair measure of cost when
+    other work shares the machine, where trades/s alone would not."""
+    import psutil
+
+    root = psutil.Process(int((system.var_dir / "run" / "supervisord.pid").read_text()))
+    used = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+            used += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return used
 
 
 def total_cp(system: SystemUnderTest, players: list[int]) -> int:
@@ -137,31 +162,146 @@ async def run_trades(url: str, players: list[int], pairs: int, seconds: float) -
     return latencies, failures, elapsed
 
 
+class Replies:
+    """Reply waits resolved from the `replies` stream by reply key (the workers path)."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+        self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.early: dict[str, dict[str, Any]] = {}
+
+    def expect(self, key: str) -> asyncio.Future[dict[str, Any]]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        if key in self.early:
+            future.set_result(self.early.pop(key))
+        else:
+            self.waiting[key] = future
+        return future
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        from keys import REPLIES_STREAM
+
+        cursor = "$"
+        while not stop.is_set():
+            for _, entries in await self.redis.xread({REPLIES_STREAM: cursor}, block=500, count=1000) or []:
+                for entry_id, fields in entries:
+                    cursor = entry_id
+                    reply = {"content": fields.get("content", ""), "meta": json.loads(fields.get("meta") or "{}")}
+                    future = self.waiting.pop(fields["reply_key"], None)
+                    if future is not None and not future.done():
+                        future.set_result(reply)
+                    elif future is None:
+                        self.early[fields["reply_key"]] = reply
+
+
+async def trade_through_workers(replies: Replies, sender: Any, channel_id: int, number: int, giver: int,
+                                receiver: int) -> float:
+    from gateway.messages import IncomingMessage
+    from gateway.sender import COMMAND_TASK, REACTION_TASK
+
+    started = time.perf_counter()
+    message_id = f"bench-trade-{number}"
+    offer_wait = replies.expect(f"msg:{message_id}:0")
+    event = IncomingMessage(message_id=message_id, author_id=giver, author_name=f"Trader {giver}",
+                            content=f"!trade_item 1gp <@{receiver}>", channel_id=channel_id).as_event()
+    await asyncio.to_thread(sender.send, COMMAND_TASK, event)
+    offer = await asyncio.wait_for(offer_wait, 60)
+    if offer["meta"].get("awaiting") != "trade":
+        raise RuntimeError(f"offer refused: {offer['content']}")
+    reaction_id = f"bench-reaction-{number}"
+    settled_wait = replies.expect(f"reaction:{reaction_id}:0")
+    await asyncio.to_thread(sender.send, REACTION_TASK, {
+        "reaction_id": reaction_id, "message_id": f"bot-{message_id}", "reply_key": f"msg:{message_id}:0",
+        "meta": offer["meta"], "user_id": receiver, "emoji": "✅", "channel_id": channel_id, "dm_user_id": None})
+    settled = await asyncio.wait_for(settled_wait, 60)
+    if "Trade done" not in settled["content"]:
+        raise RuntimeError(f"not settled: {settled['content']}")
+    return time.perf_counter() - started
+
+
+async def run_worker_trades(system: SystemUnderTest, players: list[int], pairs: int,
+                            seconds: float) -> tuple[list[float], list[str], float]:
+    import redis.asyncio as aioredis
+
+    from gateway.sender import TaskSender
+
+    latencies: list[float] = []
+    failures: list[str] = []
+    sender = TaskSender()
+    client = aioredis.Redis.from_url(system.settings.redis_url, decode_responses=True)
+    replies = Replies(client)
+    stop = asyncio.Event()
+    poller = asyncio.create_task(replies.poll(stop))
+    await asyncio.sleep(0.2)  # the poller's XREAD is in place before the first send
+    deadline = time.monotonic() + seconds
+    numbers = iter(range(10**9))
+
+    async def pair_loop(pair: int) -> None:
+        a, b = players[2 * pair], players[2 * pair + 1]
+        turn = 0
+        while time.monotonic() < deadline:
+            giver, receiver = (a, b) if turn % 2 == 0 else (b, a)
+            try:
+                latencies.append(await trade_through_workers(replies, sender, system.channel_id, next(numbers),
+                                                             giver, receiver))
+            except (TimeoutError, RuntimeError) as error:
+                failures.append(str(error)[:200] or error.__class__.__name__)
+            turn += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(pair_loop(pair) for pair in range(pairs)))
+    elapsed = time.perf_counter() - began
+    stop.set()
+    await poller
+    await client.aclose()
+    return latencies, failures, elapsed
+
+
+def measure(system: SystemUnderTest, players: list[int], path: str, pairs: int, seconds: float) -> dict[str, Any]:
+    before = total_cp(system, players)
+    settled_before = system.sql("SELECT count(*) AS n FROM trade_history WHERE status = 'accepted'")[0].n
+    cpu_before = system_cpu_s(system)
+    if path == "table":
+        latencies, failures, elapsed = asyncio.run(run_trades(system.table_url, players, pairs, seconds))
+    else:
+        latencies, failures, elapsed = asyncio.run(run_worker_trades(system, players, pairs, seconds))
+    cpu_used = system_cpu_s(system) - cpu_before
+    after = total_cp(system, players)
+    settled = system.sql("SELECT count(*) AS n FROM trade_history WHERE status = 'accepted'")[0].n - settled_before
+    negative = system.sql("SELECT count(*) AS n FROM characters WHERE player_id = ANY(:p) AND EXISTS "
+                          "(SELECT 1 FROM jsonb_each_text(wealth) w WHERE w.value::bigint < 0)", p=players)[0].n
+    ms = [value * 1000 for value in latencies]
+    return {
+        "trades": len(ms), "settled_in_db": settled, "failures": len(failures),
+        "trades_per_s": round(len(ms) / elapsed, 2),
+        "p50_ms": round(percentile(ms, 0.5), 1), "p99_ms": round(percentile(ms, 0.99), 1),
+        "system_cpu_ms_per_trade": round(cpu_used * 1000 / max(1, len(ms)), 2),
+        "coins_before_cp": before, "coins_after_cp": after, "conserved": before == after and negative == 0,
+        "first_failures": failures[:3],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--paths", default="table,workers", help="comma-separated: table, workers")
     args = parser.parse_args()
+    paths = [path.strip() for path in args.paths.split(",") if path.strip()]
+    if not set(paths) <= {"table", "workers"}:
+        parser.error("--paths takes table and/or workers")
     system = SystemUnderTest.start(USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000")
+    results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "cores": os.cpu_count()}
     try:
         players = seed_players(system, args.pairs * 2)
-        before = total_cp(system, players)
-        latencies, failures, elapsed = asyncio.run(run_trades(system.table_url, players, args.pairs, args.seconds))
-        after = total_cp(system, players)
-        settled = system.sql("SELECT count(*) AS n FROM trade_history WHERE status = 'accepted'")[0].n
-        negative = system.sql("SELECT count(*) AS n FROM characters WHERE player_id = ANY(:p) AND EXISTS "
-                              "(SELECT 1 FROM jsonb_each_text(wealth) w WHERE w.value::bigint < 0)", p=players)[0].n
+        for path in paths:
+            if path == "workers":
+                system.ctl("stop", "gateway")  # the workers alone: nothing else reads the table
+            results[path] = measure(system, players, path, args.pairs, args.seconds)
     finally:
         system.shutdown()
         shutil.rmtree(system.var_dir, ignore_errors=True)
-    ms = [value * 1000 for value in latencies]
-    print(json.dumps({
-        "pairs": args.pairs, "trades": len(ms), "settled_in_db": settled, "failures": len(failures),
-        "trades_per_s": round(len(ms) / elapsed, 2),
-        "p50_ms": percentile(ms, 0.5), "p99_ms": percentile(ms, 0.99),
-        "coins_before_cp": before, "coins_after_cp": after, "conserved": before == after and negative == 0,
-        "first_failures": failures[:3],
-    }))
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

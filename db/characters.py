@@ -53,12 +53,13 @@ class StoredCharacter:
 # --------------------------------------------------------------------------- the active campaign
 
 
+# One round trip (every command asks): the campaign the bot state names, if it still exists.
+ACTIVE_CAMPAIGN = (select(Campaign.id).join(BotState, Campaign.id == BotState.value["campaign_id"].as_integer())
+                   .where(BotState.key == ACTIVE_CAMPAIGN_KEY))
+
+
 def active_campaign_id(session: Session) -> int | None:
-    state = session.get(BotState, ACTIVE_CAMPAIGN_KEY)
-    if state is None or "campaign_id" not in (state.value or {}):
-        return None
-    campaign_id = int(state.value["campaign_id"])
-    return campaign_id if session.get(Campaign, campaign_id) is not None else None
+    return session.execute(ACTIVE_CAMPAIGN).scalar_one_or_none()
 
 
 def ensure_active_campaign(session: Session) -> int:
@@ -162,6 +163,11 @@ def mirror(character: Character) -> dict[str, Any]:
         "max_hp": max(1, character.max_hp),
         "xp": character.xp,
     }
+
+
+def audit_target(stored: StoredCharacter) -> str:
+    """How the audit log names a character."""
+    return f"player:{stored.player_id} character:{stored.id} ({stored.character.name})"
 
 
 def snapshot(row: CharacterRow) -> dict[str, Any]:

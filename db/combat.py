@@ -54,6 +54,15 @@ def active(session: Session, channel_id: int) -> CombatRow | None:
                            ).scalar_one_or_none()
 
 
+def active_in_campaign(session: Session, campaign_id: int, *, lock: bool = True) -> list[CombatRow]:
+    """The campaign's active combats (one per channel), in id order; locked until the transaction ends unless
+    ``lock`` is False."""
+    query = select(CombatRow).where(CombatRow.campaign_id == campaign_id, CombatRow.active).order_by(CombatRow.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return list(session.execute(query).scalars())
+
+
 def store(session: Session, row: CombatRow, state: CombatState) -> None:
     for column, value in to_columns(state).items():
         setattr(row, column, value)

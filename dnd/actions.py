@@ -345,6 +345,42 @@ def heal(character: Character, amount: int) -> tuple[Character, int]:
     return set_hp(character, new_hp), new_hp - character.hp
 
 
+# SRD "Improvising Damage", the setback column: (highest character level, dice).
+IMPROVISED_SETBACK_DICE: tuple[tuple[int, str], ...] = ((4, "1d10"), (10, "2d10"), (16, "4d10"), (20, "10d10"))
+
+
+def improvised_damage_dice(level: int) -> str:
+    """The setback die for a character of `level` (1d10 at 1–4, 2d10 at 5–10, 4d10 at 11–16, 10d10 at 17–20)."""
+    return next(dice for highest, dice in IMPROVISED_SETBACK_DICE if level <= highest)
+
+
+@dataclass(frozen=True)
+class BoundedHpChange:
+    """A narrated hit point change as the engine allows it: `applied` is the signed change actually made."""
+
+    character: Character
+    roll: RollResult
+    applied: int
+
+
+def bounded_hp_change(character: Character, amount: int, rng: random.Random) -> BoundedHpChange:
+    """Damage (negative `amount`) or healing (positive) the narrator proposed, bounded by the improvised
+    damage the engine rolls for the character's level: min(|amount|, roll), HP kept within 0 and the maximum
+    (at 0 the character falls unconscious, as `set_hp` does)."""
+    rolled = roll(f"{improvised_damage_dice(character.level)} improvised damage", rng)
+    size = min(abs(amount), rolled.total)
+    if amount < 0:
+        new_hp = max(0, character.hp - size)
+    else:
+        new_hp = max(character.hp, min(effective_max_hp(character), character.hp + size))
+    if new_hp == character.hp:
+        return BoundedHpChange(character, rolled, 0)
+    # Above a maximum halved by exhaustion, damage only lowers the number (set_hp refuses values over it).
+    updated = set_hp(character, new_hp) if new_hp <= effective_max_hp(character) else \
+        character.model_copy(update={"hp": new_hp})
+    return BoundedHpChange(updated, rolled, new_hp - character.hp)
+
+
 @dataclass(frozen=True)
 class ItemUse:
     character: Character

@@ -25,9 +25,15 @@ Rules applied:
   critical hit).
 * Death saves at the start of the character's turn: 10 or higher succeeds, a 1 counts two failures, a 20
   restores 1 hit point; three successes make the character stable, three failures kill it.
+* Multiattack: a monster makes the attacks its stat block's Multiattack lists (one of its options), all at
+  one target, stopping when the target drops; one attack, said so, when the Multiattack couldn't be read.
+* Spells (:func:`cast`, after :func:`dnd.spellcasting.cast_spell` spent the slot): a spell attack (spell
+  attack bonus against AC, dice doubled on a critical hit), a saving throw against the spell save DC for
+  each target (half damage on a success when the spell says so), healing, or damage that always hits
+  (Magic Missile).
 
 Not modelled: positions and ranges (callers say ``ranged=True`` for a thrown or long-range attack), cover,
-Multiattack (each attack is its own call), reactions, concentration and legendary actions.
+reactions, concentration and legendary actions.
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ from dnd.data.equipment import Weapon, find_item
 from dnd.data.skills import ABILITY_NAMES
 from dnd.dice import DiceError, RollResult, roll
 from dnd.errors import RulesError
-from dnd.monsters import Combatant, MonsterAction, MonsterBlock, slug
+from dnd.monsters import Combatant, MonsterAction, MonsterBlock, MultiattackOption, MultiattackStep, slug
+from dnd.spellcasting import CastResult
 
 __all__ = [
     "AttackResult",
@@ -61,29 +68,34 @@ __all__ = [
     "HealResult",
     "InitiativeResult",
     "JoinResult",
+    "MultiattackResult",
     "SaveOutcome",
     "SaveResult",
+    "SpellResult",
     "TurnResult",
     "add_condition",
     "add_monsters",
     "attack",
+    "cast",
     "current_actor",
     "death_save",
     "end_turn",
     "find_combatant",
     "heal",
     "monster_combatants",
+    "multiattack",
     "outcome",
     "remove_condition",
     "roll_initiative",
     "saving_throw",
     "skip",
     "summary",
+    "update_from_sheet",
 ]
 
 EventKind = Literal[
     "initiative", "join", "turn", "skip", "attack", "damage", "heal", "save", "death_save", "fell", "defeated",
-    "dead", "stable", "revived", "condition",
+    "dead", "stable", "revived", "condition", "cast",
 ]
 Outcome = Literal["ongoing", "victory", "defeat"]
 
@@ -252,6 +264,38 @@ class ConditionResult:
     target: str
     condition: str
     added: bool
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class MultiattackResult:
+    attacker: str
+    target: str
+    attacks: list[AttackResult]
+    read: bool  # False: the Multiattack couldn't be read, so one attack was made
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class SpellResult:
+    """What a spell did in the fight: ``kind`` "attack", "save", "heal", "damage" (always hits) or "other"."""
+
+    caster: str
+    spell: str
+    kind: Literal["attack", "save", "heal", "damage", "other"]
+    targets: list[str]
+    attack: AttackResult | None = None
+    save: SaveResult | None = None
+    heal: HealResult | None = None
+    damage: int = 0  # dealt by a spell that always hits
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -845,8 +889,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         raise RulesError(f"{attacker.name} can't attack themselves.")
 
     if attack_bonus is not None:
-        if not damage:
-            raise RulesError("Give the damage dice of the attack too.")
+        if damage is None:
+            raise RulesError("Give the damage dice of the attack too (\"\" for none).")
         profile = _Profile(weapon or "Attack", attack_bonus, damage, damage_type.casefold(), bool(ranged), magical)
     elif attacker.kind == "monster":
         profile = _monster_profile(attacker, weapon)
@@ -1095,6 +1139,20 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
                                   failures=failures, lines=[str(save_roll), message])
 
 
+def update_from_sheet(state: CombatState, combatant_id: str, character: Character) -> CombatState:
+    """A character's sheet changed outside the fight's own actions (the owner set its hit points or a
+    condition): its combatant takes the sheet's hit points, conditions, exhaustion and death saves, and keeps
+    its place in the order."""
+    index = _index(state, combatant_id)
+    old = state.combatants[index]
+    if old.kind != "character":
+        raise RulesError(f"{old.name} is not a character.")
+    fresh = Combatant.from_character(character, player_id=old.player_id, id=old.id)
+    fresh = fresh.model_copy(update={"initiative": old.initiative, "skip_next": old.skip_next,
+                                     "stable": old.stable and fresh.hp == 0})
+    return _replace(state, fresh)
+
+
 # ------------------------------------------------------------------------------------------ conditions
 
 
@@ -1172,3 +1230,157 @@ def summary(state: CombatState) -> CombatSummary:
                      + (" — dead" if c.name in dead else " — fell" if c.name in fallen else ""))
     return CombatSummary(rounds=state.round, outcome=result, damage_dealt=dealt, damage_taken=taken, fallen=fallen,
                          dead=dead, lines=lines)
+
+
+# ------------------------------------------------------------------------------------------ multiattack and spells
+
+
+def _standing(state: CombatState, combatant_id: str) -> bool:
+    return any(c.id == combatant_id and c.hp > 0 and not c.dead for c in state.combatants)
+
+
+def _attack_count(count: str, rng: random.Random | None, label: str, lines: list[str]) -> int:
+    if count.isdigit():
+        return int(count)
+    rolled = _roll(f"{count} {label} attacks", rng)  # "1d4 Rotting Touch attacks"
+    lines.append(str(rolled))
+    return max(0, rolled.total)
+
+
+def _option_text(options: list[MultiattackOption]) -> str:
+    return "; ".join(f"{n}) {o.describe()}" for n, o in enumerate(options, start=1))
+
+
+def multiattack(state: CombatState, attacker_id: str, target_name: str, rng: random.Random | None = None, *,
+                option: int = 1) -> tuple[CombatState, MultiattackResult]:
+    """A monster's Multiattack at one target: the attacks of its ``option`` (1: the first its stat block lists),
+    in order, until the target drops (the attacks left are lost; the lines say how many). A monster without a
+    Multiattack makes one attack with its first attack; so does one whose Multiattack couldn't be read, and
+    the lines say so."""
+    attacker = _check_turn(state, attacker_id)
+    block = attacker.monster
+    if block is None:
+        raise RulesError(f"{attacker.name} isn't a monster; only monsters have a Multiattack.")
+    target = find_combatant(state, target_name)
+    lines: list[str] = []
+    options = block.multiattack
+    read = block.multiattack_action is None or bool(options)
+    if not options:
+        if option != 1:
+            raise RulesError(f"{attacker.name} has no Multiattack options to choose from.")
+        first = _monster_action(attacker, None)
+        chosen = MultiattackOption(steps=[MultiattackStep(action=first.name)])
+        if not read:
+            desc = block.multiattack_action.desc if block.multiattack_action else ""
+            lines.append(f"I couldn't read {attacker.name}'s Multiattack (\"{desc[:200]}\"), so it makes one "
+                         f"attack with its {first.name}; make the others one at a time.")
+    elif not 1 <= option <= len(options):
+        raise RulesError(f"{attacker.name}'s Multiattack has {len(options)} option"
+                         f"{'s' if len(options) != 1 else ''}: {_option_text(options)}.")
+    else:
+        chosen = options[option - 1]
+        lines.append(f"{attacker.name} uses Multiattack on {target.name}: {chosen.describe()}.")
+        if len(options) > 1:
+            lines.append(f"(Options: {_option_text(options)}.)")
+    actions: list[str] = []
+    for step in chosen.steps:
+        actions += [step.action] * _attack_count(step.count, rng, step.action, lines)
+    results: list[AttackResult] = []
+    for number, action in enumerate(actions):
+        if not _standing(state, target.id):
+            left = len(actions) - number
+            lines.append(f"{target.name} is down: {left} attack{'s' if left != 1 else ''} left unused.")
+            break
+        state, result = attack(state, attacker.id, target.id, action, rng)
+        results.append(result)
+        lines += result.lines
+    if chosen.others:
+        lines.append(f"Not rolled here: {', '.join(chosen.others)} — use {'it' if len(chosen.others) == 1 else 'them'}"
+                     " separately.")
+    state = state.model_copy(update={"started": True})
+    return state, MultiattackResult(attacker=attacker.name, target=target.name, attacks=results, read=read,
+                                    lines=lines)
+
+
+def _spell_kind(spell: CastResult) -> Literal["attack", "save", "heal", "damage", "other"]:
+    if spell.attack:
+        return "attack"
+    if spell.save:
+        return "save"
+    if spell.healing:
+        return "heal"
+    if spell.damage and spell.damage_type:
+        return "damage"
+    return "other"
+
+
+def _spell_targets(state: CombatState, caster: Combatant, spell: CastResult, kind: str,
+                   targets: Sequence[str]) -> list[Combatant]:
+    names = [n.strip() for n in targets if n.strip()]
+    if kind in ("attack", "heal", "damage") and len(names) > 1:
+        raise RulesError(f"{spell.spell} has one target: name one ({', '.join(names)} given).")
+    if not names and kind == "heal":
+        names = [caster.id]
+    elif not names and kind in ("attack", "save", "damage"):
+        foes = [c for c in state.combatants if c.kind != caster.kind and c.active]
+        if len(foes) != 1:
+            raise RulesError(f"Name the target of {spell.spell}: {', '.join(c.name for c in foes) or 'none'}.")
+        names = [foes[0].id]
+    chosen = [find_combatant(state, n) for n in names]
+    if len({c.id for c in chosen}) != len(chosen):
+        raise RulesError("A creature is named twice.")
+    return chosen
+
+
+def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequence[str] = (),
+         rng: random.Random | None = None) -> tuple[CombatState, SpellResult]:
+    """``spell`` (already paid for by :func:`dnd.spellcasting.cast_spell`) takes effect on the caster's turn.
+
+    A spell attack is one attack roll at one target (spell attack bonus against AC; a critical hit doubles the
+    dice); a saving-throw spell makes every target save against the spell save DC, damage rolled once (full
+    on a failure, half on a success when the spell says so, else none); a healing spell heals one target (the
+    caster when none is named); damage without attack or save always hits one target. A harmful spell with
+    no target named aims at the only foe standing. Other spells are recorded; their effect is narrated.
+    """
+    caster = _check_turn(state, caster_id)
+    if caster.dead or caster.hp == 0 or is_incapacitated(caster.conditions):
+        raise RulesError(f"{caster.name} can't cast spells right now"
+                         + (f" ({', '.join(caster.conditions)})." if caster.conditions else "."))
+    kind = _spell_kind(spell)
+    chosen = _spell_targets(state, caster, spell, kind, targets)
+    at = f" at {', '.join(c.name for c in chosen)}" if chosen else ""
+    state = state.model_copy(update={"started": True})
+    state = _event(state, "cast", f"{caster.name} casts {spell.spell}{at}.", actor=caster.id)
+    names = [c.name for c in chosen]
+    if kind == "attack":
+        state, hit = attack(state, caster.id, chosen[0].id, spell.spell, rng, attack_bonus=spell.attack_bonus or 0,
+                            damage=spell.damage, damage_type=spell.damage_type, ranged=spell.attack == "ranged",
+                            magical=True)
+        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hit, lines=hit.lines)
+    if kind == "save":
+        if spell.save_dc is None:
+            raise RulesError(f"{spell.spell} needs a save DC.")
+        state, saved = saving_throw(state, [c.id for c in chosen], spell.save, spell.save_dc, rng,
+                                    damage=spell.damage or None, damage_type=spell.damage_type,
+                                    half_on_success=spell.save_effect == "half", source=spell.spell,
+                                    actor_id=caster.id, magical=True)
+        lines = list(saved.lines)
+        if not spell.damage and any(not o.success for o in saved.outcomes):
+            lines.append(f"{spell.spell} takes hold of those who failed; the DM narrates its effect.")
+        return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, lines=lines)
+    if kind == "heal":
+        state, healed = heal(state, chosen[0].id, spell.healing, rng, actor_id=caster.id, source=spell.spell)
+        return state, SpellResult(caster.name, spell.spell, kind, names, heal=healed, lines=healed.lines)
+    if kind == "damage":
+        target = chosen[0]
+        damage_roll = _roll(f"{spell.damage} {spell.spell} damage", rng)
+        by_type = dict(damage_roll.damage_by_type) or {spell.damage_type.casefold(): damage_roll.total}
+        dealt, notes = _defend(target, by_type, True)
+        state, applied = _apply_damage(state, target.id, dealt, critical=False, actor_id=caster.id,
+                                       source=spell.spell)
+        after = _find_anywhere(state, target.id)
+        lines = [str(damage_roll), *notes, f"{spell.spell} hits {target.name} for **{dealt}** damage "
+                 f"({after.hp}/{after.max_hp} HP).", *applied.lines]
+        return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, lines=lines)
+    return state, SpellResult(caster.name, spell.spell, kind, names,
+                              lines=[f"{spell.spell}{at}: the DM narrates its effect."])

@@ -3,7 +3,9 @@
 The engine ships no monsters: callers pass stat blocks in (the database holds the imported SRD).
 :meth:`MonsterBlock.from_srd` reads one monster in the 5e-database JSON format (``armor_class`` list,
 ``actions`` with ``attack_bonus`` and ``damage: [{damage_dice, damage_type: {name}}]``, ``proficiencies``
-with "Saving Throw: DEX" entries, ``condition_immunities``...).
+with "Saving Throw: DEX" entries, ``condition_immunities``...). A Multiattack action becomes the attacks it
+describes (:class:`MultiattackOption`), read from its ``actions`` or ``action_options`` and checked against
+its text.
 
 A :class:`Combatant` is one creature in a fight: a monster instance (with its block) or a character (with a
 snapshot of its sheet, for weapon attacks and saving throws). :func:`apply_to_character` writes the
@@ -37,6 +39,8 @@ __all__ = [
     "DamagePart",
     "MonsterAction",
     "MonsterBlock",
+    "MultiattackOption",
+    "MultiattackStep",
     "apply_to_character",
     "cr_label",
     "slug",
@@ -139,6 +143,112 @@ def _action(entry: Mapping[str, Any]) -> MonsterAction:
     )
 
 
+class MultiattackStep(BaseModel):
+    """``count`` attacks with the action ``action``; ``count`` is a number or dice ("1d4": rolled each turn)."""
+
+    model_config = _FROZEN
+
+    action: str
+    count: str = "1"
+
+
+class MultiattackOption(BaseModel):
+    """One way to make a Multiattack: its attack rolls in order, and the parts that aren't attack rolls
+    (Frightful Presence, a breath weapon) which the DM uses separately."""
+
+    model_config = _FROZEN
+
+    steps: list[MultiattackStep] = Field(default_factory=list)
+    others: list[str] = Field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = [f"{s.count} × {s.action}" for s in self.steps] + [f"{o} (separately)" for o in self.others]
+        return ", ".join(parts)
+
+
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8}
+_NUMBER = "|".join(_NUMBERS)
+# "two longsword attacks", "a shortsword attack", "one with its bite", "two attacks with its pincers".
+_TEXT_COUNTS = (re.compile(rf"\b({_NUMBER})\s+([a-z][a-z ]*?)\s+attacks?\b", re.IGNORECASE),
+                re.compile(rf"\b({_NUMBER})\s+(?:attacks?\s+)?with\s+its\s+([a-z][a-z ]*?)"
+                           r"(?=\s*(?:,|\.|;|$)|\s+(?:and|or)\b)", re.IGNORECASE))
+_COUNT = re.compile(r"^\d+$|^\d*d\d+$")
+
+
+def _bare(name: str) -> str:
+    """"Claw (Oni Form Only)" -> "claw"."""
+    return " ".join(re.sub(r"\([^)]*\)", " ", name).split()).casefold()
+
+
+def _match_action(actions: list[MonsterAction], name: str) -> MonsterAction | None:
+    """The action called ``name``, forgiving a plural ("Claws" for "Claw", "Bites") and a form note
+    ("Bite (Bat or Vampire Form Only)" for "Bite")."""
+    key = _bare(name)
+    for candidate in (key, key.removesuffix("s"), key + "s"):
+        found = next((a for a in actions if _bare(a.name) == candidate), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _text_counts(desc: str, actions: list[MonsterAction]) -> dict[str, int]:
+    """How many attacks of each action the Multiattack's text names."""
+    counts: dict[str, int] = {}
+    for pattern in _TEXT_COUNTS:
+        for number, name in pattern.findall(desc):
+            found = _match_action(actions, name)
+            if found is not None and found.is_attack and found.name not in counts:
+                counts[found.name] = _NUMBERS[number.casefold()]
+    return counts
+
+
+def _multiattack_option(items: list[Any], actions: list[MonsterAction]) -> MultiattackOption | None:
+    steps: list[MultiattackStep] = []
+    others: list[str] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            return None
+        name = str(item.get("action_name", ""))
+        count = str(item.get("count", 1)).replace(" ", "")
+        found = _match_action(actions, name)
+        if found is None or not found.is_attack:
+            others.append(found.name if found is not None else name)
+            continue
+        if not _COUNT.match(count):  # "Number of Heads": nothing to count with
+            return None
+        steps.append(MultiattackStep(action=found.name, count=count))
+    return MultiattackOption(steps=steps, others=others) if steps else None
+
+
+def _multiattack(entries: list[Mapping[str, Any]], actions: list[MonsterAction]) -> list[MultiattackOption]:
+    """The options of the stat block's Multiattack, [] when it has none or it can't be read."""
+    entry = next((e for e in entries if str(e.get("name", "")).casefold() == "multiattack"), None)
+    if entry is None:
+        return []
+    if entry.get("actions"):
+        option = _multiattack_option(list(entry["actions"]), actions)
+        if option is None:
+            return []
+        # The structured counts are sometimes wrong (the Veteran's "two longsword attacks ... also a shortsword
+        # attack" lists two shortsword attacks): the text wins where it names a count.
+        text = _text_counts(str(entry.get("desc", "")), actions)
+        steps = [s.model_copy(update={"count": str(text[s.action])}) if s.action in text and s.count.isdigit()
+                 else s for s in option.steps]
+        return [option.model_copy(update={"steps": steps})]
+    choices = entry.get("action_options")
+    options_data = ((choices.get("from") or {}).get("options") or []) if isinstance(choices, Mapping) else []
+    options: list[MultiattackOption] = []
+    for choice in options_data:
+        if not isinstance(choice, Mapping):
+            continue
+        items = choice.get("items") if choice.get("option_type") == "multiple" else [choice]
+        option = _multiattack_option(list(items or []), actions)
+        if option is not None:
+            options.append(option)
+    return options
+
+
 def _names(entries: list[Any]) -> list[str]:
     return [str(e.get("name", "")) if isinstance(e, Mapping) else str(e) for e in entries]
 
@@ -171,6 +281,7 @@ class MonsterBlock(BaseModel):
     condition_immunities: list[str] = Field(default_factory=list)
     languages: str = ""
     actions: list[MonsterAction] = Field(default_factory=list)
+    multiattack: list[MultiattackOption] = Field(default_factory=list)  # its options; [] when none or unread
     special_abilities: list[str] = Field(default_factory=list)  # names only
     environments: list[str] = Field(default_factory=list)  # tags, when the data has them
 
@@ -201,6 +312,8 @@ class MonsterBlock(BaseModel):
         environments = data.get("environments") or data.get("environment") or []
         if isinstance(environments, str):
             environments = [environments]
+        entries = [a for a in data.get("actions") or [] if isinstance(a, Mapping)]
+        actions = [_action(a) for a in entries]
         return cls(
             index=str(data.get("index") or slug(name)),
             name=name,
@@ -224,7 +337,8 @@ class MonsterBlock(BaseModel):
             damage_immunities=_names(data.get("damage_immunities") or []),
             condition_immunities=_names(data.get("condition_immunities") or []),
             languages=str(data.get("languages", "")),
-            actions=[_action(a) for a in data.get("actions") or []],
+            actions=actions,
+            multiattack=_multiattack(entries, actions),
             special_abilities=_names(data.get("special_abilities") or []),
             environments=[str(e).casefold() for e in environments],
         )
@@ -251,6 +365,11 @@ class MonsterBlock(BaseModel):
     def attacks(self) -> list[MonsterAction]:
         """Actions that make an attack roll, in stat-block order."""
         return [a for a in self.actions if a.is_attack]
+
+    @property
+    def multiattack_action(self) -> MonsterAction | None:
+        """The stat block's Multiattack action (its text), whether or not it could be read."""
+        return next((a for a in self.actions if a.name.casefold() == "multiattack"), None)
 
     def find_action(self, name: str) -> MonsterAction | None:
         key = " ".join(name.split()).casefold()

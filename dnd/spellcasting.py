@@ -1,5 +1,6 @@
 """Casting spells: known/prepared checks, spending a slot (upcasting, cantrips free, Warlock pact
-slots), and the damage/healing dice of the common spells the engine knows (``dnd.data.spells``).
+slots), and the damage/healing dice of the common spells the engine knows (``dnd.data.spells``) or of a
+spell read from an SRD compendium entry (:func:`spell_from_srd`).
 
 Refusals are :class:`RulesError` in the game's voice: "Your spell fails; no slots remain",
 "You have no 3rd-level slots left".
@@ -8,9 +9,11 @@ Refusals are :class:`RulesError` in the game's voice: "Your spell fails; no slot
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from dnd.abilities import normalize_ability
 from dnd.character import Character, ability_modifier, spell_attack_bonus, spell_save_dc
 from dnd.data.spells import SPELLS, SpellInfo, find_spell
 from dnd.errors import RulesError
@@ -20,7 +23,7 @@ SlotKind = Literal["cantrip", "slot", "pact"]
 
 __all__ = [
     "SPELLS", "CastResult", "SpellInfo", "available_slots", "cast_spell", "castable_spells", "damage_at",
-    "find_spell", "healing_at", "is_castable", "ordinal", "restore_slots",
+    "find_spell", "healing_at", "is_castable", "ordinal", "restore_slots", "spell_from_srd",
 ]
 
 
@@ -47,10 +50,22 @@ def _cantrip_multiplier(character_level: int) -> int:
     return 1 + (character_level >= 5) + (character_level >= 11) + (character_level >= 17)
 
 
+def _from_table(table: tuple[tuple[int, str], ...], level: int, ability_mod: int | None) -> str:
+    """The dice of the highest row at or below ``level`` ("1d8 + MOD" -> "1d8+3"; no modifier known: "1d8")."""
+    rows = [dice for at, dice in sorted(table) if at <= level] or [sorted(table)[0][1]]
+    dice = rows[-1].replace(" ", "")
+    mod = f"{ability_mod:+d}" if ability_mod else ""
+    return re.sub(r"\+?MOD", mod, dice, flags=re.IGNORECASE) or "0"
+
+
 def damage_at(spell: SpellInfo, slot_level: int | None = None, character_level: int = 1,
               ability_mod: int | None = None) -> str:
     """Damage dice of ``spell`` cast with a ``slot_level`` slot (cantrips scale with character level).
     With ``ability_mod`` given, it is added for spells that add it (Spiritual Weapon)."""
+    if spell.damage_by_character_level:
+        return _from_table(spell.damage_by_character_level, character_level, ability_mod)
+    if spell.damage_by_slot:
+        return _from_table(spell.damage_by_slot, spell.level if slot_level is None else slot_level, ability_mod)
     if not spell.damage:
         return ""
     if spell.is_cantrip:
@@ -69,9 +84,11 @@ def damage_at(spell: SpellInfo, slot_level: int | None = None, character_level: 
 
 def healing_at(spell: SpellInfo, slot_level: int | None = None, ability_mod: int | None = None) -> str:
     """Healing dice at this slot level, plus the spellcasting modifier when given."""
+    level = spell.level if slot_level is None else slot_level
+    if spell.heal_by_slot:
+        return _from_table(spell.heal_by_slot, level, ability_mod)
     if not spell.heal:
         return ""
-    level = spell.level if slot_level is None else slot_level
     dice = _scale(spell.heal, spell.upcast, (level - spell.level) // spell.upcast_every)
     return dice + (f"{ability_mod:+d}" if ability_mod is not None else "")
 
@@ -90,6 +107,7 @@ class CastResult:
     attack_bonus: int | None = None
     save: str | None = None
     save_dc: int | None = None
+    save_effect: Literal["half", "none", ""] = ""  # on a successful save
     concentration: bool = False
 
 
@@ -138,14 +156,15 @@ def _caster_class(character: Character, spell: SpellInfo | None) -> str | None:
 
 def cast_spell(character: Character, spell_name: str, *, slot_level: int | None = None,
                spell_level: int | None = None, use_pact: bool | None = None,
-               check_known: bool = True) -> tuple[Character, CastResult]:
+               check_known: bool = True, spell: SpellInfo | None = None) -> tuple[Character, CastResult]:
     """Spend what casting ``spell_name`` costs and describe the result.
 
-    ``spell_level`` is needed only for spells outside the engine's table. With no ``slot_level`` the
-    spell's own level is used, or a Warlock's pact slot if no such slot remains. Cantrips cost nothing.
-    ``use_pact`` True/False forces or forbids pact slots.
+    ``spell`` describes a spell outside the engine's table (e.g. read with :func:`spell_from_srd`); without
+    it such a spell needs its ``spell_level``. With no ``slot_level`` the spell's own level is used, or a
+    Warlock's pact slot if no such slot remains. Cantrips cost nothing. ``use_pact`` True/False forces or
+    forbids pact slots.
     """
-    info = find_spell(spell_name)
+    info = spell or find_spell(spell_name)
     name = info.name if info else spell_name.strip()
     level = info.level if info else spell_level
     if level is None:
@@ -167,6 +186,7 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
             "attack_bonus": spell_attack_bonus(character, caster_class) if info.attack else None,
             "save": info.save,
             "save_dc": spell_save_dc(character, caster_class) if info.save else None,
+            "save_effect": info.save_effect,
             "concentration": info.concentration,
         }
 
@@ -212,8 +232,8 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
     source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
     message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
-    dmg = damage_at(info, used_level, character.level, mod) if info and info.damage else ""
-    heal = healing_at(info, used_level, mod) if info and info.heal else ""
+    dmg = damage_at(info, used_level, character.level, mod) if info else ""
+    heal = healing_at(info, used_level, mod) if info else ""
     return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
                                message=message, damage=dmg, healing=heal, **extras)  # type: ignore[arg-type]
 
@@ -222,3 +242,43 @@ def restore_slots(character: Character) -> Character:
     """All spell and pact slots back to their maximum."""
     return character.model_copy(update={"spell_slots": dict(character.spell_slots_max),
                                         "pact_slots": character.pact_slots_max})
+
+
+def _levels(table: Any) -> tuple[tuple[int, str], ...]:
+    if not isinstance(table, Mapping):
+        return ()
+    return tuple(sorted((int(k), str(v)) for k, v in table.items() if str(k).isdigit() and str(v).strip()))
+
+
+def spell_from_srd(entry: Mapping[str, Any]) -> SpellInfo:
+    """A spell from one entry of the 5e-database JSON (``5e-SRD-Spells.json``): ``attack_type`` (melee or
+    ranged spell attack), ``dc`` (``dc_type`` ability, ``dc_success`` "half" or "none"), ``damage`` by slot
+    or character level, ``heal_at_slot_level``."""
+    name = str(entry.get("name") or "").strip()
+    if not name:
+        raise RulesError("A spell needs a name.")
+    level = entry.get("level")
+    if not isinstance(level, int) or not 0 <= level <= 9:
+        raise RulesError(f"{name} has no spell level in the compendium.")
+    dc = entry.get("dc") if isinstance(entry.get("dc"), Mapping) else {}
+    dc_type = dc.get("dc_type") if isinstance(dc.get("dc_type"), Mapping) else {}
+    save_type = dc_type.get("name") or dc_type.get("index")
+    save = normalize_ability(str(save_type)) if save_type else None
+    effect: Literal["half", "none", ""] = ("half" if dc.get("dc_success") == "half" else "none") if save else ""
+    damage = entry.get("damage") if isinstance(entry.get("damage"), Mapping) else {}
+    damage_type = str((damage.get("damage_type") or {}).get("name", "")).casefold()
+    by_slot = _levels(damage.get("damage_at_slot_level"))
+    by_character = _levels(damage.get("damage_at_character_level"))
+    damage_table = by_slot or by_character
+    heal = _levels(entry.get("heal_at_slot_level"))
+    attack = entry.get("attack_type") if entry.get("attack_type") in ("melee", "ranged") else None
+    school = entry.get("school")
+    classes = tuple(str(c.get("name", "")) for c in entry.get("classes") or [] if isinstance(c, Mapping))
+    return SpellInfo(
+        name=name, level=level, school=str(school.get("name", "")) if isinstance(school, Mapping) else "",
+        casting_time=str(entry.get("casting_time", "")), range=str(entry.get("range", "")), classes=classes,
+        concentration=bool(entry.get("concentration")), ritual=bool(entry.get("ritual")), attack=attack,
+        save=save, save_effect=effect, damage=_from_table(damage_table, level, None) if damage_table else "",
+        damage_type=damage_type, heal=_from_table(heal, level, None) if heal else "", damage_by_slot=by_slot,
+        damage_by_character_level=by_character, heal_by_slot=heal,
+    )

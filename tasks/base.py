@@ -53,8 +53,10 @@ class DndTask(Task):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         task_id = self.request.id
-        if task_id and not self.request.is_eager:
-            attempts = self._count_attempt(task_id)
+        # Only a redelivered message (its worker died, or its visibility timeout passed) counts attempts: the
+        # first delivery is attempt 1 without a Redis round trip on the hot path.
+        if task_id and not self.request.is_eager and (self.request.delivery_info or {}).get("redelivered"):
+            attempts = self._count_attempt(task_id) + 1
             if attempts > get_settings().max_task_attempts:
                 self._dead_letter(task_id, args, kwargs, attempts - 1, "worker died on every attempt")
                 return None

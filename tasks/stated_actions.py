@@ -2,11 +2,14 @@
 have typed, run through the same dispatcher with all its checks; the engine's results are posted at once and
 handed to the narrator, which narrates from them.
 
-A rule-based parser (workers.llm.actions) reads the batch in `turns.prepare`, for every provider, so an
-action runs once per message however the turn is retried (each action is idempotent on its message id)."""
+A rule-based parser (workers.llm.actions) reads the batch in `turns.prepare`, for every provider: the fast,
+deterministic path. An action runs once per message however the turn is retried (each action is idempotent
+on its message id). What it leaves unresolved, the model may propose as an `action` update, run the same
+way by `tasks.model_updates` after generation."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -67,29 +70,59 @@ def replies_text(session: Session, message_key: str) -> str:
     return " ".join(row for row in rows if row)
 
 
-def run_stated_actions(messages: list[dict[str, Any]]) -> list[str]:
-    """Runs the actions stated in the batch; returns the mechanical results for the narrator."""
-    results: list[str] = []
+def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str) -> dict[str, Any] | None:
+    """The command event for an action, keyed by `message_id` (its idempotency key); None when the table
+    cannot run that kind of action."""
+    to_command = COMMAND_FOR_ACTION.get(update.kind)
+    if to_command is None:
+        return None
+    return {**message, "message_id": message_id, "content": to_command(update)}
+
+
+def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
+    """Runs the command once (a redone run finds its replies) and returns the result for the narrator; None
+    when it never ran (nothing was answered)."""
+    if execute:
+        execute_command(event)
+    with transaction() as session:
+        outcome = replies_text(session, f"msg:{event['message_id']}")
+    return f"{event.get('author_name') or 'Someone'} ({event['content']}): {outcome}" if outcome else None
+
+
+@dataclass
+class StatedActions:
+    """The mechanical results for the narrator, and which messages the parser resolved (an action or a
+    question), so a model's proposal for the same message never runs a second time."""
+
+    results: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    asked: bool = False
+
+
+def run_stated_actions(messages: list[dict[str, Any]]) -> StatedActions:
+    """Runs the actions stated in the batch."""
+    outcome = StatedActions()
     for message in messages:
         with transaction() as session:
             inventory = inventory_names(session, message.get("author_id"))
             targets = combat_targets(session, message.get("channel_id"))
         name = message.get("author_name") or "Someone"
-        for number, update in enumerate(stated_actions(message, inventory, targets)):
+        updates = stated_actions(message, inventory, targets)
+        if updates:
+            outcome.resolved.append(str(message["message_id"]))
+        for number, update in enumerate(updates):
             if isinstance(update, ClarifyUpdate):
-                results.append(f"Ask {name}: {update.question}")
+                outcome.results.append(f"Ask {name}: {update.question}")
+                outcome.asked = True
                 continue
             if not isinstance(update, ActionUpdate):
                 continue
-            to_command = COMMAND_FOR_ACTION.get(update.kind)
-            if to_command is None:
-                results.append(f"{name} tries to {update.kind.replace('_', ' ')}: the table cannot resolve that "
-                               "yet, so nothing happens mechanically.")
+            event = action_event(message, update, f"{message['message_id']}:action{number}")
+            if event is None:
+                outcome.results.append(f"{name} tries to {update.kind.replace('_', ' ')}: the table cannot resolve "
+                                       "that yet, so nothing happens mechanically.")
                 continue
-            event = {**message, "message_id": f"{message['message_id']}:action{number}",
-                     "content": to_command(update)}
-            execute_command(event)
-            with transaction() as session:
-                outcome = replies_text(session, f"msg:{event['message_id']}")
-            results.append(f"{name} ({event['content']}): {outcome}")
-    return results
+            result = run_action(event)
+            if result is not None:
+                outcome.results.append(result)
+    return outcome

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 import keys
 from db.engine import run_in_transaction
-from db.models import AuditLog, BotState, Campaign, MessageHistory, PlotThread, WorldState
+from db.models import BotState, Campaign, MessageHistory, Npc, PlotThread, WorldState
 from db.outbox import Reply, add_replies
+from tasks import model_updates
 from tasks.handlers.dispatch import claim
+from tasks.handlers.registry import NARRATE_TASK
 from tasks.publish import publish
 from tasks.redis_client import get_redis
 from tasks.stated_actions import run_stated_actions
@@ -33,6 +35,7 @@ MAX_BATCH_MESSAGES = 50
 HISTORY_FETCHED = 40
 HISTORY_VERBATIM = 12
 HISTORY_SUMMARY_CHARS = 1200
+MAX_PROMPT_NPCS = 20
 HOOK_COOLDOWN_S = int(os.environ.get("PLOT_HOOK_COOLDOWN_S", "180"))
 MAX_TURN_ATTEMPTS = 3
 GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
@@ -122,14 +125,18 @@ def active_campaign(session: Session) -> Campaign | None:
 def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     """The narration request for the GPU worker: game state plus the batch, which the prompt quotes as data."""
     campaign = active_campaign(session)
+    # message_id stays out of the prompt (the prompt builder ignores it); applying the turn needs it.
     context: dict[str, Any] = {"player_messages": [
         {"author": m.get("author_name") or str(m.get("author_id")), "player_id": m.get("author_id"),
-         "text": m.get("content", "")} for m in turn.messages]}
+         "text": m.get("content", ""), "message_id": m.get("message_id")} for m in turn.messages]}
     if campaign is not None:
         world = session.get(WorldState, campaign.id)
         context.update(campaign=campaign.name, location=world.location if world else None,
                        plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
                              "plot_flags": campaign.plot_flags})
+        attitudes = npc_attitudes(session, campaign.id)
+        if attitudes:
+            context["world_state"] = {"npc_attitudes": attitudes}
         history = list(reversed(list(session.execute(
             select(MessageHistory).where(MessageHistory.campaign_id == campaign.id, MessageHistory.kind != "roll")
             .order_by(MessageHistory.id.desc()).limit(HISTORY_FETCHED)).scalars())))
@@ -141,6 +148,14 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
             context["plot_hook"] = hook
     return {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
             "campaign_id": campaign.id if campaign else None}
+
+
+def npc_attitudes(session: Session, campaign_id: int) -> dict[str, str]:
+    """The NPCs whose attitude moved away from indifferent, for the narrator to honour."""
+    rows = session.execute(select(Npc.name, Npc.attitude).where(Npc.campaign_id == campaign_id,
+                                                                Npc.attitude != "indifferent")
+                           .order_by(Npc.name).limit(MAX_PROMPT_NPCS))
+    return {name: attitude for name, attitude in rows}
 
 
 def summarized_history(entries: list[tuple[str, str]]) -> list[str]:
@@ -203,13 +218,16 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
         give_up(turn)
         return None
 
-    mechanical_results = run_stated_actions(turn.messages)
+    stated = run_stated_actions(turn.messages)
 
     def work(session: Session) -> dict[str, Any]:
         return build_request(turn, session)
 
     request = run_in_transaction(work)
-    request["context"]["mechanical_results"] = mechanical_results
+    request["context"]["mechanical_results"] = stated.results
+    # What the rule-based parser resolved or asked: the model's proposals for those never run again.
+    request["context"]["resolved_by_rules"] = stated.resolved
+    request["context"]["asked_by_rules"] = stated.asked
     mark_stage(channel, turn.turn_id, "generate")
     return request
 
@@ -225,38 +243,64 @@ def give_up(turn: ClaimedTurn) -> None:
     release(turn.channel, turn.turn_id)
 
 
-def apply(request: dict[str, Any], result: dict[str, Any]) -> int:
-    """Writes the narration and the player messages once; returns the number of messages waiting next."""
+@dataclass(frozen=True)
+class Applied:
+    """How many messages wait for the next turn, and the tasks to start now (the narration of actions the
+    model proposed and the engine ran)."""
+
+    waiting: int
+    follow_ups: list[tuple[str, tuple[Any, ...]]]
+
+
+def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
+    """Runs the model's actions, then in one transaction writes the player messages, the allowed updates and
+    the narration, once."""
     channel, turn_id = request["channel"], request["turn_id"]
     messages = request["context"]["player_messages"]
+    provider = str(result.get("provider"))
+    target = destination(channel)
+    proposed = model_updates.proposals(result)
+    actions = model_updates.run_model_actions(request, proposed.updates, target)
 
-    def work(session: Session) -> list[Any]:
+    def work(session: Session) -> tuple[list[Any], list[str]]:
         if not claim(session, f"turn:{turn_id}", "turns.apply"):
-            return []
+            return [], []
         campaign_id = request.get("campaign_id")
-        target = destination(channel)
         for message in messages:
             session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"],
                                        player_id=message.get("player_id"), kind="player",
                                        message=message.get("text", "")))
-        narration = result.get("narration", "")
-        session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"], player_id=None,
-                                   kind="narration", message=narration))
-        for dropped in result.get("dropped", []):
-            # The model proposed something outside the allow-list: never applied, always on record.
-            session.add(AuditLog(actor=f"model:{result.get('provider')}", action="update dropped",
-                                 campaign_id=campaign_id, target=channel,
-                                 before={"proposed": dropped.get("raw")}, after={"reason": dropped.get("reason")}))
-        meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
-        if request.get("narrates"):
-            meta["narrates"] = request["narrates"]
-        replies = [Reply(content=narration, meta=meta, **target)]
+        effects = model_updates.apply_updates(session, request, proposed.updates, provider, target["channel_id"])
+        model_updates.record_dropped(session, provider, campaign_id, channel,
+                                     proposed.dropped + actions.dropped + effects.dropped)
+        question = [f"❓ {effects.question}"] if effects.question else []
+        replies: list[Reply] = []
         if result.get("notice"):
-            replies.insert(0, Reply(content=result["notice"], meta={"notice": True, "turn_id": turn_id}, **target))
-        return add_replies(session, f"turn:{turn_id}", replies)
+            replies.append(Reply(content=result["notice"], meta={"notice": True, "turn_id": turn_id}, **target))
+        if actions.results:
+            # The narration was written before the engine resolved the actions: a new one follows from them.
+            if effects.lines or question:
+                replies.append(Reply(content="\n".join(effects.lines + question),
+                                     meta={"turn_id": turn_id, "effects": True}, **target))
+        else:
+            narration = result.get("narration", "")
+            session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"], player_id=None,
+                                       kind="narration", message=narration))
+            meta = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": len(messages)}
+            if request.get("narrates"):
+                meta["narrates"] = request["narrates"]
+            body = [narration, "\n".join(effects.lines)] if effects.lines else [narration]
+            replies.append(Reply(content="\n\n".join(body + question), meta=meta, **target))
+        return add_replies(session, f"turn:{turn_id}", replies), effects.lines
 
-    publish(run_in_transaction(work))
-    return release(channel, turn_id)
+    rows, lines = run_in_transaction(work)
+    publish(rows)
+    follow_ups: list[tuple[str, tuple[Any, ...]]] = []
+    if actions.results:
+        # Sent again by a redone apply: the narration is applied once (its own turn key).
+        event = {"message_id": actions.narrates, **target}
+        follow_ups.append((NARRATE_TASK, (event, " ".join(actions.results + lines))))
+    return Applied(release(channel, turn_id), follow_ups)
 
 
 def fallback_notice(channel: str, provider: str, primary: str) -> str | None:

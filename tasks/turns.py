@@ -49,7 +49,10 @@ def narrate(event: dict[str, Any], mechanical: str) -> None:
 
 @app.task(name="tasks.turns.apply", base=DndTask)
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
-    if turn_flow.apply(request, result) > 0:
+    applied = turn_flow.apply(request, result)
+    for task_name, args in applied.follow_ups:
+        app.send_task(task_name, args=list(args))
+    if applied.waiting > 0:
         app.send_task("tasks.turns.prepare", args=[request["channel"]])
 
 

@@ -21,8 +21,8 @@ def worker_argv(profile: str, settings: Settings, name: str | None = None, beat:
     if profile not in PROFILES:
         raise ValueError(f"unknown worker profile {profile!r}; expected one of {', '.join(PROFILES)}")
     node = f"{name or profile}@%h"
-    common = [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "-n", node, "--loglevel", "INFO",
-              "-E", "--without-mingle", "--without-gossip"]
+    common = [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "-n", node,
+              "--loglevel", settings.worker_log_level, "-E", "--without-mingle", "--without-gossip"]
     if profile == "cpu":
         argv = common + ["-Q", "commands,turns,shops,analysis", "-c", str(settings.cpu_concurrency),
                          "--prefetch-multiplier", "1", "-O", "fair"]

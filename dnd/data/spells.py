@@ -35,6 +35,11 @@ class SpellInfo:
     upcast_every: int = 1
     cantrip_scaling: bool = False  # damage dice x2 at 5th, x3 at 11th, x4 at 17th character level
     summary: str = ""
+    # Dice by slot level or by character level, as the SRD compendium gives them ("MOD": the spellcasting
+    # modifier); when set they replace ``damage``/``heal`` scaled by ``upcast``.
+    damage_by_slot: tuple[tuple[int, str], ...] = ()
+    damage_by_character_level: tuple[tuple[int, str], ...] = ()
+    heal_by_slot: tuple[tuple[int, str], ...] = ()
 
     @property
     def is_cantrip(self) -> bool:

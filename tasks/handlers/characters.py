@@ -2,6 +2,11 @@
 
 Each is thin: load the character (locked when it changes) → call the rules engine → save → reply. The engine's
 refusals (`RulesError`) reach the player as they are and roll the whole command back.
+
+In a fight (the character is in an active combat of the campaign, `tasks.handlers.combat.fight_of`): `!cast` and
+`!use_item` are the character's action, on its turn only, and act on the combatants (spell attacks, saves,
+healing; the slot or potion is spent in the same transaction as the effect); `!save` uses the combatant's
+conditions; `!rest` waits until the fight is over.
 """
 
 from __future__ import annotations
@@ -9,11 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
-
+from db import compendium
 from db.characters import StoredCharacter, save
-from db.models import Ledger, Rule
+from db.models import Ledger
 from dnd import actions
+from dnd import combat as engine
 from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
@@ -22,9 +27,10 @@ from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
 from dnd.rests import long_rest, short_rest
-from dnd.spellcasting import cast_spell, is_castable, ordinal
+from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
 from dnd.wealth import coin_weight, format_wealth
 from tasks.handlers.character_support import log_roll, my_character, rng
+from tasks.handlers.combat import death_save_status, fight_of, finish_action, require_turn, target_name
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 EMBED_FIELD_LIMIT = 1024
@@ -161,36 +167,66 @@ def _save(ctx: CommandContext, stored: StoredCharacter, character: Character) ->
 
 # --------------------------------------------------------------------------- spells
 
-_CAST = re.compile(r"^(?P<spell>.+?)(?:\s+at\s+(?:level\s+)?(?P<level>\d+)(?:st|nd|rd|th)?(?:[\s-]+level)?)?\s*$",
-                   re.IGNORECASE)
+CAST_USAGE = "!cast <spell> [at <level>] [at|on <target>[, <target>…]]"
+_CLAUSE = re.compile(r"\s+(at|on)\s+", re.IGNORECASE)
+_LEVEL = re.compile(r"^(?:level\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:[\s-]+level)?$", re.IGNORECASE)
+_TARGETS = re.compile(r"\s*,\s*|\s+and\s+", re.IGNORECASE)
 
 
-def srd_spell_level(ctx: CommandContext, name: str) -> int | None:
-    """The level of a spell the engine's own table lacks, from the imported SRD (`rules`), if present."""
-    row = ctx.session.execute(select(Rule).where(Rule.type.in_(("spell", "spells")),
-                                                 func.lower(Rule.name) == name.strip().lower()).limit(1)
-                              ).scalar_one_or_none()
-    level = (row.details or {}).get("level") if row is not None else None
-    return int(level) if isinstance(level, int) else None
+def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
+    """`Fire Bolt at goblin 1` → ("Fire Bolt", None, ["goblin 1"]); `Cure Wounds at 2 on Bram` → ("Cure Wounds",
+    2, ["Bram"]); `Burning Hands on goblin 1, goblin 2` → two targets. "at" followed by a number is the slot
+    level; any other "at"/"on" names the targets."""
+    parts = _CLAUSE.split(text.strip())
+    spell, level, targets = parts[0].strip(), None, []
+    for keyword, clause in zip(parts[1::2], parts[2::2], strict=True):
+        number = _LEVEL.match(clause.strip()) if keyword.casefold() == "at" else None
+        if number is not None and level is None:
+            level = int(number.group(1))
+        elif number is None and not targets:
+            targets = [t for t in _TARGETS.split(clause.strip()) if t]
+        else:
+            raise CommandError(f"Give the level once and the targets once: `{CAST_USAGE}`.")
+    if not spell:
+        raise CommandError(f"Which spell? `{CAST_USAGE}`.")
+    return spell, level, targets
 
 
-@command("cast", "!cast <spell> [at <level>]", "Cast a spell you know or have prepared, spending a slot "
-         "(e.g. `!cast Magic Missile at 2`).", category=CATEGORY)
+def spell_data(ctx: CommandContext, name: str) -> SpellInfo | None:
+    """The engine's own entry for the spell, else the imported SRD compendium's (`rules`), if present."""
+    info = find_spell(name)
+    if info is not None:
+        return info
+    entry = compendium.find(ctx.session, "spell", name)
+    return spell_from_srd(entry.details) if entry is not None and entry.details else None
+
+
+@command("cast", CAST_USAGE, "Cast a spell you know or have prepared, spending a slot (e.g. `!cast Magic Missile "
+         "at 2`); in a fight, on your turn, name the targets: `!cast Fire Bolt at goblin 1`, `!cast Burning Hands "
+         "on goblin 1, goblin 2`, `!cast Cure Wounds on @player`.", category=CATEGORY)
 def cast_command(ctx: CommandContext) -> None:
-    match = _CAST.match(ctx.args)
-    if not ctx.args or match is None:
-        raise CommandError("Which spell? For example `!cast Magic Missile` or `!cast Cure Wounds at 2`.")
-    name, level = match.group("spell").strip(), match.group("level")
+    if not ctx.args.strip():
+        raise CommandError("Which spell? For example `!cast Magic Missile`, `!cast Cure Wounds at 2` or, in a fight, "
+                           "`!cast Fire Bolt at goblin 1`.")
+    name, level, targets = parse_cast(ctx.args)
+    fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
+    if fight is not None:
+        require_turn(ctx, fight, "Casting a spell")
     stored = my_character(ctx, for_update=True)
     character = stored.character
-    info = find_spell(name)
-    spell_level = None
-    if info is None:
-        spell_level = srd_spell_level(ctx, name)
-        if spell_level is None and not is_castable(character, name):
-            raise CommandError(f"I don't know a spell called '{name[:60]}'.")
-    updated, result = cast_spell(character, name, slot_level=int(level) if level else None, spell_level=spell_level)
-    lines = [f"✨ {result.message}"]
+    info = spell_data(ctx, name)
+    if info is None and not is_castable(character, name):
+        raise CommandError(f"I don't know a spell called '{name[:60]}'.")
+    updated, result = cast_spell(character, name, slot_level=level, spell=info)
+    if fight is not None:
+        state, effect = engine.cast(fight.state, fight.me.id, result, [target_name(t) for t in targets], rng)
+        if updated is not character:
+            _save(ctx, stored, updated)  # the slot, before the blows are written back to the same rows
+        touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
+        ending = finish_action(ctx, fight, state, touched)
+        ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
+        return
+    lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
     if result.attack:
         lines.append(f"Spell attack: +{result.attack_bonus} ({result.attack})")
     if result.save:
@@ -217,6 +253,9 @@ def rest_command(ctx: CommandContext) -> None:
     words = ctx.args.lower().split()
     if not words or words[0] not in ("short", "long"):
         raise CommandError("Take a `!rest short` (optionally spending hit dice: `!rest short 2`) or a `!rest long`.")
+    fight = fight_of(ctx, ctx.author_id, lock=False)
+    if fight is not None and not fight.me.dead:
+        raise CommandError(f"{fight.me.name} is in the middle of a fight: no rest until it's over (`!end_combat`).")
     stored = my_character(ctx, for_update=True)
     if words[0] == "long":
         if len(words) > 1:
@@ -312,7 +351,8 @@ def check_command(ctx: CommandContext) -> None:
     _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored)
 
 
-@command("save", "!save <ability> [adv|dis]", "A saving throw with your modifiers and proficiency, e.g. `!save dex`.",
+@command("save", "!save <ability> [adv|dis] | !save death", "A saving throw with your modifiers, proficiency and "
+         "conditions (in a fight, your combatant's), e.g. `!save dex`; `!save death` shows your death saves.",
          category=CATEGORY)
 def save_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
@@ -320,9 +360,17 @@ def save_command(ctx: CommandContext) -> None:
         raise CommandError("Which saving throw? For example `!save dex` or `!save wisdom`.")
     extra = [w for w in words if w.casefold() in ("adv", "advantage", "dis", "disadvantage")]
     what = " ".join(w for w in words if w not in extra)
+    fight = fight_of(ctx, ctx.author_id, lock=False)
     stored = my_character(ctx)
+    if what.casefold() in ("death", "death save", "death saving throw"):
+        ctx.reply(death_save_status(fight, stored.character))
+        return
+    character = stored.character
+    if fight is not None:  # the fight's conditions (paralyzed, restrained, unconscious at 0 HP) are the current ones
+        character = character.model_copy(update={"conditions": list(fight.me.conditions),
+                                                 "exhaustion": fight.me.exhaustion})
     try:
-        test = actions.saving_throw(stored.character, what, " ".join(extra))
+        test = actions.saving_throw(character, what, " ".join(extra))
     except RulesError:
         raise CommandError(f"'{what[:40]}' is not an ability. Saving throws: "
                            f"{', '.join(ABILITY_NAMES.values())}.") from None
@@ -337,6 +385,9 @@ def save_command(ctx: CommandContext) -> None:
 def use_item_command(ctx: CommandContext) -> None:
     if not ctx.args:
         raise CommandError("Which item? For example `!use_item Potion of Healing`.")
+    fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
+    if fight is not None:
+        require_turn(ctx, fight, "Using an item")
     stored = my_character(ctx, for_update=True)
     used = actions.use_item(stored.character, ctx.args, rng)
     lines = [f"🧪 {used.message}"]
@@ -347,4 +398,10 @@ def use_item_command(ctx: CommandContext) -> None:
     if used.consumed:
         ctx.session.add(Ledger(campaign_id=stored.campaign_id, character_id=stored.id, counterparty="consumed",
                                item=used.consumed, quantity_delta=-1, reason="!use_item"))
+    if fight is not None:
+        state = fight.state
+        if used.roll is not None:  # a healing potion: the combatant regains what the sheet did
+            state, _ = engine.heal(state, fight.me.id, max(0, used.roll.total), actor_id=fight.me.id,
+                                   source=used.consumed or "")
+        lines[-1] += finish_action(ctx, fight, state, [fight.me.id])
     ctx.reply("\n".join(lines))

@@ -12,16 +12,22 @@ Choices:
   mentions, for the author's character and those of the players who spoke in this channel in the last
   :data:`RECENT_MINUTES` minutes (and have a character in the active campaign).
 * Monsters join with `!initiative add <monster> [count]` (owner only, from the imported SRD).
-* On a monster's turn the owner drives it: `!attack <target> [with <action>]` attacks as that monster
-  (default: its first attack), and `!end_turn` passes the turn. Nothing acts on its own.
-* A dying character's turn starts with its death saving throw, rolled for it; every blow and save is written
-  back to the character row at once, so `!end_combat` only closes the fight and sums it up.
+* On a monster's turn the owner drives it: `!attack <target>` makes the attacks of its Multiattack (or its
+  first attack when it has none; `with multiattack 2` picks another option), `!attack <target> with <action>`
+  one attack with that action, and `!end_turn` passes the turn. Nothing acts on its own.
+* A character at 0 HP can't act: a dying one's turn starts with its death saving throw, rolled for it, and
+  then passes (unless a natural 20 brings it back); a stable one's turn passes. Every blow, spell, potion and
+  save is written back to the character row at once, so `!end_combat` only closes the fight and sums it up.
+* The character commands take part (see `tasks.handlers.characters`): `!cast` and `!use_item` act on the
+  caster's turn only, `!save` uses the combatant's conditions, `!rest` waits for the fight to end, and the
+  owner's `!hp` and `!set_condition` change the combatant as well as the sheet (:func:`fight_of`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -34,6 +40,7 @@ from db.models import Character as CharacterRow
 from db.models import CombatState as CombatRow
 from db.models import MessageHistory
 from dnd import combat as engine
+from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
@@ -46,6 +53,7 @@ RECENT_MINUTES = 30
 MAX_MONSTERS_PER_ADD = 20
 _MENTIONS = re.compile(r"<@!?(\d{1,20})>|@(\d{1,20})")
 _WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
+_MULTIATTACK = re.compile(r"multi-?attack(?:\s+(?:option\s+)?(\d{1,2}))?", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- shared
@@ -117,13 +125,25 @@ def _turn_line(state: CombatState) -> str:
 
 
 def _begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, str]:
-    """A dying character's turn starts with a death saving throw (rolled for them; the result goes to the sheet)."""
-    actor = engine.current_actor(state)
-    if not actor.dying:
-        return state, ""
-    state, result = engine.death_save(state, actor.id, rng)
-    _write_back(ctx, campaign_id, state, actor.id)
-    return state, f"\n🎲 {result.text}"
+    """A character at 0 HP can't act: a dying one rolls its death saving throw (the result goes to the sheet)
+    and its turn passes, unless a natural 20 brings it back; a stable one's turn passes. Each character rolls
+    at most once per call, so a party all down doesn't go round for ever."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    while True:
+        actor = engine.current_actor(state)
+        if actor.kind != "character" or actor.hp > 0 or actor.dead or actor.id in seen:
+            break
+        seen.add(actor.id)
+        if actor.dying:
+            state, result = engine.death_save(state, actor.id, rng)
+            write_back(ctx, campaign_id, state, actor.id)
+            lines.append(f"🎲 {result.text}")
+            if result.result == "revived":
+                break
+        state, _ = engine.end_turn(state, actor.id)
+        lines.append(f"{actor.name} can't act at 0 HP; the turn passes.")
+    return state, "".join(f"\n{line}" for line in lines)
 
 
 def _ending_line(state: CombatState) -> str:
@@ -143,14 +163,94 @@ def _may_act(ctx: CommandContext, actor: Combatant) -> None:
         raise CommandError(f"It's {actor.name}'s turn, not yours — wait for your turn.")
 
 
-def _write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
-    """A character's hit points, conditions and death saves after a blow go back to the character row."""
+def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
+    """A character's hit points, conditions and death saves after a blow go back to the character row, in
+    the same transaction (combat row locked first, then the character's)."""
     combatant = next((c for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
     if combatant is None or combatant.kind != "character" or combatant.player_id is None:
         return
     stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
     if stored is not None:
         save(ctx.session, stored, apply_to_character(combatant, stored.character))
+
+
+# --------------------------------------------------------------------------- the character commands in a fight
+
+
+@dataclass
+class Fight:
+    """An active combat (its row locked unless read only) and the player's character in it."""
+
+    row: CombatRow
+    state: CombatState
+    me: Combatant
+
+
+def fight_of(ctx: CommandContext, player_id: int, *, lock: bool = True) -> Fight | None:
+    """The active combat the player's character is in (any channel of the active campaign), or None. Called
+    before the character row is loaded, so rows are locked in the order every combat command takes."""
+    campaign_id = ensure_active_campaign(ctx.session)
+    for row in combats.active_in_campaign(ctx.session, campaign_id, lock=lock):
+        state = combats.from_row(row)
+        me = next((c for c in [*state.combatants, *state.defeated]
+                   if c.kind == "character" and c.player_id == str(player_id)), None)
+        if me is not None:
+            return Fight(row, state, me)
+    return None
+
+
+def require_turn(ctx: CommandContext, fight: Fight, what: str) -> None:
+    """`what` ("Casting a spell") is the character's action: on its own turn, in the fight's channel."""
+    if ctx.event.get("channel_id") is None or int(ctx.event["channel_id"]) != fight.row.channel_id:
+        raise CommandError(f"{fight.me.name} is in a fight: {what.lower()} happens at the table, in its channel.")
+    actor = engine.current_actor(fight.state)
+    if actor.id != fight.me.id:
+        raise CommandError(f"It's {actor.name}'s turn, not yours — {what.lower()} is your action; wait for your "
+                           "turn.")
+
+
+def target_name(text: str) -> str:
+    """A target as typed: a mention (`<@123>`) names that player's character in the fight."""
+    found = _MENTIONS.fullmatch(text.strip())
+    return f"pc{found.group(1) or found.group(2)}" if found else text.strip()
+
+
+def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched: list[str]) -> str:
+    """Write the characters the action touched back to their rows, store the fight and move the gate; returns
+    the line that says the fight is won or lost, if it is."""
+    for combatant_id in dict.fromkeys(touched):
+        write_back(ctx, fight.row.campaign_id, state, combatant_id)
+    combats.store(ctx.session, fight.row, state)
+    sync_gate(ctx, fight.row, state)
+    return _ending_line(state)
+
+
+def sheet_changed(ctx: CommandContext, fight: Fight, character: Character) -> str:
+    """The owner changed a fighting character's sheet (`!hp`, `!set_condition`): the combatant follows."""
+    state = engine.update_from_sheet(fight.state, fight.me.id, character)
+    combats.store(ctx.session, fight.row, state)
+    sync_gate(ctx, fight.row, state)
+    return " (in the fight too)"
+
+
+def death_save_status(fight: Fight | None, character: Character) -> str:
+    """`!save death`: death saves are rolled for a dying character at the start of each of its turns."""
+    rule = "(10+ succeeds, a 1 counts as two failures, a 20 brings you back with 1 HP)"
+    if fight is None:
+        if character.hp > 0:
+            return f"{character.name} isn't dying ({character.hp} HP); death saving throws are for 0 HP."
+        return (f"{character.name} is at 0 HP but not in a fight: death saving throws are rolled in combat, at "
+                f"the start of each of your turns {rule}.")
+    me = fight.me
+    saves = f"{me.death_saves.successes} ✓ / {me.death_saves.failures} ✗"
+    if me.dead:
+        return f"💀 {me.name} is dead ({saves})."
+    if me.hp > 0:
+        return f"{me.name} isn't dying ({me.hp}/{me.max_hp} HP); death saving throws are for 0 HP."
+    if me.stable:
+        return f"{me.name} is stable at 0 HP and makes no more death saving throws."
+    return (f"🎲 {me.name}'s death saves so far: {saves}. They are rolled for you at the start of each of your "
+            f"turns {rule}; three successes make you stable, three failures are death.")
 
 
 # --------------------------------------------------------------------------- starting a fight
@@ -200,7 +300,7 @@ def _start(ctx: CommandContext) -> None:
     state, death_save = _begin_turn(ctx, campaign_id, state)
     combat_row = combats.start(ctx.session, campaign_id, channel_id, state)
     sync_gate(ctx, combat_row, state)
-    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}\n{_turn_line(state)}{death_save}\n"
+    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}{death_save}\n{_turn_line(state)}\n"
               "The DM adds monsters with `!initiative add <monster> [count]`.")
 
 
@@ -244,20 +344,30 @@ def initiative_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- turns
 
 
-@command("attack", "!attack <target> [with <weapon>]", "Attack on your turn (the owner attacks for monsters).",
-         category=CATEGORY)
+@command("attack", "!attack <target> [with <weapon>]", "Attack on your turn (the owner attacks for monsters: "
+         "their Multiattack, or `with <action>` for one attack).", category=CATEGORY)
 def attack_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
     parts = _WITH.split(ctx.args.strip(), maxsplit=1)
-    target = parts[0].strip()
+    target = target_name(parts[0])
     weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
     row, state = _fight(ctx)
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
+    multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
+    if actor.kind == "monster" and (weapon is None or multi):
+        option = int(multi.group(1)) if multi and multi.group(1) else 1
+        state, multiple = engine.multiattack(state, actor.id, target, rng, option=option)
+        target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == multiple.target), "")
+        write_back(ctx, row.campaign_id, state, target_id)
+        combats.store(ctx.session, row, state)
+        sync_gate(ctx, row, state)
+        ctx.reply(f"🗡️ {multiple.text}{_ending_line(state)}")
+        return
     state, result = engine.attack(state, actor.id, target, weapon, rng)
     target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == result.target), "")
-    _write_back(ctx, row.campaign_id, state, target_id)
+    write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {result.text}{_ending_line(state)}")
@@ -276,7 +386,7 @@ def end_turn_command(ctx: CommandContext) -> None:
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}\n{_turn_line(state)}{death_save}")
+    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}\n{_turn_line(state)}")
 
 
 @command("skip", "!skip @player | !skip <monster>", "Skip a combatant's turn (now if it's theirs, else their next).",
@@ -299,7 +409,7 @@ def skip_command(ctx: CommandContext) -> None:
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
-    ctx.reply(f"⏭️ {result.text}\n{_turn_line(state)}{death_save}")
+    ctx.reply(f"⏭️ {result.text}{death_save}\n{_turn_line(state)}")
 
 
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.engine import run_in_transaction
-from db.models import AuditLog, ProcessedMessage
+from db.models import AuditLog
 from db.outbox import OutboxRow, Reply, add_replies
 from dnd.errors import RulesError
 from settings import get_settings
@@ -29,8 +29,9 @@ from tasks.publish import publish
 log = logging.getLogger(__name__)
 
 
-CLAIM = (insert(ProcessedMessage.__table__).on_conflict_do_nothing(index_elements=["message_key"])
-         .returning(ProcessedMessage.message_key))
+# Text, like db.outbox.INSERT_REPLY: the dialect's INSERT … ON CONFLICT would be compiled on every call.
+CLAIM = text("INSERT INTO processed_messages (message_key, task_name) VALUES (:message_key, :task_name) "
+             "ON CONFLICT (message_key) DO NOTHING RETURNING message_key")
 
 
 def claim(session: Session, key: str, task_name: str) -> bool:

@@ -229,14 +229,15 @@ def settle_trade(event: dict[str, Any], session: Session) -> list[Reply]:
     emoji = event.get("emoji")
     if trade_id is None or emoji not in (ACCEPT, DECLINE):
         return []
-    trade = session.execute(select(TradeHistory).where(TradeHistory.id == int(trade_id)).with_for_update()
-                            .execution_options(populate_existing=True)).scalar_one_or_none()
-    if trade is None or int(event.get("user_id", 0)) != trade.receiver_id:
+    found = session.execute(select(TradeHistory, (func.now() - TradeHistory.timestamp > TRADE_TTL).label("expired"))
+                            .where(TradeHistory.id == int(trade_id)).with_for_update()
+                            .execution_options(populate_existing=True)).one_or_none()
+    if found is None or int(event.get("user_id", 0)) != found.TradeHistory.receiver_id:
         return []  # only the receiver's answer counts
+    trade = found.TradeHistory
     if trade.status != "pending":
         return [_reaction_reply(event, f"This trade is already settled ({trade.status}).")]
-    now = session.execute(select(func.now())).scalar_one()
-    if now - trade.timestamp > TRADE_TTL:
+    if found.expired:
         trade.status = "expired"
         return [_reaction_reply(event, "This trade offer expired — make a new one with `!trade_item`.")]
     if emoji == DECLINE:

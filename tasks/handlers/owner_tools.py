@@ -1,14 +1,15 @@
 """Owner commands on characters: `!add_item`, `!set_condition`, `!hp`, `!resync_character`, `!xp`.
 
 Every one records what it changed (before/after) in the audit log; the dispatcher writes the row with the
-command, in the same transaction.
+command, in the same transaction. `!hp` and `!set_condition` on a character in a fight change its combatant
+too, so the fight and the sheet never disagree.
 """
 
 from __future__ import annotations
 
 import re
 
-from db.characters import StoredCharacter, save, snapshot
+from db.characters import StoredCharacter, audit_target, save, snapshot
 from db.models import Ledger
 from dnd.actions import set_hp
 from dnd.character import Character, recompute
@@ -18,6 +19,7 @@ from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
 from dnd.leveling import level_for_xp
 from tasks.handlers.character_support import mention, parse_mention, their_character
+from tasks.handlers.combat import fight_of, sheet_changed
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 CATEGORY = "Admin"
@@ -26,16 +28,12 @@ MAX_XP_GRANT = 1_000_000
 MAX_XP_TOTAL = 10_000_000
 
 
-def _target(stored: StoredCharacter) -> str:
-    return f"player:{stored.player_id} character:{stored.id} ({stored.character.name})"
-
-
 def _commit(ctx: CommandContext, stored: StoredCharacter, updated: Character) -> tuple[dict[str, object], ...]:
     """Save and record the audit before/after."""
     before = snapshot(stored.row)
     save(ctx.session, stored, updated)
     after = snapshot(stored.row)
-    ctx.audit(_target(stored), before, after, stored.campaign_id)
+    ctx.audit(audit_target(stored), before, after, stored.campaign_id)
     return before, after
 
 
@@ -76,6 +74,7 @@ def set_condition_command(ctx: CommandContext) -> None:
     player_id, rest = parse_mention(ctx.args, "!set_condition @player <condition>")
     if not rest:
         raise CommandError(f"Which condition? {', '.join(CONDITIONS)} (prefix `-` to remove, `none` to clear).")
+    fight = fight_of(ctx, player_id)  # the combat row is locked before the character's
     stored = their_character(ctx, player_id)
     character = stored.character
     words = rest.strip()
@@ -92,6 +91,8 @@ def set_condition_command(ctx: CommandContext) -> None:
         message = (f"{character.name} is now at exhaustion level {updated.exhaustion}." if info.name == "Exhaustion"
                    else f"{character.name} is now {info.name.lower()}: {info.summary}")
     _commit(ctx, stored, updated)
+    if fight is not None:
+        message += sheet_changed(ctx, fight, updated)
     ctx.reply(f"🩹 {message}")
 
 
@@ -101,11 +102,13 @@ def hp_command(ctx: CommandContext) -> None:
     player_id, rest = parse_mention(ctx.args, "!hp @player <value>")
     if not re.fullmatch(r"\d{1,6}", rest.strip()):
         raise CommandError("Give the new hit points as a whole number, e.g. `!hp @player 12`.")
+    fight = fight_of(ctx, player_id)  # the combat row is locked before the character's
     stored = their_character(ctx, player_id)
     before = stored.character.hp
     updated = set_hp(stored.character, int(rest))
     _commit(ctx, stored, updated)
-    ctx.reply(f"❤️ {updated.name}: HP {before} → {updated.hp}/{updated.max_hp}.")
+    where = sheet_changed(ctx, fight, updated) if fight is not None else ""
+    ctx.reply(f"❤️ {updated.name}: HP {before} → {updated.hp}/{updated.max_hp}{where}.")
 
 
 @command("resync_character", "!resync_character @player", "Recompute a character's derived values from their "
@@ -117,7 +120,7 @@ def resync_character_command(ctx: CommandContext) -> None:
     stored = their_character(ctx, player_id)
     fixed, changes = recompute(stored.character)
     if not changes:
-        ctx.audit(_target(stored), snapshot(stored.row), snapshot(stored.row), stored.campaign_id)
+        ctx.audit(audit_target(stored), snapshot(stored.row), snapshot(stored.row), stored.campaign_id)
         ctx.reply(f"🔄 {stored.character.name}'s sheet is already consistent; nothing changed.")
         return
     _commit(ctx, stored, fixed)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from db.models import Campaign, WorldState
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.turn_flow import active_campaign
+from workers.llm import plot
 
 FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 MAX_FLAG_VALUE_CHARS = 200
@@ -19,15 +20,6 @@ def require_campaign(session: Session) -> Campaign:
     if campaign is None:
         raise CommandError("No campaign is loaded yet. The owner can start one with `!load_campaign <name>`.")
     return campaign
-
-
-def scenes(campaign: Campaign) -> list[tuple[int, int]]:
-    """(act, scene) pairs in story order, from the campaign's plot structure."""
-    ordered = []
-    for act in campaign.plot_structure.get("acts", []):
-        for index, _ in enumerate(act.get("scenes", []), start=1):
-            ordered.append((int(act["number"]), index))
-    return ordered
 
 
 def parse_flag_value(raw: str) -> bool | int | str:
@@ -46,22 +38,17 @@ def parse_flag_value(raw: str) -> bool | int | str:
 def advance_plot(ctx: CommandContext) -> None:
     campaign = ctx.session.get(Campaign, require_campaign(ctx.session).id, with_for_update=True)
     assert campaign is not None
-    order = scenes(campaign)
     here = (campaign.current_act, campaign.current_scene)
-    if not order:
+    if not plot.scene_order(campaign.plot_structure):
         raise CommandError(f"**{campaign.name}** has no scenes in its plot structure to advance through.")
-    position = order.index(here) if here in order else -1
-    if position == len(order) - 1:
+    following = plot.next_scene(campaign.plot_structure, *here)
+    if following is None:
         raise CommandError(f"**{campaign.name}** is at its last scene (act {here[0]}, scene {here[1]}): "
                            "what remains is the climax.")
-    next_act, next_scene = order[position + 1]
     before = {"current_act": campaign.current_act, "current_scene": campaign.current_scene}
-    campaign.current_act, campaign.current_scene = next_act, next_scene
-    ctx.audit(campaign.name, before, {"current_act": next_act, "current_scene": next_scene}, campaign.id)
-    act = next(a for a in campaign.plot_structure["acts"] if int(a["number"]) == next_act)
-    scene = act["scenes"][next_scene - 1]
-    ctx.reply(f"📜 The story moves on: **Act {next_act}: {act.get('title', '')}**, scene {scene.get('number')} "
-              f"— *{scene.get('title', '')}*.")
+    campaign.current_act, campaign.current_scene = following
+    ctx.audit(campaign.name, before, {"current_act": following[0], "current_scene": following[1]}, campaign.id)
+    ctx.reply(plot.scene_moved_text(campaign.plot_structure, *following))
 
 
 @command("set_plot_flag", "!set_plot_flag <name>=<value>", "Set a plot flag the Dungeon Master will honour.",

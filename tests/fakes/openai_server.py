@@ -13,6 +13,9 @@ Modes: ok, fail (HTTP 500), invalid_json (prose, no JSON), bad_updates (valid JS
 allow-list plus one valid one), oom (HTTP 500 "CUDA out of memory"), slow (answers after `slow_ms`),
 truncated (JSON cut off mid-narration; the narration is salvageable). A `script` is a list of modes used
 one per chat request before falling back to `mode` (e.g. ["invalid_json", "ok"] to test a repair).
+`answers` script exact model output: a list of {"when": <text>, "answer": {"narration"?, "updates"?}}; the
+first request whose last user message contains `when` gets that answer (once, whatever the mode), with the
+echoed narration when the answer has none.
 
 Importable: `FakeOpenAIServer(...).start()` runs it on 127.0.0.1 on a free port in a background thread.
 """
@@ -41,6 +44,7 @@ class ServerState:
     slow_ms: float = 30_000.0
     model: str = "fake-llama"
     script: deque[str] = field(default_factory=deque)
+    answers: list[dict[str, Any]] = field(default_factory=list)
     requests_total: int = 0
     chat_requests: int = 0
     in_flight: int = 0
@@ -53,6 +57,7 @@ class ServerState:
             "latency_ms": self.latency_ms,
             "model": self.model,
             "script": list(self.script),
+            "answers": len(self.answers),
             "requests_total": self.requests_total,
             "chat_requests": self.chat_requests,
             "in_flight": self.in_flight,
@@ -75,6 +80,12 @@ class ServerState:
             if unknown:
                 raise ValueError(f"unknown modes in script: {unknown}")
             self.script = deque(control["script"])
+        if "answers" in control:
+            answers = control["answers"]
+            if not all(isinstance(a, dict) and isinstance(a.get("when"), str) and a["when"]
+                       and isinstance(a.get("answer"), dict) for a in answers):
+                raise ValueError("answers are {'when': <non-empty text>, 'answer': {...}}")
+            self.answers = list(answers)
         if control.get("reset_stats"):
             self.requests_total = 0
             self.chat_requests = 0
@@ -117,6 +128,18 @@ def _completion(
             "total_tokens": max(1, prompt_chars // 4) + max(1, len(content) // 4),
         },
     }
+
+
+def take_answer(state: ServerState, body: dict[str, Any]) -> str | None:
+    """The scripted answer for this request as JSON text (and it is used up), or None."""
+    prompt = _last_user_text(body)
+    for position, scripted in enumerate(state.answers):
+        if scripted["when"] in prompt:
+            del state.answers[position]
+            answer = scripted["answer"]
+            return json.dumps({"narration": answer.get("narration") or _narration(body),
+                               "updates": answer.get("updates", [])})
+    return None
 
 
 def _narration(body: dict[str, Any]) -> str:
@@ -168,7 +191,8 @@ def build_app(state: ServerState) -> web.Application:
         state.in_flight += 1
         state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         try:
-            mode = state.script.popleft() if state.script else state.mode
+            scripted = take_answer(state, body)
+            mode = "answer" if scripted else state.script.popleft() if state.script else state.mode
             await asyncio.sleep((state.slow_ms if mode == "slow" else state.latency_ms) / 1000.0)
             requested_model = body.get("model")
             if requested_model and requested_model != state.model:
@@ -181,6 +205,8 @@ def build_app(state: ServerState) -> web.Application:
                     },
                     status=404,
                 )
+            if scripted is not None:
+                return web.json_response(_completion(state.model, scripted, body))
             if mode == "fail":
                 return web.json_response(
                     {"object": "error", "message": "Internal server error", "type": "InternalServerError"},
@@ -334,7 +360,8 @@ class FakeOpenAIServer:
         return self._on_loop(lambda: list(self.state.recent_requests))
 
     def reset(self, mode: str = "ok", latency_ms: float = 50.0) -> None:
-        self.control(mode=mode, latency_ms=latency_ms, script=[], reset_stats=True, model=self.state.model)
+        self.control(mode=mode, latency_ms=latency_ms, script=[], answers=[], reset_stats=True,
+                     model=self.state.model)
 
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()

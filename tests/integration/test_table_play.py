@@ -1,15 +1,20 @@
 """Table play end to end through the local table: a combat from `!initiative` to `!end_combat` (with an
-out-of-turn message answered and not acted on), shopping, trades and dropped items. Every refusal gets a
-clear message and changes nothing."""
+out-of-turn message answered and not acted on), spells, potions and a monster's Multiattack in a fight, the
+sheet and the fight kept in step, shopping, trades and dropped items. Every refusal gets a clear message and
+changes nothing."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from dnd.character import Character
+from dnd.creation import CreationChoices, create_character
 from tests.integration.test_characters import fighter, owner, seed, state
 from tests.integration.test_srd_import import run_import
 from tests.system import SystemUnderTest, new_player_id
@@ -152,16 +157,184 @@ def test_a_dying_character_rolls_a_death_save_when_its_turn_comes(srd: SystemUnd
     seed(system, dying, fighter(f"Hale{dying}").model_copy(update={"hp": 0}))
     seed(system, standing, fighter(f"Ivo{standing}"))
     reply = system.command(standing, f"!initiative <@{dying}> <@{standing}>")["content"]
-    if current(system)["player_id"] == str(standing):
+    if "Death saving throw" not in reply:  # Ivo went first: Hale's turn comes when Ivo's ends
         reply = system.command(standing, "!end_turn")["content"]
     assert "Death saving throw" in reply, reply
     sheet = system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=dying)[0].sheet
     saves = sheet["death_saves"]
     assert saves["successes"] + saves["failures"] >= 1 or sheet["hp"] == 1
     if sheet["hp"] == 0:
-        refused(system, dying, "!attack Ivo", "can't attack", [dying, standing])
+        # Hale can't act: the turn passed to Ivo at once, and Hale's commands wait for a turn that isn't his.
+        assert f"Hale{dying} can't act at 0 HP; the turn passes." in reply, reply
+        assert current(system)["player_id"] == str(standing) and gate(system)["actor_id"] == standing
+        refused(system, dying, f"!attack Ivo{standing}", "turn, not yours", [dying, standing])
+        status = system.command(dying, "!save death")["content"]
+        assert f"{saves['successes']} ✓ / {saves['failures']} ✗" in status, status
+        # Unconscious in the fight: STR and DEX saves fail automatically.
+        assert "automatically fails" in system.command(dying, "!save dex")["content"]
     assert "Combat summary" in system.command(dying, "!end_combat")["content"]
     assert gate(system) is None
+
+
+# --------------------------------------------------------------------------- spells, potions, multiattack
+
+
+def wizard_with(name: str) -> Character:
+    """Wizard 1 (High Elf, INT 16): spell attack +5, spell save DC 13, two 1st-level slots."""
+    return create_character(CreationChoices(
+        name=name, race="Elf", subrace="High Elf", class_name="Wizard", ability_method="point_buy",
+        base_scores={"STR": 8, "DEX": 14, "CON": 14, "INT": 15, "WIS": 12, "CHA": 8}, background="Scholar",
+        skills=["Investigation", "Medicine"], languages=["Dwarvish", "Giant"],
+        cantrips=["Fire Bolt", "Light", "Mage Hand", "Ray of Frost"],
+        spells=["Burning Hands", "Magic Missile", "Shield"],
+    ))
+
+
+def fresh_fight(system: SystemUnderTest) -> None:
+    if combat_row(system) is not None:  # a fight left by an earlier test
+        owner(system, "!end_combat")
+
+
+def fighter_in_fight(system: SystemUnderTest, name: str) -> dict[str, Any]:
+    found = combat_row(system)
+    return next(c for c in found.initiative if c["name"] == name)
+
+
+def first_slots(system: SystemUnderTest, player: int) -> int:
+    return int(system.sql("SELECT spell_slots FROM characters WHERE player_id = :p", p=player)[0]
+               .spell_slots["1"]["remaining"])
+
+
+def turn_until(system: SystemUnderTest, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """End turns (the owner for monsters, the players for their characters) until `wanted(actor)`."""
+    for _ in range(20):
+        actor = current(system)
+        if wanted(actor):
+            return actor
+        player = system.owner_id if actor["kind"] == "monster" else int(actor["player_id"])
+        system.command(player, "!end_turn")
+    raise AssertionError("the wanted turn never came")
+
+
+def taken(reply: str, name: str) -> tuple[int, int] | None:
+    """(damage, hit points after) from "<name> takes **N** damage (X/M HP).", None when it took none."""
+    found = re.search(rf"{re.escape(name)} takes \*\*(\d+)\*\* damage \((\d+)/\d+ HP\)", reply)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def test_spells_in_a_fight(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    mage, ally = new_player_id(), new_player_id()
+    seed(system, mage, wizard_with(f"Wyn{mage}"))
+    seed(system, ally, fighter(f"Fen{ally}"))
+    watch = [mage, ally]
+    system.command(mage, f"!initiative <@{mage}> <@{ally}>")
+    assert "Bugbear 1" in owner(system, "!initiative add bugbear 2")  # 27 HP, AC 16: no spell here can drop one
+
+    def is_mage(actor: dict[str, Any]) -> bool:
+        return actor.get("player_id") == str(mage)
+
+    # Out of turn: refused, the slot not spent, the fight unchanged.
+    turn_until(system, lambda actor: not is_mage(actor))
+    assert first_slots(system, mage) == 2
+    refused(system, mage, "!cast Burning Hands on Bugbear 1, Bugbear 2", "turn, not yours", watch)
+
+    turn_until(system, is_mage)
+    refused(system, mage, "!cast Fire Bolt at dragon", "There is no 'dragon' in this fight", watch)
+    refused(system, mage, "!cast Fireball at Bugbear 1", "You don't know Fireball", watch)
+    refused(system, mage, "!cast Fire Bolt at Bugbear 1, Bugbear 2", "one target", watch)
+    reply = refused(system, mage, "!cast Fire Bolt", "Name the target of Fire Bolt:", watch)
+    assert "Bugbear 1" in reply and "Bugbear 2" in reply, reply
+    refused(system, mage, "!save luck", "is not an ability", watch)
+
+    # A spell attack: d20 + 5 against AC 16; a hit deals 1d10 fire (2d10 on a critical hit).
+    reply = system.command(mage, "!cast Fire Bolt at Bugbear 1")["content"]
+    assert "**Fire Bolt attack on Bugbear 1**: 1d20" in reply and "+ 5 = " in reply, reply
+    hit = taken(reply, "Bugbear 1")
+    assert ("Hit" in reply or "Critical hit" in reply) == (hit is not None), reply
+    assert fighter_in_fight(system, "Bugbear 1")["hp"] == (hit[1] if hit else 27) == 27 - (hit[0] if hit else 0)
+    assert first_slots(system, mage) == 2  # a cantrip is free
+    system.command(mage, "!end_turn")
+
+    # A save-for-half spell against two monsters: 3d6 rolled once, each bugbear saves against DC 13.
+    turn_until(system, is_mage)
+    before = {n: fighter_in_fight(system, n)["hp"] for n in ("Bugbear 1", "Bugbear 2")}
+    reply = system.command(mage, "!cast Burning Hands on Bugbear 1, Bugbear 2")["content"]
+    total = int(re.search(r"\*\*Burning Hands damage\*\*: 3d6 .*? = `(\d+)`", reply).group(1))
+    for name in ("Bugbear 1", "Bugbear 2"):
+        verdict = re.search(rf"\*\*{name} DEX save\*\*: .*? vs DC 13: \*\*(success|failure)\*\*", reply).group(1)
+        expected = total // 2 if verdict == "success" else total
+        assert (taken(reply, name) or (0, before[name]))[0] == expected, reply
+        assert fighter_in_fight(system, name)["hp"] == before[name] - expected
+    assert first_slots(system, mage) == 1  # spent exactly once
+
+    # The last slot on Magic Missile (it always hits); then no slots remain, and nothing changes.
+    before_mm = fighter_in_fight(system, "Bugbear 2")["hp"]
+    reply = system.command(mage, "!cast Magic Missile at Bugbear 2")["content"]
+    dealt = int(re.search(r"Magic Missile hits Bugbear 2 for \*\*(\d+)\*\*", reply).group(1))
+    assert 6 <= dealt <= 15 and fighter_in_fight(system, "Bugbear 2")["hp"] == before_mm - dealt
+    assert first_slots(system, mage) == 0
+    refused(system, mage, "!cast Burning Hands on Bugbear 1", "Your spell fails; no slots remain", watch)
+    assert "Combat summary" in system.command(mage, "!end_combat")["content"]
+
+
+def test_a_healing_potion_in_a_fight_and_the_sheet_kept_in_step(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    hurt, other = new_player_id(), new_player_id()
+    seed(system, hurt, fighter(f"Gil{hurt}").model_copy(update={"hp": 3}))
+    seed(system, other, fighter(f"Kai{other}"))
+    watch = [hurt, other]
+    owner(system, f"!add_item <@{hurt}> Potion of Healing x2")
+    system.command(hurt, f"!initiative <@{hurt}> <@{other}>")
+    name = f"Gil{hurt}"
+
+    turn_until(system, lambda actor: actor.get("player_id") == str(other))
+    refused(system, hurt, "!use_item Potion of Healing", "turn, not yours", watch)
+    refused(system, hurt, "!rest short", "in the middle of a fight", watch)
+    turn_until(system, lambda actor: actor.get("player_id") == str(hurt))
+    reply = system.command(hurt, "!use_item Potion of Healing")["content"]
+    healed = int(re.search(r"regains \*\*(\d+) HP\*\*", reply).group(1))
+    assert 4 <= healed <= 9, reply
+    hp = system.sql("SELECT hp FROM characters WHERE player_id = :p", p=hurt)[0].hp
+    assert hp == 3 + healed == fighter_in_fight(system, name)["hp"]
+    inventory = system.sql("SELECT inventory FROM characters WHERE player_id = :p", p=hurt)[0].inventory
+    assert sum(i["qty"] for i in inventory if i["name"] == "Potion of Healing") == 1
+
+    # The owner's changes reach the fight as well as the sheet.
+    assert "in the fight too" in owner(system, f"!hp <@{hurt}> 5")
+    assert fighter_in_fight(system, name)["hp"] == 5
+    assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=hurt)[0].hp == 5
+    assert "in the fight too" in owner(system, f"!set_condition <@{other}> restrained")
+    assert fighter_in_fight(system, f"Kai{other}")["conditions"] == ["Restrained"]
+    assert "with disadvantage" in system.command(other, "!save dex")["content"]
+    assert "Combat summary" in system.command(hurt, "!end_combat")["content"]
+    assert "🛏️" in system.command(hurt, "!rest short")["content"]  # the fight is over: rests are back
+
+
+def test_an_owner_controlled_monster_multiattacks(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    player = new_player_id()
+    name = f"Oda{player}"
+    seed(system, player, fighter(name).model_copy(update={"hp": 60, "max_hp": 60}))
+    system.command(player, f"!initiative <@{player}>")
+    owner(system, "!initiative add black bear")
+    turn_until(system, lambda actor: actor["kind"] == "monster")
+    refused(system, system.owner_id, f"!attack {name} with multiattack 3", "has 1 option: 1) 1 × Bite, 1 × Claws",
+            [player])
+
+    reply = owner(system, f"!attack {name}")
+    assert "Black Bear 1 uses Multiattack on" in reply and "1 × Bite, 1 × Claws" in reply, reply
+    assert f"**Bite attack on {name}**" in reply and f"**Claws attack on {name}**" in reply, reply
+    dealt = sum(int(n) for n in re.findall(rf"{name} takes \*\*(\d+)\*\* damage", reply))
+    sheet_hp = system.sql("SELECT hp FROM characters WHERE player_id = :p", p=player)[0].hp
+    assert sheet_hp == 60 - dealt == fighter_in_fight(system, name)["hp"]
+
+    reply = owner(system, f"!attack {name} with claws")  # one named attack, not the whole Multiattack
+    assert f"**Claws attack on {name}**" in reply and "Bite attack" not in reply, reply
+    assert "Combat summary" in system.command(player, "!end_combat")["content"]
 
 
 # --------------------------------------------------------------------------- shops

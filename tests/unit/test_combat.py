@@ -1,4 +1,5 @@
-"""Combat: initiative, turns, attacks, crits, conditions, death saves, saves, healing, refusals, summary.
+"""Combat: initiative, turns, attacks, crits, conditions, death saves, saves, healing, refusals, summary,
+Multiattack, spells cast in a fight, and a sheet changed during one.
 
 Monsters come from the SRD 5e-database JSON (test data only; ``SRD_JSON_DIR``); dice come from a scripted
 ``random.Random`` whose ``randint`` returns queued faces, so every roll is known in advance.
@@ -10,29 +11,36 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dnd.actions import set_hp
 from dnd.character import Character, DeathSaves, derive
 from dnd.combat import (
     CombatState,
     add_condition,
     add_monsters,
     attack,
+    cast,
     current_actor,
     death_save,
     end_turn,
     find_combatant,
     heal,
     monster_combatants,
+    multiattack,
     outcome,
     remove_condition,
     roll_initiative,
     saving_throw,
     skip,
     summary,
+    update_from_sheet,
 )
 from dnd.errors import RulesError
 from dnd.inventory import expand
 from dnd.monsters import Combatant, MonsterBlock
+from dnd.spellcasting import CastResult, cast_spell
 from tests.srd_paths import srd_monsters
 
 
@@ -594,3 +602,189 @@ def test_random_fights_keep_their_invariants() -> None:
             assert all(c.defeated and c.hp == 0 for c in state.defeated)
         s = summary(state)
         assert sum(s.damage_dealt.values()) == sum(s.damage_taken.values())
+
+
+# ------------------------------------------------------------------------------------------ multiattack
+
+
+def monster_vs_aria(index: str, *faces: int, aria_hp: int | None = None) -> tuple[CombatState, Script, str]:
+    """The monster (initiative face first, set high) against Aria (second face, low): the monster acts first."""
+    rng = Script(*faces)
+    foe = monster_combatants(block(index))[0]
+    hero = aria() if aria_hp is None else aria().model_copy(update={"hp": aria_hp})
+    state, _ = roll_initiative([foe, Combatant.from_character(hero)], rng)
+    assert current_actor(state).id == foe.id
+    return state, rng, foe.id
+
+
+def test_multiattack_makes_each_attack_its_stat_block_lists() -> None:
+    state, rng, owlbear = monster_vs_aria("owlbear", 15, 2)
+    # Beak: 15+7 = 22 hits AC 18 for 1d10+5 = 10; Claws: 12+7 = 19 hits for 2d8+5 = 3+3+5 = 11.
+    state, r = multiattack(state, owlbear, "Aria", rng.push(15, 5, 12, 3, 3))
+    assert [a.weapon for a in r.attacks] == ["Beak", "Claws"] and r.read
+    assert [a.damage for a in r.attacks] == [10, 11] and get(state, "Aria").hp == 28 - 21
+    assert "Multiattack on Aria: 1 × Beak, 1 × Claws" in r.text and not rng.faces
+
+
+def test_multiattack_stops_when_the_target_drops() -> None:
+    state, rng, owlbear = monster_vs_aria("owlbear", 15, 2, aria_hp=5)
+    state, r = multiattack(state, owlbear, "Aria", rng.push(15, 5))  # the beak drops her; no claws roll
+    assert len(r.attacks) == 1 and r.attacks[0].fell
+    assert "1 attack left unused" in r.text and not rng.faces
+    assert get(state, "Aria").hp == 0 and get(state, "Aria").death_saves.failures == 0
+
+
+def test_multiattack_options_dice_counts_and_monsters_without_one() -> None:
+    state, rng, captain = monster_vs_aria("bandit-captain", 15, 2)
+    state, r = multiattack(state, captain, "Aria", rng.push(1, 1), option=2)  # two dagger attacks, both miss
+    assert [a.weapon for a in r.attacks] == ["Dagger", "Dagger"] and not any(a.hit for a in r.attacks)
+    assert "Options: 1) 2 × Scimitar, 1 × Dagger; 2) 2 × Dagger" in r.text
+    with pytest.raises(RulesError, match=r"has 2 options: 1\) 2 × Scimitar, 1 × Dagger; 2\) 2 × Dagger"):
+        multiattack(state, captain, "Aria", rng, option=3)
+
+    state, rng, fungus = monster_vs_aria("violet-fungus", 20, 2)
+    state, r = multiattack(state, fungus, "Aria", rng.push(2, 1, 1))  # 1d4 = 2 Rotting Touch attacks
+    assert [a.weapon for a in r.attacks] == ["Rotting Touch"] * 2 and not rng.faces
+
+    state, rng, goblin = monster_vs_aria("goblin", 20, 2)
+    state, r = multiattack(state, goblin, "Aria", rng.push(1))  # no Multiattack: its first attack, once
+    assert [a.weapon for a in r.attacks] == ["Scimitar"] and r.read and "Multiattack" not in r.text
+    with pytest.raises(RulesError, match="no Multiattack options"):
+        multiattack(state, goblin, "Aria", rng, option=2)
+
+
+def test_a_multiattack_that_cant_be_read_makes_one_attack_and_says_so() -> None:
+    state, rng, hydra = monster_vs_aria("hydra", 20, 2)  # "as many bite attacks as it has heads"
+    state, r = multiattack(state, hydra, "Aria", rng.push(1))
+    assert len(r.attacks) == 1 and not r.read
+    assert "couldn't read Hydra" in r.text and "one attack with its Bite" in r.text
+    with pytest.raises(RulesError, match="only monsters"):
+        multiattack(state.model_copy(update={"current": 1}), "aria", "Hydra", rng)
+
+
+# ------------------------------------------------------------------------------------------ spells in a fight
+
+WIZARD = {"STR": 8, "DEX": 14, "CON": 12, "INT": 16, "WIS": 12, "CHA": 10}
+
+
+def wren(hp: int | None = None) -> Character:
+    """Wizard 3: 17 HP, AC 12, spell attack +5, spell save DC 13; initiative +2."""
+    w = pc("Wren", "Wizard", WIZARD, [], level=3)
+    return w if hp is None else w.model_copy(update={"hp": hp})
+
+
+def spell(name: str, caster: Character | None = None) -> CastResult:
+    return cast_spell(caster or wren(), name, check_known=False)[1]
+
+
+def wren_vs(monsters: list[tuple[str, int]], *faces: int, hp: int | None = None) -> tuple[CombatState, Script]:
+    """Wren rolls initiative (first face), then each monster (one face each)."""
+    rng = Script(*faces)
+    state, _ = roll_initiative([Combatant.from_character(wren(hp))], rng)
+    for index, count in monsters:
+        state, _ = add_monsters(state, block(index), count, rng)
+    return state, rng
+
+
+def test_spell_attack_uses_the_spell_attack_bonus_and_a_critical_doubles_the_dice() -> None:
+    state, rng = wren_vs([("goblin", 2)], 18, 5, 3)  # Wren 20, Goblin 1 7, Goblin 2 5
+    fire_bolt = spell("Fire Bolt")
+    state, r = cast(state, "wren", fire_bolt, ["Goblin 1"], rng.push(10, 6))  # 10+5 = 15 hits AC 15; 1d10 = 6
+    assert r.kind == "attack" and r.attack is not None and r.attack.hit and r.attack.attack_bonus == 5
+    assert r.attack.damage == 6 and get(state, "Goblin 1").hp == 1
+    assert "Fire Bolt attack on Goblin 1" in r.text and state.log[-3].kind == "cast"
+    for _ in range(3):
+        state, _ = end_turn(state)
+    state, r = cast(state, "wren", fire_bolt, ["Goblin 2"], rng.push(9))  # 9+5 = 14 misses AC 15
+    assert r.attack is not None and not r.attack.hit and get(state, "Goblin 2").hp == 7
+    for _ in range(3):
+        state, _ = end_turn(state)
+    state, r = cast(state, "wren", fire_bolt, ["Goblin 2"], rng.push(20, 3, 4))  # critical: 2d10 = 3+4
+    assert r.attack is not None and r.attack.critical and r.attack.damage == 7
+    assert "Goblin 2" in [c.name for c in state.defeated] and not rng.faces
+
+
+def test_save_for_half_spell_against_two_monsters() -> None:
+    state, rng = wren_vs([("goblin", 2)], 18, 5, 3)
+    # Burning Hands: 3d6 = 12 rolled once; Goblin 1 saves (11+2 = 13 vs DC 13): 6; Goblin 2 fails (10+2): 12.
+    state, r = cast(state, "wren", spell("Burning Hands"), ["Goblin 1", "goblin 2"], rng.push(4, 4, 4, 11, 10))
+    assert r.kind == "save" and r.save is not None and (r.save.ability, r.save.dc) == ("DEX", 13)
+    assert [(o.target, o.success, o.damage) for o in r.save.outcomes] == [("Goblin 1", True, 6),
+                                                                           ("Goblin 2", False, 12)]
+    assert get(state, "Goblin 1").hp == 1 and names(state) == ["Wren", "Goblin 1"] and not rng.faces
+    # A spell that does nothing on a success: Sacred Flame (DEX, no damage on a save).
+    for _ in range(2):
+        state, _ = end_turn(state)
+    state, r = cast(state, "wren", spell("Sacred Flame"), ["Goblin 1"], rng.push(5, 15))
+    assert r.save is not None and r.save.outcomes[0].success and r.save.outcomes[0].damage == 0
+    assert get(state, "Goblin 1").hp == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_save_for_half_damage_always_matches_the_save(seed: int) -> None:
+    rng = random.Random(seed)
+    state, _ = roll_initiative([Combatant.from_character(wren())], rng)
+    state, _ = add_monsters(state, block("orc"), 2, rng)  # 15 HP each, DEX save +1
+    while current_actor(state).id != "wren":
+        state, _ = end_turn(state)
+    state, r = cast(state, "wren", spell("Burning Hands"), ["Orc 1", "Orc 2"], rng)
+    assert r.save is not None and r.save.damage_roll is not None
+    full = r.save.damage_roll.total
+    for outcome_ in r.save.outcomes:
+        assert outcome_.roll is not None and outcome_.success == (outcome_.roll.total >= 13)
+        assert outcome_.damage == (full // 2 if outcome_.success else full)
+        assert get(state, outcome_.target).hp == max(0, 15 - outcome_.damage)
+
+
+def test_healing_and_always_hitting_spells() -> None:
+    state, rng = wren_vs([("goblin", 1)], 18, 5, hp=5)
+    state, r = cast(state, "wren", spell("Cure Wounds"), [], rng.push(6))  # no target: the caster; 1d8+3
+    assert r.kind == "heal" and r.heal is not None and r.heal.healed == 9 and get(state, "Wren").hp == 14
+    for _ in range(2):
+        state, _ = end_turn(state)
+    # Magic Missile: 3d4+3 with no attack roll and no save (the script holds only the three d4 faces).
+    state, r = cast(state, "wren", spell("Magic Missile"), [], rng.push(1, 2, 3))  # the only foe standing
+    assert r.kind == "damage" and r.damage == 9 and r.targets == ["Goblin 1"] and not rng.faces
+    assert outcome(state) == "victory"
+    state, r = cast(state, "wren", spell("Shield"), [], rng)
+    assert r.kind == "other" and "narrates" in r.text
+
+
+def test_a_saving_throw_spell_without_damage_rolls_the_saves_and_leaves_the_effect_to_the_dm() -> None:
+    state, rng = wren_vs([("goblin", 2)], 18, 5, 3)
+    state, r = cast(state, "wren", spell("Hold Person"), ["Goblin 1", "Goblin 2"], rng.push(2, 19))  # WIS -1
+    assert r.save is not None and [o.success for o in r.save.outcomes] == [False, True]
+    assert "takes hold of those who failed" in r.text and all(c.hp == c.max_hp for c in state.combatants)
+
+
+def test_spell_refusals_roll_nothing() -> None:
+    state, rng = wren_vs([("goblin", 2)], 18, 5, 3)
+    fire_bolt = spell("Fire Bolt")
+    with pytest.raises(RulesError, match="one target"):
+        cast(state, "wren", fire_bolt, ["Goblin 1", "Goblin 2"], rng)
+    with pytest.raises(RulesError, match="There is no 'dragon' in this fight"):
+        cast(state, "wren", fire_bolt, ["dragon"], rng)
+    with pytest.raises(RulesError, match="Name the target of Fire Bolt: Goblin 1, Goblin 2"):
+        cast(state, "wren", fire_bolt, [], rng)
+    with pytest.raises(RulesError, match="named twice"):
+        cast(state, "wren", spell("Burning Hands"), ["Goblin 1", "goblin 1"], rng)
+    paralyzed, _ = add_condition(state, "Wren", "Paralyzed")
+    with pytest.raises(RulesError, match="can't cast spells right now"):
+        cast(paralyzed, "wren", fire_bolt, ["Goblin 1"], rng)
+    state, _ = end_turn(state)
+    with pytest.raises(RulesError, match="It's Goblin 1's turn, not Wren's"):
+        cast(state, "wren", fire_bolt, ["Goblin 1"], rng)
+    assert not rng.faces and all(c.hp == c.max_hp for c in state.combatants)
+
+
+def test_a_sheet_changed_by_the_owner_updates_the_combatant() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state = update_from_sheet(state, "bram", set_hp(bram(), 0))
+    bram_now = get(state, "Bram")
+    assert bram_now.hp == 0 and bram_now.dying and "Unconscious" in bram_now.conditions
+    assert bram_now.initiative == 13 and names(state) == ["Aria", "Goblin 1", "Bram"]
+    state = update_from_sheet(state, "bram", set_hp(bram().model_copy(update={"conditions": ["Poisoned"]}), 9))
+    assert (get(state, "Bram").hp, get(state, "Bram").conditions) == (9, ["Poisoned"])
+    with pytest.raises(RulesError, match="not a character"):
+        update_from_sheet(state, "goblin-1", bram())

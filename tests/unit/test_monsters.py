@@ -136,3 +136,36 @@ def test_character_combatant_and_write_back() -> None:
 def test_helpers() -> None:
     assert slug("Goblin 1") == "goblin-1" and slug("  ") == "x"
     assert [cr_label(x) for x in (0, 0.125, 0.25, 0.5, 1, 30)] == ["0", "1/8", "1/4", "1/2", "1", "30"]
+
+
+def steps(index: str) -> list[list[tuple[str, str]]]:
+    return [[(s.action, s.count) for s in option.steps] for option in block(index).multiattack]
+
+
+def test_multiattack_is_read_from_the_stat_block() -> None:
+    assert steps("owlbear") == [[("Beak", "1"), ("Claws", "1")]]
+    assert steps("bandit-captain") == [[("Scimitar", "2"), ("Dagger", "1")], [("Dagger", "2")]]
+    assert steps("violet-fungus") == [[("Rotting Touch", "1d4")]]
+    # The data lists two shortsword attacks; the text ("can also make a shortsword attack") says one.
+    assert steps("veteran") == [[("Longsword", "2"), ("Shortsword", "1")]]
+    # "Claws" in the Multiattack names the "Claw" action; Frightful Presence is no attack roll.
+    dragon = block("adult-red-dragon").multiattack
+    assert [(s.action, s.count) for s in dragon[0].steps] == [("Bite", "1"), ("Claw", "2")]
+    assert dragon[0].others == ["Frightful Presence"]
+    assert steps("vampire-vampire")[0] == [("Unarmed Strike", "1"), ("Bite", "1")]  # "(Vampire Form Only)"
+    hydra = block("hydra")  # "as many bite attacks as it has heads": nothing to count with
+    assert hydra.multiattack == [] and hydra.multiattack_action is not None
+    assert block("goblin").multiattack == [] and block("goblin").multiattack_action is None
+
+
+def test_every_srd_multiattack_names_attacks_the_block_has() -> None:
+    read = 0
+    for data in srd_monsters().values():
+        b = MonsterBlock.from_srd(data)
+        for option in b.multiattack:
+            assert option.steps, b.index
+            for step in option.steps:
+                action = b.find_action(step.action)
+                assert action is not None and action.is_attack, (b.index, step.action)
+        read += bool(b.multiattack)
+    assert read >= 140  # all but the few whose counts aren't numbers

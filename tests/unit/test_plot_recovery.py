@@ -37,3 +37,14 @@ def test_a_hook_is_made_from_the_scene_when_none_are_left() -> None:
     hook = plot.fallback_hook(scene)
     assert hook is not None and scene["npcs"][0] in hook and "Thornwall Village" in hook
     assert plot.fallback_hook(None) is None
+
+
+def test_the_next_scene_follows_story_order_across_acts() -> None:
+    order = plot.scene_order(STRUCTURE)
+    assert order[0] == (1, 1) and len(order) == len(set(order)) > 2
+    assert plot.next_scene(STRUCTURE, *order[0]) == order[1]
+    last_of_act_one = max(pair for pair in order if pair[0] == 1)
+    assert plot.next_scene(STRUCTURE, *last_of_act_one) == (2, 1)
+    assert plot.next_scene(STRUCTURE, *order[-1]) is None
+    assert plot.next_scene({}, 1, 1) is None
+    assert plot.scene_moved_text(STRUCTURE, 1, 2).startswith("📜 The story moves on: **Act 1: ")

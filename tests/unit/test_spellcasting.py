@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dnd.character import Character, derive, spell_attack_bonus, spell_save_dc
-from dnd.data.spells import SPELLS
+from dnd.data.spells import SPELLS, SpellInfo
 from dnd.errors import RulesError
 from dnd.spellcasting import (
     available_slots,
@@ -16,7 +16,9 @@ from dnd.spellcasting import (
     healing_at,
     is_castable,
     restore_slots,
+    spell_from_srd,
 )
+from tests.srd_paths import srd_json
 
 SCORES = {"STR": 8, "DEX": 14, "CON": 14, "INT": 16, "WIS": 16, "CHA": 16}
 
@@ -158,3 +160,32 @@ def test_table_has_the_common_spells() -> None:
                  "Hold Person", "Scorching Ray", "Lightning Bolt"):
         assert name in SPELLS
     assert len(SPELLS) >= 30
+
+
+def srd_spell(name: str) -> SpellInfo:
+    return spell_from_srd(next(s for s in srd_json("Spells") if s["name"] == name))
+
+
+def test_spells_read_from_the_srd_compendium() -> None:
+    fire_bolt = srd_spell("Fire Bolt")
+    assert (fire_bolt.level, fire_bolt.attack, fire_bolt.damage_type) == (0, "ranged", "fire")
+    assert damage_at(fire_bolt, character_level=4) == "1d10" and damage_at(fire_bolt, character_level=11) == "3d10"
+    burning = srd_spell("Burning Hands")
+    assert (burning.save, burning.save_effect, burning.damage) == ("DEX", "half", "3d6")
+    assert damage_at(burning, 3) == "5d6"
+    sacred = srd_spell("Sacred Flame")
+    assert (sacred.save, sacred.save_effect) == ("DEX", "none")
+    cure = srd_spell("Cure Wounds")
+    assert healing_at(cure, 2, 3) == "2d8+3" and healing_at(cure, 1) == "1d8"
+    assert damage_at(srd_spell("Spiritual Weapon"), 4, ability_mod=3) == "2d8+3"
+    assert healing_at(srd_spell("Heal"), 7, 4) == "80"  # a flat amount, no modifier
+    with pytest.raises(RulesError, match="needs a name"):
+        spell_from_srd({"level": 1})
+
+
+def test_casting_a_spell_the_engine_table_lacks_from_its_srd_entry() -> None:
+    w = caster({"Wizard": 5}, spells_known=["Acid Arrow"], spells_prepared=["Acid Arrow"])
+    assert "Acid Arrow" not in SPELLS
+    after, r = cast_spell(w, "Acid Arrow", slot_level=3, spell=srd_spell("Acid Arrow"))
+    assert (r.attack, r.attack_bonus, r.damage, r.damage_type) == ("ranged", spell_attack_bonus(w), "5d4", "acid")
+    assert after.spell_slots[3] == w.spell_slots[3] - 1

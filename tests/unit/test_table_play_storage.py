@@ -1,5 +1,6 @@
 """The shell's pure parts of table play: a combat survives the trip through its `combat_state` row (turn order,
-defeated monsters, whose turn, whether it started), quantities are parsed strictly, and places map to shop kinds."""
+defeated monsters, whose turn, whether it started, a Multiattack; rows stored before Multiattack was read still
+load), `!cast` reads its level and targets, quantities are parsed strictly, and places map to shop kinds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from db.combat import from_row, to_columns
 from db.models import CombatState as CombatRow
 from db.shops import location_kind
 from dnd import combat
-from dnd.monsters import Combatant, DamagePart, MonsterAction, MonsterBlock
+from dnd.monsters import Combatant, DamagePart, MonsterAction, MonsterBlock, MultiattackOption, MultiattackStep
+from tasks.handlers.characters import parse_cast
 from tasks.handlers.economy import parse_quantity
 from tasks.handlers.registry import CommandError
 
@@ -44,6 +46,36 @@ def test_a_fight_round_trips_through_its_row() -> None:
     restored = from_row(row_of(state))
     assert restored == state
     assert [c.id for c in restored.defeated] == [target.id]
+
+
+def test_a_multiattack_round_trips_and_old_rows_still_load() -> None:
+    twice = GOBLIN.model_copy(update={"multiattack": [MultiattackOption(steps=[MultiattackStep(action="Scimitar",
+                                                                                                count="2")])]})
+    state, _ = combat.roll_initiative([Combatant.from_monster(twice, name="Brute", id="brute")], random.Random(1))
+    assert from_row(row_of(state)) == state
+    row = row_of(state)
+    for entry in row.initiative:  # a row written before the field existed
+        entry["monster"].pop("multiattack")
+    assert from_row(row).combatants[0].monster.multiattack == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Magic Missile", ("Magic Missile", None, [])),
+    ("Magic Missile at 2", ("Magic Missile", 2, [])),
+    ("Cure Wounds at 2nd level on Bram", ("Cure Wounds", 2, ["Bram"])),
+    ("Cure Wounds on <@123> at level 3", ("Cure Wounds", 3, ["<@123>"])),
+    ("Fire Bolt at goblin 1", ("Fire Bolt", None, ["goblin 1"])),
+    ("Burning Hands on Goblin 1, goblin 2 and Orc 1", ("Burning Hands", None, ["Goblin 1", "goblin 2", "Orc 1"])),
+    ("Blargh of Doom", ("Blargh of Doom", None, [])),
+])
+def test_cast_reads_level_and_targets(text: str, expected: tuple[str, int | None, list[str]]) -> None:
+    assert parse_cast(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Fire Bolt at 2 at 3", "Fire Bolt at goblin on orc"])
+def test_cast_refuses_a_level_or_targets_given_twice(text: str) -> None:
+    with pytest.raises(CommandError):
+        parse_cast(text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -22,6 +22,27 @@ def current_scene(plot_structure: Mapping[str, Any], act: int, scene: int) -> di
     return None
 
 
+def scene_order(plot_structure: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """(act, scene) pairs in story order."""
+    return [(int(act["number"]), index) for act in plot_structure.get("acts", [])
+            for index, _ in enumerate(act.get("scenes", []), start=1)]
+
+
+def next_scene(plot_structure: Mapping[str, Any], act: int, scene: int) -> tuple[int, int] | None:
+    """The scene after (act, scene) in story order; None at the last one or when there are no scenes."""
+    order = scene_order(plot_structure)
+    position = order.index((act, scene)) if (act, scene) in order else -1
+    return order[position + 1] if position + 1 < len(order) else None
+
+
+def scene_moved_text(plot_structure: Mapping[str, Any], act: int, scene: int) -> str:
+    """What the table reads when the story moves to (act, scene)."""
+    act_entry = next(a for a in plot_structure["acts"] if int(a["number"]) == act)
+    entry = act_entry["scenes"][scene - 1]
+    return (f"📜 The story moves on: **Act {act}: {act_entry.get('title', '')}**, scene {entry.get('number')} "
+            f"— *{entry.get('title', '')}*.")
+
+
 def _stem(word: str) -> str:
     """Just enough stemming that "goblins'" meets "goblin"."""
     word = word.strip("'").removesuffix("'s")
