@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -95,27 +95,32 @@ def _stored(row: CharacterRow | None) -> StoredCharacter | None:
     return StoredCharacter(row, Character.model_validate(row.sheet))
 
 
+# Built once (their cache keys are memoized): loading a character is on every command's path.
+_BY_PLAYER = select(CharacterRow).where(CharacterRow.player_id == bindparam("player_id"),
+                                        CharacterRow.campaign_id == bindparam("campaign_id"))
+_BY_PLAYER_FOR_UPDATE = _BY_PLAYER.with_for_update().execution_options(populate_existing=True)
+_MANY_FOR_UPDATE = (select(CharacterRow)
+                    .where(CharacterRow.player_id.in_(bindparam("player_ids", expanding=True)),
+                           CharacterRow.campaign_id == bindparam("campaign_id"))
+                    .order_by(CharacterRow.id).with_for_update().execution_options(populate_existing=True))
+
+
 def find_by_player(session: Session, player_id: int, campaign_id: int) -> StoredCharacter | None:
     """The player's character in the campaign, without a lock (for reading)."""
-    row = session.execute(select(CharacterRow).where(CharacterRow.player_id == player_id,
-                                                     CharacterRow.campaign_id == campaign_id)).scalar_one_or_none()
+    row = session.execute(_BY_PLAYER, {"player_id": player_id, "campaign_id": campaign_id}).scalar_one_or_none()
     return _stored(row)
 
 
 def load_for_update(session: Session, player_id: int, campaign_id: int) -> StoredCharacter | None:
     """The player's character in the campaign, locked until the transaction ends."""
-    row = session.execute(
-        select(CharacterRow).where(CharacterRow.player_id == player_id, CharacterRow.campaign_id == campaign_id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    row = session.execute(_BY_PLAYER_FOR_UPDATE,
+                          {"player_id": player_id, "campaign_id": campaign_id}).scalar_one_or_none()
     return _stored(row)
 
 
 def load_many_for_update(session: Session, player_ids: Iterable[int], campaign_id: int) -> dict[int, StoredCharacter]:
     """Several players' characters, locked in id order (so two transactions never wait on each other)."""
-    rows = session.execute(
-        select(CharacterRow).where(CharacterRow.player_id.in_(list(player_ids)),
-                                   CharacterRow.campaign_id == campaign_id)
-        .order_by(CharacterRow.id).with_for_update().execution_options(populate_existing=True)).scalars()
+    rows = session.execute(_MANY_FOR_UPDATE, {"player_ids": list(player_ids), "campaign_id": campaign_id}).scalars()
     return {row.player_id: StoredCharacter(row, Character.model_validate(row.sheet)) for row in rows}
 
 
@@ -187,7 +192,6 @@ def save(session: Session, stored: StoredCharacter, character: Character) -> Sto
         setattr(row, column, value)
     row.sheet = character.model_dump(mode="json")
     row.version = (row.version or 0) + 1
-    row.updated_at = func.now()
     session.flush()
     stored.character = character
     return stored

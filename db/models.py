@@ -39,6 +39,13 @@ def _now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
 
 
+def _touched() -> Mapped[datetime]:
+    """Set by every ORM update. Declared here rather than assigned as `func.now()` before each flush: a SQL
+    expression among the values makes SQLAlchemy build and key a new UPDATE each time instead of reusing
+    its cached one."""
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False)
+
+
 def _campaign_fk(nullable: bool = False) -> Mapped[int]:
     return mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True, nullable=nullable)
 
@@ -108,20 +115,22 @@ class Character(Base):
     level: Mapped[int] = mapped_column(Integer, default=1)
     class_: Mapped[str] = mapped_column("class", Text)
     race: Mapped[str] = mapped_column(Text)
-    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    inventory: Mapped[list[Any]] = mapped_column(default=list)
-    wealth: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    feats: Mapped[list[Any]] = mapped_column(default=list)
-    abilities: Mapped[list[Any]] = mapped_column(default=list)
-    conditions: Mapped[list[Any]] = mapped_column(default=list)
-    spell_slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The JSON mirrors are written on every save but read only by people and audits: deferred, so loading a
+    # character parses one JSON document (the sheet), not eight.
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True, deferred_group="mirror")
+    inventory: Mapped[list[Any]] = mapped_column(default=list, deferred=True, deferred_group="mirror")
+    wealth: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True, deferred_group="mirror")
+    feats: Mapped[list[Any]] = mapped_column(default=list, deferred=True, deferred_group="mirror")
+    abilities: Mapped[list[Any]] = mapped_column(default=list, deferred=True, deferred_group="mirror")
+    conditions: Mapped[list[Any]] = mapped_column(default=list, deferred=True, deferred_group="mirror")
+    spell_slots: Mapped[dict[str, Any]] = mapped_column(default=dict, deferred=True, deferred_group="mirror")
     hp: Mapped[int] = mapped_column(Integer, default=1)
     max_hp: Mapped[int] = mapped_column(Integer, default=1)
     xp: Mapped[int] = mapped_column(Integer, default=0)
     # The full engine model (dnd.character.Character) as JSON: the source the columns above mirror.
     sheet: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _touched()
     __table_args__ = (
         UniqueConstraint("player_id", "campaign_id", name="one_character_per_player_per_campaign"),
         CheckConstraint("level BETWEEN 1 AND 20", name="character_level_range"),
@@ -265,7 +274,7 @@ class Session(Base):
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _touched()
     __table_args__ = (
         Index("one_active_session_per_user", "user_id", unique=True, postgresql_where=text("active")),
     )

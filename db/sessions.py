@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,6 @@ def start(session: Session, user_id: int, kind: str, step: str, state: dict[str,
 def advance(session: Session, row: SessionRow, step: str, state: dict[str, Any]) -> SessionRow:
     row.step = step
     row.state = state
-    row.updated_at = func.now()
     session.flush()
     return row
 
@@ -67,6 +66,5 @@ def finish(session: Session, row: SessionRow, step: str, state: dict[str, Any] |
     if state is not None:
         row.state = state
     row.active = False
-    row.updated_at = func.now()
     session.flush()
     return row

@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 import keys
@@ -223,15 +223,19 @@ def _reaction_reply(event: dict[str, Any], content: str) -> Reply:
     return Reply(content=content, dm_user_id=int(event.get("dm_user_id") or event["user_id"]))
 
 
+# The offer, locked, and whether it has expired by the database's clock (one round trip; built once).
+_TRADE_FOR_UPDATE = (select(TradeHistory, (func.now() - TradeHistory.timestamp > TRADE_TTL).label("expired"))
+                     .where(TradeHistory.id == bindparam("trade_id")).with_for_update()
+                     .execution_options(populate_existing=True))
+
+
 def settle_trade(event: dict[str, Any], session: Session) -> list[Reply]:
     """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked."""
     trade_id = (event.get("meta") or {}).get("trade_id")
     emoji = event.get("emoji")
     if trade_id is None or emoji not in (ACCEPT, DECLINE):
         return []
-    found = session.execute(select(TradeHistory, (func.now() - TradeHistory.timestamp > TRADE_TTL).label("expired"))
-                            .where(TradeHistory.id == int(trade_id)).with_for_update()
-                            .execution_options(populate_existing=True)).one_or_none()
+    found = session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
     if found is None or int(event.get("user_id", 0)) != found.TradeHistory.receiver_id:
         return []  # only the receiver's answer counts
     trade = found.TradeHistory
