@@ -54,6 +54,11 @@ def active(session: Session, channel_id: int) -> CombatRow | None:
                            ).scalar_one_or_none()
 
 
+def all_active(session: Session) -> list[CombatRow]:
+    """Every active combat (one per channel), for reading."""
+    return list(session.execute(select(CombatRow).where(CombatRow.active).order_by(CombatRow.id)).scalars())
+
+
 def active_in_campaign(session: Session, campaign_id: int, *, lock: bool = True) -> list[CombatRow]:
     """The campaign's active combats (one per channel), in id order; locked until the transaction ends unless
     ``lock`` is False."""

@@ -20,7 +20,8 @@ def run(event: dict[str, Any]) -> None:
 def reaction(event: dict[str, Any]) -> None:
     """A ✅/❌ on one of the bot's messages (trade confirmations). Messages that ask for no reaction
     simply ignore it."""
-    execute_reaction(event)
+    for task_name, args in execute_reaction(event):
+        app.send_task(task_name, args=list(args))
 
 
 @app.task(name="tasks.commands.session_reply", base=DndTask, user_facing_name="your answer")

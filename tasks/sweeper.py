@@ -1,5 +1,6 @@
 """Repairs what a crash can leave behind: replies committed but never put on the stream, turns whose
-stage stopped moving, and pending messages that no flush picked up."""
+stage stopped moving, pending messages that no flush picked up, and combat gates out of step with the database;
+and ends what time ends: trade offers nobody answered."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 import keys
 from db.engine import transaction
-from db.outbox import mark_published, prune_published, unpublished
+from db.outbox import add_replies, mark_published, prune_published, unpublished
+from tasks.handlers.combat import restore_gates
+from tasks.handlers.economy import expire_stale_trades
 from tasks.publish import publish
 from tasks.redis_client import get_redis
 
@@ -61,3 +64,18 @@ def orphaned_pending(older_than_s: float) -> list[str]:
         if now - float(message.get("received_at", now)) > older_than_s:
             channels.append(channel)
     return channels
+
+
+def expire_trades() -> int:
+    """Marks unanswered trade offers expired and tells their channel, in one transaction."""
+    with transaction() as session:
+        replies = expire_stale_trades(session)
+        rows = [row for reply in replies
+                for row in add_replies(session, f"trade-expired:{reply.meta['trade_id']}", [reply])]
+    publish(rows)
+    return len(replies)
+
+
+def repair_combat_gates() -> int:
+    with transaction() as session:
+        return restore_gates(session)

@@ -27,7 +27,10 @@ def sweep() -> dict[str, int]:
     orphans = sweeper.orphaned_pending(settings.batch_max_s + 5)
     for channel in orphans:
         app.send_task("tasks.turns.prepare", args=[channel])
-    return {"republished": republished, "redriven": len(stale), "orphans": len(orphans)}
+    expired = sweeper.expire_trades()
+    gates = sweeper.repair_combat_gates()
+    return {"republished": republished, "redriven": len(stale), "orphans": len(orphans), "trades_expired": expired,
+            "gates_repaired": gates}
 
 
 @app.task(name="tasks.system.switch_model", base=DndTask, user_facing_name="the model switch",

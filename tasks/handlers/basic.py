@@ -10,7 +10,7 @@ from db.models import MessageHistory
 from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
 from tasks.handlers.character_support import log_roll, my_character
-from tasks.handlers.registry import COMMANDS, NARRATE_TASK, CommandContext, CommandError, command
+from tasks.handlers.registry import COMMANDS, CommandContext, CommandError, command
 from tasks.monitoring import collect, format_duration
 from tasks.redis_client import get_redis
 
@@ -111,8 +111,7 @@ def roll_command(ctx: CommandContext) -> None:
     log_roll(ctx, f"{expression} = {result.total}", stored.campaign_id)
     # A roll with a feat, ability or weapon is a moment of the story: the narrator follows the number.
     used = ", ".join(f"{kind} {name}" for kind, name in flags.items())
-    ctx.follow_ups.append((NARRATE_TASK, (ctx.event, f"{stored.character.name} rolls {text} with {used}: "
-                                                     f"total {result.total}.")))
+    ctx.narrate(f"{stored.character.name} rolls {text} with {used}: total {result.total}.")
 
 
 @command("system_stats", "!system_stats", "Queue depths, workers, database and Redis health, uptime.",

@@ -225,6 +225,7 @@ def cast_command(ctx: CommandContext) -> None:
         touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
         ending = finish_action(ctx, fight, state, touched)
         ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
+        ctx.narrate(f"In the fight, {effect.text}{ending}")
         return
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
     if result.attack:
@@ -404,4 +405,5 @@ def use_item_command(ctx: CommandContext) -> None:
             state, _ = engine.heal(state, fight.me.id, max(0, used.roll.total), actor_id=fight.me.id,
                                    source=used.consumed or "")
         lines[-1] += finish_action(ctx, fight, state, [fight.me.id])
+        ctx.narrate("In the fight, " + " ".join(lines))
     ctx.reply("\n".join(lines))

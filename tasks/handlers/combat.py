@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import keys
 from db import combat as combats
@@ -102,19 +103,66 @@ return 1
 """
 
 
-def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
-    """After the commit: point the gateway's combat gate at the current actor (or remove it when the combat is
-    over, `state` None)."""
-    if state is not None and not state.combatants:
-        return
-    key = keys.combat(keys.channel_key(row.channel_id))
-    combat_id, seq = row.id, len(state.log) if state is not None else 1 << 30
+# A gate whose combat is over (its end hook never ran): removed unless a newer combat has taken the channel
+# since the sweeper looked.
+_CLEAR_STALE_GATE = """
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local ok, value = pcall(cjson.decode, current)
+if ok and type(value) == 'table' and value.combat and tonumber(value.combat) > tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', 86400)
+end
+return 1
+"""
+
+
+def _set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> None:
+    """Point the gateway's combat gate at the current actor (or remove it when the combat is over, `state`
+    None)."""
+    key = keys.combat(keys.channel_key(channel_id))
+    seq = len(state.log) if state is not None else 1 << 30
     value = ""
     if state is not None:
         actor = engine.current_actor(state)
         value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq})
-    ctx.after_commit.append(lambda: get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id),
-                                                           str(seq)))
+    get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq))
+
+
+def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
+    """After the commit: the gate follows the combat (see `_set_gate`)."""
+    if state is not None and not state.combatants:
+        return
+    channel_id, combat_id = row.channel_id, row.id
+    ctx.after_commit.append(lambda: _set_gate(channel_id, combat_id, state))
+
+
+def restore_gates(session: Session) -> int:
+    """The sweeper's repair, from the database (the source of truth): gates lost with Redis's data, or left
+    behind by a crash between a combat's commit and its after-commit hook, point at the right actor again; a
+    gate whose combat has ended is removed. Returns how many gates were set or removed."""
+    fights = {row.channel_id: row for row in combats.all_active(session)}
+    client = get_redis()
+    changed = 0
+    for channel_id, row in fights.items():
+        state = combats.from_row(row)
+        if state.combatants:
+            before = client.get(keys.combat(keys.channel_key(channel_id)))
+            _set_gate(channel_id, row.id, state)
+            changed += client.get(keys.combat(keys.channel_key(channel_id))) != before
+    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
+        if key.endswith(":ended"):
+            continue
+        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
+        if channel_id is None or channel_id in fights:
+            continue
+        try:
+            combat_id = int(json.loads(client.get(key) or "{}").get("combat") or 0)
+        except (ValueError, AttributeError):
+            combat_id = 0
+        changed += int(client.eval(_CLEAR_STALE_GATE, 2, key, f"{key}:ended", str(combat_id)))
+    return changed
 
 
 def _turn_line(state: CombatState) -> str:
@@ -364,6 +412,7 @@ def attack_command(ctx: CommandContext) -> None:
         combats.store(ctx.session, row, state)
         sync_gate(ctx, row, state)
         ctx.reply(f"🗡️ {multiple.text}{_ending_line(state)}")
+        ctx.narrate(f"In the fight, {multiple.text}{_ending_line(state)}")
         return
     state, result = engine.attack(state, actor.id, target, weapon, rng)
     target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == result.target), "")
@@ -371,6 +420,8 @@ def attack_command(ctx: CommandContext) -> None:
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {result.text}{_ending_line(state)}")
+    # Combat actions are moments of the story: the narrator follows the number (GPU path).
+    ctx.narrate(f"In the fight, {result.text}{_ending_line(state)}")
 
 
 @command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import run_in_transaction
 from db.models import AuditLog
-from db.outbox import OutboxRow, Reply, add_replies
+from db.outbox import OutboxRow, add_replies
 from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
@@ -124,20 +124,17 @@ def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     return execute_in_context(event, f"msg:{event['message_id']}", "commands.run", body)
 
 
-ReactionHandler = Callable[[dict[str, Any], Session], list[Reply]]
+# A ✅/❌ on one of the bot's messages, handled like a command by the reacting user (`author_id`).
+ReactionHandler = Callable[[CommandContext], None]
 # meta["awaiting"] of the reacted-to message → the handler that owns that confirmation.
 REACTION_HANDLERS: dict[str, ReactionHandler] = {}
 
 
-def execute_reaction(event: dict[str, Any]) -> None:
+def execute_reaction(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Runs the handler of the confirmation reacted to, once per reaction; returns the follow-up tasks."""
     load_all()
     handler = REACTION_HANDLERS.get((event.get("meta") or {}).get("awaiting", ""))
     if handler is None:
-        return
-
-    def work(session: Session) -> list[OutboxRow]:
-        if not claim(session, f"reaction:{event['reaction_id']}", "commands.reaction"):
-            return []
-        return add_replies(session, f"reaction:{event['reaction_id']}", handler(event, session))
-
-    publish(run_in_transaction(work))
+        return []
+    return execute_in_context({**event, "author_id": event.get("user_id")}, f"reaction:{event['reaction_id']}",
+                              "commands.reaction", handler)

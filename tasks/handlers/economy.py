@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 import keys
@@ -30,7 +30,7 @@ from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth, total_cp
 from tasks.handlers.character_support import mention, my_character
 from tasks.handlers.dispatch import REACTION_HANDLERS
-from tasks.handlers.registry import NARRATE_TASK, CommandContext, CommandError, command
+from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
@@ -145,9 +145,9 @@ def buy_item_command(ctx: CommandContext) -> None:
     save_character(ctx.session, stored, after)
     _record(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}", mirror=True)
     ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.")
-    # A purchase is a moment of the story: the narrator follows the receipt (GPU path).
-    ctx.follow_ups.append((NARRATE_TASK, (ctx.event, f"{before.name} shops at {location}. "
-                                                     f"{receipt.message.replace('You ', f'{before.name} ', 1)}")))
+    # A purchase is a moment of the story: the merchant's voice follows the receipt (GPU path).
+    ctx.narrate(f"The merchant at {location} sells to {before.name}. "
+                f"{receipt.message.replace('You ', f'{before.name} ', 1)}")
 
 
 @command("sell_item", "!sell_item <item> [qty]", "Sell a carried item to the local shop (half price; trade goods "
@@ -167,6 +167,7 @@ def sell_item_command(ctx: CommandContext) -> None:
     save_character(ctx.session, stored, after)
     _record(ctx.session, stored, before, after, f"shop:{row.id}", f"sell {sale.item} x{qty}", mirror=True)
     ctx.reply(f"💰 {sale.message} Purse: {format_wealth(after.wealth)}.")
+    ctx.narrate(f"The merchant at {location} buys from {before.name}. {sale.message}")
 
 
 # --------------------------------------------------------------------------- trades
@@ -217,54 +218,74 @@ def _offered(offer: Offer) -> str:
     return format_wealth(offer.coins) if offer.coins is not None else plural(offer.item or "", offer.qty)
 
 
-def _reaction_reply(event: dict[str, Any], content: str) -> Reply:
-    if event.get("channel_id") is not None:
-        return Reply(content=content, channel_id=int(event["channel_id"]))
-    return Reply(content=content, dm_user_id=int(event.get("dm_user_id") or event["user_id"]))
-
-
 # The offer, locked, and whether it has expired by the database's clock (one round trip; built once).
 _TRADE_FOR_UPDATE = (select(TradeHistory, (func.now() - TradeHistory.timestamp > TRADE_TTL).label("expired"))
                      .where(TradeHistory.id == bindparam("trade_id")).with_for_update()
                      .execution_options(populate_existing=True))
 
 
-def settle_trade(event: dict[str, Any], session: Session) -> list[Reply]:
-    """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked."""
-    trade_id = (event.get("meta") or {}).get("trade_id")
-    emoji = event.get("emoji")
-    if trade_id is None or emoji not in (ACCEPT, DECLINE):
-        return []
-    found = session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
-    if found is None or int(event.get("user_id", 0)) != found.TradeHistory.receiver_id:
-        return []  # only the receiver's answer counts
+def settle_trade(ctx: CommandContext) -> None:
+    """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked;
+    an accepted trade is narrated after the settlement."""
+    trade_id = (ctx.event.get("meta") or {}).get("trade_id")
+    emoji = ctx.event.get("emoji")
+    if trade_id is None or emoji not in (ACCEPT, DECLINE) or ctx.event.get("author_id") is None:
+        return
+    found = ctx.session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
+    if found is None or ctx.author_id != found.TradeHistory.receiver_id:
+        return  # only the receiver's answer counts
     trade = found.TradeHistory
     if trade.status != "pending":
-        return [_reaction_reply(event, f"This trade is already settled ({trade.status}).")]
+        ctx.reply(f"This trade is already settled ({trade.status}).")
+        return
     if found.expired:
         trade.status = "expired"
-        return [_reaction_reply(event, "This trade offer expired — make a new one with `!trade_item`.")]
+        ctx.reply("This trade offer expired — make a new one with `!trade_item`.")
+        return
     if emoji == DECLINE:
         trade.status = "declined"
-        return [_reaction_reply(event, f"❌ {mention(trade.receiver_id)} declines: {trade.item.get('text', '')}.")]
-    locked = load_many_for_update(session, [trade.sender_id, trade.receiver_id], trade.campaign_id)
+        ctx.reply(f"❌ {mention(trade.receiver_id)} declines: {trade.item.get('text', '')}.")
+        return
+    locked = load_many_for_update(ctx.session, [trade.sender_id, trade.receiver_id], trade.campaign_id)
     sender, receiver = locked.get(trade.sender_id), locked.get(trade.receiver_id)
     if sender is None or receiver is None:
         trade.status = "failed"
-        return [_reaction_reply(event, "The trade can't happen: one of the characters is gone.")]
+        ctx.reply("The trade can't happen: one of the characters is gone.")
+        return
     offer = Offer.model_validate(trade.item["offer"])
     try:
         sender_after, receiver_after = execute_trade(sender.character, receiver.character, offer)
     except RulesError as error:
         trade.status = "failed"
-        return [_reaction_reply(event, f"The trade can't happen: {error}")]
+        ctx.reply(f"The trade can't happen: {error}")
+        return
     sender_before, receiver_before = sender.character, receiver.character
-    save_character(session, sender, sender_after)
-    save_character(session, receiver, receiver_after)
-    _record(session, sender, sender_before, sender_after, f"trade:{trade.id}", f"trade to {trade.receiver_id}")
-    _record(session, receiver, receiver_before, receiver_after, f"trade:{trade.id}", f"trade from {trade.sender_id}")
+    save_character(ctx.session, sender, sender_after)
+    save_character(ctx.session, receiver, receiver_after)
+    _record(ctx.session, sender, sender_before, sender_after, f"trade:{trade.id}", f"trade to {trade.receiver_id}")
+    _record(ctx.session, receiver, receiver_before, receiver_after, f"trade:{trade.id}",
+            f"trade from {trade.sender_id}")
     trade.status = "accepted"
-    return [_reaction_reply(event, f"✅ Trade done: {offer.text}.")]
+    ctx.reply(f"✅ Trade done: {offer.text}.")
+    ctx.narrate(f"{sender_before.name} hands {_offered(offer)} to {receiver_before.name}, who accepts.",
+                {**ctx.event, "message_id": f"reaction-{ctx.event['reaction_id']}"})
+
+
+def expire_stale_trades(session: Session) -> list[Reply]:
+    """The sweeper's part: offers nobody answered in time are marked expired, and their channel is told."""
+    expired = session.execute(
+        update(TradeHistory).where(TradeHistory.status == "pending",
+                                   TradeHistory.timestamp < func.now() - TRADE_TTL)
+        .values(status="expired").returning(TradeHistory.id, TradeHistory.sender_id, TradeHistory.receiver_id,
+                                            TradeHistory.item)).all()
+    replies = []
+    for row in expired:
+        text = (f"⌛ {mention(row.sender_id)}'s offer to {mention(row.receiver_id)} "
+                f"({(row.item or {}).get('text', 'a trade')}) expired unanswered; nothing changed hands.")
+        channel_id = (row.item or {}).get("channel_id")
+        target = {"channel_id": int(channel_id)} if channel_id is not None else {"dm_user_id": row.sender_id}
+        replies.append(Reply(content=text, meta={"trade_id": row.id, "expired": True}, **target))
+    return replies
 
 
 REACTION_HANDLERS["trade"] = settle_trade

@@ -29,7 +29,7 @@ from dnd.errors import RulesError
 from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
-from tasks.handlers.registry import NARRATE_TASK, CommandContext, CommandError, command
+from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.redis_client import get_redis
 
 PREPARE_TURN_TASK = "tasks.turns.prepare"
@@ -182,8 +182,8 @@ def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
         save(ctx.session, stored, leveled)
         sessions.finish(ctx.session, row, "done", new.model_dump(mode="json"))
         clear_session(ctx)
-        ctx.follow_ups.append((NARRATE_TASK, ({**ctx.event, "channel_id": None, "dm_user_id": ctx.author_id},
-                                              f"{leveled.name} reaches level {leveled.level}: {reply[:600]}")))
+        ctx.narrate(f"{leveled.name} reaches level {leveled.level}: {reply[:600]}",
+                    {**ctx.event, "channel_id": None, "dm_user_id": ctx.author_id})
     ctx.reply(reply, dm=True)
 
 

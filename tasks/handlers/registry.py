@@ -57,6 +57,11 @@ class CommandContext:
                                   edit_key=edit_key, **target))
 
 
+    def narrate(self, mechanical: str, event: dict[str, Any] | None = None) -> None:
+        """The narrator follows this mechanical result with a second message (GPU path), in the campaign's voice;
+        the player never waits on the model for the number."""
+        self.follow_ups.append((NARRATE_TASK, (event or self.event, mechanical)))
+
     def audit(self, target: str, before: dict[str, Any], after: dict[str, Any],
               campaign_id: int | None = None) -> None:
         """Record the before/after of an owner command (written to `audit_log` with the command)."""

@@ -92,7 +92,7 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
     assert "Combat runs in the table's channel" in system.command(p1, "!initiative", dm=True)["content"]
     assert "skip" in owner(system, f"!skip <@{p2}>")
 
-    question_seen = stated_seen = False
+    question_seen = stated_seen = narrated_seen = False
     for _ in range(60):
         actor = current(system)
         monsters = [c for c in combat_row(system).initiative if c["kind"] == "monster" and not c.get("out")]
@@ -124,8 +124,13 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                 assert len(combat_row(system).log) > events
                 stated_seen = True
             elif actor["hp"] > 0:
-                reply = system.command(player, f"!attack {monsters[0]['name']}")["content"]
+                after = system.cursor()
+                message = system.say(player, f"!attack {monsters[0]['name']}")
+                reply = system.replies_to(message, after)[0]["content"]
                 assert "attack on" in reply, reply
+                if not narrated_seen:  # the number first, then the narrator's telling of it
+                    system.wait_for(lambda e, m=message: e.get("meta", {}).get("narrates") == m, after, timeout=60)
+                    narrated_seen = True
             system.command(player, "!end_turn")
         else:
             assert gate(system) == {"actor_id": None, "actor": actor["name"]}
@@ -140,13 +145,48 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                                     p=int(hurt["player_id"]))[0].hp
                 assert stored == hurt["hp"]  # the blow reached the character row
             owner(system, "!end_turn")
-    assert question_seen and stated_seen
+    assert question_seen and stated_seen and narrated_seen
 
     reply = system.command(p2, "!end_combat")["content"]
     assert "Combat summary" in reply and "dealt" in reply and "took" in reply
     assert combat_row(system) is None and gate(system) is None
     refused(system, p1, "!attack goblin", "no combat in this channel", [p1, p2])
     refused(system, p1, "!end_combat", "no combat in this channel", [p1, p2])
+
+
+def test_the_sweeper_puts_a_lost_combat_gate_back_and_clears_a_stale_one(srd: SystemUnderTest) -> None:
+    system = srd
+    if combat_row(system) is not None:
+        owner(system, "!end_combat")
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Jory{p1}"))
+    seed(system, p2, fighter(f"Kell{p2}"))
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    expected = gate(system)
+    assert expected is not None and expected["actor_id"] in (p1, p2)
+    key = f"combat:c:{system.channel_id}"
+    system.redis.delete(key)  # Redis lost it: a restart without persistence, or a crash before the hook ran
+    wait_until(lambda: gate(system) == expected, 30, "the gate was not restored")
+    other = p2 if expected["actor_id"] == p1 else p1
+    after = system.cursor()
+    note = system.replies_to(system.say(other, "Is the door behind us still open?"), after)[0]["content"]
+    assert note.startswith("(out of turn)"), note  # the gate holds again: a question, not a turn
+    combat_id = combat_row(system).id
+    owner(system, "!end_combat")
+    assert gate(system) is None
+    # A gate the end of the combat never cleared (a crash after the commit) is removed.
+    system.redis.set(key, json.dumps({"actor_id": p1, "actor": f"Jory{p1}", "combat": combat_id, "seq": 3}))
+    wait_until(lambda: system.redis.get(key) is None, 30, "the stale gate was not cleared")
+    after = system.cursor()
+    system.say(p1, "I look around the quiet room.")
+    assert system.quiet_for(lambda e: e.get("content", "").startswith("(out of turn)"), after, 3) == []
+
+
+def wait_until(condition: Callable[[], bool], seconds: float, failure: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.2)
 
 
 def test_a_dying_character_rolls_a_death_save_when_its_turn_comes(srd: SystemUnderTest) -> None:
@@ -405,8 +445,11 @@ def test_shop_list_buy_with_change_and_sell(srd: SystemUnderTest) -> None:
     after = {e["name"]: e for e in system.sql("SELECT items FROM shops ORDER BY id LIMIT 1")[0].items}
     assert after[item["name"]]["qty"] == item["qty"] - 1
 
-    reply = system.command(buyer, f"!sell_item {item['name']}")["content"]
+    since = system.cursor()
+    message = system.say(buyer, f"!sell_item {item['name']}")
+    reply = system.replies_to(message, since)[0]["content"]
     assert "sells" in reply, reply
+    system.wait_for(lambda e: (e.get("meta") or {}).get("narrates") == message, since, timeout=60)
     assert purse_cp(system, buyer) == purse - item["price"] + item["base_cost"] // 2
     assert carried(system, buyer, item["name"]) == have
     shop_refused(system, buyer, f"!sell_item {item['name']} 5", "doesn't carry")
@@ -459,7 +502,13 @@ def test_trades_accepted_declined_offline_replayed_and_expired(srd: SystemUnderT
     after = system.cursor()
     system.react(message["id"], a, "✅")  # only the receiver's answer counts
     assert system.quiet_for(lambda e: "Trade done" in e.get("content", ""), after, 2) == []
-    assert "Trade done" in react(system, message, b, "✅", "Trade done")
+    after = system.cursor()
+    code, body = system.react(message["id"], b, "✅")
+    assert code == 202, body
+    assert "Trade done" in system.wait_for(lambda e: "Trade done" in e.get("content", ""), after)[0]["content"]
+    # The settlement is a moment of the story: the narrator follows it.
+    narrates = f"reaction-{body['reaction_id']}"
+    system.wait_for(lambda e: e.get("meta", {}).get("narrates") == narrates, after, timeout=60)
     assert (carried(system, a, "Torch"), carried(system, b, "Torch")) == (ta - 2, tb + 2)
     before = state(system, a), state(system, b)
     assert "already settled (accepted)" in react(system, message, b, "✅", "already settled")
@@ -478,6 +527,18 @@ def test_trades_accepted_declined_offline_replayed_and_expired(srd: SystemUnderT
                t=message["meta"]["trade_id"])
     before = state(system, a), state(system, b)
     assert "expired" in react(system, message, b, "✅", "expired")
+    assert (state(system, a), state(system, b)) == before
+
+    # An offer nobody answers expires by itself: the sweeper marks it and tells the channel.
+    message = offer(system, a, f"!trade_item Torch <@{b}>")
+    trade_id = message["meta"]["trade_id"]
+    after = system.cursor()
+    system.sql("UPDATE trade_history SET timestamp = now() - interval '4 minutes' WHERE id = :t", t=trade_id)
+    notice = system.wait_for(lambda e: e.get("meta", {}).get("trade_id") == trade_id and e["meta"].get("expired"),
+                             after, timeout=30)[0]["content"]
+    assert "expired unanswered" in notice and f"<@{a}>" in notice and f"<@{b}>" in notice
+    assert system.sql("SELECT status FROM trade_history WHERE id = :t", t=trade_id)[0].status == "expired"
+    assert "already settled (expired)" in react(system, message, b, "✅", "already settled")
     assert (state(system, a), state(system, b)) == before
 
     watch = [a, b, c]
@@ -499,7 +560,7 @@ def test_trades_accepted_declined_offline_replayed_and_expired(srd: SystemUnderT
         assert system.sql("SELECT count(*) AS n FROM trade_history WHERE sender_id = :a", a=a)[0].n == pending
 
     statuses = sorted(r.status for r in system.sql("SELECT status FROM trade_history WHERE sender_id = :a", a=a))
-    assert statuses == ["accepted", "accepted", "declined", "expired"]
+    assert statuses == ["accepted", "accepted", "declined", "expired", "expired"]
     ids = [r.id for r in system.sql("SELECT id FROM characters WHERE player_id IN (:a, :b)", a=a, b=b)]
     balance = system.sql("SELECT item, sum(quantity_delta) AS n FROM ledger WHERE counterparty LIKE 'trade:%' "
                          "AND character_id IN (:x, :y) GROUP BY item", x=ids[0], y=ids[1])
