@@ -64,6 +64,11 @@ def presence(user_id: int) -> str:
     return f"presence:{user_id}"
 
 
+def narration_queued(message_id: str) -> str:
+    """Set when a mechanical result joined its channel's pending batch to be narrated (once per result)."""
+    return f"narration:queued:{message_id}"
+
+
 def seen_message(message_id: str) -> str:
     return f"seen:{message_id}"
 

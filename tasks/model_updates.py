@@ -12,7 +12,8 @@ an `audit_log` row whose actor is `model:<provider>`.
   player would type (`tasks.stated_actions`) before the turn's transaction, idempotent on a derived message
   id; the narration then follows from the engine's result.
 - `clarify`: one question per turn.
-A narration of results already applied (the request `narrates`) changes nothing: its updates are dropped.
+A turn that only narrates results already applied (mechanical results, no player message) changes nothing: its
+updates are dropped.
 
 Nothing here can grant gold or items or change who owns something except through a player's own command
 with the engine's checks.
@@ -116,6 +117,11 @@ class ModelActions:
     dropped: list[dict[str, Any]] = field(default_factory=list)
 
 
+def narration_only(request: dict[str, Any]) -> bool:
+    """Nobody spoke in this turn: it narrates results the engine already applied."""
+    return not request["context"].get("player_messages")
+
+
 def plan_actions(request: dict[str, Any], updates: list[Update],
                  target: dict[str, int | None]) -> tuple[list[tuple[dict[str, Any], str]], list[dict[str, Any]]]:
     """([(command event, the player's message it came from)], dropped) for the model's action updates;
@@ -129,7 +135,7 @@ def plan_actions(request: dict[str, Any], updates: list[Update],
         if not isinstance(update, ActionUpdate):
             continue
         try:
-            if request.get("narrates"):
+            if narration_only(request):
                 raise Dropped(NARRATION_ONLY)
             if "resolved_by_rules" not in request["context"]:
                 raise Dropped("the turn has no record of what the rule-based parser ran")
@@ -221,7 +227,7 @@ def apply_updates(session: Session, request: dict[str, Any], updates: list[Updat
         if isinstance(update, ActionUpdate):
             continue
         try:
-            if request.get("narrates"):
+            if narration_only(request):
                 raise Dropped(NARRATION_ONLY)
             if isinstance(update, HpChangeUpdate):
                 effects.lines.append(_hp_change(turn, update))

@@ -1,6 +1,10 @@
 """The narrative turn of a channel, one in flight at a time: claim the pending batch, build the request,
 apply the model's answer, release (and start the next batch if messages arrived meanwhile).
 
+Mechanical results to narrate (a roll, a purchase, a trade, a blow in a fight) join the same pending batch as
+entries of kind "mechanical": the next turn narrates them with whatever the players said, in order, and a busy
+table gets one narration for many results instead of one model call each.
+
 The claimed batch lives in the Redis hash `turn:<channel>` until the turn is applied, so a crash at any
 stage loses no message: a redelivered or re-driven stage finds the same batch and the same turn id, and
 applying is idempotent (`processed_messages`).
@@ -69,6 +73,18 @@ redis.call('SADD', inflight_key, channel)
 return {'claimed', messages, new_turn_id, '1'}
 """
 
+NARRATION_KIND = "mechanical"
+
+# Appends a result to narrate to the channel's pending batch, once per result (a redelivered task adds nothing).
+QUEUE_NARRATION_SCRIPT = """
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', 86400) then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
+
 # Drops the turn record if it still belongs to this turn; returns how many messages wait for the next one.
 RELEASE_SCRIPT = """
 if redis.call('HGET', KEYS[1], 'turn_id') == ARGV[1] then
@@ -122,13 +138,27 @@ def active_campaign(session: Session) -> Campaign | None:
     return session.get(Campaign, state.value["campaign_id"])
 
 
+def queue_narration(event: dict[str, Any], mechanical: str) -> str:
+    """A mechanical result already posted joins its channel's next turn, to be narrated; returns the channel."""
+    channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id"))
+    entry = json.dumps({"kind": NARRATION_KIND, "message_id": str(event["message_id"]), "content": mechanical,
+                        "received_at": time.time()})
+    get_redis().eval(QUEUE_NARRATION_SCRIPT, 3, keys.pending(channel), keys.pending_channels(),
+                     keys.narration_queued(str(event["message_id"])), entry, channel)
+    return channel
+
+
+def player_messages(turn: ClaimedTurn) -> list[dict[str, Any]]:
+    return [m for m in turn.messages if m.get("kind") != NARRATION_KIND]
+
+
 def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     """The narration request for the GPU worker: game state plus the batch, which the prompt quotes as data."""
     campaign = active_campaign(session)
     # message_id stays out of the prompt (the prompt builder ignores it); applying the turn needs it.
     context: dict[str, Any] = {"player_messages": [
         {"author": m.get("author_name") or str(m.get("author_id")), "player_id": m.get("author_id"),
-         "text": m.get("content", ""), "message_id": m.get("message_id")} for m in turn.messages]}
+         "text": m.get("content", ""), "message_id": m.get("message_id")} for m in player_messages(turn)]}
     if campaign is not None:
         world = session.get(WorldState, campaign.id)
         context.update(campaign=campaign.name, location=world.location if world else None,
@@ -146,8 +176,12 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         hook = recovery_hook(session, campaign, recent_player_texts)
         if hook:
             context["plot_hook"] = hook
-    return {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
-            "campaign_id": campaign.id if campaign else None}
+    request: dict[str, Any] = {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
+                               "campaign_id": campaign.id if campaign else None}
+    narrated = [m["message_id"] for m in turn.messages if m.get("kind") == NARRATION_KIND]
+    if narrated:
+        request["narrates"] = narrated
+    return request
 
 
 def npc_attitudes(session: Session, campaign_id: int) -> dict[str, str]:
@@ -168,21 +202,6 @@ def summarized_history(entries: list[tuple[str, str]]) -> list[str]:
     firsts = [re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0][:160] for text in older]
     summary = "Earlier in this session: " + " … ".join(firsts)
     return [summary[:HISTORY_SUMMARY_CHARS], *recent]
-
-
-def narration_request(event: dict[str, Any], mechanical: str) -> dict[str, Any]:
-    """A narration of a mechanical result that was already posted (a roll, a level-up): the GPU path gives it
-    the campaign's voice; applying it is idempotent on the event's message id."""
-    channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id"))
-    turn = ClaimedTurn(channel, f"narrate:{event['message_id']}", [], 1, False)
-
-    def work(session: Session) -> dict[str, Any]:
-        return build_request(turn, session)
-
-    request = run_in_transaction(work)
-    request["context"]["mechanical_results"] = [mechanical]
-    request["narrates"] = event.get("message_id")
-    return request
 
 
 def recovery_hook(session: Session, campaign: Campaign, player_texts: list[str]) -> str | None:
@@ -218,13 +237,14 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
         give_up(turn)
         return None
 
-    stated = run_stated_actions(turn.messages)
+    stated = run_stated_actions(player_messages(turn))
 
     def work(session: Session) -> dict[str, Any]:
         return build_request(turn, session)
 
     request = run_in_transaction(work)
-    request["context"]["mechanical_results"] = stated.results
+    narrated = [m.get("content", "") for m in turn.messages if m.get("kind") == NARRATION_KIND]
+    request["context"]["mechanical_results"] = narrated + stated.results
     # What the rule-based parser resolved or asked: the model's proposals for those never run again.
     request["context"]["resolved_by_rules"] = stated.resolved
     request["context"]["asked_by_rules"] = stated.asked
@@ -236,6 +256,8 @@ def give_up(turn: ClaimedTurn) -> None:
     def work(session: Session) -> list[Any]:
         if not claim(session, f"turn:{turn.turn_id}", "turns.give_up"):
             return []
+        if not player_messages(turn):
+            return []  # only results to narrate: their numbers were posted already, nothing to apologise for
         return add_replies(session, f"turn:{turn.turn_id}", [Reply(content=GAVE_UP_TEXT,
                                                                    **destination(turn.channel))])
 
@@ -299,7 +321,9 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
     if actions.results:
         # Sent again by a redone apply: the narration is applied once (its own turn key).
         event = {"message_id": actions.narrates, **target}
-        follow_ups.append((NARRATE_TASK, (event, " ".join(actions.results + lines))))
+        # The discarded narration also covered this turn's other results: they are narrated again with these.
+        earlier = request["context"].get("mechanical_results") or []
+        follow_ups.append((NARRATE_TASK, (event, " ".join([*earlier, *actions.results, *lines]))))
     return Applied(release(channel, turn_id), follow_ups)
 
 

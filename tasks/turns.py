@@ -43,8 +43,9 @@ def generate(requests: list[SimpleRequest]) -> None:
 
 @app.task(name="tasks.turns.narrate", base=DndTask)
 def narrate(event: dict[str, Any], mechanical: str) -> None:
-    """Narration that follows a mechanical reply already posted (the player never waits on the model)."""
-    app.send_task("tasks.turns.generate", args=[turn_flow.narration_request(event, mechanical)])
+    """Narration that follows a mechanical reply already posted (the player never waits on the model): the
+    result joins the channel's next turn, started now unless one is in flight (its end starts the next)."""
+    app.send_task("tasks.turns.prepare", args=[turn_flow.queue_narration(event, mechanical)])
 
 
 @app.task(name="tasks.turns.apply", base=DndTask)

@@ -176,6 +176,11 @@ class SystemUnderTest:
     def replies_to(self, message_id: str, after: str = "0-0", timeout: float = 30, count: int = 1) -> list[Event]:
         return self.wait_for(lambda e: e.get("reply_to") == message_id, after, timeout, count)
 
+    def narration_of(self, message_id: str, after: str = "0-0", timeout: float = 60) -> Event:
+        """The narration that follows a mechanical reply (it may narrate several results at once)."""
+        return self.wait_for(lambda e: message_id in ((e.get("meta") or {}).get("narrates") or []), after,
+                             timeout)[0]
+
     def command(self, author_id: int, content: str, dm: bool = False, timeout: float = 30) -> Event:
         """Sends a command and returns its (first) reply."""
         after = self.cursor()

@@ -161,7 +161,7 @@ def test_an_action_only_the_model_understood_runs_once_and_is_narrated_from_its_
     message_id = system.say(player, "I knock back the little red vial QXVIAL", dm=True)
     mechanical = system.wait_for(lambda e: "drinks a Potion of Healing" in e["content"]
                                  and not e["meta"].get("narrates"), after, timeout=60)[0]
-    narration = system.wait_for(lambda e: e["meta"].get("narrates") == message_id, after, timeout=60)[0]
+    narration = system.narration_of(message_id, after)
     assert mechanical["cursor"] < narration["cursor"], "the number comes first, the narration after"
     assert "drinks a Potion of Healing" in narration["content"], "the narration follows from the engine's result"
     healed = sheet(system, player)

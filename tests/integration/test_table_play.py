@@ -129,7 +129,7 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                 reply = system.replies_to(message, after)[0]["content"]
                 assert "attack on" in reply, reply
                 if not narrated_seen:  # the number first, then the narrator's telling of it
-                    system.wait_for(lambda e, m=message: e.get("meta", {}).get("narrates") == m, after, timeout=60)
+                    system.narration_of(message, after)
                     narrated_seen = True
             system.command(player, "!end_turn")
         else:
@@ -438,7 +438,7 @@ def test_shop_list_buy_with_change_and_sell(srd: SystemUnderTest) -> None:
     receipt = system.replies_to(message, after)[0]
     reply = receipt["content"]
     assert "You buy" in reply and (item["price"] % 100 == 0 or "in change" in reply), reply
-    narration = system.wait_for(lambda e: (e.get("meta") or {}).get("narrates") == message, after, timeout=60)[0]
+    narration = system.narration_of(message, after)
     assert narration["cursor"] > receipt["cursor"]  # the number first, then the story
     assert purse_cp(system, buyer) == purse - item["price"]
     assert carried(system, buyer, item["name"]) == have + 1
@@ -449,7 +449,7 @@ def test_shop_list_buy_with_change_and_sell(srd: SystemUnderTest) -> None:
     message = system.say(buyer, f"!sell_item {item['name']}")
     reply = system.replies_to(message, since)[0]["content"]
     assert "sells" in reply, reply
-    system.wait_for(lambda e: (e.get("meta") or {}).get("narrates") == message, since, timeout=60)
+    system.narration_of(message, since)
     assert purse_cp(system, buyer) == purse - item["price"] + item["base_cost"] // 2
     assert carried(system, buyer, item["name"]) == have
     shop_refused(system, buyer, f"!sell_item {item['name']} 5", "doesn't carry")
@@ -508,7 +508,7 @@ def test_trades_accepted_declined_offline_replayed_and_expired(srd: SystemUnderT
     assert "Trade done" in system.wait_for(lambda e: "Trade done" in e.get("content", ""), after)[0]["content"]
     # The settlement is a moment of the story: the narrator follows it.
     narrates = f"reaction-{body['reaction_id']}"
-    system.wait_for(lambda e: e.get("meta", {}).get("narrates") == narrates, after, timeout=60)
+    system.narration_of(narrates, after)
     assert (carried(system, a, "Torch"), carried(system, b, "Torch")) == (ta - 2, tb + 2)
     before = state(system, a), state(system, b)
     assert "already settled (accepted)" in react(system, message, b, "✅", "already settled")

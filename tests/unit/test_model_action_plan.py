@@ -40,7 +40,8 @@ def test_actions_for_non_speakers_resolved_messages_and_narrations_are_dropped()
     assert events == []
     assert [d["reason"] for d in dropped] == ["the rule-based parser already resolved this player's message",
                                               "the actor is not one of this turn's speakers"]
-    events, dropped = plan_actions({**turn, "narrates": "m0"}, [action(8)], TARGET)
+    narration = {**turn, "narrates": ["m0"], "context": {**turn["context"], "player_messages": []}}
+    events, dropped = plan_actions(narration, [action(8)], TARGET)
     assert events == [] and [d["reason"] for d in dropped] == [NARRATION_ONLY]
 
 
