@@ -6,27 +6,25 @@ from typing import Any
 
 from tasks.app import app
 from tasks.base import DndTask
+from tasks.follow_ups import send_follow_ups
 from tasks.handlers.dispatch import execute_command, execute_reaction
 from tasks.handlers.interactive import execute_session_reply
 
 
 @app.task(name="tasks.commands.run", base=DndTask, user_facing_name="your command")
 def run(event: dict[str, Any]) -> None:
-    for task_name, args in execute_command(event):
-        app.send_task(task_name, args=list(args))
+    send_follow_ups(execute_command(event))
 
 
 @app.task(name="tasks.commands.reaction", base=DndTask, user_facing_name="your reaction")
 def reaction(event: dict[str, Any]) -> None:
     """A ✅/❌ on one of the bot's messages (trade confirmations). Messages that ask for no reaction
     simply ignore it."""
-    for task_name, args in execute_reaction(event):
-        app.send_task(task_name, args=list(args))
+    send_follow_ups(execute_reaction(event))
 
 
 @app.task(name="tasks.commands.session_reply", base=DndTask, user_facing_name="your answer")
 def session_reply(event: dict[str, Any]) -> None:
     """A DM answering the player's interactive session (character creation, level-up): one step, one
     transaction, once per message."""
-    for task_name, args in execute_session_reply(event):
-        app.send_task(task_name, args=list(args))
+    send_follow_ups(execute_session_reply(event))

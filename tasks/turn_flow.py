@@ -75,14 +75,16 @@ return {'claimed', messages, new_turn_id, '1'}
 
 NARRATION_KIND = "mechanical"
 
-# Appends a result to narrate to the channel's pending batch, once per result (a redelivered task adds nothing).
+# Appends a result to narrate to the channel's pending batch, once per result (a redone task adds nothing);
+# returns 1 when no turn is in flight to pick it up when it ends (so the caller starts one), in the same step
+# as the append so no wake-up is lost.
 QUEUE_NARRATION_SCRIPT = """
 if redis.call('SET', KEYS[3], '1', 'NX', 'EX', 86400) then
   redis.call('RPUSH', KEYS[1], ARGV[1])
   redis.call('SADD', KEYS[2], ARGV[2])
-  return 1
 end
-return 0
+if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+return 1
 """
 
 # Drops the turn record if it still belongs to this turn; returns how many messages wait for the next one.
@@ -138,14 +140,15 @@ def active_campaign(session: Session) -> Campaign | None:
     return session.get(Campaign, state.value["campaign_id"])
 
 
-def queue_narration(event: dict[str, Any], mechanical: str) -> str:
-    """A mechanical result already posted joins its channel's next turn, to be narrated; returns the channel."""
+def queue_narration(event: dict[str, Any], mechanical: str) -> tuple[str, bool]:
+    """A mechanical result already posted joins its channel's next turn, to be narrated. Returns the channel and
+    whether a turn must be started for it (none is in flight)."""
     channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id"))
     entry = json.dumps({"kind": NARRATION_KIND, "message_id": str(event["message_id"]), "content": mechanical,
                         "received_at": time.time()})
-    get_redis().eval(QUEUE_NARRATION_SCRIPT, 3, keys.pending(channel), keys.pending_channels(),
-                     keys.narration_queued(str(event["message_id"])), entry, channel)
-    return channel
+    idle = get_redis().eval(QUEUE_NARRATION_SCRIPT, 4, keys.pending(channel), keys.pending_channels(),
+                            keys.narration_queued(str(event["message_id"])), keys.turn(channel), entry, channel)
+    return channel, bool(idle)
 
 
 def player_messages(turn: ClaimedTurn) -> list[dict[str, Any]]:

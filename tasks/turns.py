@@ -12,6 +12,8 @@ from tasks import questions, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.batching import ModelBatches
+from tasks.follow_ups import narrate as narrate_result
+from tasks.follow_ups import send_follow_ups
 from tasks.redis_client import get_redis
 from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
 
@@ -43,16 +45,15 @@ def generate(requests: list[SimpleRequest]) -> None:
 
 @app.task(name="tasks.turns.narrate", base=DndTask)
 def narrate(event: dict[str, Any], mechanical: str) -> None:
-    """Narration that follows a mechanical reply already posted (the player never waits on the model): the
-    result joins the channel's next turn, started now unless one is in flight (its end starts the next)."""
-    app.send_task("tasks.turns.prepare", args=[turn_flow.queue_narration(event, mechanical)])
+    """Narration that follows a mechanical reply already posted (the player never waits on the model). Follow-ups
+    usually queue it without this task (tasks.follow_ups); it stays for messages already on the queue."""
+    narrate_result(event, mechanical)
 
 
 @app.task(name="tasks.turns.apply", base=DndTask)
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     applied = turn_flow.apply(request, result)
-    for task_name, args in applied.follow_ups:
-        app.send_task(task_name, args=list(args))
+    send_follow_ups(applied.follow_ups)
     if applied.waiting > 0:
         app.send_task("tasks.turns.prepare", args=[request["channel"]])
 
