@@ -160,7 +160,7 @@ def load_settings() -> Settings:
         user_rate_per_min=_int("USER_RATE_PER_MIN", 30),
         channel_rate_per_min=_int("CHANNEL_RATE_PER_MIN", 120),
         max_task_attempts=_int("MAX_TASK_ATTEMPTS", 3),
-        cpu_concurrency=_int("CPU_CONCURRENCY", 2),
+        cpu_concurrency=_int("CPU_CONCURRENCY", 4),
         worker_log_level=_str("WORKER_LOG_LEVEL", "WARNING").upper(),
         rules_dir=Path(_str("RULES_DIR", str(PROJECT_ROOT / "corpus" / "rules_and_supplements"))),
         campaigns_dir=Path(_str("CAMPAIGNS_DIR", str(PROJECT_ROOT / "corpus" / "campaigns"))),

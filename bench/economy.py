@@ -290,8 +290,7 @@ def main() -> None:
     paths = [path.strip() for path in args.paths.split(",") if path.strip()]
     if not set(paths) <= {"table", "workers"}:
         parser.error("--paths takes table and/or workers")
-    system = SystemUnderTest.start(USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000",
-                                   CPU_CONCURRENCY=os.environ.get("CPU_CONCURRENCY", "2"))
+    system = SystemUnderTest.start(USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000")
     results: dict[str, Any] = {"pairs": args.pairs, "seconds": args.seconds, "cores": os.cpu_count()}
     try:
         players = seed_players(system, args.pairs * 2)

@@ -188,8 +188,12 @@ def snapshot(row: CharacterRow) -> dict[str, Any]:
 def save(session: Session, stored: StoredCharacter, character: Character) -> StoredCharacter:
     """Write the sheet and its mirror, bump the version. The row must have been loaded for update."""
     row = stored.row
+    # Only the mirror columns that changed are written (the JSON ones are deferred, so SQLAlchemy can't tell
+    # an unchanged value from a new one and would encode and write them all).
+    previous = mirror(stored.character)
     for column, value in mirror(character).items():
-        setattr(row, column, value)
+        if previous.get(column) != value:
+            setattr(row, column, value)
     row.sheet = character.model_dump(mode="json")
     row.version = (row.version or 0) + 1
     session.flush()
