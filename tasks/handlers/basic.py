@@ -6,7 +6,6 @@ import random
 import re
 
 from db.characters import active_campaign_id, save
-from db.models import MessageHistory
 from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
 from tasks.handlers.character_support import log_roll, my_character
@@ -92,9 +91,7 @@ def roll_command(ctx: CommandContext) -> None:
             raise CommandError(f"I can't roll that: {error}") from None
         name = ctx.event.get("author_name") or "You"
         ctx.reply(f"🎲 **{name}** rolls {result}")
-        ctx.session.add(MessageHistory(campaign_id=active_campaign_id(ctx.session),
-                                       channel_id=ctx.event.get("channel_id"), player_id=ctx.author_id, kind="roll",
-                                       message=f"{ctx.args} = {result.total}"))
+        log_roll(ctx, f"{ctx.args} = {result.total}", active_campaign_id(ctx.session))
         return
     stored = my_character(ctx, for_update=True)
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 
+from sqlalchemy import insert
+
 import keys
 from db.characters import StoredCharacter, campaign_name, ensure_active_campaign, find_by_player, load_for_update
 from db.models import MessageHistory
@@ -54,11 +56,15 @@ def their_character(ctx: CommandContext, player_id: int, *, for_update: bool = T
     return stored
 
 
+# `!roll` is the busiest command: its log line is one prebuilt INSERT, not an ORM object flushed at commit.
+_LOG_ROLL = insert(MessageHistory.__table__)
+
+
 def log_roll(ctx: CommandContext, text: str, campaign_id: int | None, player_id: int | None = None) -> None:
     """Every roll goes to `message_history` (kind "roll")."""
-    ctx.session.add(MessageHistory(campaign_id=campaign_id, channel_id=ctx.event.get("channel_id"),
-                                   player_id=player_id if player_id is not None else ctx.author_id, kind="roll",
-                                   message=text[:2000]))
+    ctx.session.execute(_LOG_ROLL, {"campaign_id": campaign_id, "channel_id": ctx.event.get("channel_id"),
+                                    "player_id": player_id if player_id is not None else ctx.author_id,
+                                    "kind": "roll", "message": text[:2000]})
 
 
 def mark_session(ctx: CommandContext, kind: str) -> None:
