@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 import keys
@@ -59,13 +59,6 @@ def parse_quantity(text: str, usage: str) -> tuple[str, int]:
     return name, qty
 
 
-def _ledger(ctx_session: Session, campaign_id: int, character_id: int | None, counterparty: str, item: str,
-            delta: int, reason: str) -> None:
-    if delta:
-        ctx_session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty=counterparty,
-                               item=item, quantity_delta=delta, reason=reason))
-
-
 def _inventory_delta(before: Character, after: Character) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in before.inventory:
@@ -73,6 +66,10 @@ def _inventory_delta(before: Character, after: Character) -> dict[str, int]:
     for item in after.inventory:
         counts[item.name] = counts.get(item.name, 0) + item.qty
     return {name: n for name, n in counts.items() if n}
+
+
+# Every economy command writes ledger rows: one prebuilt multi-row INSERT, not ORM objects flushed at commit.
+_INSERT_LEDGER = insert(Ledger.__table__)
 
 
 def _record(session: Session, stored: StoredCharacter, before: Character, after: Character, counterparty: str,
@@ -83,11 +80,16 @@ def _record(session: Session, stored: StoredCharacter, before: Character, after:
     coins = total_cp(after.wealth) - total_cp(before.wealth)
     if coins:
         moves["cp"] = coins
+    rows = []
     for item, delta in moves.items():
-        _ledger(session, stored.campaign_id, stored.id, counterparty, item, delta, reason)
+        rows.append({"campaign_id": stored.campaign_id, "character_id": stored.id, "counterparty": counterparty,
+                     "item": item, "quantity_delta": delta, "reason": reason})
         if mirror:
-            _ledger(session, stored.campaign_id, None, f"character:{stored.id}", item, -delta,
-                    f"{reason} ({counterparty})")
+            rows.append({"campaign_id": stored.campaign_id, "character_id": None,
+                         "counterparty": f"character:{stored.id}", "item": item, "quantity_delta": -delta,
+                         "reason": f"{reason} ({counterparty})"})
+    if rows:
+        session.execute(_INSERT_LEDGER, rows)
 
 
 def _reply_with_meta(ctx: CommandContext, content: str, meta: dict[str, Any]) -> None:
@@ -173,6 +175,9 @@ def sell_item_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- trades
 
 
+_INSERT_TRADE = insert(TradeHistory.__table__).returning(TradeHistory.__table__.c.id)
+
+
 def _split_mention(args: str, usage: str) -> tuple[int, str]:
     found = _MENTION.search(args)
     if found is None:
@@ -202,16 +207,15 @@ def trade_item_command(ctx: CommandContext) -> None:
     else:
         what, qty = parse_quantity(what, usage)
     offer = validate_offer(sender.character, receiver.character, what, qty)
-    trade = TradeHistory(campaign_id=sender.campaign_id, sender_id=ctx.author_id, receiver_id=receiver_id,
-                         item={"offer": offer.model_dump(mode="json"), "text": offer.text,
-                               "channel_id": ctx.event.get("channel_id")}, status="pending")
-    ctx.session.add(trade)
-    ctx.session.flush()
+    trade_id = ctx.session.execute(_INSERT_TRADE, {
+        "campaign_id": sender.campaign_id, "sender_id": ctx.author_id, "receiver_id": receiver_id, "status": "pending",
+        "item": {"offer": offer.model_dump(mode="json"), "text": offer.text,
+                 "channel_id": ctx.event.get("channel_id")}}).scalar_one()
     minutes = int(TRADE_TTL.total_seconds() // 60)
     _reply_with_meta(ctx, f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you "
                           f"{_offered(offer)}. React {ACCEPT} to accept or "
                           f"{DECLINE} to decline (within {minutes} minutes).",
-                     {"awaiting": "trade", "trade_id": trade.id, "reactions": [ACCEPT, DECLINE]})
+                     {"awaiting": "trade", "trade_id": trade_id, "reactions": [ACCEPT, DECLINE]})
 
 
 def _offered(offer: Offer) -> str:
