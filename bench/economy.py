@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +81,10 @@ def total_cp(system: SystemUnderTest, players: list[int]) -> int:
     return sum(COIN_CP[coin] * int(amount) for row in rows for coin, amount in row.wealth.items())
 
 
-class Table:
-    """The local table's HTTP API with one shared event poller resolving waits by reply_to / reply_key."""
+class Waits:
+    """Replies awaited by key, resolved by one shared poller (a reply may arrive before anyone waits for it)."""
 
-    def __init__(self, url: str, http: aiohttp.ClientSession) -> None:
-        self.url, self.http = url, http
+    def __init__(self) -> None:
         self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.early: dict[str, dict[str, Any]] = {}
 
@@ -95,6 +95,21 @@ class Table:
         else:
             self.waiting[key] = future
         return future
+
+    def resolve(self, key: str, reply: dict[str, Any]) -> None:
+        future = self.waiting.pop(key, None)
+        if future is None:
+            self.early[key] = reply
+        elif not future.done():
+            future.set_result(reply)
+
+
+class Table(Waits):
+    """The local table's HTTP API with one shared event poller resolving waits by reply_to / reply_key."""
+
+    def __init__(self, url: str, http: aiohttp.ClientSession) -> None:
+        super().__init__()
+        self.url, self.http = url, http
 
     async def poll(self, stop: asyncio.Event) -> None:
         async with self.http.get(f"{self.url}/api/events?after=0-0") as answer:
@@ -107,13 +122,8 @@ class Table:
                 if event.get("kind") != "bot":
                     continue
                 for key in (event.get("reply_to"), event.get("reply_key")):
-                    if not key:
-                        continue
-                    future = self.waiting.pop(key, None)
-                    if future is not None and not future.done():
-                        future.set_result(event)
-                    elif future is None:
-                        self.early[key] = event
+                    if key:
+                        self.resolve(key, event)
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async with self.http.post(f"{self.url}{path}", json=body) as answer:
@@ -134,49 +144,50 @@ async def trade_once(table: Table, sender: int, receiver: int) -> float:
     return time.perf_counter() - started
 
 
-async def run_trades(url: str, players: list[int], pairs: int, seconds: float) -> tuple[list[float], list[str], float]:
+Trade = Callable[[int, int], Awaitable[float]]
+
+
+async def trade_in_pairs(players: list[int], pairs: int, seconds: float,
+                         trade: Trade) -> tuple[list[float], list[str], float]:
+    """Each pair trades back and forth until the time is up, all pairs at once: (latencies, failures, elapsed)."""
     latencies: list[float] = []
     failures: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    async def pair_loop(pair: int) -> None:
+        a, b = players[2 * pair], players[2 * pair + 1]
+        turn = 0
+        while time.monotonic() < deadline:
+            giver, receiver = (a, b) if turn % 2 == 0 else (b, a)
+            try:
+                latencies.append(await trade(giver, receiver))
+            except (TimeoutError, RuntimeError) as error:
+                failures.append(str(error)[:200] or error.__class__.__name__)
+            turn += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(pair_loop(pair) for pair in range(pairs)))
+    return latencies, failures, time.perf_counter() - began
+
+
+async def run_trades(url: str, players: list[int], pairs: int, seconds: float) -> tuple[list[float], list[str], float]:
     async with aiohttp.ClientSession() as http:
         table = Table(url, http)
         stop = asyncio.Event()
         poller = asyncio.create_task(table.poll(stop))
-        deadline = time.monotonic() + seconds
-
-        async def pair_loop(pair: int) -> None:
-            a, b = players[2 * pair], players[2 * pair + 1]
-            turn = 0
-            while time.monotonic() < deadline:
-                sender, receiver = (a, b) if turn % 2 == 0 else (b, a)
-                try:
-                    latencies.append(await trade_once(table, sender, receiver))
-                except (TimeoutError, RuntimeError) as error:
-                    failures.append(str(error)[:200] or error.__class__.__name__)
-                turn += 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(pair_loop(pair) for pair in range(pairs)))
-        elapsed = time.perf_counter() - began
+        outcome = await trade_in_pairs(players, pairs, seconds,
+                                       lambda giver, receiver: trade_once(table, giver, receiver))
         stop.set()
         await poller
-    return latencies, failures, elapsed
+    return outcome
 
 
-class Replies:
+class Replies(Waits):
     """Reply waits resolved from the `replies` stream by reply key (the workers path)."""
 
     def __init__(self, redis: Any) -> None:
+        super().__init__()
         self.redis = redis
-        self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.early: dict[str, dict[str, Any]] = {}
-
-    def expect(self, key: str) -> asyncio.Future[dict[str, Any]]:
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        if key in self.early:
-            future.set_result(self.early.pop(key))
-        else:
-            self.waiting[key] = future
-        return future
 
     async def poll(self, stop: asyncio.Event) -> None:
         from keys import REPLIES_STREAM
@@ -186,12 +197,8 @@ class Replies:
             for _, entries in await self.redis.xread({REPLIES_STREAM: cursor}, block=500, count=1000) or []:
                 for entry_id, fields in entries:
                     cursor = entry_id
-                    reply = {"content": fields.get("content", ""), "meta": json.loads(fields.get("meta") or "{}")}
-                    future = self.waiting.pop(fields["reply_key"], None)
-                    if future is not None and not future.done():
-                        future.set_result(reply)
-                    elif future is None:
-                        self.early[fields["reply_key"]] = reply
+                    self.resolve(fields["reply_key"], {"content": fields.get("content", ""),
+                                                       "meta": json.loads(fields.get("meta") or "{}")})
 
 
 async def trade_through_workers(replies: Replies, sender: Any, channel_id: int, number: int, giver: int,
@@ -225,36 +232,19 @@ async def run_worker_trades(system: SystemUnderTest, players: list[int], pairs: 
 
     from gateway.sender import TaskSender
 
-    latencies: list[float] = []
-    failures: list[str] = []
     sender = TaskSender()
     client = aioredis.Redis.from_url(system.settings.redis_url, decode_responses=True)
     replies = Replies(client)
     stop = asyncio.Event()
     poller = asyncio.create_task(replies.poll(stop))
     await asyncio.sleep(0.2)  # the poller's XREAD is in place before the first send
-    deadline = time.monotonic() + seconds
     numbers = iter(range(10**9))
-
-    async def pair_loop(pair: int) -> None:
-        a, b = players[2 * pair], players[2 * pair + 1]
-        turn = 0
-        while time.monotonic() < deadline:
-            giver, receiver = (a, b) if turn % 2 == 0 else (b, a)
-            try:
-                latencies.append(await trade_through_workers(replies, sender, system.channel_id, next(numbers),
-                                                             giver, receiver))
-            except (TimeoutError, RuntimeError) as error:
-                failures.append(str(error)[:200] or error.__class__.__name__)
-            turn += 1
-
-    began = time.perf_counter()
-    await asyncio.gather(*(pair_loop(pair) for pair in range(pairs)))
-    elapsed = time.perf_counter() - began
+    outcome = await trade_in_pairs(players, pairs, seconds, lambda giver, receiver: trade_through_workers(
+        replies, sender, system.channel_id, next(numbers), giver, receiver))
     stop.set()
     await poller
     await client.aclose()
-    return latencies, failures, elapsed
+    return outcome
 
 
 def measure(system: SystemUnderTest, players: list[int], path: str, pairs: int, seconds: float) -> dict[str, Any]:

@@ -406,22 +406,16 @@ def attack_command(ctx: CommandContext) -> None:
     multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
     if actor.kind == "monster" and (weapon is None or multi):
         option = int(multi.group(1)) if multi and multi.group(1) else 1
-        state, multiple = engine.multiattack(state, actor.id, target, rng, option=option)
-        target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == multiple.target), "")
-        write_back(ctx, row.campaign_id, state, target_id)
-        combats.store(ctx.session, row, state)
-        sync_gate(ctx, row, state)
-        ctx.reply(f"🗡️ {multiple.text}{_ending_line(state)}")
-        ctx.narrate(f"In the fight, {multiple.text}{_ending_line(state)}")
-        return
-    state, result = engine.attack(state, actor.id, target, weapon, rng)
-    target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == result.target), "")
+        state, outcome = engine.multiattack(state, actor.id, target, rng, option=option)
+    else:
+        state, outcome = engine.attack(state, actor.id, target, weapon, rng)
+    target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == outcome.target), "")
     write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
-    ctx.reply(f"🗡️ {result.text}{_ending_line(state)}")
+    ctx.reply(f"🗡️ {outcome.text}{_ending_line(state)}")
     # Combat actions are moments of the story: the narrator follows the number (GPU path).
-    ctx.narrate(f"In the fight, {result.text}{_ending_line(state)}")
+    ctx.narrate(f"In the fight, {outcome.text}{_ending_line(state)}")
 
 
 @command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",
