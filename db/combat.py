@@ -59,6 +59,11 @@ def all_active(session: Session) -> list[CombatRow]:
     return list(session.execute(select(CombatRow).where(CombatRow.active).order_by(CombatRow.id)).scalars())
 
 
+def is_active(session: Session, combat_id: int) -> bool:
+    """Whether the combat is running, read fresh (not from the session's identity map)."""
+    return bool(session.execute(select(CombatRow.active).where(CombatRow.id == combat_id)).scalar_one_or_none())
+
+
 def active_in_campaign(session: Session, campaign_id: int, *, lock: bool = True) -> list[CombatRow]:
     """The campaign's active combats (one per channel), in id order; locked until the transaction ends unless
     ``lock`` is False."""

@@ -161,6 +161,9 @@ def restore_gates(session: Session) -> int:
             combat_id = int(json.loads(client.get(key) or "{}").get("combat") or 0)
         except (ValueError, AttributeError):
             combat_id = 0
+        # Read after the gate: a combat that started since the snapshot above is active here, and kept.
+        if combats.is_active(session, combat_id):
+            continue
         changed += int(client.eval(_CLEAR_STALE_GATE, 2, key, f"{key}:ended", str(combat_id)))
     return changed
 

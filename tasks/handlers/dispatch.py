@@ -108,8 +108,9 @@ def execute_in_context(event: dict[str, Any], message_key: str, task_name: str,
         rows, follow_ups, hooks = run_in_transaction(work)
     except CommandError as error:
         rows, follow_ups, hooks = run_in_transaction(refuse(error))
-    publish(rows)
+    # The side effects first (a combat gate, a DM route): once players read the reply they must already hold.
     run_after_commit(hooks)
+    publish(rows)
     return follow_ups
 
 
