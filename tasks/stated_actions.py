@@ -19,10 +19,13 @@ from db import combat as combats
 from db.characters import active_campaign_id, find_by_player
 from db.engine import transaction
 from db.models import Outbox
+from dnd.combat import current_actor
 from tasks.handlers.dispatch import execute_command
 from workers.llm.actions import parse_actions
 from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update
 
+# What a character does with its action in a fight: stated on its turn, it is the turn.
+TURN_COMMANDS = frozenset({"!attack", "!cast", "!use_item"})
 # Action kinds the table can run today, as the command a player would type.
 COMMAND_FOR_ACTION = {
     "use_item": lambda action: f"!use_item {action.item}",
@@ -79,11 +82,30 @@ def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str)
     return {**message, "message_id": message_id, "content": to_command(update)}
 
 
+def fight_position(channel_id: Any) -> tuple[int, str | None] | None:
+    """(events so far, the player whose turn it is) in the channel's fight; None when there is none."""
+    if channel_id is None:
+        return None
+    with transaction() as session:
+        row = combats.active(session, int(channel_id))
+        if row is None:
+            return None
+        state = combats.from_row(row)
+    return len(state.log), current_actor(state).player_id if state.combatants else None
+
+
 def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
     """Runs the command once (a redone run finds its replies) and returns the result for the narrator; None
-    when it never ran (nothing was answered)."""
+    when it never ran (nothing was answered). An attack, a spell or a potion stated in a fight on the speaker's
+    turn is the turn: once it resolved, the turn passes as with `!end_turn` (the result says so too)."""
+    turn_action = event["content"].split(maxsplit=1)[0] in TURN_COMMANDS
+    before = fight_position(event.get("channel_id")) if execute and turn_action else None
     if execute:
         execute_command(event)
+    if before is not None and before[1] == str(event.get("author_id")):
+        after = fight_position(event.get("channel_id"))
+        if after is not None and after[0] > before[0] and after[1] == before[1]:
+            execute_command({**event, "message_id": f"{event['message_id']}:end_turn", "content": "!end_turn"})
     with transaction() as session:
         outcome = replies_text(session, f"msg:{event['message_id']}")
     return f"{event.get('author_name') or 'Someone'} ({event['content']}): {outcome}" if outcome else None

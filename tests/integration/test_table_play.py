@@ -122,7 +122,13 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                 system.say(player, f"I attack {monsters[0]['name']} with my longsword!")
                 system.wait_for(lambda e: "attack on" in e.get("content", ""), after, timeout=60)
                 assert len(combat_row(system).log) > events
+                # The stated attack was the turn: once it resolved, the turn passed without `!end_turn`.
+                ended = f"{actor['name']} ends their turn"
+                passed = system.wait_for(lambda e, text=ended: text in e.get("content", ""), after,
+                                         timeout=60)[0]["content"]
+                assert current(system)["name"] != actor["name"], passed
                 stated_seen = True
+                continue
             elif actor["hp"] > 0:
                 after = system.cursor()
                 message = system.say(player, f"!attack {monsters[0]['name']}")
