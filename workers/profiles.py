@@ -21,8 +21,11 @@ def worker_argv(profile: str, settings: Settings, name: str | None = None, beat:
     if profile not in PROFILES:
         raise ValueError(f"unknown worker profile {profile!r}; expected one of {', '.join(PROFILES)}")
     node = f"{name or profile}@%h"
+    # The ingest worker runs a few long jobs whose progress is worth a log line; the others log what
+    # WORKER_LOG_LEVEL asks (at INFO, a line per task).
+    level = "INFO" if profile == "ingest" else settings.worker_log_level
     common = [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "-n", node,
-              "--loglevel", settings.worker_log_level, "-E", "--without-mingle", "--without-gossip"]
+              "--loglevel", level, "-E", "--without-mingle", "--without-gossip"]
     if profile == "cpu":
         argv = common + ["-Q", "commands,turns,shops,analysis", "-c", str(settings.cpu_concurrency),
                          "--prefetch-multiplier", "1", "-O", "fair"]
