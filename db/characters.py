@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.models import BotState, Campaign
 from db.models import Character as CharacterRow
@@ -185,18 +186,24 @@ def snapshot(row: CharacterRow) -> dict[str, Any]:
     }
 
 
+# One UPDATE statement per save, of the columns that changed (the ORM's unit of work would cost more than the
+# statement on this path, which every change to a character takes).
+_SAVE = update(CharacterRow.__table__).where(CharacterRow.__table__.c.id == bindparam("row_id"))
+_COLUMN_OF = {attribute.key: attribute.columns[0].key for attribute in CharacterRow.__mapper__.column_attrs}
+
+
 def save(session: Session, stored: StoredCharacter, character: Character) -> StoredCharacter:
     """Write the sheet and its mirror, bump the version. The row must have been loaded for update."""
     row = stored.row
-    # Only the mirror columns that changed are written (the JSON ones are deferred, so SQLAlchemy can't tell
-    # an unchanged value from a new one and would encode and write them all).
     previous = mirror(stored.character)
-    for column, value in mirror(character).items():
-        if previous.get(column) != value:
-            setattr(row, column, value)
-    row.sheet = character.model_dump(mode="json")
-    row.version = (row.version or 0) + 1
-    session.flush()
+    # Only the mirror columns that changed are written.
+    changed = {attribute: value for attribute, value in mirror(character).items() if previous.get(attribute) != value}
+    changed |= {"sheet": character.model_dump(mode="json"), "version": (row.version or 0) + 1}
+    session.execute(_SAVE, {"row_id": row.id, **{_COLUMN_OF[name]: value for name, value in changed.items()}})
+    # The row object now holds what the database holds, without the ORM writing it a second time.
+    for attribute, value in changed.items():
+        set_committed_value(row, attribute, value)
+    session.expire(row, ["updated_at"])
     stored.character = character
     return stored
 
