@@ -100,10 +100,9 @@ def _stored(row: CharacterRow | None) -> StoredCharacter | None:
 _BY_PLAYER = select(CharacterRow).where(CharacterRow.player_id == bindparam("player_id"),
                                         CharacterRow.campaign_id == bindparam("campaign_id"))
 _BY_PLAYER_FOR_UPDATE = _BY_PLAYER.with_for_update().execution_options(populate_existing=True)
-_MANY_FOR_UPDATE = (select(CharacterRow)
-                    .where(CharacterRow.player_id.in_(bindparam("player_ids", expanding=True)),
-                           CharacterRow.campaign_id == bindparam("campaign_id"))
-                    .order_by(CharacterRow.id).with_for_update().execution_options(populate_existing=True))
+_MANY = (select(CharacterRow).where(CharacterRow.player_id.in_(bindparam("player_ids", expanding=True)),
+                                    CharacterRow.campaign_id == bindparam("campaign_id")).order_by(CharacterRow.id))
+_MANY_FOR_UPDATE = _MANY.with_for_update().execution_options(populate_existing=True)
 
 
 def find_by_player(session: Session, player_id: int, campaign_id: int) -> StoredCharacter | None:
@@ -117,6 +116,12 @@ def load_for_update(session: Session, player_id: int, campaign_id: int) -> Store
     row = session.execute(_BY_PLAYER_FOR_UPDATE,
                           {"player_id": player_id, "campaign_id": campaign_id}).scalar_one_or_none()
     return _stored(row)
+
+
+def find_many(session: Session, player_ids: Iterable[int], campaign_id: int) -> dict[int, StoredCharacter]:
+    """Several players' characters in the campaign, in one query, without a lock (for reading)."""
+    rows = session.execute(_MANY, {"player_ids": list(player_ids), "campaign_id": campaign_id}).scalars()
+    return {row.player_id: StoredCharacter(row, Character.model_validate(row.sheet)) for row in rows}
 
 
 def load_many_for_update(session: Session, player_ids: Iterable[int], campaign_id: int) -> dict[int, StoredCharacter]:

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 import keys
 from db import shops
-from db.characters import StoredCharacter, campaign_name, ensure_active_campaign, find_by_player, load_many_for_update
+from db.characters import (
+    StoredCharacter,
+    campaign_name,
+    ensure_active_campaign,
+    find_many,
+    load_many_for_update,
+)
 from db.characters import save as save_character
 from db.models import Ledger, TradeHistory
 from db.outbox import Reply
@@ -28,7 +34,7 @@ from dnd.inventory import merge_items, remove_item
 from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth, total_cp
-from tasks.handlers.character_support import mention, my_character
+from tasks.handlers.character_support import mention, my_character, no_character
 from tasks.handlers.dispatch import REACTION_HANDLERS
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.redis_client import get_redis
@@ -195,11 +201,14 @@ def trade_item_command(ctx: CommandContext) -> None:
         raise CommandError("You can't trade with yourself.")
     if not what:
         raise CommandError(f"What do you offer? `{usage}`.")
-    sender = my_character(ctx)
-    receiver = find_by_player(ctx.session, receiver_id, sender.campaign_id)
+    campaign_id = ensure_active_campaign(ctx.session)
+    both = find_many(ctx.session, [ctx.author_id, receiver_id], campaign_id)
+    sender, receiver = both.get(ctx.author_id), both.get(receiver_id)
+    if sender is None:
+        raise no_character(ctx, campaign_id)
     if receiver is None:
         raise CommandError(f"{mention(receiver_id)} isn't a player with a character in "
-                           f"**{campaign_name(ctx.session, sender.campaign_id)}** — I can't trade with them.")
+                           f"**{campaign_name(ctx.session, campaign_id)}** — I can't trade with them.")
     if get_redis().get(keys.presence(receiver_id)) != "online":
         raise CommandError(f"{mention(receiver_id)} isn't online right now; trades need both players present.")
     if parse_coins(what) is not None:
@@ -223,9 +232,10 @@ def _offered(offer: Offer) -> str:
 
 
 # The offer, locked, and whether it has expired by the database's clock (one round trip; built once).
-_TRADE_FOR_UPDATE = (select(TradeHistory, (func.now() - TradeHistory.timestamp > TRADE_TTL).label("expired"))
-                     .where(TradeHistory.id == bindparam("trade_id")).with_for_update()
-                     .execution_options(populate_existing=True))
+_TRADES = TradeHistory.__table__
+_TRADE_FOR_UPDATE = (select(_TRADES, (func.now() - _TRADES.c.timestamp > TRADE_TTL).label("expired"))
+                     .where(_TRADES.c.id == bindparam("trade_id")).with_for_update())
+_SET_TRADE_STATUS = update(_TRADES).where(_TRADES.c.id == bindparam("trade_id"))
 
 
 def settle_trade(ctx: CommandContext) -> None:
@@ -235,32 +245,35 @@ def settle_trade(ctx: CommandContext) -> None:
     emoji = ctx.event.get("emoji")
     if trade_id is None or emoji not in (ACCEPT, DECLINE) or ctx.event.get("author_id") is None:
         return
-    found = ctx.session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
-    if found is None or ctx.author_id != found.TradeHistory.receiver_id:
+    trade = ctx.session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
+    if trade is None or ctx.author_id != trade.receiver_id:
         return  # only the receiver's answer counts
-    trade = found.TradeHistory
     if trade.status != "pending":
         ctx.reply(f"This trade is already settled ({trade.status}).")
         return
-    if found.expired:
-        trade.status = "expired"
+
+    def settle(status: str) -> None:
+        ctx.session.execute(_SET_TRADE_STATUS, {"trade_id": trade.id, "status": status})
+
+    if trade.expired:
+        settle("expired")
         ctx.reply("This trade offer expired — make a new one with `!trade_item`.")
         return
     if emoji == DECLINE:
-        trade.status = "declined"
+        settle("declined")
         ctx.reply(f"❌ {mention(trade.receiver_id)} declines: {trade.item.get('text', '')}.")
         return
     locked = load_many_for_update(ctx.session, [trade.sender_id, trade.receiver_id], trade.campaign_id)
     sender, receiver = locked.get(trade.sender_id), locked.get(trade.receiver_id)
     if sender is None or receiver is None:
-        trade.status = "failed"
+        settle("failed")
         ctx.reply("The trade can't happen: one of the characters is gone.")
         return
     offer = Offer.model_validate(trade.item["offer"])
     try:
         sender_after, receiver_after = execute_trade(sender.character, receiver.character, offer)
     except RulesError as error:
-        trade.status = "failed"
+        settle("failed")
         ctx.reply(f"The trade can't happen: {error}")
         return
     sender_before, receiver_before = sender.character, receiver.character
@@ -269,7 +282,7 @@ def settle_trade(ctx: CommandContext) -> None:
     _record(ctx.session, sender, sender_before, sender_after, f"trade:{trade.id}", f"trade to {trade.receiver_id}")
     _record(ctx.session, receiver, receiver_before, receiver_after, f"trade:{trade.id}",
             f"trade from {trade.sender_id}")
-    trade.status = "accepted"
+    settle("accepted")
     ctx.reply(f"✅ Trade done: {offer.text}.")
     ctx.narrate(f"{sender_before.name} hands {_offered(offer)} to {receiver_before.name}, who accepts.",
                 {**ctx.event, "message_id": f"reaction-{ctx.event['reaction_id']}"})
