@@ -28,6 +28,10 @@ def parse_mention(args: str, usage: str) -> tuple[int, str]:
     return player_id, args[match.end():].strip()
 
 
+def starts_with_mention(args: str) -> bool:
+    return _MENTION.match(args) is not None
+
+
 def mention(player_id: int) -> str:
     return f"<@{player_id}>"
 

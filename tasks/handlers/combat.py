@@ -284,6 +284,26 @@ def sheet_changed(ctx: CommandContext, fight: Fight, character: Character) -> st
     return " (in the fight too)"
 
 
+def monster_condition(ctx: CommandContext, text: str) -> str:
+    """The owner's `!set_condition <creature> <condition>` on a creature of this channel's fight (`-<condition>`
+    ends it); returns the line to post. Characters are changed through their player (`@player`)."""
+    target, _, condition = text.strip().rpartition(" ")
+    if not target or not condition.strip("-"):
+        raise CommandError("Whose condition, and which? `!set_condition @player <condition>` or, in a fight, "
+                           "`!set_condition <creature> <condition>` (`-<condition>` ends it).")
+    row, state = _fight(ctx)
+    if engine.find_combatant(state, target).kind != "monster":
+        raise CommandError("That's a character: mention the player, `!set_condition @player <condition>`.")
+    if condition.startswith("-"):
+        state, result = engine.remove_condition(state, target, condition[1:])
+    else:
+        state, result = engine.add_condition(state, target, condition)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    ctx.audit(f"combat:{row.id}", {}, {"condition": result.text}, row.campaign_id)
+    return result.text
+
+
 def death_save_status(fight: Fight | None, character: Character) -> str:
     """`!save death`: death saves are rolled for a dying character at the start of each of its turns."""
     rule = "(10+ succeeds, a 1 counts as two failures, a 20 brings you back with 1 HP)"

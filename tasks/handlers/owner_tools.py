@@ -18,8 +18,8 @@ from dnd.data.conditions import CONDITIONS
 from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
 from dnd.leveling import level_for_xp
-from tasks.handlers.character_support import mention, parse_mention, their_character
-from tasks.handlers.combat import fight_of, sheet_changed
+from tasks.handlers.character_support import mention, parse_mention, starts_with_mention, their_character
+from tasks.handlers.combat import fight_of, monster_condition, sheet_changed
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 CATEGORY = "Admin"
@@ -68,9 +68,13 @@ def add_item_command(ctx: CommandContext) -> None:
     ctx.reply(f"🎁 {stored.character.name} ({mention(player_id)}) receives {item.name} ×{quantity}.")
 
 
-@command("set_condition", "!set_condition @player <condition>", "Give a character a condition; `-<condition>` "
-         "removes it, `none` clears them all.", owner_only=True, category=CATEGORY)
+@command("set_condition", "!set_condition @player <condition> | !set_condition <creature> <condition>",
+         "Give a character (or, in a fight, a creature) a condition; `-<condition>` removes it, `none` clears a "
+         "character's.", owner_only=True, category=CATEGORY)
 def set_condition_command(ctx: CommandContext) -> None:
+    if ctx.args.strip() and not starts_with_mention(ctx.args):
+        ctx.reply(f"🩹 {monster_condition(ctx, ctx.args)}")
+        return
     player_id, rest = parse_mention(ctx.args, "!set_condition @player <condition>")
     if not rest:
         raise CommandError(f"Which condition? {', '.join(CONDITIONS)} (prefix `-` to remove, `none` to clear).")

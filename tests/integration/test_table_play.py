@@ -359,6 +359,30 @@ def test_a_healing_potion_in_a_fight_and_the_sheet_kept_in_step(srd: SystemUnder
     assert "🛏️" in system.command(hurt, "!rest short")["content"]  # the fight is over: rests are back
 
 
+def test_the_owner_puts_a_condition_on_a_monster(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    player = new_player_id()
+    seed(system, player, fighter(f"Pell{player}"))
+    system.command(player, f"!initiative <@{player}>")
+    owner(system, "!initiative add goblin")
+    owner(system, "!initiative add skeleton")
+    assert owner(system, "!set_condition Goblin 1 prone").endswith("Goblin 1 is now prone.")
+    assert fighter_in_fight(system, "Goblin 1")["conditions"] == ["Prone"]
+    assert "immune to being poisoned" in owner(system, "!set_condition Skeleton 1 poisoned")
+    assert fighter_in_fight(system, "Skeleton 1")["conditions"] == []
+    watch = [player]
+    refused(system, player, "!set_condition Goblin 1 stunned", "Only the owner", watch)
+    refused(system, system.owner_id, "!set_condition Dragon prone", "There is no 'Dragon'", watch)
+    refused(system, system.owner_id, "!set_condition Goblin 1 sleepy", "sleepy", watch)
+    refused(system, system.owner_id, f"!set_condition Pell{player} prone", "mention the player", watch)
+    refused(system, system.owner_id, "!set_condition Goblin 1 -stunned", "is not stunned", watch)
+    assert owner(system, "!set_condition Goblin 1 -prone").endswith("Goblin 1 is no longer prone.")
+    assert fighter_in_fight(system, "Goblin 1")["conditions"] == []
+    assert "Combat summary" in system.command(player, "!end_combat")["content"]
+    refused(system, system.owner_id, "!set_condition Goblin 1 prone", "no combat in this channel", watch)
+
+
 def test_an_owner_controlled_monster_multiattacks(srd: SystemUnderTest) -> None:
     system = srd
     fresh_fight(system)
