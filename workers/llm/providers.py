@@ -703,7 +703,8 @@ class OfflineNarrator:
         lines.append(rng.choice(_OPENINGS_AT).format(place=place) if place else rng.choice(_OPENINGS_NOWHERE))
         lines[0] = lines[0][0].upper() + lines[0][1:]
 
-        updates: list[dict[str, Any]] = []
+        # It describes the actions it reads but proposes none: turns.prepare already ran them through the same
+        # rule-based parser, so a proposal could only be dropped ("already resolved") and clutter the audit log.
         targets = [str(t) for t in context.get("targets") or ()]
         for message in _as_list(context.get("player_messages"))[:12]:
             if not isinstance(message, Mapping):
@@ -723,9 +724,6 @@ class OfflineNarrator:
                 lines.append(" ".join(described))
             elif text.strip():
                 lines.append(rng.choice(_SPEECH_LINES).format(name=name, excerpt=_excerpt(text)))
-            for update in parsed:
-                if len(updates) < 10:
-                    updates.append(update.model_dump(mode="json", exclude_none=True))
 
         results = [_result_text(r) for r in _as_list(context.get("mechanical_results"))]
         results = [r for r in results if r]
@@ -746,7 +744,7 @@ class OfflineNarrator:
         lines.append(rng.choice(_CLOSINGS))
         narration = truncate_at_sentence(" ".join(lines), 4000)
         # Validate before answering: the offline narrator's output must always be schema-valid.
-        output = ModelOutput.model_validate({"narration": narration, "updates": updates})
+        output = ModelOutput.model_validate({"narration": narration, "updates": []})
         return output.model_dump_json(exclude_none=True)
 
     @staticmethod
