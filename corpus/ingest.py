@@ -544,6 +544,12 @@ def existing_indexes() -> list[CorpusIndex]:
         return list(session.execute(select(CorpusIndex).order_by(CorpusIndex.name)).scalars())
 
 
+def orphaned_campaign_indexes() -> list[str]:
+    """Campaign indexes whose campaign file is gone from CAMPAIGNS_DIR (a full rebuild drops them)."""
+    live = {CAMPAIGN_PREFIX + slug for slug in campaign_slugs()}
+    return [row.name for row in existing_indexes() if row.kind == "campaign" and row.name not in live]
+
+
 # --------------------------------------------------------------------------- progress text (Discord and CLI)
 
 

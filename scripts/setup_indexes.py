@@ -27,14 +27,13 @@ from corpus.ingest import (
     Progress,
     UnknownIndexError,
     build_index,
-    campaign_slugs,
-    existing_indexes,
     format_progress,
     format_reports,
+    orphaned_campaign_indexes,
     remove_index,
     resolve_target,
 )
-from corpus.store import CAMPAIGN_PREFIX, IndexNameError
+from corpus.store import IndexNameError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,11 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     if args.index in ("all", "campaigns"):
-        live = {CAMPAIGN_PREFIX + slug for slug in campaign_slugs()}
-        for row in existing_indexes():
-            if row.kind == "campaign" and row.name not in live:
-                remove_index(row.name)
-                print(f"removed index {row.name} (its campaign file is gone)")
+        for name in orphaned_campaign_indexes():
+            remove_index(name)
+            print(f"removed index {name} (its campaign file is gone)")
     reports: list[BuildReport] = []
     last_print = [0.0]
 

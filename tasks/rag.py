@@ -27,14 +27,13 @@ from corpus.ingest import (
     Progress,
     UnknownIndexError,
     build_index,
-    campaign_slugs,
-    existing_indexes,
     format_progress,
     format_reports,
+    orphaned_campaign_indexes,
     remove_index,
     resolve_target,
 )
-from corpus.store import CAMPAIGN_PREFIX, IndexNameError
+from corpus.store import IndexNameError
 from db.engine import transaction
 from db.outbox import Reply, add_replies
 from tasks.app import app
@@ -67,8 +66,7 @@ def new_job(target: str, destination: dict[str, Any] | None, job_id: str | None 
            "started": time.time(), "destination": destination or {}, "step": 0, "drop": []}
     if target.strip().lower() in ("", "all", "campaigns"):
         # Campaign indexes whose file is gone are dropped.
-        live = {CAMPAIGN_PREFIX + slug for slug in campaign_slugs()}
-        job["drop"] = [row.name for row in existing_indexes() if row.kind == "campaign" and row.name not in live]
+        job["drop"] = orphaned_campaign_indexes()
     if announce:
         register(job, "queued")
     return job
