@@ -141,11 +141,10 @@ class CombatState(BaseModel):
 # ------------------------------------------------------------------------------------------ results
 
 
-@dataclass(frozen=True)
-class InitiativeResult:
-    order: list[tuple[str, int]]  # (name, initiative) in turn order
-    rolls: dict[str, RollResult] = field(default_factory=dict)  # by combatant id
-    lines: list[str] = field(default_factory=list)
+class Told:
+    """A result the table reads as its lines (`lines`, set by each result), one message line each."""
+
+    lines: list[str]
 
     @property
     def text(self) -> str:
@@ -153,32 +152,31 @@ class InitiativeResult:
 
 
 @dataclass(frozen=True)
-class JoinResult:
+class InitiativeResult(Told):
+    order: list[tuple[str, int]]  # (name, initiative) in turn order
+    rolls: dict[str, RollResult] = field(default_factory=dict)  # by combatant id
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JoinResult(Told):
     joined: list[str]
     hp_mode: Literal["average", "roll"]
     initiative: InitiativeResult
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class TurnResult:
+class TurnResult(Told):
     previous: str | None
     current: str
     round: int
     skipped: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class AttackResult:
+class AttackResult(Told):
     attacker: str
     target: str
     weapon: str
@@ -198,10 +196,6 @@ class AttackResult:
     notes: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
 class SaveOutcome:
@@ -217,7 +211,7 @@ class SaveOutcome:
 
 
 @dataclass(frozen=True)
-class SaveResult:
+class SaveResult(Told):
     ability: str
     dc: int
     source: str
@@ -225,13 +219,9 @@ class SaveResult:
     outcomes: list[SaveOutcome]
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class DeathSaveResult:
+class DeathSaveResult(Told):
     name: str
     roll: RollResult
     result: Literal["success", "failure", "stable", "dead", "revived"]
@@ -239,13 +229,9 @@ class DeathSaveResult:
     failures: int
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class HealResult:
+class HealResult(Told):
     target: str
     healed: int
     hp: int
@@ -254,38 +240,26 @@ class HealResult:
     revived: bool = False
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class ConditionResult:
+class ConditionResult(Told):
     target: str
     condition: str
     added: bool
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class MultiattackResult:
+class MultiattackResult(Told):
     attacker: str
     target: str
     attacks: list[AttackResult]
     read: bool  # False: the Multiattack couldn't be read, so one attack was made
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class SpellResult:
+class SpellResult(Told):
     """What a spell did in the fight: ``kind`` "attack", "save", "heal", "damage" (always hits) or "other"."""
 
     caster: str
@@ -298,13 +272,9 @@ class SpellResult:
     damage: int = 0  # dealt by a spell that always hits
     lines: list[str] = field(default_factory=list)
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
 
 @dataclass(frozen=True)
-class CombatSummary:
+class CombatSummary(Told):
     rounds: int
     outcome: Outcome
     damage_dealt: dict[str, int]
@@ -312,10 +282,6 @@ class CombatSummary:
     fallen: list[str]  # in the order they fell (dropped to 0 hit points)
     dead: list[str]  # characters who died
     lines: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 # ------------------------------------------------------------------------------------------ lookups
