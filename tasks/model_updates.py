@@ -26,14 +26,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from db import combat as combats
 from db.characters import audit_target, load_for_update, save, snapshot
 from db.engine import transaction
 from db.models import AuditLog, Campaign, Npc, ProcessedMessage
-from db.models import CombatState as CombatRow
 from dnd.actions import bounded_hp_change
 from dnd.conditions import add_condition, condition_info, remove_condition
 from dnd.errors import RulesError
@@ -263,15 +263,10 @@ def record_dropped(session: Session, provider: str, campaign_id: int | None, cha
 
 def _in_combat(turn: Turn, player_id: int) -> bool:
     """A combat in the turn's channel, or one anywhere in the campaign with this player in it."""
-    rows = turn.session.execute(select(CombatRow).where(
-        CombatRow.active, or_(CombatRow.channel_id == turn.channel_id, CombatRow.campaign_id == turn.campaign_id))
-    ).scalars()
-    for row in rows:
-        if row.channel_id == turn.channel_id:
-            return True
-        if any(str(entry.get("player_id")) == str(player_id) for entry in row.initiative or []):
-            return True
-    return False
+    if turn.channel_id is not None and combats.active(turn.session, turn.channel_id) is not None:
+        return True
+    rows = combats.active_in_campaign(turn.session, turn.campaign_id, lock=False) if turn.campaign_id else []
+    return any(str(entry.get("player_id")) == str(player_id) for row in rows for entry in row.initiative or [])
 
 
 def _their_character(turn: Turn, player_id: int) -> Any:
