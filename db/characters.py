@@ -63,6 +63,11 @@ def active_campaign_id(session: Session) -> int | None:
     return session.execute(ACTIVE_CAMPAIGN).scalar_one_or_none()
 
 
+def active_campaign(session: Session) -> Campaign | None:
+    campaign_id = active_campaign_id(session)
+    return session.get(Campaign, campaign_id) if campaign_id is not None else None
+
+
 def ensure_active_campaign(session: Session) -> int:
     """The active campaign's id; when none is active, the default campaign "Open Table" (created if missing)
     becomes the active one."""

@@ -24,8 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import keys
+from db.characters import active_campaign
 from db.engine import run_in_transaction
-from db.models import BotState, Campaign, MessageHistory, Npc, PlotThread, WorldState
+from db.models import Campaign, MessageHistory, Npc, PlotThread, WorldState
 from db.outbox import Reply, add_replies
 from tasks import model_updates
 from tasks.handlers.dispatch import claim
@@ -131,13 +132,6 @@ def release(channel: str, turn_id: str) -> int:
 def destination(channel: str) -> dict[str, int | None]:
     channel_id, dm_user_id = keys.parse_channel_key(channel)
     return {"channel_id": channel_id, "dm_user_id": dm_user_id}
-
-
-def active_campaign(session: Session) -> Campaign | None:
-    state = session.get(BotState, "active_campaign")
-    if state is None or "campaign_id" not in state.value:
-        return None
-    return session.get(Campaign, state.value["campaign_id"])
 
 
 def queue_narration(event: dict[str, Any], mechanical: str) -> tuple[str, bool]:

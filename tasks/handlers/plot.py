@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy.orm import Session
 
+from db.characters import active_campaign
 from db.models import Campaign, WorldState
 from tasks.handlers.registry import CommandContext, CommandError, command
-from tasks.turn_flow import active_campaign
 from workers.llm import plot
 
 FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.characters import active_campaign
 from db.compendium import entries
 from db.models import Campaign, Character, WorldState
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather
 from tasks.handlers.registry import CommandContext, CommandError, command
-from tasks.turn_flow import active_campaign
 
 _rng = random.SystemRandom()
 WEATHER_LASTS_S = 8 * 3600  # a real-time stand-in for "the day's weather" until in-game time is tracked
