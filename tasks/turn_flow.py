@@ -149,6 +149,10 @@ def player_messages(turn: ClaimedTurn) -> list[dict[str, Any]]:
     return [m for m in turn.messages if m.get("kind") != NARRATION_KIND]
 
 
+def results_to_narrate(turn: ClaimedTurn) -> list[dict[str, Any]]:
+    return [m for m in turn.messages if m.get("kind") == NARRATION_KIND]
+
+
 def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     """The narration request for the GPU worker: game state plus the batch, which the prompt quotes as data."""
     campaign = active_campaign(session)
@@ -175,7 +179,7 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
             context["plot_hook"] = hook
     request: dict[str, Any] = {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
                                "campaign_id": campaign.id if campaign else None}
-    narrated = [m["message_id"] for m in turn.messages if m.get("kind") == NARRATION_KIND]
+    narrated = [m["message_id"] for m in results_to_narrate(turn)]
     if narrated:
         request["narrates"] = narrated
     return request
@@ -240,7 +244,7 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
         return build_request(turn, session)
 
     request = run_in_transaction(work)
-    narrated = [m.get("content", "") for m in turn.messages if m.get("kind") == NARRATION_KIND]
+    narrated = [m.get("content", "") for m in results_to_narrate(turn)]
     request["context"]["mechanical_results"] = narrated + stated.results
     # What the rule-based parser resolved or asked: the model's proposals for those never run again.
     request["context"]["resolved_by_rules"] = stated.resolved
