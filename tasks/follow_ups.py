@@ -6,16 +6,14 @@ from typing import Any
 
 from tasks import turn_flow
 from tasks.app import app
-from tasks.handlers.registry import NARRATE_TASK
-
-PREPARE_TASK = "tasks.turns.prepare"
+from tasks.handlers.registry import NARRATE, PREPARE_TURN_TASK
 
 
 def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
     """Sends each follow-up task; a narration joins its channel's next turn here, without a task of its own,
     and starts that turn only when none is in flight (the turn in flight starts the next when it ends)."""
     for task_name, args in follow_ups:
-        if task_name == NARRATE_TASK:
+        if task_name == NARRATE:
             narrate(*args)
         else:
             app.send_task(task_name, args=list(args))
@@ -24,4 +22,4 @@ def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
 def narrate(event: dict[str, Any], mechanical: str) -> None:
     channel, idle = turn_flow.queue_narration(event, mechanical)
     if idle:
-        app.send_task(PREPARE_TASK, args=[channel])
+        app.send_task(PREPARE_TURN_TASK, args=[channel])

@@ -13,6 +13,7 @@ from settings import get_settings
 from tasks import model_switch, sweeper
 from tasks.app import app
 from tasks.base import DndTask
+from tasks.handlers.registry import PREPARE_TURN_TASK
 from tasks.redis_client import get_redis
 
 
@@ -23,10 +24,10 @@ def sweep() -> dict[str, int]:
     republished = sweeper.republish_outbox()
     stale = sweeper.stale_turns(stale_after)
     for channel, turn_id in stale:
-        app.send_task("tasks.turns.prepare", args=[channel, turn_id])
+        app.send_task(PREPARE_TURN_TASK, args=[channel, turn_id])
     orphans = sweeper.orphaned_pending(settings.batch_max_s + 5)
     for channel in orphans:
-        app.send_task("tasks.turns.prepare", args=[channel])
+        app.send_task(PREPARE_TURN_TASK, args=[channel])
     expired = sweeper.expire_trades()
     gates = sweeper.repair_combat_gates()
     return {"republished": republished, "redriven": len(stale), "orphans": len(orphans), "trades_expired": expired,

@@ -30,7 +30,7 @@ from db.models import Campaign, MessageHistory, Npc, PlotThread, WorldState
 from db.outbox import Reply, add_replies
 from tasks import model_updates
 from tasks.handlers.dispatch import claim
-from tasks.handlers.registry import NARRATE_TASK
+from tasks.handlers.registry import NARRATE
 from tasks.publish import publish
 from tasks.redis_client import get_redis
 from tasks.stated_actions import run_stated_actions
@@ -324,7 +324,7 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
         event = {"message_id": actions.narrates, **target}
         # The discarded narration also covered this turn's other results: they are narrated again with these.
         earlier = request["context"].get("mechanical_results") or []
-        follow_ups.append((NARRATE_TASK, (event, " ".join([*earlier, *actions.results, *lines]))))
+        follow_ups.append((NARRATE, (event, " ".join([*earlier, *actions.results, *lines]))))
     return Applied(release(channel, turn_id), follow_ups)
 
 

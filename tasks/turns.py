@@ -12,13 +12,13 @@ from tasks import questions, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.batching import ModelBatches
-from tasks.follow_ups import narrate as narrate_result
 from tasks.follow_ups import send_follow_ups
+from tasks.handlers.registry import PREPARE_TURN_TASK
 from tasks.redis_client import get_redis
 from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
 
 
-@app.task(name="tasks.turns.prepare", base=DndTask, bind=True)
+@app.task(name=PREPARE_TURN_TASK, base=DndTask, bind=True)
 def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
     request = turn_flow.prepare(channel, self.request.id or "", resume_turn_id)
     if request is not None:
@@ -43,19 +43,12 @@ def generate(requests: list[SimpleRequest]) -> None:
         app.send_task("tasks.turns.apply", args=[payload, result])
 
 
-@app.task(name="tasks.turns.narrate", base=DndTask)
-def narrate(event: dict[str, Any], mechanical: str) -> None:
-    """Narration that follows a mechanical reply already posted (the player never waits on the model). Follow-ups
-    usually queue it without this task (tasks.follow_ups); it stays for messages already on the queue."""
-    narrate_result(event, mechanical)
-
-
 @app.task(name="tasks.turns.apply", base=DndTask)
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     applied = turn_flow.apply(request, result)
     send_follow_ups(applied.follow_ups)
     if applied.waiting > 0:
-        app.send_task("tasks.turns.prepare", args=[request["channel"]])
+        app.send_task(PREPARE_TURN_TASK, args=[request["channel"]])
 
 
 @app.task(name="tasks.turns.question", base=DndTask)

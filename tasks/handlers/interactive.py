@@ -29,10 +29,8 @@ from dnd.errors import RulesError
 from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
-from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.registry import PREPARE_TURN_TASK, CommandContext, CommandError, command
 from tasks.redis_client import get_redis
-
-PREPARE_TURN_TASK = "tasks.turns.prepare"
 
 KIND_NAMES = {sessions.CREATION: "character creation", sessions.LEVEL_UP: "level-up"}
 

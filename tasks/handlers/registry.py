@@ -13,8 +13,11 @@ from db.outbox import Reply
 from settings import Settings
 
 COMMAND_PREFIX = "!"
-# The narration that follows a mechanical reply (rolls with modifiers, level-ups), on the GPU path.
-NARRATE_TASK = "tasks.turns.narrate"
+# The follow-up that asks for a narration of a mechanical reply (not a task: tasks.follow_ups queues the
+# result into its channel's next narrative turn).
+NARRATE = "narrate"
+# The CPU side of a channel's narrative turn (the gateway names it by itself, never importing tasks).
+PREPARE_TURN_TASK = "tasks.turns.prepare"
 MAX_COMMAND_ARGS_CHARS = 2000
 
 
@@ -60,7 +63,7 @@ class CommandContext:
     def narrate(self, mechanical: str, event: dict[str, Any] | None = None) -> None:
         """The narrator follows this mechanical result with a second message (GPU path), in the campaign's voice;
         the player never waits on the model for the number."""
-        self.follow_ups.append((NARRATE_TASK, (event or self.event, mechanical)))
+        self.follow_ups.append((NARRATE, (event or self.event, mechanical)))
 
     def audit(self, target: str, before: dict[str, Any], after: dict[str, Any],
               campaign_id: int | None = None) -> None:
