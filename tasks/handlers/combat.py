@@ -94,11 +94,11 @@ if current then
   end
 end
 if ARGV[1] == '' then
-  redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[2], ARGV[2], 'EX', 86400)
-else
-  redis.call('SET', KEYS[1], ARGV[1])
+  return redis.call('DEL', KEYS[1])
 end
+redis.call('SET', KEYS[1], ARGV[1])
+if current == ARGV[1] then return 0 end
 return 1
 """
 
@@ -118,16 +118,16 @@ return 1
 """
 
 
-def _set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> None:
+def _set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
     """Point the gateway's combat gate at the current actor (or remove it when the combat is over, `state`
-    None)."""
+    None); 1 when the gate changed."""
     key = keys.combat(keys.channel_key(channel_id))
     seq = len(state.log) if state is not None else 1 << 30
     value = ""
     if state is not None:
         actor = engine.current_actor(state)
         value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq})
-    get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq))
+    return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))
 
 
 def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
@@ -148,9 +148,7 @@ def restore_gates(session: Session) -> int:
     for channel_id, row in fights.items():
         state = combats.from_row(row)
         if state.combatants:
-            before = client.get(keys.combat(keys.channel_key(channel_id)))
-            _set_gate(channel_id, row.id, state)
-            changed += client.get(keys.combat(keys.channel_key(channel_id))) != before
+            changed += _set_gate(channel_id, row.id, state)
     for key in client.scan_iter(match=keys.combat("c:*"), count=500):
         if key.endswith(":ended"):
             continue
