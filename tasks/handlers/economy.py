@@ -221,10 +221,9 @@ def trade_item_command(ctx: CommandContext) -> None:
         "item": {"offer": offer.model_dump(mode="json"), "text": offer.text,
                  "channel_id": ctx.event.get("channel_id")}}).scalar_one()
     minutes = int(TRADE_TTL.total_seconds() // 60)
-    _reply_with_meta(ctx, f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you "
-                          f"{_offered(offer)}. React {ACCEPT} to accept or "
-                          f"{DECLINE} to decline (within {minutes} minutes).",
-                     {"awaiting": "trade", "trade_id": trade_id, "reactions": [ACCEPT, DECLINE]})
+    ctx.reply(f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you {_offered(offer)}. React {ACCEPT} to "
+              f"accept or {DECLINE} to decline (within {minutes} minutes).",
+              meta={"awaiting": "trade", "trade_id": trade_id, "reactions": [ACCEPT, DECLINE]})
 
 
 def _offered(offer: Offer) -> str:

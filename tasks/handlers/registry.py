@@ -50,14 +50,14 @@ class CommandContext:
         return self.author_id == self.settings.owner_id
 
     def reply(self, content: str = "", embeds: list[dict[str, Any]] | None = None, *, dm: bool = False,
-              edit_key: str | None = None) -> None:
+              edit_key: str | None = None, meta: dict[str, Any] | None = None) -> None:
         """Answer where the command was typed (or in the author's DMs)."""
         if dm or self.event.get("channel_id") is None:
             target = {"dm_user_id": self.event.get("dm_user_id") or self.author_id}
         else:
             target = {"channel_id": self.event["channel_id"]}
         self.replies.append(Reply(content=content, embeds=embeds or [], reply_to=self.event.get("message_id"),
-                                  edit_key=edit_key, **target))
+                                  edit_key=edit_key, meta=meta or {}, **target))
 
 
     def narrate(self, mechanical: str, event: dict[str, Any] | None = None) -> None:
