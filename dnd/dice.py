@@ -2,7 +2,9 @@
 
 ``roll("1d20+5 Stealth")`` parses the text (``dnd.dice_parser``, cached per distinct text), checks the
 limits below on the tree before any die is rolled, rolls (``dnd.dice_ast`` rolled tree) and returns a
-``RollResult`` whose ``str()`` is the Discord rendering (``dnd.dice_render``).
+``RollResult``: plain data (the total, the natural d20, the rolled tree). Its ``str()`` is the rendering of
+the renderer given to ``roll`` (:mod:`dnd.render`): the Discord Markdown by default, ``renderer=FACTS`` for
+the narrator's plain facts.
 
 Notation (case-insensitive, spaces allowed between terms):
 
@@ -62,7 +64,8 @@ from dnd.dice_ast import (
     UnaryMinus,
 )
 from dnd.dice_parser import DiceSyntaxError, describe_position, parse_roll
-from dnd.dice_render import render_roll
+from dnd.render import RollRenderer
+from dnd.render.discord import DISCORD
 
 __all__ = [
     "MAX_DEPTH",
@@ -103,7 +106,8 @@ class DiceError(ValueError):
 
 @dataclass(slots=True, eq=False)
 class RollResult:
-    """The outcome of ``roll``. ``str(result)`` is the Markdown shown on Discord (at most 2,000 chars).
+    """The outcome of ``roll``. ``str(result)`` is its ``renderer``'s text: by default the Markdown shown on
+    Discord (at most 2,000 chars).
 
     For a repeated roll (``6#4d6kh3``) ``rolls`` holds one result per repetition and ``total`` is their sum;
     otherwise ``rolls`` is empty and ``tree`` holds every die rolled.
@@ -117,6 +121,7 @@ class RollResult:
     rolls: list[RollResult] = field(default_factory=list)
     tree: RolledNode | None = None
     crit: bool = False
+    renderer: RollRenderer = field(default=DISCORD, repr=False)
 
     @property
     def is_natural_20(self) -> bool:
@@ -131,14 +136,15 @@ class RollResult:
         return [result.total for result in self.rolls] if self.rolls else [self.total]
 
     def __str__(self) -> str:
-        return render_roll(self)
+        return self.renderer.render(self)
 
 
-def roll(expression: str, rng: random.Random | None = None, *, crit: bool = False) -> RollResult:
+def roll(expression: str, rng: random.Random | None = None, *, crit: bool = False,
+         renderer: RollRenderer = DISCORD) -> RollResult:
     """Roll ``expression``; raise ``DiceError`` (and nothing else) when it cannot be rolled.
 
     ``rng``: any ``random.Random`` (seed it for reproducible rolls); default ``random.SystemRandom()``.
-    Only ``rng.randint`` is used.
+    Only ``rng.randint`` is used. ``renderer``: what ``str()`` of the result (and of each repetition) gives.
     """
     if not isinstance(expression, str):
         raise DiceError(f"Expected the expression as text, got {type(expression).__name__}")
@@ -157,7 +163,7 @@ def roll(expression: str, rng: random.Random | None = None, *, crit: bool = Fals
             f"{context} (limit {MAX_DICE})"
         )
 
-    roller = _Roller(rng if rng is not None else _SYSTEM_RANDOM, crit, expression)
+    roller = _Roller(rng if rng is not None else _SYSTEM_RANDOM, crit, expression, renderer)
     if parsed.repeat is None:
         return roller.roll_once(prepared, parsed.label)
     rolls = [roller.roll_once(prepared, None) for _ in range(parsed.repeat)]
@@ -172,6 +178,7 @@ def roll(expression: str, rng: random.Random | None = None, *, crit: bool = Fals
         damage_by_type=damage_by_type,
         rolls=rolls,
         crit=crit,
+        renderer=renderer,
     )
 
 
@@ -336,12 +343,13 @@ def _roll_first_d20_twice(node: Node, keep: KeepDrop) -> Node | None:
 class _Roller:
     """Rolls syntax trees into rolled trees, counting every die against ``MAX_DICE``."""
 
-    __slots__ = ("_crit", "_dice_rolled", "_first_dice", "_randint", "_source")
+    __slots__ = ("_crit", "_dice_rolled", "_first_dice", "_randint", "_renderer", "_source")
 
-    def __init__(self, rng: random.Random, crit: bool, source: str) -> None:
+    def __init__(self, rng: random.Random, crit: bool, source: str, renderer: RollRenderer) -> None:
         self._randint = rng.randint
         self._crit = crit
         self._source = source
+        self._renderer = renderer
         self._dice_rolled = 0
         self._first_dice: RolledDice | None = None
 
@@ -359,6 +367,7 @@ class _Roller:
             damage_by_type=damage_by_type,
             tree=tree,
             crit=self._crit,
+            renderer=self._renderer,
         )
 
     def _natural(self) -> int | None:

@@ -5,7 +5,7 @@ Two families of plain dataclasses live here:
 * the *syntax tree* produced by ``dnd.dice_parser`` (frozen, so one parsed tree can be cached and shared
   between rolls), and
 * the *rolled tree* produced by the evaluator in ``dnd.dice``: the same shape, with every die's face and
-  its dropped / rerolled / exploded flags, which ``dnd.dice_render`` turns into Markdown.
+  its dropped / rerolled / exploded flags, which ``dnd.render`` turns into text.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from dnd.dice import (
     roll,
 )
 from dnd.dice_ast import RolledDice
-from dnd.dice_render import MAX_MESSAGE_LENGTH, render_roll
+from dnd.render.discord import MAX_MESSAGE_LENGTH, render_roll
 
 
 class ScriptedRandom(random.Random):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dnd.dice import MAX_DICE, DiceError, RollResult, roll
 from dnd.dice_ast import RolledDice
-from dnd.dice_render import MAX_MESSAGE_LENGTH
+from dnd.render.discord import MAX_MESSAGE_LENGTH
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,6 +1,6 @@
-"""Discord Markdown for roll results.
+"""Discord Markdown: what players read on the table.
 
-``1d20 (**20**) + 5 = `25` — Natural 20!``: every die in brackets after its term, dropped and rerolled
+Rolls: ``1d20 (**20**) + 5 = `25` — Natural 20!``: every die in brackets after its term, dropped and rerolled
 dice struck through, highest and lowest faces in bold, successes underlined, a die that exploded marked
 ``!``, ``mi``/``ma`` changes shown as ``1→2``, the total in backticks. A repeated roll gets one line per
 repetition and a total line. Never longer than a Discord message: long dice lists are cut short first,
@@ -26,7 +26,7 @@ from dnd.dice_ast import (
 if TYPE_CHECKING:
     from dnd.dice import RollResult
 
-__all__ = ["MAX_MESSAGE_LENGTH", "escape_markdown", "render_roll"]
+__all__ = ["DISCORD", "MAX_MESSAGE_LENGTH", "DiscordRollRenderer", "escape_markdown", "render_roll"]
 
 MAX_MESSAGE_LENGTH = 2000  # Discord's limit for a message
 _MIN_LENGTH = 400  # room for the largest possible total and a little breakdown
@@ -35,8 +35,18 @@ _DICE_SHOWN_ATTEMPTS: tuple[int | None, ...] = (None, 50, 10, 0)
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
 
+class DiscordRollRenderer:
+    """The roll renderer of :func:`dnd.dice.roll` by default: :func:`render_roll` in one Discord message."""
+
+    def render(self, result: RollResult) -> str:
+        return render_roll(result)
+
+
+DISCORD = DiscordRollRenderer()
+
+
 def render_roll(result: RollResult, max_length: int = MAX_MESSAGE_LENGTH) -> str:
-    """The Markdown for ``result`` in at most ``max_length`` characters (``str(result)`` uses the default).
+    """The Markdown for ``result`` in at most ``max_length`` characters (:data:`DISCORD` uses the default).
 
     Pass a smaller ``max_length`` to leave room for text around it in the same message.
     """
