@@ -12,7 +12,7 @@ from typing import Any
 import keys
 from db.engine import transaction
 from db.outbox import add_replies, mark_published, prune_published, unpublished
-from tasks.handlers.combat import restore_gates
+from tasks.handlers.combat_support import restore_gates
 from tasks.handlers.economy import expire_stale_trades
 from tasks.publish import publish
 from tasks.redis_client import get_redis

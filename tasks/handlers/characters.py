@@ -3,7 +3,7 @@
 Each is thin: load the character (locked when it changes) → call the rules engine → save → reply. The engine's
 refusals (`RulesError`) reach the player as they are and roll the whole command back.
 
-In a fight (the character is in an active combat of the campaign, `tasks.handlers.combat.fight_of`): `!cast` and
+In a fight (the character is in an active combat of the campaign, `tasks.handlers.combat_support.fight_of`): `!cast` and
 `!use_item` are the character's action, on its turn only, and act on the combatants (spell attacks, saves,
 healing; the slot or potion is spent in the same transaction as the effect); `!save` uses the combatant's
 conditions; `!rest` waits until the fight is over.
@@ -30,7 +30,7 @@ from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
 from dnd.wealth import coin_weight, format_wealth
 from tasks.handlers.character_support import log_roll, my_character, rng
-from tasks.handlers.combat import death_save_status, fight_of, finish_action, require_turn, target_name
+from tasks.handlers.combat_support import death_save_status, fight_of, finish_action, require_turn, target_name
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 EMBED_FIELD_LIMIT = 1024

@@ -2,10 +2,7 @@
 
 One active combat per channel (a row of `combat_state`, locked FOR UPDATE by every command that changes it).
 The rules are the engine's (`dnd.combat`); this module loads, calls, stores and keeps the gateway's combat
-gate in step: after every commit that changes whose turn it is, the Redis key `combat:<channel>` holds
-`{"actor_id": <player id of the current actor, or null on a monster's turn>, "actor": <name>, "combat": <id>,
-"seq": <events so far>}`, and it is deleted when the combat ends. While it is set, the gateway sends only the
-current actor's messages as turns; everyone else's go to `tasks.turns.question`.
+gate in step (`tasks.handlers.combat_support`, which the character commands in a fight share).
 
 Choices:
 * `!initiative` with mentions (`!initiative @a @b`) starts a fight for those players' characters; without
@@ -20,155 +17,48 @@ Choices:
   save is written back to the character row at once, so `!end_combat` only closes the fight and sums it up.
 * The character commands take part (see `tasks.handlers.characters`): `!cast` and `!use_item` act on the
   caster's turn only, `!save` uses the combatant's conditions, `!rest` waits for the fight to end, and the
-  owner's `!hp` and `!set_condition` change the combatant as well as the sheet (:func:`fight_of`).
+  owner's `!hp` and `!set_condition` change the combatant as well as the sheet (`combat_support.fight_of`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-import keys
 from db import combat as combats
 from db import compendium
-from db.characters import StoredCharacter, ensure_active_campaign, find_by_player, load_for_update, save
+from db.characters import StoredCharacter, ensure_active_campaign, find_by_player
 from db.models import Character as CharacterRow
-from db.models import CombatState as CombatRow
 from db.models import MessageHistory
 from dnd import combat as engine
-from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.errors import RulesError
-from dnd.monsters import Combatant, MonsterBlock, apply_to_character
+from dnd.monsters import Combatant, MonsterBlock
 from tasks.handlers.character_support import mention, rng
+from tasks.handlers.combat_support import (
+    MENTIONS,
+    channel_fight,
+    ending_line,
+    player_of,
+    sync_gate,
+    table_channel_id,
+    target_name,
+    write_back,
+)
 from tasks.handlers.registry import CommandContext, CommandError, command
-from tasks.redis_client import get_redis
 
 CATEGORY = "Combat"
 RECENT_MINUTES = 30
 MAX_MONSTERS_PER_ADD = 20
-_MENTIONS = re.compile(r"<@!?(\d{1,20})>|@(\d{1,20})")
 _WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
 _MULTIATTACK = re.compile(r"multi-?attack(?:\s+(?:option\s+)?(\d{1,2}))?", re.IGNORECASE)
 
 
-# --------------------------------------------------------------------------- shared
-
-
-def _channel_id(ctx: CommandContext) -> int:
-    channel_id = ctx.event.get("channel_id")
-    if channel_id is None:
-        raise CommandError("Combat runs in the table's channel, not in DMs.")
-    return int(channel_id)
-
-
-def _fight(ctx: CommandContext) -> tuple[CombatRow, CombatState]:
-    row = combats.active_for_update(ctx.session, _channel_id(ctx))
-    if row is None:
-        raise CommandError("There is no combat in this channel. Start one with `!initiative`.")
-    return row, combats.from_row(row)
-
-
-def _player_of(combatant: Combatant) -> int | None:
-    return int(combatant.player_id) if combatant.kind == "character" and combatant.player_id else None
-
-
-# Hooks of two commands may run after their commits in either order: the gate keeps the newest (combat id,
-# number of events) it was given, so a late hook never points it back at an earlier turn, nor re-opens a combat
-# that has ended (`combat:<channel>:ended` remembers the last ended combat's id for a day).
-_SET_GATE = """
-local ended = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[2]) <= ended then return 0 end
-local current = redis.call('GET', KEYS[1])
-if current then
-  local ok, value = pcall(cjson.decode, current)
-  if ok and type(value) == 'table' and value.combat then
-    local combat, seq = tonumber(value.combat), tonumber(value.seq or 0)
-    local new_combat, new_seq = tonumber(ARGV[2]), tonumber(ARGV[3])
-    if combat > new_combat or (combat == new_combat and seq > new_seq) then return 0 end
-  end
-end
-if ARGV[1] == '' then
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', 86400)
-  return redis.call('DEL', KEYS[1])
-end
-redis.call('SET', KEYS[1], ARGV[1])
-if current == ARGV[1] then return 0 end
-return 1
-"""
-
-
-# A gate whose combat is over (its end hook never ran): removed unless a newer combat has taken the channel
-# since the sweeper looked.
-_CLEAR_STALE_GATE = """
-local current = redis.call('GET', KEYS[1])
-if not current then return 0 end
-local ok, value = pcall(cjson.decode, current)
-if ok and type(value) == 'table' and value.combat and tonumber(value.combat) > tonumber(ARGV[1]) then return 0 end
-redis.call('DEL', KEYS[1])
-if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[2]) or '0') then
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', 86400)
-end
-return 1
-"""
-
-
-def _set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
-    """Point the gateway's combat gate at the current actor (or remove it when the combat is over, `state`
-    None); 1 when the gate changed."""
-    key = keys.combat(keys.channel_key(channel_id))
-    seq = len(state.log) if state is not None else 1 << 30
-    value = ""
-    if state is not None:
-        actor = engine.current_actor(state)
-        value = json.dumps({"actor_id": _player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq})
-    return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))
-
-
-def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
-    """After the commit: the gate follows the combat (see `_set_gate`)."""
-    if state is not None and not state.combatants:
-        return
-    channel_id, combat_id = row.channel_id, row.id
-    ctx.after_commit.append(lambda: _set_gate(channel_id, combat_id, state))
-
-
-def restore_gates(session: Session) -> int:
-    """The sweeper's repair, from the database (the source of truth): gates lost with Redis's data, or left
-    behind by a crash between a combat's commit and its after-commit hook, point at the right actor again; a
-    gate whose combat has ended is removed. Returns how many gates were set or removed."""
-    fights = {row.channel_id: row for row in combats.all_active(session)}
-    client = get_redis()
-    changed = 0
-    for channel_id, row in fights.items():
-        state = combats.from_row(row)
-        if state.combatants:
-            changed += _set_gate(channel_id, row.id, state)
-    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
-        if key.endswith(":ended"):
-            continue
-        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
-        if channel_id is None or channel_id in fights:
-            continue
-        try:
-            combat_id = int(json.loads(client.get(key) or "{}").get("combat") or 0)
-        except (ValueError, AttributeError):
-            combat_id = 0
-        # Read after the gate: a combat that started since the snapshot above is active here, and kept.
-        if combats.is_active(session, combat_id):
-            continue
-        changed += int(client.eval(_CLEAR_STALE_GATE, 2, key, f"{key}:ended", str(combat_id)))
-    return changed
-
-
 def _turn_line(state: CombatState) -> str:
     actor = engine.current_actor(state)
-    player = _player_of(actor)
+    player = player_of(actor)
     who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
     return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
 
@@ -195,131 +85,12 @@ def _begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tu
     return state, "".join(f"\n{line}" for line in lines)
 
 
-def _ending_line(state: CombatState) -> str:
-    result = engine.outcome(state)
-    if result == "victory":
-        return "\n🏁 No foe is left standing — type `!end_combat` to wrap up."
-    if result == "defeat":
-        return "\n🏁 Every hero is down — type `!end_combat` to wrap up."
-    return ""
-
-
 def _may_act(ctx: CommandContext, actor: Combatant) -> None:
     """The current actor's player acts for a character; the owner acts for monsters (and may act for anyone)."""
     if ctx.is_owner:
         return
-    if _player_of(actor) != ctx.author_id:
+    if player_of(actor) != ctx.author_id:
         raise CommandError(f"It's {actor.name}'s turn, not yours — wait for your turn.")
-
-
-def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
-    """A character's hit points, conditions and death saves after a blow go back to the character row, in
-    the same transaction (combat row locked first, then the character's)."""
-    combatant = next((c for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
-    if combatant is None or combatant.kind != "character" or combatant.player_id is None:
-        return
-    stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
-    if stored is not None:
-        save(ctx.session, stored, apply_to_character(combatant, stored.character))
-
-
-# --------------------------------------------------------------------------- the character commands in a fight
-
-
-@dataclass
-class Fight:
-    """An active combat (its row locked unless read only) and the player's character in it."""
-
-    row: CombatRow
-    state: CombatState
-    me: Combatant
-
-
-def fight_of(ctx: CommandContext, player_id: int, *, lock: bool = True) -> Fight | None:
-    """The active combat the player's character is in (any channel of the active campaign), or None. Called
-    before the character row is loaded, so rows are locked in the order every combat command takes."""
-    campaign_id = ensure_active_campaign(ctx.session)
-    for row in combats.active_in_campaign(ctx.session, campaign_id, lock=lock):
-        state = combats.from_row(row)
-        me = next((c for c in [*state.combatants, *state.defeated]
-                   if c.kind == "character" and c.player_id == str(player_id)), None)
-        if me is not None:
-            return Fight(row, state, me)
-    return None
-
-
-def require_turn(ctx: CommandContext, fight: Fight, what: str) -> None:
-    """`what` ("Casting a spell") is the character's action: on its own turn, in the fight's channel."""
-    if ctx.event.get("channel_id") is None or int(ctx.event["channel_id"]) != fight.row.channel_id:
-        raise CommandError(f"{fight.me.name} is in a fight: {what.lower()} happens at the table, in its channel.")
-    actor = engine.current_actor(fight.state)
-    if actor.id != fight.me.id:
-        raise CommandError(f"It's {actor.name}'s turn, not yours — {what.lower()} is your action; wait for your "
-                           "turn.")
-
-
-def target_name(text: str) -> str:
-    """A target as typed: a mention (`<@123>`) names that player's character in the fight."""
-    found = _MENTIONS.fullmatch(text.strip())
-    return f"pc{found.group(1) or found.group(2)}" if found else text.strip()
-
-
-def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched: list[str]) -> str:
-    """Write the characters the action touched back to their rows, store the fight and move the gate; returns
-    the line that says the fight is won or lost, if it is."""
-    for combatant_id in dict.fromkeys(touched):
-        write_back(ctx, fight.row.campaign_id, state, combatant_id)
-    combats.store(ctx.session, fight.row, state)
-    sync_gate(ctx, fight.row, state)
-    return _ending_line(state)
-
-
-def sheet_changed(ctx: CommandContext, fight: Fight, character: Character) -> str:
-    """The owner changed a fighting character's sheet (`!hp`, `!set_condition`): the combatant follows."""
-    state = engine.update_from_sheet(fight.state, fight.me.id, character)
-    combats.store(ctx.session, fight.row, state)
-    sync_gate(ctx, fight.row, state)
-    return " (in the fight too)"
-
-
-def monster_condition(ctx: CommandContext, text: str) -> str:
-    """The owner's `!set_condition <creature> <condition>` on a creature of this channel's fight (`-<condition>`
-    ends it); returns the line to post. Characters are changed through their player (`@player`)."""
-    target, _, condition = text.strip().rpartition(" ")
-    if not target or not condition.strip("-"):
-        raise CommandError("Whose condition, and which? `!set_condition @player <condition>` or, in a fight, "
-                           "`!set_condition <creature> <condition>` (`-<condition>` ends it).")
-    row, state = _fight(ctx)
-    if engine.find_combatant(state, target).kind != "monster":
-        raise CommandError("That's a character: mention the player, `!set_condition @player <condition>`.")
-    if condition.startswith("-"):
-        state, result = engine.remove_condition(state, target, condition[1:])
-    else:
-        state, result = engine.add_condition(state, target, condition)
-    combats.store(ctx.session, row, state)
-    sync_gate(ctx, row, state)
-    ctx.audit(f"combat:{row.id}", {}, {"condition": result.text}, row.campaign_id)
-    return result.text
-
-
-def death_save_status(fight: Fight | None, character: Character) -> str:
-    """`!save death`: death saves are rolled for a dying character at the start of each of its turns."""
-    rule = "(10+ succeeds, a 1 counts as two failures, a 20 brings you back with 1 HP)"
-    if fight is None:
-        if character.hp > 0:
-            return f"{character.name} isn't dying ({character.hp} HP); death saving throws are for 0 HP."
-        return (f"{character.name} is at 0 HP but not in a fight: death saving throws are rolled in combat, at "
-                f"the start of each of your turns {rule}.")
-    me = fight.me
-    saves = f"{me.death_saves.successes} ✓ / {me.death_saves.failures} ✗"
-    if me.dead:
-        return f"💀 {me.name} is dead ({saves})."
-    if me.hp > 0:
-        return f"{me.name} isn't dying ({me.hp}/{me.max_hp} HP); death saving throws are for 0 HP."
-    if me.stable:
-        return f"{me.name} is stable at 0 HP and makes no more death saving throws."
-    return (f"🎲 {me.name}'s death saves so far: {saves}. They are rolled for you at the start of each of your "
-            f"turns {rule}; three successes make you stable, three failures are death.")
 
 
 # --------------------------------------------------------------------------- starting a fight
@@ -334,8 +105,8 @@ def _recent_players(ctx: CommandContext, channel_id: int) -> set[int]:
 
 
 def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> list[StoredCharacter]:
-    mentioned = [int(a or b) for a, b in _MENTIONS.findall(ctx.args)]
-    leftover = _MENTIONS.sub("", ctx.args).strip()
+    mentioned = [int(a or b) for a, b in MENTIONS.findall(ctx.args)]
+    leftover = MENTIONS.sub("", ctx.args).strip()
     if leftover:
         raise CommandError("Usage: `!initiative [@player …]` or `!initiative add <monster> [count]`.")
     if mentioned:
@@ -358,7 +129,7 @@ def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> lis
 
 
 def _start(ctx: CommandContext) -> None:
-    channel_id = _channel_id(ctx)
+    channel_id = table_channel_id(ctx)
     if combats.active_for_update(ctx.session, channel_id) is not None:
         raise CommandError("A combat is already running in this channel. Add monsters with "
                            "`!initiative add <monster> [count]`, or finish it with `!end_combat`.")
@@ -384,7 +155,7 @@ def _add(ctx: CommandContext, what: str) -> None:
         raise CommandError("Which monster? `!initiative add <monster> [count]`.")
     if not 1 <= count <= MAX_MONSTERS_PER_ADD:
         raise CommandError(f"Add between 1 and {MAX_MONSTERS_PER_ADD} monsters at a time.")
-    row, state = _fight(ctx)
+    row, state = channel_fight(ctx)
     entry = compendium.find(ctx.session, "monster", name)
     if entry is None:
         close = compendium.suggestions(ctx.session, "monster", name)
@@ -421,7 +192,7 @@ def attack_command(ctx: CommandContext) -> None:
     parts = _WITH.split(ctx.args.strip(), maxsplit=1)
     target = target_name(parts[0])
     weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
-    row, state = _fight(ctx)
+    row, state = channel_fight(ctx)
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
     multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
@@ -434,9 +205,9 @@ def attack_command(ctx: CommandContext) -> None:
     write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
-    ctx.reply(f"🗡️ {outcome.text}{_ending_line(state)}")
+    ctx.reply(f"🗡️ {outcome.text}{ending_line(state)}")
     # Combat actions are moments of the story: the narrator follows the number (GPU path).
-    ctx.narrate(f"In the fight, {outcome.text}{_ending_line(state)}")
+    ctx.narrate(f"In the fight, {outcome.text}{ending_line(state)}")
 
 
 @command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",
@@ -444,7 +215,7 @@ def attack_command(ctx: CommandContext) -> None:
 def end_turn_command(ctx: CommandContext) -> None:
     if ctx.args.strip():
         raise CommandError("`!end_turn` takes nothing after it.")
-    row, state = _fight(ctx)
+    row, state = channel_fight(ctx)
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
     state, result = engine.end_turn(state, actor.id)
@@ -460,8 +231,8 @@ def end_turn_command(ctx: CommandContext) -> None:
 def skip_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Whose turn? `!skip @player` or `!skip <monster>`.")
-    row, state = _fight(ctx)
-    mentioned = _MENTIONS.fullmatch(ctx.args.strip())
+    row, state = channel_fight(ctx)
+    mentioned = MENTIONS.fullmatch(ctx.args.strip())
     if mentioned:
         player = mentioned.group(1) or mentioned.group(2)
         target = next((c for c in state.combatants if c.player_id == player), None)
@@ -481,8 +252,8 @@ def skip_command(ctx: CommandContext) -> None:
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",
          category=CATEGORY)
 def end_combat_command(ctx: CommandContext) -> None:
-    row, state = _fight(ctx)
-    players = {_player_of(c) for c in [*state.combatants, *state.defeated]}
+    row, state = channel_fight(ctx)
+    players = {player_of(c) for c in [*state.combatants, *state.defeated]}
     if not ctx.is_owner and ctx.author_id not in players:
         raise CommandError("Only the owner or someone in the fight can end it.")
     try:

@@ -19,6 +19,7 @@ from tasks.handlers.registry import (
     BRIEF_COMMANDS,
     COMMANDS,
     MAX_COMMAND_ARGS_CHARS,
+    REACTION_HANDLERS,
     CommandContext,
     CommandError,
     parse_command,
@@ -123,12 +124,6 @@ def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
         run_command(context)
 
     return execute_in_context(event, f"msg:{event['message_id']}", "commands.run", body)
-
-
-# A ✅/❌ on one of the bot's messages, handled like a command by the reacting user (`author_id`).
-ReactionHandler = Callable[[CommandContext], None]
-# meta["awaiting"] of the reacted-to message → the handler that owns that confirmation.
-REACTION_HANDLERS: dict[str, ReactionHandler] = {}
 
 
 def execute_reaction(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:

@@ -35,8 +35,7 @@ from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth, total_cp
 from tasks.handlers.character_support import mention, my_character, no_character
-from tasks.handlers.dispatch import REACTION_HANDLERS
-from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
@@ -237,6 +236,7 @@ _TRADE_FOR_UPDATE = (select(_TRADES, (func.now() - _TRADES.c.timestamp > TRADE_T
 _SET_TRADE_STATUS = update(_TRADES).where(_TRADES.c.id == bindparam("trade_id"))
 
 
+@reaction("trade")
 def settle_trade(ctx: CommandContext) -> None:
     """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked;
     an accepted trade is narrated after the settlement."""
@@ -302,9 +302,6 @@ def expire_stale_trades(session: Session) -> list[Reply]:
         target = {"channel_id": int(channel_id)} if channel_id is not None else {"dm_user_id": row.sender_id}
         replies.append(Reply(content=text, meta={"trade_id": row.id, "expired": True}, **target))
     return replies
-
-
-REACTION_HANDLERS["trade"] = settle_trade
 
 
 # --------------------------------------------------------------------------- the ground

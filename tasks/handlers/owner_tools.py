@@ -19,7 +19,7 @@ from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
 from dnd.leveling import level_for_xp
 from tasks.handlers.character_support import mention, parse_mention, starts_with_mention, their_character
-from tasks.handlers.combat import fight_of, monster_condition, sheet_changed
+from tasks.handlers.combat_support import fight_of, monster_condition, sheet_changed
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 CATEGORY = "Admin"

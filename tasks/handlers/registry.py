@@ -109,6 +109,24 @@ def command(name: str, usage: str, summary: str, *, owner_only: bool = False,
     return register
 
 
+# A ✅/❌ on one of the bot's messages, handled like a command by the reacting user (`author_id`).
+ReactionHandler = Callable[[CommandContext], None]
+# meta["awaiting"] of the reacted-to message → the handler that owns that confirmation.
+REACTION_HANDLERS: dict[str, ReactionHandler] = {}
+
+
+def reaction(awaiting: str) -> Callable[[ReactionHandler], ReactionHandler]:
+    """Registers the handler of the reactions to messages whose meta has `"awaiting": awaiting` (like
+    :func:`command` for a `!command`)."""
+    def register(handler: ReactionHandler) -> ReactionHandler:
+        if awaiting in REACTION_HANDLERS:
+            raise ValueError(f"reactions awaiting {awaiting!r} registered twice")
+        REACTION_HANDLERS[awaiting] = handler
+        return handler
+
+    return register
+
+
 def parse_command(content: str) -> tuple[str, str]:
     """`"!Roll 1d20+5"` → `("roll", "1d20+5")`."""
     body = content.strip()
