@@ -1,0 +1,143 @@
+"""Damage: immunities, resistances and vulnerabilities, temporary hit points, falling, dying, defeat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dnd.character import DeathSaves
+from dnd.combat.state import CombatState, index_of, log_event, replace_combatant
+from dnd.combat.turns import settle
+from dnd.monsters import Combatant
+
+_DAMAGE_TYPES = {
+    "acid", "bludgeoning", "cold", "fire", "force", "lightning", "necrotic", "piercing", "poison", "psychic",
+    "radiant", "slashing", "thunder",
+}
+
+
+_PHYSICAL = ("bludgeoning", "piercing", "slashing")
+
+
+@dataclass
+class DamageApplied:
+    amount: int
+    hp_before: int
+    hp_after: int
+    fell: bool = False
+    defeated: bool = False
+    dead: bool = False
+    failures: int = 0
+    lines: list[str] = field(default_factory=list)
+
+
+def _defense_lists(target: Combatant) -> tuple[list[str], list[str], list[str]]:
+    if target.monster is None:
+        return [], [], []
+    m = target.monster
+    return ([e.casefold() for e in m.damage_immunities], [e.casefold() for e in m.damage_resistances],
+            [e.casefold() for e in m.damage_vulnerabilities])
+
+
+def _applies(entries: list[str], damage_type: str, magical: bool) -> bool:
+    for entry in entries:
+        if entry == damage_type:
+            return True
+        if damage_type in _PHYSICAL and damage_type in entry and "nonmagical" in entry and not magical:
+            return True
+    return False
+
+
+def defend(target: Combatant, by_type: dict[str, int], magical: bool) -> tuple[int, list[str]]:
+    """Damage after the target's immunities, resistances (half, rounded down) and vulnerabilities (double)."""
+    immune, resist, vulnerable = _defense_lists(target)
+    total = 0
+    notes: list[str] = []
+    for damage_type, amount in by_type.items():
+        amount = max(0, amount)
+        if damage_type in _DAMAGE_TYPES:
+            if _applies(immune, damage_type, magical):
+                notes.append(f"{target.name} is immune to {damage_type} damage.")
+                amount = 0
+            elif _applies(resist, damage_type, magical):
+                notes.append(f"{target.name} resists {damage_type} damage (half).")
+                amount //= 2
+            if _applies(vulnerable, damage_type, magical) and amount:
+                notes.append(f"{target.name} is vulnerable to {damage_type} damage (double).")
+                amount *= 2
+        total += amount
+    return total, notes
+
+
+def _remove_from_order(state: CombatState, index: int) -> CombatState:
+    removed = state.combatants[index]
+    combatants = [c for i, c in enumerate(state.combatants) if i != index]
+    current = state.current
+    moved = state.model_copy(update={"combatants": combatants, "defeated": [*state.defeated, removed]})
+    if index < current:
+        return moved.model_copy(update={"current": current - 1})
+    if index == current:  # its turn ends with it
+        settled, _, _ = settle(moved, index)
+        return settled
+    return moved
+
+
+def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: bool, actor_id: str | None,
+                  source: str) -> tuple[CombatState, DamageApplied]:
+    index = index_of(state, target_id)
+    t = state.combatants[index]
+    state = log_event(state, "damage", f"{t.name} takes {amount} damage from {source}.", actor=actor_id,
+                   target=t.id, amount=amount)
+    absorbed = min(t.temp_hp, amount)
+    rest = amount - absorbed
+    out = DamageApplied(amount=amount, hp_before=t.hp, hp_after=t.hp)
+    if absorbed:
+        out.lines.append(f"{t.name}'s temporary hit points absorb {absorbed}.")
+    update: dict[str, object] = {"temp_hp": t.temp_hp - absorbed}
+    if t.hp == 0 and t.kind == "character":
+        if rest > 0:
+            if rest >= t.max_hp:
+                update.update(dead=True, defeated=True, stable=False)
+                out.dead = True
+                out.lines.append(f"💀 {t.name} takes {rest} damage at 0 HP and dies.")
+            else:
+                out.failures = 2 if critical else 1
+                failures = min(3, t.death_saves.failures + out.failures)
+                update.update(stable=False,
+                              death_saves=DeathSaves(successes=t.death_saves.successes, failures=failures))
+                out.lines.append(f"{t.name} takes damage at 0 HP: {out.failures} failed death save"
+                                 f"{'s' if out.failures > 1 else ''} ({failures}/3).")
+                if failures >= 3:
+                    update.update(dead=True, defeated=True)
+                    out.dead = True
+                    out.lines.append(f"💀 {t.name} dies.")
+    elif rest >= t.hp and rest > 0:
+        overflow = rest - t.hp
+        update["hp"] = 0
+        out.hp_after = 0
+        out.fell = True
+        if t.kind == "monster":
+            update["defeated"] = True
+            out.defeated = True
+            out.lines.append(f"☠️ {t.name} is defeated.")
+        elif overflow >= t.max_hp:
+            conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
+            update.update(dead=True, defeated=True, conditions=conditions)
+            out.dead = True
+            out.lines.append(f"💀 {t.name} is killed outright ({overflow} damage past 0 HP).")
+        else:
+            conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
+            update.update(conditions=conditions, death_saves=DeathSaves(), stable=False)
+            out.lines.append(f"{t.name} drops to 0 HP and falls unconscious.")
+    else:
+        update["hp"] = t.hp - rest
+        out.hp_after = t.hp - rest
+    updated = t.model_copy(update=update)
+    state = replace_combatant(state, updated)
+    if out.fell:
+        state = log_event(state, "fell", f"{t.name} falls.", actor=actor_id, target=t.id)
+    if out.dead:
+        state = log_event(state, "dead", f"{t.name} dies.", actor=actor_id, target=t.id)
+    if out.defeated:
+        state = log_event(state, "defeated", f"{t.name} is defeated.", actor=actor_id, target=t.id)
+        state = _remove_from_order(state, index_of(state, t.id))
+    return state, out

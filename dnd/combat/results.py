@@ -1,0 +1,153 @@
+"""What each combat action returns: plain data (the numbers and who did what) with the lines it tells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dnd.combat.state import Outcome
+from dnd.conditions import RollMode
+from dnd.dice import RollResult
+
+
+class Told:
+    """A result the table reads as its lines (`lines`, set by each result), one message line each."""
+
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class InitiativeResult(Told):
+    order: list[tuple[str, int]]  # (name, initiative) in turn order
+    rolls: dict[str, RollResult] = field(default_factory=dict)  # by combatant id
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JoinResult(Told):
+    joined: list[str]
+    hp_mode: Literal["average", "roll"]
+    initiative: InitiativeResult
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TurnResult(Told):
+    previous: str | None
+    current: str
+    round: int
+    skipped: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttackResult(Told):
+    attacker: str
+    target: str
+    weapon: str
+    mode: RollMode
+    attack_roll: RollResult
+    attack_bonus: int
+    target_ac: int
+    hit: bool
+    critical: bool
+    damage_roll: RollResult | None = None
+    damage: int = 0  # after immunities, resistances and vulnerabilities
+    target_hp: int = 0
+    fell: bool = False  # dropped to 0 hit points by this attack
+    defeated: bool = False  # a monster removed from the fight
+    dead: bool = False
+    death_save_failures: int = 0  # added by damage to a creature already at 0 hit points
+    notes: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    target: str
+    roll: RollResult | None  # None on an automatic failure
+    mode: RollMode | Literal["auto_fail"]
+    success: bool
+    damage: int = 0
+    fell: bool = False
+    defeated: bool = False
+    dead: bool = False
+    condition: str | None = None  # applied on the failed save
+
+
+@dataclass(frozen=True)
+class SaveResult(Told):
+    ability: str
+    dc: int
+    source: str
+    damage_roll: RollResult | None
+    outcomes: list[SaveOutcome]
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeathSaveResult(Told):
+    name: str
+    roll: RollResult
+    result: Literal["success", "failure", "stable", "dead", "revived"]
+    successes: int
+    failures: int
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HealResult(Told):
+    target: str
+    healed: int
+    hp: int
+    max_hp: int
+    roll: RollResult | None = None
+    revived: bool = False
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConditionResult(Told):
+    target: str
+    condition: str
+    added: bool
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MultiattackResult(Told):
+    attacker: str
+    target: str
+    attacks: list[AttackResult]
+    read: bool  # False: the Multiattack couldn't be read, so one attack was made
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SpellResult(Told):
+    """What a spell did in the fight: ``kind`` "attack", "save", "heal", "damage" (always hits) or "other"."""
+
+    caster: str
+    spell: str
+    kind: Literal["attack", "save", "heal", "damage", "other"]
+    targets: list[str]
+    attack: AttackResult | None = None
+    save: SaveResult | None = None
+    heal: HealResult | None = None
+    damage: int = 0  # dealt by a spell that always hits
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CombatSummary(Told):
+    rounds: int
+    outcome: Outcome
+    damage_dealt: dict[str, int]
+    damage_taken: dict[str, int]
+    fallen: list[str]  # in the order they fell (dropped to 0 hit points)
+    dead: list[str]  # characters who died
+    lines: list[str] = field(default_factory=list)

@@ -1,0 +1,176 @@
+"""Saving throws against a DC (with damage and conditions on a failure) and death saving throws."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Literal
+
+from dnd.abilities import normalize_ability
+from dnd.character import DeathSaves
+from dnd.combat.damage import DamageApplied, apply_damage, defend
+from dnd.combat.effects import give_condition
+from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
+from dnd.combat.state import (
+    CombatState,
+    check_turn,
+    find_anywhere,
+    find_combatant,
+    log_event,
+    mode_word,
+    replace_combatant,
+    roll_dice,
+)
+from dnd.conditions import condition_info, is_incapacitated
+from dnd.conditions import saving_throw_mode as _saving_throw_mode
+from dnd.data.skills import ABILITY_NAMES
+from dnd.dice import RollResult
+from dnd.errors import RulesError
+from dnd.monsters import Combatant
+
+
+def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str | None = None,
+                 dc: int | None = None, rng: random.Random | None = None, *, damage: str | None = None,
+                 damage_type: str = "", half_on_success: bool = True, source: str = "",
+                 actor_id: str | None = None, condition_on_fail: str | None = None, advantage: bool = False,
+                 disadvantage: bool = False, magical: bool = True) -> tuple[CombatState, SaveResult]:
+    """Each target makes a saving throw against ``dc``: d20 + its save modifier, with the conditions' effect
+    (a paralyzed, stunned, petrified or unconscious creature fails STR and DEX saves automatically).
+
+    ``damage`` is rolled once for all targets: full on a failed save, half (rounded down) on a success when
+    ``half_on_success``, else none. ``condition_on_fail`` is applied to those who fail. With ``actor_id`` the
+    save is part of that combatant's turn (refused out of turn); a monster's ``source`` action fills in the
+    DC, ability, damage and half-on-success from its stat block.
+    """
+    names = [targets] if isinstance(targets, str) else list(targets)
+    if not names:
+        raise RulesError("Name at least one creature to make the saving throw.")
+    actor: Combatant | None = None
+    if actor_id is not None:
+        actor = check_turn(state, actor_id)
+        if is_incapacitated(actor.conditions) or actor.hp == 0:
+            raise RulesError(f"{actor.name} can't take actions right now.")
+        state = state.model_copy(update={"started": True})
+    if actor is not None and actor.monster is not None and source:
+        action = actor.monster.find_action(source)
+        if action is not None and action.dc is not None:
+            source = action.name
+            ability = ability or action.dc_ability
+            dc = dc or action.dc
+            if damage is None and action.damage:
+                damage = action.damage_expression()
+                damage_type = damage_type or (action.damage[0].damage_type if len(action.damage) == 1 else "")
+                half_on_success = action.half_on_success
+    if ability is None or dc is None:
+        raise RulesError("A saving throw needs an ability and a DC.")
+    code = normalize_ability(ability)
+    if dc < 1:
+        raise RulesError("A DC must be at least 1.")
+    chosen = [find_combatant(state, n) for n in names]
+    if len({c.id for c in chosen}) != len(chosen):
+        raise RulesError("A creature is named twice.")
+    condition = condition_info(condition_on_fail).name if condition_on_fail else None
+    label = source or f"DC {dc} {ABILITY_NAMES[code]} save"
+    lines: list[str] = []
+    damage_roll = roll_dice(f"{damage} {label} damage", rng) if damage else None
+    if damage_roll is not None:
+        lines.append(str(damage_roll))
+    outcomes: list[SaveOutcome] = []
+    actor_ref = actor.id if actor else None
+    for target in chosen:
+        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage,
+                                  disadvantage=disadvantage)
+        save_roll: RollResult | None = None
+        if mode == "auto_fail":
+            success = False
+            lines.append(f"{target.name} automatically fails the {code} save ({', '.join(target.conditions)}).")
+        else:
+            bonus = target.saving_throw_bonus(code)
+            save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {code} save", rng)
+            success = save_roll.total >= dc
+            lines.append(f"{save_roll} vs DC {dc}: {'**success**' if success else '**failure**'}")
+        state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {dc} {code} "
+                       f"save against {label}.", actor=actor_ref, target=target.id)
+        taken = 0
+        applied: DamageApplied | None = None
+        if damage_roll is not None:
+            raw = damage_roll.total if not success else (damage_roll.total // 2 if half_on_success else 0)
+            if raw:
+                factor_types = dict(damage_roll.damage_by_type) or {damage_type.casefold(): damage_roll.total}
+                scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
+                taken, notes = defend(target, scaled, magical)
+                lines += notes
+                state, applied = apply_damage(state, target.id, taken, critical=False, actor_id=actor_ref,
+                                               source=label)
+                after = find_anywhere(state, target.id)
+                lines.append(f"{target.name} takes **{taken}** damage ({after.hp}/{after.max_hp} HP).")
+                lines += applied.lines
+        given: str | None = None
+        if condition and not success and (applied is None or not applied.defeated):
+            current = find_anywhere(state, target.id)
+            if any(c.id == current.id for c in state.combatants) and not current.dead:
+                state, cond = give_condition(state, current, condition)
+                given = condition if cond.added else None
+                lines += cond.lines
+        outcomes.append(SaveOutcome(target=target.name, roll=save_roll, mode=mode, success=success, damage=taken,
+                                    fell=bool(applied and applied.fell), defeated=bool(applied and applied.defeated),
+                                    dead=bool(applied and applied.dead), condition=given))
+    return state, SaveResult(ability=code, dc=dc, source=label, damage_roll=damage_roll, outcomes=outcomes,
+                             lines=lines)
+
+
+def death_save(state: CombatState, combatant_id: str, rng: random.Random | None = None) -> tuple[
+        CombatState, DeathSaveResult]:
+    """A dying character's death saving throw, on its turn: 10+ succeeds, 1 is two failures, 20 restores 1 hit
+    point; three successes: stable, three failures: dead."""
+    c = check_turn(state, combatant_id)
+    if c.kind != "character":
+        raise RulesError(f"{c.name} is a monster; monsters don't make death saving throws.")
+    if c.dead:
+        raise RulesError(f"{c.name} is dead.")
+    if c.hp > 0:
+        raise RulesError(f"{c.name} isn't dying ({c.hp} HP).")
+    if c.stable:
+        raise RulesError(f"{c.name} is stable and doesn't roll death saves.")
+    save_roll = roll_dice(f"1d20 Death saving throw ({c.name})", rng)
+    face = save_roll.total
+    successes, failures = c.death_saves.successes, c.death_saves.failures
+    update: dict[str, object] = {}
+    state = state.model_copy(update={"started": True})
+    result: Literal["success", "failure", "stable", "dead", "revived"]
+    if face == 20:
+        update.update(hp=1, conditions=[x for x in c.conditions if x != "Unconscious"], death_saves=DeathSaves(),
+                      stable=False)
+        successes = failures = 0
+        result = "revived"
+        message = f"Natural 20! {c.name} regains 1 HP and wakes up."
+    else:
+        if face == 1:
+            failures = min(3, failures + 2)
+        elif face >= 10:
+            successes = min(3, successes + 1)
+        else:
+            failures = min(3, failures + 1)
+        if failures >= 3:
+            result = "dead"
+            update.update(dead=True, defeated=True, death_saves=DeathSaves(successes=successes, failures=3))
+            message = f"💀 {c.name} fails a third death save and dies."
+        elif successes >= 3:
+            result = "stable"
+            update.update(stable=True, death_saves=DeathSaves())
+            message = f"{c.name} succeeds on a third death save and is stable."
+        else:
+            result = "success" if face >= 10 else "failure"
+            update["death_saves"] = DeathSaves(successes=successes, failures=failures)
+            message = (f"{c.name}: {'success' if face >= 10 else 'failure'}"
+                       f"{' (two failures on a 1)' if face == 1 else ''} — {successes} ✓ / {failures} ✗.")
+    state = replace_combatant(state, c.model_copy(update=update))
+    state = log_event(state, "death_save", message, actor=c.id, amount=face)
+    if result == "dead":
+        state = log_event(state, "dead", f"{c.name} dies.", target=c.id)
+    elif result == "stable":
+        state = log_event(state, "stable", f"{c.name} is stable.", target=c.id)
+    elif result == "revived":
+        state = log_event(state, "revived", f"{c.name} regains consciousness.", target=c.id)
+    return state, DeathSaveResult(name=c.name, roll=save_roll, result=result, successes=successes,
+                                  failures=failures, lines=[str(save_roll), message])

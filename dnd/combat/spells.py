@@ -1,0 +1,102 @@
+"""A spell cast in a fight: an attack, saving throws, healing or damage that always hits."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Literal
+
+from dnd.combat.attacks import attack
+from dnd.combat.damage import apply_damage, defend
+from dnd.combat.effects import heal
+from dnd.combat.results import SpellResult
+from dnd.combat.saves import saving_throw
+from dnd.combat.state import CombatState, check_turn, find_anywhere, find_combatant, log_event, roll_dice
+from dnd.conditions import is_incapacitated
+from dnd.errors import RulesError
+from dnd.monsters import Combatant
+from dnd.spellcasting import CastResult
+
+
+def _spell_kind(spell: CastResult) -> Literal["attack", "save", "heal", "damage", "other"]:
+    if spell.attack:
+        return "attack"
+    if spell.save:
+        return "save"
+    if spell.healing:
+        return "heal"
+    if spell.damage and spell.damage_type:
+        return "damage"
+    return "other"
+
+
+def _spell_targets(state: CombatState, caster: Combatant, spell: CastResult, kind: str,
+                   targets: Sequence[str]) -> list[Combatant]:
+    names = [n.strip() for n in targets if n.strip()]
+    if kind in ("attack", "heal", "damage") and len(names) > 1:
+        raise RulesError(f"{spell.spell} has one target: name one ({', '.join(names)} given).")
+    if not names and kind == "heal":
+        names = [caster.id]
+    elif not names and kind in ("attack", "save", "damage"):
+        foes = [c for c in state.combatants if c.kind != caster.kind and c.active]
+        if len(foes) != 1:
+            raise RulesError(f"Name the target of {spell.spell}: {', '.join(c.name for c in foes) or 'none'}.")
+        names = [foes[0].id]
+    chosen = [find_combatant(state, n) for n in names]
+    if len({c.id for c in chosen}) != len(chosen):
+        raise RulesError("A creature is named twice.")
+    return chosen
+
+
+def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequence[str] = (),
+         rng: random.Random | None = None) -> tuple[CombatState, SpellResult]:
+    """``spell`` (already paid for by :func:`dnd.spellcasting.cast_spell`) takes effect on the caster's turn.
+
+    A spell attack is one attack roll at one target (spell attack bonus against AC; a critical hit doubles the
+    dice); a saving-throw spell makes every target save against the spell save DC, damage rolled once (full
+    on a failure, half on a success when the spell says so, else none); a healing spell heals one target (the
+    caster when none is named); damage without attack or save always hits one target. A harmful spell with
+    no target named aims at the only foe standing. Other spells are recorded; their effect is narrated.
+    """
+    caster = check_turn(state, caster_id)
+    if caster.dead or caster.hp == 0 or is_incapacitated(caster.conditions):
+        raise RulesError(f"{caster.name} can't cast spells right now"
+                         + (f" ({', '.join(caster.conditions)})." if caster.conditions else "."))
+    kind = _spell_kind(spell)
+    chosen = _spell_targets(state, caster, spell, kind, targets)
+    at = f" at {', '.join(c.name for c in chosen)}" if chosen else ""
+    state = state.model_copy(update={"started": True})
+    state = log_event(state, "cast", f"{caster.name} casts {spell.spell}{at}.", actor=caster.id)
+    names = [c.name for c in chosen]
+    if kind == "attack":
+        state, hit = attack(state, caster.id, chosen[0].id, spell.spell, rng, attack_bonus=spell.attack_bonus or 0,
+                            damage=spell.damage, damage_type=spell.damage_type, ranged=spell.attack == "ranged",
+                            magical=True)
+        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hit, lines=hit.lines)
+    if kind == "save":
+        if spell.save_dc is None:
+            raise RulesError(f"{spell.spell} needs a save DC.")
+        state, saved = saving_throw(state, [c.id for c in chosen], spell.save, spell.save_dc, rng,
+                                    damage=spell.damage or None, damage_type=spell.damage_type,
+                                    half_on_success=spell.save_effect == "half", source=spell.spell,
+                                    actor_id=caster.id, magical=True)
+        lines = list(saved.lines)
+        if not spell.damage and any(not o.success for o in saved.outcomes):
+            lines.append(f"{spell.spell} takes hold of those who failed; the DM narrates its effect.")
+        return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, lines=lines)
+    if kind == "heal":
+        state, healed = heal(state, chosen[0].id, spell.healing, rng, actor_id=caster.id, source=spell.spell)
+        return state, SpellResult(caster.name, spell.spell, kind, names, heal=healed, lines=healed.lines)
+    if kind == "damage":
+        target = chosen[0]
+        damage_roll = roll_dice(f"{spell.damage} {spell.spell} damage", rng)
+        by_type = dict(damage_roll.damage_by_type) or {spell.damage_type.casefold(): damage_roll.total}
+        dealt, notes = defend(target, by_type, True)
+        state, applied = apply_damage(state, target.id, dealt, critical=False, actor_id=caster.id,
+                                       source=spell.spell)
+        after = find_anywhere(state, target.id)
+        lines = [str(damage_roll), *notes, f"{spell.spell} hits {target.name} for **{dealt}** damage "
+                 f"({after.hp}/{after.max_hp} HP).", *applied.lines]
+        return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, lines=lines)
+    return state, SpellResult(caster.name, spell.spell, kind, names,
+                              lines=[f"{spell.spell}{at}: the DM narrates its effect."])

@@ -1,0 +1,151 @@
+"""The state of a fight (plain data, pydantic, frozen), its log, and the lookups every action shares."""
+
+from __future__ import annotations
+
+import random
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dnd.conditions import RollMode
+from dnd.dice import DiceError, RollResult, roll
+from dnd.errors import RulesError
+from dnd.monsters import Combatant
+
+EventKind = Literal[
+    "initiative", "join", "turn", "skip", "attack", "damage", "heal", "save", "death_save", "fell", "defeated",
+    "dead", "stable", "revived", "condition", "cast",
+]
+
+
+Outcome = Literal["ongoing", "victory", "defeat"]
+
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class CombatEvent(BaseModel):
+    """One line of the fight's log. ``amount``: damage dealt (``damage``) or hit points regained (``heal``)."""
+
+    model_config = _FROZEN
+
+    round: int
+    kind: EventKind
+    actor_id: str | None = None
+    target_id: str | None = None
+    amount: int = 0
+    text: str = ""
+
+
+class CombatState(BaseModel):
+    """A fight: ``combatants`` in initiative order (defeated monsters move to ``defeated``), whose turn it is
+    (``current``), the round, and the log. ``started``: the first turn has been taken."""
+
+    model_config = _FROZEN
+
+    combatants: list[Combatant] = Field(default_factory=list)
+    current: int = Field(0, ge=0)
+    round: int = Field(1, ge=1)
+    started: bool = False
+    log: list[CombatEvent] = Field(default_factory=list)
+    defeated: list[Combatant] = Field(default_factory=list)
+
+
+def current_actor(state: CombatState) -> Combatant:
+    """The combatant whose turn it is."""
+    if not state.combatants:
+        raise RulesError("There is no fight going on.")
+    return state.combatants[state.current]
+
+
+def index_of(state: CombatState, combatant_id: str) -> int:
+    for i, c in enumerate(state.combatants):
+        if c.id == combatant_id:
+            return i
+    for c in state.defeated:
+        if c.id == combatant_id:
+            raise RulesError(f"{c.name} is already defeated.")
+    raise RulesError(f"No one with the id '{combatant_id}' is in this fight.")
+
+
+def name_key(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+def _valid_targets(state: CombatState) -> str:
+    names = [c.name for c in state.combatants if not c.dead]
+    return ", ".join(names) or "none"
+
+
+def find_combatant(state: CombatState, name: str) -> Combatant:
+    """A combatant in the order by id or name (case-insensitive; "goblin" finds "Goblin 1" when it is the only
+    goblin). Refuses names of defeated or dead creatures and unknown names (listing the valid targets)."""
+    key = name_key(name)
+    if not key:
+        raise RulesError(f"Name a target: {_valid_targets(state)}.")
+    pool = state.combatants
+    for c in pool:
+        if c.id == name or name_key(c.name) == key:
+            if c.dead:
+                raise RulesError(f"{c.name} is dead. Targets: {_valid_targets(state)}.")
+            return c
+    for c in state.defeated:
+        if c.id == name or name_key(c.name) == key:
+            raise RulesError(f"{c.name} is already defeated. Targets: {_valid_targets(state)}.")
+    alive = [c for c in pool if not c.dead]
+    partial = [c for c in alive if name_key(c.name).startswith(key) or c.id.startswith(name.strip().casefold())]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        raise RulesError(f"Which one? {', '.join(c.name for c in partial)}.")
+    raise RulesError(f"There is no '{name}' in this fight. Targets: {_valid_targets(state)}.")
+
+
+def check_turn(state: CombatState, combatant_id: str) -> Combatant:
+    actor = current_actor(state)
+    if actor.id == combatant_id:
+        return actor
+    who = next((c.name for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
+    if who is None:
+        raise RulesError(f"No one with the id '{combatant_id}' is in this fight.")
+    raise RulesError(f"It's {actor.name}'s turn, not {who}'s.")
+
+
+def replace_combatant(state: CombatState, combatant: Combatant) -> CombatState:
+    combatants = [combatant if c.id == combatant.id else c for c in state.combatants]
+    return state.model_copy(update={"combatants": combatants})
+
+
+def log_event(state: CombatState, kind: EventKind, text: str, *, actor: str | None = None, target: str | None = None,
+           amount: int = 0) -> CombatState:
+    event = CombatEvent(round=state.round, kind=kind, actor_id=actor, target_id=target, amount=amount, text=text)
+    return state.model_copy(update={"log": [*state.log, event]})
+
+
+def mode_word(mode: RollMode) -> str:
+    return {"advantage": " adv", "disadvantage": " dis"}.get(mode, "")
+
+
+def roll_dice(expression: str, rng: random.Random | None, *, crit: bool = False) -> RollResult:
+    try:
+        return roll(expression, rng, crit=crit)
+    except DiceError as error:
+        raise RulesError(f"Can't roll '{expression}': {error}") from None
+
+
+def outcome(state: CombatState) -> Outcome:
+    """"victory" when no monster is left standing, "defeat" when no character is, else "ongoing"."""
+    monsters = [c for c in state.combatants if c.kind == "monster"]
+    characters = [c for c in state.combatants if c.kind == "character"]
+    if (monsters or state.defeated) and not any(c.active for c in monsters):
+        return "victory"
+    if characters and not any(c.active for c in characters):
+        return "defeat"
+    return "ongoing"
+
+
+def find_anywhere(state: CombatState, combatant_id: str) -> Combatant:
+    for c in [*state.combatants, *state.defeated]:
+        if c.id == combatant_id:
+            return c
+    raise RulesError(f"No one with the id '{combatant_id}' is in this fight.")

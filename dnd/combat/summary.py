@@ -1,0 +1,33 @@
+"""The summary of a fight: rounds, damage dealt and taken, who fell and who died."""
+
+from __future__ import annotations
+
+from dnd.combat.results import CombatSummary
+from dnd.combat.state import CombatState, outcome
+
+
+def summary(state: CombatState) -> CombatSummary:
+    """Rounds fought, damage dealt and taken per combatant, who fell and who died, and the outcome."""
+    everyone = [*state.combatants, *state.defeated]
+    names = {c.id: c.name for c in everyone}
+    dealt = {c.name: 0 for c in everyone}
+    taken = {c.name: 0 for c in everyone}
+    fallen: list[str] = []
+    dead: list[str] = []
+    for event in state.log:
+        if event.kind == "damage":
+            if event.actor_id in names:
+                dealt[names[event.actor_id]] += event.amount
+            if event.target_id in names:
+                taken[names[event.target_id]] += event.amount
+        elif event.kind == "fell" and event.target_id in names:
+            fallen.append(names[event.target_id])
+        elif event.kind == "dead" and event.target_id in names and names[event.target_id] not in dead:
+            dead.append(names[event.target_id])
+    result = outcome(state)
+    lines = [f"**Combat summary** — {state.round} round{'s' if state.round != 1 else ''}, {result}."]
+    for c in everyone:
+        lines.append(f"{c.name}: dealt {dealt[c.name]}, took {taken[c.name]}"
+                     + (" — dead" if c.name in dead else " — fell" if c.name in fallen else ""))
+    return CombatSummary(rounds=state.round, outcome=result, damage_dealt=dealt, damage_taken=taken, fallen=fallen,
+                         dead=dead, lines=lines)
