@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks import turn_flow
+from tasks import turn_claim
 from tasks.app import app
 from tasks.handlers.registry import NARRATE, PREPARE_TURN_TASK
 
@@ -20,6 +20,6 @@ def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
 
 
 def narrate(event: dict[str, Any], mechanical: str) -> None:
-    channel, idle = turn_flow.queue_narration(event, mechanical)
+    channel, idle = turn_claim.queue_narration(event, mechanical)
     if idle:
         app.send_task(PREPARE_TURN_TASK, args=[channel])

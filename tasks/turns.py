@@ -8,7 +8,7 @@ from typing import Any
 from celery_batches import SimpleRequest
 
 import keys
-from tasks import questions, turn_flow
+from tasks import questions, turn_claim, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.batching import ModelBatches
@@ -39,7 +39,7 @@ def generate(requests: list[SimpleRequest]) -> None:
         notice = turn_flow.fallback_notice(payload["channel"], result["provider"], primary)
         if notice:
             result["notice"] = notice
-        turn_flow.mark_stage(payload["channel"], payload["turn_id"], "apply")
+        turn_claim.mark_stage(payload["channel"], payload["turn_id"], "apply")
         app.send_task("tasks.turns.apply", args=[payload, result])
 
 

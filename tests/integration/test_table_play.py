@@ -677,3 +677,43 @@ def test_concurrent_buys_sells_and_trades_conserve_gold_and_items(srd: SystemUnd
     shop_after = next(e for e in system.sql("SELECT items FROM shops ORDER BY id LIMIT 1")[0].items
                       if e["name"] == item["name"])["qty"]
     assert shop_before - shop_after == bought_total and shop_after >= 0
+
+
+def test_a_stated_attack_in_a_fight_is_the_turn_in_few_transactions(srd: SystemUnderTest) -> None:
+    """Plain words on the speaker's turn run as `!attack` and pass the turn, in this process (so its
+    transactions can be counted): the batch's inventories and targets in one, the attack and the turn's end
+    in one more."""
+    from sqlalchemy import event
+
+    from db.engine import get_engine
+    from tasks.stated_actions import run_stated_actions
+
+    system = srd
+    if combat_row(system) is not None:
+        owner(system, "!end_combat")
+    player = new_player_id()
+    seed(system, player, fighter(f"Lio{player}"))
+    system.command(player, f"!initiative <@{player}>")
+    owner(system, "!initiative add goblin")
+    if current(system)["kind"] != "character":
+        owner(system, "!end_turn")
+    actor = current(system)
+    assert actor["player_id"] == str(player)
+    message = {"message_id": str(time.time_ns()), "author_id": player, "author_name": f"Lio{player}",
+               "channel_id": system.channel_id, "content": "I attack Goblin 1 with my longsword!"}
+    begun: list[object] = []
+
+    def count(connection: object) -> None:
+        begun.append(connection)
+
+    engine = get_engine()
+    event.listen(engine, "begin", count)
+    try:
+        stated = run_stated_actions([message])
+    finally:
+        event.remove(engine, "begin", count)
+    assert len(stated.results) == 1 and "attack on" in stated.results[0], stated.results
+    assert f"Lio{player} ends their turn" in stated.results[0], stated.results
+    assert current(system)["name"] != actor["name"]
+    print(f"transactions for one stated attack in a fight: {len(begun)}")
+    owner(system, "!end_combat")

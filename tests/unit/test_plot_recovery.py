@@ -48,3 +48,15 @@ def test_the_next_scene_follows_story_order_across_acts() -> None:
     assert plot.next_scene(STRUCTURE, *order[-1]) is None
     assert plot.next_scene({}, 1, 1) is None
     assert plot.scene_moved_text(STRUCTURE, 1, 2).startswith("📜 The story moves on: **Act 1: ")
+
+
+def test_a_hook_is_due_when_the_players_drift_and_none_was_given_recently() -> None:
+    drifting = ["I go fishing by the sea", "Let's open a bakery"]
+    due = plot.hook_due(STRUCTURE, 1, 1, drifting, cooling_down=False)
+    assert due is not None and due.score == 10
+    assert due.fallback == plot.fallback_hook(plot.current_scene(STRUCTURE, 1, 1))
+    assert plot.hook_due(STRUCTURE, 1, 1, drifting, cooling_down=True) is None  # a nudge, then quiet turns
+    on_scene = ["We chase the goblins away from the granary in Thornwall"]
+    assert plot.hook_due(STRUCTURE, 1, 1, on_scene, cooling_down=False) is None
+    lost = plot.hook_due(STRUCTURE, 9, 1, drifting, cooling_down=False)
+    assert lost is None  # no current scene: nothing to drift from

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 DRIFT_THRESHOLD = 6  # on a 0–10 scale: from here on the narrator gets one hook
@@ -80,3 +81,23 @@ def fallback_hook(scene: Mapping[str, Any] | None) -> str | None:
     if npcs:
         return f"{npcs[0]} comes looking for the party with news from {location}."
     return f"A rumour spreads of strange happenings at {location}."
+
+
+@dataclass(frozen=True)
+class HookDue:
+    """The players drifted from the scene: the drift score (kept with the hook given) and the hook made from the
+    scene, for when the campaign's own hooks are used up."""
+
+    score: int
+    fallback: str | None
+
+
+def hook_due(plot_structure: Mapping[str, Any], act: int, scene_number: int, player_texts: Iterable[str], *,
+             cooling_down: bool) -> HookDue | None:
+    """One gentle hook when the players drift from the current scene, then a few quiet turns (`cooling_down`
+    while a hook was given recently): a nudge, not a railroad."""
+    scene = current_scene(plot_structure, act, scene_number)
+    score = deviation_score(player_texts, scene_keywords(scene))
+    if score < DRIFT_THRESHOLD or cooling_down:
+        return None
+    return HookDue(score, fallback_hook(scene))
