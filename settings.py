@@ -114,7 +114,19 @@ class Settings:
             if url.startswith("postgres://"):
                 url = "postgresql://" + url[len("postgres://"):]
             return url
-        return f"postgresql://postgres@/dnd?host={self.pg_socket_dir}"
+        return f"postgresql://postgres:{self.embedded_pg_password()}@/dnd?host={self.pg_socket_dir}"
+
+    @property
+    def pg_password_file(self) -> Path:
+        """The embedded PostgreSQL's generated password (mode 0600), made by `db.embedded` on its first start."""
+        return self.var_dir / "pg_password"
+
+    def embedded_pg_password(self) -> str:
+        """Empty until the embedded server made it: connections then fail (and start-up's probe retries)."""
+        try:
+            return self.pg_password_file.read_text().strip()
+        except OSError:
+            return ""
 
     @property
     def vllm_base_url(self) -> str:

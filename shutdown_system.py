@@ -24,7 +24,9 @@ def main() -> int:
     settings = get_settings()
     configure_logging(settings, "shutdown.log")
     if not supervisor.is_running(settings):
-        log.info("supervisord is not running: nothing to stop")
+        stopped = supervisor.stop_orphans(settings)
+        log.info("supervisord is not running: %s", f"stopped {stopped} processes it left behind" if stopped
+                 else "nothing to stop")
         return 0
     started = time.monotonic()
     failed = False

@@ -55,9 +55,10 @@ def wait_for(check: str, probe: Callable[[], str | None], timeout_s: float, inte
 
 
 def redis_client(settings: Settings):  # type: ignore[no-untyped-def]
-    import redis
+    from redis_clients import sync_client
 
-    return redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_timeout=5)
+    # No retries: a probe answers now or fails, and wait_for polls again.
+    return sync_client(settings.redis_url, retries=0)
 
 
 def probe_redis(settings: Settings) -> str | None:

@@ -228,12 +228,11 @@ async def trade_through_workers(replies: Replies, sender: Any, channel_id: int, 
 
 async def run_worker_trades(system: SystemUnderTest, players: list[int], pairs: int,
                             seconds: float) -> tuple[list[float], list[str], float]:
-    import redis.asyncio as aioredis
-
     from gateway.sender import TaskSender
+    from redis_clients import async_client
 
     sender = TaskSender()
-    client = aioredis.Redis.from_url(system.settings.redis_url, decode_responses=True)
+    client = async_client(system.settings.redis_url, longest_block_s=0.5)
     replies = Replies(client)
     stop = asyncio.Event()
     poller = asyncio.create_task(replies.poll(stop))

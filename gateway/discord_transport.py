@@ -666,7 +666,9 @@ def _raise_if_cancelled(error: BaseException) -> None:
 
 async def run_discord(settings: Settings) -> None:
     """`python -m gateway` with DISCORD_TOKEN set: runs until SIGTERM/SIGINT, then closes gracefully."""
-    redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, max_connections=200)
+    from gateway.main import connect_redis
+
+    redis = connect_redis(settings)
     await redis.ping()
     gateway = DiscordGateway(settings, redis, TaskSender(), consumer_name=consumer_name(settings))
     stop = asyncio.Event()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ EVENTS_MAXLEN = 200_000
 MAX_BODY_BYTES = 512 * 1024
 MAX_EVENTS_PER_POLL = 500
 MAX_WAIT_S = 30.0
+# How long past its wait a poll may take to come back from Redis before it answers "nothing yet".
+POLL_MARGIN_S = 0.5
 STORED_CONTENT_CHARS = 8000
 ALLOWED_REACTIONS = ("✅", "❌")
 MAX_USER_ID = 2**63 - 1
@@ -199,9 +202,7 @@ class LocalTable:
             raise BadRequest("`wait` must be a number of seconds") from None
         try:
             if wait > 0:
-                result = await self.redis.xread({EVENTS_STREAM: after}, count=MAX_EVENTS_PER_POLL,
-                                                block=int(wait * 1000))
-                entries = result[0][1] if result else []
+                entries = await self._wait_for_events(after, wait)
             else:
                 entries = await self.redis.xrange(EVENTS_STREAM, f"({after}" if after != "0-0" else "-", "+",
                                                   count=MAX_EVENTS_PER_POLL)
@@ -214,6 +215,23 @@ class LocalTable:
             events.append(event)
         cursor = events[-1]["cursor"] if events else after
         return web.json_response({"events": events, "cursor": cursor})
+
+    async def _wait_for_events(self, after: str, wait: float) -> list[tuple[str, dict[str, str]]]:
+        """The events after the cursor, waiting up to `wait` seconds for the first: the poll answers by its
+        deadline whatever Redis does (a restart mid-poll ends in an empty answer, and the page polls again)."""
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0.001:
+            try:
+                result = await asyncio.wait_for(
+                    self.redis.xread({EVENTS_STREAM: after}, count=MAX_EVENTS_PER_POLL, block=max(1, int(left * 1000))),
+                    timeout=left + POLL_MARGIN_S)
+                return result[0][1] if result else []
+            except TimeoutError:
+                return []
+            except (aioredis.ConnectionError, aioredis.TimeoutError, OSError) as error:
+                log.warning("long poll: Redis unavailable (%s); waiting for it until the poll's deadline", error)
+                await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        return []
 
     async def get_typing(self, request: web.Request) -> web.Response:
         busy = await self.redis.smembers(keys.turns_in_flight())

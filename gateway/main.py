@@ -10,13 +10,12 @@ import socket
 
 import redis.asyncio as aioredis
 from aiohttp import web
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
 
 from gateway.intake import Intake
-from gateway.local_table import LocalTable, LocalTransport
-from gateway.replies import ReplyConsumer
+from gateway.local_table import MAX_WAIT_S, LocalTable, LocalTransport
+from gateway.replies import READ_BLOCK_MS, ReplyConsumer
 from gateway.sender import TaskSender
+from redis_clients import async_client
 from settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
@@ -30,10 +29,13 @@ def consumer_name(settings: Settings) -> str:
     return os.environ.get("GATEWAY_CONSUMER") or f"gateway-{socket.gethostname()}-{shard}"
 
 
+# The gateway's longest blocking read: the local table's long poll (the reply consumer blocks for a second).
+LONGEST_BLOCK_S = max(MAX_WAIT_S, READ_BLOCK_MS / 1000)
+
+
 def connect_redis(settings: Settings) -> aioredis.Redis:
     # Retries ride out a Redis restart instead of failing the request in hand.
-    retry = Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=10)
-    return aioredis.Redis.from_url(settings.redis_url, decode_responses=True, max_connections=200, retry=retry)
+    return async_client(settings.redis_url, LONGEST_BLOCK_S, max_connections=200)
 
 
 async def run_local_table(settings: Settings) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.retry import Retry
 
+from redis_clients import sync_client
 from settings import get_settings
 
 _client: redis.Redis | None = None
@@ -24,8 +23,7 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 def get_redis() -> redis.Redis:
     global _client
     if _client is None:
-        # Retries ride out a Redis restart (a few seconds) instead of failing the task in hand.
-        retry = Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=10)
-        _client = redis.Redis.from_url(get_settings().redis_url, decode_responses=True,
-                                       health_check_interval=30, retry=retry)
+        # Retries ride out a Redis restart (a few seconds) instead of failing the task in hand. Tasks issue no
+        # blocking reads.
+        _client = sync_client(get_settings().redis_url)
     return _client

@@ -19,8 +19,6 @@ from typing import Any
 
 import psutil
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.retry import Retry
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -201,8 +199,9 @@ class SystemUnderTest:
     @property
     def redis(self) -> redis.Redis:
         if self._redis is None:
-            retry = Retry(ExponentialWithJitterBackoff(base=0.1, cap=2.0), retries=10)
-            self._redis = redis.Redis.from_url(self.settings.redis_url, decode_responses=True, retry=retry)
+            from redis_clients import sync_client
+
+            self._redis = sync_client(self.settings.redis_url)
         return self._redis
 
     @property

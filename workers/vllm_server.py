@@ -28,9 +28,10 @@ def chosen_model(settings: Settings) -> str | None:
     import redis
 
     import keys
+    from redis_clients import sync_client
 
     try:
-        return redis.Redis.from_url(settings.redis_url, decode_responses=True).get(keys.model_override())
+        return sync_client(settings.redis_url, retries=1).get(keys.model_override())
     except redis.RedisError:
         return None
 
