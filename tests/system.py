@@ -13,7 +13,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,25 @@ class SystemUnderTest:
                        timeout=600)
         if self.model is not None:
             self.model.stop()
+
+
+@contextmanager
+def own_system(**start_options: Any) -> Iterator[SystemUnderTest]:
+    """A whole system of a test's own (for restarts, kills and restores that would disturb the shared one).
+    The test process's environment and settings are put back afterwards, so later tests still read the
+    session's system. Use only its own handles (HTTP, `sql`, `redis`, `ctl`): the process-wide Celery app and
+    engine stay bound to the session's system."""
+    from settings import get_settings
+
+    saved = dict(os.environ)
+    sut: SystemUnderTest | None = None
+    try:
+        sut = SystemUnderTest.start(**start_options)
+        yield sut
+    finally:
+        if sut is not None:
+            sut.shutdown()
+            shutil.rmtree(sut.var_dir, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
