@@ -54,6 +54,14 @@ def add_replies(session: Session, key_prefix: str, replies: list[Reply]) -> list
     return rows
 
 
+def reply_texts(session: Session, key_prefix: str) -> list[str]:
+    """The text of the replies keyed `<key_prefix>:<n>`, in order: what a task already processed answered."""
+    pattern = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
+    rows = session.execute(select(Outbox.content).where(Outbox.reply_key.like(pattern, escape="\\"))
+                           .order_by(Outbox.id)).scalars()
+    return [row for row in rows if row]
+
+
 def unpublished(session: Session, older_than_s: float, limit: int = 500) -> list[Outbox]:
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
     statement = (

@@ -13,14 +13,14 @@ from tasks.handlers.interactive import execute_session_reply
 
 @app.task(name="tasks.commands.run", base=DndTask, user_facing_name="your command")
 def run(event: dict[str, Any]) -> None:
-    send_follow_ups(execute_command(event))
+    send_follow_ups(execute_command(event).follow_ups)
 
 
 @app.task(name="tasks.commands.reaction", base=DndTask, user_facing_name="your reaction")
 def reaction(event: dict[str, Any]) -> None:
     """A ✅/❌ on one of the bot's messages (trade confirmations). Messages that ask for no reaction
     simply ignore it."""
-    send_follow_ups(execute_reaction(event))
+    send_follow_ups(execute_reaction(event).follow_ups)
 
 
 @app.task(name="tasks.commands.session_reply", base=DndTask, user_facing_name="your answer")

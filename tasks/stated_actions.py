@@ -12,20 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import combat as combats
 from db.characters import active_campaign_id, find_by_player
 from db.engine import transaction
-from db.models import Outbox
-from dnd.combat import current_actor
-from tasks.handlers.dispatch import execute_command
+from tasks.handlers.dispatch import command_replies, execute_command
 from workers.llm.actions import parse_actions
 from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update
 
-# What a character does with its action in a fight: stated on its turn, it is the turn.
-TURN_COMMANDS = frozenset({"!attack", "!cast", "!use_item"})
 # Action kinds the table can run today, as the command a player would type.
 COMMAND_FOR_ACTION = {
     "use_item": lambda action: f"!use_item {action.item}",
@@ -41,22 +36,28 @@ COMMAND_FOR_ACTION = {
 }
 
 
-def inventory_names(session: Session, player_id: int | None) -> list[str]:
+@dataclass(frozen=True)
+class BatchFacts:
+    """What the parser needs to read a batch: each speaker's inventory (item names) and the foes still standing
+    in each channel's combat (so "I attack" resolves to the only one left), read in one transaction."""
+
+    inventories: dict[int, list[str]] = field(default_factory=dict)
+    targets: dict[int, list[str]] = field(default_factory=dict)
+
+
+def load_batch_facts(session: Session, messages: list[dict[str, Any]]) -> BatchFacts:
+    facts = BatchFacts()
     campaign_id = active_campaign_id(session)
-    if player_id is None or campaign_id is None:
-        return []
-    stored = find_by_player(session, player_id, campaign_id)
-    return [item.name for item in stored.character.inventory] if stored else []
-
-
-def combat_targets(session: Session, channel_id: Any) -> list[str]:
-    """The foes still standing in the channel's combat (so "I attack" resolves to the only one left)."""
-    if channel_id is None:
-        return []
-    row = combats.active(session, int(channel_id))
-    if row is None:
-        return []
-    return [c.name for c in combats.from_row(row).combatants if c.kind == "monster" and c.active]
+    for message in messages:
+        player_id, channel_id = message.get("author_id"), message.get("channel_id")
+        if isinstance(player_id, int) and campaign_id is not None and player_id not in facts.inventories:
+            stored = find_by_player(session, player_id, campaign_id)
+            facts.inventories[player_id] = [item.name for item in stored.character.inventory] if stored else []
+        if channel_id is not None and int(channel_id) not in facts.targets:
+            row = combats.active(session, int(channel_id))
+            facts.targets[int(channel_id)] = [] if row is None else [
+                c.name for c in combats.from_row(row).combatants if c.kind == "monster" and c.active]
+    return facts
 
 
 def stated_actions(message: dict[str, Any], inventory: list[str], targets: list[str] | None = None) -> list[Update]:
@@ -65,12 +66,6 @@ def stated_actions(message: dict[str, Any], inventory: list[str], targets: list[
         return []
     return parse_actions(message.get("content", ""), player_id, {"inventory": inventory,
                                                                   "targets": targets or []})
-
-
-def replies_text(session: Session, message_key: str) -> str:
-    rows = session.execute(select(Outbox.content).where(Outbox.reply_key.like(f"{message_key}:%"))
-                           .order_by(Outbox.id)).scalars()
-    return " ".join(row for row in rows if row)
 
 
 def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str) -> dict[str, Any] | None:
@@ -82,32 +77,13 @@ def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str)
     return {**message, "message_id": message_id, "content": to_command(update)}
 
 
-def fight_position(channel_id: Any) -> tuple[int, str | None] | None:
-    """(events so far, the player whose turn it is) in the channel's fight; None when there is none."""
-    if channel_id is None:
-        return None
-    with transaction() as session:
-        row = combats.active(session, int(channel_id))
-        if row is None:
-            return None
-        state = combats.from_row(row)
-    return len(state.log), current_actor(state).player_id if state.combatants else None
-
-
 def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
     """Runs the command once (a redone run finds its replies) and returns the result for the narrator; None
-    when it never ran (nothing was answered). An attack, a spell or a potion stated in a fight on the speaker's
-    turn is the turn: once it resolved, the turn passes as with `!end_turn` (the result says so too)."""
-    turn_action = event["content"].split(maxsplit=1)[0] in TURN_COMMANDS
-    before = fight_position(event.get("channel_id")) if execute and turn_action else None
-    if execute:
-        execute_command(event)
-    if before is not None and before[1] == str(event.get("author_id")):
-        after = fight_position(event.get("channel_id"))
-        if after is not None and after[0] > before[0] and after[1] == before[1]:
-            execute_command({**event, "message_id": f"{event['message_id']}:end_turn", "content": "!end_turn"})
-    with transaction() as session:
-        outcome = replies_text(session, f"msg:{event['message_id']}")
+    when it never ran (nothing was answered). Run as stated in plain words: an attack, a spell or a potion in a
+    fight on the speaker's turn is the turn, and the combat handlers pass it once it resolved (the result says
+    so too). `execute` False only collects what an earlier run answered."""
+    replies = execute_command(event, stated=True).replies if execute else command_replies(event)
+    outcome = " ".join(replies)
     return f"{event.get('author_name') or 'Someone'} ({event['content']}): {outcome}" if outcome else None
 
 
@@ -122,14 +98,18 @@ class StatedActions:
 
 
 def run_stated_actions(messages: list[dict[str, Any]]) -> StatedActions:
-    """Runs the actions stated in the batch."""
+    """Runs the actions stated in the batch (the facts the parser reads are loaded once, for the whole batch,
+    before the first action runs)."""
     outcome = StatedActions()
+    if not messages:
+        return outcome
+    with transaction() as session:
+        facts = load_batch_facts(session, messages)
     for message in messages:
-        with transaction() as session:
-            inventory = inventory_names(session, message.get("author_id"))
-            targets = combat_targets(session, message.get("channel_id"))
         name = message.get("author_name") or "Someone"
-        updates = stated_actions(message, inventory, targets)
+        channel_id = message.get("channel_id")
+        updates = stated_actions(message, facts.inventories.get(message.get("author_id"), []),
+                                 facts.targets.get(int(channel_id), []) if channel_id is not None else [])
         if updates:
             outcome.resolved.append(str(message["message_id"]))
         for number, update in enumerate(updates):

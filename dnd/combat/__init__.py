@@ -36,9 +36,9 @@ Not modelled: positions and ranges (callers say ``ranged=True`` for a thrown or 
 reactions, concentration and legendary actions.
 
 Modules, by concern (the public names are importable from ``dnd.combat``): ``state`` (the fight, its log,
-lookups), ``results`` (what each action returns), ``initiative``, ``turns``, ``attacks`` (with Multiattack),
-``damage``, ``saves`` (saving throws, death saves), ``effects`` (healing, conditions, a changed sheet),
-``spells`` and ``summary``.
+lookups), ``results`` (what each action returns), ``initiative``, ``turns``, ``turn_start`` (the turn of a
+character at 0 HP), ``attacks`` (with Multiattack), ``damage``, ``saves`` (saving throws, death saves),
+``effects`` (healing, conditions, a changed sheet), ``spells`` and ``summary``.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ from dnd.combat.saves import death_save, saving_throw
 from dnd.combat.spells import cast
 from dnd.combat.state import CombatEvent, CombatState, current_actor, find_combatant, outcome
 from dnd.combat.summary import summary
+from dnd.combat.turn_start import DownedTurn, start_turn
 from dnd.combat.turns import end_turn, skip
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "CombatSummary",
     "ConditionResult",
     "DeathSaveResult",
+    "DownedTurn",
     "HealResult",
     "InitiativeResult",
     "JoinResult",
@@ -97,6 +99,7 @@ __all__ = [
     "roll_initiative",
     "saving_throw",
     "skip",
+    "start_turn",
     "summary",
     "update_from_sheet",
 ]

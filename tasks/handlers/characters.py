@@ -30,7 +30,14 @@ from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
 from dnd.wealth import coin_weight, format_wealth
 from tasks.handlers.character_support import log_roll, my_character, rng
-from tasks.handlers.combat_support import death_save_status, fight_of, finish_action, require_turn, target_name
+from tasks.handlers.combat_support import (
+    death_save_status,
+    end_stated_turn,
+    fight_of,
+    finish_action,
+    require_turn,
+    target_name,
+)
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 EMBED_FIELD_LIMIT = 1024
@@ -226,6 +233,7 @@ def cast_command(ctx: CommandContext) -> None:
         ending = finish_action(ctx, fight, state, touched)
         ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
         ctx.narrate(f"In the fight, {effect.text}{ending}")
+        end_stated_turn(ctx, fight.row, fight.state, state)
         return
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
     if result.attack:
@@ -407,3 +415,5 @@ def use_item_command(ctx: CommandContext) -> None:
         lines[-1] += finish_action(ctx, fight, state, [fight.me.id])
         ctx.narrate("In the fight, " + " ".join(lines))
     ctx.reply("\n".join(lines))
+    if fight is not None:
+        end_stated_turn(ctx, fight.row, fight.state, state)

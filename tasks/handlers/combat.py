@@ -33,18 +33,21 @@ from db.characters import StoredCharacter, ensure_active_campaign, find_by_playe
 from db.models import Character as CharacterRow
 from db.models import MessageHistory
 from dnd import combat as engine
-from dnd.combat import CombatState
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
 from tasks.handlers.character_support import mention, rng
 from tasks.handlers.combat_support import (
     MENTIONS,
+    begin_turn,
     channel_fight,
+    end_stated_turn,
     ending_line,
+    pass_turn,
     player_of,
     sync_gate,
     table_channel_id,
     target_name,
+    turn_line,
     write_back,
 )
 from tasks.handlers.registry import CommandContext, CommandError, command
@@ -54,35 +57,6 @@ RECENT_MINUTES = 30
 MAX_MONSTERS_PER_ADD = 20
 _WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
 _MULTIATTACK = re.compile(r"multi-?attack(?:\s+(?:option\s+)?(\d{1,2}))?", re.IGNORECASE)
-
-
-def _turn_line(state: CombatState) -> str:
-    actor = engine.current_actor(state)
-    player = player_of(actor)
-    who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
-    return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
-
-
-def _begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, str]:
-    """A character at 0 HP can't act: a dying one rolls its death saving throw (the result goes to the sheet)
-    and its turn passes, unless a natural 20 brings it back; a stable one's turn passes. Each character rolls
-    at most once per call, so a party all down doesn't go round for ever."""
-    lines: list[str] = []
-    seen: set[str] = set()
-    while True:
-        actor = engine.current_actor(state)
-        if actor.kind != "character" or actor.hp > 0 or actor.dead or actor.id in seen:
-            break
-        seen.add(actor.id)
-        if actor.dying:
-            state, result = engine.death_save(state, actor.id, rng)
-            write_back(ctx, campaign_id, state, actor.id)
-            lines.append(f"🎲 {result.text}")
-            if result.result == "revived":
-                break
-        state, _ = engine.end_turn(state, actor.id)
-        lines.append(f"{actor.name} can't act at 0 HP; the turn passes.")
-    return state, "".join(f"\n{line}" for line in lines)
 
 
 def _may_act(ctx: CommandContext, actor: Combatant) -> None:
@@ -137,10 +111,10 @@ def _start(ctx: CommandContext) -> None:
     fighters = [Combatant.from_character(s.character, player_id=str(s.player_id), id=f"pc{s.player_id}")
                 for s in _participants(ctx, campaign_id, channel_id)]
     state, result = engine.roll_initiative(fighters, rng)
-    state, death_save = _begin_turn(ctx, campaign_id, state)
+    state, death_save = begin_turn(ctx, campaign_id, state)
     combat_row = combats.start(ctx.session, campaign_id, channel_id, state)
     sync_gate(ctx, combat_row, state)
-    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}{death_save}\n{_turn_line(state)}\n"
+    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}{death_save}\n{turn_line(state)}\n"
               "The DM adds monsters with `!initiative add <monster> [count]`.")
 
 
@@ -167,7 +141,7 @@ def _add(ctx: CommandContext, what: str) -> None:
     state, result = engine.add_monsters(state, block, count, rng)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
-    ctx.reply(f"👹 {result.text}\n{_turn_line(state)}")
+    ctx.reply(f"👹 {result.text}\n{turn_line(state)}")
 
 
 @command("initiative", "!initiative [@player …] | !initiative add <monster> [count]",
@@ -192,9 +166,10 @@ def attack_command(ctx: CommandContext) -> None:
     parts = _WITH.split(ctx.args.strip(), maxsplit=1)
     target = target_name(parts[0])
     weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
-    row, state = channel_fight(ctx)
-    actor = engine.current_actor(state)
+    row, before = channel_fight(ctx)
+    actor = engine.current_actor(before)
     _may_act(ctx, actor)
+    state = before
     multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
     if actor.kind == "monster" and (weapon is None or multi):
         option = int(multi.group(1)) if multi and multi.group(1) else 1
@@ -208,6 +183,7 @@ def attack_command(ctx: CommandContext) -> None:
     ctx.reply(f"🗡️ {outcome.text}{ending_line(state)}")
     # Combat actions are moments of the story: the narrator follows the number (GPU path).
     ctx.narrate(f"In the fight, {outcome.text}{ending_line(state)}")
+    end_stated_turn(ctx, row, before, state)
 
 
 @command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",
@@ -218,12 +194,7 @@ def end_turn_command(ctx: CommandContext) -> None:
     row, state = channel_fight(ctx)
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
-    state, result = engine.end_turn(state, actor.id)
-    state, death_save = _begin_turn(ctx, row.campaign_id, state)
-    combats.store(ctx.session, row, state)
-    sync_gate(ctx, row, state)
-    skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}\n{_turn_line(state)}")
+    pass_turn(ctx, row, state, actor)
 
 
 @command("skip", "!skip @player | !skip <monster>", "Skip a combatant's turn (now if it's theirs, else their next).",
@@ -242,11 +213,11 @@ def skip_command(ctx: CommandContext) -> None:
         target = engine.find_combatant(state, ctx.args.strip())
     moves_on = engine.current_actor(state).id == target.id
     state, result = engine.skip(state, target.id)
-    state, death_save = _begin_turn(ctx, row.campaign_id, state) if moves_on else (state, "")
+    state, death_save = begin_turn(ctx, row.campaign_id, state) if moves_on else (state, "")
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
-    ctx.reply(f"⏭️ {result.text}{death_save}\n{_turn_line(state)}")
+    ctx.reply(f"⏭️ {result.text}{death_save}\n{turn_line(state)}")
 
 
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",

@@ -23,6 +23,7 @@ from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.monsters import Combatant, apply_to_character
+from tasks.handlers.character_support import mention, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -154,6 +155,54 @@ def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combat
     stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
     if stored is not None:
         save(ctx.session, stored, apply_to_character(combatant, stored.character))
+
+
+# --------------------------------------------------------------------------- whose turn it is
+
+
+def turn_line(state: CombatState) -> str:
+    actor = engine.current_actor(state)
+    player = player_of(actor)
+    who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
+    return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
+
+
+def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, str]:
+    """The turn starts (`dnd.combat.start_turn`: the turns of characters at 0 HP pass, the dying roll their
+    death saves); the death saves go to the sheets. Returns the state and the lines to add to the reply."""
+    state, downed = engine.start_turn(state, rng)
+    lines: list[str] = []
+    for turn in downed:
+        if turn.death_save is not None:
+            write_back(ctx, campaign_id, state, turn.combatant_id)
+            lines.append(f"🎲 {turn.death_save.text}")
+        if turn.passed:
+            lines.append(f"{turn.name} can't act at 0 HP; the turn passes.")
+    return state, "".join(f"\n{line}" for line in lines)
+
+
+def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Combatant) -> None:
+    """`actor`'s turn ends (it must be theirs) and the next one begins."""
+    state, result = engine.end_turn(state, actor.id)
+    state, death_save = begin_turn(ctx, row.campaign_id, state)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
+    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}\n{turn_line(state)}")
+
+
+def end_stated_turn(ctx: CommandContext, row: CombatRow, before: CombatState, after: CombatState) -> None:
+    """An attack, a spell or a potion stated in plain words (`ctx.stated`) on the speaker's own turn is the
+    turn: once it resolved (the fight moved on) and it is still the speaker's turn, the turn passes as with
+    `!end_turn`, in the same transaction. A typed command leaves the turn to `!end_turn`."""
+    if not ctx.stated:
+        return
+    actor = engine.current_actor(before)
+    if actor.player_id != str(ctx.author_id) or len(after.log) <= len(before.log):
+        return
+    if engine.current_actor(after).player_id != actor.player_id:
+        return
+    pass_turn(ctx, row, after, engine.current_actor(after))
 
 
 # --------------------------------------------------------------------------- the character commands in a fight

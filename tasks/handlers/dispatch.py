@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from db.engine import run_in_transaction
+from db.engine import run_in_transaction, transaction
 from db.models import AuditLog
-from db.outbox import OutboxRow, add_replies
+from db.outbox import OutboxRow, add_replies, reply_texts
 from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
@@ -77,60 +78,86 @@ def run_after_commit(hooks: list[AfterCommit]) -> None:
             log.exception("after-commit hook failed")
 
 
-Outcome = tuple[list[OutboxRow], list[tuple[str, tuple[Any, ...]]], list[AfterCommit]]
+FollowUps = list[tuple[str, tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What a command produced: the text of its replies (committed and published; for a message processed
+    before, what it answered then; replies without text left out) and the follow-up tasks to send after the
+    commit."""
+
+    replies: list[str]
+    follow_ups: FollowUps
+
+
+_Ran = tuple[list[OutboxRow], list[str], FollowUps, list[AfterCommit]]
 
 
 def execute_in_context(event: dict[str, Any], message_key: str, task_name: str,
-                       body: Callable[[CommandContext], None], name: str = "", args: str = "") -> list[Any]:
+                       body: Callable[[CommandContext], None], name: str = "", args: str = "", *,
+                       stated: bool = False) -> CommandOutcome:
     """Run `body` with a CommandContext in one transaction, idempotent on `message_key`. A CommandError
     rolls everything back and answers with its message alone. Publishes the replies, runs the after-commit
-    hooks and returns the follow-up tasks to send."""
+    hooks and returns what the command answered and the follow-up tasks to send. `stated`: the command is an
+    action a player stated in plain words (`CommandContext.stated`)."""
     settings = get_settings()
 
-    def work(session: Session) -> Outcome:
-        if not claim(session, message_key, task_name):
-            return [], [], []
-        context = CommandContext(event, name, args, session, settings)
-        body(context)
-        return add_replies(session, message_key, context.replies), context.follow_ups, context.after_commit
+    def already_done(session: Session) -> _Ran:
+        return [], reply_texts(session, message_key), [], []
 
-    def refuse(error: CommandError) -> Callable[[Session], Outcome]:
+    def work(session: Session) -> _Ran:
+        if not claim(session, message_key, task_name):
+            return already_done(session)
+        context = CommandContext(event, name, args, session, settings, stated=stated)
+        body(context)
+        rows = add_replies(session, message_key, context.replies)
+        return rows, [row.content for row in rows if row.content], context.follow_ups, context.after_commit
+
+    def refuse(error: CommandError) -> Callable[[Session], _Ran]:
         # A refusal changes nothing: the handler's transaction was rolled back; this one only answers.
-        def work(session: Session) -> Outcome:
+        def work(session: Session) -> _Ran:
             if not claim(session, message_key, task_name):
-                return [], [], []
+                return already_done(session)
             context = CommandContext(event, "", "", session, settings)
             context.reply(str(error))
-            return add_replies(session, message_key, context.replies), [], []
+            rows = add_replies(session, message_key, context.replies)
+            return rows, [row.content for row in rows if row.content], [], []
 
         return work
 
     try:
-        rows, follow_ups, hooks = run_in_transaction(work)
+        rows, texts, follow_ups, hooks = run_in_transaction(work)
     except CommandError as error:
-        rows, follow_ups, hooks = run_in_transaction(refuse(error))
+        rows, texts, follow_ups, hooks = run_in_transaction(refuse(error))
     # The side effects first (a combat gate, a DM route): once players read the reply they must already hold.
     run_after_commit(hooks)
     publish(rows)
-    return follow_ups
+    return CommandOutcome(texts, follow_ups)
 
 
-def execute_command(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    """Returns the follow-up tasks to send after the commit."""
+def execute_command(event: dict[str, Any], *, stated: bool = False) -> CommandOutcome:
+    """Runs the `!command` of the event once (on its message id)."""
     load_all()
 
     def body(context: CommandContext) -> None:
         context.name, context.args = parse_command(event.get("content", ""))
         run_command(context)
 
-    return execute_in_context(event, f"msg:{event['message_id']}", "commands.run", body)
+    return execute_in_context(event, f"msg:{event['message_id']}", "commands.run", body, stated=stated)
 
 
-def execute_reaction(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
-    """Runs the handler of the confirmation reacted to, once per reaction; returns the follow-up tasks."""
+def command_replies(event: dict[str, Any]) -> list[str]:
+    """What the event's command answered when it ran (nothing if it never did)."""
+    with transaction() as session:
+        return reply_texts(session, f"msg:{event['message_id']}")
+
+
+def execute_reaction(event: dict[str, Any]) -> CommandOutcome:
+    """Runs the handler of the confirmation reacted to, once per reaction."""
     load_all()
     handler = REACTION_HANDLERS.get((event.get("meta") or {}).get("awaiting", ""))
     if handler is None:
-        return []
+        return CommandOutcome([], [])
     return execute_in_context({**event, "author_id": event.get("user_id")}, f"reaction:{event['reaction_id']}",
                               "commands.reaction", handler)

@@ -226,4 +226,4 @@ def _session_step_or_refuse(ctx: CommandContext) -> None:
 
 def execute_session_reply(event: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
     return execute_in_context(event, f"msg:{event['message_id']}", "commands.session_reply",
-                              _session_step_or_refuse, name="session_reply")
+                              _session_step_or_refuse, name="session_reply").follow_ups

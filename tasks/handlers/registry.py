@@ -40,6 +40,9 @@ class CommandContext:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     # What an owner command changed, for the audit log (the dispatcher writes the row).
     audit_entry: dict[str, Any] | None = None
+    # The action was stated in plain words ("I attack the goblin"), not typed as a command: in a fight, on the
+    # speaker's turn, it is the turn, so the combat handlers pass the turn once it resolved.
+    stated: bool = False
 
     @property
     def author_id(self) -> int:

@@ -715,5 +715,7 @@ def test_a_stated_attack_in_a_fight_is_the_turn_in_few_transactions(srd: SystemU
     assert len(stated.results) == 1 and "attack on" in stated.results[0], stated.results
     assert f"Lio{player} ends their turn" in stated.results[0], stated.results
     assert current(system)["name"] != actor["name"]
-    print(f"transactions for one stated attack in a fight: {len(begun)}")
+    # Six before the handlers passed the turn themselves: a transaction per message for the parser's facts,
+    # the fight read before and after the attack, the attack, a made-up `!end_turn`, the replies read back.
+    assert len(begun) == 2, f"{len(begun)} transactions"
     owner(system, "!end_combat")

@@ -34,6 +34,7 @@ from dnd.combat import (
     roll_initiative,
     saving_throw,
     skip,
+    start_turn,
     summary,
     update_from_sheet,
 )
@@ -382,6 +383,34 @@ def down(state: CombatState, name: str, **fields: Any) -> CombatState:
     c = get(state, name)
     updated = c.model_copy(update={"hp": 0, "conditions": ["Unconscious"], **fields})
     return state.model_copy(update={"combatants": [updated if x.id == c.id else x for x in state.combatants]})
+
+
+def test_a_turn_at_zero_hp_rolls_the_death_save_and_passes() -> None:
+    state, rng = party_vs([("goblin", 1)], 15, 10, 12)  # Aria 16, Goblin 1 14, Bram 13
+    assert current_actor(state).name == "Aria"
+    state, downed = start_turn(down(state, "Aria"), rng.push(10))
+    assert [(d.name, d.death_save.result if d.death_save else None, d.passed) for d in downed] == [
+        ("Aria", "success", True)]
+    assert current_actor(state).name == "Goblin 1" and get(state, "Aria").death_saves.successes == 1
+    unchanged, none = start_turn(state, rng)  # a monster's turn starts as it is
+    assert none == [] and unchanged == state
+
+
+def test_a_natural_twenty_at_the_start_of_the_turn_keeps_it() -> None:
+    state, rng = party_vs([("goblin", 1)], 15, 10, 12)
+    state, downed = start_turn(down(state, "Aria"), rng.push(20))
+    assert [(d.name, d.death_save.result if d.death_save else None, d.passed) for d in downed] == [
+        ("Aria", "revived", False)]
+    assert current_actor(state).name == "Aria" and get(state, "Aria").hp == 1
+
+
+def test_a_party_all_down_passes_each_turn_once() -> None:
+    rng = Script(15, 10)
+    state, _ = roll_initiative([Combatant.from_character(aria()), Combatant.from_character(bram())], rng)
+    state = down(down(state, "Aria", stable=True), "Bram", stable=True)
+    state, downed = start_turn(state, rng)
+    assert [(d.name, d.death_save, d.passed) for d in downed] == [("Aria", None, True), ("Bram", None, True)]
+    assert current_actor(state).name == "Aria"  # round and round no further: each passed once
 
 
 def test_death_saves_success_failure_one_and_stable() -> None:
