@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | md5sum | cut -c1-12)
 
-.PHONY: install run stop status test test-unit test-system lint browser-deps bench clean-var ctl
+.PHONY: install run stop status backup restore test test-unit test-system lint browser-deps bench clean-var ctl
 
 $(STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ stop:
 
 status:
 	$(PY) start_system.py --status
+
+# A snapshot of the database and Redis into var/backups/ (or BACKUP_DIR) while the system runs, e.g. from cron:
+# `make backup ARGS="--keep 14"`. `make restore FILE=var/backups/dnd-…` puts one back into the stopped system.
+backup: install
+	$(PY) scripts/backup.py $(ARGS)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/dnd-<time>"; exit 2; }
+	$(PY) scripts/restore.py "$(FILE)"
 
 # supervisorctl against this project's supervisord, e.g. `make ctl ARGS="restart worker-cpu"`
 ctl:
