@@ -43,7 +43,8 @@ STARTING_GP = 1000
 def seed_players(system: SystemUnderTest, count: int) -> list[int]:
     from sqlalchemy.orm import Session
 
-    from db.characters import create, ensure_active_campaign
+    from db.campaigns import ensure_active_campaign
+    from db.characters import create
     from dnd.wealth import Wealth
     from tests.integration.test_characters import fighter
 

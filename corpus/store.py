@@ -232,5 +232,10 @@ def index_exists(session: Session, name: str) -> bool:
     return session.execute(select(CorpusIndex.windows).where(CorpusIndex.name == name)).scalar() is not None
 
 
+def index_has_windows(session: Session, name: str) -> bool:
+    """Whether the index exists and has embedded windows to search."""
+    return bool(session.execute(select(CorpusIndex.windows).where(CorpusIndex.name == name)).scalar())
+
+
 def index_names(session: Session) -> list[str]:
     return list(session.execute(select(CorpusIndex.name).order_by(CorpusIndex.name)).scalars())

@@ -18,13 +18,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from db.models import BotState, Campaign
 from db.models import Character as CharacterRow
 from dnd.character import Character
-
-DEFAULT_CAMPAIGN_NAME = "Open Table"
-DEFAULT_CAMPAIGN_DESCRIPTION = "The default table: characters made before any campaign was loaded play here."
-ACTIVE_CAMPAIGN_KEY = "active_campaign"
 
 
 class CharacterExists(Exception):
@@ -49,47 +44,6 @@ class StoredCharacter:
     @property
     def campaign_id(self) -> int:
         return self.row.campaign_id
-
-
-# --------------------------------------------------------------------------- the active campaign
-
-
-# One round trip (every command asks): the campaign the bot state names, if it still exists.
-ACTIVE_CAMPAIGN = (select(Campaign.id).join(BotState, Campaign.id == BotState.value["campaign_id"].as_integer())
-                   .where(BotState.key == ACTIVE_CAMPAIGN_KEY))
-
-
-def active_campaign_id(session: Session) -> int | None:
-    return session.execute(ACTIVE_CAMPAIGN).scalar_one_or_none()
-
-
-def active_campaign(session: Session) -> Campaign | None:
-    campaign_id = active_campaign_id(session)
-    return session.get(Campaign, campaign_id) if campaign_id is not None else None
-
-
-def ensure_active_campaign(session: Session) -> int:
-    """The active campaign's id; when none is active, the default campaign "Open Table" (created if missing)
-    becomes the active one."""
-    current = active_campaign_id(session)
-    if current is not None:
-        return current
-    session.execute(insert(Campaign).values(name=DEFAULT_CAMPAIGN_NAME, description=DEFAULT_CAMPAIGN_DESCRIPTION,
-                                            current_act=1, current_scene=1, plot_flags={}, plot_structure={})
-                    .on_conflict_do_nothing(index_elements=["name"]))
-    campaign_id = session.execute(select(Campaign.id).where(Campaign.name == DEFAULT_CAMPAIGN_NAME)).scalar_one()
-    # Another process may have activated a campaign meanwhile: theirs wins.
-    session.execute(insert(BotState).values(key=ACTIVE_CAMPAIGN_KEY, value={"campaign_id": campaign_id})
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    state = session.get(BotState, ACTIVE_CAMPAIGN_KEY, populate_existing=True)
-    if state is not None and "campaign_id" not in (state.value or {}):
-        state.value = {"campaign_id": campaign_id}
-    return active_campaign_id(session) or campaign_id
-
-
-def campaign_name(session: Session, campaign_id: int) -> str:
-    campaign = session.get(Campaign, campaign_id)
-    return campaign.name if campaign is not None else f"campaign {campaign_id}"
 
 
 # --------------------------------------------------------------------------- reading and locking
@@ -139,6 +93,19 @@ def characters_of_player(session: Session, player_id: int) -> list[StoredCharact
     rows = session.execute(select(CharacterRow).where(CharacterRow.player_id == player_id)
                            .order_by(CharacterRow.id)).scalars()
     return [StoredCharacter(row, Character.model_validate(row.sheet)) for row in rows]
+
+
+def levels_in_campaign(session: Session, campaign_id: int) -> list[int]:
+    """The level of every character of the campaign (for encounters built for the party)."""
+    return list(session.execute(select(CharacterRow.level).where(CharacterRow.campaign_id == campaign_id)).scalars())
+
+
+def players_with_characters(session: Session, campaign_id: int, player_ids: Iterable[int]) -> list[int]:
+    """Those of the players who have a character in the campaign, in the characters' id order."""
+    return [int(player) for player in session.execute(
+        select(CharacterRow.player_id).where(CharacterRow.campaign_id == campaign_id,
+                                             CharacterRow.player_id.in_(list(player_ids)))
+        .order_by(CharacterRow.id)).scalars()]
 
 
 # --------------------------------------------------------------------------- writing

@@ -1,4 +1,4 @@
-"""Shops and the world's location: the repository over `shops` and `world_state`.
+"""Shops: the repository over `shops` (the party's location is `db.world`'s).
 
 A shop's row keeps its stock as the list of the engine's :class:`dnd.shops.StockEntry` (JSON) and its price
 modifier; the kind of place is read from the location's name (a "Harbour" is an urban port, a "Village" a
@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 
 from db import compendium
 from db.models import Character as CharacterRow
-from db.models import Shop, WorldState
+from db.models import Shop
 from dnd.errors import RulesError
 from dnd.shops import ShopStock, StockEntry, generate_stock, item_from_srd, profile_for, restock
 
-DEFAULT_LOCATION = "Town Square"
 _KIND_WORDS = {"port": "urban_port", "harbour": "urban_port", "harbor": "urban_port", "docks": "urban_port",
                "city": "city", "capital": "city", "village": "frontier_village", "hamlet": "frontier_village",
                "frontier": "frontier_village", "monastery": "mountain_monastery", "temple": "mountain_monastery",
@@ -35,23 +34,6 @@ def location_kind(location: str) -> str:
         if kind is not None:
             return kind
     return "town"
-
-
-def world_for_update(session: Session, campaign_id: int) -> WorldState:
-    """The campaign's world state (created with the default location when missing), locked."""
-    session.execute(insert(WorldState).values(campaign_id=campaign_id, location=DEFAULT_LOCATION, events=[],
-                                              dropped_items={}, weather={})
-                    .on_conflict_do_nothing(index_elements=["campaign_id"]))
-    world = session.execute(select(WorldState).where(WorldState.campaign_id == campaign_id).with_for_update()
-                            .execution_options(populate_existing=True)).scalar_one()
-    if not world.location:
-        world.location = DEFAULT_LOCATION
-    return world
-
-
-def current_location(session: Session, campaign_id: int) -> str:
-    world = session.get(WorldState, campaign_id)
-    return (world.location if world is not None else None) or DEFAULT_LOCATION
 
 
 def party_tier(session: Session, campaign_id: int) -> int:

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import combat as combats
-from db.characters import active_campaign_id, find_by_player
+from db.campaigns import active_campaign_id
+from db.characters import find_by_player
 from db.engine import run_in_transaction
 from db.outbox import Reply, add_replies
-from tasks.handlers.dispatch import claim
+from db.processed import claim
 from tasks.publish import publish
 
 MAX_QUOTED_QUESTION_CHARS = 300

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import combat as combats
-from db.characters import active_campaign_id, find_by_player
+from db.campaigns import active_campaign_id
+from db.characters import find_by_player
 from db.engine import transaction
 from tasks.handlers.dispatch import command_replies, execute_command
 from workers.llm.actions import parse_actions

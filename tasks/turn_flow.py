@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import keys
-from db.characters import active_campaign
+from db.campaigns import active_campaign
 from db.engine import run_in_transaction
 from db.models import Campaign, MessageHistory
 from db.outbox import Reply, add_replies
+from db.processed import claim
 from db.turn_context import load_prompt_context, use_plot_hook
 from tasks import model_updates
-from tasks.handlers.dispatch import claim
 from tasks.handlers.registry import NARRATE
 from tasks.publish import publish
 from tasks.redis_client import get_redis

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from db.models import AuditLog
+from db import audit
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 MAX_AUDIT_ROWS = 25
@@ -16,7 +14,7 @@ def audit_command(ctx: CommandContext) -> None:
     wanted = ctx.args.strip() or "10"
     if not wanted.isdigit() or not 1 <= int(wanted) <= MAX_AUDIT_ROWS:
         raise CommandError(f"`!audit` takes a number of entries from 1 to {MAX_AUDIT_ROWS}, e.g. `!audit 10`.")
-    rows = list(ctx.session.execute(select(AuditLog).order_by(AuditLog.id.desc()).limit(int(wanted))).scalars())
+    rows = audit.latest(ctx.session, int(wanted))
     if not rows:
         ctx.reply("The audit log is empty.")
         return

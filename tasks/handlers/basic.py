@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from db.characters import active_campaign_id, save
+from db.campaigns import active_campaign_id
+from db.characters import save
 from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
 from tasks.handlers.character_support import log_roll, my_character

@@ -6,11 +6,10 @@ from __future__ import annotations
 import random
 import re
 
-from sqlalchemy import insert
-
 import keys
-from db.characters import StoredCharacter, campaign_name, ensure_active_campaign, find_by_player, load_for_update
-from db.models import MessageHistory
+from db import history
+from db.campaigns import campaign_name, ensure_active_campaign
+from db.characters import StoredCharacter, find_by_player, load_for_update
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -60,15 +59,10 @@ def their_character(ctx: CommandContext, player_id: int, *, for_update: bool = T
     return stored
 
 
-# `!roll` is the busiest command: its log line is one prebuilt INSERT, not an ORM object flushed at commit.
-_LOG_ROLL = insert(MessageHistory.__table__)
-
-
 def log_roll(ctx: CommandContext, text: str, campaign_id: int | None, player_id: int | None = None) -> None:
     """Every roll goes to `message_history` (kind "roll")."""
-    ctx.session.execute(_LOG_ROLL, {"campaign_id": campaign_id, "channel_id": ctx.event.get("channel_id"),
-                                    "player_id": player_id if player_id is not None else ctx.author_id,
-                                    "kind": "roll", "message": text[:2000]})
+    history.log_roll(ctx.session, text, campaign_id, ctx.event.get("channel_id"),
+                     player_id if player_id is not None else ctx.author_id)
 
 
 def mark_session(ctx: CommandContext, kind: str) -> None:

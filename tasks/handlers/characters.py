@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from db import compendium
+from db import compendium, ledger
 from db.characters import StoredCharacter, save
-from db.models import Ledger
 from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
@@ -405,8 +404,7 @@ def use_item_command(ctx: CommandContext) -> None:
         log_roll(ctx, f"{used.roll.expression} ({used.consumed}) = {used.roll.total}", stored.campaign_id)
     _save(ctx, stored, used.character)
     if used.consumed:
-        ctx.session.add(Ledger(campaign_id=stored.campaign_id, character_id=stored.id, counterparty="consumed",
-                               item=used.consumed, quantity_delta=-1, reason="!use_item"))
+        ledger.record(ctx.session, stored.campaign_id, stored.id, "consumed", "!use_item", [(used.consumed, -1)])
     if fight is not None:
         state = fight.state
         if used.roll is not None:  # a healing potion: the combatant regains what the sheet did

@@ -23,15 +23,11 @@ Choices:
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import select
 
 from db import combat as combats
-from db import compendium
-from db.characters import StoredCharacter, ensure_active_campaign, find_by_player
-from db.models import Character as CharacterRow
-from db.models import MessageHistory
+from db import compendium, history
+from db.campaigns import ensure_active_campaign
+from db.characters import StoredCharacter, find_by_player, players_with_characters
 from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
@@ -70,14 +66,6 @@ def _may_act(ctx: CommandContext, actor: Combatant) -> None:
 # --------------------------------------------------------------------------- starting a fight
 
 
-def _recent_players(ctx: CommandContext, channel_id: int) -> set[int]:
-    since = datetime.now(UTC) - timedelta(minutes=RECENT_MINUTES)
-    rows = ctx.session.execute(select(MessageHistory.player_id).where(
-        MessageHistory.channel_id == channel_id, MessageHistory.player_id.is_not(None),
-        MessageHistory.timestamp >= since).distinct()).scalars()
-    return {int(player) for player in rows}
-
-
 def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> list[StoredCharacter]:
     mentioned = [int(a or b) for a, b in MENTIONS.findall(ctx.args)]
     leftover = MENTIONS.sub("", ctx.args).strip()
@@ -91,11 +79,9 @@ def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> lis
                 raise CommandError(f"{mention(player)} has no character in this campaign.")
             found.append(stored)
         return found
-    players = {ctx.author_id} | _recent_players(ctx, channel_id)
-    rows = ctx.session.execute(select(CharacterRow.player_id).where(
-        CharacterRow.campaign_id == campaign_id, CharacterRow.player_id.in_(players))
-        .order_by(CharacterRow.id)).scalars()
-    found = [s for player in rows if (s := find_by_player(ctx.session, int(player), campaign_id)) is not None]
+    players = {ctx.author_id} | history.recent_players(ctx.session, channel_id, RECENT_MINUTES)
+    found = [s for player in players_with_characters(ctx.session, campaign_id, players)
+             if (s := find_by_player(ctx.session, player, campaign_id)) is not None]
     if not found:
         raise CommandError("No one here has a character to fight with. Mention the players: "
                            "`!initiative @player …`.")

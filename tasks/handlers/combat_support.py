@@ -13,12 +13,12 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 import keys
 from db import combat as combats
-from db.characters import ensure_active_campaign, load_for_update, save
-from db.models import CombatState as CombatRow
+from db.campaigns import ensure_active_campaign
+from db.characters import load_for_update, save
+from db.combat import CombatRow
+from db.engine import Session
 from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState

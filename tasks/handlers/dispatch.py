@@ -7,12 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from db.engine import run_in_transaction, transaction
-from db.models import AuditLog
+from db import audit
+from db.engine import Session, run_in_transaction, transaction
 from db.outbox import OutboxRow, add_replies, reply_texts
+from db.processed import claim
 from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
@@ -29,16 +27,6 @@ from tasks.handlers.registry import (
 from tasks.publish import publish
 
 log = logging.getLogger(__name__)
-
-
-# Text, like db.outbox.INSERT_REPLY: the dialect's INSERT … ON CONFLICT would be compiled on every call.
-CLAIM = text("INSERT INTO processed_messages (message_key, task_name) VALUES (:message_key, :task_name) "
-             "ON CONFLICT (message_key) DO NOTHING RETURNING message_key")
-
-
-def claim(session: Session, key: str, task_name: str) -> bool:
-    """Record that `key` is being processed in this transaction; False when it already was."""
-    return session.execute(CLAIM, {"message_key": key, "task_name": task_name}).one_or_none() is not None
 
 
 def run_command(context: CommandContext) -> None:
@@ -61,10 +49,9 @@ def run_command(context: CommandContext) -> None:
         raise CommandError(str(error)) from None
     if spec.owner_only:
         entry = context.audit_entry or {}
-        context.session.add(AuditLog(actor=f"owner:{context.author_id}", action=f"!{spec.name} {context.args}"[:500],
-                                     target=entry.get("target"), campaign_id=entry.get("campaign_id"),
-                                     before=entry.get("before") or {},
-                                     after=entry.get("after") or {"replies": len(context.replies)}))
+        audit.record(context.session, f"owner:{context.author_id}", f"!{spec.name} {context.args}",
+                     target=entry.get("target"), campaign_id=entry.get("campaign_id"),
+                     before=entry.get("before") or {}, after=entry.get("after") or {"replies": len(context.replies)})
 
 
 AfterCommit = Callable[[], None]

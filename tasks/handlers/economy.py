@@ -10,37 +10,29 @@ whole command back.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
-
 import keys
-from db import shops
-from db.characters import (
-    StoredCharacter,
-    campaign_name,
-    ensure_active_campaign,
-    find_many,
-    load_many_for_update,
-)
+from db import ledger, shops, trades
+from db.campaigns import campaign_name, ensure_active_campaign
+from db.characters import find_many, load_many_for_update
 from db.characters import save as save_character
-from db.models import Ledger, TradeHistory
+from db.engine import Session
 from db.outbox import Reply
-from dnd.character import Character, InventoryItem
+from db.world import DEFAULT_LOCATION, current_location, world_for_update
+from dnd.character import InventoryItem
 from dnd.errors import RulesError
 from dnd.inventory import merge_items, remove_item
 from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
-from dnd.wealth import format_cp, format_wealth, total_cp
+from dnd.wealth import format_cp, format_wealth
 from tasks.handlers.character_support import mention, my_character, no_character
 from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
 MAX_QUANTITY = 1000
-TRADE_TTL = timedelta(minutes=3)
+TRADE_TTL = trades.OFFER_TTL
 ACCEPT, DECLINE = "✅", "❌"
 EMBED_DESCRIPTION_LIMIT = 4000
 MAX_EMBEDS = 10
@@ -62,45 +54,6 @@ def parse_quantity(text: str, usage: str) -> tuple[str, int]:
     if not 1 <= qty <= MAX_QUANTITY:
         raise CommandError(f"The quantity must be between 1 and {MAX_QUANTITY}.")
     return name, qty
-
-
-def _inventory_delta(before: Character, after: Character) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in before.inventory:
-        counts[item.name] = counts.get(item.name, 0) - item.qty
-    for item in after.inventory:
-        counts[item.name] = counts.get(item.name, 0) + item.qty
-    return {name: n for name, n in counts.items() if n}
-
-
-# Every economy command writes ledger rows: one prebuilt multi-row INSERT, not ORM objects flushed at commit.
-_INSERT_LEDGER = insert(Ledger.__table__)
-
-
-def _record(session: Session, stored: StoredCharacter, before: Character, after: Character, counterparty: str,
-            reason: str, *, mirror: bool = False) -> None:
-    """Ledger rows for every item and coin that moved for a character (and, with `mirror`, the other side's
-    opposite rows, for a counterparty that is not a character: a shop, the ground)."""
-    moves = _inventory_delta(before, after)
-    coins = total_cp(after.wealth) - total_cp(before.wealth)
-    if coins:
-        moves["cp"] = coins
-    rows = []
-    for item, delta in moves.items():
-        rows.append({"campaign_id": stored.campaign_id, "character_id": stored.id, "counterparty": counterparty,
-                     "item": item, "quantity_delta": delta, "reason": reason})
-        if mirror:
-            rows.append({"campaign_id": stored.campaign_id, "character_id": None,
-                         "counterparty": f"character:{stored.id}", "item": item, "quantity_delta": -delta,
-                         "reason": f"{reason} ({counterparty})"})
-    if rows:
-        session.execute(_INSERT_LEDGER, rows)
-
-
-def _reply_with_meta(ctx: CommandContext, content: str, meta: dict[str, Any]) -> None:
-    target: dict[str, Any] = ({"channel_id": ctx.event["channel_id"]} if ctx.event.get("channel_id") is not None
-                              else {"dm_user_id": ctx.event.get("dm_user_id") or ctx.author_id})
-    ctx.replies.append(Reply(content=content, reply_to=ctx.event.get("message_id"), meta=meta, **target))
 
 
 # --------------------------------------------------------------------------- the shop
@@ -128,7 +81,7 @@ def _shop_embeds(location: str, stock_lines: list[str], modifier: float) -> list
          category=CATEGORY)
 def shop_list_command(ctx: CommandContext) -> None:
     campaign_id = ensure_active_campaign(ctx.session)
-    location = shops.current_location(ctx.session, campaign_id)
+    location = current_location(ctx.session, campaign_id)
     row = shops.ensure_shop(ctx.session, campaign_id, location)
     if shops.restock_due(row):
         ctx.follow_ups.append(("tasks.shops.restock", (campaign_id, location)))
@@ -144,13 +97,14 @@ def shop_list_command(ctx: CommandContext) -> None:
 def buy_item_command(ctx: CommandContext) -> None:
     name, qty = parse_quantity(ctx.args, "!buy_item <item> [qty]")
     stored = my_character(ctx, for_update=True)
-    location = shops.current_location(ctx.session, stored.campaign_id)
+    location = current_location(ctx.session, stored.campaign_id)
     row = shops.ensure_shop(ctx.session, stored.campaign_id, location)
     before = stored.character
     stock, after, receipt = purchase(before, shops.stock_of(row), name, qty)
     shops.store(row, stock)
     save_character(ctx.session, stored, after)
-    _record(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}", mirror=True)
+    ledger.record_change(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}",
+                         mirror=True)
     ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.")
     # A purchase is a moment of the story: the merchant's voice follows the receipt (GPU path).
     ctx.narrate(f"The merchant at {location} sells to {before.name}. "
@@ -162,7 +116,7 @@ def buy_item_command(ctx: CommandContext) -> None:
 def sell_item_command(ctx: CommandContext) -> None:
     name, qty = parse_quantity(ctx.args, "!sell_item <item> [qty]")
     stored = my_character(ctx, for_update=True)
-    location = shops.current_location(ctx.session, stored.campaign_id)
+    location = current_location(ctx.session, stored.campaign_id)
     row = shops.ensure_shop(ctx.session, stored.campaign_id, location)
     stock = shops.stock_of(row)
     catalogue = [{"name": e.name, "category": e.category, "cost": e.base_cost, "bundle": e.bundle,
@@ -172,15 +126,12 @@ def sell_item_command(ctx: CommandContext) -> None:
     if sale.total <= 0:
         raise CommandError(f"No merchant pays anything for {plural(sale.item, qty)}.")
     save_character(ctx.session, stored, after)
-    _record(ctx.session, stored, before, after, f"shop:{row.id}", f"sell {sale.item} x{qty}", mirror=True)
+    ledger.record_change(ctx.session, stored, before, after, f"shop:{row.id}", f"sell {sale.item} x{qty}", mirror=True)
     ctx.reply(f"💰 {sale.message} Purse: {format_wealth(after.wealth)}.")
     ctx.narrate(f"The merchant at {location} buys from {before.name}. {sale.message}")
 
 
 # --------------------------------------------------------------------------- trades
-
-
-_INSERT_TRADE = insert(TradeHistory.__table__).returning(TradeHistory.__table__.c.id)
 
 
 def _split_mention(args: str, usage: str) -> tuple[int, str]:
@@ -215,10 +166,9 @@ def trade_item_command(ctx: CommandContext) -> None:
     else:
         what, qty = parse_quantity(what, usage)
     offer = validate_offer(sender.character, receiver.character, what, qty)
-    trade_id = ctx.session.execute(_INSERT_TRADE, {
-        "campaign_id": sender.campaign_id, "sender_id": ctx.author_id, "receiver_id": receiver_id, "status": "pending",
-        "item": {"offer": offer.model_dump(mode="json"), "text": offer.text,
-                 "channel_id": ctx.event.get("channel_id")}}).scalar_one()
+    trade_id = trades.offer(ctx.session, sender.campaign_id, ctx.author_id, receiver_id,
+                            {"offer": offer.model_dump(mode="json"), "text": offer.text,
+                             "channel_id": ctx.event.get("channel_id")})
     minutes = int(TRADE_TTL.total_seconds() // 60)
     ctx.reply(f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you {_offered(offer)}. React {ACCEPT} to "
               f"accept or {DECLINE} to decline (within {minutes} minutes).",
@@ -229,13 +179,6 @@ def _offered(offer: Offer) -> str:
     return format_wealth(offer.coins) if offer.coins is not None else plural(offer.item or "", offer.qty)
 
 
-# The offer, locked, and whether it has expired by the database's clock (one round trip; built once).
-_TRADES = TradeHistory.__table__
-_TRADE_FOR_UPDATE = (select(_TRADES, (func.now() - _TRADES.c.timestamp > TRADE_TTL).label("expired"))
-                     .where(_TRADES.c.id == bindparam("trade_id")).with_for_update())
-_SET_TRADE_STATUS = update(_TRADES).where(_TRADES.c.id == bindparam("trade_id"))
-
-
 @reaction("trade")
 def settle_trade(ctx: CommandContext) -> None:
     """The receiver's ✅ or ❌ on a trade offer: settled once, with the trade row and both characters locked;
@@ -244,7 +187,7 @@ def settle_trade(ctx: CommandContext) -> None:
     emoji = ctx.event.get("emoji")
     if trade_id is None or emoji not in (ACCEPT, DECLINE) or ctx.event.get("author_id") is None:
         return
-    trade = ctx.session.execute(_TRADE_FOR_UPDATE, {"trade_id": int(trade_id)}).one_or_none()
+    trade = trades.offer_for_update(ctx.session, int(trade_id))
     if trade is None or ctx.author_id != trade.receiver_id:
         return  # only the receiver's answer counts
     if trade.status != "pending":
@@ -252,7 +195,7 @@ def settle_trade(ctx: CommandContext) -> None:
         return
 
     def settle(status: str) -> None:
-        ctx.session.execute(_SET_TRADE_STATUS, {"trade_id": trade.id, "status": status})
+        trades.set_status(ctx.session, trade.id, status)
 
     if trade.expired:
         settle("expired")
@@ -278,9 +221,10 @@ def settle_trade(ctx: CommandContext) -> None:
     sender_before, receiver_before = sender.character, receiver.character
     save_character(ctx.session, sender, sender_after)
     save_character(ctx.session, receiver, receiver_after)
-    _record(ctx.session, sender, sender_before, sender_after, f"trade:{trade.id}", f"trade to {trade.receiver_id}")
-    _record(ctx.session, receiver, receiver_before, receiver_after, f"trade:{trade.id}",
-            f"trade from {trade.sender_id}")
+    ledger.record_change(ctx.session, sender, sender_before, sender_after, f"trade:{trade.id}",
+                         f"trade to {trade.receiver_id}")
+    ledger.record_change(ctx.session, receiver, receiver_before, receiver_after, f"trade:{trade.id}",
+                         f"trade from {trade.sender_id}")
     settle("accepted")
     ctx.reply(f"✅ Trade done: {offer.text}.")
     ctx.narrate(f"{sender_before.name} hands {_offered(offer)} to {receiver_before.name}, who accepts.",
@@ -289,13 +233,8 @@ def settle_trade(ctx: CommandContext) -> None:
 
 def expire_stale_trades(session: Session) -> list[Reply]:
     """The sweeper's part: offers nobody answered in time are marked expired, and their channel is told."""
-    expired = session.execute(
-        update(TradeHistory).where(TradeHistory.status == "pending",
-                                   TradeHistory.timestamp < func.now() - TRADE_TTL)
-        .values(status="expired").returning(TradeHistory.id, TradeHistory.sender_id, TradeHistory.receiver_id,
-                                            TradeHistory.item)).all()
     replies = []
-    for row in expired:
+    for row in trades.expire_stale(session):
         text = (f"⌛ {mention(row.sender_id)}'s offer to {mention(row.receiver_id)} "
                 f"({(row.item or {}).get('text', 'a trade')}) expired unanswered; nothing changed hands.")
         channel_id = (row.item or {}).get("channel_id")
@@ -322,13 +261,13 @@ def drop_item_command(ctx: CommandContext) -> None:
         raise CommandError(f"{before.name} doesn't carry '{name[:80]}'.")
     template = next(i for i in before.inventory if i.name == carried)
     after = remove_item(before, carried, qty)
-    world = shops.world_for_update(ctx.session, stored.campaign_id)
-    location = world.location or shops.DEFAULT_LOCATION
+    world = world_for_update(ctx.session, stored.campaign_id)
+    location = world.location or DEFAULT_LOCATION
     ground = merge_items(_dropped(world.dropped_items, location),
                          [template.model_copy(update={"qty": qty, "equipped": False})])
     world.dropped_items = {**(world.dropped_items or {}), location: [i.model_dump(mode="json") for i in ground]}
     save_character(ctx.session, stored, after)
-    _record(ctx.session, stored, before, after, f"ground:{location}", "drop", mirror=True)
+    ledger.record_change(ctx.session, stored, before, after, f"ground:{location}", "drop", mirror=True)
     ctx.reply(f"⬇️ {before.name} drops {plural(carried, qty)} at {location}.")
 
 
@@ -339,8 +278,8 @@ def pick_up_command(ctx: CommandContext) -> None:
     if not wanted:
         raise CommandError("Pick up what? `!pick_up <item> [qty]`.")
     stored = my_character(ctx, for_update=True)
-    world = shops.world_for_update(ctx.session, stored.campaign_id)
-    location = world.location or shops.DEFAULT_LOCATION
+    world = world_for_update(ctx.session, stored.campaign_id)
+    location = world.location or DEFAULT_LOCATION
     ground = _dropped(world.dropped_items, location)
     name, qty = wanted, 0
     if match_item_name(wanted, [i.name for i in ground]) is None:
@@ -372,5 +311,5 @@ def pick_up_command(ctx: CommandContext) -> None:
         items.pop(location)
     world.dropped_items = items
     save_character(ctx.session, stored, after)
-    _record(ctx.session, stored, before, after, f"ground:{location}", "pick up", mirror=True)
+    ledger.record_change(ctx.session, stored, before, after, f"ground:{location}", "pick up", mirror=True)
     ctx.reply(f"⬆️ {before.name} picks up {plural(found, qty)}.")

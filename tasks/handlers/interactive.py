@@ -11,18 +11,10 @@ import json
 from typing import Any
 
 import keys
-from db import sessions
-from db.characters import (
-    CharacterExists,
-    campaign_name,
-    create,
-    ensure_active_campaign,
-    find_by_player,
-    load_for_update,
-    save,
-)
-from db.models import Ledger
-from db.models import Session as SessionRow
+from db import ledger, sessions
+from db.campaigns import campaign_name, ensure_active_campaign
+from db.characters import CharacterExists, create, find_by_player, load_for_update, save
+from db.sessions import SessionRow
 from dnd import creation_flow, level_up_flow
 from dnd.character import Character
 from dnd.errors import RulesError
@@ -149,14 +141,11 @@ def _creation_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
 
 
 def _ledger_starting_kit(ctx: CommandContext, character_id: int, campaign_id: int, character: Character) -> None:
-    for item in character.inventory:
-        ctx.session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty="starting equipment",
-                               item=item.name, quantity_delta=item.qty, reason="!create_character"))
-    for coin, amount in character.wealth.coins().items():
-        if amount:
-            ctx.session.add(Ledger(campaign_id=campaign_id, character_id=character_id, counterparty="starting wealth",
-                                   item=coin, quantity_delta=amount,
-                                   reason=f"!create_character ({format_wealth(character.wealth)})"))
+    ledger.record(ctx.session, campaign_id, character_id, "starting equipment", "!create_character",
+                  [(item.name, item.qty) for item in character.inventory])
+    ledger.record(ctx.session, campaign_id, character_id, "starting wealth",
+                  f"!create_character ({format_wealth(character.wealth)})",
+                  [(coin, amount) for coin, amount in character.wealth.coins().items() if amount])
 
 
 def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:

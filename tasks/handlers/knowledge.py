@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-
 from corpus.campaigns import CampaignError, check_campaign_name, find_slug, list_campaign_files, load_into_db
 from corpus.ingest import UnknownIndexError, format_duration
 from corpus.lookup import LookupResult, format_details, lookup, suggest, table_entry, table_names
 from corpus.retrieval import Hit, search
-from corpus.store import RULES_INDEX, IndexNameError, campaign_index_name, index_exists, index_stats
-from db.models import CorpusIndex
+from corpus.store import (
+    RULES_INDEX,
+    IndexNameError,
+    campaign_index_name,
+    index_exists,
+    index_has_windows,
+    index_stats,
+)
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.rag import new_job, register, request_cancel, running_jobs
 
@@ -66,8 +70,7 @@ def one_line_summary(query: str, hits: list[Hit]) -> str:
 
 
 def _rules_index_ready(ctx: CommandContext) -> bool:
-    windows = ctx.session.execute(select(CorpusIndex.windows).where(CorpusIndex.name == RULES_INDEX)).scalar()
-    return bool(windows)
+    return index_has_windows(ctx.session, RULES_INDEX)
 
 
 def _no_rules_text() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from db.models import BotState
+from db import bot_state
 from keys import force_api, provider_state
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.monitoring import queue_depths
@@ -61,12 +61,9 @@ def fallback_api(ctx: CommandContext) -> None:
     if argument not in ("", "on", "off"):
         raise CommandError("Usage: `!fallback_api` to force the API path, `!fallback_api off` to go back.")
     enabled = argument != "off"
-    state = ctx.session.get(BotState, "force_api")
-    before = dict(state.value) if state else {"enabled": False}
-    if state is None:
-        ctx.session.add(BotState(key="force_api", value={"enabled": enabled}))
-    else:
-        state.value = {"enabled": enabled}
+    stored = bot_state.get_value(ctx.session, bot_state.FORCE_API_KEY)
+    before = stored if stored is not None else {"enabled": False}
+    bot_state.set_value(ctx.session, bot_state.FORCE_API_KEY, {"enabled": enabled})
     ctx.audit("model", before, {"enabled": enabled})
     # The GPU worker reads this before every batch.
     ctx.after_commit.append(lambda: get_redis().set(force_api(), "1" if enabled else "0"))

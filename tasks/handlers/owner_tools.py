@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from db import ledger
 from db.characters import StoredCharacter, audit_target, save, snapshot
-from db.models import Ledger
 from dnd.actions import set_hp
 from dnd.character import Character, recompute
 from dnd.conditions import add_condition, condition_info, remove_condition
@@ -63,8 +63,8 @@ def add_item_command(ctx: CommandContext) -> None:
     item = make_item(name, quantity)  # refuses an item the engine doesn't know
     stored = their_character(ctx, player_id)
     _commit(ctx, stored, add_items(stored.character, [item]))
-    ctx.session.add(Ledger(campaign_id=stored.campaign_id, character_id=stored.id, counterparty="owner",
-                           item=item.name, quantity_delta=quantity, reason=f"!add_item by {ctx.author_id}"))
+    ledger.record(ctx.session, stored.campaign_id, stored.id, "owner", f"!add_item by {ctx.author_id}",
+                  [(item.name, quantity)])
     ctx.reply(f"🎁 {stored.character.name} ({mention(player_id)}) receives {item.name} ×{quantity}.")
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
-from db.characters import active_campaign
-from db.models import Campaign, WorldState
+from db.campaigns import Campaign, active_campaign, campaign_for_update
+from db.engine import Session
+from db.world import world_for_update
 from tasks.handlers.registry import CommandContext, CommandError, command
 from workers.llm import plot
 
@@ -36,7 +35,7 @@ def parse_flag_value(raw: str) -> bool | int | str:
 @command("advance_plot", "!advance_plot", "Move the story to the next scene (or act).", owner_only=True,
          category="Plot")
 def advance_plot(ctx: CommandContext) -> None:
-    campaign = ctx.session.get(Campaign, require_campaign(ctx.session).id, with_for_update=True)
+    campaign = campaign_for_update(ctx.session, require_campaign(ctx.session).id)
     assert campaign is not None
     here = (campaign.current_act, campaign.current_scene)
     if not plot.scene_order(campaign.plot_structure):
@@ -61,7 +60,7 @@ def set_plot_flag(ctx: CommandContext) -> None:
                            "`-` or `_` (up to 64), e.g. `!set_plot_flag bridge_burned=true`.")
     if not raw_value.strip() or len(raw_value) > MAX_FLAG_VALUE_CHARS:
         raise CommandError(f"A flag's value must be 1 to {MAX_FLAG_VALUE_CHARS} characters.")
-    campaign = ctx.session.get(Campaign, require_campaign(ctx.session).id, with_for_update=True)
+    campaign = campaign_for_update(ctx.session, require_campaign(ctx.session).id)
     assert campaign is not None
     value = parse_flag_value(raw_value)
     flags = dict(campaign.plot_flags)
@@ -84,10 +83,7 @@ def trigger_event(ctx: CommandContext) -> None:
     if event_id not in events:
         raise CommandError(f"**{campaign.name}** has no event `{event_id[:64]}`. Its events: "
                            + ", ".join(f"`{e}`" for e in list(events)[:20]))
-    world = ctx.session.get(WorldState, campaign.id, with_for_update=True)
-    if world is None:
-        world = WorldState(campaign_id=campaign.id, events=[], dropped_items={}, weather={})
-        ctx.session.add(world)
+    world = world_for_update(ctx.session, campaign.id)
     happened = list(world.events or [])
     happened.append({"id": event_id, "effect": events[event_id].get("effect", ""), "by": "owner"})
     world.events = happened

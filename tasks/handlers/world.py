@@ -6,11 +6,10 @@ import random
 import time
 from typing import Any
 
-from sqlalchemy import select
-
-from db.characters import active_campaign
+from db.campaigns import Campaign, active_campaign
+from db.characters import levels_in_campaign
 from db.compendium import entries
-from db.models import Campaign, Character, WorldState
+from db.world import location_of, world_for_update
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather
 from tasks.handlers.registry import CommandContext, CommandError, command
@@ -32,14 +31,6 @@ def weather_region(campaign: Campaign | None) -> str:
     return "temperate"
 
 
-def world_of(ctx: CommandContext, campaign: Campaign) -> WorldState:
-    world = ctx.session.get(WorldState, campaign.id, with_for_update=True)
-    if world is None:
-        world = WorldState(campaign_id=campaign.id, events=[], dropped_items={}, weather={})
-        ctx.session.add(world)
-    return world
-
-
 @command("weather", "!weather [new [season]]", "Today's weather where the party is; the owner can roll new weather.",
          category="World")
 def weather_command(ctx: CommandContext) -> None:
@@ -53,7 +44,7 @@ def weather_command(ctx: CommandContext) -> None:
         raise CommandError("Usage: `!weather` (today's weather), or `!weather new [season]` (owner).")
     if reroll and not ctx.is_owner:
         raise CommandError("Only the owner can change the weather.")
-    world = world_of(ctx, campaign)
+    world = world_for_update(ctx.session, campaign.id)
     current: dict[str, Any] = dict(world.weather or {})
     season = words[1] if reroll and len(words) > 1 else current.get("season") or "spring"
     if reroll or not current or time.time() - float(current.get("rolled_at", 0)) > WEATHER_LASTS_S:
@@ -78,14 +69,13 @@ def encounter_command(ctx: CommandContext) -> None:
     if difficulty not in DIFFICULTIES:
         raise CommandError(f"Difficulty must be one of {', '.join(DIFFICULTIES)}.")
     campaign = active_campaign(ctx.session)
-    levels = list(ctx.session.execute(select(Character.level).where(
-        Character.campaign_id == (campaign.id if campaign else -1))).scalars()) or [1]
+    levels = (levels_in_campaign(ctx.session, campaign.id) if campaign else []) or [1]
     monsters = [{"name": m["name"], "cr": m.get("challenge_rating", 0), "xp": m.get("xp", 0),
                  "type": m.get("type", "")} for m in entries(ctx.session, "monster")]
     if not monsters:
         raise CommandError("The SRD compendium isn't imported yet (`python scripts/import_srd.py`).")
-    world = ctx.session.get(WorldState, campaign.id) if campaign else None
-    found = generate_encounter(levels, difficulty, monsters, (world.location if world else "") or "", _rng)
+    location = (location_of(ctx.session, campaign.id) if campaign else None) or ""
+    found = generate_encounter(levels, difficulty, monsters, location, _rng)
     ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text}\n"
               "Add them to a fight with `!initiative add <monster> [count]`.")
 

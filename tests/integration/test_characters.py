@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from db.characters import create, ensure_active_campaign
+from db.campaigns import ensure_active_campaign
+from db.characters import create
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from dnd.leveling import LevelUpChoices, apply_level_up

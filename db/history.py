@@ -1,0 +1,29 @@
+"""The table's message history: the repository over `message_history` (what was said, and every roll)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from db.models import MessageHistory
+
+# `!roll` is the busiest command: its log line is one prebuilt INSERT, not an ORM object flushed at commit.
+_LOG = insert(MessageHistory.__table__)
+MAX_MESSAGE_CHARS = 2000
+
+
+def log_roll(session: Session, text: str, campaign_id: int | None, channel_id: int | None, player_id: int) -> None:
+    """A roll (kind "roll"), cut to MAX_MESSAGE_CHARS."""
+    session.execute(_LOG, {"campaign_id": campaign_id, "channel_id": channel_id, "player_id": player_id,
+                           "kind": "roll", "message": text[:MAX_MESSAGE_CHARS]})
+
+
+def recent_players(session: Session, channel_id: int, minutes: int) -> set[int]:
+    """The players who wrote in the channel in the last `minutes`."""
+    since = datetime.now(UTC) - timedelta(minutes=minutes)
+    rows = session.execute(select(MessageHistory.player_id).where(
+        MessageHistory.channel_id == channel_id, MessageHistory.player_id.is_not(None),
+        MessageHistory.timestamp >= since).distinct()).scalars()
+    return {int(player) for player in rows}
