@@ -104,14 +104,28 @@ def add_condition(character: Character, name: str) -> Character:
     return character.model_copy(update={"conditions": [*character.conditions, info.name]})
 
 
+def stays_unconscious(name: str, hp: int, condition: str) -> None:
+    """A creature at 0 hit points stays Unconscious until it is healed: no command ends it, the owner's
+    `!set_condition` included (the owner heals with `!hp` first), nor the narrator's updates."""
+    if hp == 0 and condition == "Unconscious":
+        raise RulesError(f"{name} is at 0 HP and stays unconscious until healed.")
+
+
 def remove_condition(character: Character, name: str) -> Character:
-    """Remove a condition (Exhaustion removes one level)."""
+    """Remove a condition (Exhaustion removes one level); Unconscious at 0 HP stays (:func:`stays_unconscious`)."""
     info = condition_info(name)
     if info.name == "Exhaustion":
         return character.model_copy(update={"exhaustion": max(0, character.exhaustion - 1)})
+    stays_unconscious(character.name, character.hp, info.name)
     if info.name not in character.conditions:
         raise RulesError(f"{character.name} is not {info.name.lower()}.")
     return character.model_copy(update={"conditions": [c for c in character.conditions if c != info.name]})
+
+
+def clear_conditions(character: Character) -> Character:
+    """All conditions end, but Unconscious at 0 HP (:func:`stays_unconscious`)."""
+    kept = ["Unconscious"] if character.hp == 0 and "Unconscious" in character.conditions else []
+    return character.model_copy(update={"conditions": kept})
 
 
 def describe(name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import keys
+from db import model_turns
 from db.campaigns import active_campaign
 from db.engine import run_in_transaction
 from db.models import Campaign, MessageHistory
@@ -166,8 +167,8 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
                                        player_id=message.get("player_id"), kind="player",
                                        message=message.get("text", "")))
         effects = model_updates.apply_updates(session, request, proposed.updates, provider, target["channel_id"])
-        model_updates.record_dropped(session, provider, campaign_id, channel,
-                                     proposed.dropped + actions.dropped + effects.dropped)
+        model_turns.record_dropped(session, provider, campaign_id, channel,
+                                   proposed.dropped + actions.dropped + effects.dropped)
         composed = compose_replies(result, turn_id=turn_id, target=target, batch_size=len(messages),
                                    narrates=request.get("narrates"), effect_lines=effects.lines,
                                    question=effects.question, actions_ran=bool(actions.results))

@@ -16,7 +16,7 @@ from dnd.combat.state import (
     replace_combatant,
     roll_dice,
 )
-from dnd.conditions import condition_info, is_incapacitated
+from dnd.conditions import condition_info, is_incapacitated, stays_unconscious
 from dnd.dice import RollResult
 from dnd.errors import RulesError
 from dnd.monsters import Combatant
@@ -100,7 +100,8 @@ def add_condition(state: CombatState, target_name: str, condition: str) -> tuple
 
 
 def remove_condition(state: CombatState, target_name: str, condition: str) -> tuple[CombatState, ConditionResult]:
-    """End a condition (Exhaustion: one level). Unconscious from 0 hit points ends only with healing."""
+    """End a condition (Exhaustion: one level). Unconscious at 0 hit points ends only with healing
+    (:func:`dnd.conditions.stays_unconscious`)."""
     target = find_combatant(state, target_name)
     info = condition_info(condition)
     if info.name == "Exhaustion":
@@ -110,9 +111,8 @@ def remove_condition(state: CombatState, target_name: str, condition: str) -> tu
         line = f"{target.name} loses a level of exhaustion ({updated.exhaustion})."
     elif info.name not in target.conditions:
         raise RulesError(f"{target.name} is not {info.name.lower()}.")
-    elif info.name == "Unconscious" and target.hp == 0:
-        raise RulesError(f"{target.name} is at 0 HP; only healing wakes them up.")
     else:
+        stays_unconscious(target.name, target.hp, info.name)
         updated = target.model_copy(update={"conditions": [x for x in target.conditions if x != info.name]})
         line = f"{target.name} is no longer {info.name.lower()}."
     state = replace_combatant(state, updated)

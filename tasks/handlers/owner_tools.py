@@ -13,7 +13,7 @@ from db import ledger
 from db.characters import StoredCharacter, audit_target, save, snapshot
 from dnd.actions import set_hp
 from dnd.character import Character, recompute
-from dnd.conditions import add_condition, condition_info, remove_condition
+from dnd.conditions import add_condition, clear_conditions, condition_info, remove_condition
 from dnd.data.conditions import CONDITIONS
 from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
@@ -83,8 +83,9 @@ def set_condition_command(ctx: CommandContext) -> None:
     character = stored.character
     words = rest.strip()
     if words.casefold() in ("none", "clear", "clear all"):
-        updated = character.model_copy(update={"conditions": []})
-        message = f"{character.name}'s conditions are cleared."
+        updated = clear_conditions(character)
+        message = f"{character.name}'s conditions are cleared." + (
+            f" {character.name} is at 0 HP and stays unconscious until healed." if updated.conditions else "")
     elif words.startswith("-") or words.casefold().startswith("remove "):
         name = words[1:] if words.startswith("-") else words[len("remove "):]
         updated = remove_condition(character, name.strip())

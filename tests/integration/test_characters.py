@@ -439,6 +439,11 @@ def test_owner_tools_change_characters_and_are_audited(system: SystemUnderTest) 
 
     assert "HP 12 → 0/12" in owner(system, f"!hp @{player} 0")
     assert row(system, player).conditions == ["Unconscious"]
+    # At 0 HP the character stays unconscious, whoever asks (dnd.conditions.stays_unconscious): heal it first.
+    refused(system, player, f"!set_condition <@{player}> -unconscious", "is at 0 HP and stays unconscious until healed",
+            as_player=system.owner_id)
+    assert "stays unconscious" in owner(system, f"!set_condition <@{player}> none")
+    assert row(system, player).conditions == ["Unconscious"]
     owner(system, f"!hp @{player} 7")
     assert (row(system, player).hp, row(system, player).conditions) == (7, [])
     audit = system.sql("SELECT before, after FROM audit_log ORDER BY id DESC LIMIT 1")[0]

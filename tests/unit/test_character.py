@@ -33,10 +33,12 @@ from dnd.conditions import (
     ability_check_mode,
     add_condition,
     attack_roll_mode,
+    clear_conditions,
     hit_is_critical,
     is_incapacitated,
     remove_condition,
     saving_throw_mode,
+    stays_unconscious,
 )
 from dnd.errors import RulesError
 from dnd.feats import list_abilities, list_feats, restore_resource, use_resource
@@ -324,6 +326,21 @@ def test_add_and_remove_conditions() -> None:
     c = c.model_copy(update={"exhaustion": 6})
     with pytest.raises(RulesError, match="already at exhaustion level 6"):
         add_condition(c, "Exhaustion")
+
+
+def test_at_zero_hp_a_character_stays_unconscious_until_healed() -> None:
+    """One rule for every path: the owner's `!set_condition`, the narrator's updates, a combatant's condition."""
+    down = pc({"Fighter": 1}).model_copy(update={"hp": 0, "conditions": ["Unconscious", "Prone"]})
+    with pytest.raises(RulesError, match="is at 0 HP and stays unconscious until healed"):
+        remove_condition(down, "unconscious")
+    with pytest.raises(RulesError, match="stays unconscious"):
+        stays_unconscious(down.name, 0, "Unconscious")
+    assert remove_condition(down, "Prone").conditions == ["Unconscious"]
+    assert clear_conditions(down).conditions == ["Unconscious"]
+    awake = down.model_copy(update={"hp": 3})
+    assert remove_condition(awake, "Unconscious").conditions == ["Prone"]
+    assert clear_conditions(awake).conditions == []
+    stays_unconscious(down.name, 0, "Prone")  # other conditions end as usual
 
 
 # ----------------------------------------------------------------------------- resync
