@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from db import audit
 from db import combat as combats
-from db.models import AuditLog, Campaign, Npc
+from db.models import Campaign, Npc
 
 
 def in_combat(session: Session, channel_id: int | None, campaign_id: int | None, player_id: int) -> bool:
@@ -20,10 +21,6 @@ def in_combat(session: Session, channel_id: int | None, campaign_id: int | None,
         return True
     rows = combats.active_in_campaign(session, campaign_id, lock=False) if campaign_id else []
     return any(str(entry.get("player_id")) == str(player_id) for row in rows for entry in row.initiative or [])
-
-
-def campaign_for_update(session: Session, campaign_id: int | None) -> Campaign | None:
-    return session.get(Campaign, campaign_id, with_for_update=True) if campaign_id else None
 
 
 def npc_for_update(session: Session, campaign_id: int, name: str) -> Npc | None:
@@ -51,14 +48,13 @@ def set_npc_attitude(session: Session, campaign_id: int, npc: Npc | None, name: 
 
 def record_applied(session: Session, provider: str, campaign_id: int | None, target: str | None,
                    proposed: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> None:
-    session.add(AuditLog(actor=f"model:{provider}", action="update applied", campaign_id=campaign_id, target=target,
-                         before={"proposed": proposed, **before}, after=after))
+    audit.record(session, f"model:{provider}", "update applied", target=target, campaign_id=campaign_id,
+                 before={"proposed": proposed, **before}, after=after)
 
 
 def record_dropped(session: Session, provider: str, campaign_id: int | None, channel: str,
                    dropped: list[dict[str, Any]]) -> None:
     """The model proposed something the allow-list or the game state refuses: never applied, always on record."""
     for entry in dropped:
-        session.add(AuditLog(actor=f"model:{provider}", action="update dropped", campaign_id=campaign_id,
-                             target=channel, before={"proposed": entry.get("raw")},
-                             after={"reason": entry.get("reason")}))
+        audit.record(session, f"model:{provider}", "update dropped", target=channel, campaign_id=campaign_id,
+                     before={"proposed": entry.get("raw")}, after={"reason": entry.get("reason")})

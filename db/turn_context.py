@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import MessageHistory, Npc, PlotThread, WorldState
+from db.models import MessageHistory, Npc, PlotThread
+from db.world import location_of
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,6 @@ class PromptContext:
 
 
 def load_prompt_context(session: Session, campaign_id: int, *, history_limit: int, npc_limit: int) -> PromptContext:
-    world = session.get(WorldState, campaign_id)
     attitudes = session.execute(select(Npc.name, Npc.attitude).where(Npc.campaign_id == campaign_id,
                                                                      Npc.attitude != "indifferent")
                                 .order_by(Npc.name).limit(npc_limit))
@@ -29,7 +29,7 @@ def load_prompt_context(session: Session, campaign_id: int, *, history_limit: in
         select(MessageHistory.kind, MessageHistory.message)
         .where(MessageHistory.campaign_id == campaign_id, MessageHistory.kind != "roll")
         .order_by(MessageHistory.id.desc()).limit(history_limit)))))
-    return PromptContext(location=world.location if world else None,
+    return PromptContext(location=location_of(session, campaign_id),
                          npc_attitudes={name: attitude for name, attitude in attitudes},
                          history=[(kind, message) for kind, message in history])
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import model_turns
+from db.campaigns import campaign_for_update
 from db.characters import StoredCharacter, audit_target, load_for_update, save, snapshot
 from db.engine import transaction
 from db.models import Campaign, Npc, ProcessedMessage
@@ -243,7 +244,7 @@ def read_facts(turn: Turn, update: Update, effects: Effects) -> tuple[UpdateFact
             held.character = None if fighting else load_for_update(turn.session, player_id, turn.campaign_id)
             facts.target = TargetFacts(fighting, held.character.character if held.character else None)
     elif isinstance(update, PlotFlagUpdate | SceneUpdate | NpcAttitudeUpdate):
-        held.campaign = model_turns.campaign_for_update(turn.session, turn.campaign_id)
+        held.campaign = campaign_for_update(turn.session, turn.campaign_id) if turn.campaign_id else None
         if held.campaign is not None:
             campaign = held.campaign
             facts.campaign = CampaignFacts(campaign.name, dict(campaign.plot_flags or {}), campaign.plot_structure,
