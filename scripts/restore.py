@@ -150,6 +150,9 @@ def restore_redis(settings: Settings, rdb: Path) -> int:
 def restore(settings: Settings, backup: Path) -> None:
     manifest = load_manifest(backup)
     refuse_if_running(settings)
+    if not (settings.redis_embedded and settings.postgres_embedded):
+        log.warning("external stores (REDIS_URL / DATABASE_URL): make sure no gateway or worker on another machine "
+                    "uses them while this restore runs")
     log.info("restoring %s (taken %s, schema %s)", backup, manifest["created_at"],
              manifest["postgres"]["schema_revision"])
     restore_postgres(settings, backup / POSTGRES_FILE)
