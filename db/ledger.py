@@ -1,6 +1,7 @@
 """The ledger: one row per movement of items or coins into or out of a character's hands (coins as the coin's
 name, or as copper pieces, item "cp", when an exchange makes change), so conservation can be checked. Every
-movement is written here, by :func:`record` (or :func:`record_change`, which works out what moved)."""
+movement is written here, by :func:`record` (or :func:`record_change`, which works out what moved with
+`dnd.inventory.movements_between`)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,10 @@ from sqlalchemy.orm import Session
 from db.characters import StoredCharacter
 from db.models import Ledger
 from dnd.character import Character
-from dnd.wealth import total_cp
+from dnd.inventory import Movement, movements_between
 
 # One prebuilt multi-row INSERT, not ORM objects flushed at commit (every economy command writes ledger rows).
 _INSERT = insert(Ledger.__table__)
-
-# (item, quantity moved): positive into the character's hands, negative out of them.
-Movement = tuple[str, int]
 
 
 def record(session: Session, campaign_id: int, character_id: int, counterparty: str, reason: str,
@@ -35,20 +33,6 @@ def record(session: Session, campaign_id: int, character_id: int, counterparty: 
                          "reason": f"{reason} ({counterparty})"})
     if rows:
         session.execute(_INSERT, rows)
-
-
-def movements_between(before: Character, after: Character) -> list[Movement]:
-    """Every item whose count changed, then the coins (in copper pieces, "cp"), if the purse changed."""
-    counts: dict[str, int] = {}
-    for item in before.inventory:
-        counts[item.name] = counts.get(item.name, 0) - item.qty
-    for item in after.inventory:
-        counts[item.name] = counts.get(item.name, 0) + item.qty
-    moves = [(name, n) for name, n in counts.items() if n]
-    coins = total_cp(after.wealth) - total_cp(before.wealth)
-    if coins:
-        moves.append(("cp", coins))
-    return moves
 
 
 def record_change(session: Session, stored: StoredCharacter, before: Character, after: Character,

@@ -20,20 +20,7 @@ from db import compendium
 from db.models import Character as CharacterRow
 from db.models import Shop
 from dnd.errors import RulesError
-from dnd.shops import ShopStock, StockEntry, generate_stock, item_from_srd, profile_for, restock
-
-_KIND_WORDS = {"port": "urban_port", "harbour": "urban_port", "harbor": "urban_port", "docks": "urban_port",
-               "city": "city", "capital": "city", "village": "frontier_village", "hamlet": "frontier_village",
-               "frontier": "frontier_village", "monastery": "mountain_monastery", "temple": "mountain_monastery",
-               "hold": "dwarven_hold", "mine": "dwarven_hold", "outpost": "trading_post", "camp": "trading_post"}
-
-
-def location_kind(location: str) -> str:
-    for word in location.casefold().replace(",", " ").split():
-        kind = _KIND_WORDS.get(word)
-        if kind is not None:
-            return kind
-    return "town"
+from dnd.shops import ShopStock, StockEntry, generate_stock, item_from_srd, location_kind, profile_for, restock
 
 
 def party_tier(session: Session, campaign_id: int) -> int:

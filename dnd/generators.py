@@ -424,6 +424,22 @@ def _norm_choice(value: str, options: tuple[str, ...], aliases: dict[str, str], 
     return key
 
 
+# Words in a campaign's region text that name a weather region (the first group found wins; else temperate).
+_REGION_WORDS: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
+    (("port", "coast", "sea", "harbour", "harbor"), "coastal"), (("mountain", "monastery", "peak"), "mountain"),
+    (("desert", "dune"), "desert"), (("arctic", "frozen", "ice", "tundra"), "arctic"),
+    (("swamp", "marsh", "bog"), "swamp"), (("jungle", "tropic"), "tropical"))
+
+
+def weather_region(region_text: str) -> str:
+    """The weather tables' region for a campaign's own region text ("urban port" → coastal)."""
+    text = region_text.lower()
+    for words, region in _REGION_WORDS:
+        if any(word in text for word in words):
+            return region
+    return "temperate"
+
+
 def generate_weather(region: str, season: str, rng: random.Random | None = None) -> Weather:
     """The day's weather for a region (temperate, arctic, desert, tropical, mountain, coastal, swamp) and a
     season: temperature, wind and precipitation with a line of description and the rules effects of extreme

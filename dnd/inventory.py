@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dnd.character import Character, InventoryItem
 from dnd.data.equipment import Armor, Weapon, find_item
 from dnd.errors import RulesError
+from dnd.wealth import total_cp
 
 
 def make_item(name: str, qty: int = 1) -> InventoryItem:
@@ -64,17 +65,22 @@ def add_items(character: Character, items: Iterable[InventoryItem]) -> Character
     return character.model_copy(update={"inventory": merge_items(character.inventory, items)})
 
 
-def remove_item(character: Character, name: str, qty: int = 1) -> Character:
-    """Remove ``qty`` of an item (case-insensitive name); refuses if the character has fewer."""
-    if qty < 1:
-        raise RulesError("Remove at least one item.")
+def count_of(items: Iterable[InventoryItem], name: str) -> int:
+    """How many of an item (case-insensitive name) the stacks hold together."""
     key = name.strip().casefold()
-    have = sum(i.qty for i in character.inventory if i.name.casefold() == key)
-    if have < qty:
-        raise RulesError(f"{character.name} has {have} × {name}, not {qty}.")
+    return sum(i.qty for i in items if i.name.casefold() == key)
+
+
+def take_from_stacks(items: Iterable[InventoryItem], name: str, qty: int) -> list[InventoryItem]:
+    """The items left once ``qty`` of an item (case-insensitive name) are taken, from the first stacks on; a
+    stack taken whole is gone. Refuses taking more than the stacks hold."""
+    stacks = list(items)
+    if qty > count_of(stacks, name):
+        raise RulesError(f"There are only {count_of(stacks, name)} × {name}, not {qty}.")
+    key = name.strip().casefold()
     out: list[InventoryItem] = []
     left = qty
-    for item in character.inventory:
+    for item in stacks:
         if left and item.name.casefold() == key:
             take = min(left, item.qty)
             left -= take
@@ -82,4 +88,32 @@ def remove_item(character: Character, name: str, qty: int = 1) -> Character:
                 out.append(item.model_copy(update={"qty": item.qty - take}))
             continue
         out.append(item)
-    return character.model_copy(update={"inventory": out})
+    return out
+
+
+def remove_item(character: Character, name: str, qty: int = 1) -> Character:
+    """Remove ``qty`` of an item (case-insensitive name); refuses if the character has fewer."""
+    if qty < 1:
+        raise RulesError("Remove at least one item.")
+    have = count_of(character.inventory, name)
+    if have < qty:
+        raise RulesError(f"{character.name} has {have} × {name}, not {qty}.")
+    return character.model_copy(update={"inventory": take_from_stacks(character.inventory, name, qty)})
+
+
+# (item, quantity moved): positive into the character's hands, negative out of them; coins as "cp".
+Movement = tuple[str, int]
+
+
+def movements_between(before: Character, after: Character) -> list[Movement]:
+    """Every item whose count changed, then the coins (in copper pieces, "cp"), if the purse changed."""
+    counts: dict[str, int] = {}
+    for item in before.inventory:
+        counts[item.name] = counts.get(item.name, 0) - item.qty
+    for item in after.inventory:
+        counts[item.name] = counts.get(item.name, 0) + item.qty
+    moves = [(name, n) for name, n in counts.items() if n]
+    coins = total_cp(after.wealth) - total_cp(before.wealth)
+    if coins:
+        moves.append(("cp", coins))
+    return moves

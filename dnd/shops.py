@@ -304,6 +304,23 @@ _PROFILE_ALIASES: Final[dict[str, str]] = {
 }
 
 
+# Words in a place's name that say what kind of place it is (the first one found wins; else a town).
+_KIND_WORDS: Final[dict[str, str]] = {
+    "port": "urban_port", "harbour": "urban_port", "harbor": "urban_port", "docks": "urban_port", "city": "city",
+    "capital": "city", "village": "frontier_village", "hamlet": "frontier_village", "frontier": "frontier_village",
+    "monastery": "mountain_monastery", "temple": "mountain_monastery", "hold": "dwarven_hold", "mine": "dwarven_hold",
+    "outpost": "trading_post", "camp": "trading_post"}
+
+
+def location_kind(location: str) -> str:
+    """The kind of place a location's name says ("Saltmarsh Harbour" → urban_port), for its shops."""
+    for word in location.casefold().replace(",", " ").split():
+        kind = _KIND_WORDS.get(word)
+        if kind is not None:
+            return kind
+    return "town"
+
+
 def profile_for(location_kind: str) -> ShopProfile:
     """The profile of a kind of place ("urban port", "Frontier Village", "monastery"...)."""
     key = re.sub(r"[\s\-]+", "_", location_kind.strip().casefold())

@@ -22,7 +22,7 @@ from db.outbox import Reply
 from db.world import DEFAULT_LOCATION, current_location, world_for_update
 from dnd.character import InventoryItem
 from dnd.errors import RulesError
-from dnd.inventory import merge_items, remove_item
+from dnd.inventory import count_of, merge_items, remove_item, take_from_stacks
 from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
@@ -288,21 +288,12 @@ def pick_up_command(ctx: CommandContext) -> None:
     if found is None:
         lying = ", ".join(f"{i.name} ×{i.qty}" for i in ground) or "nothing"
         raise CommandError(f"There's no '{name[:80]}' on the ground at {location}. Lying here: {lying}.")
-    here = sum(i.qty for i in ground if i.name == found)
+    here = count_of(ground, found)
     qty = qty or here
     if qty > here:
         raise CommandError(f"Only {plural(found, here)} lie here.")
     template = next(i for i in ground if i.name == found)
-    left: list[InventoryItem] = []
-    remaining = qty
-    for item in ground:
-        if item.name == found and remaining:
-            take = min(remaining, item.qty)
-            remaining -= take
-            if item.qty > take:
-                left.append(item.model_copy(update={"qty": item.qty - take}))
-        else:
-            left.append(item)
+    left = take_from_stacks(ground, found, qty)
     before = stored.character
     after = before.model_copy(update={"inventory": merge_items(before.inventory,
                                                                [template.model_copy(update={"qty": qty})])})

@@ -11,7 +11,7 @@ from db.characters import levels_in_campaign
 from db.compendium import entries
 from db.world import location_of, world_for_update
 from dnd.errors import RulesError
-from dnd.generators import generate_encounter, generate_loot, generate_weather
+from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 _rng = random.SystemRandom()
@@ -19,16 +19,9 @@ WEATHER_LASTS_S = 8 * 3600  # a real-time stand-in for "the day's weather" until
 DIFFICULTIES = ("easy", "medium", "hard", "deadly")
 
 
-def weather_region(campaign: Campaign | None) -> str:
-    """The weather tables' region for the campaign's own region text ("urban port" → coastal)."""
-    text = str(((campaign.plot_structure if campaign else {}) or {}).get("metadata", {}).get("region", "")).lower()
-    for words, region in ((("port", "coast", "sea", "harbour", "harbor"), "coastal"),
-                          (("mountain", "monastery", "peak"), "mountain"), (("desert", "dune"), "desert"),
-                          (("arctic", "frozen", "ice", "tundra"), "arctic"), (("swamp", "marsh", "bog"), "swamp"),
-                          (("jungle", "tropic"), "tropical")):
-        if any(word in text for word in words):
-            return region
-    return "temperate"
+def campaign_region(campaign: Campaign | None) -> str:
+    """The campaign's own region text (its structure's metadata), for the weather tables."""
+    return str(((campaign.plot_structure if campaign else {}) or {}).get("metadata", {}).get("region", ""))
 
 
 @command("weather", "!weather [new [season]]", "Today's weather where the party is; the owner can roll new weather.",
@@ -49,7 +42,7 @@ def weather_command(ctx: CommandContext) -> None:
     season = words[1] if reroll and len(words) > 1 else current.get("season") or "spring"
     if reroll or not current or time.time() - float(current.get("rolled_at", 0)) > WEATHER_LASTS_S:
         try:
-            weather = generate_weather(weather_region(campaign), season, _rng)
+            weather = generate_weather(weather_region(campaign_region(campaign)), season, _rng)
         except RulesError as error:
             raise CommandError(str(error)) from None
         current = {**weather.model_dump(), "rolled_at": time.time()}

@@ -42,7 +42,7 @@ from dnd.conditions import (
 )
 from dnd.errors import RulesError
 from dnd.feats import list_abilities, list_feats, restore_resource, use_resource
-from dnd.inventory import make_item, remove_item
+from dnd.inventory import count_of, make_item, movements_between, remove_item, take_from_stacks
 from dnd.wealth import Wealth, add_coins, format_cp, from_cp, parse_price, pay, total_cp
 
 SCORES = {"STR": 14, "DEX": 16, "CON": 14, "INT": 10, "WIS": 14, "CHA": 12}
@@ -173,6 +173,21 @@ def test_carry_weight() -> None:
     assert next(i.qty for i in c.inventory if i.name == "Arrow") == 15
     with pytest.raises(RulesError, match="has 0"):
         remove_item(c, "Potion of Healing")
+
+
+def test_taking_from_stacks_and_what_moved() -> None:
+    ground = [make_item("Torch", 2), make_item("Rope, hempen (50 feet)"), make_item("Torch", 3)]
+    assert count_of(ground, "torch") == 5
+    left = take_from_stacks(ground, "Torch", 3)  # the first stack whole, then one from the next
+    assert [(i.name, i.qty) for i in left] == [("Rope, hempen (50 feet)", 1), ("Torch", 2)]
+    assert take_from_stacks(ground, "Torch", 5) == [ground[1]]
+    with pytest.raises(RulesError, match="only 5"):
+        take_from_stacks(ground, "Torch", 6)
+    before = pc({"Fighter": 1}, inventory=[make_item("Torch", 2)], wealth=Wealth(gp=1))
+    after = before.model_copy(update={"inventory": [make_item("Torch", 5), make_item("Dagger")],
+                                      "wealth": Wealth(sp=5)})
+    assert movements_between(before, after) == [("Torch", 3), ("Dagger", 1), ("cp", -50)]
+    assert movements_between(before, before) == []
 
 
 def test_spell_dc_and_attack() -> None:

@@ -23,6 +23,7 @@ from dnd.generators import (
     generate_weather,
     party_thresholds,
     rate_encounter,
+    weather_region,
     xp_for_cr,
 )
 from dnd.monsters import MonsterBlock
@@ -199,6 +200,14 @@ def test_loot_bands_and_determinism() -> None:
 
 
 # ------------------------------------------------------------------------------------------ weather
+
+
+def test_a_campaign_region_text_names_a_weather_region() -> None:
+    assert weather_region("Urban port on the Sword Coast") == "coastal"
+    assert weather_region("Frozen north") == "arctic"
+    assert weather_region("Marshlands") == "swamp"
+    assert weather_region("") == "temperate" and weather_region("rolling farmland") == "temperate"
+    assert all(weather_region(text) in REGIONS for text in ("peak", "dune", "jungle"))
 
 
 def test_weather_is_deterministic_under_a_seed() -> None:

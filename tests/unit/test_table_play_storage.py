@@ -10,9 +10,9 @@ import pytest
 
 from db.combat import from_row, to_columns
 from db.models import CombatState as CombatRow
-from db.shops import location_kind
 from dnd import combat
 from dnd.monsters import Combatant, DamagePart, MonsterAction, MonsterBlock, MultiattackOption, MultiattackStep
+from dnd.shops import location_kind
 from tasks.handlers.characters import parse_cast
 from tasks.handlers.economy import parse_quantity
 from tasks.handlers.registry import CommandError
