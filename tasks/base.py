@@ -12,14 +12,16 @@ import traceback
 from typing import Any
 
 from celery import Task
+from psycopg2 import errors as pg_errors
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from db.engine import transaction
+from db.engine import is_retryable, transaction
 from db.models import DeadLetter
 from db.outbox import Reply, add_replies
 from keys import task_attempts
 from settings import get_settings
-from tasks.publish import publish
+from tasks.publish import publish, publish_notice
 from tasks.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,25 @@ ATTEMPTS_TTL_S = 24 * 3600
 GAVE_UP_TEXT = ("Sorry — I couldn't process that ({what}) after {attempts} attempts. It has been set aside "
                 "for the operators; nothing else was changed.")
 FAILED_TEXT = "Sorry — something went wrong while handling that ({what}). Nothing was changed."
+DISK_FULL_TEXT = ("Sorry — the game's storage is full, so I couldn't save that ({what}). Nothing was changed; the "
+                  "operators have been told. Please try again in a while.")
+UNREACHABLE_TEXT = ("Sorry — the game's database has been unreachable for a few minutes, so I couldn't handle that "
+                    "({what}). Nothing was changed; the operators have been told.")
+# While PostgreSQL is down (killed, restarting, in recovery) a task waits for it: retried up to this many times,
+# at most DB_RETRY_MAX_DELAY_S apart (about three minutes in all), then the user is told.
+DB_RETRY_LIMIT = 40
+DB_RETRY_MAX_DELAY_S = 5.0
+
+
+def disk_full(error: BaseException) -> bool:
+    """PostgreSQL could not extend a file (SQLSTATE 53100): the disk under its data directory is full."""
+    return isinstance(getattr(error, "orig", None), pg_errors.DiskFull)
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """The connection failed or was lost (the server was killed, restarts, or is still in recovery): the
+    transaction was rolled back, so the task can run again once the server is back."""
+    return isinstance(error, OperationalError | InterfaceError) or is_retryable(error)
 
 
 def event_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
@@ -62,11 +83,36 @@ class DndTask(Task):
                 return None
         try:
             return super().__call__(*args, **kwargs)
+        except DBAPIError as error:
+            if disk_full(error):
+                log.critical("task %s: PostgreSQL's disk is full (%s); the user was told", self.name, error.orig)
+                self._notify_directly(task_id, args, kwargs, DISK_FULL_TEXT)
+                return None
+            if not database_unreachable(error):
+                self._fail(task_id, args, kwargs, error)
+                raise
+            retries = self.request.retries
+            if retries >= DB_RETRY_LIMIT:
+                log.critical("task %s: the database stayed unreachable through %d retries", self.name, retries)
+                self._notify_directly(task_id, args, kwargs, UNREACHABLE_TEXT)
+                return None
+            log.warning("task %s: the database is unreachable (%s); retry %d", self.name,
+                        error.__class__.__name__, retries + 1)
+            raise self.retry(exc=error, countdown=min(0.5 * 2 ** retries, DB_RETRY_MAX_DELAY_S),
+                             max_retries=DB_RETRY_LIMIT) from error
         except Exception as error:
-            log.exception("task %s failed", self.name)
-            self._dead_letter(task_id or "", args, kwargs, 1, "".join(traceback.format_exception(error)),
-                              text=FAILED_TEXT)
+            self._fail(task_id, args, kwargs, error)
             raise
+
+    def _fail(self, task_id: str | None, args: tuple[Any, ...], kwargs: dict[str, Any], error: Exception) -> None:
+        log.exception("task %s failed", self.name)
+        self._dead_letter(task_id or "", args, kwargs, 1, "".join(traceback.format_exception(error)), text=FAILED_TEXT)
+
+    def _notify_directly(self, task_id: str | None, args: tuple[Any, ...], kwargs: dict[str, Any], text: str) -> None:
+        """Tells the user without the outbox (the database can't take the write): once per task, keyed by its id."""
+        reply = reply_for(event_of(args, kwargs), text.format(what=self.user_facing_name))
+        if reply is not None:
+            publish_notice(f"notice:{task_id}", reply)
 
     def _count_attempt(self, task_id: str) -> int:
         redis = get_redis()

@@ -210,7 +210,7 @@ class SystemUnderTest:
         if self._engine is None:
             from db.engine import sqlalchemy_url
 
-            self._engine = create_engine(sqlalchemy_url(self.settings.database_url))
+            self._engine = create_engine(sqlalchemy_url(self.settings.database_url), pool_pre_ping=True)
         return self._engine
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
@@ -258,11 +258,27 @@ class SystemUnderTest:
                 return
         raise AssertionError("workers did not answer ping in time")
 
-    def shutdown(self) -> None:
-        subprocess.run([sys.executable, "shutdown_system.py"], cwd=self.root, env=self.env, capture_output=True,
-                       timeout=600)
+    def shutdown(self) -> subprocess.CompletedProcess[str]:
+        stopped = subprocess.run([sys.executable, "shutdown_system.py"], cwd=self.root, env=self.env,
+                                 capture_output=True, text=True, timeout=600)
         if self.model is not None:
             self.model.stop()
+        return stopped
+
+    def start_again(self) -> str:
+        """`python start_system.py` on the same VAR_DIR (after a stop, a crash, a restore); returns its output.
+        The test's own connections are dropped: the servers behind them are new."""
+        started = subprocess.run([sys.executable, "start_system.py"], cwd=self.root, env=self.env,
+                                 capture_output=True, text=True, timeout=300)
+        self.drop_connections()
+        if started.returncode != 0:
+            raise AssertionError(f"start_system.py failed:\n{started.stdout[-4000:]}\n{started.stderr[-4000:]}")
+        return started.stdout
+
+    def drop_connections(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._redis = None
 
 
 @contextmanager

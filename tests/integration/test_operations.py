@@ -1,0 +1,263 @@
+"""Day two of operations, on a system of the module's own: long polls that keep their deadline, a database that
+only the project's processes can open, restarts (make stop/run, supervisorctl, a dead supervisord, a
+reboot-like kill of everything) that find every piece of state again, and PostgreSQL killed or restarted while
+messages are in flight, with exactly one reply per message."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import socket
+import stat
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psutil
+import pytest
+
+from tests.integration.test_characters import fighter, seed
+from tests.system import SystemUnderTest, new_player_id, own_system
+
+pytestmark = pytest.mark.system
+
+PROBE_USER = "dndprobe"
+CHANNEL = "c:1000"
+
+
+@pytest.fixture(scope="module")
+def ops() -> Iterator[SystemUnderTest]:
+    # Long batching windows: a narrative message stays pending until a test stops the system under it.
+    with own_system(BATCH_IDLE_S="20", BATCH_MAX_S="40") as sut:
+        yield sut
+
+
+def timed_poll(sut: SystemUnderTest, after: str, wait: float) -> tuple[float, int, Any]:
+    started = time.monotonic()
+    status, body = sut.http("GET", f"/api/events?after={after}&wait={wait}", timeout=wait + 30)
+    return time.monotonic() - started, status, body
+
+
+def bot_replies(sut: SystemUnderTest, message_id: str) -> list[dict[str, Any]]:
+    """Every reply to a message in the table's whole history (to count them: exactly one)."""
+    events, _ = sut.events("0-0")
+    found = [e for e in events if e.get("kind") == "bot" and e.get("reply_to") == message_id]
+    cursor = events[-1]["cursor"] if events else "0-0"
+    while events:
+        events, cursor = sut.events(cursor)
+        found += [e for e in events if e.get("kind") == "bot" and e.get("reply_to") == message_id]
+    return found
+
+
+# --------------------------------------------------------------------------- long polls
+
+
+@pytest.mark.parametrize("wait", [10, 25])
+def test_an_idle_long_poll_answers_by_its_deadline(ops: SystemUnderTest, wait: int) -> None:
+    elapsed, status, body = timed_poll(ops, ops.cursor(), wait)
+    assert status == 200, body
+    assert body["events"] == []
+    assert wait - 0.2 <= elapsed <= wait + 1, elapsed
+
+
+def test_a_long_poll_ends_as_soon_as_an_event_arrives(ops: SystemUnderTest) -> None:
+    player = new_player_id()
+    after = ops.cursor()
+    result: dict[str, Any] = {}
+    poller = threading.Thread(target=lambda: result.update(answer=timed_poll(ops, after, 25)))
+    poller.start()
+    time.sleep(1.0)
+    message_id = ops.say(player, "!roll 1d1+1 early-wake")
+    poller.join(timeout=40)
+    elapsed, status, body = result["answer"]
+    assert status == 200 and body["events"], body
+    assert elapsed < 10, elapsed
+    assert ops.replies_to(message_id, after)[0]["content"].count("`2`") == 1
+
+
+def test_a_long_poll_survives_a_redis_restart(ops: SystemUnderTest) -> None:
+    after = ops.cursor()
+    result: dict[str, Any] = {}
+    poller = threading.Thread(target=lambda: result.update(answer=timed_poll(ops, after, 12)))
+    poller.start()
+    time.sleep(2.0)
+    assert "started" in ops.ctl("restart", "redis")
+    poller.join(timeout=60)
+    elapsed, status, body = result["answer"]
+    assert status == 200, body
+    assert elapsed <= 13, elapsed
+    # The table works again: a command sent now is answered.
+    ops.drop_connections()
+    assert "`2`" in ops.command(new_player_id(), "!roll 1d1+1", timeout=60)["content"]
+
+
+# --------------------------------------------------------------------------- a locked database
+
+
+def probe_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(PROBE_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", PROBE_USER], check=True, capture_output=True)
+        return pwd.getpwnam(PROBE_USER)
+
+
+def connect_as(user: pwd.struct_passwd | None, url: str) -> str:
+    """Tries to open the database in a child process (as `user` when given); returns what happened."""
+    import psycopg2
+
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: drop to the user, try, report through the pipe, never return to pytest
+        outcome = "connected"
+        try:
+            os.close(reader)
+            if user is not None:
+                os.setgid(user.pw_gid)
+                os.setgroups([])
+                os.setuid(user.pw_uid)
+            psycopg2.connect(url, connect_timeout=5).close()
+        except BaseException as error:  # any refusal is the answer
+            outcome = f"refused: {error}"
+        os.write(writer, outcome.encode()[:4000])
+        os._exit(0)
+    os.close(writer)
+    os.waitpid(child, 0)
+    with os.fdopen(reader) as answer:
+        return answer.read()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="creating another local user needs root (as on CI)")
+def test_only_the_projects_processes_can_open_the_database(ops: SystemUnderTest) -> None:
+    settings = ops.settings
+    url = settings.database_url
+    assert stat.S_IMODE(settings.pg_password_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.pg_data_dir.stat().st_mode) == 0o700
+    assert connect_as(None, url) == "connected"
+    # Without the password (as root, past the socket's permissions) the server refuses.
+    no_password = url.replace(f":{settings.embedded_pg_password()}@", "@")
+    assert "password" in connect_as(None, no_password)
+    # Another local account can't reach the socket, even knowing the password.
+    other = probe_user()
+    refusal = connect_as(other, url)
+    assert refusal.startswith("refused") and "Permission denied" in refusal, refusal
+    with socket.socket(socket.AF_UNIX) as raw:
+        raw.connect(str(settings.pg_socket_dir / ".s.PGSQL.5432"))  # root still can
+
+
+# --------------------------------------------------------------------------- PostgreSQL killed and restarted
+
+
+def send_burst(sut: SystemUnderTest, players: list[int], label: str) -> list[str]:
+    ids = []
+    for number, player in enumerate(players):
+        ids.append(sut.say(player, f"!roll 1d1+{number} {label}{number}"))
+    return ids
+
+
+def assert_one_reply_each(sut: SystemUnderTest, message_ids: list[str], after: str, timeout: float) -> None:
+    replies = sut.wait_for(lambda e: e.get("reply_to") in message_ids, after, timeout=timeout,
+                           count=len(message_ids))
+    assert sorted({r["reply_to"] for r in replies}) == sorted(message_ids)
+    time.sleep(3)  # a second copy would come within the redelivery's retry delay
+    for message_id in message_ids:
+        assert len(bot_replies(sut, message_id)) == 1, message_id
+
+
+def test_postgres_killed_with_commands_in_flight_answers_each_once(ops: SystemUnderTest) -> None:
+    players = [new_player_id() for _ in range(6)]
+    seed(ops, players[0], fighter(f"Kestrel{players[0]}"))
+    after = ops.cursor()
+    first = send_burst(ops, players[:3], "before-kill")
+    os.kill(ops.program_pid("postgres"), signal.SIGKILL)
+    during = send_burst(ops, players[3:], "during-outage")
+    ops.wait_program_running("postgres", timeout=60)
+    assert_one_reply_each(ops, first + during, after, timeout=120)
+    for number, message_id in enumerate(first + during):
+        reply = bot_replies(ops, message_id)[0]["content"]
+        assert f"`{1 + number % 3}`" in reply, reply
+    ops.drop_connections()
+    assert ops.sql("SELECT name FROM characters WHERE player_id = :p", p=players[0])[0].name == f"Kestrel{players[0]}"
+
+
+def test_postgres_restarted_by_supervisord_keeps_answering(ops: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(ops, player, fighter(f"Wren{player}"))
+    assert "started" in ops.ctl("restart", "postgres")
+    after = ops.cursor()
+    message_id = ops.say(player, "!my_sheet")
+    reply = ops.replies_to(message_id, after, timeout=90)[0]["content"]
+    assert f"Wren{player}" in reply
+    assert len(bot_replies(ops, message_id)) == 1
+
+
+# --------------------------------------------------------------------------- restarts keep everything
+
+
+def snapshot(sut: SystemUnderTest, player: int) -> dict[str, Any]:
+    sut.drop_connections()
+    character = sut.sql("SELECT name, xp, hp FROM characters WHERE player_id = :p", p=player)[0]
+    return {"character": tuple(character), "history": sut.redis.xlen("table:events"),
+            "presence": sut.redis.get(f"presence:{player}")}
+
+
+def test_stop_and_run_again_finds_everything(ops: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(ops, player, fighter(f"Oriel{player}"))
+    granted = ops.command(ops.owner_id, f"!xp <@{player}> 250")
+    assert "250" in granted["content"]
+    ops.set_presence(player, "online")
+    pending_id = ops.say(player, "I wait by the door and listen (restart probe)")
+    assert ops.redis.llen(f"pending:{CHANNEL}") >= 1  # the batching window is still open
+    before = snapshot(ops, player)
+
+    stopped = ops.shutdown()
+    assert stopped.returncode == 0, stopped.stdout
+    assert stat.S_IMODE(ops.settings.pg_data_dir.stat().st_mode) == 0o700
+    ops.start_again()
+
+    after = snapshot(ops, player)
+    assert after["character"] == before["character"] and after["character"][1] == 250
+    assert after["history"] >= before["history"] and after["presence"] == "online"
+    # The table's history still holds what was said before the stop.
+    assert ops.redis.xrange("table:events", granted["id"], granted["id"])
+    # The message that was still waiting for its turn is narrated after the restart, once.
+    narration = ops.wait_for(lambda e: "restart probe" in e.get("content", "").lower() and e["meta"].get("turn_id"),
+                             timeout=90)
+    assert len(narration) == 1
+    assert ops.quiet_for(lambda e: "restart probe" in e.get("content", "").lower(), narration[0]["cursor"], 4) == []
+    assert ops.redis.llen(f"pending:{CHANNEL}") == 0 and pending_id
+
+
+def test_a_dead_supervisord_is_cleaned_up_on_the_next_start(ops: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(ops, player, fighter(f"Sable{player}"))
+    before = snapshot(ops, player)
+    supervisord = psutil.Process(int((ops.var_dir / "run" / "supervisord.pid").read_text()))
+    old_children = [child.pid for child in supervisord.children(recursive=True)]
+    supervisord.kill()
+    supervisord.wait(10)
+    output = ops.start_again()
+    assert "processes still run: stopping them" in (ops.var_dir / "logs" / "startup.log").read_text()
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+                   for pid in old_children), output
+    assert snapshot(ops, player)["character"] == before["character"]
+    assert f"Sable{player}" in ops.command(player, "!my_sheet", timeout=60)["content"]
+
+
+def test_a_reboot_like_crash_of_everything_comes_back(ops: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(ops, player, fighter(f"Thorn{player}"))
+    ops.command(ops.owner_id, f"!xp <@{player}> 40")
+    before = snapshot(ops, player)
+    supervisord = psutil.Process(int((ops.var_dir / "run" / "supervisord.pid").read_text()))
+    everything = [supervisord, *supervisord.children(recursive=True)]
+    for process in everything:
+        process.kill()
+    psutil.wait_procs(everything, timeout=10)
+    ops.start_again()
+    assert snapshot(ops, player)["character"] == before["character"]
+    assert f"Thorn{player}" in ops.command(player, "!my_sheet", timeout=60)["content"]
