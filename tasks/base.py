@@ -8,6 +8,7 @@ recorded in `dead_letters`, the user is told, and the message is acknowledged.
 from __future__ import annotations
 
 import logging
+import shutil
 import traceback
 from typing import Any
 
@@ -40,9 +41,22 @@ DB_RETRY_LIMIT = 40
 DB_RETRY_MAX_DELAY_S = 5.0
 
 
+# The embedded PostgreSQL needs room for a WAL segment (16 MB) to take writes, or even connections.
+LOW_DISK_BYTES = 16 * 1024 * 1024
+
+
 def disk_full(error: BaseException) -> bool:
-    """PostgreSQL could not extend a file (SQLSTATE 53100): the disk under its data directory is full."""
-    return isinstance(getattr(error, "orig", None), pg_errors.DiskFull)
+    """PostgreSQL could not extend a file (SQLSTATE 53100), or the embedded server fails while the disk under its
+    data directory is (nearly) full: it then refuses even connections ("could not write init file")."""
+    if isinstance(getattr(error, "orig", None), pg_errors.DiskFull):
+        return True
+    settings = get_settings()
+    if not settings.postgres_embedded:
+        return False
+    try:
+        return shutil.disk_usage(settings.pg_data_dir).free < LOW_DISK_BYTES
+    except OSError:
+        return False
 
 
 def database_unreachable(error: BaseException) -> bool:

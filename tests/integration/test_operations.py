@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import stat
@@ -261,3 +262,69 @@ def test_a_reboot_like_crash_of_everything_comes_back(ops: SystemUnderTest) -> N
     ops.start_again()
     assert snapshot(ops, player)["character"] == before["character"]
     assert f"Thorn{player}" in ops.command(player, "!my_sheet", timeout=60)["content"]
+
+
+# --------------------------------------------------------------------------- the disk fills up
+
+
+def mounted_tmpfs(path: str, megabytes: int) -> bool:
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0700", "tmpfs", path],
+                          capture_output=True)
+    return done.returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a size-limited filesystem (tmpfs) needs root (as on CI)")
+def test_a_full_disk_under_the_database_is_told_and_recovered_from(ops: SystemUnderTest) -> None:
+    """(The last test of the module: it puts back the data directory as it was before the move.) The data
+    directory moves onto a small tmpfs, which a filler file then fills: the player is told plainly
+    (once, nothing changed), the operator finds it in the worker's log, and once space is freed play goes on
+    with every earlier row intact."""
+    player = new_player_id()
+    seed(ops, player, fighter(f"Quill{player}"))
+    data_dir = ops.settings.pg_data_dir
+    on_disk = data_dir.with_name("pgdata.disk")
+    assert "stopped" in ops.ctl("stop", "postgres")
+    data_dir.rename(on_disk)
+    data_dir.mkdir(mode=0o700)
+    used_mb = int(subprocess.run(["du", "-sm", str(on_disk)], capture_output=True, text=True).stdout.split()[0])
+    if not mounted_tmpfs(str(data_dir), used_mb + 40):
+        data_dir.rmdir()
+        on_disk.rename(data_dir)
+        ops.ctl("start", "postgres")
+        pytest.skip("this machine can't mount a tmpfs")
+    filler = data_dir / "filler"
+    try:
+        subprocess.run(["cp", "-a", f"{on_disk}/.", str(data_dir)], check=True)
+        server_user = pwd.getpwnam("pgserver")
+        os.chown(data_dir, server_user.pw_uid, server_user.pw_gid)
+        assert "started" in ops.ctl("start", "postgres")
+        ops.drop_connections()
+        assert f"Quill{player}" in ops.command(player, "!my_sheet", timeout=60)["content"]
+        with open(filler, "wb") as handle:  # fill the filesystem to the last block
+            try:
+                while True:
+                    handle.write(b"\0" * (1 << 20))
+                    handle.flush()
+            except OSError:
+                pass
+        # Connections and writes now fail: the player is told at once, once.
+        after = ops.cursor()
+        message_id = ops.say(player, "!roll 1d1+1 disk-full")
+        told = ops.replies_to(message_id, after, timeout=60)[0]["content"]
+        assert "storage is full" in told and "Nothing was changed" in told, told
+        assert "disk is full" in (ops.var_dir / "logs" / "worker-cpu.log").read_text()
+        time.sleep(3)
+        assert len(bot_replies(ops, message_id)) == 1
+        # Space freed: the game goes on, and what was there before is intact.
+        filler.unlink()
+        ops.wait_program_running("postgres", timeout=90)
+        reply = ops.command(player, "!roll 1d1+2 space-again", timeout=120)["content"]
+        assert "`3`" in reply
+        ops.drop_connections()
+        assert ops.sql("SELECT name FROM characters WHERE player_id = :p", p=player)[0].name == f"Quill{player}"
+    finally:
+        filler.unlink(missing_ok=True)
+        ops.ctl("stop", "postgres")
+        subprocess.run(["umount", "-l", str(data_dir)], capture_output=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        on_disk.rename(data_dir)
