@@ -53,6 +53,7 @@ from gateway.discord_transport import (
 )
 from gateway.main import READY_KEY
 from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
+from redis_clients import async_client
 from settings import Settings, load_settings
 
 GUILD_ID = 900_000_000_000_000_001
@@ -439,7 +440,7 @@ async def eventually_async(predicate: Callable[[], Awaitable[Any]], timeout: flo
 @asynccontextmanager
 async def table(settings: Settings, *, api: FakeDiscordAPI | None = None, sender: RecordingSender | None = None,
                 start: bool = True) -> AsyncIterator[Table]:
-    redis_client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+    redis_client = async_client(settings.redis_url)
     harness = Table(settings, redis_client, api or FakeDiscordAPI(), sender or RecordingSender())
     try:
         async with harness.client:
@@ -924,7 +925,7 @@ def test_run_discord_serves_until_sigterm_then_closes(settings: Settings, monkey
     monkeypatch.setattr(transport, "TaskSender", lambda: sender)
 
     async def scenario() -> None:
-        redis_client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        redis_client = async_client(settings.redis_url)
         running = asyncio.create_task(run_discord(settings))
         await eventually_async(lambda: _equals(redis_client.get(READY_KEY), f"discord:{BOT_ID}"))
         await redis_client.xadd(keys.REPLIES_STREAM, {"reply_key": "turn:1:0", "content": "Night falls.",
