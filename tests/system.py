@@ -277,7 +277,8 @@ class SystemUnderTest:
 
     def drop_connections(self) -> None:
         if self._engine is not None:
-            self._engine.dispose()
+            self._engine.dispose()  # and built anew: the password in its URL may have changed
+        self._engine = None
         self._redis = None
 
 

@@ -233,6 +233,30 @@ def test_stop_and_run_again_finds_everything(ops: SystemUnderTest) -> None:
     assert ops.redis.llen(f"pending:{CHANNEL}") == 0 and pending_id
 
 
+def test_a_data_directory_left_by_the_previous_release_starts_and_is_locked(ops: SystemUnderTest) -> None:
+    """The previous release's start-up left `var/pgdata` at 0755 (PostgreSQL then refused to start) and its
+    server took anyone (`trust`), with no password file."""
+    player = new_player_id()
+    seed(ops, player, fighter(f"Ember{player}"))
+    before = snapshot(ops, player)
+    assert ops.shutdown().returncode == 0
+    data_dir, password_file = ops.settings.pg_data_dir, ops.settings.pg_password_file
+    data_dir.chmod(0o755)
+    (data_dir / "pg_hba.conf").write_text("local all all trust\n")
+    password_file.unlink()
+    ops.start_again()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    log = (ops.var_dir / "logs" / "postgres.log").read_text()
+    assert "had mode 0755, which PostgreSQL refuses: set back to 0700" in log
+    assert "setting the database password anew" in log
+    assert "scram-sha-256" in (data_dir / "pg_hba.conf").read_text() and "trust" not in (
+        data_dir / "pg_hba.conf").read_text()
+    url = ops.settings.database_url
+    assert ops.settings.embedded_pg_password() and connect_as(None, url) == "connected"
+    assert "password" in connect_as(None, url.replace(f":{ops.settings.embedded_pg_password()}@", "@"))
+    assert snapshot(ops, player)["character"] == before["character"]
+
+
 def test_a_dead_supervisord_is_cleaned_up_on_the_next_start(ops: SystemUnderTest) -> None:
     player = new_player_id()
     seed(ops, player, fighter(f"Sable{player}"))
