@@ -29,6 +29,7 @@ from dnd.dice_parser import DiceSyntaxError, parse_roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, use_resource
 from dnd.inventory import remove_item
+from dnd.phrases import advantage_word
 
 
 def _key(name: str) -> str:
@@ -270,8 +271,8 @@ class D20Test:
 
 
 def _flags(extra: str) -> tuple[bool, bool]:
-    words = {w.casefold() for w in extra.split()}
-    return bool(words & {"adv", "advantage"}), bool(words & {"dis", "disadvantage"})
+    modes = {advantage_word(word) for word in extra.split()}
+    return "advantage" in modes, "disadvantage" in modes
 
 
 def ability_check(character: Character, what: str, extra: str = "") -> D20Test:

@@ -48,6 +48,7 @@ from dnd.dice_ast import (
     Tagged,
     UnaryMinus,
 )
+from dnd.phrases import advantage_word
 
 __all__ = ["DiceSyntaxError", "describe_position", "excerpt", "parse_roll"]
 
@@ -148,12 +149,6 @@ _COMPARISON_PARTS = re.compile(r"([<>]=?|=)?(\d+)")
 _STRAY_MODIFIER = re.compile(rf"(?:{_MODIFIER})+(?:{_COMPARE}\d+)?", re.IGNORECASE)
 
 _KEEP_KINDS = {"k": "kh", "kh": "kh", "kl": "kl", "d": "dl", "dh": "dh", "dl": "dl"}
-_ADVANTAGE_WORDS: dict[str, Advantage] = {
-    "adv": "advantage",
-    "advantage": "advantage",
-    "dis": "disadvantage",
-    "disadvantage": "disadvantage",
-}
 # Control characters (other than tab/newline/CR) and lone surrogates never belong in a roll.
 _FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -437,17 +432,19 @@ def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
 
 def _split_label(text: str, label: _Label) -> tuple[str | None, Advantage | None]:
     words = label.text.split()
-    if _STRAY_MODIFIER.fullmatch(words[0]) and words[0].lower() not in _ADVANTAGE_WORDS:
+    if _STRAY_MODIFIER.fullmatch(words[0]) and advantage_word(words[0]) is None:
         raise DiceSyntaxError(
             f'Unexpected space before modifier "{words[0]}" {describe_position(text, label.position)}'
             " (write modifiers right after the dice, e.g. 4d6kh3)",
             label.position,
         )
     found: set[Advantage] = set()
-    while words and words[0].lower() in _ADVANTAGE_WORDS:
-        found.add(_ADVANTAGE_WORDS[words.pop(0).lower()])
-    while words and words[-1].lower() in _ADVANTAGE_WORDS:
-        found.add(_ADVANTAGE_WORDS[words.pop().lower()])
+    while words and (leading := advantage_word(words[0])) is not None:
+        found.add(leading)
+        words.pop(0)
+    while words and (trailing := advantage_word(words[-1])) is not None:
+        found.add(trailing)
+        words.pop()
     # Advantage and disadvantage together cancel out (PHB p. 173).
     advantage = found.pop() if len(found) == 1 else None
     return (" ".join(words) or None), advantage

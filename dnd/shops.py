@@ -33,6 +33,7 @@ from dnd.data.equipment import ITEMS, Armor, Item, Weapon, find_item
 from dnd.data.tables import COIN_VALUES
 from dnd.errors import RulesError
 from dnd.inventory import make_item, merge_items, remove_item
+from dnd.phrases import singular_word
 from dnd.wealth import DENOMINATIONS, Wealth, add_wealth, can_afford, format_cp, format_wealth, from_cp, pay
 
 __all__ = [
@@ -531,16 +532,6 @@ def _norm(name: str) -> str:
     return " ".join(name.replace("’", "'").replace("_", " ").split()).casefold()
 
 
-def _singular(word: str) -> str:
-    if len(word) > 3 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if len(word) > 2 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 def _swap_comma(name: str) -> str:
     """"crossbow, light" -> "light crossbow"."""
     if "," in name and "(" not in name:
@@ -552,11 +543,11 @@ def _swap_comma(name: str) -> str:
 def _variants(query: str) -> list[str]:
     key = _norm(query)
     words = key.split()
-    out = [key, " ".join(_singular(w) for w in words)]
+    out = [key, " ".join(singular_word(w) for w in words)]
     if words:
-        out.append(" ".join([*words[:-1], _singular(words[-1])]))
-        out.append(" ".join([_singular(words[0]), *words[1:]]))
-        if _singular(words[-1]) == "potion" and len(words) > 1:
+        out.append(" ".join([*words[:-1], singular_word(words[-1])]))
+        out.append(" ".join([singular_word(words[0]), *words[1:]]))
+        if singular_word(words[-1]) == "potion" and len(words) > 1:
             out.append("potion of " + " ".join(words[:-1]))
     known = find_item(query)
     if known is not None:

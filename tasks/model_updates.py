@@ -28,8 +28,9 @@ from db.campaigns import campaign_for_update
 from db.characters import StoredCharacter, audit_target, load_for_update, save, snapshot
 from db.engine import transaction
 from db.models import Campaign, Npc, ProcessedMessage
+from dnd.phrases import singular_word
+from dnd.stated_actions import MAX_ACTIONS_PER_MESSAGE
 from tasks.stated_actions import action_event, run_action
-from workers.llm.actions import MAX_ACTIONS_PER_MESSAGE, singularize
 from workers.llm.schema import (
     ActionUpdate,
     ConditionUpdate,
@@ -103,7 +104,7 @@ def players_in_turn(request: dict[str, Any]) -> set[int]:
 
 
 def _words(text: str) -> set[str]:
-    return {singularize(word) for word in _WORD.findall(text.lower())}
+    return {singular_word(word) for word in _WORD.findall(text.lower())}
 
 
 # --------------------------------------------------------------------------- actions (before the transaction)

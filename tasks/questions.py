@@ -13,6 +13,7 @@ from db.characters import find_by_player
 from db.engine import run_in_transaction
 from db.outbox import Reply, add_replies
 from db.processed import claim
+from tasks.handlers.character_support import mention
 from tasks.publish import publish
 
 MAX_QUOTED_QUESTION_CHARS = 300
@@ -37,7 +38,7 @@ def answer_question(event: dict[str, Any]) -> None:
         stored = (find_by_player(session, int(event["author_id"]), campaign_id)
                   if campaign_id is not None else None)
         name = stored.character.name if stored is not None else (event.get("author_name")
-                                                                  or f"<@{event['author_id']}>")
+                                                                  or mention(int(event["author_id"])))
         if row is not None:
             state = combats.from_row(row)
             actor = state.combatants[state.current].name if state.combatants else "nobody"

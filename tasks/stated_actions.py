@@ -2,7 +2,7 @@
 have typed, run through the same dispatcher with all its checks; the engine's results are posted at once and
 handed to the narrator, which narrates from them.
 
-A rule-based parser (workers.llm.actions) reads the batch in `turns.prepare`, for every provider: the fast,
+A rule-based parser (dnd.stated_actions) reads the batch in `turns.prepare`, for every provider: the fast,
 deterministic path. An action runs once per message however the turn is retried (each action is idempotent
 on its message id). What it leaves unresolved, the model may propose as an `action` update, run the same
 way by `tasks.model_updates` after generation."""
@@ -18,9 +18,9 @@ from db import combat as combats
 from db.campaigns import active_campaign_id
 from db.characters import find_by_player
 from db.engine import transaction
+from dnd.stated_actions import parse_actions
 from tasks.handlers.dispatch import command_replies, execute_command
-from workers.llm.actions import parse_actions
-from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update
+from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update, stated_update
 
 # Action kinds the table can run today, as the command a player would type.
 COMMAND_FOR_ACTION = {
@@ -65,8 +65,8 @@ def stated_actions(message: dict[str, Any], inventory: list[str], targets: list[
     player_id = message.get("author_id")
     if not isinstance(player_id, int):
         return []
-    return parse_actions(message.get("content", ""), player_id, {"inventory": inventory,
-                                                                  "targets": targets or []})
+    stated = parse_actions(message.get("content", ""), player_id, {"inventory": inventory, "targets": targets or []})
+    return [stated_update(one) for one in stated]
 
 
 def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import keys
+from corpus import plot
 from db import model_turns
 from db.campaigns import active_campaign
 from db.engine import run_in_transaction
@@ -30,7 +31,6 @@ from tasks.redis_client import get_redis
 from tasks.stated_actions import run_stated_actions
 from tasks.turn_claim import ClaimedTurn, claim_batch, mark_stage, player_messages, release, results_to_narrate
 from tasks.turn_replies import compose_replies
-from workers.llm import plot
 
 HISTORY_FETCHED = 40
 HISTORY_VERBATIM = 12

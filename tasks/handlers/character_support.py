@@ -15,20 +15,27 @@ from tasks.redis_client import get_redis
 
 rng = random.SystemRandom()
 
-_MENTION = re.compile(r"^\s*(?:<@!?(\d{1,20})>|@(\d{1,20})|(\d{1,20}))(?=\s|$)\s*")
+# A player mentioned in a command, as Discord sends it (`<@123>`, `<@!123>`) or as typed (`@123`).
+MENTION = re.compile(r"<@!?(\d{1,20})>|(?<![\w<])@(\d{1,20})\b")
+# The player a command starts with: a mention, or a bare user id.
+_LEADING_MENTION = re.compile(rf"^\s*(?:{MENTION.pattern}|(\d{{1,20}}))(?=\s|$)\s*")
+
+
+def mentioned_id(match: re.Match[str]) -> int:
+    """The user id in a match of `MENTION` (or of the leading mention)."""
+    return int(next(group for group in match.groups() if group))
 
 
 def parse_mention(args: str, usage: str) -> tuple[int, str]:
     """`<@123> rest`, `<@!123> rest`, `@123 rest` or `123 rest` → (123, "rest")."""
-    match = _MENTION.match(args)
+    match = _LEADING_MENTION.match(args)
     if match is None:
         raise CommandError(f"Whom do you mean? Mention the player first: `{usage}`.")
-    player_id = int(next(group for group in match.groups() if group))
-    return player_id, args[match.end():].strip()
+    return mentioned_id(match), args[match.end():].strip()
 
 
 def starts_with_mention(args: str) -> bool:
-    return _MENTION.match(args) is not None
+    return _LEADING_MENTION.match(args) is not None
 
 
 def mention(player_id: int) -> str:

@@ -25,6 +25,7 @@ from dnd.data.spells import find_spell
 from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
+from dnd.phrases import advantage_word
 from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
 from dnd.wealth import coin_weight, format_wealth
@@ -353,7 +354,7 @@ def check_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
     if not words:
         raise CommandError("Which check? For example `!check Perception` or `!check dex`.")
-    extra = [w for w in words if w.casefold() in ("adv", "advantage", "dis", "disadvantage")]
+    extra = [w for w in words if advantage_word(w) is not None]
     what = " ".join(w for w in words if w not in extra)
     stored = my_character(ctx)
     _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored)
@@ -366,7 +367,7 @@ def save_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
     if not words:
         raise CommandError("Which saving throw? For example `!save dex` or `!save wisdom`.")
-    extra = [w for w in words if w.casefold() in ("adv", "advantage", "dis", "disadvantage")]
+    extra = [w for w in words if advantage_word(w) is not None]
     what = " ".join(w for w in words if w not in extra)
     fight = fight_of(ctx, ctx.author_id, lock=False)
     stored = my_character(ctx)

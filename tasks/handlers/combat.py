@@ -31,9 +31,9 @@ from db.characters import StoredCharacter, find_by_player, players_with_characte
 from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
-from tasks.handlers.character_support import mention, rng
+from dnd.phrases import counted_name
+from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
-    MENTIONS,
     begin_turn,
     channel_fight,
     end_stated_turn,
@@ -67,8 +67,8 @@ def _may_act(ctx: CommandContext, actor: Combatant) -> None:
 
 
 def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> list[StoredCharacter]:
-    mentioned = [int(a or b) for a, b in MENTIONS.findall(ctx.args)]
-    leftover = MENTIONS.sub("", ctx.args).strip()
+    mentioned = [mentioned_id(found) for found in MENTION.finditer(ctx.args)]
+    leftover = MENTION.sub("", ctx.args).strip()
     if leftover:
         raise CommandError("Usage: `!initiative [@player …]` or `!initiative add <monster> [count]`.")
     if mentioned:
@@ -107,10 +107,7 @@ def _start(ctx: CommandContext) -> None:
 def _add(ctx: CommandContext, what: str) -> None:
     if not ctx.is_owner:
         raise CommandError("Only the owner can add monsters to a fight.")
-    name, count = what.strip(), 1
-    match = re.fullmatch(r"(.+?)\s+(-?\d+)", name)
-    if match:
-        name, count = match.group(1).strip(), int(match.group(2))
+    count, name = counted_name(what)  # `goblin 3`, `3 goblins`, `goblin x3`: the same as an item's quantity
     if not name:
         raise CommandError("Which monster? `!initiative add <monster> [count]`.")
     if not 1 <= count <= MAX_MONSTERS_PER_ADD:
@@ -189,12 +186,12 @@ def skip_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Whose turn? `!skip @player` or `!skip <monster>`.")
     row, state = channel_fight(ctx)
-    mentioned = MENTIONS.fullmatch(ctx.args.strip())
+    mentioned = MENTION.fullmatch(ctx.args.strip())
     if mentioned:
-        player = mentioned.group(1) or mentioned.group(2)
-        target = next((c for c in state.combatants if c.player_id == player), None)
+        player = mentioned_id(mentioned)
+        target = next((c for c in state.combatants if c.player_id == str(player)), None)
         if target is None:
-            raise CommandError(f"{mention(int(player))} isn't in this fight.")
+            raise CommandError(f"{mention(player)} isn't in this fight.")
     else:
         target = engine.find_combatant(state, ctx.args.strip())
     moves_on = engine.current_actor(state).id == target.id

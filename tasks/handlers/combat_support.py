@@ -10,7 +10,6 @@ messages as turns; everyone else's go to `tasks.turns.question`.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import keys
@@ -23,12 +22,9 @@ from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.monsters import Combatant, apply_to_character
-from tasks.handlers.character_support import mention, rng
+from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
-
-# A player named by a mention: `<@123>`, `<@!123>` or `@123`.
-MENTIONS = re.compile(r"<@!?(\d{1,20})>|@(\d{1,20})")
 
 
 def table_channel_id(ctx: CommandContext) -> int:
@@ -242,8 +238,8 @@ def require_turn(ctx: CommandContext, fight: Fight, what: str) -> None:
 
 def target_name(text: str) -> str:
     """A target as typed: a mention (`<@123>`) names that player's character in the fight."""
-    found = MENTIONS.fullmatch(text.strip())
-    return f"pc{found.group(1) or found.group(2)}" if found else text.strip()
+    found = MENTION.fullmatch(text.strip())
+    return f"pc{mentioned_id(found)}" if found else text.strip()
 
 
 def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched: list[str]) -> str:

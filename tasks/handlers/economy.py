@@ -9,7 +9,6 @@ whole command back.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import keys
@@ -23,10 +22,11 @@ from db.world import DEFAULT_LOCATION, current_location, world_for_update
 from dnd.character import InventoryItem
 from dnd.errors import RulesError
 from dnd.inventory import count_of, merge_items, remove_item, take_from_stacks
+from dnd.phrases import counted_name
 from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
-from tasks.handlers.character_support import mention, my_character, no_character
+from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, no_character
 from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
 
@@ -36,21 +36,17 @@ TRADE_TTL = trades.OFFER_TTL
 ACCEPT, DECLINE = "✅", "❌"
 EMBED_DESCRIPTION_LIMIT = 4000
 MAX_EMBEDS = 10
-_MENTION = re.compile(r"<@!?(\d{1,20})>|(?<![\w<])@(\d{1,20})\b")
-_LEADING = re.compile(r"^(?P<qty>-?\d+)\s*[x×]?\s+(?P<name>.+)$", re.IGNORECASE)
-_TRAILING = re.compile(r"^(?P<name>.+?)\s+[x×]?\s*(?P<qty>-?\d+)$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- shared
 
 
 def parse_quantity(text: str, usage: str) -> tuple[str, int]:
-    """`Torch`, `3 Torch`, `3x Torch`, `Torch x3`, `Torch 3` → (name, quantity), within 1..MAX_QUANTITY."""
-    text = " ".join(text.split())
-    if not text:
+    """`Torch`, `3 Torch`, `3x Torch`, `Torch x3`, `Torch 3`, `three torches` → (name, quantity) as
+    `dnd.phrases.parse_quantity` reads them, within 1..MAX_QUANTITY."""
+    if not text.strip():
         raise CommandError(f"Which item? `{usage}`.")
-    match = _LEADING.match(text) or _TRAILING.match(text)
-    name, qty = (match.group("name").strip(), int(match.group("qty"))) if match else (text, 1)
+    qty, name = counted_name(text)
     if not 1 <= qty <= MAX_QUANTITY:
         raise CommandError(f"The quantity must be between 1 and {MAX_QUANTITY}.")
     return name, qty
@@ -135,11 +131,10 @@ def sell_item_command(ctx: CommandContext) -> None:
 
 
 def _split_mention(args: str, usage: str) -> tuple[int, str]:
-    found = _MENTION.search(args)
+    found = MENTION.search(args)
     if found is None:
         raise CommandError(f"Whom to? Mention the player: `{usage}`.")
-    player = int(found.group(1) or found.group(2))
-    return player, (args[:found.start()] + " " + args[found.end():]).strip()
+    return mentioned_id(found), (args[:found.start()] + " " + args[found.end():]).strip()
 
 
 @command("trade_item", "!trade_item <item|25gp> [qty] @player", "Offer an item or coins to another player; they "

@@ -18,6 +18,7 @@ from dnd.data.conditions import CONDITIONS
 from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
 from dnd.leveling import level_for_xp
+from dnd.phrases import counted_name
 from tasks.handlers.character_support import mention, parse_mention, starts_with_mention, their_character
 from tasks.handlers.combat_support import fight_of, monster_condition, sheet_changed
 from tasks.handlers.registry import CommandContext, CommandError, command
@@ -37,27 +38,13 @@ def _commit(ctx: CommandContext, stored: StoredCharacter, updated: Character) ->
     return before, after
 
 
-_QUANTITY = re.compile(r"^(?:(?P<lead>\d+)\s*[x×]?\s+(?P<name1>.+)|(?P<name2>.+?)\s+[x×]\s*(?P<trail>\d+))$",
-                       re.IGNORECASE)
-
-
-def parse_item(text: str) -> tuple[str, int]:
-    """`Potion of Healing`, `3 Potion of Healing`, `3x Torch` or `Torch x3` → (name, quantity)."""
-    match = _QUANTITY.match(text.strip())
-    if match is None:
-        return text.strip(), 1
-    name = (match.group("name1") or match.group("name2")).strip()
-    quantity = int(match.group("lead") or match.group("trail"))
-    return name, quantity
-
-
 @command("add_item", "!add_item @player <item> [xN]", "Give a player's character an item from the SRD equipment "
          "(e.g. `!add_item @123 Potion of Healing x2`).", owner_only=True, category=CATEGORY)
 def add_item_command(ctx: CommandContext) -> None:
     player_id, rest = parse_mention(ctx.args, "!add_item @player <item>")
     if not rest:
         raise CommandError("Which item? `!add_item @player <item> [xN]`.")
-    name, quantity = parse_item(rest)
+    quantity, name = counted_name(rest)  # `Potion of Healing`, `3 Torch`, `Torch x3`, `Torch 3`
     if not 1 <= quantity <= MAX_ITEM_QUANTITY:
         raise CommandError(f"Give between 1 and {MAX_ITEM_QUANTITY} at a time.")
     item = make_item(name, quantity)  # refuses an item the engine doesn't know

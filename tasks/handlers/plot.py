@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from corpus import plot
 from db.campaigns import Campaign, active_campaign, campaign_for_update
 from db.engine import Session
 from db.world import world_for_update
 from tasks.handlers.registry import CommandContext, CommandError, command
-from workers.llm import plot
 
 FLAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 MAX_FLAG_VALUE_CHARS = 200

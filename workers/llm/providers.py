@@ -28,7 +28,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
-from workers.llm import actions
+from dnd.stated_actions import Clarification, StatedAction, parse_actions
 from workers.llm.schema import ModelOutput, adapt_schema, json_schema, truncate_at_sentence
 
 log = logging.getLogger(__name__)
@@ -666,7 +666,7 @@ class OfflineNarrator:
     """Deterministic templates over the game state, so the system always answers (no model, < 1 ms).
 
     Varied but reproducible: the template choices are seeded by the request id. Mechanical actions in the
-    players' messages become `action` updates through the rule-based parser in `actions.py`.
+    players' messages are read by the rule-based parser of `dnd.stated_actions`, to describe them.
     """
 
     is_local = False
@@ -713,12 +713,12 @@ class OfflineNarrator:
             player_id = message.get("player_id")
             name = names.get(player_id) if isinstance(player_id, int) else None
             name = _neutralize(name or str(message.get("author") or "Someone"))
-            parsed: list[Any] = []
+            parsed: list[StatedAction | Clarification] = []
             if isinstance(player_id, int) and player_id >= 0:
                 inventory = _inventory_of(context, player_id)
-                parsed = actions.parse_actions(text, player_id, {"targets": targets, "inventory": inventory})
+                parsed = parse_actions(text, player_id, {"targets": targets, "inventory": inventory})
             described = [
-                self._describe_action(rng, name, u) for u in parsed if getattr(u, "type", "") == "action"
+                self._describe_action(rng, name, u) for u in parsed if isinstance(u, StatedAction)
             ]
             if described:
                 lines.append(" ".join(described))
@@ -748,7 +748,7 @@ class OfflineNarrator:
         return output.model_dump_json(exclude_none=True)
 
     @staticmethod
-    def _describe_action(rng: random.Random, name: str, update: Any) -> str:
+    def _describe_action(rng: random.Random, name: str, update: StatedAction) -> str:
         template = rng.choice(_ACTION_LINES.get(update.kind, ("{name} acts.",)))
         quantity = f"{update.quantity} " if update.quantity and update.quantity > 1 else ""
         return template.format(

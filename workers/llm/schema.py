@@ -13,6 +13,7 @@ update among good ones) and strict where it matters (each update validates again
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from dnd.stated_actions import MAX_QUANTITY as MAX_STATED_QUANTITY
+from dnd.stated_actions import ActionKind, Clarification, StatedAction
 
 MAX_NARRATION_CHARS = 4000
 MAX_UPDATES = 10
@@ -56,7 +60,6 @@ SrdCondition = Literal[
     "stunned",
     "unconscious",
 ]
-ActionKind = Literal["attack", "cast", "use_item", "buy", "sell", "drop", "pick_up", "rest", "save", "check"]
 SRD_CONDITIONS: tuple[str, ...] = get_args(SrdCondition)
 ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
 UPDATE_TYPES: tuple[str, ...] = (
@@ -142,7 +145,7 @@ class ActionUpdate(_Strict):
     target: ShortName | None = None
     item: ShortName | None = None
     spell: ShortName | None = None
-    quantity: Annotated[StrictInt, Field(ge=1, le=99)] | None = None
+    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_STATED_QUANTITY)] | None = None
 
     @model_validator(mode="after")
     def _has_what_it_needs(self) -> ActionUpdate:
@@ -160,6 +163,14 @@ class ClarifyUpdate(_Strict):
 
     type: Literal["clarify"]
     question: Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
+
+
+def stated_update(stated: StatedAction | Clarification) -> ActionUpdate | ClarifyUpdate:
+    """An action the rule-based parser read (`dnd.stated_actions`) as the update a model could have proposed,
+    held to the same allow-list."""
+    if isinstance(stated, Clarification):
+        return ClarifyUpdate(type="clarify", question=stated.question)
+    return ActionUpdate(type="action", **dataclasses.asdict(stated))
 
 
 Update = Annotated[

@@ -18,11 +18,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus import plot
 from dnd.actions import bounded_hp_change
 from dnd.character import Character
 from dnd.conditions import add_condition, condition_info, remove_condition
 from dnd.errors import RulesError
-from workers.llm import plot
 from workers.llm.schema import (
     ClarifyUpdate,
     ConditionUpdate,

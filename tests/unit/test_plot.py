@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from corpus import plot
 from corpus.structure import load_campaign, plot_structure
 from settings import PROJECT_ROOT
-from workers.llm import plot
 
 STRUCTURE = plot_structure(load_campaign(PROJECT_ROOT / "corpus" / "campaigns" / "ashes-of-thornwall.md"))
 

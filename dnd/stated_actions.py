@@ -1,9 +1,10 @@
-"""A rule-based parser from a player's natural-language message to allow-listed `action` updates.
+"""A rule-based parser from a player's natural-language message to the mechanical actions it states.
 
-Used when no model is reachable (the offline narrator), so "I drink my healing potion" still becomes the
-same engine action a command would run. It is deliberately conservative: it only reads first-person or
+Run on every turn before any model (and by the offline narrator), so "I drink my healing potion" becomes the
+same engine action a command would run; `workers.llm.schema.stated_update` turns each result into the
+allow-listed update a model could have proposed. It is deliberately conservative: it only reads first-person or
 imperative clauses, skips questions, negations and quoted speech, and answers genuinely ambiguous intent
-("I attack" with two goblins around, "I use it") with one `clarify` question instead of guessing.
+("I attack" with two goblins around, "I use it") with one question instead of guessing.
 
 Pure functions: no I/O, deterministic, fast (a handful of precompiled regexes per clause).
 """
@@ -13,38 +14,37 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update
+from dnd.phrases import parse_quantity, singularize
 
 MAX_ACTIONS_PER_MESSAGE = 4
+MAX_QUANTITY = 99  # the most of one thing a single stated action moves
 
-NUMBER_WORDS: dict[str, int] = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "a pair of": 2,
-    "a couple of": 2,
-    "a dozen": 12,
-    "a score of": 20,
-}
+ActionKind = Literal["attack", "cast", "use_item", "buy", "sell", "drop", "pick_up", "rest", "save", "check"]
+
+
+@dataclass(frozen=True)
+class StatedAction:
+    """A mechanical action stated in plain words, for the engine to run with its own checks.
+
+    For `rest`, `target` is "short" or "long"; for `save`/`check`, `target` is the ability or skill.
+    """
+
+    kind: ActionKind
+    actor_player_id: int
+    target: str | None = None
+    item: str | None = None
+    spell: str | None = None
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class Clarification:
+    """One question back to the player when the intent is ambiguous."""
+
+    question: str
+
 
 # Everyday names for SRD items; the engine does the final, case-insensitive lookup.
 ITEM_ALIASES: dict[str, str] = {
@@ -115,41 +115,27 @@ class ActionContext:
 
 def parse_actions(
     text: str, actor_player_id: int, context: ActionContext | Mapping[str, Any] | None = None
-) -> list[Update]:
+) -> list[StatedAction | Clarification]:
     """The allow-listed actions (or one clarify question) stated in a player's message; [] if none."""
     if not isinstance(context, ActionContext):
         context = ActionContext.from_mapping(context)
-    updates: list[Update] = []
-    seen: set[str] = set()
+    updates: list[StatedAction | Clarification] = []
+    seen: set[StatedAction | Clarification] = set()
     for clause in _clauses(text):
         update = _parse_clause(clause, actor_player_id, context)
         if update is None:
             continue
-        key = update.model_dump_json()
-        if key in seen:
+        if update in seen:
             continue
-        seen.add(key)
+        seen.add(update)
         updates.append(update)
         if len(updates) >= MAX_ACTIONS_PER_MESSAGE:
             break
     # One question is enough: if anything was unclear, ask only the first unclear thing.
-    questions = [u for u in updates if isinstance(u, ClarifyUpdate)]
+    questions = [u for u in updates if isinstance(u, Clarification)]
     if len(questions) > 1:
-        updates = [u for u in updates if not isinstance(u, ClarifyUpdate)] + questions[:1]
+        updates = [u for u in updates if not isinstance(u, Clarification)] + questions[:1]
     return updates
-
-
-def parse_quantity(phrase: str) -> tuple[int | None, str]:
-    """("two torches") -> (2, "torches"); ("3 arrows") -> (3, "arrows"); ("a rope") -> (None, "a rope")."""
-    phrase = phrase.strip()
-    lowered = phrase.lower()
-    digits = re.match(r"^(\d{1,3})\s*x?\s+(.+)$", phrase)
-    if digits:
-        return int(digits.group(1)), digits.group(2).strip()
-    for words in sorted(NUMBER_WORDS, key=len, reverse=True):
-        if lowered.startswith(words + " "):
-            return NUMBER_WORDS[words], phrase[len(words) + 1 :].strip()
-    return None, phrase
 
 
 def canonical_item_name(phrase: str, quantity: int | None = None) -> str:
@@ -163,17 +149,6 @@ def canonical_item_name(phrase: str, quantity: int | None = None) -> str:
         if name.lower() in ITEM_ALIASES:
             return ITEM_ALIASES[name.lower()]
     return title_case(name)
-
-
-def singularize(phrase: str) -> str:
-    """The last word of `phrase` in the singular ("torches" -> "torch", "vials of acid" -> "vial of acid")."""
-    words = phrase.split()
-    if not words:
-        return phrase
-    # "vials of acid": the head noun is the word before "of".
-    index = words.index("of") - 1 if "of" in words[1:] else len(words) - 1
-    words[index] = _singular_word(words[index])
-    return " ".join(words)
 
 
 def title_case(phrase: str) -> str:
@@ -324,7 +299,7 @@ _TRADE_TAIL_RE = re.compile(r"\s+(?:from|to|for|off|at)\s+.*$", re.IGNORECASE)
 _VAGUE_SPELLS = frozenset({"a spell", "spell", "spells", "something", "magic", "it", "a cantrip", "cantrip"})
 
 
-def _parse_clause(clause: str, actor: int, context: ActionContext) -> Update | None:
+def _parse_clause(clause: str, actor: int, context: ActionContext) -> StatedAction | Clarification | None:
     if _NEGATION_RE.search(clause):
         return None
     body = _SUBJECT_RE.sub("", clause, count=1).strip()
@@ -339,21 +314,20 @@ def _parse_clause(clause: str, actor: int, context: ActionContext) -> Update | N
 
     rest_kind = _REST_RE.search(body)
     if rest_kind and _REST_VERB_RE.match(body):
-        return ActionUpdate(
-            type="action", kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower()
+        return StatedAction(kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower()
         )
     if _BREATHER_RE.match(body):
-        return ActionUpdate(type="action", kind="rest", actor_player_id=actor, target="short")
+        return StatedAction(kind="rest", actor_player_id=actor, target="short")
     if _BARE_REST_RE.match(body):
         return _clarify("Do you want a short rest (1 hour) or a long rest (8 hours)?")
 
     if match := _SAVE_RE.match(body):
         ability = ABILITIES[match.group("ability").lower()]
-        return ActionUpdate(type="action", kind="save", actor_player_id=actor, target=ability)
+        return StatedAction(kind="save", actor_player_id=actor, target=ability)
     if match := _CHECK_RE.match(body):
         skill = re.sub(r"\s+", " ", match.group("skill").lower())
         target = ABILITIES.get(skill) or title_case(skill)
-        return ActionUpdate(type="action", kind="check", actor_player_id=actor, target=target)
+        return StatedAction(kind="check", actor_player_id=actor, target=target)
 
     if match := _CAST_RE.match(body):
         return _parse_cast(match.group("rest"), actor)
@@ -383,23 +357,21 @@ def _parse_clause(clause: str, actor: int, context: ActionContext) -> Update | N
     return None
 
 
-def _parse_cast(phrase: str, actor: int) -> Update:
+def _parse_cast(phrase: str, actor: int) -> StatedAction | Clarification:
     phrase = _SPELL_LEVEL_RE.sub("", phrase).strip(" ,")
     parts = _SPELL_TARGET_SPLIT_RE.split(phrase, maxsplit=1)
     spell_phrase = _strip_determiners(parts[0]).strip(" ,")
     target = _clean_target(parts[1]) if len(parts) > 1 else None
     if spell_phrase.lower() in _VAGUE_SPELLS or not spell_phrase:
         return _clarify("Which spell do you cast?")
-    return ActionUpdate(
-        type="action",
-        kind="cast",
+    return StatedAction(kind="cast",
         actor_player_id=actor,
         spell=_bounded(title_case(spell_phrase)),
         target=target,
     )
 
 
-def _parse_attack(phrase: str, actor: int, context: ActionContext) -> Update:
+def _parse_attack(phrase: str, actor: int, context: ActionContext) -> StatedAction | Clarification:
     phrase = phrase.strip()
     weapon: str | None = None
     if phrase.lower().startswith(("with ", "using ")):
@@ -412,7 +384,7 @@ def _parse_attack(phrase: str, actor: int, context: ActionContext) -> Update:
     return _attack(actor, _clean_target(target_phrase), weapon, context)
 
 
-def _attack(actor: int, target: str | None, weapon: str | None, context: ActionContext) -> Update:
+def _attack(actor: int, target: str | None, weapon: str | None, context: ActionContext) -> StatedAction | Clarification:
     if target is None:
         if len(context.targets) == 1:
             target = _bounded(context.targets[0])
@@ -420,16 +392,19 @@ def _attack(actor: int, target: str | None, weapon: str | None, context: ActionC
             return _clarify(f"Who do you attack: {_or_list(context.targets)}?")
         else:
             return _clarify("What do you attack?")
-    return ActionUpdate(type="action", kind="attack", actor_player_id=actor, target=target, item=weapon)
+    return StatedAction(kind="attack", actor_player_id=actor, target=target, item=weapon)
 
 
-def _parse_use(phrase: str, actor: int, context: ActionContext, *, drinking: bool) -> Update:
+def _parse_use(phrase: str, actor: int, context: ActionContext, *, drinking: bool) -> StatedAction | Clarification:
     item_phrase, target = phrase, None
     if not drinking:
         parts = _SPELL_TARGET_SPLIT_RE.split(phrase, maxsplit=1)
         item_phrase = parts[0]
         target = _clean_target(parts[1]) if len(parts) > 1 else None
-    quantity, item_phrase = parse_quantity(item_phrase)
+    counted = _counted(item_phrase)
+    if isinstance(counted, Clarification):
+        return counted
+    quantity, item_phrase = counted
     core = _strip_determiners(item_phrase).lower()
     if core in _PRONOUNS:
         return _clarify("What do you want to drink?" if drinking else "What do you want to use?")
@@ -440,8 +415,7 @@ def _parse_use(phrase: str, actor: int, context: ActionContext, *, drinking: boo
         item = potions[0] if potions else "Potion of Healing"
     else:
         item = canonical_item_name(item_phrase, quantity)
-    return ActionUpdate(
-        type="action",
+    return StatedAction(
         kind="use_item",
         actor_player_id=actor,
         item=_bounded(item),
@@ -450,32 +424,38 @@ def _parse_use(phrase: str, actor: int, context: ActionContext, *, drinking: boo
     )
 
 
-def _parse_trade(kind: str, phrase: str, actor: int) -> Update:
+def _parse_trade(kind: str, phrase: str, actor: int) -> StatedAction | Clarification:
     phrase = _TRADE_TAIL_RE.sub("", phrase).strip()  # the engine prices it: "for 1 gold" is ignored
-    quantity, item_phrase = parse_quantity(phrase)
-    if _strip_determiners(item_phrase).lower() in _PRONOUNS:
-        return _clarify(f"What do you want to {kind}?")
-    return ActionUpdate(
-        type="action",
-        kind=kind,  # type: ignore[arg-type]
-        actor_player_id=actor,
-        item=_bounded(canonical_item_name(item_phrase, quantity)),
-        quantity=quantity,
-    )
+    return _item_action(kind, phrase, actor, f"What do you want to {kind}?")
 
 
-def _parse_simple_item(kind: str, phrase: str, actor: int, question: str) -> Update:
+def _parse_simple_item(kind: str, phrase: str, actor: int, question: str) -> StatedAction | Clarification:
     phrase = re.sub(r"\s+(?:from|off|on|onto|to|into|in)\s+.*$", "", phrase, flags=re.IGNORECASE).strip()
-    quantity, item_phrase = parse_quantity(phrase)
+    return _item_action(kind, phrase, actor, question)
+
+
+def _item_action(kind: str, phrase: str, actor: int, question: str) -> StatedAction | Clarification:
+    """A buy, sell, drop or pick-up of the (counted) item the phrase names; `question` when it names none."""
+    counted = _counted(phrase)
+    if isinstance(counted, Clarification):
+        return counted
+    quantity, item_phrase = counted
     if _strip_determiners(item_phrase).lower() in _PRONOUNS:
         return _clarify(question)
-    return ActionUpdate(
-        type="action",
+    return StatedAction(
         kind=kind,  # type: ignore[arg-type]
         actor_player_id=actor,
         item=_bounded(canonical_item_name(item_phrase, quantity)),
         quantity=quantity,
     )
+
+
+def _counted(phrase: str) -> tuple[int | None, str] | Clarification:
+    """The count and the rest of an item phrase; a question when the count is not one a single action moves."""
+    quantity, rest = parse_quantity(phrase)
+    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
+        return _clarify(f"How many? Between 1 and {MAX_QUANTITY} at a time.")
+    return quantity, rest
 
 
 def _clean_target(phrase: str) -> str | None:
@@ -497,20 +477,6 @@ def _strip_determiners(phrase: str) -> str:
     return _DETERMINER_RE.sub("", phrase.strip()).strip(" ,.!")
 
 
-def _singular_word(word: str) -> str:
-    lowered = word.lower()
-    irregular = {"knives": "knife", "torches": "torch", "staves": "staff", "feet": "foot", "teeth": "tooth"}
-    if lowered in irregular:
-        return irregular[lowered]
-    if lowered.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if lowered.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return word[:-2]
-    if lowered.endswith("s") and not lowered.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
 def _or_list(names: Sequence[str]) -> str:
     names = [str(n) for n in names][:6]
     if len(names) <= 1:
@@ -522,5 +488,5 @@ def _bounded(text: str, limit: int = 80) -> str:
     return text.strip()[:limit].strip()
 
 
-def _clarify(question: str) -> ClarifyUpdate:
-    return ClarifyUpdate(type="clarify", question=question[:300])
+def _clarify(question: str) -> Clarification:
+    return Clarification(question=question[:300])

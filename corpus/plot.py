@@ -1,5 +1,6 @@
-"""Railroad recovery without railroading: how far the players drifted from the current scene, and a gentle
-hook to offer when they did. Pure functions over the campaign's plot structure."""
+"""The campaign's plot as the table moves through it: the current and the next scene (`!advance_plot`), and
+railroad recovery without railroading: how far the players drifted from the current scene, and a gentle hook
+to offer when they did. Pure functions over the plot structure `corpus.structure` extracts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from dnd.phrases import singular_word
 
 DRIFT_THRESHOLD = 6  # on a 0–10 scale: from here on the narrator gets one hook
 _WORD = re.compile(r"[a-z][a-z'\-]{3,}")
@@ -44,14 +47,10 @@ def scene_moved_text(plot_structure: Mapping[str, Any], act: int, scene: int) ->
             f"— *{entry.get('title', '')}*.")
 
 
-def _stem(word: str) -> str:
-    """Just enough stemming that "goblins'" meets "goblin"."""
-    word = word.strip("'").removesuffix("'s")
-    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def words(text: str) -> set[str]:
-    return {_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
+    """The telling words of a text, stemmed just enough that "goblins'" meets "goblin"."""
+    return {singular_word(word.strip("'").removesuffix("'s")) for word in _WORD.findall(text.lower())
+            if word not in _STOPWORDS}
 
 
 def scene_keywords(scene: Mapping[str, Any] | None) -> set[str]:

@@ -1,36 +1,33 @@
-"""The rule-based natural-language action parser (used when no model is reachable)."""
+"""The rule-based natural-language action parser (run on every turn before any model, and by the offline
+narrator)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
 import pytest
 
-from workers.llm.actions import (
-    NUMBER_WORDS,
-    ActionContext,
-    canonical_item_name,
-    parse_actions,
-    parse_quantity,
-    singularize,
-)
-from workers.llm.schema import ActionUpdate, ClarifyUpdate, ModelOutput
+from dnd.phrases import NUMBER_WORDS, parse_quantity, singularize
+from dnd.stated_actions import ActionContext, Clarification, StatedAction, canonical_item_name, parse_actions
+from workers.llm.schema import ModelOutput, stated_update
 
 ACTOR = 42
 
 
-def _one_action(text: str, context: Any = None) -> ActionUpdate:
+def _one_action(text: str, context: Any = None) -> StatedAction:
     updates = parse_actions(text, ACTOR, context)
     assert len(updates) == 1, updates
     update = updates[0]
-    assert isinstance(update, ActionUpdate), update
+    assert isinstance(update, StatedAction), update
     assert update.actor_player_id == ACTOR
     return update
 
 
-def _fields(update: ActionUpdate) -> dict[str, Any]:
-    return update.model_dump(exclude_none=True, exclude={"type", "actor_player_id"})
+def _fields(update: StatedAction) -> dict[str, Any]:
+    return {name: value for name, value in dataclasses.asdict(update).items()
+            if value is not None and name != "actor_player_id"}
 
 
 @pytest.mark.parametrize(
@@ -120,7 +117,7 @@ def test_attack_without_target_uses_the_only_target_in_context() -> None:
 def test_ambiguous_intent_asks_one_question(text: str, context: Any, question_fragment: str) -> None:
     updates = parse_actions(text, ACTOR, context)
     assert len(updates) == 1
-    assert isinstance(updates[0], ClarifyUpdate)
+    assert isinstance(updates[0], Clarification)
     assert question_fragment in updates[0].question
 
 
@@ -133,7 +130,7 @@ def test_several_actions_in_one_message() -> None:
     updates = parse_actions(
         "I drink my healing potion and attack the goblin. Then I pick up the torch!", ACTOR
     )
-    assert [(u.kind, u.item, u.target) for u in updates if isinstance(u, ActionUpdate)] == [
+    assert [(u.kind, u.item, u.target) for u in updates if isinstance(u, StatedAction)] == [
         ("use_item", "Potion of Healing", None),
         ("attack", None, "goblin"),
         ("pick_up", "Torch", None),
@@ -146,7 +143,7 @@ def test_and_inside_a_name_does_not_split_the_clause() -> None:
 
 def test_only_one_clarify_per_message() -> None:
     updates = parse_actions("I use it. I attack.", ACTOR, {"targets": ["a", "b"]})
-    assert sum(isinstance(u, ClarifyUpdate) for u in updates) == 1
+    assert sum(isinstance(u, Clarification) for u in updates) == 1
 
 
 def test_repeated_actions_are_deduplicated_and_capped() -> None:
@@ -174,7 +171,7 @@ def test_item_name_helpers() -> None:
 
 def test_parsed_updates_are_schema_valid_and_bounded() -> None:
     long_target = "goblin " * 40
-    updates = parse_actions(f"I attack the {long_target}", ACTOR)
+    updates = [stated_update(stated) for stated in parse_actions(f"I attack the {long_target}", ACTOR)]
     output = ModelOutput(narration="x", updates=updates)
     assert len(output.updates[0].target or "") <= 80  # type: ignore[union-attr]
 
