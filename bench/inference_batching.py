@@ -35,7 +35,8 @@ import aiohttp
 
 from workers.llm.chain import FallbackChain
 from workers.llm.prompts import build_turn_request
-from workers.llm.providers import GenerationRequest, OpenAICompatibleProvider
+from workers.llm.providers.base import GenerationRequest
+from workers.llm.providers.openai_compatible import OpenAICompatibleProvider
 
 GenerateBatchFn = Callable[[Sequence[GenerationRequest]], Awaitable[Sequence[Any]]]
 MakeRequestFn = Callable[[int, int], GenerationRequest]

@@ -22,17 +22,17 @@ from tests.fakes.openai_server import FakeOpenAIServer
 from workers.llm.breaker import BreakerState, CircuitBreaker
 from workers.llm.chain import AllProvidersFailed, ChainResult, FallbackChain, build_default_chain
 from workers.llm.prompts import DATA_CLOSE, DATA_OPEN, build_turn_request
-from workers.llm.providers import (
+from workers.llm.providers.base import (
     FailureKind,
-    GeminiProvider,
     GenerationRequest,
     GenerationResult,
-    OfflineNarrator,
-    OpenAICompatibleProvider,
     ProviderError,
     ProviderHealth,
-    XAIProvider,
 )
+from workers.llm.providers.gemini import GeminiProvider
+from workers.llm.providers.offline import OfflineNarrator
+from workers.llm.providers.openai_compatible import OpenAICompatibleProvider
+from workers.llm.providers.xai import XAIProvider
 from workers.llm.schema import NpcAttitudeUpdate, json_schema
 
 T = TypeVar("T")

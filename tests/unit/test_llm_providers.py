@@ -20,17 +20,17 @@ from google.genai import types as genai_types
 from openai.types.chat import ChatCompletion
 
 from tests.fakes.openai_server import FakeOpenAIServer
-from workers.llm.providers import (
+from workers.llm.providers.base import (
     FailureKind,
-    GeminiProvider,
     GenerationRequest,
-    OfflineNarrator,
-    OpenAICompatibleProvider,
     Provider,
     ProviderError,
-    XAIProvider,
     classify_http_error,
 )
+from workers.llm.providers.gemini import GeminiProvider
+from workers.llm.providers.offline import OfflineNarrator
+from workers.llm.providers.openai_compatible import OpenAICompatibleProvider
+from workers.llm.providers.xai import XAIProvider
 from workers.llm.schema import json_schema, parse_model_output
 
 T = TypeVar("T")

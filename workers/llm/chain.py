@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.llm.breaker import BreakerState, CircuitBreaker
-from workers.llm.providers import (
+from workers.llm.providers.base import (
     FailureKind,
-    GeminiProvider,
     GenerationRequest,
     GenerationResult,
-    OfflineNarrator,
-    OpenAICompatibleProvider,
     Provider,
     ProviderError,
     ProviderHealth,
-    XAIProvider,
 )
+from workers.llm.providers.gemini import GeminiProvider
+from workers.llm.providers.offline import OfflineNarrator
+from workers.llm.providers.openai_compatible import OpenAICompatibleProvider
+from workers.llm.providers.xai import XAIProvider
 from workers.llm.schema import InvalidModelOutput, ParsedOutput, parse_model_output, salvage_narration
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workers.llm.providers import ChatMessage, GenerationRequest
+from workers.llm.providers.base import ChatMessage, GenerationRequest
 from workers.llm.schema import MAX_NARRATION_CHARS, SRD_CONDITIONS, json_schema
 
 TokenCounter = Callable[[str], int]
