@@ -1,4 +1,4 @@
-"""Batched vs one-request-at-a-time inference (ARCHITECTURE.md §5): why the GPU worker sends its whole batch
+"""Batched vs one-request-at-a-time inference (../shared/ARCHITECTURE.md §5): why the GPU worker sends its whole batch
 to the model concurrently.
 
 K channels each send a turn at the same moment, for a few rounds. The batched worker hands all K turns to

@@ -713,10 +713,6 @@ STEP_NAMES: tuple[str, ...] = tuple(s.name for s in STEPS)
 _BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
 
 
-def step_info(name: str) -> Step:
-    return _BY_NAME[name]
-
-
 def prompt(state: CreationState) -> str:
     """The question of the current step, headed by its title."""
     if state.status != "active":

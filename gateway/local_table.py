@@ -1,4 +1,4 @@
-"""The local table: the same intake and reply path as Discord, over HTTP on 127.0.0.1 (ARCHITECTURE §8).
+"""The local table: the same intake and reply path as Discord, over HTTP on 127.0.0.1 (../shared/ARCHITECTURE.md §8).
 
 Everything said at the table (players' messages, replies, reactions) is an entry of the Redis stream
 `table:events`, so the table's history survives a gateway restart and `GET /api/events` is a cursor over it.

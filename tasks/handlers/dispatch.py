@@ -15,7 +15,6 @@ from dnd.errors import RulesError
 from settings import get_settings
 from tasks.handlers import load_all
 from tasks.handlers.registry import (
-    BRIEF_COMMANDS,
     COMMANDS,
     MAX_COMMAND_ARGS_CHARS,
     REACTION_HANDLERS,
@@ -31,8 +30,6 @@ log = logging.getLogger(__name__)
 
 def run_command(context: CommandContext) -> None:
     spec = COMMANDS.get(context.name)
-    if spec is None and context.name in BRIEF_COMMANDS:
-        raise CommandError(f"`!{context.name}` isn't available on this table yet. Type `!help` to see what is.")
     if spec is None:
         hint = suggest(context.name)
         did_you_mean = f" Did you mean `!{hint}`?" if hint else ""

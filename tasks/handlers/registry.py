@@ -83,21 +83,10 @@ class CommandSpec:
     summary: str
     handler: Handler
     owner_only: bool = False
-    # Commands that only read state need no idempotency record.
     category: str = "General"
 
 
 COMMANDS: dict[str, CommandSpec] = {}
-
-# Every command of the product brief; those not registered yet are answered as "not available yet".
-BRIEF_COMMANDS = frozenset({
-    "new_campaign", "load_campaign", "rebuild_index", "analyze_structures", "create_character", "my_sheet",
-    "inventory", "use_item", "drop_item", "trade_item", "buy_item", "sell_item", "shop_list", "cast", "rest",
-    "use_feat", "use_ability", "show_feats", "show_abilities", "level_up", "roll", "initiative", "end_combat",
-    "attack", "save", "rule", "spell", "monster", "condition", "add_item", "set_condition", "hp",
-    "resync_character", "advance_plot", "trigger_event", "set_plot_flag", "model_status", "switch_model",
-    "fallback_api", "system_stats", "index_stats",
-})
 
 
 def command(name: str, usage: str, summary: str, *, owner_only: bool = False,

@@ -1,4 +1,4 @@
-"""The fallback chain: local vLLM → Gemini → xAI → offline narrator (ARCHITECTURE.md §5).
+"""The fallback chain: local vLLM → Gemini → xAI → offline narrator (../shared/ARCHITECTURE.md §5).
 
 Per request it tries the providers in order, skipping those whose circuit breaker is open (and the local
 one while `force_api` is on), each under a timeout and all under one overall deadline. A model answer is

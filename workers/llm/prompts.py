@@ -1,7 +1,7 @@
 """Turn prompts: a fixed system prompt (identical every turn, so vLLM's prefix cache reuses it) and one user
 message carrying the game state as JSON DATA between markers.
 
-Player text and character bios are untrusted (ARCHITECTURE.md §6). They never appear as instructions:
+Player text and character bios are untrusted (../shared/ARCHITECTURE.md §6). They never appear as instructions:
 they are JSON-encoded string values inside the `<<<GAME_DATA … GAME_DATA>>>` block, the system prompt
 says that block is data, and `<`/`>` are escaped inside it so no text can close the block early.
 

@@ -1,6 +1,6 @@
 """The model's structured output: `{"narration": str, "updates": [Update, ...]}`.
 
-Everything a model says is untrusted (ARCHITECTURE.md §6). The updates form an ALLOW-LIST of small, bounded
+Everything a model says is untrusted (../shared/ARCHITECTURE.md §6). The updates form an ALLOW-LIST of small, bounded
 proposals; `turns.apply` re-checks each against the game state (an `hp_change` is clamped to the damage
 the engine rolled, an `action` is executed by the engine with all its checks, the actor must be the
 player who spoke). Nothing here can grant items or gold, change ownership, or name another campaign.
