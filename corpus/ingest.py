@@ -442,29 +442,7 @@ def _run_batches(spec: IndexSpec, todo: list[SourceFile], campaign_id: int | Non
     tell()
     pending = list(todo)
     while pending and not stop_now():
-        batch: list[_Prepared] = []
-        batch_windows = 0
-        while pending and batch_windows < WINDOWS_PER_BATCH:
-            source = pending.pop(0)
-            prepare_started = time.monotonic()
-            try:
-                prepared = _prepare(spec, source)
-            except ReaderError as error:
-                _fail(spec, source, str(error), report)
-                state["files"] += 1
-                state["bytes"] += source.size
-                continue
-            except Exception as error:  # a reader bug must cost one file, not the job
-                log.exception("reading %s failed", source.rel)
-                _fail(spec, source, f"unexpected error: {error.__class__.__name__}: {error}"[:500], report)
-                state["files"] += 1
-                state["bytes"] += source.size
-                continue
-            report.prepare_seconds = round(report.prepare_seconds + time.monotonic() - prepare_started, 3)
-            batch.append(prepared)
-            batch_windows += len(prepared.windows)
-            if should_cancel is not None and should_cancel():
-                break
+        batch = _next_batch(spec, pending, report, state, should_cancel)
         if not batch:
             tell()
             continue
@@ -472,31 +450,65 @@ def _run_batches(spec: IndexSpec, todo: list[SourceFile], campaign_id: int | Non
         if not _embed(batch, report, should_cancel, lambda name=current_file: tell(name)):
             report.cancelled = True
             break
-        rows = []
-        for prepared in batch:
-            try:
-                rows.append((prepared, _rows(spec, prepared, campaign_id)))
-            except Exception as error:
-                log.exception("chunking %s failed", prepared.source.rel)
-                _fail(spec, prepared.source, f"unexpected error: {error.__class__.__name__}: {error}"[:500], report)
-
-        def write(session: Any, rows: list[tuple[_Prepared, list[ChunkRow]]] = rows) -> None:
-            for prepared, chunk_rows in rows:
-                replace_file(session, spec.name, spec.kind, campaign_id, prepared.source.rel,
-                             prepared.source.content_hash, prepared.source.size, chunk_rows)
-
-        write_started = time.monotonic()
-        run_in_transaction(write)
-        report.write_seconds = round(report.write_seconds + time.monotonic() - write_started, 3)
-        for prepared, chunk_rows in rows:
-            report.indexed += 1
-            report.chunks_written += len(chunk_rows)
-            report.windows_written += len(prepared.windows)
-            report.tokens_embedded += sum(window.embed_tokens for window in prepared.windows)
+        _write_batch(spec, batch, campaign_id, report)
         for prepared in batch:
             state["files"] += 1
             state["bytes"] += prepared.source.size
         tell(batch[-1].source.rel)
+
+
+def _next_batch(spec: IndexSpec, pending: list[SourceFile], report: BuildReport, state: dict[str, int],
+                should_cancel: CancelCheck | None) -> list[_Prepared]:
+    """Reads and windows files off the front of `pending` until a batch holds WINDOWS_PER_BATCH windows; a file
+    that fails to read is reported and counted as done."""
+    batch: list[_Prepared] = []
+    batch_windows = 0
+    while pending and batch_windows < WINDOWS_PER_BATCH:
+        source = pending.pop(0)
+        prepare_started = time.monotonic()
+        try:
+            prepared = _prepare(spec, source)
+        except Exception as error:  # a reader bug must cost one file, not the job
+            if isinstance(error, ReaderError):
+                _fail(spec, source, str(error), report)
+            else:
+                log.exception("reading %s failed", source.rel)
+                _fail(spec, source, f"unexpected error: {error.__class__.__name__}: {error}"[:500], report)
+            state["files"] += 1
+            state["bytes"] += source.size
+            continue
+        report.prepare_seconds = round(report.prepare_seconds + time.monotonic() - prepare_started, 3)
+        batch.append(prepared)
+        batch_windows += len(prepared.windows)
+        if should_cancel is not None and should_cancel():
+            break
+    return batch
+
+
+def _write_batch(spec: IndexSpec, batch: list[_Prepared], campaign_id: int | None, report: BuildReport) -> None:
+    """Chunks the embedded batch and replaces its files' rows in one transaction (a file that fails to chunk
+    is reported and left out)."""
+    rows = []
+    for prepared in batch:
+        try:
+            rows.append((prepared, _rows(spec, prepared, campaign_id)))
+        except Exception as error:
+            log.exception("chunking %s failed", prepared.source.rel)
+            _fail(spec, prepared.source, f"unexpected error: {error.__class__.__name__}: {error}"[:500], report)
+
+    def write(session: Any) -> None:
+        for prepared, chunk_rows in rows:
+            replace_file(session, spec.name, spec.kind, campaign_id, prepared.source.rel,
+                         prepared.source.content_hash, prepared.source.size, chunk_rows)
+
+    write_started = time.monotonic()
+    run_in_transaction(write)
+    report.write_seconds = round(report.write_seconds + time.monotonic() - write_started, 3)
+    for prepared, chunk_rows in rows:
+        report.indexed += 1
+        report.chunks_written += len(chunk_rows)
+        report.windows_written += len(prepared.windows)
+        report.tokens_embedded += sum(window.embed_tokens for window in prepared.windows)
 
 
 def _embed(batch: list[_Prepared], report: BuildReport, should_cancel: CancelCheck | None,

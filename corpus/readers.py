@@ -173,6 +173,29 @@ def _is_heading_text(text: str) -> bool:
 
 def pdf_blocks(data: bytes) -> list[Block]:
     """Pages → blocks. Headings are the bold runs set larger than the body text; their sizes give the levels."""
+    pages = _pdf_pages(data)
+    page_runs: list[list[_Run]] = []
+    failed_pages = 0
+    for page in pages:
+        try:
+            page_runs.append(_page_runs(page))
+        except Exception:  # one unreadable page must not lose the others
+            failed_pages += 1
+            page_runs.append([])
+    if failed_pages == len(pages):
+        raise ReaderError("corrupt PDF (no page could be read)")
+
+    builder = _PdfBlocks(_heading_levels(page_runs), _running_lines(page_runs, len(pages)))
+    for number, runs in enumerate(page_runs, start=1):
+        builder.page(number, runs)
+    blocks = builder.blocks
+    if not blocks:
+        raise ReaderError("no extractable text (a scanned PDF?)")
+    return blocks
+
+
+def _pdf_pages(data: bytes) -> list[Any]:
+    """The PDF's pages; a ReaderError for an encrypted, corrupt or empty one."""
     import io
     import logging
 
@@ -191,19 +214,12 @@ def pdf_blocks(data: bytes) -> list[Block]:
         raise ReaderError(f"corrupt PDF ({error.__class__.__name__}: {str(error)[:200]})") from None
     if not pages:
         raise ReaderError("PDF without pages")
+    return pages
 
-    page_runs: list[list[_Run]] = []
-    failed_pages = 0
-    for page in pages:
-        try:
-            page_runs.append(_page_runs(page))
-        except Exception:  # one unreadable page must not lose the others
-            failed_pages += 1
-            page_runs.append([])
-    if failed_pages == len(pages):
-        raise ReaderError("corrupt PDF (no page could be read)")
 
-    # The body size is the size most of the text is set in; headings are bold and larger.
+def _heading_levels(page_runs: list[list[_Run]]) -> dict[float, int]:
+    """Heading level by font size. The body size is the size most of the text is set in; headings are bold
+    and larger, the largest is level 1."""
     weight: Counter[float] = Counter()
     for runs in page_runs:
         for run in runs:
@@ -213,22 +229,16 @@ def pdf_blocks(data: bytes) -> list[Block]:
     body_size = weight.most_common(1)[0][0]
     heading_sizes = sorted({run.size for runs in page_runs for run in runs
                             if run.bold and run.size >= body_size + 0.75}, reverse=True)
-    level_of = {size: min(index + 1, 6) for index, size in enumerate(heading_sizes)}
+    return {size: min(index + 1, 6) for index, size in enumerate(heading_sizes)}
 
-    # Running headers and footers: short lines repeated on many pages.
+
+def _running_lines(page_runs: list[list[_Run]], page_count: int) -> set[str]:
+    """Running headers and footers: short lines repeated on many pages."""
     repeated: Counter[str] = Counter()
     for runs in page_runs:
         repeated.update({_normalise(run.text).strip() for run in runs if len(run.text.strip()) < 60})
-    boilerplate = {text for text, count in repeated.items()
-                   if count >= max(3, len(pages) // 4) and sum(ch.isalpha() for ch in text) >= 4}
-
-    builder = _PdfBlocks(level_of, boilerplate)
-    for number, runs in enumerate(page_runs, start=1):
-        builder.page(number, runs)
-    blocks = builder.blocks
-    if not blocks:
-        raise ReaderError("no extractable text (a scanned PDF?)")
-    return blocks
+    return {text for text, count in repeated.items()
+            if count >= max(3, page_count // 4) and sum(ch.isalpha() for ch in text) >= 4}
 
 
 class _PdfBlocks:

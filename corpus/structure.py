@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -1030,6 +1031,20 @@ def _normalise_type(kind: str) -> str:
     return re.split(r"\s*[,;(/]\s*", low)[0].strip() or "unknown"
 
 
+_Entry = TypeVar("_Entry")
+
+
+def _first_of_each(entries: Iterable[_Entry | None], key: Callable[[_Entry], str]) -> list[_Entry]:
+    """The entries in order, without the missing ones and those whose key an earlier one had."""
+    kept: list[_Entry] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if entry is not None and key(entry) not in seen:
+            seen.add(key(entry))
+            kept.append(entry)
+    return kept
+
+
 def extract_structure(markdown_text: str, source_name: str = "") -> CampaignStructure:
     """Parse campaign Markdown into a :class:`CampaignStructure`. Never raises on odd input."""
     text = markdown_text if isinstance(markdown_text, str) else ""
@@ -1058,25 +1073,13 @@ def extract_structure(markdown_text: str, source_name: str = "") -> CampaignStru
     climax_sections = specials.get("climax", [])
     climax = _climax_from(climax_sections[0]) if climax_sections else None
 
-    npcs: list[CampaignNPC] = []
-    for section in specials.get("npcs", []):
-        for name, body in _entries(section):
-            npc = _npc_from(name, body)
-            if npc is not None and npc.name.casefold() not in {n.name.casefold() for n in npcs}:
-                npcs.append(npc)
-
-    locations: list[CampaignLocation] = []
-    for section in specials.get("locations", []):
-        for name, body in _entries(section):
-            loc = _location_from(name, body)
-            if loc is not None and loc.name.casefold() not in {x.name.casefold() for x in locations}:
-                locations.append(loc)
-
-    events: list[CampaignEvent] = []
-    for section in specials.get("events", []):
-        for event in _events_from(section):
-            if event.id not in {e.id for e in events}:
-                events.append(event)
+    # The first entry of each name (or event id) counts.
+    npcs = _first_of_each((_npc_from(name, body) for section in specials.get("npcs", [])
+                           for name, body in _entries(section)), lambda npc: npc.name.casefold())
+    locations = _first_of_each((_location_from(name, body) for section in specials.get("locations", [])
+                                for name, body in _entries(section)), lambda loc: loc.name.casefold())
+    events = _first_of_each((event for section in specials.get("events", []) for event in _events_from(section)),
+                            lambda event: event.id)
 
     plot_hooks: list[str] = []
     for section in specials.get("hooks", []):
@@ -1200,106 +1203,101 @@ def _scene_fields(
 def render_campaign_markdown(spec: CampaignStructure) -> str:
     """Write ``spec`` in the shipped campaign Markdown layout (the inverse of :func:`extract_structure`)."""
     out: list[str] = [f"# {_one_line(spec.title) or 'Untitled Campaign'}", ""]
-    if spec.pitch.strip():
-        for para_idx, para in enumerate(_paragraphs(spec.pitch)):
-            if para_idx:
-                out.append(">")
-            out.extend(f"> {line.strip()}" for line in para.splitlines())
-        out.append("")
-
-    meta = spec.metadata
+    out += _pitch_lines(spec.pitch)
     out += ["## Overview", ""]
-    meta_lines = []
-    if meta.levels:
-        meta_lines.append(f"- **Levels:** {meta.levels}")
-    if meta.region:
-        meta_lines.append(f"- **Region:** {_one_line(meta.region)}")
-    if meta.tone:
-        meta_lines.append(f"- **Tone:** {_one_line(meta.tone)}")
-    if meta.tier is not None:
-        meta_lines.append(f"- **Tier:** {meta.tier}")
-    out += meta_lines
-    if meta_lines:
-        out.append("")
-    if spec.overview.strip():
-        out += [spec.overview.strip(), ""]
-
+    out += _with_blank(_metadata_lines(spec.metadata))
+    out += _paragraph(spec.overview)
     for act in spec.acts:
-        out += [f"## Act {act.number}: {_one_line(act.title)}", ""]
-        if act.summary.strip():
-            out += [act.summary.strip(), ""]
-        for idx, scene in enumerate(act.scenes, start=1):
-            number = (
-                scene.number
-                if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", scene.number)
-                else f"{act.number}.{idx}"
-            )
-            out += [f"### Scene {number}: {_one_line(scene.title)}", ""]
-            if scene.summary.strip():
-                out += [scene.summary.strip(), ""]
-            fields = _scene_fields(
-                scene.location, scene.npcs, scene.encounters, scene.events, scene.event_note
-            )
-            if scene.hook:
-                fields.append(f"- **Hook:** {_one_line(scene.hook)}")
-            if fields:
-                out += fields + [""]
-
+        out += _act_lines(act)
     if spec.climax is not None:
         c = spec.climax
         out += [f"## Climax: {_one_line(c.title)}", ""]
-        if c.summary.strip():
-            out += [c.summary.strip(), ""]
-        fields = _scene_fields(c.location, c.npcs, c.encounters, c.events, c.event_note)
-        if fields:
-            out += fields + [""]
-
+        out += _paragraph(c.summary)
+        out += _with_blank(_scene_fields(c.location, c.npcs, c.encounters, c.events, c.event_note))
     out += ["## NPCs", ""]
     for npc in spec.npcs:
         out += [f"### {_one_line(npc.name)}", ""]
-        fields = []
-        if npc.role:
-            fields.append(f"- **Role:** {_one_line(npc.role)}")
-        if npc.personality:
-            fields.append(f"- **Personality:** {_one_line(npc.personality)}")
-        if npc.location:
-            fields.append(f"- **Location:** {_one_line(npc.location)}")
-        if npc.stats:
-            fields.append(f"- **Stats:** {_one_line(npc.stats)}")
-        if fields:
-            out += fields + [""]
-        if npc.description.strip():
-            out += [npc.description.strip(), ""]
-
+        out += _with_blank(_labelled([("Role", npc.role), ("Personality", npc.personality),
+                                      ("Location", npc.location), ("Stats", npc.stats)]))
+        out += _paragraph(npc.description)
     out += ["## Locations", ""]
     for loc in spec.locations:
-        out += [f"### {_one_line(loc.name)}", ""]
-        if loc.type:
-            out += [f"- **Type:** {_one_line(loc.type)}", ""]
-        if loc.description.strip():
-            out += [loc.description.strip(), ""]
-        shop = f"{_one_line(loc.shop.name)} ({_one_line(loc.shop.kind)})" if loc.shop else "none"
-        if loc.shop and not loc.shop.kind:
-            shop = _one_line(loc.shop.name)
-        out += [f"- **Encounters:** {_fmt_encounters(loc.encounters) or 'none'}", f"- **Shop:** {shop}", ""]
-
+        out += _location_lines(loc)
     out += ["## Events", ""]
-    for event in spec.events:
-        parts = []
-        if event.trigger:
-            parts.append(f"**Trigger:** {_one_line(event.trigger)}")
-        if event.effect:
-            parts.append(f"**Effect:** {_one_line(event.effect)}")
-        lead = f"- `{_slugify(event.id) or event.id}`: "
-        if event.description.strip():
-            lead += _one_line(event.description) + " "
-        line = lead + "; ".join(parts)
-        out.append(line.rstrip())
+    out += [_event_line(event) for event in spec.events]
     out.append("")
-
     out += ["## Plot Hooks", ""]
     out += [f"- {_one_line(h)}" for h in spec.plot_hooks if h.strip()]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _paragraph(text: str) -> list[str]:
+    """A block of text followed by a blank line; nothing for an empty one."""
+    return [text.strip(), ""] if text.strip() else []
+
+
+def _with_blank(lines: list[str]) -> list[str]:
+    return [*lines, ""] if lines else []
+
+
+def _labelled(fields: list[tuple[str, str | None]]) -> list[str]:
+    """`- **Label:** value` for each field that has a value."""
+    return [f"- **{label}:** {_one_line(value)}" for label, value in fields if value]
+
+
+def _pitch_lines(pitch: str) -> list[str]:
+    if not pitch.strip():
+        return []
+    out: list[str] = []
+    for para_idx, para in enumerate(_paragraphs(pitch)):
+        if para_idx:
+            out.append(">")
+        out.extend(f"> {line.strip()}" for line in para.splitlines())
+    return [*out, ""]
+
+
+def _metadata_lines(meta: CampaignMetadata) -> list[str]:
+    lines = []
+    if meta.levels:
+        lines.append(f"- **Levels:** {meta.levels}")
+    lines += _labelled([("Region", meta.region), ("Tone", meta.tone)])
+    if meta.tier is not None:
+        lines.append(f"- **Tier:** {meta.tier}")
+    return lines
+
+
+def _act_lines(act: Act) -> list[str]:
+    out = [f"## Act {act.number}: {_one_line(act.title)}", "", *_paragraph(act.summary)]
+    for idx, scene in enumerate(act.scenes, start=1):
+        number = scene.number if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", scene.number) else f"{act.number}.{idx}"
+        out += [f"### Scene {number}: {_one_line(scene.title)}", ""]
+        out += _paragraph(scene.summary)
+        fields = _scene_fields(scene.location, scene.npcs, scene.encounters, scene.events, scene.event_note)
+        out += _with_blank(fields + _labelled([("Hook", scene.hook)]))
+    return out
+
+
+def _location_lines(loc: CampaignLocation) -> list[str]:
+    out = [f"### {_one_line(loc.name)}", ""]
+    if loc.type:
+        out += [f"- **Type:** {_one_line(loc.type)}", ""]
+    out += _paragraph(loc.description)
+    shop = f"{_one_line(loc.shop.name)} ({_one_line(loc.shop.kind)})" if loc.shop else "none"
+    if loc.shop and not loc.shop.kind:
+        shop = _one_line(loc.shop.name)
+    return [*out, f"- **Encounters:** {_fmt_encounters(loc.encounters) or 'none'}", f"- **Shop:** {shop}", ""]
+
+
+def _event_line(event: CampaignEvent) -> str:
+    parts = []
+    if event.trigger:
+        parts.append(f"**Trigger:** {_one_line(event.trigger)}")
+    if event.effect:
+        parts.append(f"**Effect:** {_one_line(event.effect)}")
+    lead = f"- `{_slugify(event.id) or event.id}`: "
+    if event.description.strip():
+        lead += _one_line(event.description) + " "
+    return (lead + "; ".join(parts)).rstrip()
 
 
 # --------------------------------------------------------------------------------------------------

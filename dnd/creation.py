@@ -327,19 +327,7 @@ def validate_spell_choices(cls: ClassInfo, scores: Mapping[str, int], cantrips: 
         if len({c.casefold() for c in group}) != len(group):
             raise RulesError("You chose the same spell twice.")
     top = max(row.spell_slots, default=0)
-    if row.spells_known is not None:
-        limit = row.spells_known
-        label = "spells known"
-    elif cls.name == "Wizard":
-        limit = 6 + 2 * (level - 1)
-        label = "spells in the spellbook"
-    elif cls.prepares_spells and cls.spellcasting_ability and top:
-        caster_levels = level if cls.caster == "full" else level // 2
-        limit = max(1, modifier(scores[cls.spellcasting_ability]) + caster_levels)
-        label = "prepared spells"
-    else:
-        limit = 0
-        label = "spells"
+    limit, label = _spell_choice_limit(cls, scores, row.spells_known, top, level)
     if len(spells) > limit:
         raise RulesError(f"A level {level} {cls.name} has {limit} {label}, not {len(spells)}.")
     for name in cantrips:
@@ -349,16 +337,34 @@ def validate_spell_choices(cls: ClassInfo, scores: Mapping[str, int], cantrips: 
         if info is not None and cls.name not in info.classes and not bonus_cantrips:
             raise RulesError(f"{info.name} is not on the {cls.name} spell list.")
     for name in spells:
-        info = find_spell(name)
-        if info is None:
-            continue
-        if info.level == 0:
-            raise RulesError(f"{info.name} is a cantrip; list it with your cantrips.")
-        if info.level > top:
-            raise RulesError(f"{info.name} is a level {info.level} spell; a level {level} {cls.name} "
-                             f"can't learn spells above level {top}.")
-        if cls.name not in info.classes:
-            raise RulesError(f"{info.name} is not on the {cls.name} spell list.")
+        _check_spell_choice(cls, name, top, level)
+
+
+def _spell_choice_limit(cls: ClassInfo, scores: Mapping[str, int], spells_known: int | None, top: int,
+                        level: int) -> tuple[int, str]:
+    """How many levelled spells the class chooses at this level, and what they are called."""
+    if spells_known is not None:
+        return spells_known, "spells known"
+    if cls.name == "Wizard":
+        return 6 + 2 * (level - 1), "spells in the spellbook"
+    if cls.prepares_spells and cls.spellcasting_ability and top:
+        caster_levels = level if cls.caster == "full" else level // 2
+        return max(1, modifier(scores[cls.spellcasting_ability]) + caster_levels), "prepared spells"
+    return 0, "spells"
+
+
+def _check_spell_choice(cls: ClassInfo, name: str, top: int, level: int) -> None:
+    """A levelled spell the engine knows must be of a level the class can learn and on its list."""
+    info = find_spell(name)
+    if info is None:
+        return
+    if info.level == 0:
+        raise RulesError(f"{info.name} is a cantrip; list it with your cantrips.")
+    if info.level > top:
+        raise RulesError(f"{info.name} is a level {info.level} spell; a level {level} {cls.name} "
+                         f"can't learn spells above level {top}.")
+    if cls.name not in info.classes:
+        raise RulesError(f"{info.name} is not on the {cls.name} spell list.")
 
 
 # --------------------------------------------------------------------------- equipment

@@ -26,6 +26,7 @@ from dnd.data.skills import ABILITIES, SKILLS
 from dnd.data.tables import ABILITY_SCORE_CAP, MAX_LEVEL, XP_THRESHOLDS, proficiency_bonus_for
 from dnd.errors import RulesError
 from dnd.progression import (
+    ClassInfo,
     at_level,
     character_features,
     get_class,
@@ -233,74 +234,12 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     """
     options = level_up_options(character, class_name)
     cls = get_class(class_name)
-    if require_xp and not options.xp_ok:
-        raise RulesError(f"{character.name} needs {options.xp_needed} XP to reach level "
-                         f"{options.character_level} (has {character.xp} XP).")
-    if options.prerequisite_problems:
-        raise RulesError(f"You can't multiclass into the {cls.name}. "
-                         + " ".join(options.prerequisite_problems))
+    _check_can_level(character, cls, options, require_xp)
     scores = compute_ability_scores(character)
-
-    # Hit points.
-    if choices.hp_method == "roll":
-        if rng is None:
-            raise RulesError("Rolling for hit points needs dice (an rng).")
-        die_value = rng.randint(1, cls.hit_die)
-    else:
-        die_value = average_hp_roll(cls.hit_die)
-
-    # Ability Score Improvement or feat.
-    asi: dict[str, int] = {}
-    feat_name: str | None = None
-    feat_ability: str | None = None
-    if options.asi:
-        if bool(choices.asi) == bool(choices.feat):
-            raise RulesError("Choose either an Ability Score Improvement (+2 to one ability or +1 to two) "
-                             "or a feat, not both and not neither.")
-        if choices.asi:
-            asi = validate_asi(choices.asi, scores)
-        else:
-            taken = [f.name for f in character.feats]
-            can_cast = any(get_class(c).caster != "none" for c in [*character.class_levels, cls.name])
-            race = find_race(character.race)
-            sub = find_subrace(character.subrace) if character.subrace else None
-            racial_magic = (race is not None and race.name == "Tiefling") or bool(sub and sub.wizard_cantrips)
-            can_cast = can_cast or racial_magic
-            info = validate_feat(choices.feat, scores, allowed=True, can_cast=can_cast, taken=taken)
-            assert info is not None
-            feat_name = info.name
-            feat_ability = validate_feat_ability(info, choices.feat_ability)
-            if feat_ability and scores[feat_ability] >= ABILITY_SCORE_CAP:
-                raise RulesError(f"{info.name} can't raise {feat_ability} above {ABILITY_SCORE_CAP}.")
-    elif choices.asi or choices.feat:
-        raise RulesError(f"{cls.name} level {options.class_level} doesn't grant an Ability Score Improvement "
-                         "or a feat.")
-
-    # Subclass.
-    subclass: str | None = None
-    if options.subclass_required:
-        if not choices.subclass:
-            raise RulesError(f"Choose your {cls.subclass_title} at {cls.name} level {options.class_level} "
-                             f"(available: {cls.subclass}).")
-        subclass = get_subclass(cls.name, choices.subclass).name
-    elif choices.subclass:
-        raise RulesError(f"The {cls.subclass_title} is chosen at {cls.name} level {cls.subclass_level}, "
-                         f"not level {options.class_level}.")
-
-    # Skills from multiclassing.
-    new_skills: list[str] = []
-    if options.skill_choices:
-        picks = [normalize_skill(s) for s in choices.skills]
-        if len(picks) != options.skill_choices or len(set(picks)) != len(picks):
-            raise RulesError(f"Multiclassing into the {cls.name} gives {options.skill_choices} skill(s) "
-                             f"from: {', '.join(options.skill_options)}.")
-        for s in picks:
-            if s not in options.skill_options:
-                raise RulesError(
-                    f"{s} is not a skill you can gain from the {cls.name} (or you already have it).")
-        new_skills = picks
-    elif choices.skills:
-        raise RulesError("This level doesn't grant new skill proficiencies.")
+    die_value = _hit_die_value(cls, choices, rng)
+    asi, feat_name, feat_ability = _improvement(character, cls, options, choices, scores)
+    subclass = _chosen_subclass(cls, options, choices)
+    new_skills = _multiclass_skills(cls, options, choices)
 
     skills = list(character.skills) + new_skills
     expertise = list(character.expertise)
@@ -318,27 +257,21 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     record = LevelRecord(class_name=cls.name, class_level=options.class_level, hp_method=choices.hp_method,
                          hp_roll=die_value, asi=asi, feat=feat_name, feat_ability=feat_ability,
                          subclass=subclass, skills=new_skills)
-    prepared = list(character.spells_prepared)
-    sub_name = subclasses.get(key)
-    if sub_name and cls.prepares_spells:
-        for lvl, spells in get_subclass(cls.name, sub_name).spells.items():
-            if lvl <= options.class_level:
-                prepared += [s for s in spells if s not in prepared]
     draft = character.model_copy(update={
         "class_levels": class_levels,
         "subclasses": subclasses,
         "skills": skills,
         "expertise": expertise,
         "history": [*character.history, record],
-        "spells_prepared": prepared,
+        "spells_prepared": _prepared_spells(character, cls, subclasses.get(key), options.class_level),
     })
     leveled = derive(draft, grow_from=character)
+    features = character_features(cls.name, options.class_level, subclasses.get(key))
 
-    gained = leveled.max_hp - character.max_hp
     lines = [f"{character.name} reaches level {leveled.level} ({cls.name} {options.class_level})!"]
     method = "rolled" if choices.hp_method == "roll" else "took the average"
     lines.append(f"Hit points: {method} {die_value} on the d{cls.hit_die}; max hp {character.max_hp} -> "
-                 f"{leveled.max_hp} (+{gained}).")
+                 f"{leveled.max_hp} (+{leveled.max_hp - character.max_hp}).")
     if asi:
         lines.append("Ability Score Improvement: " + ", ".join(
             f"{a} {scores[a]} -> {leveled.ability_scores[a]}" for a in ABILITIES if a in asi))
@@ -347,8 +280,121 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     if subclass:
         lines.append(f"{cls.subclass_title}: {get_subclass(cls.name, subclass).full_name}.")
     if options.features:
-        feats_now = character_features(cls.name, options.class_level, subclasses.get(key))
-        lines.append("New features: " + ", ".join(feats_now) + ".")
+        lines.append("New features: " + ", ".join(features) + ".")
+    lines += _growth_lines(character, leveled, options)
+    if new_skills:
+        lines.append("New skills: " + ", ".join(new_skills) + ".")
+    summary = LevelUpSummary(
+        class_name=cls.name,
+        class_level=options.class_level,
+        character_level=leveled.level,
+        hp_method=choices.hp_method,
+        hp_roll=die_value,
+        hp_gained=leveled.max_hp - character.max_hp,
+        max_hp=leveled.max_hp,
+        features=features,
+        asi=asi,
+        feat=feat_name,
+        subclass=subclass,
+        proficiency_bonus=leveled.proficiency_bonus,
+        spell_slots=dict(leveled.spell_slots_max),
+        pact_slots=(leveled.pact_slots_max, leveled.pact_slot_level),
+        lines=lines,
+    )
+    return leveled, summary
+
+
+def _check_can_level(character: Character, cls: ClassInfo, options: LevelUpOptions, require_xp: bool) -> None:
+    if require_xp and not options.xp_ok:
+        raise RulesError(f"{character.name} needs {options.xp_needed} XP to reach level "
+                         f"{options.character_level} (has {character.xp} XP).")
+    if options.prerequisite_problems:
+        raise RulesError(f"You can't multiclass into the {cls.name}. "
+                         + " ".join(options.prerequisite_problems))
+
+
+def _hit_die_value(cls: ClassInfo, choices: LevelUpChoices, rng: random.Random | None) -> int:
+    """The hit die's value for this level: rolled with ``rng``, or the average."""
+    if choices.hp_method != "roll":
+        return average_hp_roll(cls.hit_die)
+    if rng is None:
+        raise RulesError("Rolling for hit points needs dice (an rng).")
+    return rng.randint(1, cls.hit_die)
+
+
+def _improvement(character: Character, cls: ClassInfo, options: LevelUpOptions, choices: LevelUpChoices,
+                 scores: Mapping[str, int]) -> tuple[dict[str, int], str | None, str | None]:
+    """The Ability Score Improvement or the feat (with the ability it raises) this level grants, if any."""
+    if not options.asi:
+        if choices.asi or choices.feat:
+            raise RulesError(f"{cls.name} level {options.class_level} doesn't grant an Ability Score "
+                             "Improvement or a feat.")
+        return {}, None, None
+    if bool(choices.asi) == bool(choices.feat):
+        raise RulesError("Choose either an Ability Score Improvement (+2 to one ability or +1 to two) "
+                         "or a feat, not both and not neither.")
+    if choices.asi:
+        return validate_asi(choices.asi, scores), None, None
+    taken = [f.name for f in character.feats]
+    info = validate_feat(choices.feat, scores, allowed=True, can_cast=_can_cast(character, cls), taken=taken)
+    assert info is not None
+    feat_ability = validate_feat_ability(info, choices.feat_ability)
+    if feat_ability and scores[feat_ability] >= ABILITY_SCORE_CAP:
+        raise RulesError(f"{info.name} can't raise {feat_ability} above {ABILITY_SCORE_CAP}.")
+    return {}, info.name, feat_ability
+
+
+def _can_cast(character: Character, cls: ClassInfo) -> bool:
+    """Whether the character casts spells once it has this level (a feat like War Caster requires it)."""
+    if any(get_class(c).caster != "none" for c in [*character.class_levels, cls.name]):
+        return True
+    race = find_race(character.race)
+    sub = find_subrace(character.subrace) if character.subrace else None
+    return (race is not None and race.name == "Tiefling") or bool(sub and sub.wizard_cantrips)
+
+
+def _chosen_subclass(cls: ClassInfo, options: LevelUpOptions, choices: LevelUpChoices) -> str | None:
+    if options.subclass_required:
+        if not choices.subclass:
+            raise RulesError(f"Choose your {cls.subclass_title} at {cls.name} level {options.class_level} "
+                             f"(available: {cls.subclass}).")
+        return get_subclass(cls.name, choices.subclass).name
+    if choices.subclass:
+        raise RulesError(f"The {cls.subclass_title} is chosen at {cls.name} level {cls.subclass_level}, "
+                         f"not level {options.class_level}.")
+    return None
+
+
+def _multiclass_skills(cls: ClassInfo, options: LevelUpOptions, choices: LevelUpChoices) -> list[str]:
+    """The skill proficiencies multiclassing into ``cls`` grants, as chosen."""
+    if not options.skill_choices:
+        if choices.skills:
+            raise RulesError("This level doesn't grant new skill proficiencies.")
+        return []
+    picks = [normalize_skill(s) for s in choices.skills]
+    if len(picks) != options.skill_choices or len(set(picks)) != len(picks):
+        raise RulesError(f"Multiclassing into the {cls.name} gives {options.skill_choices} skill(s) "
+                         f"from: {', '.join(options.skill_options)}.")
+    for s in picks:
+        if s not in options.skill_options:
+            raise RulesError(
+                f"{s} is not a skill you can gain from the {cls.name} (or you already have it).")
+    return picks
+
+
+def _prepared_spells(character: Character, cls: ClassInfo, subclass: str | None, class_level: int) -> list[str]:
+    """The prepared spells plus the subclass's always-prepared spells up to this class level."""
+    prepared = list(character.spells_prepared)
+    if subclass and cls.prepares_spells:
+        for lvl, spells in get_subclass(cls.name, subclass).spells.items():
+            if lvl <= class_level:
+                prepared += [s for s in spells if s not in prepared]
+    return prepared
+
+
+def _growth_lines(character: Character, leveled: Character, options: LevelUpOptions) -> list[str]:
+    """What grew besides hit points and choices: proficiency bonus, slots, resources, proficiencies."""
+    lines: list[str] = []
     if options.proficiency_bonus[0] != options.proficiency_bonus[1]:
         before_pb, after_pb = options.proficiency_bonus
         lines.append(f"Proficiency bonus: +{before_pb} -> +{after_pb}.")
@@ -364,26 +410,7 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
                          f"per {res.recovery} rest.")
     if options.multiclass and options.new_proficiencies:
         lines.append("New proficiencies: " + ", ".join(options.new_proficiencies) + ".")
-    if new_skills:
-        lines.append("New skills: " + ", ".join(new_skills) + ".")
-    summary = LevelUpSummary(
-        class_name=cls.name,
-        class_level=options.class_level,
-        character_level=leveled.level,
-        hp_method=choices.hp_method,
-        hp_roll=die_value,
-        hp_gained=gained,
-        max_hp=leveled.max_hp,
-        features=character_features(cls.name, options.class_level, subclasses.get(key)),
-        asi=asi,
-        feat=feat_name,
-        subclass=subclass,
-        proficiency_bonus=leveled.proficiency_bonus,
-        spell_slots=dict(leveled.spell_slots_max),
-        pact_slots=(leveled.pact_slots_max, leveled.pact_slot_level),
-        lines=lines,
-    )
-    return leveled, summary
+    return lines
 
 
 __all__ = [

@@ -206,37 +206,32 @@ def item_group(item: ShopItem | Mapping[str, Any]) -> str:
         return "magic"
     if name == _norm(HEALING_POTION):
         return "herbal"
-    if "waterborne" in cat or "ship" in cat or name in _NAUTICAL:
-        return "nautical"
-    if "mount" in cat or "animal" in cat:
-        return "mounts"
-    if "tack" in cat or "vehicle" in cat or "harness" in cat:
-        return "vehicles"
-    if "weapon" in cat:
-        return "martial weapons" if "martial" in cat else "simple weapons"
-    if "armor" in cat or "shield" in cat:
-        return "armor"
-    if "ammunition" in cat:
-        return "ammunition"
-    if "holy" in cat or name in _HOLY:
-        return "holy"
-    if name in _HERBAL:
-        return "herbal"
-    if "foci" in cat or "focus" in cat:
-        return "foci"
-    if "instrument" in cat:
-        return "instruments"
-    if "gaming" in cat:
-        return "games"
-    if "artisan" in cat:
-        return "artisan"
-    if "tool" in cat or "kit" in cat:
-        return "tools"
-    if "pack" in cat:
-        return "packs"
-    if any(word in cat for word in _FULL_PRICE_CATEGORIES):
-        return "trade goods"
+    for shelf, category_words, names in _SHELVES:
+        if any(word in cat for word in category_words) or name in names:
+            if shelf == "weapons":
+                return "martial weapons" if "martial" in cat else "simple weapons"
+            return shelf
     return "gear"
+
+
+# The first shelf whose category words are in an item's category, or that lists its name, is where it goes.
+_SHELVES: Final[tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]] = (
+    ("nautical", ("waterborne", "ship"), _NAUTICAL),
+    ("mounts", ("mount", "animal"), frozenset()),
+    ("vehicles", ("tack", "vehicle", "harness"), frozenset()),
+    ("weapons", ("weapon",), frozenset()),
+    ("armor", ("armor", "shield"), frozenset()),
+    ("ammunition", ("ammunition",), frozenset()),
+    ("holy", ("holy",), _HOLY),
+    ("herbal", (), _HERBAL),
+    ("foci", ("foci", "focus"), frozenset()),
+    ("instruments", ("instrument",), frozenset()),
+    ("games", ("gaming",), frozenset()),
+    ("artisan", ("artisan",), frozenset()),
+    ("tools", ("tool", "kit"), frozenset()),
+    ("packs", ("pack",), frozenset()),
+    ("trade goods", _FULL_PRICE_CATEGORIES, frozenset()),
+)
 
 
 # ------------------------------------------------------------------------------------------ profiles
@@ -455,38 +450,57 @@ def generate_stock(location_kind: str, tier: int, equipment: Sequence[Mapping[st
         raise RulesError("A price modifier must be more than 0.")
     rng = rng or random.Random()
     profile = profile_for(location_kind)
-    entries: list[StockEntry] = []
     given = [_coerce(x) for x in equipment]
     mundane = [i for i in _unique(given) if not i.magic]
     magic = [i for i in _unique([*(_coerce(x) for x in magic_items), *given]) if i.magic]
-    potion_key = _norm(HEALING_POTION)
+    # The draws stay in this order (shelves, potions, magic): a seeded rng gives the same shop.
+    entries = _mundane_entries(mundane, profile, rng, price_modifier)
+    if profile.healing_potions is not None:
+        entries.append(_healing_potions(profile.healing_potions, [*magic, *mundane], tier, rng, price_modifier))
+    entries += _magic_entries(magic, profile, tier, rng, price_modifier)
+    entries.sort(key=lambda e: (e.group == "magic", e.group, e.name))
+    return ShopStock(location_kind=profile.name, tier=tier, price_modifier=price_modifier, entries=entries)
 
+
+def _mundane_entries(mundane: list[ShopItem], profile: ShopProfile, rng: random.Random,
+                     price_modifier: float) -> list[StockEntry]:
+    """Each mundane item with its shelf's chance in the profile (Potions of Healing are stocked apart)."""
+    entries: list[StockEntry] = []
     for item in mundane:
         group = item_group(item)
         base = _base_cost(item)
-        if base <= 0 or _norm(item.name) == potion_key:
+        if base <= 0 or _norm(item.name) == _norm(HEALING_POTION):
             continue
         if rng.random() < profile.groups.get(group, 0.0):
             entries.append(_entry(item, group, _quantity(item, group, base, profile, rng), price_modifier))
+    return entries
 
-    if profile.healing_potions is not None:
-        potion = next((i for i in [*magic, *mundane] if _norm(i.name) == potion_key), None)
-        if potion is None:
-            known = ITEMS[HEALING_POTION]
-            potion = ShopItem(name=known.name, category="Potion", cost=known.cost_cp, weight=known.weight,
-                              rarity="Common")
-        low, high = profile.healing_potions
-        qty = rng.randint(low, high) + (tier - 1) * 2
-        entries.append(_entry(potion, "herbal", qty, price_modifier))
 
+def _healing_potions(count: tuple[int, int], candidates: list[ShopItem], tier: int, rng: random.Random,
+                     price_modifier: float) -> StockEntry:
+    """The shop's Potions of Healing: the given item if there is one, else the catalogue's; more at higher tiers."""
+    potion = next((i for i in candidates if _norm(i.name) == _norm(HEALING_POTION)), None)
+    if potion is None:
+        known = ITEMS[HEALING_POTION]
+        potion = ShopItem(name=known.name, category="Potion", cost=known.cost_cp, weight=known.weight,
+                          rarity="Common")
+    low, high = count
+    return _entry(potion, "herbal", rng.randint(low, high) + (tier - 1) * 2, price_modifier)
+
+
+def _magic_entries(magic: list[ShopItem], profile: ShopProfile, tier: int, rng: random.Random,
+                   price_modifier: float) -> list[StockEntry]:
+    """The tier's magic slots, each drawn up to the tier's rarity from the categories the place sells (tier 1
+    also has an occasional uncommon item); one of each item at most."""
     wanted = profile.magic_slots[tier - 1]
     by_rarity: dict[str, list[ShopItem]] = {}
     for item in magic:
         rarity = item.rarity_key or ""
-        if rarity not in RARITY_PRICE_GP or _norm(item.name) == potion_key:
+        if rarity not in RARITY_PRICE_GP or _norm(item.name) == _norm(HEALING_POTION):
             continue
         if profile.magic_categories is None or any(c in item.category.casefold() for c in profile.magic_categories):
             by_rarity.setdefault(rarity, []).append(item)
+    entries: list[StockEntry] = []
     stocked: set[str] = set()
 
     def draw(rarity: str, limit: str) -> None:
@@ -502,8 +516,7 @@ def generate_stock(location_kind: str, tier: int, equipment: Sequence[Mapping[st
         draw(_pick_rarity(tier, rng), TIER_MAX_RARITY[tier])
     if tier == 1 and wanted and rng.random() < TIER1_UNCOMMON_CHANCE:
         draw("uncommon", "uncommon")
-    entries.sort(key=lambda e: (e.group == "magic", e.group, e.name))
-    return ShopStock(location_kind=profile.name, tier=tier, price_modifier=price_modifier, entries=entries)
+    return entries
 
 
 def restock(stock: ShopStock, elapsed_days: int, rng: random.Random | None = None) -> ShopStock:

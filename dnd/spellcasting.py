@@ -178,24 +178,42 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
         _check_known(character, name, cantrip=level == 0)
 
     mod = ability_modifier(character, get_class(caster_class).spellcasting_ability or "INT")
-    extras: dict[str, object] = {}
-    if info is not None:
-        extras = {
-            "damage_type": info.damage_type,
-            "attack": info.attack,
-            "attack_bonus": spell_attack_bonus(character, caster_class) if info.attack else None,
-            "save": info.save,
-            "save_dc": spell_save_dc(character, caster_class) if info.save else None,
-            "save_effect": info.save_effect,
-            "concentration": info.concentration,
-        }
-
+    extras = _cast_details(character, info, caster_class)
     if level == 0:
         dmg = damage_at(info, character_level=character.level, ability_mod=mod) if info else ""
         return character, CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip",
                                      message=f"{character.name} casts {name}.", damage=dmg,
                                      **extras)  # type: ignore[arg-type]
 
+    updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
+    upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
+    source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
+    message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
+    dmg = damage_at(info, used_level, character.level, mod) if info else ""
+    heal = healing_at(info, used_level, mod) if info else ""
+    return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
+                               message=message, damage=dmg, healing=heal, **extras)  # type: ignore[arg-type]
+
+
+def _cast_details(character: Character, info: SpellInfo | None, caster_class: str) -> dict[str, object]:
+    """What a known spell does when cast: damage type, attack bonus or save DC, concentration."""
+    if info is None:
+        return {}
+    return {
+        "damage_type": info.damage_type,
+        "attack": info.attack,
+        "attack_bonus": spell_attack_bonus(character, caster_class) if info.attack else None,
+        "save": info.save,
+        "save_dc": spell_save_dc(character, caster_class) if info.save else None,
+        "save_effect": info.save_effect,
+        "concentration": info.concentration,
+    }
+
+
+def _spend_slot(character: Character, name: str, level: int, slot_level: int | None,
+                use_pact: bool | None) -> tuple[Character, SlotKind, int, int]:
+    """Spend the slot a levelled spell is cast with: (the character, the kind of slot, its level, how many
+    of that kind are left). A regular slot of the wanted level goes first, then a pact slot."""
     if slot_level is not None and not 1 <= slot_level <= 9:
         raise RulesError(f"There are no {ordinal(slot_level)}-level spell slots.")
     if slot_level is not None and slot_level < level:
@@ -208,34 +226,19 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
                and character.pact_slot_level >= (slot_level or level)
                and (slot_level is None or slot_level == character.pact_slot_level))
     wanted = slot_level or level
-    regular_ok = use_pact is not True and character.spell_slots.get(wanted, 0) > 0
-    if regular_ok:
-        kind: SlotKind = "slot"
-        used_level = wanted
+    if use_pact is not True and character.spell_slots.get(wanted, 0) > 0:
         slots = dict(character.spell_slots)
         slots[wanted] -= 1
-        updated = character.model_copy(update={"spell_slots": slots})
-        left = slots[wanted]
-    elif pact_ok:
-        kind = "pact"
-        used_level = character.pact_slot_level
+        return character.model_copy(update={"spell_slots": slots}), "slot", wanted, slots[wanted]
+    if pact_ok:
         updated = character.model_copy(update={"pact_slots": character.pact_slots - 1})
-        left = updated.pact_slots
-    else:
-        higher = [lvl for lvl, n in available_slots(character).items() if lvl > wanted and n > 0]
-        hint = f" (you could cast it with a {ordinal(higher[0])}-level slot)" if higher else ""
-        if use_pact and character.pact_slots > 0:
-            raise RulesError(f"Your pact slots are {ordinal(character.pact_slot_level)} level; "
-                             f"they can't cast {name} at {ordinal(wanted)} level.")
-        raise RulesError(f"You have no {ordinal(wanted)}-level slots left{hint}.")
-
-    upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
-    source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
-    message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
-    dmg = damage_at(info, used_level, character.level, mod) if info else ""
-    heal = healing_at(info, used_level, mod) if info else ""
-    return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
-                               message=message, damage=dmg, healing=heal, **extras)  # type: ignore[arg-type]
+        return updated, "pact", character.pact_slot_level, updated.pact_slots
+    higher = [lvl for lvl, n in available_slots(character).items() if lvl > wanted and n > 0]
+    hint = f" (you could cast it with a {ordinal(higher[0])}-level slot)" if higher else ""
+    if use_pact and character.pact_slots > 0:
+        raise RulesError(f"Your pact slots are {ordinal(character.pact_slot_level)} level; "
+                         f"they can't cast {name} at {ordinal(wanted)} level.")
+    raise RulesError(f"You have no {ordinal(wanted)}-level slots left{hint}.")
 
 
 def restore_slots(character: Character) -> Character:

@@ -12,7 +12,7 @@ Pure functions: no I/O, deterministic, fast (a handful of precompiled regexes pe
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -314,47 +314,57 @@ def _parse_clause(clause: str, actor: int, context: ActionContext) -> StatedActi
 
     rest_kind = _REST_RE.search(body)
     if rest_kind and _REST_VERB_RE.match(body):
-        return StatedAction(kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower()
-        )
+        return StatedAction(kind="rest", actor_player_id=actor, target=rest_kind.group(1).lower())
     if _BREATHER_RE.match(body):
         return StatedAction(kind="rest", actor_player_id=actor, target="short")
     if _BARE_REST_RE.match(body):
         return _clarify("Do you want a short rest (1 hour) or a long rest (8 hours)?")
 
-    if match := _SAVE_RE.match(body):
-        ability = ABILITIES[match.group("ability").lower()]
-        return StatedAction(kind="save", actor_player_id=actor, target=ability)
-    if match := _CHECK_RE.match(body):
-        skill = re.sub(r"\s+", " ", match.group("skill").lower())
-        target = ABILITIES.get(skill) or title_case(skill)
-        return StatedAction(kind="check", actor_player_id=actor, target=target)
-
-    if match := _CAST_RE.match(body):
-        return _parse_cast(match.group("rest"), actor)
-    if match := _DRINK_RE.match(body):
-        return _parse_use(match.group("rest"), actor, context, drinking=True)
-    if match := _SWING_WEAPON_RE.match(body):
-        return _attack(
-            actor, _clean_target(match.group("target")), _clean_item(match.group("weapon")), context
-        )
-    if match := _ATTACK_RE.match(body):
-        return _parse_attack(match.group("rest") or "", actor, context)
-    if match := _BUY_RE.match(body):
-        return _parse_trade("buy", match.group("rest"), actor)
-    if match := _SELL_RE.match(body):
-        return _parse_trade("sell", match.group("rest"), actor)
-    if match := _DROP_RE.match(body):
-        return _parse_simple_item("drop", match.group("rest"), actor, "What do you want to drop?")
-    if match := _PICK_X_UP_RE.match(body):
-        return _parse_simple_item("pick_up", match.group("rest"), actor, "What do you want to pick up?")
-    if match := _PICK_UP_RE.match(body):
-        phrase = match.group("rest")
-        if body.lower().startswith("take") and _TAKE_NOT_AN_ITEM_RE.match(phrase):
-            return None
-        return _parse_simple_item("pick_up", phrase, actor, "What do you want to pick up?")
-    if match := _USE_RE.match(body):
-        return _parse_use(match.group("rest"), actor, context, drinking=False)
+    # The first reader whose verb starts the clause decides it (a "take a look" pick-up decides: nothing).
+    for pattern, read in _READERS:
+        if match := pattern.match(body):
+            return read(match, actor, context)
     return None
+
+
+_Reader = Callable[[re.Match[str], int, ActionContext], StatedAction | Clarification | None]
+
+
+def _read_save(match: re.Match[str], actor: int, context: ActionContext) -> StatedAction:
+    return StatedAction(kind="save", actor_player_id=actor, target=ABILITIES[match.group("ability").lower()])
+
+
+def _read_check(match: re.Match[str], actor: int, context: ActionContext) -> StatedAction:
+    skill = re.sub(r"\s+", " ", match.group("skill").lower())
+    return StatedAction(kind="check", actor_player_id=actor, target=ABILITIES.get(skill) or title_case(skill))
+
+
+def _read_pick_up(match: re.Match[str], actor: int, context: ActionContext) -> StatedAction | Clarification | None:
+    phrase = match.group("rest")
+    if match.group(0).lower().startswith("take") and _TAKE_NOT_AN_ITEM_RE.match(phrase):
+        return None
+    return _parse_simple_item("pick_up", phrase, actor, "What do you want to pick up?")
+
+
+# In order: saves and checks before the verbs, "swing my axe at" before "attack", "pick the key up" before
+# "pick up", and "use" last.
+_READERS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
+    (_SAVE_RE, _read_save),
+    (_CHECK_RE, _read_check),
+    (_CAST_RE, lambda match, actor, context: _parse_cast(match.group("rest"), actor)),
+    (_DRINK_RE, lambda match, actor, context: _parse_use(match.group("rest"), actor, context, drinking=True)),
+    (_SWING_WEAPON_RE, lambda match, actor, context: _attack(
+        actor, _clean_target(match.group("target")), _clean_item(match.group("weapon")), context)),
+    (_ATTACK_RE, lambda match, actor, context: _parse_attack(match.group("rest") or "", actor, context)),
+    (_BUY_RE, lambda match, actor, context: _parse_trade("buy", match.group("rest"), actor)),
+    (_SELL_RE, lambda match, actor, context: _parse_trade("sell", match.group("rest"), actor)),
+    (_DROP_RE, lambda match, actor, context: _parse_simple_item(
+        "drop", match.group("rest"), actor, "What do you want to drop?")),
+    (_PICK_X_UP_RE, lambda match, actor, context: _parse_simple_item(
+        "pick_up", match.group("rest"), actor, "What do you want to pick up?")),
+    (_PICK_UP_RE, _read_pick_up),
+    (_USE_RE, lambda match, actor, context: _parse_use(match.group("rest"), actor, context, drinking=False)),
+)
 
 
 def _parse_cast(phrase: str, actor: int) -> StatedAction | Clarification:

@@ -17,6 +17,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -129,12 +130,10 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
     except (UnknownIndexError, IndexNameError) as error:
         return {"error": str(error)}
     job["step"] = int(job.get("step", 0)) + 1
-    task_id = _worker_task_id(self)
+    on_progress = _progress_reporter(self, job)
     client = get_redis()
     started = time.monotonic()
     budget = step_budget_s()
-    last_told = [0.0]
-    total_specs = len(job["pending"]) + len(job["reports"])
 
     def should_cancel() -> bool:
         return bool(client.exists(cancel_key(job["id"])))
@@ -142,42 +141,8 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
     for name in job.get("drop", []):
         remove_index(name)
     job["drop"] = []
-
-    def on_progress(progress: Progress) -> None:
-        meta = {"job": job["id"], "index": progress.index, "files_done": progress.files_done,
-                "files_todo": progress.files_todo, "chunks": progress.chunks, "windows": progress.windows,
-                "eta_s": progress.eta_s, "current": progress.current}
-        if task_id:
-            self.update_state(task_id=task_id, state="PROGRESS", meta=meta)
-        now = time.monotonic()
-        if now - last_told[0] >= PROGRESS_EVERY_S or progress.files_done == progress.files_todo:
-            last_told[0] = now
-            step = f"[{len(job['reports']) + 1}/{total_specs}]" if total_specs > 1 else ""
-            text = format_progress(progress, step)
-            register(job, "running", text)
-            tell_owner(job, text)
-
     try:
-        while job["pending"]:
-            name = job["pending"][0]
-            remaining = budget - (time.monotonic() - started)
-            if remaining <= 0:
-                break
-            spec = resolve_target(name)[0]
-            try:
-                report = build_index(spec, progress=on_progress, should_cancel=should_cancel, time_budget_s=remaining)
-            except IndexBusyError as error:
-                report = BuildReport(name, errors=[])
-                report.errors.append(_issue(name, str(error)))
-            carried = job.setdefault("carry", {}).pop(name, None)
-            if report.partial:
-                job["carry"][name] = _carry(carried, report)
-                break
-            job["reports"].append(_merge(carried, report).to_dict())
-            job["pending"].pop(0)
-            if report.cancelled:
-                job["pending"] = []
-                job["cancelled"] = True
+        _build_pending(job, budget - (time.monotonic() - started), on_progress, should_cancel)
     except SoftTimeLimitExceeded:
         log.warning("rebuild step hit its time limit; the next step carries on")
     except Exception as error:
@@ -197,6 +162,57 @@ def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = N
             "reports": [{key: entry[key] for key in ("index", "indexed", "unchanged", "failed", "removed",
                                                      "chunks_written", "total_files", "total_chunks", "seconds")}
                         for entry in job["reports"]]}
+
+
+def _progress_reporter(task: Any, job: dict[str, Any]) -> Callable[[Progress], None]:
+    """What a build reports as it goes: the Celery task state on every call, the owner's message at most every
+    PROGRESS_EVERY_S (and when an index is done)."""
+    task_id = _worker_task_id(task)
+    last_told = [0.0]
+    total_specs = len(job["pending"]) + len(job["reports"])
+
+    def on_progress(progress: Progress) -> None:
+        meta = {"job": job["id"], "index": progress.index, "files_done": progress.files_done,
+                "files_todo": progress.files_todo, "chunks": progress.chunks, "windows": progress.windows,
+                "eta_s": progress.eta_s, "current": progress.current}
+        if task_id:
+            task.update_state(task_id=task_id, state="PROGRESS", meta=meta)
+        now = time.monotonic()
+        if now - last_told[0] >= PROGRESS_EVERY_S or progress.files_done == progress.files_todo:
+            last_told[0] = now
+            step = f"[{len(job['reports']) + 1}/{total_specs}]" if total_specs > 1 else ""
+            text = format_progress(progress, step)
+            register(job, "running", text)
+            tell_owner(job, text)
+
+    return on_progress
+
+
+def _build_pending(job: dict[str, Any], budget_s: float, on_progress: Callable[[Progress], None],
+                   should_cancel: Callable[[], bool]) -> None:
+    """Builds the job's pending indexes in order within `budget_s` seconds; an index the budget cuts short is
+    carried (its partial report kept) for the next step."""
+    started = time.monotonic()
+    while job["pending"]:
+        name = job["pending"][0]
+        remaining = budget_s - (time.monotonic() - started)
+        if remaining <= 0:
+            break
+        spec = resolve_target(name)[0]
+        try:
+            report = build_index(spec, progress=on_progress, should_cancel=should_cancel, time_budget_s=remaining)
+        except IndexBusyError as error:
+            report = BuildReport(name, errors=[])
+            report.errors.append(_issue(name, str(error)))
+        carried = job.setdefault("carry", {}).pop(name, None)
+        if report.partial:
+            job["carry"][name] = _carry(carried, report)
+            break
+        job["reports"].append(_merge(carried, report).to_dict())
+        job["pending"].pop(0)
+        if report.cancelled:
+            job["pending"] = []
+            job["cancelled"] = True
 
 
 def _worker_task_id(task: Any) -> str | None:

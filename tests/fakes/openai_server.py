@@ -162,102 +162,119 @@ def _bad_updates_content(body: dict[str, Any]) -> str:
     )
 
 
-def build_app(state: ServerState) -> web.Application:
+def _mode_answer(model: str, mode: str, body: dict[str, Any]) -> web.Response:
+    """What the server answers in a failure mode (or, in any other mode, a valid turn)."""
+    if mode == "fail":
+        return web.json_response(
+            {"object": "error", "message": "Internal server error", "type": "InternalServerError"},
+            status=500,
+        )
+    if mode == "oom":
+        return web.json_response(
+            {
+                "object": "error",
+                "message": "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total)",
+                "type": "InternalServerError",
+                "code": 500,
+            },
+            status=500,
+        )
+    if mode == "invalid_json":
+        content = "Sure! The goblin snarls at you and raises its blade. (no JSON here, sorry)"
+    elif mode == "truncated":
+        content = (
+            '{"narration": "The cellar door creaks open. A cold draft rushes out. Something moves in'
+        )
+        return web.json_response(_completion(model, content, body, finish_reason="length"))
+    elif mode == "bad_updates":
+        content = _bad_updates_content(body)
+    else:
+        content = json.dumps({"narration": _narration(body), "updates": []})
+    return web.json_response(_completion(model, content, body))
+
+
+async def _chat_completion(state: ServerState, body: dict[str, Any]) -> web.Response:
+    """One /v1/chat/completions call: a scripted answer, the current failure mode, or a valid turn."""
+    state.chat_requests += 1
+    state.recent_requests.append(body)
+    state.in_flight += 1
+    state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+    try:
+        scripted = take_answer(state, body)
+        mode = "answer" if scripted else state.script.popleft() if state.script else state.mode
+        await asyncio.sleep((state.slow_ms if mode == "slow" else state.latency_ms) / 1000.0)
+        requested_model = body.get("model")
+        if requested_model and requested_model != state.model:
+            return web.json_response(
+                {
+                    "object": "error",
+                    "message": f"The model `{requested_model}` does not exist.",
+                    "type": "NotFoundError",
+                    "code": 404,
+                },
+                status=404,
+            )
+        if scripted is not None:
+            return web.json_response(_completion(state.model, scripted, body))
+        return _mode_answer(state.model, mode, body)
+    finally:
+        state.in_flight -= 1
+
+
+class _Routes:
+    """The fake server's HTTP handlers over its state."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
     @web.middleware
-    async def count_requests(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def count_requests(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith("/_"):
-            state.requests_total += 1
+            self.state.requests_total += 1
         return await handler(request)
 
-    async def health(_: web.Request) -> web.Response:
-        if state.mode in ("fail", "oom"):
+    async def health(self, _: web.Request) -> web.Response:
+        if self.state.mode in ("fail", "oom"):
             return web.json_response({"error": "engine dead"}, status=503)
         return web.Response(status=200)
 
-    async def models(_: web.Request) -> web.Response:
+    async def models(self, _: web.Request) -> web.Response:
         return web.json_response(
-            {"object": "list", "data": [{"id": state.model, "object": "model", "owned_by": "fake"}]}
+            {"object": "list", "data": [{"id": self.state.model, "object": "model", "owned_by": "fake"}]}
         )
 
-    async def model(request: web.Request) -> web.Response:
-        if request.match_info["model"] != state.model:
+    async def model(self, request: web.Request) -> web.Response:
+        if request.match_info["model"] != self.state.model:
             return web.json_response({"error": {"message": "model not found"}}, status=404)
-        return web.json_response({"id": state.model, "object": "model", "owned_by": "fake"})
+        return web.json_response({"id": self.state.model, "object": "model", "owned_by": "fake"})
 
-    async def chat_completions(request: web.Request) -> web.Response:
-        body = await request.json()
-        state.chat_requests += 1
-        state.recent_requests.append(body)
-        state.in_flight += 1
-        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+    async def chat_completions(self, request: web.Request) -> web.Response:
+        return await _chat_completion(self.state, await request.json())
+
+    async def stats(self, _: web.Request) -> web.Response:
+        return web.json_response(self.state.stats())
+
+    async def recent(self, _: web.Request) -> web.Response:
+        return web.json_response(list(self.state.recent_requests))
+
+    async def control(self, request: web.Request) -> web.Response:
         try:
-            scripted = take_answer(state, body)
-            mode = "answer" if scripted else state.script.popleft() if state.script else state.mode
-            await asyncio.sleep((state.slow_ms if mode == "slow" else state.latency_ms) / 1000.0)
-            requested_model = body.get("model")
-            if requested_model and requested_model != state.model:
-                return web.json_response(
-                    {
-                        "object": "error",
-                        "message": f"The model `{requested_model}` does not exist.",
-                        "type": "NotFoundError",
-                        "code": 404,
-                    },
-                    status=404,
-                )
-            if scripted is not None:
-                return web.json_response(_completion(state.model, scripted, body))
-            if mode == "fail":
-                return web.json_response(
-                    {"object": "error", "message": "Internal server error", "type": "InternalServerError"},
-                    status=500,
-                )
-            if mode == "oom":
-                return web.json_response(
-                    {
-                        "object": "error",
-                        "message": "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total)",
-                        "type": "InternalServerError",
-                        "code": 500,
-                    },
-                    status=500,
-                )
-            if mode == "invalid_json":
-                content = "Sure! The goblin snarls at you and raises its blade. (no JSON here, sorry)"
-            elif mode == "truncated":
-                content = (
-                    '{"narration": "The cellar door creaks open. A cold draft rushes out. Something moves in'
-                )
-                return web.json_response(_completion(state.model, content, body, finish_reason="length"))
-            elif mode == "bad_updates":
-                content = _bad_updates_content(body)
-            else:
-                content = json.dumps({"narration": _narration(body), "updates": []})
-            return web.json_response(_completion(state.model, content, body))
-        finally:
-            state.in_flight -= 1
-
-    async def stats(_: web.Request) -> web.Response:
-        return web.json_response(state.stats())
-
-    async def recent(_: web.Request) -> web.Response:
-        return web.json_response(list(state.recent_requests))
-
-    async def control(request: web.Request) -> web.Response:
-        try:
-            state.apply_control(await request.json())
+            self.state.apply_control(await request.json())
         except (ValueError, TypeError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(state.stats())
+        return web.json_response(self.state.stats())
 
-    app = web.Application(middlewares=[count_requests], client_max_size=16 * 1024 * 1024)
-    app.router.add_get("/health", health)
-    app.router.add_get("/v1/models", models)
-    app.router.add_get("/v1/models/{model}", model)
-    app.router.add_post("/v1/chat/completions", chat_completions)
-    app.router.add_get("/_stats", stats)
-    app.router.add_get("/_requests", recent)
-    app.router.add_post("/_control", control)
+
+def build_app(state: ServerState) -> web.Application:
+    routes = _Routes(state)
+    app = web.Application(middlewares=[routes.count_requests], client_max_size=16 * 1024 * 1024)
+    app.router.add_get("/health", routes.health)
+    app.router.add_get("/v1/models", routes.models)
+    app.router.add_get("/v1/models/{model}", routes.model)
+    app.router.add_post("/v1/chat/completions", routes.chat_completions)
+    app.router.add_get("/_stats", routes.stats)
+    app.router.add_get("/_requests", routes.recent)
+    app.router.add_post("/_control", routes.control)
     return app
 
 

@@ -283,24 +283,26 @@ class FakeDiscordAPI:
         return {name[1:-1]: unquote(value) for name, value in zip(template, actual, strict=True)
                 if name.startswith("{")}
 
+    def _post_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        nonce = body.get("nonce")
+        if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+            return self.messages[self._nonces[(channel_id, nonce)]]  # Discord's answer to a repeat
+        message = message_payload(body.get("content") or "", author=BOT_ID, channel_id=channel_id)
+        message.pop("member", None)
+        if channel_id in self.dm_channels.values():
+            message.pop("guild_id", None)
+        message.update(embeds=body.get("embeds") or [], nonce=nonce)
+        if body.get("message_reference"):
+            message["message_reference"] = body["message_reference"]
+        self.messages[int(message["id"])] = message
+        if nonce:
+            self._nonces[(channel_id, nonce)] = int(message["id"])
+        return message
+
     def _answer(self, key: str, params: dict[str, str], kwargs: dict[str, Any]) -> Any:
         body = kwargs.get("json") or {}
         if key == MESSAGES_ROUTE:
-            channel_id = int(params["channel_id"])
-            nonce = body.get("nonce")
-            if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
-                return self.messages[self._nonces[(channel_id, nonce)]]  # Discord's answer to a repeat
-            message = message_payload(body.get("content") or "", author=BOT_ID, channel_id=channel_id)
-            message.pop("member", None)
-            if channel_id in self.dm_channels.values():
-                message.pop("guild_id", None)
-            message.update(embeds=body.get("embeds") or [], nonce=nonce)
-            if body.get("message_reference"):
-                message["message_reference"] = body["message_reference"]
-            self.messages[int(message["id"])] = message
-            if nonce:
-                self._nonces[(channel_id, nonce)] = int(message["id"])
-            return message
+            return self._post_message(int(params["channel_id"]), body)
         if key == "PATCH /channels/{channel_id}/messages/{message_id}":
             message = self.messages[int(params["message_id"])]
             if "content" in body:

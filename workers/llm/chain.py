@@ -274,8 +274,45 @@ class FallbackChain:
         attempts: list[Attempt],
     ) -> _Outcome | None:
         started = time.perf_counter()
+        result = await self._first_answer(provider, breaker, request, timeout, attempts, started)
+        if result is None:
+            return None
+        parsed, problems = _parse(result.text)
+        if parsed is not None and parsed.clean:
+            breaker.record_success(result.latency_ms, result.completion_tokens)
+            attempts.append(Attempt(provider.name, "ok", latency_ms=_ms(started)))
+            return _Outcome(parsed, result, repaired=False, narration_only=False)
+
+        # One repair retry: show the model what was wrong and ask again.
+        remaining = timeout - (time.perf_counter() - started)
+        repaired_result, repaired, repair_problems = await self._repair(
+            provider, breaker, request, result.text, problems, remaining
+        )
+        if repaired is not None and repaired_result is not None and repaired.clean:
+            breaker.record_success(repaired_result.latency_ms, repaired_result.completion_tokens)
+            attempts.append(
+                Attempt(provider.name, "repaired", detail="; ".join(problems)[:300], latency_ms=_ms(started))
+            )
+            return _Outcome(repaired, repaired_result, repaired=True, narration_only=False)
+
+        # Still not clean: keep the best usable part, preferring the repaired answer.
+        for candidate, source in ((repaired, repaired_result), (parsed, result)):
+            if candidate is not None and source is not None:
+                breaker.record_success(source.latency_ms, source.completion_tokens)
+                detail = "; ".join(candidate.problems())[:300]
+                attempts.append(Attempt(provider.name, "partial", detail=detail, latency_ms=_ms(started)))
+                return _Outcome(candidate, source, repaired=candidate is repaired, narration_only=False)
+        all_problems = "; ".join(problems + repair_problems)[:300]
+        breaker.record_failure(
+            f"no valid JSON after a repair retry: {all_problems}", FailureKind.INVALID_OUTPUT.value
+        )
+        return self._salvage(provider.name, request, (repaired_result, result), all_problems, attempts, started)
+
+    async def _first_answer(self, provider: Provider, breaker: CircuitBreaker, request: GenerationRequest,
+                            timeout: float, attempts: list[Attempt], started: float) -> GenerationResult | None:
+        """The provider's answer; None (the failure recorded on its breaker and in `attempts`) when it fails."""
         try:
-            result = await self._call(provider, request, timeout)
+            return await self._call(provider, request, timeout)
         except asyncio.CancelledError:
             breaker.release_probe()
             raise
@@ -292,68 +329,46 @@ class FallbackChain:
             log.exception("request %s: %s raised", request.request_id, provider.name)
             return None
 
-        parsed, problems = _parse(result.text)
-        if parsed is not None and parsed.clean:
-            breaker.record_success(result.latency_ms, result.completion_tokens)
-            attempts.append(Attempt(provider.name, "ok", latency_ms=_ms(started)))
-            return _Outcome(parsed, result, repaired=False, narration_only=False)
+    async def _repair(self, provider: Provider, breaker: CircuitBreaker, request: GenerationRequest, answer: str,
+                      problems: list[str], remaining: float
+                      ) -> tuple[GenerationResult | None, ParsedOutput | None, list[str]]:
+        """The repair retry's answer, its parse and its problems; nothing when there is no time or it fails."""
+        if not (self.repair_retry and remaining > 0.05):
+            return None, None, []
+        try:
+            repaired_result = await self._call(provider, _repair_request(request, answer, problems), remaining)
+        except asyncio.CancelledError:
+            breaker.release_probe()
+            raise
+        except ProviderError as exc:
+            if exc.kind is not FailureKind.PROMPT_TOO_LONG:
+                log.warning("request %s: %s repair call failed: %s", request.request_id, provider.name, exc)
+            return None, None, []
+        repaired, repair_problems = _parse(repaired_result.text)
+        return repaired_result, repaired, repair_problems
 
-        # One repair retry: show the model what was wrong and ask again.
-        repaired_result: GenerationResult | None = None
-        repaired: ParsedOutput | None = None
-        repair_problems: list[str] = []
-        remaining = timeout - (time.perf_counter() - started)
-        if self.repair_retry and remaining > 0.05:
-            try:
-                repaired_result = await self._call(
-                    provider, _repair_request(request, result.text, problems), remaining
-                )
-            except asyncio.CancelledError:
-                breaker.release_probe()
-                raise
-            except ProviderError as exc:
-                if exc.kind is not FailureKind.PROMPT_TOO_LONG:
-                    log.warning(
-                        "request %s: %s repair call failed: %s", request.request_id, provider.name, exc
-                    )
-            else:
-                repaired, repair_problems = _parse(repaired_result.text)
-                if repaired is not None and repaired.clean:
-                    breaker.record_success(repaired_result.latency_ms, repaired_result.completion_tokens)
-                    attempts.append(
-                        Attempt(
-                            provider.name,
-                            "repaired",
-                            detail="; ".join(problems)[:300],
-                            latency_ms=_ms(started),
-                        )
-                    )
-                    return _Outcome(repaired, repaired_result, repaired=True, narration_only=False)
-
-        # Still not clean: keep the best usable part, preferring the repaired answer.
-        for candidate, source in ((repaired, repaired_result), (parsed, result)):
-            if candidate is not None and source is not None:
-                breaker.record_success(source.latency_ms, source.completion_tokens)
-                detail = "; ".join(candidate.problems())[:300]
-                attempts.append(Attempt(provider.name, "partial", detail=detail, latency_ms=_ms(started)))
-                return _Outcome(candidate, source, repaired=candidate is repaired, narration_only=False)
-
-        all_problems = "; ".join(problems + repair_problems)[:300]
-        breaker.record_failure(
-            f"no valid JSON after a repair retry: {all_problems}", FailureKind.INVALID_OUTPUT.value
-        )
-        for source in (repaired_result, result):
+    @staticmethod
+    def _salvage(
+        provider_name: str,
+        request: GenerationRequest,
+        answers: tuple[GenerationResult | None, ...],
+        all_problems: str,
+        attempts: list[Attempt],
+        started: float,
+    ) -> _Outcome | None:
+        """The narration alone from the first answer that has one (repaired first); None when none has."""
+        for source in answers:
             narration = salvage_narration(source.text) if source is not None else None
             if narration and source is not None:
                 log.warning(
                     "request %s: %s gave no valid JSON; using its narration alone (%s)",
                     request.request_id,
-                    provider.name,
+                    provider_name,
                     all_problems,
                 )
                 attempts.append(
                     Attempt(
-                        provider.name,
+                        provider_name,
                         "narration_only",
                         FailureKind.INVALID_OUTPUT.value,
                         all_problems,
@@ -364,11 +379,11 @@ class FallbackChain:
                 return _Outcome(output, source, repaired=False, narration_only=True)
         attempts.append(
             Attempt(
-                provider.name, "invalid_output", FailureKind.INVALID_OUTPUT.value, all_problems, _ms(started)
+                provider_name, "invalid_output", FailureKind.INVALID_OUTPUT.value, all_problems, _ms(started)
             )
         )
         log.warning(
-            "request %s: %s gave no usable output: %s", request.request_id, provider.name, all_problems
+            "request %s: %s gave no usable output: %s", request.request_id, provider_name, all_problems
         )
         return None
 

@@ -439,11 +439,8 @@ def _clean_schema(node: Any, dialect: str) -> Any:
         return node
     cleaned: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ("title", "discriminator", "description"):
-            continue
-        if key == "pattern":
-            continue  # not every guided-decoding backend supports it; the validator checks it anyway
-        if key == "default" and value is None:
+        # "pattern": not every guided-decoding backend supports it; the validator checks it anyway.
+        if key in ("title", "discriminator", "description", "pattern") or (key == "default" and value is None):
             continue
         if key == "oneOf":
             key = "anyOf"
