@@ -694,9 +694,10 @@ def test_a_stated_attack_in_a_fight_is_the_turn_in_few_transactions(srd: SystemU
     player = new_player_id()
     seed(system, player, fighter(f"Lio{player}"))
     system.command(player, f"!initiative <@{player}>")
-    owner(system, "!initiative add goblin")
-    if current(system)["kind"] != "character":
-        owner(system, "!end_turn")
+    owner(system, "!initiative add goblin 2")  # a blow that fells Goblin 1 leaves the turn to pass to Goblin 2
+    for _ in range(2):
+        if current(system)["kind"] != "character":
+            owner(system, "!end_turn")
     actor = current(system)
     assert actor["player_id"] == str(player)
     message = {"message_id": str(time.time_ns()), "author_id": player, "author_name": f"Lio{player}",
