@@ -145,6 +145,20 @@ def embed_length(embed: dict[str, Any]) -> int:
 
 def fit_embed(raw: dict[str, Any]) -> dict[str, Any]:
     """A reply's embed as a Discord embed dict within every limit (truncated with "…", never rejected)."""
+    embed = _embed_parts(raw)
+    raw_fields = [field for field in raw.get("fields") or [] if isinstance(field, dict)]
+    fields = _embed_fields(raw_fields)
+    if fields:
+        embed["fields"] = fields
+    if not any(key in embed for key in ("title", "description", "fields", "footer", "author")):
+        embed["description"] = EMPTY_FIELD  # an embed must show something
+    _fit_total(embed, len(raw_fields))
+    return embed
+
+
+def _embed_parts(raw: dict[str, Any]) -> dict[str, Any]:
+    """Title, description, url, colour, footer and author, each within its limit; what is empty or invalid is
+    left out."""
     embed: dict[str, Any] = {"type": "rich"}
     title = clip(_text(raw.get("title")), EMBED_TITLE_LIMIT)
     if title:
@@ -166,22 +180,24 @@ def fit_embed(raw: dict[str, Any]) -> dict[str, Any]:
     author_name = clip(_text(author.get("name") if isinstance(author, dict) else author), EMBED_AUTHOR_LIMIT)
     if author_name:
         embed["author"] = {"name": author_name}
-    fields: list[dict[str, Any]] = []
-    raw_fields = [field for field in raw.get("fields") or [] if isinstance(field, dict)]
-    for field in raw_fields:
-        fields.append({"name": clip(_text(field.get("name")).strip() or EMPTY_FIELD, EMBED_FIELD_NAME_LIMIT),
-                       "value": clip(_text(field.get("value")).strip() or EMPTY_FIELD, EMBED_FIELD_VALUE_LIMIT),
-                       "inline": bool(field.get("inline", False))})
+    return embed
+
+
+def _embed_fields(raw_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fields within their limits; past the 25th, one field says how many more there were."""
+    fields = [{"name": clip(_text(field.get("name")).strip() or EMPTY_FIELD, EMBED_FIELD_NAME_LIMIT),
+               "value": clip(_text(field.get("value")).strip() or EMPTY_FIELD, EMBED_FIELD_VALUE_LIMIT),
+               "inline": bool(field.get("inline", False))} for field in raw_fields]
     if len(fields) > EMBED_FIELDS_LIMIT:
         hidden = len(fields) - (EMBED_FIELDS_LIMIT - 1)
         fields = fields[:EMBED_FIELDS_LIMIT - 1] + [{"name": ELLIPSIS, "value": f"{hidden} more not shown",
                                                      "inline": False}]
-    if fields:
-        embed["fields"] = fields
-    if not any(key in embed for key in ("title", "description", "fields", "footer", "author")):
-        embed["description"] = EMPTY_FIELD  # an embed must show something
-    # Over the 6,000 total: the description gives way first (down to a readable floor), then the last fields
-    # (the numbers usually sit in the first ones), then the rest of the description.
+    return fields
+
+
+def _fit_total(embed: dict[str, Any], raw_field_count: int) -> None:
+    """Over the 6,000 total: the description gives way first (down to a readable floor), then the last fields
+    (the numbers usually sit in the first ones), then the rest of the description."""
     description = embed.get("description", "")
     excess = embed_length(embed) - EMBED_TOTAL_LIMIT
     if excess > 0 and description:
@@ -193,7 +209,7 @@ def fit_embed(raw: dict[str, Any]) -> dict[str, Any]:
         dropped += 1
     if dropped and embed.get("fields"):
         last = embed["fields"][-1]
-        note = f"\n… {len(raw_fields) - len(embed['fields'])} more not shown"
+        note = f"\n… {raw_field_count - len(embed['fields'])} more not shown"
         candidate = clip(last["value"], EMBED_FIELD_VALUE_LIMIT - len(note)) + note
         if embed_length(embed) - len(last["value"]) + len(candidate) <= EMBED_TOTAL_LIMIT:
             last["value"] = candidate
@@ -204,7 +220,6 @@ def fit_embed(raw: dict[str, Any]) -> dict[str, Any]:
             embed["description"] = clip(embed["description"], keep)
         else:
             del embed["description"]
-    return embed
 
 
 def embed_groups(raw_embeds: list[Any]) -> list[list[dict[str, Any]]]:
