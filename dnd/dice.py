@@ -41,6 +41,8 @@ from dataclasses import dataclass, field, replace
 from dnd.dice_ast import (
     Advantage,
     BinaryOp,
+    Comparison,
+    DiceModifier,
     DiceSet,
     DiceTerm,
     Die,
@@ -431,37 +433,33 @@ class _Roller:
         self._spend(count)
         dice = [Die(face, face) for face in [randint(1, sides) for _ in range(count)]]
         for modifier in term.modifiers:
-            modifier_type = type(modifier)
-            if modifier_type is KeepDrop:
-                in_play = [die for die in dice if not die.dropped and not die.rerolled]
-                for index in _indices_to_drop(range(len(in_play)), [die.face for die in in_play], modifier):
-                    in_play[index].dropped = True
-            elif modifier_type is Reroll:
-                dice = self._reroll(dice, sides, modifier)  # type: ignore[arg-type]
-            elif modifier_type is Explode:
-                dice = self._explode(dice, sides, modifier)  # type: ignore[arg-type]
-            elif modifier_type is FaceMinimum:
-                for die in dice:
-                    if not die.dropped and not die.rerolled:
-                        die.face = max(die.face, modifier.value)  # type: ignore[union-attr]
-            else:
-                for die in dice:
-                    if not die.dropped and not die.rerolled:
-                        die.face = min(die.face, modifier.value)  # type: ignore[union-attr]
-
-        target = term.success_target
-        if target is None:
-            value = sum(die.face for die in dice if not die.dropped and not die.rerolled)
-        else:
-            value = 0
-            for die in dice:
-                if not die.dropped and not die.rerolled and target.matches(die.face):
-                    die.success = True
-                    value += 1
+            dice = self._apply_modifier(dice, sides, modifier)
+        value = _dice_value(dice, term.success_target)
         rolled = RolledDice(term, count, dice, value)
         if self._first_dice is None:
             self._first_dice = rolled
         return rolled
+
+    def _apply_modifier(self, dice: list[Die], sides: int, modifier: DiceModifier) -> list[Die]:
+        """The dice after one modifier (keep/drop, reroll, explode, minimum or maximum face), in the order typed."""
+        modifier_type = type(modifier)
+        if modifier_type is KeepDrop:
+            in_play = [die for die in dice if not die.dropped and not die.rerolled]
+            for index in _indices_to_drop(range(len(in_play)), [die.face for die in in_play], modifier):
+                in_play[index].dropped = True
+        elif modifier_type is Reroll:
+            dice = self._reroll(dice, sides, modifier)  # type: ignore[arg-type]
+        elif modifier_type is Explode:
+            dice = self._explode(dice, sides, modifier)  # type: ignore[arg-type]
+        elif modifier_type is FaceMinimum:
+            for die in dice:
+                if not die.dropped and not die.rerolled:
+                    die.face = max(die.face, modifier.value)  # type: ignore[union-attr]
+        else:
+            for die in dice:
+                if not die.dropped and not die.rerolled:
+                    die.face = min(die.face, modifier.value)  # type: ignore[union-attr]
+        return dice
 
     def _reroll(self, dice: list[Die], sides: int, reroll: Reroll) -> list[Die]:
         limit = 1 if reroll.once else MAX_REROLLS
@@ -504,6 +502,18 @@ class _Roller:
         if self._dice_rolled > MAX_DICE:
             # Only rerolls and explosions get here: roll() checked the dice written in the expression.
             raise DiceError(f"Too many dice: rerolls and explosions went past {MAX_DICE} (limit {MAX_DICE})")
+
+
+def _dice_value(dice: list[Die], target: Comparison | None) -> int:
+    """The dice's total, or with a success target the number of dice that meet it (marked as successes)."""
+    if target is None:
+        return sum(die.face for die in dice if not die.dropped and not die.rerolled)
+    value = 0
+    for die in dice:
+        if not die.dropped and not die.rerolled and target.matches(die.face):
+            die.success = True
+            value += 1
+    return value
 
 
 def _indices_to_drop(indices: range | list[int], values: list[int], keep_drop: KeepDrop) -> list[int]:
