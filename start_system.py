@@ -270,6 +270,10 @@ def main() -> int:
     args = parser.parse_args()
     settings = get_settings()
     if args.status:
+        if not supervisor.is_running(settings):
+            print("error: the system is not running (no supervisord on "
+                  f"{supervisor.socket_path(settings)}); start it with `make run`", file=sys.stderr)
+            return 2
         print(status_table(settings))
         return 0
     configure_logging(settings, "startup.log")

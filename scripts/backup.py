@@ -37,6 +37,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cli_errors import STORE_DOWN_EXIT, store_down_message
 from db.embedded import postgres_bin_dir
 from redis_clients import sync_client
 from settings import Settings, get_settings
@@ -262,8 +263,12 @@ def main() -> int:
         log.error("✘ backup failed: %s", error)
         return 1
     except Exception as error:  # Redis or PostgreSQL not answering: the system is not running
-        log.error("✘ backup failed: %s: %s (is the system running? `make run`)", error.__class__.__name__, error)
-        return 1
+        down = store_down_message(error, settings)
+        if down is None:
+            log.error("✘ backup failed: %s: %s", error.__class__.__name__, error)
+            return 1
+        log.error("✘ backup failed: %s", down.removeprefix("error: "))
+        return STORE_DOWN_EXIT
     manifest = json.loads((backup / MANIFEST_FILE).read_text())
     log.info("✔ backup %s in %.1fs (schema %s)", backup, time.monotonic() - started,
              manifest["postgres"]["schema_revision"])

@@ -40,4 +40,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from cli_errors import run_cli
+
+    sys.exit(run_cli(main))
