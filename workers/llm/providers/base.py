@@ -144,6 +144,32 @@ async def probe_health(
 T = TypeVar("T")
 
 
+class SdkProvider:
+    """A hosted provider behind its vendor's SDK client: one client per event loop (or the one a test
+    injects), made by `_new_client` and closed by `_close_client`, which each provider defines."""
+
+    is_local = False
+
+    def __init__(self, name: str, model: str, api_key: str, client: Any = None) -> None:
+        self.name = name
+        self.model = model
+        self._api_key = api_key
+        self._clients: PerLoop[Any] = PerLoop(self._new_client, self._close_client, injected=client)
+
+    def _new_client(self) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    async def _close_client(client: Any) -> None:
+        raise NotImplementedError
+
+    def _client(self) -> Any:
+        return self._clients.get()
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+
 class PerLoop(Generic[T]):
     """One client per running event loop, created on first use in that loop; or the one client a caller
     injected (a test's fake SDK client), used in every loop and never closed here."""

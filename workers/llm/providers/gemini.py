@@ -9,9 +9,9 @@ from workers.llm.providers.base import (
     FailureKind,
     GenerationRequest,
     GenerationResult,
-    PerLoop,
     ProviderError,
     ProviderHealth,
+    SdkProvider,
     classify_http_error,
     elapsed_ms,
     probe_health,
@@ -19,14 +19,12 @@ from workers.llm.providers.base import (
 from workers.llm.schema import adapt_schema
 
 
-class GeminiProvider:
+class GeminiProvider(SdkProvider):
     """Gemini through `google-genai` (`client.aio.models.generate_content`), JSON mode with a JSON schema.
 
     The schema goes in `response_json_schema` (google-genai ≥ 1.x: plain JSON Schema, `$defs`/`anyOf`
     supported) rather than `response_schema`, which takes Gemini's OpenAPI-subset `Schema`.
     """
-
-    is_local = False
 
     def __init__(
         self,
@@ -37,12 +35,9 @@ class GeminiProvider:
         client: Any = None,
         thinking_budget: int | None = 0,
     ) -> None:
-        self.name = name
-        self.model = model
-        self._api_key = api_key
+        super().__init__(name, model, api_key, client)
         # Thinking tokens count against max_output_tokens; a DM turn needs none (flash models allow 0).
         self.thinking_budget = thinking_budget
-        self._clients: PerLoop[Any] = PerLoop(self._new_client, self._close_client, injected=client)
 
     def _new_client(self) -> Any:
         from google import genai
@@ -54,12 +49,6 @@ class GeminiProvider:
         aclose = getattr(getattr(client, "aio", None), "aclose", None)
         if aclose is not None:
             await aclose()
-
-    def _client(self) -> Any:
-        return self._clients.get()
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
 
     def build_config(self, request: GenerationRequest) -> Any:
         from google.genai import types

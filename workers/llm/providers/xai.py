@@ -11,9 +11,9 @@ from workers.llm.providers.base import (
     FailureKind,
     GenerationRequest,
     GenerationResult,
-    PerLoop,
     ProviderError,
     ProviderHealth,
+    SdkProvider,
     chat_messages,
     classify_http_error,
     elapsed_ms,
@@ -21,10 +21,8 @@ from workers.llm.providers.base import (
 )
 
 
-class XAIProvider:
+class XAIProvider(SdkProvider):
     """xAI's Grok through the `openai` client (an OpenAI-compatible API at https://api.x.ai/v1)."""
-
-    is_local = False
 
     def __init__(
         self,
@@ -35,11 +33,8 @@ class XAIProvider:
         name: str = "xai",
         client: Any = None,
     ) -> None:
-        self.name = name
-        self.model = model
+        super().__init__(name, model, api_key, client)
         self.base_url = base_url
-        self._api_key = api_key
-        self._clients: PerLoop[Any] = PerLoop(self._new_client, self._close_client, injected=client)
 
     def _new_client(self) -> Any:
         from openai import AsyncOpenAI
@@ -50,12 +45,6 @@ class XAIProvider:
     @staticmethod
     async def _close_client(client: Any) -> None:
         await client.close()
-
-    def _client(self) -> Any:
-        return self._clients.get()
-
-    async def aclose(self) -> None:
-        await self._clients.aclose()
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         import openai
