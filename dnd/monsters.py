@@ -32,6 +32,7 @@ from dnd.character import (
 )
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.errors import RulesError
+from dnd.phrases import singularize
 
 __all__ = [
     "Combatant",
@@ -185,11 +186,10 @@ def _match_action(actions: list[MonsterAction], name: str) -> MonsterAction | No
     """The action called ``name``, forgiving a plural ("Claws" for "Claw", "Bites") and a form note
     ("Bite (Bat or Vampire Form Only)" for "Bite")."""
     key = _bare(name)
-    for candidate in (key, key.removesuffix("s"), key + "s"):
-        found = next((a for a in actions if _bare(a.name) == candidate), None)
-        if found is not None:
-            return found
-    return None
+    found = next((a for a in actions if _bare(a.name) == key), None)
+    if found is None:
+        found = next((a for a in actions if singularize(_bare(a.name)) == singularize(key)), None)
+    return found
 
 
 def _text_counts(desc: str, actions: list[MonsterAction]) -> dict[str, int]:

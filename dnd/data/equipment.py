@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from dnd.data.tables import COIN_VALUES
+from dnd.phrases import singularize
 
 ItemKind = Literal["weapon", "armor", "gear", "ammunition", "tool", "instrument", "focus", "pack", "potion"]
 
@@ -379,8 +380,9 @@ def find_item(name: str) -> Item | None:
     """Case-insensitive lookup by SRD name or a common alias ("light crossbow", "healing potion")."""
     key = _norm(name)
     canonical = _BY_KEY.get(key) or _ALIASES.get(key)
-    if canonical is None and key.endswith("s"):
-        canonical = _BY_KEY.get(key[:-1])
+    if canonical is None:  # a plural: "torches", "potions of healing", "healing potions"
+        singular = singularize(key)
+        canonical = _BY_KEY.get(singular) or _ALIASES.get(singular)
     return ITEMS.get(canonical) if canonical else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dnd.data.equipment import find_item
 from dnd.phrases import advantage_word, counted_name, parse_quantity, singular_word
 from dnd.stated_actions import Clarification, StatedAction, parse_actions
 from tasks.handlers.economy import parse_quantity as command_quantity
@@ -48,3 +49,11 @@ def test_advantage_words(word: str, mode: str | None) -> None:
 ])
 def test_one_singular_for_every_word(plural: str, singular: str) -> None:
     assert singular_word(plural) == singular
+
+
+@pytest.mark.parametrize(("typed", "name"), [("torches", "Torch"), ("Daggers", "Dagger"),
+                                             ("potions of healing", "Potion of Healing"),
+                                             ("healing potions", "Potion of Healing")])
+def test_the_catalogue_reads_plurals_with_the_same_singular(typed: str, name: str) -> None:
+    found = find_item(typed)
+    assert found is not None and found.name == name
