@@ -26,13 +26,14 @@ from tests.system import SystemUnderTest, new_player_id, own_system
 pytestmark = pytest.mark.system
 
 PROBE_USER = "dndprobe"
+# Long enough for a test to stop the gateway under a message that waits for its turn.
+BATCH_IDLE_S = 3.0
 CHANNEL = "c:1000"
 
 
 @pytest.fixture(scope="module")
 def ops() -> Iterator[SystemUnderTest]:
-    # Long batching windows: a narrative message stays pending until a test stops the system under it.
-    with own_system(BATCH_IDLE_S="20", BATCH_MAX_S="40") as sut:
+    with own_system(BATCH_IDLE_S=str(BATCH_IDLE_S), BATCH_MAX_S=str(2 * BATCH_IDLE_S)) as sut:
         yield sut
 
 
@@ -168,15 +169,20 @@ def assert_one_reply_each(sut: SystemUnderTest, message_ids: list[str], after: s
         assert len(bot_replies(sut, message_id)) == 1, message_id
 
 
-def test_postgres_killed_with_commands_in_flight_answers_each_once(ops: SystemUnderTest) -> None:
+def test_postgres_killed_with_commands_and_turns_in_flight_answers_each_once(ops: SystemUnderTest) -> None:
     players = [new_player_id() for _ in range(6)]
     seed(ops, players[0], fighter(f"Kestrel{players[0]}"))
     after = ops.cursor()
+    ops.say(players[1], "We search the cellar for the smuggler's map (outage turn)")
+    time.sleep(BATCH_IDLE_S - 0.2)  # the turn's batch is about to be flushed and prepared
     first = send_burst(ops, players[:3], "before-kill")
     os.kill(ops.program_pid("postgres"), signal.SIGKILL)
     during = send_burst(ops, players[3:], "during-outage")
     ops.wait_program_running("postgres", timeout=60)
     assert_one_reply_each(ops, first + during, after, timeout=120)
+    narrated = ops.wait_for(lambda e: "outage turn" in e.get("content", "").lower() and e["meta"].get("turn_id"),
+                            after, timeout=120)
+    assert ops.quiet_for(lambda e: "outage turn" in e.get("content", "").lower(), narrated[0]["cursor"], 4) == []
     for number, message_id in enumerate(first + during):
         reply = bot_replies(ops, message_id)[0]["content"]
         assert f"`{1 + number % 3}`" in reply, reply
@@ -212,7 +218,8 @@ def test_stop_and_run_again_finds_everything(ops: SystemUnderTest) -> None:
     assert "250" in granted["content"]
     ops.set_presence(player, "online")
     pending_id = ops.say(player, "I wait by the door and listen (restart probe)")
-    assert ops.redis.llen(f"pending:{CHANNEL}") >= 1  # the batching window is still open
+    assert "stopped" in ops.ctl("stop", "gateway")  # before the batching window closes
+    assert ops.redis.llen(f"pending:{CHANNEL}") >= 1  # the message waits for its turn
     before = snapshot(ops, player)
 
     stopped = ops.shutdown()
