@@ -6,7 +6,7 @@ and activated (:func:`ensure_active_campaign`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -64,3 +64,19 @@ def set_active(session: Session, campaign_id: int) -> None:
 def campaign_for_update(session: Session, campaign_id: int) -> Campaign | None:
     """The campaign's row, locked until the transaction ends (the owner's plot commands change it)."""
     return session.get(Campaign, campaign_id, with_for_update=True)
+
+
+def find_campaign(session: Session, wanted: str) -> Campaign | None:
+    """A campaign by its name (any case) or its file's slug (`the-sunken-lantern`)."""
+    cleaned = wanted.strip()
+    if not cleaned:
+        return None
+    return session.execute(
+        select(Campaign).where(or_(func.lower(Campaign.name) == cleaned.lower(),
+                                   Campaign.source_file == f"{cleaned.lower()}.md"))
+        .order_by(Campaign.id).limit(1)).scalar_one_or_none()
+
+
+def campaign_names(session: Session, campaign_ids: list[int]) -> dict[int, str]:
+    rows = session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(campaign_ids)))
+    return {row.id: row.name for row in rows}

@@ -185,6 +185,19 @@ def save(session: Session, stored: StoredCharacter, character: Character) -> Sto
     return stored
 
 
+def move_to_campaign(session: Session, stored: StoredCharacter, campaign_id: int) -> StoredCharacter:
+    """Moves a character (its row, locked for update) into another campaign: the sheet comes along whole;
+    the player must have none there (the unique constraint guards it too)."""
+    already_there = (select(CharacterRow.id).where(CharacterRow.player_id == stored.player_id,
+                                                   CharacterRow.campaign_id == campaign_id).exists())
+    moved = session.execute(update(CharacterRow).where(CharacterRow.id == stored.id, ~already_there)
+                            .values(campaign_id=campaign_id).returning(CharacterRow.id)).scalar_one_or_none()
+    if moved is None:
+        raise CharacterExists(f"player {stored.player_id} already has a character in campaign {campaign_id}")
+    set_committed_value(stored.row, "campaign_id", campaign_id)
+    return stored
+
+
 def create(session: Session, player_id: int, campaign_id: int, character: Character) -> StoredCharacter:
     """Insert a new character; raises :class:`CharacterExists` when the player has one in the campaign."""
     values = {**mirror(character), "player_id": player_id, "campaign_id": campaign_id,

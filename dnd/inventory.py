@@ -105,6 +105,16 @@ def remove_item(character: Character, name: str, qty: int = 1) -> Character:
 Movement = tuple[str, int]
 
 
+def holdings(character: Character) -> list[Movement]:
+    """Everything the character carries, as movements into their hands (the coins in copper pieces, "cp")."""
+    moves: list[Movement] = []
+    for item in character.inventory:
+        moves.append((item.name, item.qty))
+    if coins := total_cp(character.wealth):
+        moves.append(("cp", coins))
+    return moves
+
+
 def movements_between(before: Character, after: Character) -> list[Movement]:
     """Every item whose count changed, then the coins (in copper pieces, "cp"), if the purse changed."""
     counts: dict[str, int] = {}

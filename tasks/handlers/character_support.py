@@ -9,7 +9,7 @@ import re
 import keys
 from db import history
 from db.campaigns import campaign_name, ensure_active_campaign
-from db.characters import StoredCharacter, find_by_player, load_for_update
+from db.characters import StoredCharacter, characters_of_player, find_by_player, load_for_update
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -43,8 +43,16 @@ def mention(player_id: int) -> str:
 
 
 def no_character(ctx: CommandContext, campaign_id: int) -> CommandError:
-    return CommandError(f"You don't have a character in **{campaign_name(ctx.session, campaign_id)}** yet. "
-                        "Type `!create_character` to make one.")
+    """The refusal for a player with no character here; one who has a character in another campaign is told how
+    to bring it along."""
+    here = campaign_name(ctx.session, campaign_id)
+    elsewhere = characters_of_player(ctx.session, ctx.author_id)
+    if elsewhere:
+        other = elsewhere[-1]
+        return CommandError(f"You don't have a character in **{here}** yet. Bring **{other.character.name}** along "
+                            f"with `!import_character {campaign_name(ctx.session, other.campaign_id)}`, or type "
+                            "`!create_character` to make a new one.")
+    return CommandError(f"You don't have a character in **{here}** yet. Type `!create_character` to make one.")
 
 
 def my_character(ctx: CommandContext, *, for_update: bool = False) -> StoredCharacter:

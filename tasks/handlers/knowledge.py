@@ -22,6 +22,8 @@ from corpus.store import (
     index_has_windows,
     index_stats,
 )
+from db.campaigns import active_campaign_id, campaign_name
+from db.characters import levels_in_campaign
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.rag import new_job, register, request_cancel, running_jobs
 
@@ -246,6 +248,7 @@ def load_campaign_command(ctx: CommandContext) -> None:
         raise CommandError(str(error)) from None
     if slug is None:
         raise CommandError(f"There is no campaign “{wanted[:60]}”. Available: {available}.")
+    previous = active_campaign_id(ctx.session)
     try:
         loaded = load_into_db(ctx.session, slug, activate=True)
     except CampaignError as error:
@@ -253,6 +256,10 @@ def load_campaign_command(ctx: CommandContext) -> None:
     lines = [f"📜 **{loaded.title}** is now the active campaign "
              f"({'created' if loaded.created else 'loaded'}: +{loaded.npcs_added} NPCs, "
              f"+{loaded.locations_added} locations, +{loaded.hooks_added} plot threads)."]
+    if previous is not None and previous != active_campaign_id(ctx.session) and levels_in_campaign(ctx.session,
+                                                                                                  previous):
+        lines.append(f"Characters of **{campaign_name(ctx.session, previous)}** can come along: "
+                     f"`!import_character {campaign_name(ctx.session, previous)}` (level, items and gold stay theirs).")
     if not index_exists(ctx.session, campaign_index_name(slug)):
         job = new_job(f"campaign:{slug}", _destination(ctx), announce=False)
         ctx.after_commit.append(lambda: register(job, "queued"))

@@ -1,0 +1,86 @@
+"""A player's characters across campaigns: `!my_characters`, `!import_character`.
+
+Characters are kept per campaign; when the owner loads another campaign, a player's character follows them with
+`!import_character <campaign>`. What comes along: the whole sheet (level, XP, HP, items, gold, spells, feats,
+conditions). What stays behind: the old campaign's story (its plot flags, scenes, NPC attitudes) and the party's
+place, since the new campaign has its own. The character moves (it is not copied), so nothing is duplicated,
+and the ledger shows everything it carried leaving one campaign and arriving in the other.
+"""
+
+from __future__ import annotations
+
+from db import combat as fights
+from db import ledger
+from db.campaigns import campaign_name, campaign_names, ensure_active_campaign, find_campaign
+from db.characters import (
+    CharacterExists,
+    characters_of_player,
+    class_label,
+    find_by_player,
+    load_for_update,
+    move_to_campaign,
+)
+from dnd.inventory import holdings
+from tasks.handlers.registry import CommandContext, CommandError, command
+
+CATEGORY = "Character"
+MAX_CAMPAIGN_NAME_CHARS = 120
+
+
+@command("my_characters", "!my_characters", "Your characters in every campaign (the active one marked).",
+         category=CATEGORY)
+def my_characters_command(ctx: CommandContext) -> None:
+    active = ensure_active_campaign(ctx.session)
+    mine = characters_of_player(ctx.session, ctx.author_id)
+    if not mine:
+        raise CommandError("You have no characters yet. Type `!create_character` to make one.")
+    names = campaign_names(ctx.session, sorted({stored.campaign_id for stored in mine}))
+    lines = []
+    for stored in mine:
+        character = stored.character
+        here = " ← the active campaign" if stored.campaign_id == active else ""
+        lines.append(f"• **{character.name}**, level {character.level} {class_label(character)}, in "
+                     f"**{names.get(stored.campaign_id, stored.campaign_id)}**{here}")
+    if not any(stored.campaign_id == active for stored in mine):
+        lines.append(f"None of them is in **{campaign_name(ctx.session, active)}**: bring one along with "
+                     "`!import_character <campaign>`.")
+    ctx.reply("Your characters:\n" + "\n".join(lines))
+
+
+@command("import_character", "!import_character <campaign>",
+         "Bring your character from another campaign into the active one (level, items and gold come along).",
+         category=CATEGORY)
+def import_character_command(ctx: CommandContext) -> None:
+    wanted = ctx.args.strip()
+    if not wanted:
+        raise CommandError("From which campaign? `!import_character <campaign>` (see `!my_characters`).")
+    if len(wanted) > MAX_CAMPAIGN_NAME_CHARS:
+        raise CommandError(f"That campaign name is too long (at most {MAX_CAMPAIGN_NAME_CHARS} characters).")
+    active = ensure_active_campaign(ctx.session)
+    source = find_campaign(ctx.session, wanted)
+    if source is None:
+        raise CommandError(f"I don't know a campaign called “{wanted[:60]}”. `!my_characters` lists yours.")
+    if source.id == active:
+        raise CommandError(f"**{source.name}** is already the active campaign.")
+    if find_by_player(ctx.session, ctx.author_id, active) is not None:
+        raise CommandError(f"You already have a character in **{campaign_name(ctx.session, active)}**.")
+    stored = load_for_update(ctx.session, ctx.author_id, source.id)
+    if stored is None:
+        raise CommandError(f"You have no character in **{source.name}**.")
+    player = str(ctx.author_id)
+    for row in fights.active_in_campaign(ctx.session, source.id, lock=False):
+        if any(c.player_id == player for c in fights.from_row(row).combatants):
+            raise CommandError(f"**{stored.character.name}** is in a fight in **{source.name}**: it has to end "
+                               "first.")
+    carried = holdings(stored.character)
+    try:
+        move_to_campaign(ctx.session, stored, active)
+    except CharacterExists:  # a character made in the active campaign meanwhile
+        raise CommandError(f"You already have a character in **{campaign_name(ctx.session, active)}**.") from None
+    ledger.record(ctx.session, source.id, stored.id, f"campaign:{active}", "moved to another campaign",
+                  [(item, -quantity) for item, quantity in carried])
+    ledger.record(ctx.session, active, stored.id, f"campaign:{source.id}", "came from another campaign", carried)
+    character = stored.character
+    ctx.reply(f"**{character.name}** (level {character.level} {class_label(character)}) leaves **{source.name}** "
+              f"and joins **{campaign_name(ctx.session, active)}**, with everything they carry. The story of "
+              f"**{source.name}** stays there.")

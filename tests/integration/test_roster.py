@@ -1,0 +1,59 @@
+"""Characters follow their player across campaigns: `!my_characters`, `!import_character`, and the hints that
+point to them when the owner loads another campaign. (After test_knowledge, which builds the Ashes of Thornwall
+index that `!load_campaign` would otherwise queue.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_characters import fighter, seed, state
+from tests.integration.test_narrator import activate_shipped_campaign
+from tests.system import SystemUnderTest, new_player_id
+
+pytestmark = pytest.mark.system
+
+
+def holdings_in_ledger(system: SystemUnderTest, character_id: int, campaign_id: int) -> dict[str, int]:
+    rows = system.sql("SELECT item, sum(quantity_delta) AS n FROM ledger WHERE character_id = :c AND campaign_id = :k "
+                      "GROUP BY item HAVING sum(quantity_delta) <> 0", c=character_id, k=campaign_id)
+    return {row.item: int(row.n) for row in rows}
+
+
+def test_a_character_follows_its_player_into_the_next_campaign(system: SystemUnderTest) -> None:
+    crypt = activate_shipped_campaign(system, "the-glass-crypt")
+    crypt_name = system.sql("SELECT name FROM campaigns WHERE id = :i", i=crypt)[0].name
+    player, stranger = new_player_id(), new_player_id()
+    seed(system, player, fighter(f"Maren{player}"))
+    character_id = system.sql("SELECT id FROM characters WHERE player_id = :p", p=player)[0].id
+    before = state(system, player)
+
+    loaded = system.command(system.owner_id, "!load_campaign Ashes of Thornwall", timeout=60)["content"]
+    assert f"`!import_character {crypt_name}`" in loaded, loaded
+    ashes = system.sql("SELECT id FROM campaigns WHERE source_file = 'ashes-of-thornwall.md'")[0].id
+
+    refusal = system.command(player, "!my_sheet")["content"]
+    assert f"Bring **Maren{player}** along with `!import_character {crypt_name}`" in refusal, refusal
+    listed = system.command(player, "!my_characters")["content"]
+    assert f"**Maren{player}**, level 1 Fighter, in **{crypt_name}**" in listed and "!import_character" in listed
+
+    # Bad input and the wrong player change nothing.
+    for text, expected in [("!import_character", "From which campaign?"),
+                           ("!import_character " + "x" * 400, "too long"),
+                           ("!import_character Nowhere Keep", "I don't know a campaign called"),
+                           ("!import_character Ashes of Thornwall", "is already the active campaign")]:
+        assert expected in system.command(player, text)["content"], text
+        assert state(system, player) == before
+    assert "You have no character in" in system.command(stranger, f"!import_character {crypt_name}")["content"]
+
+    joined = system.command(player, f"!import_character {crypt_name}")["content"]
+    assert f"**Maren{player}** (level 1 Fighter) leaves **{crypt_name}**" in joined, joined
+    assert system.sql("SELECT campaign_id FROM characters WHERE id = :c", c=character_id)[0].campaign_id == ashes
+    assert f"Maren{player}" in system.command(player, "!my_sheet")["content"]
+    # Moved, not copied: nothing left behind, everything carried arrives (and the ledger says so).
+    assert system.sql("SELECT count(*) AS n FROM characters WHERE player_id = :p", p=player)[0].n == 1
+    # (A seeded character has no ledger rows of its own: what the move wrote is all there is.)
+    arrived = holdings_in_ledger(system, character_id, ashes)
+    assert arrived["Chain Mail"] == 1 and all(quantity > 0 for quantity in arrived.values())
+    assert holdings_in_ledger(system, character_id, crypt) == {item: -n for item, n in arrived.items()}
+    assert "already have a character" in system.command(player, f"!import_character {crypt_name}")["content"]
+    assert "← the active campaign" in system.command(player, "!my_characters")["content"]
