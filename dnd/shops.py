@@ -363,6 +363,84 @@ class ShopStock(BaseModel):
         return next((e for e in self.entries if e.name == found), None) if found else None
 
 
+# ------------------------------------------------------------------------------------------ the shops of a place
+
+# A place's stock is sold across several shops, each keeping some shelves (in this order). Magic potions are the
+# alchemist's, scrolls the temple's, other magic the curio dealer's.
+SHOPS: Final[tuple[tuple[str, frozenset[str]], ...]] = (
+    ("general store", frozenset({"gear", "packs", "games", "tools", "artisan", "instruments", "trade goods"})),
+    ("smith", frozenset({"simple weapons", "martial weapons", "armor", "ammunition"})),
+    ("alchemist", frozenset({"herbal"})),
+    ("temple", frozenset({"holy", "foci"})),
+    ("stable", frozenset({"mounts", "vehicles"})),
+    ("chandler", frozenset({"nautical"})),
+    ("curio dealer", frozenset({"magic"})),
+)
+_SHOP_WORDS: Final[dict[str, str]] = {
+    "general": "general store", "store": "general store", "general store": "general store", "shop": "general store",
+    "smith": "smith", "smithy": "smith", "blacksmith": "smith", "armorer": "smith", "armourer": "smith",
+    "weaponsmith": "smith", "alchemist": "alchemist", "apothecary": "alchemist", "herbalist": "alchemist",
+    "temple": "temple", "shrine": "temple", "stable": "stable", "stables": "stable", "chandler": "chandler",
+    "ship's chandler": "chandler", "curio dealer": "curio dealer", "curios": "curio dealer", "curio": "curio dealer",
+    "magic": "curio dealer",
+}
+SHOP_PAGE_ITEMS = 20
+
+
+def shop_of(entry: StockEntry) -> str:
+    """The shop of the place that sells a stock entry."""
+    if entry.group == "magic":
+        category = entry.category.casefold()
+        if "potion" in category:
+            return "alchemist"
+        if "scroll" in category:
+            return "temple"
+    for shop, groups in SHOPS:
+        if entry.group in groups:
+            return shop
+    return "general store"
+
+
+def find_shop(name: str) -> str | None:
+    """"smithy", "the Blacksmith", "stables" → the shop's name; None for a word that names no shop."""
+    key = re.sub(r"\s+", " ", name.strip().casefold()).removeprefix("the ").strip()
+    return _SHOP_WORDS.get(key)
+
+
+def shops_here(stock: ShopStock) -> list[tuple[str, list[StockEntry]]]:
+    """The place's shops that have something on their shelves, in the order of :data:`SHOPS`, with their entries."""
+    by_shop: dict[str, list[StockEntry]] = {}
+    for entry in stock.entries:
+        by_shop.setdefault(shop_of(entry), []).append(entry)
+    return [(shop, by_shop[shop]) for shop, _ in SHOPS if shop in by_shop]
+
+
+@dataclass(frozen=True)
+class ShopPage:
+    """One page of a listing: its entries under their shop's name, page `number` of `pages`."""
+
+    sections: list[tuple[str, list[StockEntry]]]
+    number: int
+    pages: int
+
+
+def shop_pages(stock: ShopStock, shop: str | None = None, per_page: int = SHOP_PAGE_ITEMS) -> list[ShopPage]:
+    """The listing of one shop (or of every shop here) cut into pages of at most `per_page` entries; a page
+    never splits an entry from its shop's name. An empty listing is one empty page."""
+    sections = [(name, entries) for name, entries in shops_here(stock) if shop is None or name == shop]
+    flat = [(name, entry) for name, entries in sections for entry in entries]
+    chunks = [flat[start:start + per_page] for start in range(0, len(flat), per_page)] or [[]]
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        grouped: list[tuple[str, list[StockEntry]]] = []
+        for name, entry in chunk:
+            if not grouped or grouped[-1][0] != name:
+                grouped.append((name, []))
+            grouped[-1][1].append(entry)
+        pages.append(ShopPage(grouped, number, len(chunks)))
+    return pages
+
+
 def _round_price(cp: float) -> int:
     """Round half up to a sensible coin: cp below 1 gp, sp below 10 gp, gp above (never 0 for a real cost)."""
     step = 1 if cp < 100 else 10 if cp < 1_000 else 100

@@ -274,3 +274,41 @@ def test_restock() -> None:
     assert full.find("torch").qty == 20 and full.find("rope").qty == 5  # type: ignore[union-attr]
     with pytest.raises(RulesError):
         restock(stock, -1)
+
+
+# ------------------------------------------------------------------------------------------ the shops of a place
+
+
+def test_a_place_sells_through_shops_that_fit_their_wares() -> None:
+    from dnd.shops import SHOP_PAGE_ITEMS, find_shop, shop_of, shop_pages, shops_here
+
+    stock = generate_stock("city", 2, equipment(), magic_items(), random.Random(5))
+    by_shop = dict(shops_here(stock))
+    assert {"general store", "smith", "alchemist", "temple"} <= set(by_shop)
+    assert all(e.group in ("simple weapons", "martial weapons", "armor", "ammunition") for e in by_shop["smith"])
+    assert any(e.name == "Longsword" for e in by_shop["smith"])
+    assert not any(e.name == "Longsword" for e in by_shop["general store"])
+    assert all("potion" in e.category.casefold() or e.group == "herbal" for e in by_shop["alchemist"])
+    assert sum(len(entries) for entries in by_shop.values()) == len(stock.entries)  # every item in one shop
+    assert {shop_of(e) for e in stock.entries} == set(by_shop)
+    for word, shop_name in [("smithy", "smith"), ("The Blacksmith", "smith"), ("stables", "stable"),
+                            ("apothecary", "alchemist"), ("general", "general store")]:
+        assert find_shop(word) == shop_name
+    assert find_shop("bakery") is None
+
+    pages = shop_pages(stock)
+    assert len(pages) > 1 and [p.number for p in pages] == list(range(1, len(pages) + 1))
+    assert all(sum(len(entries) for _, entries in p.sections) <= SHOP_PAGE_ITEMS for p in pages)
+    listed = [e.name for p in pages for _, entries in p.sections for e in entries]
+    assert sorted(listed) == sorted(e.name for e in stock.entries)
+    smith_pages = shop_pages(stock, "smith")
+    assert {name for p in smith_pages for name, _ in p.sections} == {"smith"}
+
+
+def test_a_village_has_fewer_shops_than_a_city() -> None:
+    from dnd.shops import shops_here
+
+    village = generate_stock("frontier village", 1, equipment(), magic_items(), random.Random(2))
+    city = generate_stock("city", 1, equipment(), magic_items(), random.Random(2))
+    assert len(village.entries) < len(city.entries)
+    assert "chandler" not in dict(shops_here(village))
