@@ -67,7 +67,6 @@ from dnd.dice_ast import (
 )
 from dnd.dice_parser import DiceSyntaxError, describe_position, parse_roll
 from dnd.render import RollRenderer
-from dnd.render.discord import DISCORD
 
 __all__ = [
     "MAX_DEPTH",
@@ -123,7 +122,7 @@ class RollResult:
     rolls: list[RollResult] = field(default_factory=list)
     tree: RolledNode | None = None
     crit: bool = False
-    renderer: RollRenderer = field(default=DISCORD, repr=False)
+    renderer: RollRenderer | None = field(default=None, repr=False)  # None: dnd.render.discord.DISCORD
 
     @property
     def is_natural_20(self) -> bool:
@@ -138,15 +137,21 @@ class RollResult:
         return [result.total for result in self.rolls] if self.rolls else [self.total]
 
     def __str__(self) -> str:
+        if self.renderer is None:
+            # Imported here, not at the top: the renderers import the engine's results (dnd.combat imports this).
+            from dnd.render.discord import DISCORD
+
+            return DISCORD.render(self)
         return self.renderer.render(self)
 
 
 def roll(expression: str, rng: random.Random | None = None, *, crit: bool = False,
-         renderer: RollRenderer = DISCORD) -> RollResult:
+         renderer: RollRenderer | None = None) -> RollResult:
     """Roll ``expression``; raise ``DiceError`` (and nothing else) when it cannot be rolled.
 
     ``rng``: any ``random.Random`` (seed it for reproducible rolls); default ``random.SystemRandom()``.
-    Only ``rng.randint`` is used. ``renderer``: what ``str()`` of the result (and of each repetition) gives.
+    Only ``rng.randint`` is used. ``renderer``: what ``str()`` of the result (and of each repetition) gives;
+    None for the Discord Markdown (``dnd.render.discord.DISCORD``).
     """
     if not isinstance(expression, str):
         raise DiceError(f"Expected the expression as text, got {type(expression).__name__}")
@@ -347,7 +352,7 @@ class _Roller:
 
     __slots__ = ("_crit", "_dice_rolled", "_first_dice", "_randint", "_renderer", "_source")
 
-    def __init__(self, rng: random.Random, crit: bool, source: str, renderer: RollRenderer) -> None:
+    def __init__(self, rng: random.Random, crit: bool, source: str, renderer: RollRenderer | None) -> None:
         self._randint = rng.randint
         self._crit = crit
         self._source = source

@@ -1,8 +1,9 @@
 """Combat (SRD 5.1): initiative, turns, attacks, damage, death saves, saving throws and healing.
 
 The state is plain data (:class:`CombatState`, pydantic, frozen); every function takes a state and returns a
-new one with a result object whose ``lines`` hold the rendered dice for the reply. Dice come from the
-``random.Random`` given (deterministic when seeded).
+new one with a result object: plain data whose ``told`` lists what happened, in order (:mod:`dnd.combat.lines`),
+for :mod:`dnd.render` to word for the table (``result.text``, Discord Markdown) or for the narrator (plain
+facts). Dice come from the ``random.Random`` given (deterministic when seeded).
 
 Rules applied:
 

@@ -9,6 +9,18 @@ from dataclasses import dataclass
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
 from dnd.character import Character, InventoryItem, ability_modifier
 from dnd.combat.damage import apply_damage, defend
+from dnd.combat.lines import (
+    AttacksUnused,
+    AttackVerdict,
+    DamageTaken,
+    Line,
+    MultiattackOptions,
+    MultiattackUnread,
+    MultiattackUsed,
+    NoDamage,
+    NotRolledHere,
+    Rolled,
+)
 from dnd.combat.results import AttackResult, MultiattackResult
 from dnd.combat.state import (
     CombatState,
@@ -167,56 +179,54 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     else:
         hit = attack_roll.total >= target.ac
         critical = hit and hit_is_critical(target.conditions, within_5ft=within_5ft)
-    lines = [str(attack_roll)]
+    told: list[Line] = [Rolled(attack_roll)]
     notes = list(profile.notes)
     if mode != "normal":
         notes.append(f"{mode} from conditions" if not (advantage or disadvantage) else mode)
-    verdict = ("**Critical hit!**" if critical else "**Hit.**") if hit else (
-        "**Natural 1: miss.**" if natural == 1 else "**Miss.**")
-    lines.append(f"{attacker.name} → {target.name} (AC {target.ac}): {verdict}")
+    told.append(AttackVerdict(attacker.name, target.name, target.ac, hit, critical, natural))
     state = state.model_copy(update={"started": True})
     state = log_event(state, "attack", f"{attacker.name} attacks {target.name} with {profile.label}: "
                    + ("critical hit" if critical else "hit" if hit else "miss") + ".",
                    actor=attacker.id, target=target.id)
     if not hit or not profile.damage:
         if hit:
-            lines.append(f"{profile.label} deals no damage.")
+            told.append(NoDamage(profile.label))
         return state, AttackResult(
             attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
             attack_bonus=profile.to_hit, target_ac=target.ac, hit=hit, critical=critical, target_hp=target.hp,
-            notes=notes, lines=lines)
+            notes=notes, told=told)
 
     damage_roll = roll_dice(f"{profile.damage} {profile.label} damage", rng, crit=critical)
-    lines.append(str(damage_roll))
+    told.append(Rolled(damage_roll))
     by_type = dict(damage_roll.damage_by_type) or {profile.damage_type: damage_roll.total}
-    dealt, defense_notes = defend(target, by_type, profile.magical)
-    lines += defense_notes
+    dealt, defenses = defend(target, by_type, profile.magical)
+    told += defenses
     state, applied = apply_damage(state, target.id, dealt, critical=critical, actor_id=attacker.id,
                                    source=profile.label)
     after = find_anywhere(state, target.id)
-    lines.append(f"{target.name} takes **{dealt}** damage ({after.hp}/{after.max_hp} HP).")
-    lines += applied.lines
+    told.append(DamageTaken(target.name, dealt, after.hp, after.max_hp))
+    told += applied.told
     return state, AttackResult(
         attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
         attack_bonus=profile.to_hit, target_ac=target.ac, hit=True, critical=critical, damage_roll=damage_roll,
         damage=dealt, target_hp=after.hp, fell=applied.fell, defeated=applied.defeated, dead=applied.dead,
-        death_save_failures=applied.failures, notes=notes + defense_notes, lines=lines)
+        death_save_failures=applied.failures, notes=notes, told=told)
 
 
 def _standing(state: CombatState, combatant_id: str) -> bool:
     return any(c.id == combatant_id and c.hp > 0 and not c.dead for c in state.combatants)
 
 
-def _attack_count(count: str, rng: random.Random | None, label: str, lines: list[str]) -> int:
+def _attack_count(count: str, rng: random.Random | None, label: str, told: list[Line]) -> int:
     if count.isdigit():
         return int(count)
     rolled = roll_dice(f"{count} {label} attacks", rng)  # "1d4 Rotting Touch attacks"
-    lines.append(str(rolled))
+    told.append(Rolled(rolled))
     return max(0, rolled.total)
 
 
 def _option_text(options: list[MultiattackOption]) -> str:
-    return "; ".join(f"{n}) {o.describe()}" for n, o in enumerate(options, start=1))
+    return "; ".join(f"{n}) {o.describe()}" for n, o in enumerate(options, start=1))  # for a refusal
 
 
 def multiattack(state: CombatState, attacker_id: str, target_name: str, rng: random.Random | None = None, *,
@@ -230,7 +240,7 @@ def multiattack(state: CombatState, attacker_id: str, target_name: str, rng: ran
     if block is None:
         raise RulesError(f"{attacker.name} isn't a monster; only monsters have a Multiattack.")
     target = find_combatant(state, target_name)
-    lines: list[str] = []
+    told: list[Line] = []
     options = block.multiattack
     read = block.multiattack_action is None or bool(options)
     if not options:
@@ -240,31 +250,29 @@ def multiattack(state: CombatState, attacker_id: str, target_name: str, rng: ran
         chosen = MultiattackOption(steps=[MultiattackStep(action=first.name)])
         if not read:
             desc = block.multiattack_action.desc if block.multiattack_action else ""
-            lines.append(f"I couldn't read {attacker.name}'s Multiattack (\"{desc[:200]}\"), so it makes one "
-                         f"attack with its {first.name}; make the others one at a time.")
+            told.append(MultiattackUnread(attacker.name, desc, first.name))
     elif not 1 <= option <= len(options):
         raise RulesError(f"{attacker.name}'s Multiattack has {len(options)} option"
                          f"{'s' if len(options) != 1 else ''}: {_option_text(options)}.")
     else:
         chosen = options[option - 1]
-        lines.append(f"{attacker.name} uses Multiattack on {target.name}: {chosen.describe()}.")
+        told.append(MultiattackUsed(attacker.name, target.name, chosen.describe()))
         if len(options) > 1:
-            lines.append(f"(Options: {_option_text(options)}.)")
+            told.append(MultiattackOptions(tuple(o.describe() for o in options)))
     actions: list[str] = []
     for step in chosen.steps:
-        actions += [step.action] * _attack_count(step.count, rng, step.action, lines)
+        actions += [step.action] * _attack_count(step.count, rng, step.action, told)
     results: list[AttackResult] = []
     for number, action in enumerate(actions):
         if not _standing(state, target.id):
             left = len(actions) - number
-            lines.append(f"{target.name} is down: {left} attack{'s' if left != 1 else ''} left unused.")
+            told.append(AttacksUnused(target.name, left))
             break
         state, result = attack(state, attacker.id, target.id, action, rng)
         results.append(result)
-        lines += result.lines
+        told += result.told
     if chosen.others:
-        lines.append(f"Not rolled here: {', '.join(chosen.others)} — use {'it' if len(chosen.others) == 1 else 'them'}"
-                     " separately.")
+        told.append(NotRolledHere(tuple(chosen.others)))
     state = state.model_copy(update={"started": True})
     return state, MultiattackResult(attacker=attacker.name, target=target.name, attacks=results, read=read,
-                                    lines=lines)
+                                    told=told)

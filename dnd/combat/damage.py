@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dnd.character import DeathSaves
+from dnd.combat.lines import (
+    DeathSavesFailedByDamage,
+    Defeated,
+    Defense,
+    Dies,
+    DiesAtZero,
+    FallsUnconscious,
+    KilledOutright,
+    Line,
+    TempHpAbsorbed,
+)
 from dnd.combat.state import CombatState, index_of, log_event, replace_combatant
 from dnd.combat.turns import settle
 from dnd.monsters import Combatant
@@ -13,8 +24,6 @@ _DAMAGE_TYPES = {
     "acid", "bludgeoning", "cold", "fire", "force", "lightning", "necrotic", "piercing", "poison", "psychic",
     "radiant", "slashing", "thunder",
 }
-
-
 _PHYSICAL = ("bludgeoning", "piercing", "slashing")
 
 
@@ -27,7 +36,7 @@ class DamageApplied:
     defeated: bool = False
     dead: bool = False
     failures: int = 0
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 def _defense_lists(target: Combatant) -> tuple[list[str], list[str], list[str]]:
@@ -47,22 +56,22 @@ def _applies(entries: list[str], damage_type: str, magical: bool) -> bool:
     return False
 
 
-def defend(target: Combatant, by_type: dict[str, int], magical: bool) -> tuple[int, list[str]]:
+def defend(target: Combatant, by_type: dict[str, int], magical: bool) -> tuple[int, list[Defense]]:
     """Damage after the target's immunities, resistances (half, rounded down) and vulnerabilities (double)."""
     immune, resist, vulnerable = _defense_lists(target)
     total = 0
-    notes: list[str] = []
+    notes: list[Defense] = []
     for damage_type, amount in by_type.items():
         amount = max(0, amount)
         if damage_type in _DAMAGE_TYPES:
             if _applies(immune, damage_type, magical):
-                notes.append(f"{target.name} is immune to {damage_type} damage.")
+                notes.append(Defense(target.name, damage_type, "immune"))
                 amount = 0
             elif _applies(resist, damage_type, magical):
-                notes.append(f"{target.name} resists {damage_type} damage (half).")
+                notes.append(Defense(target.name, damage_type, "resistant"))
                 amount //= 2
             if _applies(vulnerable, damage_type, magical) and amount:
-                notes.append(f"{target.name} is vulnerable to {damage_type} damage (double).")
+                notes.append(Defense(target.name, damage_type, "vulnerable"))
                 amount *= 2
         total += amount
     return total, notes
@@ -76,7 +85,7 @@ def _remove_from_order(state: CombatState, index: int) -> CombatState:
     if index < current:
         return moved.model_copy(update={"current": current - 1})
     if index == current:  # its turn ends with it
-        settled, _, _ = settle(moved, index)
+        settled, _ = settle(moved, index)
         return settled
     return moved
 
@@ -91,25 +100,24 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
     rest = amount - absorbed
     out = DamageApplied(amount=amount, hp_before=t.hp, hp_after=t.hp)
     if absorbed:
-        out.lines.append(f"{t.name}'s temporary hit points absorb {absorbed}.")
+        out.told.append(TempHpAbsorbed(t.name, absorbed))
     update: dict[str, object] = {"temp_hp": t.temp_hp - absorbed}
     if t.hp == 0 and t.kind == "character":
         if rest > 0:
             if rest >= t.max_hp:
                 update.update(dead=True, defeated=True, stable=False)
                 out.dead = True
-                out.lines.append(f"💀 {t.name} takes {rest} damage at 0 HP and dies.")
+                out.told.append(DiesAtZero(t.name, rest))
             else:
                 out.failures = 2 if critical else 1
                 failures = min(3, t.death_saves.failures + out.failures)
                 update.update(stable=False,
                               death_saves=DeathSaves(successes=t.death_saves.successes, failures=failures))
-                out.lines.append(f"{t.name} takes damage at 0 HP: {out.failures} failed death save"
-                                 f"{'s' if out.failures > 1 else ''} ({failures}/3).")
+                out.told.append(DeathSavesFailedByDamage(t.name, out.failures, failures))
                 if failures >= 3:
                     update.update(dead=True, defeated=True)
                     out.dead = True
-                    out.lines.append(f"💀 {t.name} dies.")
+                    out.told.append(Dies(t.name))
     elif rest >= t.hp and rest > 0:
         overflow = rest - t.hp
         update["hp"] = 0
@@ -118,16 +126,16 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
         if t.kind == "monster":
             update["defeated"] = True
             out.defeated = True
-            out.lines.append(f"☠️ {t.name} is defeated.")
+            out.told.append(Defeated(t.name))
         elif overflow >= t.max_hp:
             conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
             update.update(dead=True, defeated=True, conditions=conditions)
             out.dead = True
-            out.lines.append(f"💀 {t.name} is killed outright ({overflow} damage past 0 HP).")
+            out.told.append(KilledOutright(t.name, overflow))
         else:
             conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
             update.update(conditions=conditions, death_saves=DeathSaves(), stable=False)
-            out.lines.append(f"{t.name} drops to 0 HP and falls unconscious.")
+            out.told.append(FallsUnconscious(t.name))
     else:
         update["hp"] = t.hp - rest
         out.hp_after = t.hp - rest

@@ -5,6 +5,16 @@ from __future__ import annotations
 import random
 
 from dnd.character import Character, DeathSaves
+from dnd.combat.lines import (
+    ConditionAlready,
+    ConditionChanged,
+    ConditionImmune,
+    ExhaustionChanged,
+    Healed,
+    Line,
+    RegainsConsciousness,
+    Rolled,
+)
 from dnd.combat.results import ConditionResult, HealResult
 from dnd.combat.state import (
     CombatState,
@@ -50,13 +60,13 @@ def heal(state: CombatState, target_name: str, amount: int | str, rng: random.Ra
     state = replace_combatant(state, target.model_copy(update=update))
     state = log_event(state, "heal", f"{target.name} regains {healed} HP.", actor=actor_id, target=target.id,
                    amount=healed)
-    lines = [str(heal_roll)] if heal_roll else []
-    lines.append(f"{target.name} regains **{healed}** HP ({new_hp}/{target.max_hp}).")
+    told: list[Line] = [Rolled(heal_roll)] if heal_roll else []
+    told.append(Healed(target.name, healed, new_hp, target.max_hp))
     if revived:
         state = log_event(state, "revived", f"{target.name} regains consciousness.", actor=actor_id, target=target.id)
-        lines.append(f"{target.name} regains consciousness.")
+        told.append(RegainsConsciousness(target.name))
     return state, HealResult(target=target.name, healed=healed, hp=new_hp, max_hp=target.max_hp, roll=heal_roll,
-                             revived=revived, lines=lines)
+                             revived=revived, told=told)
 
 
 def update_from_sheet(state: CombatState, combatant_id: str, character: Character) -> CombatState:
@@ -77,21 +87,22 @@ def give_condition(state: CombatState, target: Combatant, name: str) -> tuple[Co
     info = condition_info(name)
     immunities = target.monster.condition_immunities if target.monster is not None else []
     if any(name_key(x) == name_key(info.name) for x in immunities):
-        return state, ConditionResult(target.name, info.name, False,
-                                      [f"{target.name} is immune to being {info.name.lower()}."])
+        return state, ConditionResult(target.name, info.name, False, [ConditionImmune(target.name, info.name)])
     if info.name == "Exhaustion":
         if target.exhaustion >= 6:
             raise RulesError(f"{target.name} is already at exhaustion level 6.")
         updated = target.model_copy(update={"exhaustion": target.exhaustion + 1})
+        told: Line = ExhaustionChanged(target.name, updated.exhaustion, gained=True)
         line = f"{target.name} gains a level of exhaustion ({updated.exhaustion})."
     elif info.name in target.conditions:
-        return state, ConditionResult(target.name, info.name, False, [f"{target.name} is already {info.name.lower()}."])
+        return state, ConditionResult(target.name, info.name, False, [ConditionAlready(target.name, info.name)])
     else:
         updated = target.model_copy(update={"conditions": [*target.conditions, info.name]})
+        told = ConditionChanged(target.name, info.name, added=True)
         line = f"{target.name} is now {info.name.lower()}."
     state = replace_combatant(state, updated)
-    state = log_event(state, "condition", line, target=target.id)
-    return state, ConditionResult(target.name, info.name, True, [line])
+    state = log_event(state, "condition", line, target=target.id)  # the log's record, worded here
+    return state, ConditionResult(target.name, info.name, True, [told])
 
 
 def add_condition(state: CombatState, target_name: str, condition: str) -> tuple[CombatState, ConditionResult]:
@@ -108,13 +119,15 @@ def remove_condition(state: CombatState, target_name: str, condition: str) -> tu
         if target.exhaustion == 0:
             raise RulesError(f"{target.name} is not exhausted.")
         updated = target.model_copy(update={"exhaustion": target.exhaustion - 1})
+        told: Line = ExhaustionChanged(target.name, updated.exhaustion, gained=False)
         line = f"{target.name} loses a level of exhaustion ({updated.exhaustion})."
     elif info.name not in target.conditions:
         raise RulesError(f"{target.name} is not {info.name.lower()}.")
     else:
         stays_unconscious(target.name, target.hp, info.name)
         updated = target.model_copy(update={"conditions": [x for x in target.conditions if x != info.name]})
+        told = ConditionChanged(target.name, info.name, added=False)
         line = f"{target.name} is no longer {info.name.lower()}."
     state = replace_combatant(state, updated)
     state = log_event(state, "condition", line, target=target.id)
-    return state, ConditionResult(target.name, info.name, False, [line])
+    return state, ConditionResult(target.name, info.name, False, [told])

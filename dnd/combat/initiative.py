@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from dnd.combat.lines import GoesFirst, InitiativeOrder, Joined, Line, Rolled, RollOff
 from dnd.combat.results import InitiativeResult, JoinResult
 from dnd.combat.state import CombatState, current_actor, log_event, name_key, roll_dice
 from dnd.combat.turns import settle
@@ -15,8 +16,6 @@ from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock, slug
 
 MAX_MONSTERS_PER_CALL = 50
-
-
 _ROLL_OFF_DEPTH = 10
 
 
@@ -24,34 +23,34 @@ def _order_key(c: Combatant) -> tuple[int, int]:
     return (c.initiative or 0, c.dex_score)
 
 
-def _roll_off(group: list[Combatant], rng: random.Random | None, lines: list[str], depth: int = 0) -> list[Combatant]:
+def _roll_off(group: list[Combatant], rng: random.Random | None, told: list[Line], depth: int = 0) -> list[Combatant]:
     """Order a tied group by d20 roll-offs (re-rolling among those still tied)."""
     if len(group) < 2 or depth >= _ROLL_OFF_DEPTH:
         return group
     faces = {c.id: roll_dice("1d20", rng).total for c in group}
-    lines.append("Roll-off: " + ", ".join(f"{c.name} {faces[c.id]}" for c in group))
+    told.append(RollOff(tuple((c.name, faces[c.id]) for c in group)))
     out: list[Combatant] = []
     for face in sorted(set(faces.values()), reverse=True):
         tied = [c for c in group if faces[c.id] == face]
-        out += _roll_off(tied, rng, lines, depth + 1)
+        out += _roll_off(tied, rng, told, depth + 1)
     return out
 
 
-def _sorted_order(combatants: list[Combatant], rng: random.Random | None, lines: list[str]) -> list[Combatant]:
+def _sorted_order(combatants: list[Combatant], rng: random.Random | None, told: list[Line]) -> list[Combatant]:
     out: list[Combatant] = []
     for key in sorted({_order_key(c) for c in combatants}, reverse=True):
-        out += _roll_off([c for c in combatants if _order_key(c) == key], rng, lines)
+        out += _roll_off([c for c in combatants if _order_key(c) == key], rng, told)
     return out
 
 
 def _roll_initiatives(combatants: Iterable[Combatant], rng: random.Random | None,
-                      rolls: dict[str, RollResult], lines: list[str]) -> list[Combatant]:
+                      rolls: dict[str, RollResult], told: list[Line]) -> list[Combatant]:
     out: list[Combatant] = []
     for c in combatants:
         if c.initiative is None:
             result = roll_dice(f"1d20{c.initiative_bonus:+d} Initiative ({c.name})", rng)
             rolls[c.id] = result
-            lines.append(str(result))
+            told.append(Rolled(result))
             c = c.model_copy(update={"initiative": result.total})
         out.append(c)
     return out
@@ -77,17 +76,17 @@ def roll_initiative(combatants: Sequence[Combatant], rng: random.Random | None =
         raise RulesError("A fight needs at least one combatant.")
     _check_unique(combatants)
     rolls: dict[str, RollResult] = {}
-    lines: list[str] = []
-    rolled = _roll_initiatives(combatants, rng, rolls, lines)
-    order = _sorted_order(rolled, rng, lines)
-    lines.append("Initiative order: " + ", ".join(f"{c.name} ({c.initiative})" for c in order))
+    told: list[Line] = []
+    rolled = _roll_initiatives(combatants, rng, rolls, told)
+    order = _sorted_order(rolled, rng, told)
+    told.append(InitiativeOrder(tuple((c.name, c.initiative) for c in order)))
     state = CombatState(combatants=order)
     for c in order:
         state = log_event(state, "initiative", f"{c.name} rolls {c.initiative} for initiative.", actor=c.id,
                        amount=c.initiative or 0)
-    state, _, _ = settle(state, 0)
-    lines.append(f"Round 1: {current_actor(state).name} goes first.")
-    result = InitiativeResult(order=[(c.name, c.initiative or 0) for c in order], rolls=rolls, lines=lines)
+    state, _ = settle(state, 0)
+    told.append(GoesFirst(current_actor(state).name))
+    result = InitiativeResult(order=[(c.name, c.initiative or 0) for c in order], rolls=rolls, told=told)
     return state, result
 
 
@@ -122,13 +121,13 @@ def add_monsters(state: CombatState, block: MonsterBlock, count: int = 1, rng: r
     new = [c if c.id not in ids else c.model_copy(update={"id": f"{c.id}-{len(ids) + i}"})
            for i, c in enumerate(new)]
     rolls: dict[str, RollResult] = {}
-    lines: list[str] = []
-    new = _roll_initiatives(new, rng, rolls, lines)
-    new = _sorted_order(new, rng, lines)
+    told: list[Line] = []
+    new = _roll_initiatives(new, rng, rolls, told)
+    new = _sorted_order(new, rng, told)
     combatants = list(state.combatants)
     current = state.current
     for c in new:
-        position = _insert_position(combatants, c, rng, lines)
+        position = _insert_position(combatants, c, rng, told)
         combatants.insert(position, c)
         if state.started and position <= current:
             current += 1
@@ -138,17 +137,15 @@ def add_monsters(state: CombatState, block: MonsterBlock, count: int = 1, rng: r
                         actor=c.id, amount=c.initiative or 0)
     if not joined.started:
         joined = joined.model_copy(update={"current": 0})
-        joined, _, _ = settle(joined, 0)
-    hp_note = "average hit points" if hp_mode == "average" else "rolled hit points"
-    verb = "joins" if len(new) == 1 else "join"
-    lines.append(f"{', '.join(c.name for c in new)} {verb} the fight ({hp_note}).")
-    lines.append("Initiative order: " + ", ".join(f"{c.name} ({c.initiative})" for c in combatants))
+        joined, _ = settle(joined, 0)
+    told.append(Joined(tuple(c.name for c in new), hp_mode))
+    told.append(InitiativeOrder(tuple((c.name, c.initiative) for c in combatants)))
     initiative = InitiativeResult(order=[(c.name, c.initiative or 0) for c in combatants], rolls=rolls,
-                                  lines=list(lines))
-    return joined, JoinResult(joined=[c.name for c in new], hp_mode=hp_mode, initiative=initiative, lines=lines)
+                                  told=list(told))
+    return joined, JoinResult(joined=[c.name for c in new], hp_mode=hp_mode, initiative=initiative, told=told)
 
 
-def _insert_position(order: list[Combatant], new: Combatant, rng: random.Random | None, lines: list[str]) -> int:
+def _insert_position(order: list[Combatant], new: Combatant, rng: random.Random | None, told: list[Line]) -> int:
     """Where ``new`` goes: after everyone ahead of it; within a tie (initiative and DEX), roll-offs against each
     tied combatant from the top until it wins one."""
     key = _order_key(new)
@@ -159,7 +156,7 @@ def _insert_position(order: list[Combatant], new: Combatant, rng: random.Random 
         rival = order[position]
         for _ in range(_ROLL_OFF_DEPTH):
             mine, theirs = roll_dice("1d20", rng).total, roll_dice("1d20", rng).total
-            lines.append(f"Roll-off: {new.name} {mine}, {rival.name} {theirs}")
+            told.append(RollOff(((new.name, mine), (rival.name, theirs))))
             if mine != theirs:
                 break
         if mine > theirs:

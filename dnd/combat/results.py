@@ -1,19 +1,30 @@
-"""What each combat action returns: plain data (the numbers and who did what) with the lines it tells."""
+"""What each combat action returns: plain data (the numbers and who did what), and what it tells, in order,
+as :mod:`dnd.combat.lines` (``told``), for a renderer to word."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dnd.combat.lines import Line
 from dnd.combat.state import Outcome
 from dnd.conditions import RollMode
 from dnd.dice import RollResult
 
 
 class Told:
-    """A result the table reads as its lines (`lines`, set by each result), one message line each."""
+    """A result that tells what happened (``told``, set by each result). ``lines`` and ``text`` are its
+    Discord rendering, the table's default as ``str()`` is a roll's; the narrator's is
+    :func:`dnd.render.facts.combat_text`."""
 
-    lines: list[str]
+    told: list[Line]
+
+    @property
+    def lines(self) -> list[str]:
+        # Imported here: the renderer imports these results' line types.
+        from dnd.render.discord import combat_lines
+
+        return combat_lines(self.told)
 
     @property
     def text(self) -> str:
@@ -24,7 +35,7 @@ class Told:
 class InitiativeResult(Told):
     order: list[tuple[str, int]]  # (name, initiative) in turn order
     rolls: dict[str, RollResult] = field(default_factory=dict)  # by combatant id
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ class JoinResult(Told):
     joined: list[str]
     hp_mode: Literal["average", "roll"]
     initiative: InitiativeResult
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class TurnResult(Told):
     current: str
     round: int
     skipped: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class AttackResult(Told):
     dead: bool = False
     death_save_failures: int = 0  # added by damage to a creature already at 0 hit points
     notes: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ class SaveResult(Told):
     source: str
     damage_roll: RollResult | None
     outcomes: list[SaveOutcome]
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ class DeathSaveResult(Told):
     result: Literal["success", "failure", "stable", "dead", "revived"]
     successes: int
     failures: int
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class HealResult(Told):
     max_hp: int
     roll: RollResult | None = None
     revived: bool = False
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ class ConditionResult(Told):
     target: str
     condition: str
     added: bool
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ class MultiattackResult(Told):
     target: str
     attacks: list[AttackResult]
     read: bool  # False: the Multiattack couldn't be read, so one attack was made
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,7 @@ class SpellResult(Told):
     save: SaveResult | None = None
     heal: HealResult | None = None
     damage: int = 0  # dealt by a spell that always hits
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -150,4 +161,4 @@ class CombatSummary(Told):
     damage_taken: dict[str, int]
     fallen: list[str]  # in the order they fell (dropped to 0 hit points)
     dead: list[str]  # characters who died
-    lines: list[str] = field(default_factory=list)
+    told: list[Line] = field(default_factory=list)

@@ -10,6 +10,7 @@ from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, apply_damage, defend
 from dnd.combat.effects import give_condition
+from dnd.combat.lines import AutoFailedSave, DamageTaken, DeathSaveOutcome, Line, Rolled, SaveRolled
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
 from dnd.combat.state import (
     CombatState,
@@ -71,10 +72,10 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
         raise RulesError("A creature is named twice.")
     condition = condition_info(condition_on_fail).name if condition_on_fail else None
     label = source or f"DC {dc} {ABILITY_NAMES[code]} save"
-    lines: list[str] = []
+    told: list[Line] = []
     damage_roll = roll_dice(f"{damage} {label} damage", rng) if damage else None
     if damage_roll is not None:
-        lines.append(str(damage_roll))
+        told.append(Rolled(damage_roll))
     outcomes: list[SaveOutcome] = []
     actor_ref = actor.id if actor else None
     for target in chosen:
@@ -83,12 +84,12 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
         save_roll: RollResult | None = None
         if mode == "auto_fail":
             success = False
-            lines.append(f"{target.name} automatically fails the {code} save ({', '.join(target.conditions)}).")
+            told.append(AutoFailedSave(target.name, code, tuple(target.conditions)))
         else:
             bonus = target.saving_throw_bonus(code)
             save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {code} save", rng)
             success = save_roll.total >= dc
-            lines.append(f"{save_roll} vs DC {dc}: {'**success**' if success else '**failure**'}")
+            told.append(SaveRolled(save_roll, dc, success))
         state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {dc} {code} "
                        f"save against {label}.", actor=actor_ref, target=target.id)
         taken = 0
@@ -98,25 +99,25 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
             if raw:
                 factor_types = dict(damage_roll.damage_by_type) or {damage_type.casefold(): damage_roll.total}
                 scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
-                taken, notes = defend(target, scaled, magical)
-                lines += notes
+                taken, defenses = defend(target, scaled, magical)
+                told += defenses
                 state, applied = apply_damage(state, target.id, taken, critical=False, actor_id=actor_ref,
                                                source=label)
                 after = find_anywhere(state, target.id)
-                lines.append(f"{target.name} takes **{taken}** damage ({after.hp}/{after.max_hp} HP).")
-                lines += applied.lines
+                told.append(DamageTaken(target.name, taken, after.hp, after.max_hp))
+                told += applied.told
         given: str | None = None
         if condition and not success and (applied is None or not applied.defeated):
             current = find_anywhere(state, target.id)
             if any(c.id == current.id for c in state.combatants) and not current.dead:
                 state, cond = give_condition(state, current, condition)
                 given = condition if cond.added else None
-                lines += cond.lines
+                told += cond.told
         outcomes.append(SaveOutcome(target=target.name, roll=save_roll, mode=mode, success=success, damage=taken,
                                     fell=bool(applied and applied.fell), defeated=bool(applied and applied.defeated),
                                     dead=bool(applied and applied.dead), condition=given))
     return state, SaveResult(ability=code, dc=dc, source=label, damage_roll=damage_roll, outcomes=outcomes,
-                             lines=lines)
+                             told=told)
 
 
 def death_save(state: CombatState, combatant_id: str, rng: random.Random | None = None) -> tuple[
@@ -165,7 +166,7 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
             message = (f"{c.name}: {'success' if face >= 10 else 'failure'}"
                        f"{' (two failures on a 1)' if face == 1 else ''} — {successes} ✓ / {failures} ✗.")
     state = replace_combatant(state, c.model_copy(update=update))
-    state = log_event(state, "death_save", message, actor=c.id, amount=face)
+    state = log_event(state, "death_save", message, actor=c.id, amount=face)  # the log's record, worded here
     if result == "dead":
         state = log_event(state, "dead", f"{c.name} dies.", target=c.id)
     elif result == "stable":
@@ -173,4 +174,5 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
     elif result == "revived":
         state = log_event(state, "revived", f"{c.name} regains consciousness.", target=c.id)
     return state, DeathSaveResult(name=c.name, roll=save_roll, result=result, successes=successes,
-                                  failures=failures, lines=[str(save_roll), message])
+                                  failures=failures,
+                                  told=[Rolled(save_roll), DeathSaveOutcome(c.name, result, face, successes, failures)])

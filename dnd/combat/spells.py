@@ -9,6 +9,7 @@ from typing import Literal
 from dnd.combat.attacks import attack
 from dnd.combat.damage import apply_damage, defend
 from dnd.combat.effects import heal
+from dnd.combat.lines import DamageTaken, Rolled, SpellNarrated, SpellTakesHold
 from dnd.combat.results import SpellResult
 from dnd.combat.saves import saving_throw
 from dnd.combat.state import CombatState, check_turn, find_anywhere, find_combatant, log_event, roll_dice
@@ -72,7 +73,7 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
         state, hit = attack(state, caster.id, chosen[0].id, spell.spell, rng, attack_bonus=spell.attack_bonus or 0,
                             damage=spell.damage, damage_type=spell.damage_type, ranged=spell.attack == "ranged",
                             magical=True)
-        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hit, lines=hit.lines)
+        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hit, told=hit.told)
     if kind == "save":
         if spell.save_dc is None:
             raise RulesError(f"{spell.spell} needs a save DC.")
@@ -80,23 +81,23 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
                                     damage=spell.damage or None, damage_type=spell.damage_type,
                                     half_on_success=spell.save_effect == "half", source=spell.spell,
                                     actor_id=caster.id, magical=True)
-        lines = list(saved.lines)
+        told = list(saved.told)
         if not spell.damage and any(not o.success for o in saved.outcomes):
-            lines.append(f"{spell.spell} takes hold of those who failed; the DM narrates its effect.")
-        return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, lines=lines)
+            told.append(SpellTakesHold(spell.spell))
+        return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, told=told)
     if kind == "heal":
         state, healed = heal(state, chosen[0].id, spell.healing, rng, actor_id=caster.id, source=spell.spell)
-        return state, SpellResult(caster.name, spell.spell, kind, names, heal=healed, lines=healed.lines)
+        return state, SpellResult(caster.name, spell.spell, kind, names, heal=healed, told=healed.told)
     if kind == "damage":
         target = chosen[0]
         damage_roll = roll_dice(f"{spell.damage} {spell.spell} damage", rng)
         by_type = dict(damage_roll.damage_by_type) or {spell.damage_type.casefold(): damage_roll.total}
-        dealt, notes = defend(target, by_type, True)
+        dealt, defenses = defend(target, by_type, True)
         state, applied = apply_damage(state, target.id, dealt, critical=False, actor_id=caster.id,
                                        source=spell.spell)
         after = find_anywhere(state, target.id)
-        lines = [str(damage_roll), *notes, f"{spell.spell} hits {target.name} for **{dealt}** damage "
-                 f"({after.hp}/{after.max_hp} HP).", *applied.lines]
-        return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, lines=lines)
+        told = [Rolled(damage_roll), *defenses, DamageTaken(target.name, dealt, after.hp, after.max_hp, spell.spell),
+                *applied.told]
+        return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, told=told)
     return state, SpellResult(caster.name, spell.spell, kind, names,
-                              lines=[f"{spell.spell}{at}: the DM narrates its effect."])
+                              told=[SpellNarrated(spell.spell, tuple(names))])

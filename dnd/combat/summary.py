@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from dnd.combat.lines import Line, SummaryHeading, SummaryRow
 from dnd.combat.results import CombatSummary
 from dnd.combat.state import CombatState, outcome
 
@@ -25,9 +28,10 @@ def summary(state: CombatState) -> CombatSummary:
         elif event.kind == "dead" and event.target_id in names and names[event.target_id] not in dead:
             dead.append(names[event.target_id])
     result = outcome(state)
-    lines = [f"**Combat summary** — {state.round} round{'s' if state.round != 1 else ''}, {result}."]
+    told: list[Line] = [SummaryHeading(state.round, result)]
     for c in everyone:
-        lines.append(f"{c.name}: dealt {dealt[c.name]}, took {taken[c.name]}"
-                     + (" — dead" if c.name in dead else " — fell" if c.name in fallen else ""))
+        status: Literal["dead", "fell", "standing"] = (
+            "dead" if c.name in dead else "fell" if c.name in fallen else "standing")
+        told.append(SummaryRow(c.name, dealt[c.name], taken[c.name], status))
     return CombatSummary(rounds=state.round, outcome=result, damage_dealt=dealt, damage_taken=taken, fallen=fallen,
-                         dead=dead, lines=lines)
+                         dead=dead, told=told)

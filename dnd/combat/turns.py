@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from dnd.combat.lines import Line, TurnSkipped, TurnStarts, WillSkip
 from dnd.combat.results import TurnResult
 from dnd.combat.state import CombatState, check_turn, current_actor, index_of, log_event, replace_combatant
 
 
-def settle(state: CombatState, start: int) -> tuple[CombatState, list[str], list[str]]:
+def settle(state: CombatState, start: int) -> tuple[CombatState, list[str]]:
     """Make the turn that of the first combatant from ``start`` (wrapping into the next round) who can take
-    one: dead characters are passed over, and so is anyone marked to skip (the mark is then cleared)."""
+    one: dead characters are passed over, and so is anyone marked to skip (the mark is then cleared). Returns
+    the names of those skipped."""
     combatants = list(state.combatants)
     n = len(combatants)
     if n == 0:
-        return state.model_copy(update={"current": 0}), [], []
+        return state.model_copy(update={"current": 0}), []
     index, round_ = start, state.round
     skipped: list[str] = []
-    lines: list[str] = []
     for _ in range(2 * n + 1):
         if index >= n:
             index, round_ = 0, round_ + 1
@@ -26,7 +27,6 @@ def settle(state: CombatState, start: int) -> tuple[CombatState, list[str], list
         if c.skip_next:
             combatants[index] = c.model_copy(update={"skip_next": False})
             skipped.append(c.name)
-            lines.append(f"{c.name}'s turn is skipped.")
             index += 1
             continue
         break
@@ -35,15 +35,12 @@ def settle(state: CombatState, start: int) -> tuple[CombatState, list[str], list
     settled = state.model_copy(update={"combatants": combatants, "current": index, "round": round_})
     for name in skipped:
         settled = log_event(settled, "skip", f"{name}'s turn is skipped.")
-    return settled, skipped, lines
+    return settled, skipped
 
 
-def _turn_lines(state: CombatState) -> list[str]:
+def _turn_starts(state: CombatState) -> TurnStarts:
     actor = current_actor(state)
-    line = f"Round {state.round}: **{actor.name}**'s turn ({actor.hp}/{actor.max_hp} HP)."
-    if actor.dying:
-        line += " Roll a death saving throw."
-    return [line]
+    return TurnStarts(state.round, actor.name, actor.hp, actor.max_hp, actor.dying)
 
 
 def end_turn(state: CombatState, combatant_id: str | None = None) -> tuple[CombatState, TurnResult]:
@@ -51,11 +48,11 @@ def end_turn(state: CombatState, combatant_id: str | None = None) -> tuple[Comba
     act gets the turn; passing the end of the order starts a new round."""
     actor = current_actor(state) if combatant_id is None else check_turn(state, combatant_id)
     state = state.model_copy(update={"started": True})
-    state, skipped, lines = settle(state, state.current + 1)
-    lines += _turn_lines(state)
+    state, skipped = settle(state, state.current + 1)
+    told: list[Line] = [*(TurnSkipped(name) for name in skipped), _turn_starts(state)]
     nxt = current_actor(state)
     state = log_event(state, "turn", f"Round {state.round}: {nxt.name}'s turn.", actor=nxt.id)
-    return state, TurnResult(previous=actor.name, current=nxt.name, round=state.round, skipped=skipped, lines=lines)
+    return state, TurnResult(previous=actor.name, current=nxt.name, round=state.round, skipped=skipped, told=told)
 
 
 def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult]:
@@ -65,13 +62,14 @@ def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult
     if index == state.current:
         state = log_event(state, "skip", f"{target.name}'s turn is skipped.", actor=target.id)
         state = state.model_copy(update={"started": True})
-        state, skipped, lines = settle(state, state.current + 1)
-        lines = [f"{target.name}'s turn is skipped.", *lines, *_turn_lines(state)]
+        state, skipped = settle(state, state.current + 1)
+        told: list[Line] = [TurnSkipped(name) for name in [target.name, *skipped]]
+        told.append(_turn_starts(state))
         nxt = current_actor(state)
         state = log_event(state, "turn", f"Round {state.round}: {nxt.name}'s turn.", actor=nxt.id)
         return state, TurnResult(previous=target.name, current=nxt.name, round=state.round,
-                                 skipped=[target.name, *skipped], lines=lines)
+                                 skipped=[target.name, *skipped], told=told)
     state = replace_combatant(state, target.model_copy(update={"skip_next": True}))
     now = current_actor(state)
     return state, TurnResult(previous=None, current=now.name, round=state.round, skipped=[],
-                             lines=[f"{target.name} will skip their next turn."])
+                             told=[WillSkip(target.name)])

@@ -5,13 +5,58 @@ dice struck through, highest and lowest faces in bold, successes underlined, a d
 ``!``, ``mi``/``ma`` changes shown as ``1→2``, the total in backticks. A repeated roll gets one line per
 repetition and a total line. Never longer than a Discord message: long dice lists are cut short first,
 then the breakdown, but the total is always shown.
+
+Combat: each line a result tells (:mod:`dnd.combat.lines`) is one message line; verdicts, damage and hit
+points regained in bold, a death in 💀, a monster defeated in ☠️.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from dnd.combat.lines import (
+    AttacksUnused,
+    AttackVerdict,
+    AutoFailedSave,
+    ConditionAlready,
+    ConditionChanged,
+    ConditionImmune,
+    DamageTaken,
+    DeathSaveOutcome,
+    DeathSavesFailedByDamage,
+    Defeated,
+    Defense,
+    Dies,
+    DiesAtZero,
+    ExhaustionChanged,
+    FallsUnconscious,
+    GoesFirst,
+    Healed,
+    InitiativeOrder,
+    Joined,
+    KilledOutright,
+    Line,
+    MultiattackOptions,
+    MultiattackUnread,
+    MultiattackUsed,
+    NoDamage,
+    NotRolledHere,
+    RegainsConsciousness,
+    Rolled,
+    RollOff,
+    SaveRolled,
+    SpellNarrated,
+    SpellTakesHold,
+    SummaryHeading,
+    SummaryRow,
+    TempHpAbsorbed,
+    TurnSkipped,
+    TurnStarts,
+    WillSkip,
+)
 from dnd.dice_ast import (
     Die,
     Number,
@@ -26,7 +71,8 @@ from dnd.dice_ast import (
 if TYPE_CHECKING:
     from dnd.dice import RollResult
 
-__all__ = ["DISCORD", "MAX_MESSAGE_LENGTH", "DiscordRollRenderer", "escape_markdown", "render_roll"]
+__all__ = ["DISCORD", "MAX_MESSAGE_LENGTH", "DiscordRollRenderer", "combat_line", "combat_lines", "escape_markdown",
+           "render_roll"]
 
 MAX_MESSAGE_LENGTH = 2000  # Discord's limit for a message
 _MIN_LENGTH = 400  # room for the largest possible total and a little breakdown
@@ -148,3 +194,226 @@ def _render_die(die: Die, sides: int) -> str:
     if die.dropped or die.rerolled:
         text = f"~~{text}~~"
     return text
+
+
+# ------------------------------------------------------------------------------------------ combat
+
+
+def combat_lines(told: Iterable[Line]) -> list[str]:
+    """The message lines of a combat result's ``told``, one each (``result.lines``)."""
+    return [combat_line(line) for line in told]
+
+
+@functools.singledispatch
+def combat_line(line: Line) -> str:
+    raise TypeError(f"No Discord wording for {type(line).__name__}")
+
+
+@combat_line.register
+def _(line: Rolled) -> str:
+    return render_roll(line.roll)
+
+
+@combat_line.register
+def _(line: RollOff) -> str:
+    return "Roll-off: " + ", ".join(f"{name} {face}" for name, face in line.faces)
+
+
+@combat_line.register
+def _(line: InitiativeOrder) -> str:
+    return "Initiative order: " + ", ".join(f"{name} ({initiative})" for name, initiative in line.order)
+
+
+@combat_line.register
+def _(line: GoesFirst) -> str:
+    return f"Round 1: {line.name} goes first."
+
+
+@combat_line.register
+def _(line: Joined) -> str:
+    hp_note = "average hit points" if line.hp_mode == "average" else "rolled hit points"
+    verb = "joins" if len(line.names) == 1 else "join"
+    return f"{', '.join(line.names)} {verb} the fight ({hp_note})."
+
+
+@combat_line.register
+def _(line: TurnSkipped) -> str:
+    return f"{line.name}'s turn is skipped."
+
+
+@combat_line.register
+def _(line: WillSkip) -> str:
+    return f"{line.name} will skip their next turn."
+
+
+@combat_line.register
+def _(line: TurnStarts) -> str:
+    text = f"Round {line.round}: **{line.name}**'s turn ({line.hp}/{line.max_hp} HP)."
+    return text + " Roll a death saving throw." if line.dying else text
+
+
+@combat_line.register
+def _(line: AttackVerdict) -> str:
+    if line.hit:
+        verdict = "**Critical hit!**" if line.critical else "**Hit.**"
+    else:
+        verdict = "**Natural 1: miss.**" if line.natural == 1 else "**Miss.**"
+    return f"{line.attacker} → {line.target} (AC {line.target_ac}): {verdict}"
+
+
+@combat_line.register
+def _(line: NoDamage) -> str:
+    return f"{line.weapon} deals no damage."
+
+
+@combat_line.register
+def _(line: Defense) -> str:
+    if line.kind == "immune":
+        return f"{line.target} is immune to {line.damage_type} damage."
+    if line.kind == "resistant":
+        return f"{line.target} resists {line.damage_type} damage (half)."
+    return f"{line.target} is vulnerable to {line.damage_type} damage (double)."
+
+
+@combat_line.register
+def _(line: DamageTaken) -> str:
+    if line.source is not None:
+        return f"{line.source} hits {line.target} for **{line.amount}** damage ({line.hp}/{line.max_hp} HP)."
+    return f"{line.target} takes **{line.amount}** damage ({line.hp}/{line.max_hp} HP)."
+
+
+@combat_line.register
+def _(line: TempHpAbsorbed) -> str:
+    return f"{line.target}'s temporary hit points absorb {line.absorbed}."
+
+
+@combat_line.register
+def _(line: FallsUnconscious) -> str:
+    return f"{line.target} drops to 0 HP and falls unconscious."
+
+
+@combat_line.register
+def _(line: KilledOutright) -> str:
+    return f"💀 {line.target} is killed outright ({line.overflow} damage past 0 HP)."
+
+
+@combat_line.register
+def _(line: DiesAtZero) -> str:
+    return f"💀 {line.target} takes {line.damage} damage at 0 HP and dies."
+
+
+@combat_line.register
+def _(line: DeathSavesFailedByDamage) -> str:
+    plural = "s" if line.added > 1 else ""
+    return f"{line.target} takes damage at 0 HP: {line.added} failed death save{plural} ({line.failures}/3)."
+
+
+@combat_line.register
+def _(line: Dies) -> str:
+    return f"💀 {line.target} dies."
+
+
+@combat_line.register
+def _(line: Defeated) -> str:
+    return f"☠️ {line.target} is defeated."
+
+
+@combat_line.register
+def _(line: MultiattackUnread) -> str:
+    return (f"I couldn't read {line.attacker}'s Multiattack (\"{line.description[:200]}\"), so it makes one "
+            f"attack with its {line.action}; make the others one at a time.")
+
+
+@combat_line.register
+def _(line: MultiattackUsed) -> str:
+    return f"{line.attacker} uses Multiattack on {line.target}: {line.attacks}."
+
+
+@combat_line.register
+def _(line: MultiattackOptions) -> str:
+    return f"(Options: {'; '.join(f'{n}) {option}' for n, option in enumerate(line.options, start=1))}.)"
+
+
+@combat_line.register
+def _(line: AttacksUnused) -> str:
+    return f"{line.target} is down: {line.left} attack{'s' if line.left != 1 else ''} left unused."
+
+
+@combat_line.register
+def _(line: NotRolledHere) -> str:
+    pronoun = "it" if len(line.others) == 1 else "them"
+    return f"Not rolled here: {', '.join(line.others)} — use {pronoun} separately."
+
+
+@combat_line.register
+def _(line: AutoFailedSave) -> str:
+    return f"{line.target} automatically fails the {line.ability} save ({', '.join(line.conditions)})."
+
+
+@combat_line.register
+def _(line: SaveRolled) -> str:
+    return f"{render_roll(line.roll)} vs DC {line.dc}: {'**success**' if line.success else '**failure**'}"
+
+
+@combat_line.register
+def _(line: DeathSaveOutcome) -> str:
+    if line.result == "revived":
+        return f"Natural 20! {line.name} regains 1 HP and wakes up."
+    if line.result == "dead":
+        return f"💀 {line.name} fails a third death save and dies."
+    if line.result == "stable":
+        return f"{line.name} succeeds on a third death save and is stable."
+    on_a_1 = " (two failures on a 1)" if line.face == 1 else ""
+    return f"{line.name}: {line.result}{on_a_1} — {line.successes} ✓ / {line.failures} ✗."
+
+
+@combat_line.register
+def _(line: Healed) -> str:
+    return f"{line.target} regains **{line.amount}** HP ({line.hp}/{line.max_hp})."
+
+
+@combat_line.register
+def _(line: RegainsConsciousness) -> str:
+    return f"{line.target} regains consciousness."
+
+
+@combat_line.register
+def _(line: ConditionImmune) -> str:
+    return f"{line.target} is immune to being {line.condition.lower()}."
+
+
+@combat_line.register
+def _(line: ConditionAlready) -> str:
+    return f"{line.target} is already {line.condition.lower()}."
+
+
+@combat_line.register
+def _(line: ConditionChanged) -> str:
+    return f"{line.target} is {'now' if line.added else 'no longer'} {line.condition.lower()}."
+
+
+@combat_line.register
+def _(line: ExhaustionChanged) -> str:
+    return f"{line.target} {'gains' if line.gained else 'loses'} a level of exhaustion ({line.level})."
+
+
+@combat_line.register
+def _(line: SpellTakesHold) -> str:
+    return f"{line.spell} takes hold of those who failed; the DM narrates its effect."
+
+
+@combat_line.register
+def _(line: SpellNarrated) -> str:
+    at = f" at {', '.join(line.targets)}" if line.targets else ""
+    return f"{line.spell}{at}: the DM narrates its effect."
+
+
+@combat_line.register
+def _(line: SummaryHeading) -> str:
+    return f"**Combat summary** — {line.rounds} round{'s' if line.rounds != 1 else ''}, {line.outcome}."
+
+
+@combat_line.register
+def _(line: SummaryRow) -> str:
+    status = {"dead": " — dead", "fell": " — fell"}.get(line.status, "")
+    return f"{line.name}: dealt {line.dealt}, took {line.taken}{status}"

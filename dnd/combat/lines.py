@@ -1,0 +1,273 @@
+"""What a combat result tells, line by line, as data: who, what, the numbers.
+
+A result's ``told`` lists these in the order they happened; a renderer words them for its reader
+(:mod:`dnd.render.discord` for the table, :mod:`dnd.render.facts` for the narrator). Nothing here is text
+for anyone: names are the combatants' names, numbers are numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dnd.dice import RollResult
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing a result tells."""
+
+
+# ------------------------------------------------------------------------------------------ dice and initiative
+
+
+@dataclass(frozen=True)
+class Rolled(Line):
+    roll: RollResult
+
+
+@dataclass(frozen=True)
+class RollOff(Line):
+    faces: tuple[tuple[str, int], ...]  # (name, d20 face) of the tied combatants
+
+
+@dataclass(frozen=True)
+class InitiativeOrder(Line):
+    order: tuple[tuple[str, int | None], ...]  # (name, initiative) in turn order
+
+
+@dataclass(frozen=True)
+class GoesFirst(Line):
+    name: str
+
+
+@dataclass(frozen=True)
+class Joined(Line):
+    names: tuple[str, ...]
+    hp_mode: Literal["average", "roll"]
+
+
+# ------------------------------------------------------------------------------------------ turns
+
+
+@dataclass(frozen=True)
+class TurnSkipped(Line):
+    name: str
+
+
+@dataclass(frozen=True)
+class WillSkip(Line):
+    name: str
+
+
+@dataclass(frozen=True)
+class TurnStarts(Line):
+    round: int
+    name: str
+    hp: int
+    max_hp: int
+    dying: bool  # rolls a death saving throw this turn
+
+
+# ------------------------------------------------------------------------------------------ attacks and damage
+
+
+@dataclass(frozen=True)
+class AttackVerdict(Line):
+    attacker: str
+    target: str
+    target_ac: int
+    hit: bool
+    critical: bool
+    natural: int | None  # the kept d20 face
+
+
+@dataclass(frozen=True)
+class NoDamage(Line):
+    weapon: str
+
+
+@dataclass(frozen=True)
+class Defense(Line):
+    target: str
+    damage_type: str
+    kind: Literal["immune", "resistant", "vulnerable"]
+
+
+@dataclass(frozen=True)
+class DamageTaken(Line):
+    target: str
+    amount: int
+    hp: int
+    max_hp: int
+    source: str | None = None  # a spell that always hits, said as "<source> hits <target>"
+
+
+@dataclass(frozen=True)
+class TempHpAbsorbed(Line):
+    target: str
+    absorbed: int
+
+
+@dataclass(frozen=True)
+class FallsUnconscious(Line):
+    target: str
+
+
+@dataclass(frozen=True)
+class KilledOutright(Line):
+    target: str
+    overflow: int  # damage past 0 hit points
+
+
+@dataclass(frozen=True)
+class DiesAtZero(Line):
+    target: str
+    damage: int  # at least the hit point maximum, taken at 0 hit points
+
+
+@dataclass(frozen=True)
+class DeathSavesFailedByDamage(Line):
+    target: str
+    added: int  # 2 on a critical hit
+    failures: int  # after this damage, out of 3
+
+
+@dataclass(frozen=True)
+class Dies(Line):
+    target: str
+
+
+@dataclass(frozen=True)
+class Defeated(Line):
+    target: str
+
+
+# ------------------------------------------------------------------------------------------ Multiattack
+
+
+@dataclass(frozen=True)
+class MultiattackUnread(Line):
+    attacker: str
+    description: str  # the stat block's Multiattack text
+    action: str  # the one attack made instead
+
+
+@dataclass(frozen=True)
+class MultiattackUsed(Line):
+    attacker: str
+    target: str
+    attacks: str  # the option, as the stat block reads ("2 × Scimitar, 1 × Dagger")
+
+
+@dataclass(frozen=True)
+class MultiattackOptions(Line):
+    options: tuple[str, ...]  # every option, as the stat block reads
+
+
+@dataclass(frozen=True)
+class AttacksUnused(Line):
+    target: str
+    left: int
+
+
+@dataclass(frozen=True)
+class NotRolledHere(Line):
+    others: tuple[str, ...]  # parts of the Multiattack that aren't attacks
+
+
+# ------------------------------------------------------------------------------------------ saves and death saves
+
+
+@dataclass(frozen=True)
+class AutoFailedSave(Line):
+    target: str
+    ability: str
+    conditions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SaveRolled(Line):
+    roll: RollResult
+    dc: int
+    success: bool
+
+
+@dataclass(frozen=True)
+class DeathSaveOutcome(Line):
+    name: str
+    result: Literal["success", "failure", "stable", "dead", "revived"]
+    face: int
+    successes: int
+    failures: int
+
+
+# ------------------------------------------------------------------------------------------ healing and conditions
+
+
+@dataclass(frozen=True)
+class Healed(Line):
+    target: str
+    amount: int
+    hp: int
+    max_hp: int
+
+
+@dataclass(frozen=True)
+class RegainsConsciousness(Line):
+    target: str
+
+
+@dataclass(frozen=True)
+class ConditionImmune(Line):
+    target: str
+    condition: str
+
+
+@dataclass(frozen=True)
+class ConditionAlready(Line):
+    target: str
+    condition: str
+
+
+@dataclass(frozen=True)
+class ConditionChanged(Line):
+    target: str
+    condition: str
+    added: bool  # False: it ended
+
+
+@dataclass(frozen=True)
+class ExhaustionChanged(Line):
+    target: str
+    level: int  # after the change
+    gained: bool  # False: a level was lost
+
+
+# ------------------------------------------------------------------------------------------ spells and the summary
+
+
+@dataclass(frozen=True)
+class SpellTakesHold(Line):
+    spell: str  # a saving-throw spell without damage, on those who failed
+
+
+@dataclass(frozen=True)
+class SpellNarrated(Line):
+    spell: str  # a spell the engine doesn't resolve
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SummaryHeading(Line):
+    rounds: int
+    outcome: Literal["ongoing", "victory", "defeat"]
+
+
+@dataclass(frozen=True)
+class SummaryRow(Line):
+    name: str
+    dealt: int
+    taken: int
+    status: Literal["dead", "fell", "standing"]
