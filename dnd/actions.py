@@ -384,10 +384,19 @@ def bounded_hp_change(character: Character, amount: int, rng: random.Random) -> 
 
 @dataclass(frozen=True)
 class ItemUse:
-    character: Character
-    message: str
+    """What using a consumable did, as data (``dnd.render`` words it): a potion's roll and the hit points
+    regained (``healed``, from ``hp_before`` to ``hp_after`` of ``max_hp``), or rations eaten (``eats``)."""
+
+    character: Character  # after the use
+    user: str
+    item: str  # the catalogue's name for it
     roll: RollResult | None = None
     consumed: str | None = None
+    healed: int = 0
+    hp_before: int = 0
+    hp_after: int = 0
+    max_hp: int = 0
+    eats: str | None = None  # what eating the consumable is called ("eats a day's rations")
 
 
 CONSUMED_WITHOUT_EFFECT = {"Rations (1 day)": "eats a day's rations"}
@@ -403,11 +412,10 @@ def use_item(character: Character, name: str, rng: random.Random) -> ItemUse:
         result = roll(f"{info.heal} {info.name}", rng)
         after = remove_item(character, item.name)
         healed_character, healed = heal(after, result.total)
-        message = (f"{character.name} drinks a {info.name} and regains **{healed} HP** "
-                   f"(rolled {result.total}); HP {character.hp} → {healed_character.hp}/{character.max_hp}.")
-        return ItemUse(healed_character, message, result, item.name)
+        return ItemUse(healed_character, character.name, info.name, result, item.name, healed=healed,
+                       hp_before=character.hp, hp_after=healed_character.hp, max_hp=character.max_hp)
     if info is not None and info.name in CONSUMED_WITHOUT_EFFECT:
         after = remove_item(character, item.name)
-        return ItemUse(after, f"{character.name} {CONSUMED_WITHOUT_EFFECT[info.name]}.", None, item.name)
+        return ItemUse(after, character.name, info.name, None, item.name, eats=CONSUMED_WITHOUT_EFFECT[info.name])
     what = "Weapons are used with `!roll … --item`" if isinstance(info, Weapon) else "It has no effect to use"
     raise RulesError(f"{item.name} isn't something you can use up. {what}.")

@@ -69,10 +69,11 @@ from dnd.dice_ast import (
 )
 
 if TYPE_CHECKING:
+    from dnd.actions import ItemUse
     from dnd.dice import RollResult
 
 __all__ = ["DISCORD", "MAX_MESSAGE_LENGTH", "DiscordRollRenderer", "combat_line", "combat_lines", "escape_markdown",
-           "render_roll"]
+           "item_use", "render_roll"]
 
 MAX_MESSAGE_LENGTH = 2000  # Discord's limit for a message
 _MIN_LENGTH = 400  # room for the largest possible total and a little breakdown
@@ -417,3 +418,15 @@ def _(line: SummaryHeading) -> str:
 def _(line: SummaryRow) -> str:
     status = {"dead": " — dead", "fell": " — fell"}.get(line.status, "")
     return f"{line.name}: dealt {line.dealt}, took {line.taken}{status}"
+
+
+# ------------------------------------------------------------------------------------------ items
+
+
+def item_use(used: ItemUse) -> str:
+    """A consumable used: the hit points a potion gave back in bold, or the rations eaten."""
+    if used.eats is not None:
+        return f"{used.user} {used.eats}."
+    rolled = used.roll.total if used.roll is not None else used.healed
+    return (f"{used.user} drinks a {used.item} and regains **{used.healed} HP** (rolled {rolled}); "
+            f"HP {used.hp_before} → {used.hp_after}/{used.max_hp}.")

@@ -6,12 +6,40 @@ struck-through dice and backticks would be noise to the one and stray formatting
 Rolls: ``Longsword attack on Goblin 1: 1d20 (20) + 5 = 25, a natural 20``: each die's face after its term
 (``dropped``, ``rerolled``, ``exploded``, ``success`` said in words, ``1→2`` for a face changed by
 ``mi``/``ma``), at most :data:`DICE_SHOWN` dice per term, the damage by type when it is split.
+
+Combat: one sentence per line a result tells (:mod:`dnd.combat.lines`), joined into a paragraph
+(:func:`combat_text`); lines that only instruct the table (the Multiattack options, "use it separately")
+are left out. A line the table reads without Markdown or emoji is the same fact for the narrator, worded as
+:mod:`dnd.render.discord` words it.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from dnd.combat.lines import (
+    AttackVerdict,
+    DamageTaken,
+    DeathSaveOutcome,
+    Defeated,
+    Dies,
+    DiesAtZero,
+    Healed,
+    KilledOutright,
+    Line,
+    MultiattackOptions,
+    MultiattackUnread,
+    NotRolledHere,
+    Rolled,
+    SaveRolled,
+    SpellNarrated,
+    SpellTakesHold,
+    SummaryHeading,
+    SummaryRow,
+    TurnStarts,
+)
 from dnd.dice_ast import (
     Die,
     Number,
@@ -22,14 +50,18 @@ from dnd.dice_ast import (
     RolledTagged,
     RolledUnaryMinus,
 )
+from dnd.render import discord
 
 if TYPE_CHECKING:
+    from dnd.actions import ItemUse
+    from dnd.combat.results import Told
+    from dnd.combat.state import Outcome
     from dnd.dice import RollResult
 
-__all__ = ["DICE_SHOWN", "FACTS", "FactsRollRenderer", "roll_facts"]
+__all__ = ["DICE_SHOWN", "FACTS", "FactsRollRenderer", "combat_fact", "combat_facts", "combat_text", "fight_facts",
+           "item_use", "outcome_fact", "roll_facts"]
 
 DICE_SHOWN = 10  # dice listed per term; the narrator needs the total, not a hundred faces
-_UNTYPED = "untyped"
 
 
 class FactsRollRenderer:
@@ -70,7 +102,7 @@ def _natural(result: RollResult) -> str:
 
 def _by_type(result: RollResult) -> str:
     amounts = result.damage_by_type
-    if not amounts or set(amounts) == {_UNTYPED}:
+    if len(amounts) < 2:  # one type (or none) is already in the breakdown
         return ""
     return " (" + ", ".join(f"{amount} {damage_type}" for damage_type, amount in amounts.items()) + ")"
 
@@ -105,3 +137,150 @@ def _die(die: Die) -> str:
     marks = [word for word, flag in (("success", die.success), ("exploded", die.exploded),
                                      ("dropped", die.dropped), ("rerolled", die.rerolled)) if flag]
     return f"{text} {' '.join(marks)}" if marks else text
+
+
+# ------------------------------------------------------------------------------------------ combat
+
+
+def fight_facts(result: Told, outcome: Outcome) -> str:
+    """What the narrator is told of a combat action: its facts, then whether the fight is won or lost."""
+    return f"In the fight, {combat_text(result)}{outcome_fact(outcome)}"
+
+
+def combat_text(result: Told) -> str:
+    """A combat result's facts as one paragraph."""
+    return " ".join(combat_facts(result.told))
+
+
+def combat_facts(told: Iterable[Line]) -> list[str]:
+    return [fact for line in told if (fact := combat_fact(line)) is not None]
+
+
+def outcome_fact(outcome: Outcome) -> str:
+    """" No foe is left standing." when the fight is won, " Every hero is down." when it is lost, else ""."""
+    return {"victory": " No foe is left standing.", "defeat": " Every hero is down."}.get(outcome, "")
+
+
+@functools.singledispatch
+def combat_fact(line: Line) -> str | None:
+    """The fact ``line`` tells the narrator; None for a line that only instructs the table."""
+    return discord.combat_line(line)
+
+
+@combat_fact.register
+def _(line: Rolled) -> str:
+    return f"{roll_facts(line.roll)}."
+
+
+@combat_fact.register
+def _(line: TurnStarts) -> str:
+    dying = f" {line.name} is dying and rolls a death saving throw." if line.dying else ""
+    return f"Round {line.round}: {line.name}'s turn ({line.hp}/{line.max_hp} HP).{dying}"
+
+
+@combat_fact.register
+def _(line: AttackVerdict) -> str:
+    if line.hit:
+        verdict = "a critical hit" if line.critical else "a hit"
+    else:
+        verdict = "a natural 1, a miss" if line.natural == 1 else "a miss"
+    return f"{line.attacker} attacks {line.target} (AC {line.target_ac}): {verdict}."
+
+
+@combat_fact.register
+def _(line: DamageTaken) -> str:
+    if line.source is not None:
+        return f"{line.source} hits {line.target} for {line.amount} damage ({line.hp}/{line.max_hp} HP)."
+    return f"{line.target} takes {line.amount} damage ({line.hp}/{line.max_hp} HP)."
+
+
+@combat_fact.register
+def _(line: KilledOutright) -> str:
+    return f"{line.target} is killed outright ({line.overflow} damage past 0 HP)."
+
+
+@combat_fact.register
+def _(line: DiesAtZero) -> str:
+    return f"{line.target} takes {line.damage} damage at 0 HP and dies."
+
+
+@combat_fact.register
+def _(line: Dies) -> str:
+    return f"{line.target} dies."
+
+
+@combat_fact.register
+def _(line: Defeated) -> str:
+    return f"{line.target} is defeated."
+
+
+@combat_fact.register
+def _(line: MultiattackUnread) -> str:
+    return f"{line.attacker} makes one attack with its {line.action}."
+
+
+@combat_fact.register
+def _(line: MultiattackOptions) -> None:
+    return None
+
+
+@combat_fact.register
+def _(line: NotRolledHere) -> None:
+    return None
+
+
+@combat_fact.register
+def _(line: SaveRolled) -> str:
+    return f"{roll_facts(line.roll)} against DC {line.dc}: {'a success' if line.success else 'a failure'}."
+
+
+@combat_fact.register
+def _(line: DeathSaveOutcome) -> str:
+    if line.result == "revived":
+        return f"A natural 20: {line.name} regains 1 HP and wakes up."
+    if line.result == "dead":
+        return f"{line.name} fails a third death saving throw and dies."
+    if line.result == "stable":
+        return f"{line.name} succeeds on a third death saving throw and is stable."
+    on_a_1 = " (a 1: two failures)" if line.face == 1 else ""
+    return (f"{line.name} {'succeeds on' if line.result == 'success' else 'fails'} a death saving throw{on_a_1}: "
+            f"{line.successes} successes, {line.failures} failures.")
+
+
+@combat_fact.register
+def _(line: Healed) -> str:
+    return f"{line.target} regains {line.amount} HP ({line.hp}/{line.max_hp})."
+
+
+@combat_fact.register
+def _(line: SpellTakesHold) -> str:
+    return f"{line.spell} takes hold of those who failed."
+
+
+@combat_fact.register
+def _(line: SpellNarrated) -> str:
+    at = f" on {', '.join(line.targets)}" if line.targets else ""
+    return f"{line.spell} takes effect{at}."
+
+
+@combat_fact.register
+def _(line: SummaryHeading) -> str:
+    return f"Combat summary: {line.rounds} round{'s' if line.rounds != 1 else ''}, {line.outcome}."
+
+
+@combat_fact.register
+def _(line: SummaryRow) -> str:
+    status = {"dead": "; dead", "fell": "; fell"}.get(line.status, "")
+    return f"{line.name} dealt {line.dealt} damage and took {line.taken}{status}."
+
+
+# ------------------------------------------------------------------------------------------ items
+
+
+def item_use(used: ItemUse) -> str:
+    """A consumable used, as the narrator is told it: the potion's roll and the hit points regained."""
+    if used.eats is not None:
+        return f"{used.user} {used.eats}."
+    rolled = f" ({roll_facts(used.roll)})" if used.roll is not None else ""
+    return (f"{used.user} drinks a {used.item} and regains {used.healed} HP{rolled}; "
+            f"HP {used.hp_before} → {used.hp_after}/{used.max_hp}.")

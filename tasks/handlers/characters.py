@@ -26,6 +26,7 @@ from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
 from dnd.phrases import advantage_word
+from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
 from dnd.wealth import coin_weight, format_wealth
@@ -232,7 +233,7 @@ def cast_command(ctx: CommandContext) -> None:
         touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
         ending = finish_action(ctx, fight, state, touched)
         ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
-        ctx.narrate(f"In the fight, {effect.text}{ending}")
+        ctx.narrate(facts.fight_facts(effect, engine.outcome(state)))
         end_stated_turn(ctx, fight.row, fight.state, state)
         return
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
@@ -399,7 +400,7 @@ def use_item_command(ctx: CommandContext) -> None:
         require_turn(ctx, fight, "Using an item")
     stored = my_character(ctx, for_update=True)
     used = actions.use_item(stored.character, ctx.args, rng)
-    lines = [f"🧪 {used.message}"]
+    lines = [f"🧪 {discord.item_use(used)}"]
     if used.roll is not None:
         lines.append(f"🎲 {used.roll}")
         log_roll(ctx, f"{used.roll.expression} ({used.consumed}) = {used.roll.total}", stored.campaign_id)
@@ -412,7 +413,7 @@ def use_item_command(ctx: CommandContext) -> None:
             state, _ = engine.heal(state, fight.me.id, max(0, used.roll.total), actor_id=fight.me.id,
                                    source=used.consumed or "")
         lines[-1] += finish_action(ctx, fight, state, [fight.me.id])
-        ctx.narrate("In the fight, " + " ".join(lines))
+        ctx.narrate(f"In the fight, {facts.item_use(used)}{facts.outcome_fact(engine.outcome(state))}")
     ctx.reply("\n".join(lines))
     if fight is not None:
         end_stated_turn(ctx, fight.row, fight.state, state)

@@ -32,6 +32,7 @@ from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
 from dnd.phrases import counted_name
+from dnd.render.facts import fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
     begin_turn,
@@ -165,7 +166,7 @@ def attack_command(ctx: CommandContext) -> None:
     sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {outcome.text}{ending_line(state)}")
     # Combat actions are moments of the story: the narrator follows the number (GPU path).
-    ctx.narrate(f"In the fight, {outcome.text}{ending_line(state)}")
+    ctx.narrate(fight_facts(outcome, engine.outcome(state)))
     end_stated_turn(ctx, row, before, state)
 
 

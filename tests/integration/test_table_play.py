@@ -135,7 +135,8 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                 reply = system.replies_to(message, after)[0]["content"]
                 assert "attack on" in reply, reply
                 if not narrated_seen:  # the number first, then the narrator's telling of it
-                    system.narration_of(message, after)
+                    narration = system.narration_of(message, after)["content"]
+                    assert "**" not in narration, f"the narrator is told plain facts, not Markdown: {narration}"
                     narrated_seen = True
             system.command(player, "!end_turn")
         else:
