@@ -20,6 +20,7 @@ from db.characters import find_by_player
 from db.engine import transaction
 from dnd.stated_actions import parse_actions
 from tasks.handlers.dispatch import command_replies, execute_command
+from tasks.handlers.registry import NARRATE
 from workers.llm.schema import ActionUpdate, ClarifyUpdate, Update, stated_update
 
 # Action kinds the table can run today, as the command a player would type.
@@ -83,8 +84,14 @@ def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
     when it never ran (nothing was answered). Run as stated in plain words: an attack, a spell or a potion in a
     fight on the speaker's turn is the turn, and the combat handlers pass it once it resolved (the result says
     so too). `execute` False only collects what an earlier run answered."""
-    replies = execute_command(event, stated=True).replies if execute else command_replies(event)
-    outcome = " ".join(replies)
+    if execute:
+        ran = execute_command(event, stated=True)
+        # The facts a command hands the narrator (dnd.render.facts: no Markdown) tell its result best; a command
+        # that narrates nothing is told by its replies.
+        told = [args[1] for name, args in ran.follow_ups if name == NARRATE] or ran.replies
+    else:
+        told = command_replies(event)
+    outcome = " ".join(told)
     return f"{event.get('author_name') or 'Someone'} ({event['content']}): {outcome}" if outcome else None
 
 

@@ -22,6 +22,7 @@ from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.monsters import Combatant, apply_to_character
+from dnd.render.facts import combat_text
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
@@ -185,6 +186,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
     ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}\n{turn_line(state)}")
+    if ctx.stated:  # the narrator is told the stated action's facts (ctx.narrate), and that the turn passed
+        ctx.narrate(f"{actor.name} ends their turn. {combat_text(result)}")
 
 
 def end_stated_turn(ctx: CommandContext, row: CombatRow, before: CombatState, after: CombatState) -> None:

@@ -120,13 +120,19 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
                 events = len(combat_row(system).log)
                 after = system.cursor()
                 system.say(player, f"I attack {monsters[0]['name']} with my longsword!")
-                system.wait_for(lambda e: "attack on" in e.get("content", ""), after, timeout=60)
+                # The attack's reply, not a narration of an earlier attack still on its way under load.
+                system.wait_for(lambda e: "attack on" in e.get("content", "") and not e["meta"].get("turn_id"),
+                                after, timeout=60)
                 assert len(combat_row(system).log) > events
                 # The stated attack was the turn: once it resolved, the turn passed without `!end_turn`.
                 ended = f"{actor['name']} ends their turn"
                 passed = system.wait_for(lambda e, text=ended: text in e.get("content", ""), after,
                                          timeout=60)[0]["content"]
                 assert current(system)["name"] != actor["name"], passed
+                # The narrator was told the attack's facts, not the table's Markdown.
+                told = system.wait_for(lambda e: e["meta"].get("turn_id") and not e["meta"].get("notice"), after,
+                                       timeout=60)[0]["content"]
+                assert "**" not in told, told
                 stated_seen = True
                 continue
             elif actor["hp"] > 0:
