@@ -137,12 +137,15 @@ class RollResult:
         return [result.total for result in self.rolls] if self.rolls else [self.total]
 
     def __str__(self) -> str:
-        if self.renderer is None:
-            # Imported here, not at the top: the renderers import the engine's results (dnd.combat imports this).
-            from dnd.render.discord import DISCORD
+        return (self.renderer or _discord_renderer()).render(self)
 
-            return DISCORD.render(self)
-        return self.renderer.render(self)
+
+@functools.cache
+def _discord_renderer() -> RollRenderer:
+    # Imported on first use, not at the top: the renderers import the engine's results (dnd.combat imports this).
+    from dnd.render.discord import DISCORD
+
+    return DISCORD
 
 
 def roll(expression: str, rng: random.Random | None = None, *, crit: bool = False,
