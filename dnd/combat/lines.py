@@ -62,6 +62,13 @@ class WillSkip(Line):
 
 
 @dataclass(frozen=True)
+class Flees(Line):
+    name: str
+    hp: int
+    max_hp: int
+
+
+@dataclass(frozen=True)
 class TurnStarts(Line):
     round: int
     name: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dnd.combat.lines import Line, TurnSkipped, TurnStarts, WillSkip
+from dnd.combat.lines import Flees, Line, TurnSkipped, TurnStarts, WillSkip
 from dnd.combat.results import TurnResult
 from dnd.combat.state import CombatState, check_turn, current_actor, index_of, log_event, replace_combatant
 
@@ -73,3 +73,22 @@ def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult
     now = current_actor(state)
     return state, TurnResult(previous=None, current=now.name, round=state.round, skipped=[],
                              told=[WillSkip(target.name)])
+
+
+def flee(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult]:
+    """The current combatant (a monster running for its life) leaves the fight: it is out of the order, with the
+    defeated, and the next turn begins."""
+    actor = check_turn(state, combatant_id)
+    index = state.current
+    combatants = [c for i, c in enumerate(state.combatants) if i != index]
+    state = state.model_copy(update={"combatants": combatants, "started": True,
+                                     "defeated": [*state.defeated, actor.model_copy(update={"defeated": True})]})
+    state = log_event(state, "defeated", f"{actor.name} flees the fight.", actor=actor.id)
+    state, skipped = settle(state, index)
+    told: list[Line] = [Flees(actor.name, actor.hp, actor.max_hp), *(TurnSkipped(name) for name in skipped)]
+    if not state.combatants:
+        return state, TurnResult(previous=actor.name, current="", round=state.round, skipped=skipped, told=told)
+    told.append(_turn_starts(state))
+    nxt = current_actor(state)
+    state = log_event(state, "turn", f"Round {state.round}: {nxt.name}'s turn.", actor=nxt.id)
+    return state, TurnResult(previous=actor.name, current=nxt.name, round=state.round, skipped=skipped, told=told)

@@ -33,6 +33,7 @@ from dnd.combat.lines import (
     DiesAtZero,
     ExhaustionChanged,
     FallsUnconscious,
+    Flees,
     GoesFirst,
     Healed,
     InitiativeOrder,
@@ -240,6 +241,11 @@ def _(line: Joined) -> str:
 @combat_line.register
 def _(line: TurnSkipped) -> str:
     return f"{line.name}'s turn is skipped."
+
+
+@combat_line.register
+def _(line: Flees) -> str:
+    return f"🏃 **{line.name}** flees the fight ({line.hp}/{line.max_hp} HP)."
 
 
 @combat_line.register

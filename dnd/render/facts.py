@@ -26,6 +26,7 @@ from dnd.combat.lines import (
     Defeated,
     Dies,
     DiesAtZero,
+    Flees,
     Healed,
     KilledOutright,
     Line,
@@ -170,6 +171,11 @@ def combat_fact(line: Line) -> str | None:
 @combat_fact.register
 def _(line: Rolled) -> str:
     return f"{roll_facts(line.roll)}."
+
+
+@combat_fact.register
+def _(line: Flees) -> str:
+    return f"{line.name} flees the fight, badly hurt ({line.hp}/{line.max_hp} HP)."
 
 
 @combat_fact.register

@@ -1,0 +1,98 @@
+"""The Dungeon Master's tactics for a monster's turn (dnd.tactics): the action, the target, fleeing, the menu
+of legal actions a model may choose from, and the engine's `flee`."""
+
+from __future__ import annotations
+
+import random
+
+from dnd.combat import CombatState, attack, current_actor, flee, outcome
+from dnd.combat.state import replace_combatant
+from dnd.render.facts import combat_text
+from dnd.tactics import average_damage, best_attack, legal_actions, plan_from_choice, plan_turn
+from tests.unit.test_combat import get, party_vs
+
+
+def hurt(state: CombatState, name: str, hp: int) -> CombatState:
+    return replace_combatant(state, get(state, name).model_copy(update={"hp": hp}))
+
+
+def turn_of(state: CombatState, name: str) -> CombatState:
+    index = next(i for i, c in enumerate(state.combatants) if c.name == name)
+    return state.model_copy(update={"current": index})
+
+
+def test_average_damage_reads_dice_and_modifiers() -> None:
+    state, _ = party_vs([("orc", 1)], 15, 10, 12)
+    orc = get(state, "Orc 1")
+    assert [average_damage(a) for a in orc.monster.actions] == [9.5, 6.5]  # 1d12+3, 1d6+3
+    assert best_attack(orc).name == "Greataxe"
+
+
+def test_a_goblin_attacks_the_most_wounded_with_its_best_attack() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state = turn_of(hurt(state, "Bram", 5), "Goblin 1")
+    plan = plan_turn(state, "goblin-1", random.Random(1))
+    assert (plan.kind, plan.action, plan.target_id) == ("attack", "Scimitar", "bram")
+    assert plan.reason == "it goes for the most wounded"
+
+
+def test_a_monster_turns_on_whoever_hurt_it_and_then_spreads_its_attacks() -> None:
+    state, rng = party_vs([("orc", 1)], 15, 10, 5)  # Aria 16, Bram 13, Orc 1 6
+    state, _ = attack(state, "aria", "orc", "Longsword", rng.push(11, 2))  # Aria hurts it
+    state = turn_of(state, "Orc 1")
+    plan = plan_turn(state, "orc-1", random.Random(1))
+    assert plan.target_id == "aria" and plan.reason == "it turns on whoever hurt it last"
+    # It attacked Aria; Aria hurts it again: this time it looks to the other hero.
+    state, _ = attack(state, "orc-1", "Aria", "Greataxe", rng.push(2))  # a miss
+    state = turn_of(state, "Aria")
+    state, _ = attack(state, "aria", "orc", "Longsword", rng.push(11, 1))
+    state = turn_of(state, "Orc 1")
+    assert plan_turn(state, "orc-1", random.Random(1)).target_id == "bram"
+
+
+def test_downed_characters_are_spared_unless_the_creature_is_cruel() -> None:
+    state, _ = party_vs([("goblin", 1), ("zombie", 1)], 15, 10, 12, 3)
+    state = hurt(state, "Bram", 0)
+    assert {p.target_id for p in legal_actions(state, "goblin-1") if p.target_id} == {"aria"}
+    assert {p.target_id for p in legal_actions(state, "zombie-1") if p.target_id} == {"aria", "bram"}
+
+
+def test_a_multiattacker_uses_its_multiattack() -> None:
+    state, _ = party_vs([("brown-bear", 1)], 15, 10, 12)
+    plan = plan_turn(turn_of(state, "Brown Bear 1"), "brown-bear-1", random.Random(2))
+    assert plan.kind == "multiattack" and plan.target_id in ("aria", "bram")
+
+
+def test_a_badly_hurt_thinking_creature_flees_and_a_beast_fights_on() -> None:
+    state, _ = party_vs([("goblin", 1), ("wolf", 1)], 15, 10, 12, 3)
+    state = hurt(hurt(state, "Goblin 1", 1), "Wolf 1", 1)
+    assert plan_turn(state, "goblin-1", random.Random(1)).kind == "flee"
+    assert plan_turn(state, "wolf-1", random.Random(1)).kind == "attack"
+    assert "flee" not in {p.id for p in legal_actions(state, "wolf-1")}
+
+
+def test_the_engine_lets_a_monster_flee_and_the_next_turn_begins() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)  # Aria, Goblin 1, Bram
+    state = turn_of(hurt(state, "Goblin 1", 1), "Goblin 1")
+    state, result = flee(state, "goblin-1")
+    assert [c.name for c in state.combatants] == ["Aria", "Bram"] and current_actor(state).name == "Bram"
+    assert result.text.startswith("🏃 **Goblin 1** flees the fight (1/7 HP).")
+    assert "**" not in combat_text(result) and "flees the fight" in combat_text(result)
+    assert outcome(state) == "victory"
+
+
+def test_a_models_choice_is_taken_only_from_the_menu() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state = turn_of(state, "Goblin 1")
+    menu = {p.id for p in legal_actions(state, "goblin-1")}
+    assert {"attack:Scimitar:aria", "attack:Shortbow:bram", "flee", "wait"} <= menu
+    assert plan_from_choice(state, "goblin-1", "attack:Shortbow:bram", random.Random(1)).id == "attack:Shortbow:bram"
+    invented = plan_from_choice(state, "goblin-1", "attack:Disintegrate:aria", random.Random(1))
+    assert invented == plan_turn(state, "goblin-1", random.Random(1))
+
+
+def test_the_plan_is_deterministic_for_a_seed() -> None:
+    state, _ = party_vs([("goblin", 2)], 15, 10, 12, 9)
+    state = turn_of(state, "Goblin 1")
+    plans = {plan_turn(state, "goblin-1", random.Random(7)) for _ in range(5)}
+    assert len(plans) == 1
