@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,17 @@ class Reply:
     reply_to: str | None = None
     edit_key: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def reply_target(event: Mapping[str, Any], *, dm: bool = False) -> dict[str, int]:
+    """Where the answer to an event (a message, a reaction, a job's destination) goes: its channel; in DMs, or
+    with `dm`, the DMs of its DM user, else of its author. Empty when the event names none of them. The one
+    place that decides it: `Reply(content, **reply_target(event))`."""
+    channel_id = event.get("channel_id")
+    if channel_id is not None and not dm:
+        return {"channel_id": int(channel_id)}
+    user_id = event.get("dm_user_id") or event.get("author_id")
+    return {"dm_user_id": int(user_id)} if user_id is not None else {}
 
 
 # An outbox row as returned by the statements below: the columns of `outbox` as attributes.

@@ -17,12 +17,12 @@ from psycopg2 import errors as pg_errors
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from db.engine import is_retryable, transaction
+from db.engine import Session, is_retryable
 from db.models import DeadLetter
-from db.outbox import Reply, add_replies
+from db.outbox import Reply, reply_target
 from keys import task_attempts
 from settings import get_settings
-from tasks.publish import publish, publish_notice
+from tasks.publish import KeyedReply, publish_notice, reply_in_transaction
 from tasks.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,8 @@ def event_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | 
 def reply_for(event: dict[str, Any] | None, content: str) -> Reply | None:
     if not event:
         return None
-    channel_id, dm_user_id = event.get("channel_id"), event.get("dm_user_id")
-    if channel_id is None and dm_user_id is None:
-        return None
-    return Reply(content=content, channel_id=channel_id, dm_user_id=dm_user_id,
-                 reply_to=event.get("message_id"))
+    target = reply_target(event)
+    return Reply(content=content, reply_to=event.get("message_id"), **target) if target else None
 
 
 class DndTask(Task):
@@ -140,13 +137,15 @@ class DndTask(Task):
                      error: str, text: str = GAVE_UP_TEXT) -> None:
         event = event_of(args, kwargs)
         reply = reply_for(event, text.format(what=self.user_facing_name, attempts=attempts))
-        with transaction() as session:
+
+        def work(session: Session) -> list[KeyedReply]:
             session.execute(
                 insert(DeadLetter)
                 .values(task_id=task_id or f"unknown:{id(args)}", task_name=self.name,
                         payload={"args": list(args), "kwargs": kwargs}, attempts=attempts, error=error[-4000:])
                 .on_conflict_do_nothing(index_elements=["task_id"])
             )
-            rows = add_replies(session, f"dead:{task_id}", [reply]) if reply else []
-        publish(rows)
+            return [(f"dead:{task_id}", reply)] if reply else []
+
+        reply_in_transaction(work)
         log.error("task %s (%s) dead-lettered after %s attempts", self.name, task_id, attempts)

@@ -22,21 +22,18 @@ from corpus.campaigns import (
     write_generated,
 )
 from corpus.ingest import format_duration
-from db.engine import run_in_transaction, transaction
-from db.outbox import Reply, add_replies
+from db.engine import run_in_transaction
+from db.outbox import Reply, reply_target
 from tasks.app import app
 from tasks.base import DndTask
-from tasks.publish import publish
+from tasks.publish import send_reply
 
 
 def _tell(destination: dict[str, Any], edit_key: str, content: str) -> None:
-    if not destination.get("channel_id") and not destination.get("dm_user_id"):
-        return
-    reply = Reply(content=content, channel_id=destination.get("channel_id"), dm_user_id=destination.get("dm_user_id"),
-                  reply_to=destination.get("reply_to"), edit_key=edit_key)
-    with transaction() as session:
-        rows = add_replies(session, f"{edit_key}:{time.time_ns()}", [reply])
-    publish(rows)
+    target = reply_target(destination)
+    if target:
+        send_reply(f"{edit_key}:{time.time_ns()}",
+                   Reply(content=content, reply_to=destination.get("reply_to"), edit_key=edit_key, **target))
 
 
 def analyze_all() -> list[dict[str, Any]]:

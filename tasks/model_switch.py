@@ -9,10 +9,9 @@ from typing import Any
 import redis
 
 import keys
-from db.engine import run_in_transaction
-from db.outbox import Reply, add_replies
+from db.outbox import Reply, reply_target
 from settings import Settings
-from tasks.publish import publish
+from tasks.publish import send_reply
 from workers import supervisor
 
 HEALTH_TIMEOUT_S = 840
@@ -41,6 +40,5 @@ def switch(settings: Settings, model: str, client: redis.Redis) -> str:
 
 
 def tell(event: dict[str, Any], text: str) -> None:
-    target = {"channel_id": event.get("channel_id"), "dm_user_id": event.get("dm_user_id")}
-    publish(run_in_transaction(lambda session: add_replies(
-        session, f"switch:{event['message_id']}", [Reply(content=text, reply_to=event.get("message_id"), **target)])))
+    send_reply(f"switch:{event['message_id']}",
+               Reply(content=text, reply_to=event.get("message_id"), **reply_target(event)))

@@ -1,10 +1,13 @@
-"""Moves committed outbox rows onto the `replies` stream (the gateway posts them and acks)."""
+"""Moves committed outbox rows onto the `replies` stream (the gateway posts them and acks), and writes the
+replies of work that is not a command (a job's progress, a dead letter, a sweep) the same way."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 
-from db.outbox import OutboxRow, Reply
+from db.engine import Session, run_in_transaction
+from db.outbox import OutboxRow, Reply, add_replies
 from keys import REPLIES_MAXLEN, REPLIES_STREAM, published_outbox
 from tasks.redis_client import get_redis
 
@@ -38,3 +41,23 @@ def publish_notice(reply_key: str, reply: Reply) -> None:
     """A reply straight onto the stream, with no outbox row: for telling a user that the database can't take
     writes (its disk is full, it is unreachable). The gateway posts a reply key once, so a repeat is harmless."""
     get_redis().xadd(REPLIES_STREAM, stream_fields(reply, reply_key), maxlen=REPLIES_MAXLEN, approximate=True)
+
+
+# A reply and the key prefix that makes writing it idempotent (its outbox key is `<prefix>:0`).
+KeyedReply = tuple[str, Reply]
+
+
+def reply_in_transaction(work: Callable[[Session], Iterable[KeyedReply]]) -> list[OutboxRow]:
+    """Replies outside a command: run `work` in one transaction (retried on a deadlock), write the replies it
+    returns to the outbox in that transaction, and put them on the stream once it has committed."""
+    def write(session: Session) -> list[OutboxRow]:
+        return [row for key_prefix, reply in work(session) for row in add_replies(session, key_prefix, [reply])]
+
+    rows = run_in_transaction(write)
+    publish(rows)
+    return rows
+
+
+def send_reply(key_prefix: str, reply: Reply) -> None:
+    """One reply outside a command, in a transaction of its own."""
+    reply_in_transaction(lambda session: [(key_prefix, reply)])

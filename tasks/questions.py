@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 from db import combat as combats
 from db.campaigns import active_campaign_id
 from db.characters import find_by_player
-from db.engine import run_in_transaction
-from db.outbox import Reply, add_replies
+from db.outbox import Reply, reply_target
 from db.processed import claim
 from tasks.handlers.character_support import mention
-from tasks.publish import publish
+from tasks.publish import KeyedReply, reply_in_transaction
 
 MAX_QUOTED_QUESTION_CHARS = 300
 
@@ -29,7 +28,7 @@ def answer_question(event: dict[str, Any]) -> None:
     never takes a turn, never advances the combat and changes no game state."""
     key = f"question:{event['message_id']}"
 
-    def work(session: Session) -> list[Any]:
+    def work(session: Session) -> list[KeyedReply]:
         if not claim(session, key, "turns.question"):
             return []
         channel_id = event.get("channel_id")
@@ -47,8 +46,7 @@ def answer_question(event: dict[str, Any]) -> None:
         else:
             text = (f"(out of turn) {name}, your message is noted: “{_quoted(event.get('content', ''))}” "
                     "— the fight has just ended, so say it again to the table.")
-        target = {"channel_id": channel_id} if channel_id is not None else {"dm_user_id": event["author_id"]}
-        reply = Reply(content=text, reply_to=event.get("message_id"), meta={"out_of_turn": True}, **target)
-        return add_replies(session, key, [reply])
+        return [(key, Reply(content=text, reply_to=event.get("message_id"), meta={"out_of_turn": True},
+                            **reply_target(event)))]
 
-    publish(run_in_transaction(work))
+    reply_in_transaction(work)

@@ -35,11 +35,10 @@ from corpus.ingest import (
     resolve_target,
 )
 from corpus.store import IndexNameError
-from db.engine import transaction
-from db.outbox import Reply, add_replies
+from db.outbox import Reply, reply_target
 from tasks.app import app
 from tasks.base import DndTask
-from tasks.publish import publish
+from tasks.publish import send_reply
 from tasks.redis_client import get_redis
 
 log = logging.getLogger(__name__)
@@ -112,13 +111,10 @@ def request_cancel() -> list[str]:
 def tell_owner(job: dict[str, Any], content: str) -> None:
     """Posts or edits the job's message (same edit_key → the gateway edits the first one in place)."""
     destination = job.get("destination") or {}
-    if not destination.get("channel_id") and not destination.get("dm_user_id"):
-        return
-    reply = Reply(content=content, channel_id=destination.get("channel_id"), dm_user_id=destination.get("dm_user_id"),
-                  reply_to=destination.get("reply_to"), edit_key=f"rag:{job['id']}")
-    with transaction() as session:
-        rows = add_replies(session, f"rag:{job['id']}:{time.time_ns()}", [reply])
-    publish(rows)
+    target = reply_target(destination)
+    if target:
+        send_reply(f"rag:{job['id']}:{time.time_ns()}",
+                   Reply(content=content, reply_to=destination.get("reply_to"), edit_key=f"rag:{job['id']}", **target))
 
 
 @app.task(name="tasks.rag.rebuild_index", base=DndTask, bind=True, user_facing_name="the index rebuild",

@@ -11,10 +11,10 @@ from typing import Any
 
 import keys
 from db.engine import transaction
-from db.outbox import add_replies, mark_published, prune_published, unpublished
+from db.outbox import mark_published, prune_published, unpublished
 from tasks.handlers.combat_support import restore_gates
 from tasks.handlers.economy import expire_stale_trades
-from tasks.publish import publish
+from tasks.publish import publish, reply_in_transaction
 from tasks.redis_client import get_redis
 
 OUTBOX_GRACE_S = 5.0
@@ -68,12 +68,8 @@ def orphaned_pending(older_than_s: float) -> list[str]:
 
 def expire_trades() -> int:
     """Marks unanswered trade offers expired and tells their channel, in one transaction."""
-    with transaction() as session:
-        replies = expire_stale_trades(session)
-        rows = [row for reply in replies
-                for row in add_replies(session, f"trade-expired:{reply.meta['trade_id']}", [reply])]
-    publish(rows)
-    return len(replies)
+    return len(reply_in_transaction(lambda session: [
+        (f"trade-expired:{reply.meta['trade_id']}", reply) for reply in expire_stale_trades(session)]))
 
 
 def repair_combat_gates() -> int:

@@ -26,7 +26,7 @@ from db.processed import claim
 from db.turn_context import load_prompt_context, use_plot_hook
 from tasks import model_updates
 from tasks.handlers.registry import NARRATE
-from tasks.publish import publish
+from tasks.publish import KeyedReply, publish, reply_in_transaction
 from tasks.redis_client import get_redis
 from tasks.stated_actions import run_stated_actions
 from tasks.turn_claim import ClaimedTurn, claim_batch, mark_stage, player_messages, release, results_to_narrate
@@ -127,15 +127,14 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
 
 
 def give_up(turn: ClaimedTurn) -> None:
-    def work(session: Session) -> list[Any]:
+    def work(session: Session) -> list[KeyedReply]:
         if not claim(session, f"turn:{turn.turn_id}", "turns.give_up"):
             return []
         if not player_messages(turn):
             return []  # only results to narrate: their numbers were posted already, nothing to apologise for
-        return add_replies(session, f"turn:{turn.turn_id}", [Reply(content=GAVE_UP_TEXT,
-                                                                   **destination(turn.channel))])
+        return [(f"turn:{turn.turn_id}", Reply(content=GAVE_UP_TEXT, **destination(turn.channel)))]
 
-    publish(run_in_transaction(work))
+    reply_in_transaction(work)
     release(turn.channel, turn.turn_id)
 
 

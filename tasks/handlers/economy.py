@@ -17,7 +17,7 @@ from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import find_many, load_many_for_update
 from db.characters import save as save_character
 from db.engine import Session
-from db.outbox import Reply
+from db.outbox import Reply, reply_target
 from db.world import DEFAULT_LOCATION, current_location, world_for_update
 from dnd.character import InventoryItem
 from dnd.errors import RulesError
@@ -232,8 +232,8 @@ def expire_stale_trades(session: Session) -> list[Reply]:
     for row in trades.expire_stale(session):
         text = (f"⌛ {mention(row.sender_id)}'s offer to {mention(row.receiver_id)} "
                 f"({(row.item or {}).get('text', 'a trade')}) expired unanswered; nothing changed hands.")
-        channel_id = (row.item or {}).get("channel_id")
-        target = {"channel_id": int(channel_id)} if channel_id is not None else {"dm_user_id": row.sender_id}
+        # Told where the offer was made, or the sender's DMs.
+        target = reply_target({"channel_id": (row.item or {}).get("channel_id"), "author_id": row.sender_id})
         replies.append(Reply(content=text, meta={"trade_id": row.id, "expired": True}, **target))
     return replies
 

@@ -14,6 +14,7 @@ import keys
 from db import ledger, sessions
 from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import CharacterExists, create, find_by_player, load_for_update, save
+from db.outbox import reply_target
 from db.sessions import SessionRow
 from dnd import creation_flow, level_up_flow
 from dnd.character import Character
@@ -195,7 +196,7 @@ def session_step(ctx: CommandContext) -> None:
 
 def _to_narrative(ctx: CommandContext) -> None:
     event = dict(ctx.event)
-    channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id") or ctx.author_id)
+    channel = keys.channel_key(**reply_target(event))
 
     def append() -> None:
         client = get_redis()

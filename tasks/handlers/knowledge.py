@@ -24,6 +24,7 @@ from corpus.store import (
 )
 from db.campaigns import active_campaign_id, campaign_name
 from db.characters import levels_in_campaign
+from db.outbox import reply_target
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.rag import new_job, register, request_cancel, running_jobs
 
@@ -33,10 +34,7 @@ MAX_QUERY_CHARS = 300
 
 
 def _destination(ctx: CommandContext) -> dict[str, Any]:
-    event = ctx.event
-    if event.get("channel_id") is not None:
-        return {"channel_id": event["channel_id"], "reply_to": event.get("message_id")}
-    return {"dm_user_id": event.get("dm_user_id") or ctx.author_id, "reply_to": event.get("message_id")}
+    return {**reply_target(ctx.event), "reply_to": ctx.event.get("message_id")}
 
 
 def _where(hit: Hit) -> str:

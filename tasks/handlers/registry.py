@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.engine import Session
-from db.outbox import Reply
+from db.outbox import Reply, reply_target
 from settings import Settings
 
 COMMAND_PREFIX = "!"
@@ -54,12 +54,8 @@ class CommandContext:
     def reply(self, content: str = "", embeds: list[dict[str, Any]] | None = None, *, dm: bool = False,
               edit_key: str | None = None, meta: dict[str, Any] | None = None) -> None:
         """Answer where the command was typed (or in the author's DMs)."""
-        if dm or self.event.get("channel_id") is None:
-            target = {"dm_user_id": self.event.get("dm_user_id") or self.author_id}
-        else:
-            target = {"channel_id": self.event["channel_id"]}
         self.replies.append(Reply(content=content, embeds=embeds or [], reply_to=self.event.get("message_id"),
-                                  edit_key=edit_key, meta=meta or {}, **target))
+                                  edit_key=edit_key, meta=meta or {}, **reply_target(self.event, dm=dm)))
 
 
     def narrate(self, mechanical: str, event: dict[str, Any] | None = None) -> None:
