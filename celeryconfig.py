@@ -10,6 +10,7 @@ from typing import Any
 
 from kombu import Queue
 
+import keys
 from settings import get_settings
 
 _settings = get_settings()
@@ -33,11 +34,11 @@ event_serializer = "json"
 task_queues = tuple(Queue(name, routing_key=name) for name in QUEUES)
 task_default_queue = "commands"
 task_routes = {
-    "tasks.system.switch_model": {"queue": "ingest"},  # waits minutes for the model server
-    "tasks.system.import_srd": {"queue": "ingest"},
+    keys.SWITCH_MODEL_TASK: {"queue": "ingest"},  # waits minutes for the model server
+    keys.IMPORT_SRD_TASK: {"queue": "ingest"},
     "tasks.commands.*": {"queue": "commands"},
     "tasks.system.*": {"queue": "commands"},
-    "tasks.turns.generate": {"queue": "inference"},
+    keys.GENERATE_TURN_TASK: {"queue": "inference"},
     "tasks.turns.*": {"queue": "turns"},
     "tasks.rag.*": {"queue": "ingest"},
     "tasks.shops.*": {"queue": "shops"},
@@ -68,7 +69,7 @@ worker_hijack_root_logger = False
 # The sweeper runs from the embedded beat of one `cpu` worker (see workers/profiles.py).
 SWEEP_INTERVAL_S = 5.0
 beat_schedule = {
-    "sweep": {"task": "tasks.system.sweep", "schedule": SWEEP_INTERVAL_S, "options": {"expires": 30}},
+    "sweep": {"task": keys.SWEEP_TASK, "schedule": SWEEP_INTERVAL_S, "options": {"expires": 30}},
 }
 
 

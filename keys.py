@@ -1,4 +1,4 @@
-"""Redis key and stream names: the contract between the gateway and the workers (stdlib only).
+"""Redis key and stream names, and task names: the contract between the gateway and the workers (stdlib only).
 
 A conversation is addressed by a *channel key*: `c:<channel id>` for a channel, `dm:<user id>` for DMs.
 """
@@ -9,6 +9,27 @@ REPLIES_STREAM = "replies"
 REPLIES_GROUP = "gateway"
 # Bounded so the stream cannot grow without limit; entries are acked long before this many pile up.
 REPLIES_MAXLEN = 100_000
+
+
+# Task names: the gateway sends tasks by these names (it never imports task code) and the tasks register under
+# them. A queue family is a name's prefix (`celeryconfig.task_routes`).
+COMMAND_TASK = "tasks.commands.run"
+REACTION_TASK = "tasks.commands.reaction"
+SESSION_REPLY_TASK = "tasks.commands.session_reply"
+PREPARE_TURN_TASK = "tasks.turns.prepare"
+GENERATE_TURN_TASK = "tasks.turns.generate"
+APPLY_TURN_TASK = "tasks.turns.apply"
+QUESTION_TASK = "tasks.turns.question"
+SWEEP_TASK = "tasks.system.sweep"
+SWITCH_MODEL_TASK = "tasks.system.switch_model"
+IMPORT_SRD_TASK = "tasks.system.import_srd"
+ECHO_TASK = "tasks.system.echo"
+CRASH_PROBE_TASK = "tasks.system.crash_probe"
+REBUILD_INDEX_TASK = "tasks.rag.rebuild_index"
+ANALYZE_TASK = "tasks.meta.analyze"
+NEW_CAMPAIGN_TASK = "tasks.meta.new_campaign"
+GENERATE_SHOP_TASK = "tasks.shops.generate"
+RESTOCK_SHOP_TASK = "tasks.shops.restock"
 
 
 def channel_key(channel_id: int | None = None, dm_user_id: int | None = None) -> str:

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import keys
 from settings import Settings, get_settings
 from workers import supervisor
 
@@ -157,7 +158,7 @@ def check_indexes(settings: Settings) -> str:
             return f"{present}; missing {', '.join(missing)} (INDEX_ON_START=0: run !rebuild_index)"
         from tasks.app import app
 
-        app.send_task("tasks.rag.rebuild_index", kwargs={"target": "all"})
+        app.send_task(keys.REBUILD_INDEX_TASK, kwargs={"target": "all"})
         return f"{present}; building {', '.join(missing)} in the background (ingest worker)"
     except Exception as error:  # a report, never a reason to fail start-up
         return f"not checked ({error.__class__.__name__}: {error})"
@@ -177,7 +178,7 @@ def check_rules_compendium(settings: Settings) -> str:
         return "empty (set SRD_JSON_DIR to a 5e-database JSON directory to import the compendium)"
     from tasks.app import app
 
-    app.send_task("tasks.system.import_srd", args=[settings.srd_json_dir])
+    app.send_task(keys.IMPORT_SRD_TASK, args=[settings.srd_json_dir])
     return f"importing {settings.srd_json_dir} in the background (ingest worker)"
 
 

@@ -205,7 +205,7 @@ class Replies(Waits):
 async def trade_through_workers(replies: Replies, sender: Any, channel_id: int, number: int, giver: int,
                                 receiver: int) -> float:
     from gateway.messages import IncomingMessage
-    from gateway.sender import COMMAND_TASK, REACTION_TASK
+    from keys import COMMAND_TASK, REACTION_TASK
 
     started = time.perf_counter()
     message_id = f"bench-trade-{number}"

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import aiohttp
 
+import keys
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.system import SystemUnderTest
@@ -100,11 +102,11 @@ def measure_bare_celery(samples: int) -> dict[str, float]:
 
     app = Celery("bench")
     app.config_from_object("celeryconfig")
-    app.send_task("tasks.system.echo", args=[0.0]).get(timeout=30)  # warm the connections
+    app.send_task(keys.ECHO_TASK, args=[0.0]).get(timeout=30)  # warm the connections
     latencies = []
     for _ in range(samples):
         started = time.perf_counter()
-        app.send_task("tasks.system.echo", args=[started]).get(timeout=30)
+        app.send_task(keys.ECHO_TASK, args=[started]).get(timeout=30)
         latencies.append((time.perf_counter() - started) * 1000)
     return {"bare_celery_p50_ms": round(percentile(latencies, 0.5), 2),
             "bare_celery_p99_ms": round(percentile(latencies, 0.99), 2)}

@@ -35,9 +35,11 @@ from redis.exceptions import RedisError
 import keys
 from gateway.intake import Intake, IntakeResult, Outcome
 from gateway.main import READY_KEY, consumer_name
-from gateway.messages import IncomingMessage, OutgoingReply, split_message
+from gateway.messages import IncomingMessage, OutgoingReply
 from gateway.replies import POSTED_TTL_S, ReplyConsumer, TransientDeliveryError
-from gateway.sender import REACTION_TASK, TaskSender
+from gateway.sender import TaskSender
+from keys import REACTION_TASK
+from message_parts import split_message
 from settings import Settings
 
 log = logging.getLogger(__name__)

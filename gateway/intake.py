@@ -21,7 +21,8 @@ import redis.asyncio as aioredis
 
 import keys
 from gateway.messages import IncomingMessage
-from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, QUESTION_TASK, SESSION_REPLY_TASK, TaskSender
+from gateway.sender import TaskSender
+from keys import COMMAND_TASK, PREPARE_TURN_TASK, QUESTION_TASK, SESSION_REPLY_TASK
 from settings import Settings
 
 log = logging.getLogger(__name__)

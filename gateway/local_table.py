@@ -18,9 +18,11 @@ from aiohttp import web
 
 import keys
 from gateway.intake import Intake
-from gateway.messages import IncomingMessage, OutgoingReply, split_message
+from gateway.messages import IncomingMessage, OutgoingReply
 from gateway.replies import POSTED_TTL_S, ReplyConsumer
-from gateway.sender import REACTION_TASK, TaskSender
+from gateway.sender import TaskSender
+from keys import REACTION_TASK
+from message_parts import split_message
 
 log = logging.getLogger(__name__)
 

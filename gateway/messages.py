@@ -7,8 +7,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DISCORD_MESSAGE_LIMIT = 2000
-
 
 @dataclass(frozen=True)
 class IncomingMessage:
@@ -50,30 +48,3 @@ class OutgoingReply:
             embeds=json.loads(fields.get("embeds") or "[]"), reply_to=fields.get("reply_to") or None,
             edit_key=fields.get("edit_key") or None, meta=json.loads(fields.get("meta") or "{}"),
         )
-
-
-def split_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> list[str]:
-    """Split at line boundaries so every part fits; a single line longer than the limit is cut at spaces,
-    and as a last resort hard-cut."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            parts.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        parts.append(current)
-    return [part for part in parts if part.strip()] or [text[:limit]]

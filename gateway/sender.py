@@ -1,17 +1,10 @@
-"""Sends tasks by name. The gateway never imports task code: only names and the shared Celery config."""
+"""Sends tasks by name. The gateway never imports task code: only names (`keys`) and the shared Celery config."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import Celery
-
-COMMAND_TASK = "tasks.commands.run"
-PREPARE_TURN_TASK = "tasks.turns.prepare"
-QUESTION_TASK = "tasks.turns.question"
-REACTION_TASK = "tasks.commands.reaction"
-SESSION_REPLY_TASK = "tasks.commands.session_reply"
-SWEEP_TASK = "tasks.system.sweep"
 
 
 class TaskSender:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keys
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.follow_ups import send_follow_ups
@@ -11,19 +12,19 @@ from tasks.handlers.dispatch import execute_command, execute_reaction
 from tasks.handlers.interactive import execute_session_reply
 
 
-@app.task(name="tasks.commands.run", base=DndTask, user_facing_name="your command")
+@app.task(name=keys.COMMAND_TASK, base=DndTask, user_facing_name="your command")
 def run(event: dict[str, Any]) -> None:
     send_follow_ups(execute_command(event).follow_ups)
 
 
-@app.task(name="tasks.commands.reaction", base=DndTask, user_facing_name="your reaction")
+@app.task(name=keys.REACTION_TASK, base=DndTask, user_facing_name="your reaction")
 def reaction(event: dict[str, Any]) -> None:
     """A ✅/❌ on one of the bot's messages (trade confirmations). Messages that ask for no reaction
     simply ignore it."""
     send_follow_ups(execute_reaction(event).follow_ups)
 
 
-@app.task(name="tasks.commands.session_reply", base=DndTask, user_facing_name="your answer")
+@app.task(name=keys.SESSION_REPLY_TASK, base=DndTask, user_facing_name="your answer")
 def session_reply(event: dict[str, Any]) -> None:
     """A DM answering the player's interactive session (character creation, level-up): one step, one
     transaction, once per message."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import keys
 from tasks import turn_claim
 from tasks.app import app
-from tasks.handlers.registry import NARRATE, PREPARE_TURN_TASK
+from tasks.handlers.registry import NARRATE
 
 
 def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
@@ -22,4 +23,4 @@ def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
 def narrate(event: dict[str, Any], mechanical: str) -> None:
     channel, idle = turn_claim.queue_narration(event, mechanical)
     if idle:
-        app.send_task(PREPARE_TURN_TASK, args=[channel])
+        app.send_task(keys.PREPARE_TURN_TASK, args=[channel])

@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+import keys
 from corpus.campaigns import (
     CampaignError,
     describe,
@@ -51,7 +52,7 @@ def analyze_all() -> list[dict[str, Any]]:
     return results
 
 
-@app.task(name="tasks.meta.analyze", base=DndTask, user_facing_name="the structure analysis")
+@app.task(name=keys.ANALYZE_TASK, base=DndTask, user_facing_name="the structure analysis")
 def analyze(destination: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     destination = destination or {}
     edit_key = f"meta:analyze:{uuid.uuid4().hex[:10]}"
@@ -71,7 +72,7 @@ def analyze(destination: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return results
 
 
-@app.task(name="tasks.meta.new_campaign", base=DndTask, user_facing_name="the new campaign")
+@app.task(name=keys.NEW_CAMPAIGN_TASK, base=DndTask, user_facing_name="the new campaign")
 def new_campaign(destination: dict[str, Any], description: str) -> dict[str, Any]:
     """Description + extracted structures → a campaign file (template) → tables → its index (ingest queue)."""
     from tasks.rag import new_job
@@ -96,5 +97,5 @@ def new_campaign(destination: dict[str, Any], description: str) -> dict[str, Any
                                  f"{loaded.hooks_added} plot threads) in {format_duration(time.monotonic() - started)};"
                                  " indexing it…")
     job = new_job(f"campaign:{slug}", destination, job_id)  # the indexing job keeps editing this message
-    app.send_task("tasks.rag.rebuild_index", kwargs={"target": f"campaign:{slug}", "job": job})
+    app.send_task(keys.REBUILD_INDEX_TASK, kwargs={"target": f"campaign:{slug}", "job": job})
     return {"slug": slug, "campaign_id": loaded.campaign_id, "file": path.name}

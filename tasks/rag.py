@@ -22,6 +22,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 
+import keys
 from corpus.ingest import (
     BuildReport,
     IndexBusyError,
@@ -117,7 +118,7 @@ def tell_owner(job: dict[str, Any], content: str) -> None:
                    Reply(content=content, reply_to=destination.get("reply_to"), edit_key=f"rag:{job['id']}", **target))
 
 
-@app.task(name="tasks.rag.rebuild_index", base=DndTask, bind=True, user_facing_name="the index rebuild",
+@app.task(name=keys.REBUILD_INDEX_TASK, base=DndTask, bind=True, user_facing_name="the index rebuild",
           soft_time_limit=840, time_limit=880, acks_late=True)
 def rebuild_index(self: Any, target: str = "all", job: dict[str, Any] | None = None) -> dict[str, Any]:
     """Runs one step of a rebuild job (and queues the next step when there is more to do)."""

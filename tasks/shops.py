@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+import keys
 from db import shops
 from db.engine import run_in_transaction
 from tasks.app import app
 from tasks.base import DndTask
 
 
-@app.task(name="tasks.shops.generate", base=DndTask, ignore_result=True)
+@app.task(name=keys.GENERATE_SHOP_TASK, base=DndTask, ignore_result=True)
 def generate(campaign_id: int, location: str) -> None:
     """Make sure the location has a shop (its stock generated from the imported SRD on first call)."""
 
@@ -20,7 +21,7 @@ def generate(campaign_id: int, location: str) -> None:
     run_in_transaction(work)
 
 
-@app.task(name="tasks.shops.restock", base=DndTask, ignore_result=True)
+@app.task(name=keys.RESTOCK_SHOP_TASK, base=DndTask, ignore_result=True)
 def restock(campaign_id: int, location: str) -> int:
     """Bring back sold-out stock for the days since the last restock."""
 

@@ -7,34 +7,34 @@ import time
 from pathlib import Path
 from typing import Any
 
+import keys
 from corpus.srd_import import import_directory
 from db.engine import transaction
 from settings import get_settings
 from tasks import model_switch, sweeper
 from tasks.app import app
 from tasks.base import DndTask
-from tasks.handlers.registry import PREPARE_TURN_TASK
 from tasks.redis_client import get_redis
 
 
-@app.task(name="tasks.system.sweep", base=DndTask, ignore_result=True)
+@app.task(name=keys.SWEEP_TASK, base=DndTask, ignore_result=True)
 def sweep() -> dict[str, int]:
     settings = get_settings()
     stale_after = float(os.environ.get("TURN_STALE_S", "300"))
     republished = sweeper.republish_outbox()
     stale = sweeper.stale_turns(stale_after)
     for channel, turn_id in stale:
-        app.send_task(PREPARE_TURN_TASK, args=[channel, turn_id])
+        app.send_task(keys.PREPARE_TURN_TASK, args=[channel, turn_id])
     orphans = sweeper.orphaned_pending(settings.batch_max_s + 5)
     for channel in orphans:
-        app.send_task(PREPARE_TURN_TASK, args=[channel])
+        app.send_task(keys.PREPARE_TURN_TASK, args=[channel])
     expired = sweeper.expire_trades()
     gates = sweeper.repair_combat_gates()
     return {"republished": republished, "redriven": len(stale), "orphans": len(orphans), "trades_expired": expired,
             "gates_repaired": gates}
 
 
-@app.task(name="tasks.system.switch_model", base=DndTask, user_facing_name="the model switch",
+@app.task(name=keys.SWITCH_MODEL_TASK, base=DndTask, user_facing_name="the model switch",
           soft_time_limit=900, time_limit=960)
 def switch_model(event: dict[str, Any], model: str) -> None:
     """Restarts the `vllm` program with another model (supervisord XML-RPC) and reports when it is healthy."""
@@ -42,7 +42,7 @@ def switch_model(event: dict[str, Any], model: str) -> None:
     model_switch.tell(event, report)
 
 
-@app.task(name="tasks.system.import_srd", base=DndTask)
+@app.task(name=keys.IMPORT_SRD_TASK, base=DndTask)
 def import_srd(directory: str) -> dict[str, int]:
     """The SRD compendium into `rules` (start_system sends this when SRD_JSON_DIR is set and `rules` is empty)."""
     with transaction() as session:
@@ -50,14 +50,14 @@ def import_srd(directory: str) -> dict[str, int]:
     return report.counts
 
 
-@app.task(name="tasks.system.echo", ignore_result=False, acks_late=False)
+@app.task(name=keys.ECHO_TASK, ignore_result=False, acks_late=False)
 def echo(value: float) -> float:
     """Does nothing: its round trip is the queue's own cost (the baseline of bench/queue_roundtrip.py)."""
     return value
 
 
 if os.environ.get("DND_TEST_HOOKS") == "1":
-    @app.task(name="tasks.system.crash_probe", base=DndTask, user_facing_name="the crash probe")
+    @app.task(name=keys.CRASH_PROBE_TASK, base=DndTask, user_facing_name="the crash probe")
     def crash_probe(event: dict[str, object]) -> None:
         """Test hook: dies like a segfault on every attempt (only registered with DND_TEST_HOOKS=1)."""
         time.sleep(0.1)

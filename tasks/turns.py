@@ -13,20 +13,19 @@ from tasks.app import app
 from tasks.base import DndTask
 from tasks.batching import ModelBatches
 from tasks.follow_ups import send_follow_ups
-from tasks.handlers.registry import PREPARE_TURN_TASK
 from tasks.redis_client import get_redis
 from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
 
 
-@app.task(name=PREPARE_TURN_TASK, base=DndTask, bind=True)
+@app.task(name=keys.PREPARE_TURN_TASK, base=DndTask, bind=True)
 def prepare(self: DndTask, channel: str, resume_turn_id: str = "") -> None:
     request = turn_flow.prepare(channel, self.request.id or "", resume_turn_id)
     if request is not None:
-        app.send_task("tasks.turns.generate", args=[request])
+        app.send_task(keys.GENERATE_TURN_TASK, args=[request])
 
 
 # GPU_BATCH_MAX=1 turns the worker into a one-request-at-a-time worker (the benchmark's baseline).
-@app.task(name="tasks.turns.generate", base=ModelBatches, flush_every=int(os.environ.get("GPU_BATCH_MAX", "64")),
+@app.task(name=keys.GENERATE_TURN_TASK, base=ModelBatches, flush_every=int(os.environ.get("GPU_BATCH_MAX", "64")),
           flush_interval=0.02, acks_late=True)
 def generate(requests: list[SimpleRequest]) -> None:
     """All the requests waiting on the queue go to the model at once (vLLM batches them)."""
@@ -40,18 +39,18 @@ def generate(requests: list[SimpleRequest]) -> None:
         if notice:
             result["notice"] = notice
         turn_claim.mark_stage(payload["channel"], payload["turn_id"], "apply")
-        app.send_task("tasks.turns.apply", args=[payload, result])
+        app.send_task(keys.APPLY_TURN_TASK, args=[payload, result])
 
 
-@app.task(name="tasks.turns.apply", base=DndTask)
+@app.task(name=keys.APPLY_TURN_TASK, base=DndTask)
 def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     applied = turn_flow.apply(request, result)
     send_follow_ups(applied.follow_ups)
     if applied.waiting > 0:
-        app.send_task(PREPARE_TURN_TASK, args=[request["channel"]])
+        app.send_task(keys.PREPARE_TURN_TASK, args=[request["channel"]])
 
 
-@app.task(name="tasks.turns.question", base=DndTask)
+@app.task(name=keys.QUESTION_TASK, base=DndTask)
 def question(event: dict[str, Any]) -> None:
     """A message sent during a combat by someone whose turn it isn't: answered, never acted on."""
     questions.answer_question(event)

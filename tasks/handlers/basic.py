@@ -9,6 +9,7 @@ from db.campaigns import active_campaign_id
 from db.characters import save
 from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
+from message_parts import pack_lines
 from tasks.handlers.character_support import log_roll, my_character
 from tasks.handlers.registry import COMMANDS, CommandContext, CommandError, command
 from tasks.monitoring import collect, format_duration
@@ -16,24 +17,6 @@ from tasks.redis_client import get_redis
 
 _rng = random.SystemRandom()
 EMBED_FIELD_VALUE_LIMIT = 1024
-
-
-def chunk_lines(lines: list[str], limit: int) -> list[str]:
-    """Join lines into blocks of at most `limit` characters (an embed field's value), never splitting a line
-    unless it alone is longer."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:limit]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 @command("help", "!help [command]", "List every command, or show how to use one.")
@@ -52,7 +35,7 @@ def help_command(ctx: CommandContext) -> None:
         by_category.setdefault(spec.category, []).append(f"`{spec.usage}`{owner} — {spec.summary}")
     fields = []
     for category, lines in sorted(by_category.items()):
-        for number, chunk in enumerate(chunk_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
+        for number, chunk in enumerate(pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
             fields.append({"name": category if number == 0 else f"{category} (continued)", "value": chunk})
     ctx.reply("Here is what I can do (🔒 = owner only). Type `!help <command>` for one command.",
               embeds=[{"title": "Commands", "fields": fields}])

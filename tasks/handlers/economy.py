@@ -26,6 +26,7 @@ from dnd.phrases import counted_name
 from dnd.shops import match_item_name, plural, purchase, sell_item
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
+from message_parts import pack_lines
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, no_character
 from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
@@ -56,17 +57,7 @@ def parse_quantity(text: str, usage: str) -> tuple[str, int]:
 
 
 def _shop_embeds(location: str, stock_lines: list[str], modifier: float) -> list[dict[str, Any]]:
-    embeds: list[dict[str, Any]] = []
-    page: list[str] = []
-    size = 0
-    for line in stock_lines:
-        if size + len(line) + 1 > EMBED_DESCRIPTION_LIMIT and page:
-            embeds.append({"description": "\n".join(page)})
-            page, size = [], 0
-        page.append(line)
-        size += len(line) + 1
-    if page:
-        embeds.append({"description": "\n".join(page)})
+    embeds: list[dict[str, Any]] = [{"description": page} for page in pack_lines(stock_lines, EMBED_DESCRIPTION_LIMIT)]
     embeds = embeds[:MAX_EMBEDS] or [{"description": "The shelves are bare."}]
     embeds[0]["title"] = f"🛒 The shop at {location}"
     embeds[-1]["footer"] = {"text": f"Prices ×{modifier:g}. `!buy_item <item> [qty]`, `!sell_item <item> [qty]`."}
@@ -80,7 +71,7 @@ def shop_list_command(ctx: CommandContext) -> None:
     location = current_location(ctx.session, campaign_id)
     row = shops.ensure_shop(ctx.session, campaign_id, location)
     if shops.restock_due(row):
-        ctx.follow_ups.append(("tasks.shops.restock", (campaign_id, location)))
+        ctx.follow_ups.append((keys.RESTOCK_SHOP_TASK, (campaign_id, location)))
     stock = shops.stock_of(row)
     lines = [f"**{e.name}**{f' ×{e.bundle}' if e.bundle > 1 else ''} — {format_cp(e.price)} — "
              + (f"{e.qty} in stock" if e.qty else "sold out") for e in stock.entries]

@@ -22,7 +22,7 @@ from dnd.errors import RulesError
 from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
-from tasks.handlers.registry import PREPARE_TURN_TASK, CommandContext, CommandError, command
+from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.redis_client import get_redis
 
 KIND_NAMES = {sessions.CREATION: "character creation", sessions.LEVEL_UP: "level-up"}
@@ -204,7 +204,7 @@ def _to_narrative(ctx: CommandContext) -> None:
         client.sadd(keys.pending_channels(), channel)
 
     ctx.after_commit.append(append)
-    ctx.follow_ups.append((PREPARE_TURN_TASK, (channel,)))
+    ctx.follow_ups.append((keys.PREPARE_TURN_TASK, (channel,)))
 
 
 def _session_step_or_refuse(ctx: CommandContext) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import keys
 from corpus.campaigns import CampaignError, check_campaign_name, find_slug, list_campaign_files, load_into_db
 from corpus.ingest import UnknownIndexError, format_duration
 from corpus.lookup import LookupResult, format_details, lookup, suggest, table_entry, table_names
@@ -229,7 +230,7 @@ def rebuild_index_command(ctx: CommandContext) -> None:
     ctx.after_commit.append(lambda: register(job, "queued"))
     ctx.reply(f"🔧 Rebuilding `{target}` in the background (job `{job['id']}`): "
               f"{', '.join(job['pending']) or 'nothing to build'}. Progress follows.")
-    ctx.follow_ups.append(("tasks.rag.rebuild_index", (target, job)))
+    ctx.follow_ups.append((keys.REBUILD_INDEX_TASK, (target, job)))
 
 
 @command("load_campaign", "!load_campaign <name>",
@@ -261,7 +262,7 @@ def load_campaign_command(ctx: CommandContext) -> None:
     if not index_exists(ctx.session, campaign_index_name(slug)):
         job = new_job(f"campaign:{slug}", _destination(ctx), announce=False)
         ctx.after_commit.append(lambda: register(job, "queued"))
-        ctx.follow_ups.append(("tasks.rag.rebuild_index", (f"campaign:{slug}", job)))
+        ctx.follow_ups.append((keys.REBUILD_INDEX_TASK, (f"campaign:{slug}", job)))
         lines.append("Its index is being built in the background.")
     ctx.reply("\n".join(lines))
 
@@ -271,7 +272,7 @@ def load_campaign_command(ctx: CommandContext) -> None:
          owner_only=True, category="Campaign")
 def analyze_structures_command(ctx: CommandContext) -> None:
     ctx.reply(f"🔎 Analysing {len(list_campaign_files())} campaign file(s) in the background…")
-    ctx.follow_ups.append(("tasks.meta.analyze", (_destination(ctx),)))
+    ctx.follow_ups.append((keys.ANALYZE_TASK, (_destination(ctx),)))
 
 
 @command("new_campaign", "!new_campaign <description>",
@@ -283,4 +284,4 @@ def new_campaign_command(ctx: CommandContext) -> None:
         raise CommandError("Describe the campaign in a sentence or two, e.g. `!new_campaign a haunted lighthouse on "
                            "a storm coast, levels 3-6`.")
     ctx.reply("🛠️ Creating a new campaign from your description…")
-    ctx.follow_ups.append(("tasks.meta.new_campaign", (_destination(ctx), description)))
+    ctx.follow_ups.append((keys.NEW_CAMPAIGN_TASK, (_destination(ctx), description)))

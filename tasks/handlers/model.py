@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from db import bot_state
-from keys import force_api, provider_state
+from keys import SWITCH_MODEL_TASK, force_api, provider_state
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.monitoring import queue_depths
 from tasks.redis_client import get_redis
@@ -81,5 +81,5 @@ def switch_model(ctx: CommandContext) -> None:
         raise CommandError("No local model server is managed on this machine (no GPU or no LOCAL_MODEL_NAME), so "
                            "there is nothing to switch. The fallback chain keeps answering.")
     ctx.audit("model", {"model": ctx.settings.local_model_name}, {"model": model})
-    ctx.follow_ups.append(("tasks.system.switch_model", (ctx.event, model)))
+    ctx.follow_ups.append((SWITCH_MODEL_TASK, (ctx.event, model)))
     ctx.reply(f"Restarting the model server with `{model}`… I'll report when it is healthy.")

@@ -15,8 +15,6 @@ COMMAND_PREFIX = "!"
 # The follow-up that asks for a narration of a mechanical reply (not a task: tasks.follow_ups queues the
 # result into its channel's next narrative turn).
 NARRATE = "narrate"
-# The CPU side of a channel's narrative turn (the gateway names it by itself, never importing tasks).
-PREPARE_TURN_TASK = "tasks.turns.prepare"
 MAX_COMMAND_ARGS_CHARS = 2000
 
 

@@ -52,7 +52,7 @@ from gateway.discord_transport import (
     run_discord,
 )
 from gateway.main import READY_KEY
-from gateway.sender import COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
+from keys import COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
 from redis_clients import async_client
 from settings import Settings, load_settings
 

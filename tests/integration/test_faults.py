@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 
+import keys
 from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
@@ -43,11 +44,11 @@ def test_poison_task_stops_after_its_attempt_limit_and_the_user_is_told(system: 
     sender.config_from_object("celeryconfig")
     event = {"message_id": f"poison-{player}", "author_id": player, "channel_id": system.channel_id}
     after = system.cursor()
-    result = sender.send_task("tasks.system.crash_probe", args=[event], queue="commands")
+    result = sender.send_task(keys.CRASH_PROBE_TASK, args=[event], queue="commands")
     reply = system.replies_to(event["message_id"], after, timeout=60)[0]
     assert "couldn't process that (the crash probe) after 3 attempts" in reply["content"]
     rows = system.sql("SELECT task_name, attempts FROM dead_letters WHERE task_id = :t", t=result.id)
-    assert [(r.task_name, r.attempts) for r in rows] == [("tasks.system.crash_probe", 3)]
+    assert [(r.task_name, r.attempts) for r in rows] == [(keys.CRASH_PROBE_TASK, 3)]
     # The worker survived its children dying and still answers.
     assert "`2`" in system.command(player, "!roll 1d1+1")["content"]
 
@@ -107,8 +108,6 @@ def test_gateway_killed_with_pending_messages_loses_nothing(system: SystemUnderT
 
 
 def test_reply_read_but_not_acked_before_a_gateway_crash_is_posted_exactly_once(system: SystemUnderTest) -> None:
-    import keys
-
     consumer = f"gateway-{socket.gethostname()}-0"
     player = new_player_id()
     reply_key = f"test:unacked:{player}"
