@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from dnd.abilities import normalize_ability
@@ -22,7 +23,7 @@ from dnd.combat.state import (
     replace_combatant,
     roll_dice,
 )
-from dnd.conditions import condition_info, is_incapacitated
+from dnd.conditions import RollMode, condition_info, is_incapacitated
 from dnd.conditions import saving_throw_mode as _saving_throw_mode
 from dnd.data.skills import ABILITY_NAMES
 from dnd.dice import RollResult
@@ -46,12 +47,7 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
         raise RulesError("Name at least one creature to make the saving throw.")
-    actor: Combatant | None = None
-    if actor_id is not None:
-        actor = check_turn(state, actor_id)
-        if is_incapacitated(actor.conditions) or actor.hp == 0:
-            raise RulesError(f"{actor.name} can't take actions right now.")
-        state = state.model_copy(update={"started": True})
+    state, actor = _acting(state, actor_id)
     if actor is not None and actor.monster is not None and source:
         action = actor.monster.find_action(source)
         if action is not None and action.dc is not None:
@@ -76,48 +72,89 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     damage_roll = roll_dice(f"{damage} {label} damage", rng) if damage else None
     if damage_roll is not None:
         told.append(Rolled(damage_roll))
+    effect = _SaveEffect(code, dc, label, damage_roll, damage_type, half_on_success, magical, condition,
+                         actor.id if actor else None)
     outcomes: list[SaveOutcome] = []
-    actor_ref = actor.id if actor else None
     for target in chosen:
         mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage,
                                   disadvantage=disadvantage)
-        save_roll: RollResult | None = None
-        if mode == "auto_fail":
-            success = False
-            told.append(AutoFailedSave(target.name, code, tuple(target.conditions)))
-        else:
-            bonus = target.saving_throw_bonus(code)
-            save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {code} save", rng)
-            success = save_roll.total >= dc
-            told.append(SaveRolled(save_roll, dc, success))
-        state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {dc} {code} "
-                       f"save against {label}.", actor=actor_ref, target=target.id)
-        taken = 0
-        applied: DamageApplied | None = None
-        if damage_roll is not None:
-            raw = damage_roll.total if not success else (damage_roll.total // 2 if half_on_success else 0)
-            if raw:
-                factor_types = dict(damage_roll.damage_by_type) or {damage_type.casefold(): damage_roll.total}
-                scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
-                taken, defenses = defend(target, scaled, magical)
-                told += defenses
-                state, applied = apply_damage(state, target.id, taken, critical=False, actor_id=actor_ref,
-                                               source=label)
-                after = find_anywhere(state, target.id)
-                told.append(DamageTaken(target.name, taken, after.hp, after.max_hp))
-                told += applied.told
-        given: str | None = None
-        if condition and not success and (applied is None or not applied.defeated):
-            current = find_anywhere(state, target.id)
-            if any(c.id == current.id for c in state.combatants) and not current.dead:
-                state, cond = give_condition(state, current, condition)
-                given = condition if cond.added else None
-                told += cond.told
-        outcomes.append(SaveOutcome(target=target.name, roll=save_roll, mode=mode, success=success, damage=taken,
-                                    fell=bool(applied and applied.fell), defeated=bool(applied and applied.defeated),
-                                    dead=bool(applied and applied.dead), condition=given))
+        state, outcome = _one_save(state, target, mode, effect, rng, told)
+        outcomes.append(outcome)
     return state, SaveResult(ability=code, dc=dc, source=label, damage_roll=damage_roll, outcomes=outcomes,
                              told=told)
+
+
+@dataclass(frozen=True)
+class _SaveEffect:
+    """What one saving throw is against, the same for every target."""
+
+    code: str
+    dc: int
+    label: str
+    damage_roll: RollResult | None
+    damage_type: str
+    half_on_success: bool
+    magical: bool
+    condition: str | None
+    actor_ref: str | None
+
+
+def _acting(state: CombatState, actor_id: str | None) -> tuple[CombatState, Combatant | None]:
+    """The combatant whose turn the save is part of (refused out of turn or when it can't act), if any."""
+    if actor_id is None:
+        return state, None
+    actor = check_turn(state, actor_id)
+    if is_incapacitated(actor.conditions) or actor.hp == 0:
+        raise RulesError(f"{actor.name} can't take actions right now.")
+    return state.model_copy(update={"started": True}), actor
+
+
+def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["auto_fail"], effect: _SaveEffect,
+              rng: random.Random | None, told: list[Line]) -> tuple[CombatState, SaveOutcome]:
+    """One target's save: rolled (or failed outright), its share of the damage, the condition on a failure."""
+    save_roll: RollResult | None = None
+    if mode == "auto_fail":
+        success = False
+        told.append(AutoFailedSave(target.name, effect.code, tuple(target.conditions)))
+    else:
+        bonus = target.saving_throw_bonus(effect.code)
+        save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {effect.code} save", rng)
+        success = save_roll.total >= effect.dc
+        told.append(SaveRolled(save_roll, effect.dc, success))
+    state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {effect.dc} "
+                      f"{effect.code} save against {effect.label}.", actor=effect.actor_ref, target=target.id)
+    state, taken, applied = _save_damage(state, target, success, effect, told)
+    given: str | None = None
+    if effect.condition and not success and (applied is None or not applied.defeated):
+        current = find_anywhere(state, target.id)
+        if any(c.id == current.id for c in state.combatants) and not current.dead:
+            state, cond = give_condition(state, current, effect.condition)
+            given = effect.condition if cond.added else None
+            told += cond.told
+    return state, SaveOutcome(target=target.name, roll=save_roll, mode=mode, success=success, damage=taken,
+                              fell=bool(applied and applied.fell), defeated=bool(applied and applied.defeated),
+                              dead=bool(applied and applied.dead), condition=given)
+
+
+def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _SaveEffect,
+                 told: list[Line]) -> tuple[CombatState, int, DamageApplied | None]:
+    """The damage a target takes: all on a failure, half (or none) on a success, after its defenses."""
+    damage_roll = effect.damage_roll
+    if damage_roll is None:
+        return state, 0, None
+    raw = damage_roll.total if not success else (damage_roll.total // 2 if effect.half_on_success else 0)
+    if not raw:
+        return state, 0, None
+    factor_types = dict(damage_roll.damage_by_type) or {effect.damage_type.casefold(): damage_roll.total}
+    scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
+    taken, defenses = defend(target, scaled, effect.magical)
+    told += defenses
+    state, applied = apply_damage(state, target.id, taken, critical=False, actor_id=effect.actor_ref,
+                                  source=effect.label)
+    after = find_anywhere(state, target.id)
+    told.append(DamageTaken(target.name, taken, after.hp, after.max_hp))
+    told += applied.told
+    return state, taken, applied
 
 
 def death_save(state: CombatState, combatant_id: str, rng: random.Random | None = None) -> tuple[
@@ -135,36 +172,8 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
         raise RulesError(f"{c.name} is stable and doesn't roll death saves.")
     save_roll = roll_dice(f"1d20 Death saving throw ({c.name})", rng)
     face = save_roll.total
-    successes, failures = c.death_saves.successes, c.death_saves.failures
-    update: dict[str, object] = {}
     state = state.model_copy(update={"started": True})
-    result: Literal["success", "failure", "stable", "dead", "revived"]
-    if face == 20:
-        update.update(hp=1, conditions=[x for x in c.conditions if x != "Unconscious"], death_saves=DeathSaves(),
-                      stable=False)
-        successes = failures = 0
-        result = "revived"
-        message = f"Natural 20! {c.name} regains 1 HP and wakes up."
-    else:
-        if face == 1:
-            failures = min(3, failures + 2)
-        elif face >= 10:
-            successes = min(3, successes + 1)
-        else:
-            failures = min(3, failures + 1)
-        if failures >= 3:
-            result = "dead"
-            update.update(dead=True, defeated=True, death_saves=DeathSaves(successes=successes, failures=3))
-            message = f"💀 {c.name} fails a third death save and dies."
-        elif successes >= 3:
-            result = "stable"
-            update.update(stable=True, death_saves=DeathSaves())
-            message = f"{c.name} succeeds on a third death save and is stable."
-        else:
-            result = "success" if face >= 10 else "failure"
-            update["death_saves"] = DeathSaves(successes=successes, failures=failures)
-            message = (f"{c.name}: {'success' if face >= 10 else 'failure'}"
-                       f"{' (two failures on a 1)' if face == 1 else ''} — {successes} ✓ / {failures} ✗.")
+    result, successes, failures, update, message = _death_save_progress(c, face)
     state = replace_combatant(state, c.model_copy(update=update))
     state = log_event(state, "death_save", message, actor=c.id, amount=face)  # the log's record, worded here
     if result == "dead":
@@ -176,3 +185,30 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
     return state, DeathSaveResult(name=c.name, roll=save_roll, result=result, successes=successes,
                                   failures=failures,
                                   told=[Rolled(save_roll), DeathSaveOutcome(c.name, result, face, successes, failures)])
+
+
+def _death_save_progress(c: Combatant, face: int) -> tuple[Literal["success", "failure", "stable", "dead", "revived"],
+                                                            int, int, dict[str, object], str]:
+    """What a death save's d20 does: (the result, successes, failures, the combatant's changes, the log line)."""
+    successes, failures = c.death_saves.successes, c.death_saves.failures
+    if face == 20:
+        update: dict[str, object] = {"hp": 1, "conditions": [x for x in c.conditions if x != "Unconscious"],
+                                     "death_saves": DeathSaves(), "stable": False}
+        return "revived", 0, 0, update, f"Natural 20! {c.name} regains 1 HP and wakes up."
+    if face == 1:
+        failures = min(3, failures + 2)
+    elif face >= 10:
+        successes = min(3, successes + 1)
+    else:
+        failures = min(3, failures + 1)
+    if failures >= 3:
+        return ("dead", successes, failures,
+                {"dead": True, "defeated": True, "death_saves": DeathSaves(successes=successes, failures=3)},
+                f"💀 {c.name} fails a third death save and dies.")
+    if successes >= 3:
+        return ("stable", successes, failures, {"stable": True, "death_saves": DeathSaves()},
+                f"{c.name} succeeds on a third death save and is stable.")
+    return ("success" if face >= 10 else "failure", successes, failures,
+            {"death_saves": DeathSaves(successes=successes, failures=failures)},
+            f"{c.name}: {'success' if face >= 10 else 'failure'}{' (two failures on a 1)' if face == 1 else ''} "
+            f"— {successes} ✓ / {failures} ✗.")
