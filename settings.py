@@ -70,6 +70,8 @@ class Settings:
     rules_dir: Path
     campaigns_dir: Path
     srd_json_dir: str
+    # Who plays the monsters: "auto" (the DM, by dnd.tactics) or "owner" (the owner types `!attack` for them).
+    monster_control: str = "auto"
 
     @property
     def run_dir(self) -> Path:
@@ -177,6 +179,7 @@ def load_settings() -> Settings:
         rules_dir=Path(_str("RULES_DIR", str(PROJECT_ROOT / "corpus" / "rules_and_supplements"))),
         campaigns_dir=Path(_str("CAMPAIGNS_DIR", str(PROJECT_ROOT / "corpus" / "campaigns"))),
         srd_json_dir=_str("SRD_JSON_DIR"),
+        monster_control=_str("MONSTER_CONTROL", "auto").casefold(),
     )
 
 

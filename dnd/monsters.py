@@ -404,6 +404,9 @@ class Combatant(BaseModel):
     stable: bool = False
     death_saves: DeathSaves = Field(default_factory=DeathSaves)
     skip_next: bool = False  # pass over this combatant's next turn
+    # Who plays a monster: "dm" (its turns play themselves) or "owner" (`!attack`, `!end_turn`); None: the
+    # table's default (MONSTER_CONTROL).
+    controller: Literal["dm", "owner"] | None = None
     monster: MonsterBlock | None = None
     character: Character | None = None
 

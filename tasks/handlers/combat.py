@@ -9,9 +9,12 @@ Choices:
   mentions, for the author's character and those of the players who spoke in this channel in the last
   :data:`RECENT_MINUTES` minutes (and have a character in the active campaign).
 * Monsters join with `!initiative add <monster> [count]` (owner only, from the imported SRD).
-* On a monster's turn the owner drives it: `!attack <target>` makes the attacks of its Multiattack (or its
-  first attack when it has none; `with multiattack 2` picks another option), `!attack <target> with <action>`
-  one attack with that action, and `!end_turn` passes the turn. Nothing acts on its own.
+* The DM plays the monsters (MONSTER_CONTROL=auto, the default): when a monster's turn comes, it takes it as
+  `dnd.tactics` decides, the engine resolves it, and the whole run of monster turns is posted in the reply that
+  passed the turn to them (and narrated once). With MONSTER_CONTROL=owner, or for a creature the owner took
+  over (`!dm control <creature>`; `!dm release` hands it back), the owner drives it: `!attack <target>` makes
+  the attacks of its Multiattack (or its first attack when it has none; `with multiattack 2` picks another
+  option), `!attack <target> with <action>` one attack with that action, and `!end_turn` passes the turn.
 * A character at 0 HP can't act: a dying one's turn starts with its death saving throw, rolled for it, and
   then passes (unless a natural 20 brings it back); a stable one's turn passes. Every blow, spell, potion and
   save is written back to the character row at once, so `!end_combat` only closes the fight and sums it up.
@@ -29,17 +32,21 @@ from db import compendium, history
 from db.campaigns import ensure_active_campaign
 from db.characters import StoredCharacter, find_by_player, players_with_characters
 from dnd import combat as engine
+from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
 from dnd.phrases import counted_name
 from dnd.render.facts import fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
+    MonsterTurns,
+    after_turns,
     begin_turn,
     channel_fight,
     end_stated_turn,
     ending_line,
     pass_turn,
+    play_monster_turns,
     player_of,
     sync_gate,
     table_channel_id,
@@ -198,10 +205,38 @@ def skip_command(ctx: CommandContext) -> None:
     moves_on = engine.current_actor(state).id == target.id
     state, result = engine.skip(state, target.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state) if moves_on else (state, "")
+    state, monsters = play_monster_turns(ctx, row.campaign_id, state) if moves_on else (state, MonsterTurns())
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
-    ctx.reply(f"⏭️ {result.text}{death_save}\n{turn_line(state)}")
+    ctx.reply(f"⏭️ {result.text}{death_save}{monsters.text}{after_turns(state)}")
+    if monsters.facts:
+        ctx.narrate(" ".join(monsters.facts))
+
+
+@command("dm", "!dm control <creature> | !dm release <creature>",
+         "Take a monster over (you then play it with `!attack` and `!end_turn`) or hand it back to the DM, who "
+         "plays its turns.", owner_only=True, category=CATEGORY)
+def dm_command(ctx: CommandContext) -> None:
+    verb, _, name = ctx.args.strip().partition(" ")
+    if verb.casefold() not in ("control", "release") or not name.strip():
+        raise CommandError("Usage: `!dm control <creature>` or `!dm release <creature>`.")
+    row, state = channel_fight(ctx)
+    creature = engine.find_combatant(state, name.strip()[:80])
+    if creature.kind != "monster":
+        raise CommandError(f"{creature.name} is a player's character: its player plays it.")
+    controller = "owner" if verb.casefold() == "control" else "dm"
+    state = replace_combatant(state, creature.model_copy(update={"controller": controller}))
+    monsters = MonsterTurns()
+    if controller == "dm" and engine.current_actor(state).id == creature.id:
+        state, monsters = play_monster_turns(ctx, row.campaign_id, state)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    ctx.audit(f"combat:{row.id}", {"controller": creature.controller}, {"controller": controller}, row.campaign_id)
+    who = "You play" if controller == "owner" else "The DM plays"
+    ctx.reply(f"🎭 {who} **{creature.name}** now.{monsters.text}{after_turns(state) if monsters.lines else ''}")
+    if monsters.facts:
+        ctx.narrate(" ".join(monsters.facts))
 
 
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",

@@ -10,7 +10,7 @@ messages as turns; everyone else's go to `tasks.turns.question`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import keys
 from db import combat as combats
@@ -19,10 +19,12 @@ from db.characters import load_for_update, save
 from db.combat import CombatRow
 from db.engine import Session
 from dnd import combat as engine
+from dnd import tactics
 from dnd.character import Character
 from dnd.combat import CombatState
+from dnd.combat.state import find_anywhere
 from dnd.monsters import Combatant, apply_to_character
-from dnd.render.facts import combat_text
+from dnd.render.facts import combat_text, fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
@@ -179,15 +181,93 @@ def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tup
 
 
 def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Combatant) -> None:
-    """`actor`'s turn ends (it must be theirs) and the next one begins."""
+    """`actor`'s turn ends (it must be theirs) and the next one begins; the monsters the DM plays take theirs."""
     state, result = engine.end_turn(state, actor.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state)
+    state, monsters = play_monster_turns(ctx, row.campaign_id, state)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}\n{turn_line(state)}")
-    if ctx.stated:  # the narrator is told the stated action's facts (ctx.narrate), and that the turn passed
-        ctx.narrate(f"{actor.name} ends their turn. {combat_text(result)}")
+    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}{monsters.text}{after_turns(state)}")
+    told = [f"{actor.name} ends their turn. {combat_text(result)}"] if ctx.stated else []
+    if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
+        ctx.narrate(" ".join([*told, *monsters.facts]))
+
+
+def after_turns(state: CombatState) -> str:
+    """Whose turn it is now, or how the fight ended."""
+    if engine.outcome(state) != "ongoing" or not state.combatants:
+        return ending_line(state)
+    return f"\n{turn_line(state)}"
+
+
+# --------------------------------------------------------------------------- the monsters the DM plays
+
+# A run of monster turns ends at a character's turn; this bounds it (a fight of monsters only).
+MAX_MONSTER_TURNS = 40
+
+
+@dataclass
+class MonsterTurns:
+    """What a run of the DM's monster turns did: the table's lines and the narrator's facts."""
+
+    lines: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(f"\n{line}" for line in self.lines)
+
+
+def dm_plays(ctx: CommandContext, combatant: Combatant) -> bool:
+    """The DM plays a monster whose controller says so, or every monster when MONSTER_CONTROL is auto."""
+    if combatant.kind != "monster":
+        return False
+    if combatant.controller is not None:
+        return combatant.controller == "dm"
+    return ctx.settings.monster_control != "owner"
+
+
+def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, MonsterTurns]:
+    """While it is the turn of a monster the DM plays: its turn as `dnd.tactics` decides, resolved by the engine,
+    then the next turn begins; stops at a turn someone else plays, or when the fight is decided."""
+    played = MonsterTurns()
+    for _ in range(MAX_MONSTER_TURNS):
+        if engine.outcome(state) != "ongoing" or not state.combatants:
+            break
+        monster = engine.current_actor(state)
+        if not dm_plays(ctx, monster):
+            break
+        state = _play_one(ctx, campaign_id, state, tactics.plan_turn(state, monster.id, rng), played)
+    return state, played
+
+
+def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: tactics.MonsterPlan,
+              played: MonsterTurns) -> CombatState:
+    monster = engine.current_actor(state)
+    if plan.kind == "flee":
+        state, fled = engine.flee(state, monster.id)
+        played.lines.append(fled.text)
+        played.facts.append(combat_text(fled))
+        state, death_save = begin_turn(ctx, campaign_id, state) if state.combatants else (state, "")
+        played.lines.extend(death_save.strip("\n").split("\n") if death_save else [])
+        return state
+    if plan.kind in ("attack", "multiattack") and plan.target_id is not None:
+        target = find_anywhere(state, plan.target_id)
+        if plan.kind == "multiattack":
+            state, outcome = engine.multiattack(state, monster.id, target.name, rng)
+        else:
+            state, outcome = engine.attack(state, monster.id, target.name, plan.action, rng)
+        write_back(ctx, campaign_id, state, target.id)
+        played.lines.append(f"🗡️ {outcome.text}")
+        played.facts.append(fight_facts(outcome, engine.outcome(state)))
+    if engine.outcome(state) != "ongoing":
+        return state
+    state, ended = engine.end_turn(state, monster.id)
+    state, death_save = begin_turn(ctx, campaign_id, state)
+    played.lines.append(f"⏭️ {monster.name} ends its turn."
+                        + "".join(f" {name}'s turn is skipped." for name in ended.skipped) + death_save)
+    return state
 
 
 def end_stated_turn(ctx: CommandContext, row: CombatRow, before: CombatState, after: CombatState) -> None:

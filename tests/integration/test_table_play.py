@@ -727,3 +727,56 @@ def test_a_stated_attack_in_a_fight_is_the_turn_in_few_transactions(srd: SystemU
     # the fight read before and after the attack, the attack, a made-up `!end_turn`, the replies read back.
     assert len(begun) == 2, f"{len(begun)} transactions"
     owner(system, "!end_combat")
+
+
+# --------------------------------------------------------------------------- the DM plays the monsters
+
+
+def test_the_dm_plays_the_monsters_it_is_handed(srd: SystemUnderTest) -> None:
+    system = srd
+    if combat_row(system) is not None:  # a fight left by an earlier failed run
+        owner(system, "!end_combat")
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Ilsa{p1}"))
+    seed(system, p2, fighter(f"Joss{p2}"))
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    owner(system, "!initiative add goblin 2")
+
+    # Who may hand monsters over, and bad input: refused, nothing changes.
+    refused(system, p1, "!dm release goblin 1", "Only the owner", [p1, p2])
+    refused(system, system.owner_id, "!dm dance goblin 1", "Usage: `!dm control <creature>`", [p1, p2])
+    refused(system, system.owner_id, "!dm release", "Usage: `!dm control <creature>`", [p1, p2])
+    refused(system, system.owner_id, f"!dm release Ilsa{p1}", "is a player's character", [p1, p2])
+    refused(system, system.owner_id, "!dm release " + "x" * 500, "in this fight. Targets:", [p1, p2])
+
+    for goblin in ("Goblin 1", "Goblin 2"):
+        assert f"The DM plays **{goblin}** now." in owner(system, f"!dm release {goblin}")
+    # Whenever a player passes the turn, the goblins take theirs at once, and it comes back to a player.
+    seen_goblin_turns = 0
+    for _ in range(6):
+        actor = current(system)
+        assert actor["kind"] == "character", actor  # never left on a goblin's turn
+        player = int(actor["player_id"])
+        after = system.cursor()
+        message = system.say(player, "!end_turn")
+        reply = system.replies_to(message, after)[0]["content"]
+        goblin_turns = [line for line in reply.split("\n") if line.startswith("⏭️ Goblin")]
+        if goblin_turns:
+            seen_goblin_turns += 1
+            assert "🗡️" in reply and "→" in reply, reply  # its attack, resolved and posted with the turn
+            narration = system.narration_of(message, after)
+            assert "Goblin" in narration["content"] and "**" not in narration["content"]
+        if combat_row(system) is None or "victory" in reply or "down" in reply.lower() and "Every" in reply:
+            break
+        assert gate(system)["actor_id"] in (p1, p2)
+    assert seen_goblin_turns >= 1
+    # The sheets follow the fight: every blow landed on a character is on its row.
+    fight = combat_row(system)
+    if fight is not None:
+        for combatant in fight.initiative:
+            if combatant.get("kind") == "character":
+                pid = int(combatant["player_id"])
+                assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=pid)[0].hp == combatant["hp"]
+        # Taken back by the owner, a goblin waits for the owner's commands on its turn.
+        assert "You play **Goblin 1** now." in owner(system, "!dm control Goblin 1")
+        owner(system, "!end_combat")
