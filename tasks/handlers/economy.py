@@ -23,10 +23,20 @@ from dnd.character import InventoryItem
 from dnd.errors import RulesError
 from dnd.inventory import count_of, merge_items, remove_item, take_from_stacks
 from dnd.phrases import counted_name
-from dnd.shops import match_item_name, plural, purchase, sell_item
+from dnd.shops import (
+    SHOPS,
+    ShopPage,
+    StockEntry,
+    find_shop,
+    match_item_name,
+    plural,
+    purchase,
+    sell_item,
+    shop_pages,
+    shops_here,
+)
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
-from message_parts import pack_lines
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, no_character
 from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
@@ -36,7 +46,6 @@ MAX_QUANTITY = 1000
 TRADE_TTL = trades.OFFER_TTL
 ACCEPT, DECLINE = "✅", "❌"
 EMBED_DESCRIPTION_LIMIT = 4000
-MAX_EMBEDS = 10
 
 
 # --------------------------------------------------------------------------- shared
@@ -56,27 +65,70 @@ def parse_quantity(text: str, usage: str) -> tuple[str, int]:
 # --------------------------------------------------------------------------- the shop
 
 
-def _shop_embeds(location: str, stock_lines: list[str], modifier: float) -> list[dict[str, Any]]:
-    embeds: list[dict[str, Any]] = [{"description": page} for page in pack_lines(stock_lines, EMBED_DESCRIPTION_LIMIT)]
-    embeds = embeds[:MAX_EMBEDS] or [{"description": "The shelves are bare."}]
-    embeds[0]["title"] = f"🛒 The shop at {location}"
-    embeds[-1]["footer"] = {"text": f"Prices ×{modifier:g}. `!buy_item <item> [qty]`, `!sell_item <item> [qty]`."}
-    return embeds
+MAX_SHOP_ARGS_CHARS = 60
+MAX_SHOP_PAGE = 999
 
 
-@command("shop_list", "!shop_list", "What the shop where the party stands sells: item, price, stock.",
+def _stock_line(entry: StockEntry) -> str:
+    return (f"**{entry.name}**{f' ×{entry.bundle}' if entry.bundle > 1 else ''} — {format_cp(entry.price)} — "
+            + (f"{entry.qty} in stock" if entry.qty else "sold out"))
+
+
+def parse_shop_args(args: str) -> tuple[str | None, int]:
+    """`!shop_list`, `!shop_list 2`, `!shop_list smith`, `!shop_list the smithy 2` → (shop or None, page)."""
+    text = args.strip()
+    if len(text) > MAX_SHOP_ARGS_CHARS:
+        raise CommandError(f"That's too long for a shop's name (at most {MAX_SHOP_ARGS_CHARS} characters).")
+    words = text.split()
+    page = 1
+    if words and words[-1].isdigit():
+        page = int(words.pop())
+        if not 1 <= page <= MAX_SHOP_PAGE:
+            raise CommandError("Pages start at 1.")
+    if not words:
+        return None, page
+    shop = find_shop(" ".join(words))
+    if shop is None:
+        names = ", ".join(name for name, _ in SHOPS)
+        raise CommandError(f"There's no shop called “{' '.join(words)[:40]}” — shops are: {names}.")
+    return shop, page
+
+
+def _shop_embed(location: str, shop: str | None, page: ShopPage, modifier: float,
+                here: list[str]) -> dict[str, Any]:
+    lines: list[str] = []
+    for name, entries in page.sections:
+        lines.append(f"__{name.capitalize()}__")
+        lines.extend(_stock_line(entry) for entry in entries)
+    where = f"the {shop}" if shop else "the shops"
+    more = f" · `!shop_list {shop + ' ' if shop else ''}{page.number + 1}` for more" if page.number < page.pages else ""
+    return {"title": f"🛒 {where.capitalize()} at {location}",
+            "description": "\n".join(lines)[:EMBED_DESCRIPTION_LIMIT] or "The shelves are bare.",
+            "footer": {"text": f"Page {page.number}/{page.pages}{more} · here: {', '.join(here) or 'nothing'} · "
+                               f"prices ×{modifier:g} · `!buy_item <item> [qty]`, `!sell_item <item> [qty]`"}}
+
+
+@command("shop_list", "!shop_list [shop] [page]", "What the shops where the party stands sell (the general store, "
+         "the smith, the alchemist, the temple, the stable…), a page at a time: item, price, stock.",
          category=CATEGORY)
 def shop_list_command(ctx: CommandContext) -> None:
+    shop, number = parse_shop_args(ctx.args)
     campaign_id = ensure_active_campaign(ctx.session)
     location = current_location(ctx.session, campaign_id)
     row = shops.ensure_shop(ctx.session, campaign_id, location)
     if shops.restock_due(row):
         ctx.follow_ups.append((keys.RESTOCK_SHOP_TASK, (campaign_id, location)))
     stock = shops.stock_of(row)
-    lines = [f"**{e.name}**{f' ×{e.bundle}' if e.bundle > 1 else ''} — {format_cp(e.price)} — "
-             + (f"{e.qty} in stock" if e.qty else "sold out") for e in stock.entries]
-    ctx.reply(f"The shop at **{location}** ({campaign_name(ctx.session, campaign_id)}).",
-              embeds=_shop_embeds(location, lines, row.price_modifier))
+    here = [name for name, _ in shops_here(stock)]
+    if shop is not None and shop not in here:
+        raise CommandError(f"There's no {shop} at **{location}**. Here: {', '.join(here) or 'no shop at all'}.")
+    pages = shop_pages(stock, shop)
+    if number > len(pages):
+        raise CommandError(f"There {'is only one page' if len(pages) == 1 else f'are {len(pages)} pages'} "
+                           f"of {'the ' + shop if shop else 'the shops'} here.")
+    ctx.reply(f"The shop{'s' if shop is None and len(here) != 1 else ''} at **{location}** "
+              f"({campaign_name(ctx.session, campaign_id)}).",
+              embeds=[_shop_embed(location, shop, pages[number - 1], row.price_modifier, here)])
 
 
 @command("buy_item", "!buy_item <item> [qty]", "Buy from the local shop (change is given in coins).",

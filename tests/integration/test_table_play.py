@@ -453,7 +453,7 @@ def test_shop_list_buy_with_change_and_sell(srd: SystemUnderTest) -> None:
     seed(system, poor, rich(f"Dell{poor}", 0))
 
     answer = system.command(buyer, "!shop_list")
-    assert "The shop at" in answer["content"] and answer["embeds"]
+    assert "The shops at" in answer["content"] and answer["embeds"]
     listing = "\n".join(e.get("description", "") for e in answer["embeds"])
     assert "in stock" in listing and " gp" in listing or " sp" in listing
 
@@ -727,6 +727,30 @@ def test_a_stated_attack_in_a_fight_is_the_turn_in_few_transactions(srd: SystemU
     # the fight read before and after the attack, the attack, a made-up `!end_turn`, the replies read back.
     assert len(begun) == 2, f"{len(begun)} transactions"
     owner(system, "!end_combat")
+
+
+def test_the_shops_of_a_place_are_listed_a_page_at_a_time(srd: SystemUnderTest) -> None:
+    system = srd
+    player = new_player_id()
+    first = system.command(player, "!shop_list")
+    embed = first["embeds"][0]
+    assert embed["title"].startswith("🛒 The shops at")
+    rows = [line for line in embed["description"].split("\n") if line.startswith("**")]
+    assert 0 < len(rows) <= 20, embed["description"]
+    assert "__General store__" in embed["description"] and "Page 1/" in embed["footer"]["text"]
+    pages = int(embed["footer"]["text"].split("Page 1/")[1].split(" ")[0])
+    assert pages > 1 and "`!shop_list 2` for more" in embed["footer"]["text"]
+    last = system.command(player, f"!shop_list {pages}")["embeds"][0]
+    assert f"Page {pages}/{pages}" in last["footer"]["text"] and "for more" not in last["footer"]["text"]
+    smith = system.command(player, "!shop_list the smithy")["embeds"][0]
+    assert smith["title"].startswith("🛒 The smith at") and "__Smith__" in smith["description"]
+    assert "__General store__" not in smith["description"]
+    assert "Longsword" in smith["description"] or "for more" in smith["footer"]["text"]
+    for text, expected in [("!shop_list bakery", "There's no shop called “bakery”"),
+                           (f"!shop_list {pages + 1}", f"are {pages} pages"),
+                           ("!shop_list 0", "Pages start at 1."),
+                           ("!shop_list " + "y" * 200, "too long")]:
+        assert expected in system.command(player, text)["content"], text
 
 
 # --------------------------------------------------------------------------- the DM plays the monsters
