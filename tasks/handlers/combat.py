@@ -30,8 +30,9 @@ import re
 from db import combat as combats
 from db import compendium, history
 from db.campaigns import ensure_active_campaign
-from db.characters import StoredCharacter, find_by_player, players_with_characters
+from db.characters import StoredCharacter, find_by_player, load_for_update, players_with_characters, save
 from dnd import combat as engine
+from dnd.combat.rewards import level_reached, xp_awards
 from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock
@@ -253,4 +254,23 @@ def end_combat_command(ctx: CommandContext) -> None:
     row.active = False
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, None)
-    ctx.reply(f"🏳️ The combat is over.\n{result.text}")
+    rewards = "".join(f"\n{line}" for line in award_xp(ctx, row.campaign_id, state))
+    ctx.reply(f"🏳️ The combat is over.\n{result.text}{rewards}")
+
+
+def award_xp(ctx: CommandContext, campaign_id: int, state: engine.CombatState) -> list[str]:
+    """The survivors' shares of the defeated monsters' XP, written to their sheets; a line each."""
+    lines = []
+    for award in xp_awards(state):
+        player = player_of(award.combatant)
+        stored = load_for_update(ctx.session, player, campaign_id) if player is not None else None
+        if stored is None:
+            continue
+        character = stored.character
+        save(ctx.session, stored, character.model_copy(update={"xp": character.xp + award.xp}))
+        line = f"⭐ {character.name} gains {award.xp:,} XP ({character.xp + award.xp:,} in all)."
+        reachable = level_reached(character.xp, award.xp)
+        if reachable > character.level:
+            line += f" Enough for level {reachable}: {mention(player)}, type `!level_up`."
+        lines.append(line)
+    return lines

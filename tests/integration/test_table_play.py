@@ -804,3 +804,32 @@ def test_the_dm_plays_the_monsters_it_is_handed(srd: SystemUnderTest) -> None:
         # Taken back by the owner, a goblin waits for the owner's commands on its turn.
         assert "You play **Goblin 1** now." in owner(system, "!dm control Goblin 1")
         owner(system, "!end_combat")
+
+
+def test_the_survivors_share_the_xp_of_the_monsters_they_defeated(srd: SystemUnderTest) -> None:
+    system = srd
+    if combat_row(system) is not None:
+        owner(system, "!end_combat")
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Kell{p1}"))
+    seed(system, p2, fighter(f"Lune{p2}"))
+    before = {p: system.sql("SELECT xp FROM characters WHERE player_id = :p", p=p)[0].xp for p in (p1, p2)}
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    owner(system, "!initiative add goblin")
+    for _ in range(60):  # the heroes swing until the goblin falls (the owner passes its turns)
+        actor = current(system)
+        if actor["kind"] == "monster":
+            owner(system, "!end_turn")
+            continue
+        reply = system.command(int(actor["player_id"]), "!attack goblin")["content"]
+        if "No foe is left standing" in reply:
+            break
+        system.command(int(actor["player_id"]), "!end_turn")
+    else:
+        raise AssertionError("the goblin never fell")
+    ended = system.command(p2, "!end_combat")["content"]
+    # A goblin is worth 50 XP: 25 each.
+    assert f"⭐ Kell{p1} gains 25 XP" in ended and f"⭐ Lune{p2} gains 25 XP" in ended, ended
+    after = {p: system.sql("SELECT xp FROM characters WHERE player_id = :p", p=p)[0].xp for p in (p1, p2)}
+    assert after == {p: xp + 25 for p, xp in before.items()}
+    assert combat_row(system) is None

@@ -96,3 +96,18 @@ def test_the_plan_is_deterministic_for_a_seed() -> None:
     state = turn_of(state, "Goblin 1")
     plans = {plan_turn(state, "goblin-1", random.Random(7)) for _ in range(5)}
     assert len(plans) == 1
+
+
+def test_a_fight_earns_the_defeated_monsters_xp_split_among_the_survivors() -> None:
+    from dnd.combat.rewards import defeated_xp, xp_awards
+
+    state, rng = party_vs([("goblin", 2)], 15, 10, 12, 9)
+    assert xp_awards(state) == []  # nothing defeated yet
+    state = turn_of(state, "Aria")
+    state, _ = attack(state, "aria", "Goblin 1", "Longsword", rng.push(19, 8))  # 24 hits, 11 damage: down
+    state = turn_of(hurt(state, "Goblin 2", 1), "Goblin 2")
+    state, _ = flee(state, "goblin-2")  # fled: no XP for it
+    assert defeated_xp(state) == 50
+    assert {(a.combatant.name, a.xp) for a in xp_awards(state)} == {("Aria", 25), ("Bram", 25)}
+    dead_bram = replace_combatant(state, get(state, "Bram").model_copy(update={"hp": 0, "dead": True}))
+    assert {(a.combatant.name, a.xp) for a in xp_awards(dead_bram)} == {("Aria", 50)}
