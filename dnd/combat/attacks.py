@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
 from dnd.character import Character, InventoryItem, ability_modifier
-from dnd.combat.damage import apply_damage, defend
+from dnd.combat.damage import take_damage
 from dnd.combat.lines import (
     AttacksUnused,
     AttackVerdict,
-    DamageTaken,
     Line,
     MultiattackOptions,
     MultiattackUnread,
@@ -199,13 +198,9 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     damage_roll = roll_dice(f"{profile.damage} {profile.label} damage", rng, crit=critical)
     told.append(Rolled(damage_roll))
     by_type = dict(damage_roll.damage_by_type) or {profile.damage_type: damage_roll.total}
-    dealt, defenses = defend(target, by_type, profile.magical)
-    told += defenses
-    state, applied = apply_damage(state, target.id, dealt, critical=critical, actor_id=attacker.id,
-                                   source=profile.label)
+    state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
+                                        actor_id=attacker.id, source=profile.label, told=told)
     after = find_anywhere(state, target.id)
-    told.append(DamageTaken(target.name, dealt, after.hp, after.max_hp))
-    told += applied.told
     return state, AttackResult(
         attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
         attack_bonus=profile.to_hit, target_ac=target.ac, hit=True, critical=critical, damage_roll=damage_roll,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from dnd.character import DeathSaves
 from dnd.combat.lines import (
+    DamageTaken,
     DeathSavesFailedByDamage,
     Defeated,
     Defense,
@@ -16,7 +17,7 @@ from dnd.combat.lines import (
     Line,
     TempHpAbsorbed,
 )
-from dnd.combat.state import CombatState, index_of, log_event, replace_combatant
+from dnd.combat.state import CombatState, find_anywhere, index_of, log_event, replace_combatant
 from dnd.combat.turns import settle
 from dnd.monsters import Combatant
 
@@ -149,3 +150,16 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
         state = log_event(state, "defeated", f"{t.name} is defeated.", actor=actor_id, target=t.id)
         state = _remove_from_order(state, index_of(state, t.id))
     return state, out
+
+
+def take_damage(state: CombatState, target: Combatant, by_type: dict[str, int], magical: bool, *, critical: bool,
+                actor_id: str | None, source: str, told: list[Line]) -> tuple[CombatState, int, DamageApplied]:
+    """A blow or a failed save's damage on ``target``: its defenses, then the hit points it takes; what was dealt
+    and what it did, told in ``told``."""
+    dealt, defenses = defend(target, by_type, magical)
+    told += defenses
+    state, applied = apply_damage(state, target.id, dealt, critical=critical, actor_id=actor_id, source=source)
+    after = find_anywhere(state, target.id)
+    told.append(DamageTaken(target.name, dealt, after.hp, after.max_hp))
+    told += applied.told
+    return state, dealt, applied

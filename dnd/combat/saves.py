@@ -9,9 +9,9 @@ from typing import Literal
 
 from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
-from dnd.combat.damage import DamageApplied, apply_damage, defend
+from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
-from dnd.combat.lines import AutoFailedSave, DamageTaken, DeathSaveOutcome, Line, Rolled, SaveRolled
+from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, Line, Rolled, SaveRolled
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
 from dnd.combat.state import (
     CombatState,
@@ -147,13 +147,8 @@ def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _
         return state, 0, None
     factor_types = dict(damage_roll.damage_by_type) or {effect.damage_type.casefold(): damage_roll.total}
     scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
-    taken, defenses = defend(target, scaled, effect.magical)
-    told += defenses
-    state, applied = apply_damage(state, target.id, taken, critical=False, actor_id=effect.actor_ref,
-                                  source=effect.label)
-    after = find_anywhere(state, target.id)
-    told.append(DamageTaken(target.name, taken, after.hp, after.max_hp))
-    told += applied.told
+    state, taken, applied = take_damage(state, target, scaled, effect.magical, critical=False,
+                                        actor_id=effect.actor_ref, source=effect.label, told=told)
     return state, taken, applied
 
 
