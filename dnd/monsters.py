@@ -407,6 +407,9 @@ class Combatant(BaseModel):
     # Who plays a monster: "dm" (its turns play themselves) or "owner" (`!attack`, `!end_turn`); None: the
     # table's default (MONSTER_CONTROL).
     controller: Literal["dm", "owner"] | None = None
+    # This turn's action economy (dnd.combat.economy), reset when the combatant's turn starts.
+    action_this_turn: Literal["attack", "cast", "item"] | None = None
+    attacks_this_turn: int = Field(0, ge=0)
     monster: MonsterBlock | None = None
     character: Character | None = None
 

@@ -32,6 +32,9 @@ def settle(state: CombatState, start: int) -> tuple[CombatState, list[str]]:
         break
     else:
         index = min(index, n - 1) if index < n else 0
+    if combatants[index].action_this_turn is not None or combatants[index].attacks_this_turn:
+        # The turn that starts gives its combatant a fresh action.
+        combatants[index] = combatants[index].model_copy(update={"action_this_turn": None, "attacks_this_turn": 0})
     settled = state.model_copy(update={"combatants": combatants, "current": index, "round": round_})
     for name in skipped:
         settled = log_event(settled, "skip", f"{name}'s turn is skipped.")

@@ -20,6 +20,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
+from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.data.spells import find_spell
 from dnd.dice import DiceError, roll
@@ -220,6 +221,7 @@ def cast_command(ctx: CommandContext) -> None:
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")
+        fight.state = take_action(fight.state, fight.me.id, "cast")
     stored = my_character(ctx, for_update=True)
     character = stored.character
     info = spell_data(ctx, name)
@@ -398,6 +400,7 @@ def use_item_command(ctx: CommandContext) -> None:
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
     if fight is not None:
         require_turn(ctx, fight, "Using an item")
+        fight.state = take_action(fight.state, fight.me.id, "item")
     stored = my_character(ctx, for_update=True)
     used = actions.use_item(stored.character, ctx.args, rng)
     lines = [f"🧪 {discord.item_use(used)}"]

@@ -32,6 +32,7 @@ from db import compendium, history
 from db.campaigns import ensure_active_campaign
 from db.characters import StoredCharacter, find_by_player, load_for_update, players_with_characters, save
 from dnd import combat as engine
+from dnd.combat.economy import take_action
 from dnd.combat.rewards import level_reached, xp_awards
 from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
@@ -161,7 +162,7 @@ def attack_command(ctx: CommandContext) -> None:
     row, before = channel_fight(ctx)
     actor = engine.current_actor(before)
     _may_act(ctx, actor)
-    state = before
+    state = take_action(before, actor.id, "attack")  # one attack of the turn's Attack action (characters)
     multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
     if actor.kind == "monster" and (weapon is None or multi):
         option = int(multi.group(1)) if multi and multi.group(1) else 1

@@ -322,12 +322,19 @@ def test_spells_in_a_fight(srd: SystemUnderTest) -> None:
         assert fighter_in_fight(system, name)["hp"] == before[name] - expected
     assert first_slots(system, mage) == 1  # spent exactly once
 
-    # The last slot on Magic Missile (it always hits); then no slots remain, and nothing changes.
+    # One spell a turn (the turn's action); on the next, the last slot on Magic Missile (it always hits); then no
+    # slots remain, and nothing changes.
+    refused(system, mage, "!cast Magic Missile at Bugbear 2", "already used this turn's action (casting a spell)",
+            watch)
+    system.command(mage, "!end_turn")
+    turn_until(system, is_mage)
     before_mm = fighter_in_fight(system, "Bugbear 2")["hp"]
     reply = system.command(mage, "!cast Magic Missile at Bugbear 2")["content"]
     dealt = int(re.search(r"Magic Missile hits Bugbear 2 for \*\*(\d+)\*\*", reply).group(1))
     assert 6 <= dealt <= 15 and fighter_in_fight(system, "Bugbear 2")["hp"] == before_mm - dealt
     assert first_slots(system, mage) == 0
+    system.command(mage, "!end_turn")
+    turn_until(system, is_mage)
     refused(system, mage, "!cast Burning Hands on Bugbear 1", "Your spell fails; no slots remain", watch)
     assert "Combat summary" in system.command(mage, "!end_combat")["content"]
 
@@ -833,3 +840,25 @@ def test_the_survivors_share_the_xp_of_the_monsters_they_defeated(srd: SystemUnd
     after = {p: system.sql("SELECT xp FROM characters WHERE player_id = :p", p=p)[0].xp for p in (p1, p2)}
     assert after == {p: xp + 25 for p, xp in before.items()}
     assert combat_row(system) is None
+
+
+def test_a_turn_has_one_action(srd: SystemUnderTest) -> None:
+    """A 1st-level Fighter makes one attack a turn, and can't also cast or drink a potion (the SRD's action)."""
+    system = srd
+    if combat_row(system) is not None:
+        owner(system, "!end_combat")
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Mira{p1}"))
+    seed(system, p2, fighter(f"Nash{p2}"))
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    owner(system, "!initiative add ogre")  # 59 HP: it stands through a few blows
+    while current(system)["kind"] == "monster":
+        owner(system, "!end_turn")
+    player = int(current(system)["player_id"])
+    others = [p1, p2]
+    assert "attack on Ogre" in system.command(player, "!attack ogre")["content"]
+    refused(system, player, "!attack ogre", "has made its attack this turn", others)
+    refused(system, player, "!use_item Potion of Healing", "already used this turn's action (the Attack action)",
+            others)
+    system.command(player, "!end_turn")
+    owner(system, "!end_combat")
