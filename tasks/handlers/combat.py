@@ -7,7 +7,7 @@ gate in step (`tasks.handlers.combat_support`, which the character commands in a
 Choices:
 * `!initiative` with mentions (`!initiative @a @b`) starts a fight for those players' characters; without
   mentions, for the author's character and those of the players who spoke in this channel in the last
-  :data:`RECENT_MINUTES` minutes (and have a character in the active campaign).
+  :data:`combat_support.RECENT_MINUTES` minutes (and have a character in the active campaign).
 * Monsters join with `!initiative add <monster> [count]` (owner only, from the imported SRD).
 * The DM plays the monsters (MONSTER_CONTROL=auto, the default): when a monster's turn comes, it takes it as
   `dnd.tactics` decides, the engine resolves it, and the whole run of monster turns is posted in the reply that
@@ -28,15 +28,13 @@ from __future__ import annotations
 import re
 
 from db import combat as combats
-from db import compendium, history
-from db.campaigns import ensure_active_campaign
-from db.characters import StoredCharacter, find_by_player, load_for_update, players_with_characters, save
+from db.characters import load_for_update, save
 from dnd import combat as engine
 from dnd.combat.economy import take_action
 from dnd.combat.rewards import level_reached, xp_awards
 from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
-from dnd.monsters import Combatant, MonsterBlock
+from dnd.monsters import Combatant
 from dnd.phrases import counted_name
 from dnd.render.facts import fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
@@ -47,11 +45,12 @@ from tasks.handlers.combat_support import (
     channel_fight,
     end_stated_turn,
     ending_line,
+    monster_block,
     pass_turn,
     play_monster_turns,
     player_of,
+    start_fight,
     sync_gate,
-    table_channel_id,
     target_name,
     turn_line,
     write_back,
@@ -59,7 +58,6 @@ from tasks.handlers.combat_support import (
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 CATEGORY = "Combat"
-RECENT_MINUTES = 30
 MAX_MONSTERS_PER_ADD = 20
 _WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
 _MULTIATTACK = re.compile(r"multi-?attack(?:\s+(?:option\s+)?(\d{1,2}))?", re.IGNORECASE)
@@ -76,41 +74,12 @@ def _may_act(ctx: CommandContext, actor: Combatant) -> None:
 # --------------------------------------------------------------------------- starting a fight
 
 
-def _participants(ctx: CommandContext, campaign_id: int, channel_id: int) -> list[StoredCharacter]:
-    mentioned = [mentioned_id(found) for found in MENTION.finditer(ctx.args)]
-    leftover = MENTION.sub("", ctx.args).strip()
-    if leftover:
-        raise CommandError("Usage: `!initiative [@player …]` or `!initiative add <monster> [count]`.")
-    if mentioned:
-        found: list[StoredCharacter] = []
-        for player in dict.fromkeys(mentioned):
-            stored = find_by_player(ctx.session, player, campaign_id)
-            if stored is None:
-                raise CommandError(f"{mention(player)} has no character in this campaign.")
-            found.append(stored)
-        return found
-    players = {ctx.author_id} | history.recent_players(ctx.session, channel_id, RECENT_MINUTES)
-    found = [s for player in players_with_characters(ctx.session, campaign_id, players)
-             if (s := find_by_player(ctx.session, player, campaign_id)) is not None]
-    if not found:
-        raise CommandError("No one here has a character to fight with. Mention the players: "
-                           "`!initiative @player …`.")
-    return found
-
-
 def _start(ctx: CommandContext) -> None:
-    channel_id = table_channel_id(ctx)
-    if combats.active_for_update(ctx.session, channel_id) is not None:
-        raise CommandError("A combat is already running in this channel. Add monsters with "
-                           "`!initiative add <monster> [count]`, or finish it with `!end_combat`.")
-    campaign_id = ensure_active_campaign(ctx.session)
-    fighters = [Combatant.from_character(s.character, player_id=str(s.player_id), id=f"pc{s.player_id}")
-                for s in _participants(ctx, campaign_id, channel_id)]
-    state, result = engine.roll_initiative(fighters, rng)
-    state, death_save = begin_turn(ctx, campaign_id, state)
-    combat_row = combats.start(ctx.session, campaign_id, channel_id, state)
-    sync_gate(ctx, combat_row, state)
-    ctx.reply(f"⚔️ **Roll for initiative!**\n{result.text}{death_save}\n{turn_line(state)}\n"
+    mentioned = [mentioned_id(found) for found in MENTION.finditer(ctx.args)]
+    if MENTION.sub("", ctx.args).strip():
+        raise CommandError("Usage: `!initiative [@player …]` or `!initiative add <monster> [count]`.")
+    row, state, opening = start_fight(ctx, mentioned)
+    ctx.reply(f"⚔️ **Roll for initiative!**\n{opening}\n{turn_line(state)}\n"
               "The DM adds monsters with `!initiative add <monster> [count]`.")
 
 
@@ -123,15 +92,7 @@ def _add(ctx: CommandContext, what: str) -> None:
     if not 1 <= count <= MAX_MONSTERS_PER_ADD:
         raise CommandError(f"Add between 1 and {MAX_MONSTERS_PER_ADD} monsters at a time.")
     row, state = channel_fight(ctx)
-    entry = compendium.find(ctx.session, "monster", name)
-    if entry is None:
-        close = compendium.suggestions(ctx.session, "monster", name)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        if compendium.count(ctx.session, "monster") == 0:
-            hint = " The SRD compendium isn't imported yet."
-        raise CommandError(f"I don't know a monster called '{name[:60]}'.{hint}")
-    block = MonsterBlock.from_srd(entry.details)
-    state, result = engine.add_monsters(state, block, count, rng)
+    state, result = engine.add_monsters(state, monster_block(ctx, name), count, rng)
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"👹 {result.text}\n{turn_line(state)}")

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import keys
 from db import combat as combats
+from db import compendium, history
 from db.campaigns import ensure_active_campaign
-from db.characters import load_for_update, save
+from db.characters import StoredCharacter, find_by_player, load_for_update, players_with_characters, save
 from db.combat import CombatRow
 from db.engine import Session
 from dnd import combat as engine
@@ -23,7 +24,7 @@ from dnd import tactics
 from dnd.character import Character
 from dnd.combat import CombatState
 from dnd.combat.state import find_anywhere
-from dnd.monsters import Combatant, apply_to_character
+from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.facts import combat_text, fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
@@ -381,3 +382,58 @@ def death_save_status(fight: Fight | None, character: Character) -> str:
         return f"{me.name} is stable at 0 HP and makes no more death saving throws."
     return (f"🎲 {me.name}'s death saves so far: {saves}. They are rolled for you at the start of each of your "
             f"turns {rule}; three successes make you stable, three failures are death.")
+
+
+# --------------------------------------------------------------------------- starting a fight
+
+# Without mentions, a fight is for the players who spoke in the channel this recently (and the author).
+RECENT_MINUTES = 30
+
+
+def fighters(ctx: CommandContext, campaign_id: int, channel_id: int, mentioned: list[int]) -> list[StoredCharacter]:
+    """The characters of the mentioned players; without mentions, the author's and those of the players who spoke
+    in the channel in the last :data:`RECENT_MINUTES` minutes (who have a character in the campaign)."""
+    if mentioned:
+        found: list[StoredCharacter] = []
+        for player in dict.fromkeys(mentioned):
+            stored = find_by_player(ctx.session, player, campaign_id)
+            if stored is None:
+                raise CommandError(f"{mention(player)} has no character in this campaign.")
+            found.append(stored)
+        return found
+    players = {ctx.author_id} | history.recent_players(ctx.session, channel_id, RECENT_MINUTES)
+    found = [s for player in players_with_characters(ctx.session, campaign_id, players)
+             if (s := find_by_player(ctx.session, player, campaign_id)) is not None]
+    if not found:
+        raise CommandError("No one here has a character to fight with. Mention the players: "
+                           "`!initiative @player …`.")
+    return found
+
+
+def start_fight(ctx: CommandContext, mentioned: list[int]) -> tuple[CombatRow, CombatState, str]:
+    """A new fight in the channel: its characters roll initiative. Returns the row, the state and the lines of
+    the opening (the order, death saves)."""
+    channel_id = table_channel_id(ctx)
+    if combats.active_for_update(ctx.session, channel_id) is not None:
+        raise CommandError("A combat is already running in this channel. Add monsters with "
+                           "`!initiative add <monster> [count]`, or finish it with `!end_combat`.")
+    campaign_id = ensure_active_campaign(ctx.session)
+    heroes = [Combatant.from_character(s.character, player_id=str(s.player_id), id=f"pc{s.player_id}")
+              for s in fighters(ctx, campaign_id, channel_id, mentioned)]
+    state, result = engine.roll_initiative(heroes, rng)
+    state, death_save = begin_turn(ctx, campaign_id, state)
+    row = combats.start(ctx.session, campaign_id, channel_id, state)
+    sync_gate(ctx, row, state)
+    return row, state, f"{result.text}{death_save}"
+
+
+def monster_block(ctx: CommandContext, name: str) -> MonsterBlock:
+    """A monster's stat block from the compendium; an unknown name is refused with suggestions."""
+    entry = compendium.find(ctx.session, "monster", name)
+    if entry is None:
+        close = compendium.suggestions(ctx.session, "monster", name)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        if compendium.count(ctx.session, "monster") == 0:
+            hint = " The SRD compendium isn't imported yet."
+        raise CommandError(f"I don't know a monster called '{name[:60]}'.{hint}")
+    return MonsterBlock.from_srd(entry.details)

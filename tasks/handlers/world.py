@@ -6,12 +6,21 @@ import random
 import time
 from typing import Any
 
+from db import combat as combats
 from db.campaigns import Campaign, active_campaign
 from db.characters import levels_in_campaign
 from db.compendium import entries
 from db.world import location_of, world_for_update
+from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
+from tasks.handlers.combat_support import (
+    after_turns,
+    monster_block,
+    play_monster_turns,
+    start_fight,
+    sync_gate,
+)
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 _rng = random.SystemRandom()
@@ -55,12 +64,16 @@ def weather_command(ctx: CommandContext) -> None:
               f"{current['precipitation']}).{effects}")
 
 
-@command("encounter", "!encounter [easy|medium|hard|deadly]", "A random SRD encounter for the party's levels.",
+@command("encounter", "!encounter [easy|medium|hard|deadly] [preview]",
+         "Start a random SRD encounter for the party's levels here (`preview`: only describe one).",
          owner_only=True, category="World")
 def encounter_command(ctx: CommandContext) -> None:
-    difficulty = (ctx.args.strip() or "medium").lower()
-    if difficulty not in DIFFICULTIES:
-        raise CommandError(f"Difficulty must be one of {', '.join(DIFFICULTIES)}.")
+    words = ctx.args.lower().split()
+    preview = "preview" in words
+    words = [word for word in words if word != "preview"]
+    difficulty = words[0] if words else "medium"
+    if len(words) > 1 or difficulty not in DIFFICULTIES:
+        raise CommandError(f"Usage: `!encounter [{'|'.join(DIFFICULTIES)}] [preview]`.")
     campaign = active_campaign(ctx.session)
     levels = (levels_in_campaign(ctx.session, campaign.id) if campaign else []) or [1]
     monsters = [{"name": m["name"], "cr": m.get("challenge_rating", 0), "xp": m.get("xp", 0),
@@ -69,8 +82,23 @@ def encounter_command(ctx: CommandContext) -> None:
         raise CommandError("The SRD compendium isn't imported yet (`python scripts/import_srd.py`).")
     location = (location_of(ctx.session, campaign.id) if campaign else None) or ""
     found = generate_encounter(levels, difficulty, monsters, location, _rng)
-    ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text}\n"
-              "Add them to a fight with `!initiative add <monster> [count]`.")
+    if preview:
+        ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text}\n"
+                  "Add them to a fight with `!initiative add <monster> [count]`.")
+        return
+    # The fight starts for the players at the table, the creatures join, and the DM plays their turns.
+    row, state, opening = start_fight(ctx, [])
+    joined = []
+    for group in found.groups:
+        state, result = engine.add_monsters(state, monster_block(ctx, group.name), group.count, _rng)
+        joined.append(result.text)
+    state, monsters = play_monster_turns(ctx, row.campaign_id, state)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    ctx.reply(f"⚔️ **An encounter!** {found.text}\n**Roll for initiative!**\n{opening}\n" + "\n".join(joined)
+              + f"{monsters.text}{after_turns(state)}")
+    if monsters.facts:
+        ctx.narrate(" ".join(monsters.facts))
 
 
 @command("loot", "!loot <challenge rating>", "Random individual treasure for a creature of that CR (SRD tables).",

@@ -32,10 +32,35 @@ def test_encounters_and_loot_from_the_srd(system: SystemUnderTest) -> None:
     run_import(system)
     activate_shipped_campaign(system, "ashes-of-thornwall")
     assert system.command(new_player_id(), "!encounter")["content"] == "Only the owner can use `!encounter`."
-    encounter = system.command(system.owner_id, "!encounter hard")["content"]
+    encounter = system.command(system.owner_id, "!encounter hard preview")["content"]
     assert "adjusted XP" in encounter and "against the hard budget" in encounter
-    assert system.command(system.owner_id, "!encounter brutal")["content"].startswith("Difficulty must be one of")
+    assert system.command(system.owner_id, "!encounter brutal")["content"].startswith("Usage: `!encounter")
+    assert system.command(system.owner_id, "!encounter hard now")["content"].startswith("Usage: `!encounter")
     loot = system.command(system.owner_id, "!loot 1/4")["content"]
     assert "Treasure (CR 1/4" in loot
     assert "between 0 and 30" in system.command(system.owner_id, "!loot 31")["content"]
     assert system.command(system.owner_id, "!loot lots")["content"].startswith("Usage: `!loot")
+
+
+def test_the_owners_encounter_starts_the_fight_for_the_table(system: SystemUnderTest) -> None:
+    from tests.integration.test_characters import fighter, seed
+
+    run_import(system)
+    activate_shipped_campaign(system, "ashes-of-thornwall")
+    rows = system.sql("SELECT id FROM combat_state WHERE channel_id = :c AND active", c=system.channel_id)
+    if rows:
+        system.command(system.owner_id, "!end_combat")
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Orin{p1}"))
+    seed(system, p2, fighter(f"Pell{p2}"))
+    for player in (p1, p2):  # they are at the table: they spoke in the channel
+        system.command(player, "!roll 1d20")
+    started = system.command(system.owner_id, "!encounter easy")["content"]
+    assert started.startswith("⚔️ **An encounter!**") and "Roll for initiative!" in started, started
+    assert f"Orin{p1}" in started and f"Pell{p2}" in started
+    assert " the fight (average hit points)." in started, started  # the creatures joined
+    fight = system.sql("SELECT initiative FROM combat_state WHERE channel_id = :c AND active", c=system.channel_id)
+    kinds = [c["kind"] for c in fight[0].initiative]
+    assert kinds.count("character") == 2 and kinds.count("monster") >= 1
+    assert "already running" in system.command(system.owner_id, "!encounter easy")["content"]
+    system.command(system.owner_id, "!end_combat")
