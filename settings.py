@@ -72,6 +72,8 @@ class Settings:
     srd_json_dir: str
     # Who plays the monsters: "auto" (the DM, by dnd.tactics) or "owner" (the owner types `!attack` for them).
     monster_control: str = "auto"
+    # A player's turn in a fight passes by itself after this long without an action (nobody stalls a fight).
+    combat_turn_timeout_s: float = 120.0
 
     @property
     def run_dir(self) -> Path:
@@ -180,6 +182,7 @@ def load_settings() -> Settings:
         campaigns_dir=Path(_str("CAMPAIGNS_DIR", str(PROJECT_ROOT / "corpus" / "campaigns"))),
         srd_json_dir=_str("SRD_JSON_DIR"),
         monster_control=_str("MONSTER_CONTROL", "auto").casefold(),
+        combat_turn_timeout_s=_float("COMBAT_TURN_TIMEOUT_S", 120.0),
     )
 
 

@@ -12,8 +12,12 @@ from typing import Any
 import keys
 from db.engine import transaction
 from db.outbox import mark_published, prune_published, unpublished
-from tasks.handlers.combat_support import restore_gates
+from settings import get_settings
+from tasks.follow_ups import send_follow_ups
+from tasks.handlers.combat_support import IdleTurn, idle_turns, pass_idle_turn, restore_gates
+from tasks.handlers.dispatch import execute_in_context
 from tasks.handlers.economy import expire_stale_trades
+from tasks.handlers.registry import CommandContext
 from tasks.publish import publish, reply_in_transaction
 from tasks.redis_client import get_redis
 
@@ -75,3 +79,20 @@ def expire_trades() -> int:
 def repair_combat_gates() -> int:
     with transaction() as session:
         return restore_gates(session)
+
+
+def pass_idle_turns() -> int:
+    """Turns a player left waiting past COMBAT_TURN_TIMEOUT_S pass (once each: keyed by the fight and its turn)."""
+    settings = get_settings()
+    passed = 0
+    for idle in idle_turns(settings.combat_turn_timeout_s):
+        key = f"idle:{idle.combat_id}:{idle.seq}"
+        event = {"channel_id": idle.channel_id, "author_id": settings.owner_id, "message_id": key, "content": ""}
+
+        def body(ctx: CommandContext, idle: IdleTurn = idle) -> None:
+            pass_idle_turn(ctx, idle)
+
+        outcome = execute_in_context(event, key, "combat.idle_turn", body)
+        send_follow_ups(outcome.follow_ups)
+        passed += bool(outcome.replies)
+    return passed

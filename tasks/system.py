@@ -30,8 +30,9 @@ def sweep() -> dict[str, int]:
         app.send_task(keys.PREPARE_TURN_TASK, args=[channel])
     expired = sweeper.expire_trades()
     gates = sweeper.repair_combat_gates()
+    idle = sweeper.pass_idle_turns()
     return {"republished": republished, "redriven": len(stale), "orphans": len(orphans), "trades_expired": expired,
-            "gates_repaired": gates}
+            "gates_repaired": gates, "idle_turns_passed": idle}
 
 
 @app.task(name=keys.SWITCH_MODEL_TASK, base=DndTask, user_facing_name="the model switch",

@@ -49,6 +49,8 @@ def system_environment(var_dir: Path, test_hooks: bool = False) -> dict[str, str
         BATCH_IDLE_S="0.6", BATCH_MAX_S="2.5", TURN_STALE_S="8", MAX_TASK_ATTEMPTS="3",
         # The owner drives monsters unless a test hands one to the DM (`!dm release`), so fights are scripted.
         MONSTER_CONTROL="owner",
+        # No turn passes by itself while a test thinks (the operations tests set a short one of their own).
+        COMBAT_TURN_TIMEOUT_S="3600",
         USER_RATE_PER_MIN="600", CHANNEL_RATE_PER_MIN="3000",
         SRD_JSON_DIR=str(SRD_JSON_DIR),
         PYTHONPATH=str(PROJECT_ROOT),

@@ -10,6 +10,7 @@ messages as turns; everyone else's go to `tasks.turns.question`.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import keys
@@ -61,7 +62,8 @@ if current then
   if ok and type(value) == 'table' and value.combat then
     local combat, seq = tonumber(value.combat), tonumber(value.seq or 0)
     local new_combat, new_seq = tonumber(ARGV[2]), tonumber(ARGV[3])
-    if combat > new_combat or (combat == new_combat and seq > new_seq) then return 0 end
+    -- the same turn keeps its gate (and the time it began: see `idle_turns`)
+    if combat > new_combat or (combat == new_combat and seq >= new_seq) then return 0 end
   end
 end
 if ARGV[1] == '' then
@@ -97,7 +99,8 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
     value = ""
     if state is not None:
         actor = engine.current_actor(state)
-        value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq})
+        value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq,
+                            "since": round(time.time(), 3)})
     return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))
 
 
@@ -437,3 +440,49 @@ def monster_block(ctx: CommandContext, name: str) -> MonsterBlock:
             hint = " The SRD compendium isn't imported yet."
         raise CommandError(f"I don't know a monster called '{name[:60]}'.{hint}")
     return MonsterBlock.from_srd(entry.details)
+
+
+# --------------------------------------------------------------------------- a player who doesn't act
+
+
+@dataclass(frozen=True)
+class IdleTurn:
+    channel_id: int
+    combat_id: int
+    seq: int
+
+
+def idle_turns(timeout_s: float, now: float | None = None) -> list[IdleTurn]:
+    """The fights whose current character's turn began (the gate's `since`) more than `timeout_s` ago."""
+    client = get_redis()
+    now = time.time() if now is None else now
+    found = []
+    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
+        if key.endswith(":ended"):
+            continue
+        try:
+            gate = json.loads(client.get(key) or "{}")
+        except ValueError:
+            continue
+        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
+        if channel_id is None or gate.get("actor_id") is None or not gate.get("since"):
+            continue
+        if now - float(gate["since"]) > timeout_s:
+            found.append(IdleTurn(channel_id, int(gate["combat"]), int(gate["seq"])))
+    return found
+
+
+def pass_idle_turn(ctx: CommandContext, idle: IdleTurn) -> None:
+    """The waiting character's turn passes (and the monsters the DM plays take theirs) — unless the fight moved
+    on since the gate was read."""
+    row = combats.active_for_update(ctx.session, idle.channel_id)
+    if row is None or row.id != idle.combat_id:
+        return
+    state = combats.from_row(row)
+    actor = engine.current_actor(state)
+    if len(state.log) != idle.seq or actor.kind != "character":
+        return
+    waited = f"{ctx.settings.combat_turn_timeout_s:g}"
+    ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they hold back "
+              "this turn, and the turn passes.")
+    pass_turn(ctx, row, state, actor)

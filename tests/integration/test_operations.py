@@ -5,6 +5,7 @@ messages are in flight, with exactly one reply per message."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -28,12 +29,15 @@ pytestmark = pytest.mark.system
 PROBE_USER = "dndprobe"
 # Long enough for a test to stop the gateway under a message that waits for its turn.
 BATCH_IDLE_S = 3.0
+# A player's turn in a fight passes after this long without an action.
+IDLE_TURN_S = 4.0
 CHANNEL = "c:1000"
 
 
 @pytest.fixture(scope="module")
 def ops() -> Iterator[SystemUnderTest]:
-    with own_system(BATCH_IDLE_S=str(BATCH_IDLE_S), BATCH_MAX_S=str(2 * BATCH_IDLE_S)) as sut:
+    with own_system(BATCH_IDLE_S=str(BATCH_IDLE_S), BATCH_MAX_S=str(2 * BATCH_IDLE_S),
+                    COMBAT_TURN_TIMEOUT_S=str(IDLE_TURN_S)) as sut:
         yield sut
 
 
@@ -293,6 +297,29 @@ def test_a_reboot_like_crash_of_everything_comes_back(ops: SystemUnderTest) -> N
     ops.start_again()
     assert snapshot(ops, player)["character"] == before["character"]
     assert f"Thorn{player}" in ops.command(player, "!my_sheet", timeout=60)["content"]
+
+
+# --------------------------------------------------------------------------- nobody stalls a fight
+
+
+def test_a_player_who_never_acts_does_not_stall_the_fight(ops: SystemUnderTest) -> None:
+    p1, p2 = new_player_id(), new_player_id()
+    seed(ops, p1, fighter(f"Rook{p1}"))
+    seed(ops, p2, fighter(f"Sage{p2}"))
+    after = ops.cursor()
+    started = ops.command(p1, f"!initiative <@{p1}> <@{p2}>")["content"]
+    assert "Roll for initiative" in started
+    gate = json.loads(ops.redis.get(f"combat:{CHANNEL}"))
+    first = gate["actor_id"]
+    # Nobody acts: within the timeout and a sweep (every 5 s) the turn passes, and then again.
+    passed = ops.wait_for(lambda e: "hasn't acted for 4 s" in e.get("content", ""), after, timeout=40, count=2)
+    assert f"<@{first}>" in passed[0]["content"] and f"<@{first}>" not in passed[1]["content"]
+    rows = ops.sql("SELECT round FROM combat_state WHERE channel_id = 1000 AND active")
+    assert rows and rows[0].round >= 2
+    # Each waiting turn passes once.
+    for event in passed:
+        assert len(bot_replies(ops, event["reply_to"])) == 2  # the notice and the turn passing, once each
+    assert "The combat is over" in ops.command(p1, "!end_combat")["content"]
 
 
 # --------------------------------------------------------------------------- the disk fills up
