@@ -248,6 +248,16 @@ def fresh_fight(system: SystemUnderTest) -> None:
         owner(system, "!end_combat")
 
 
+def two_fighters_fight(system: SystemUnderTest, first: str, second: str) -> tuple[int, int]:
+    """A new fight in the channel between two fresh 1st-level fighters (named `first`, `second` + their ids)."""
+    fresh_fight(system)
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"{first}{p1}"))
+    seed(system, p2, fighter(f"{second}{p2}"))
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    return p1, p2
+
+
 def fighter_in_fight(system: SystemUnderTest, name: str) -> dict[str, Any]:
     found = combat_row(system)
     return next(c for c in found.initiative if c["name"] == name)
@@ -765,12 +775,7 @@ def test_the_shops_of_a_place_are_listed_a_page_at_a_time(srd: SystemUnderTest) 
 
 def test_the_dm_plays_the_monsters_it_is_handed(srd: SystemUnderTest) -> None:
     system = srd
-    if combat_row(system) is not None:  # a fight left by an earlier failed run
-        owner(system, "!end_combat")
-    p1, p2 = new_player_id(), new_player_id()
-    seed(system, p1, fighter(f"Ilsa{p1}"))
-    seed(system, p2, fighter(f"Joss{p2}"))
-    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    p1, p2 = two_fighters_fight(system, "Ilsa", "Joss")
     owner(system, "!initiative add goblin 2")
 
     # Who may hand monsters over, and bad input: refused, nothing changes.
@@ -815,13 +820,8 @@ def test_the_dm_plays_the_monsters_it_is_handed(srd: SystemUnderTest) -> None:
 
 def test_the_survivors_share_the_xp_of_the_monsters_they_defeated(srd: SystemUnderTest) -> None:
     system = srd
-    if combat_row(system) is not None:
-        owner(system, "!end_combat")
-    p1, p2 = new_player_id(), new_player_id()
-    seed(system, p1, fighter(f"Kell{p1}"))
-    seed(system, p2, fighter(f"Lune{p2}"))
+    p1, p2 = two_fighters_fight(system, "Kell", "Lune")
     before = {p: system.sql("SELECT xp FROM characters WHERE player_id = :p", p=p)[0].xp for p in (p1, p2)}
-    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
     owner(system, "!initiative add goblin")
     for _ in range(60):  # the heroes swing until the goblin falls (the owner passes its turns)
         actor = current(system)
@@ -845,12 +845,7 @@ def test_the_survivors_share_the_xp_of_the_monsters_they_defeated(srd: SystemUnd
 def test_a_turn_has_one_action(srd: SystemUnderTest) -> None:
     """A 1st-level Fighter makes one attack a turn, and can't also cast or drink a potion (the SRD's action)."""
     system = srd
-    if combat_row(system) is not None:
-        owner(system, "!end_combat")
-    p1, p2 = new_player_id(), new_player_id()
-    seed(system, p1, fighter(f"Mira{p1}"))
-    seed(system, p2, fighter(f"Nash{p2}"))
-    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    p1, p2 = two_fighters_fight(system, "Mira", "Nash")
     owner(system, "!initiative add ogre")  # 59 HP: it stands through a few blows
     while current(system)["kind"] == "monster":
         owner(system, "!end_turn")
