@@ -37,11 +37,15 @@ restore: install
 ctl:
 	$(VENV)/bin/supervisorctl -c supervisord.conf $(ARGS)
 
-# Debian's Chromium for the local table's browser test (root, as on CI; skipped when already there).
+# Debian's Chromium for the local table's browser test, and a colour-emoji font so the page shows 🎲 and ✅
+# (root, as on CI; each skipped when already there).
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing and not root: the browser test will be skipped"; fi; }
+	@[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
+	  else echo "fonts-noto-color-emoji missing and not root: the local table shows emoji as boxes"; fi; }
 
 lint: install
 	$(VENV)/bin/ruff check .
