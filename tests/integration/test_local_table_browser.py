@@ -13,6 +13,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+import keys
+from tests.integration.test_characters import fighter, seed
+from tests.srd_paths import PROJECT_ROOT
 from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
@@ -35,6 +39,9 @@ START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 60.0
 NARRATION_TIMEOUT_S = 120.0
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PAGE_FILE = PROJECT_ROOT / "gateway" / "local_table.html"
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")  # Debian's fonts-noto-color-emoji
+PHONE_WIDTH = 390
 
 
 def chromium_path() -> str | None:
@@ -183,16 +190,48 @@ async def devtools(port: int) -> AsyncIterator[DevTools]:
                 await client.close()
 
 
-async def type_and_send(page: DevTools, text: str) -> None:
-    """Types into the message box and presses Enter, as a player does (trusted input events)."""
-    await page.evaluate("document.getElementById('content').focus()")
+async def type_and_send(page: DevTools, text: str, box: str = "content") -> None:
+    """Types into a message box (`content`: the channel's, `dm-content`: the DMs') and presses Enter, as a
+    player does (trusted input events)."""
+    await page.evaluate(f"document.getElementById('{box}').focus()")
     await page.send("Input.insertText", text=text)
-    assert await page.evaluate("document.getElementById('content').value") == text
+    assert await page.evaluate(f"document.getElementById('{box}').value") == text
     for kind in ("keyDown", "keyUp"):
         await page.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
                         nativeVirtualKeyCode=13, **({"text": "\r"} if kind == "keyDown" else {}))
     # The page's submit handler empties the box once it has taken the message.
-    await page.wait_until("document.getElementById('content').value === ''", 10, "the form was submitted")
+    await page.wait_until(f"document.getElementById('{box}').value === ''", 10, "the form was submitted")
+
+
+async def play_as(page: DevTools, player: int, name: str) -> None:
+    """Picks who the page plays as, as a player does in the top bar's fields."""
+    await page.evaluate(f"""(() => {{
+        const id = document.getElementById('author-id');
+        id.value = '{player}'; id.dispatchEvent(new Event('input', {{bubbles: true}}));
+        const name = document.getElementById('author-name');
+        name.value = {json.dumps(name)}; name.dispatchEvent(new Event('input', {{bubbles: true}}));
+    }})()""")
+
+
+async def click(page: DevTools, element_js: str, what: str) -> None:
+    """A real mouse click (trusted events) in the middle of the element the JavaScript expression finds."""
+    box = await page.evaluate(f"""(() => {{ const el = {element_js}; if (!el) return null;
+        el.scrollIntoView({{block: 'center'}}); const r = el.getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2]; }})()""")
+    assert box, f"{what}: not on the page"
+    x, y = box
+    await page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+    for kind in ("mousePressed", "mouseReleased"):
+        await page.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+
+async def open_table(page: DevTools, url: str, width: int = 1280, height: int = 900, mobile: bool = False) -> None:
+    await page.send("Page.enable")
+    await page.send("Runtime.enable")
+    await page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
+                    mobile=mobile)
+    await page.send("Page.navigate", url=url)
+    await page.wait_event("Page.loadEventFired")
 
 
 def test_a_player_at_the_table_in_chromium(system: SystemUnderTest,
@@ -205,30 +244,22 @@ def test_a_player_at_the_table_in_chromium(system: SystemUnderTest,
 
     async def scenario() -> None:
         async with devtools(port) as page:
-            await page.send("Page.enable")
-            await page.send("Runtime.enable")
-            await page.send("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1,
-                            mobile=False)
-            await page.send("Page.navigate", url=system.table_url + "/")
-            await page.wait_event("Page.loadEventFired")
+            await open_table(page, system.table_url + "/")
             info = await page.wait_until("document.getElementById('info').textContent", 20, "the table's info")
             assert f"Channel {system.channel_id}" in info
 
-            await page.evaluate(f"""(() => {{
-                const id = document.getElementById('author-id');
-                id.value = '{player}'; id.dispatchEvent(new Event('input', {{bubbles: true}}));
-                const name = document.getElementById('author-name');
-                name.value = '{name}'; name.dispatchEvent(new Event('input', {{bubbles: true}}));
-            }})()""")
+            await play_as(page, player, name)
             # The page loads the table's history first; only what arrives after our messages counts.
             await asyncio.sleep(1.0)
             before = len(await page.evaluate(BOT_TEXTS_JS))
 
             # A command: its answer is posted at once.
             await type_and_send(page, "!roll 1d1+1")
+            # Messages are grouped per author: the name is the group's, above its messages.
             await page.wait_until(
-                f"[...document.querySelectorAll('#log .msg.player')].some(m => m.textContent.includes('{name}')"
-                " && m.textContent.includes('!roll 1d1+1'))", 20, "the player's own message")
+                "[...document.querySelectorAll('#log .msg.player')].some(m => m.textContent.includes('!roll 1d1+1')"
+                f" && m.closest('.group').querySelector('.name').textContent === '{name}')", 20,
+                "the player's own message")
             roll = await page.wait_until(
                 f"[...document.querySelectorAll('#log .msg.bot')].slice({before}).map(m => m.textContent)"
                 ".find(t => t.includes('rolls') && t.includes('1d1') && /(^|\\D)2(\\D|$)/.test(t))",
@@ -256,3 +287,247 @@ def test_a_player_at_the_table_in_chromium(system: SystemUnderTest,
         assert screenshot.stat().st_size > 1000 and screenshot.read_bytes().startswith(PNG_MAGIC)
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=NARRATION_TIMEOUT_S + REPLY_TIMEOUT_S + 60))
+
+
+# --------------------------------------------------------------------------- the page's rendering
+
+# Discord's Markdown as the page renders it: (typed, the HTML the page shows).
+MARKDOWN_CASES = [
+    ("🎲 **Aria** rolls **Perception**: 1d20 (2) + 5 = `7`",
+     "🎲 <strong>Aria</strong> rolls <strong>Perception</strong>: 1d20 (2) + 5 = <code>7</code>"),
+    ("*italic* _also_ __underline__ ~~gone~~ ***both*** __*mixed*__",
+     "<em>italic</em> <em>also</em> <u>underline</u> <s>gone</s> <strong><em>both</em></strong> <u><em>mixed</em></u>"),
+    ("snake_case_name, 2 * 3 * 4 and \\*not italic\\*", "snake_case_name, 2 * 3 * 4 and *not italic*"),
+    ("> a quote\n> on two lines\nafter", "<blockquote>a quote\non two lines</blockquote>after"),
+    (">>> the rest\nof the message", "<blockquote>the rest\nof the message</blockquote>"),
+    ("```py\nprint('<b>' + \"**\")\n```\nafter", "<pre><code>print('&lt;b&gt;' + \"**\")</code></pre>after"),
+    ("`` a`b `` and `**not bold**`", "<code>a`b</code> and <code>**not bold**</code>"),
+    ("# The Sunken Lantern\n- a torch\n- **two** rations\n1. first", "<h1>The Sunken Lantern</h1>"
+     "<ul><li>a torch</li><li><strong>two</strong> rations</li></ul><ol start=\"1\"><li>first</li></ol>"),
+    ("<img src=x onerror=alert(1)> <script>alert(2)</script>",
+     "&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(2)&lt;/script&gt;"),
+    ("**<b>x</b>** [bad](javascript:alert(1))", "<strong>&lt;b&gt;x&lt;/b&gt;</strong> [bad](javascript:alert(1))"),
+]
+
+MARKDOWN_JS = """((cases) => cases.map(([typed]) => { const div = document.createElement('div');
+    div.innerHTML = markdown(typed); return div.innerHTML; }))"""
+
+
+def test_the_page_renders_discords_markdown_safely(chromium: tuple[subprocess.Popen[bytes], int]) -> None:
+    """The page's own renderer, in Chromium, on the page file itself (no system needed)."""
+    _, port = chromium
+
+    async def scenario() -> None:
+        async with devtools(port) as page:
+            await open_table(page, PAGE_FILE.as_uri())
+            shown = await page.evaluate(f"{MARKDOWN_JS}({json.dumps(MARKDOWN_CASES)})")
+            for (typed, expected), html in zip(MARKDOWN_CASES, shown, strict=True):
+                assert html == expected, (typed, html)
+
+            # Mentions show the player's name where the page knows it; spoilers hide until clicked; only
+            # http(s) links become links.
+            parts = await page.evaluate("""(() => { learnName('42', 'Fay <i>the Bold</i>');
+                table.channel = 1000;
+                const div = document.createElement('div');
+                div.innerHTML = markdown('<@42>, <@!42> and <@7> in <#1000>: ||the mayor is the lich|| '
+                                         + '[the rules](https://example.org/srd) https://example.org/a.');
+                document.body.appendChild(div);
+                const spoiler = div.querySelector('.spoiler');
+                const hidden = getComputedStyle(spoiler.firstElementChild).visibility;
+                spoiler.click();
+                return {mentions: [...div.querySelectorAll('.mention')].map(m => m.textContent),
+                        italics: div.querySelectorAll('i').length, hidden,
+                        revealed: getComputedStyle(spoiler.firstElementChild).visibility,
+                        spoiler: spoiler.textContent,
+                        links: [...div.querySelectorAll('a')].map(a => [a.textContent, a.getAttribute('href')])};
+            })()""")
+            assert parts["mentions"] == ["@Fay <i>the Bold</i>", "@Fay <i>the Bold</i>", "@Player 7", "#table"]
+            assert parts["italics"] == 0
+            assert (parts["hidden"], parts["revealed"], parts["spoiler"]) == ("hidden", "visible",
+                                                                               "the mayor is the lich")
+            assert parts["links"] == [["the rules", "https://example.org/srd"],
+                                      ["https://example.org/a", "https://example.org/a"]]
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=60))
+
+
+def test_emoji_are_drawn_with_the_colour_emoji_font(chromium: tuple[subprocess.Popen[bytes], int]) -> None:
+    if not EMOJI_FONT.exists():
+        pytest.skip("fonts-noto-color-emoji is not installed (`make browser-deps` installs it as root)")
+    _, port = chromium
+
+    async def scenario() -> None:
+        async with devtools(port) as page:
+            await open_table(page, PAGE_FILE.as_uri())
+            await page.send("DOM.enable")
+            await page.send("CSS.enable")
+            document = await page.send("DOM.getDocument")
+            found = await page.send("DOM.querySelector", nodeId=document["root"]["nodeId"], selector="#topbar .brand")
+            fonts = await page.send("CSS.getPlatformFontsForNode", nodeId=found["nodeId"])
+            families = [font["familyName"] for font in fonts["fonts"]]
+            assert "Noto Color Emoji" in families, families  # the 🎲, not an empty box
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=60))
+
+
+def roll_answer_js(name: str) -> str:
+    """The bot's answer to `name`'s `!roll … Perception`, as the page shows it."""
+    bold = json.dumps(f"{name}|Perception")
+    return f"""(() => {{
+        const m = [...document.querySelectorAll('#log .msg.bot')].find(m =>
+            [...m.querySelectorAll('.text strong')].map(s => s.textContent).join('|') === {bold});
+        if (!m) return null;
+        return {{id: m.dataset.id, text: m.querySelector('.text').textContent,
+                 code: [...m.querySelectorAll('.text code')].map(c => c.textContent),
+                 author: m.closest('.group').querySelector('.name').textContent,
+                 time: m.closest('.group').querySelector('.group-head time').textContent}};
+    }})()"""
+
+
+def stream_event(system: SystemUnderTest, event_id: str) -> dict[str, Any]:
+    [(_, fields)] = system.redis.xrange("table:events", event_id, event_id)
+    return dict(json.loads(fields["event"]))
+
+
+def test_a_session_at_the_table_page(system: SystemUnderTest, chromium: tuple[subprocess.Popen[bytes], int],
+                                     tmp_path: Path) -> None:
+    """Two players at the page: a roll rendered as Discord renders it, the sheet in the character panel,
+    markup typed by a player shown as text, a trade offer accepted with the ✅ button, the typing indicator,
+    and the same page at a phone's width."""
+    _, port = chromium
+    aria, bram, mallory = new_player_id(), new_player_id(), new_player_id()
+    aria_name, bram_name = f"Aria{aria % 10_000}", f"Bram{bram % 10_000}"
+    evil_name = "<img src=x onerror=\"window.__xss='name'\">"
+    xss_lines = ["<img src=x onerror=\"window.__xss='img'\">", "<script>window.__xss='script'</script>",
+                 "**<b onmouseover=\"window.__xss='b'\">hi</b>** [link](javascript:window.__xss='link')"]
+    seed(system, aria, fighter(aria_name))
+    seed(system, bram, fighter(bram_name))
+    system.set_presence(bram, "online")
+    # Bram has spoken at the table under his name: the page knows it.
+    system.replies_to(system.say(bram, "!roll 1d4", name=bram_name))
+
+    async def scenario() -> None:
+        async with devtools(port) as page:
+            await open_table(page, system.table_url + "/")
+            await page.wait_until("document.getElementById('info').textContent", 20, "the table's info")
+            await play_as(page, aria, aria_name)
+
+            # A roll: the bold parts are <strong>, the total is <code>, no Markdown left as typed.
+            await type_and_send(page, "!roll 1d20+5 Perception")
+            roll = await page.wait_until(roll_answer_js(aria_name), REPLY_TIMEOUT_S, "the roll's answer")
+            content = stream_event(system, roll["id"])["content"]
+            total = content.rsplit("`", 2)[1]
+            assert content == f"🎲 **{aria_name}** rolls **Perception**: 1d20 ({int(total) - 5}) + 5 = `{total}`"
+            assert roll["code"] == [total] and "*" not in roll["text"] and "`" not in roll["text"]
+            assert roll["text"] == content.replace("**", "").replace("`", "")
+            assert roll["author"] == "Dungeon Master" and re.search(r"\d{1,2}:\d{2}", roll["time"]), roll
+
+            # The character panel: the button asks for !my_sheet in DMs and shows the answer's embed as a card.
+            await click(page, "document.getElementById('sheet-refresh')", "the sheet button")
+            sheet = await page.wait_until(f"""(() => {{ const card = document.querySelector('#sheet .embed');
+                if (!card || !card.querySelector('.embed-title').textContent.startsWith({json.dumps(aria_name)}))
+                  return null;
+                return {{title: card.querySelector('.embed-title').textContent,
+                         description: card.querySelector('.embed-description').textContent,
+                         fields: [...card.querySelectorAll('.embed-field-name')].map(f => f.textContent),
+                         bold: card.querySelector('.embed-field-value strong')?.textContent}}; }})()""",
+                REPLY_TIMEOUT_S, "the sheet in the character panel")
+            assert "Fighter" in sheet["title"] and sheet["description"].startswith("Level 1")
+            assert {"Ability scores", "Combat", "Inventory", "Wealth"} <= set(sheet["fields"]), sheet
+            assert sheet["bold"] == "STR"
+            # The question and its answer are in the DM pane, not the channel.
+            assert await page.wait_until(
+                "document.querySelector('#dm-log .msg.dm.player')?.textContent.includes('!my_sheet')"
+                " && !!document.querySelector('#dm-log .msg.dm.bot .embed .embed-field')", 10, "the DM pane")
+            assert not await page.evaluate(
+                "[...document.querySelectorAll('#log .msg')].some(m => m.textContent.includes('!my_sheet'))")
+
+            # Markup typed by a player (and in their name) is shown as text, never run.
+            await play_as(page, mallory, evil_name)
+            for line in xss_lines:
+                await type_and_send(page, line)
+            shown = await page.wait_until(f"""(() => {{
+                const mine = [...document.querySelectorAll('#log .msg.player')]
+                  .filter(m => m.closest('.group').querySelector('.name').textContent === {json.dumps(evil_name)});
+                return mine.length === 3 ? mine.map(m => m.querySelector('.text').textContent) : null; }})()""",
+                20, "the typed markup")
+            assert shown[:2] == xss_lines[:2]
+            assert shown[2] == "<b onmouseover=\"window.__xss='b'\">hi</b> [link](javascript:window.__xss='link')"
+            await asyncio.sleep(1.0)  # an image's onerror would have fired by now
+            assert await page.evaluate("""({xss: window.__xss ?? null,
+                injected: document.querySelectorAll('#log img, #log script, #log b, #dm-log img').length,
+                links: [...document.querySelectorAll('#log a')].filter(a => !/^https?:/.test(a.href)).length})""") \
+                == {"xss": None, "injected": 0, "links": 0}
+            # Messages are grouped per author: no two groups in a row are the same author's within minutes.
+            assert await page.evaluate("""(() => { const groups = [...document.querySelectorAll('#log .group')];
+                return groups.every((g, i) => i === 0 || g.dataset.author !== groups[i - 1].dataset.author
+                    || Number(g.dataset.last) - Number(groups[i - 1].dataset.last) >= 7 * 60 * 1000
+                    || g.previousElementSibling.classList.contains('day')); })()""")
+
+            # A trade offer: the mention shows Bram's name, ✅ and ❌ are buttons; Bram accepts with ✅.
+            await play_as(page, aria, aria_name)
+            await type_and_send(page, f"!trade_item 5gp <@{bram}>")
+            offer_js = (f"[...document.querySelectorAll('#log .msg.bot')].find(m => m.querySelector("
+                        f"'.mention[data-user=\"{bram}\"]') && m.querySelector('.reaction[data-emoji=\"✅\"]'))")
+            offer_id = await page.wait_until(f"{offer_js}?.dataset.id", REPLY_TIMEOUT_S, "the trade offer")
+            offer = stream_event(system, offer_id)
+            assert offer["meta"].get("awaiting") == "trade" and offer["reactions"] == ["✅", "❌"], offer
+            assert await page.evaluate(f"""(() => {{ const m = {offer_js};
+                return [m.querySelector('.mention').textContent,
+                        [...m.querySelectorAll('.reaction')].map(b => b.textContent)]; }})()""") \
+                == [f"@{bram_name}", ["✅1", "❌1"]]
+            await play_as(page, bram, bram_name)
+            assert await page.evaluate(f"{offer_js}.classList.contains('mentions-me')")
+            await click(page, f"{offer_js}.querySelector('.reaction[data-emoji=\"✅\"]')", "the ✅ button")
+            await page.wait_until(
+                "[...document.querySelectorAll('#log .msg.bot')].some(m => m.textContent.includes('Trade done'))",
+                REPLY_TIMEOUT_S, "the settled trade")
+            reacted = [json.loads(fields["event"]) for _, fields in system.redis.xrange("table:events", offer_id)]
+            assert [(e["user_id"], e["emoji"]) for e in reacted
+                    if e.get("kind") == "reaction" and e["message_id"] == offer_id] == [(bram, "✅")]
+            assert await page.wait_until(
+                f"(b => b.classList.contains('mine') && b.textContent === '✅2')"
+                f"({offer_js}.querySelector('.reaction[data-emoji=\"✅\"]'))", 10, "Bram's reaction on the button")
+
+            # The typing indicator follows the gateway's /api/typing (here: a turn in flight in Bram's DMs).
+            busy = f"dm:{bram}"
+            system.redis.hset(keys.turn(busy), mapping={"turn_id": "browser-typing", "updated_at": time.time() + 600})
+            system.redis.sadd(keys.turns_in_flight(), busy)
+            try:
+                await page.wait_until("document.getElementById('dm-typing').textContent.includes('is typing')",
+                                      10, "the typing indicator")
+            finally:
+                system.redis.srem(keys.turns_in_flight(), busy)
+                system.redis.delete(keys.turn(busy))
+            await page.wait_until("document.getElementById('dm-typing').textContent === ''", 10,
+                                  "the typing indicator gone")
+            desktop = await page.send("Page.captureScreenshot", format="png")
+
+            # A phone's width: one pane at a time behind tabs, and nothing wider than the screen.
+            await page.send("Emulation.setDeviceMetricsOverride", width=PHONE_WIDTH, height=844, deviceScaleFactor=1,
+                            mobile=True)
+            await asyncio.sleep(0.5)
+            for tab, pane in (("dms", "dm-pane"), ("sheet", "sheet-pane"), ("channel", "channel-pane")):
+                await click(page, f"document.querySelector('#tabs [data-tab=\"{tab}\"]')", f"the {tab} tab")
+                layout = await page.evaluate(f"""(() => {{ const pane = document.getElementById('{pane}');
+                    const box = pane.getBoundingClientRect();
+                    const shown = ['channel-pane', 'dm-pane', 'sheet-pane']
+                      .filter(p => document.getElementById(p).getClientRects().length);
+                    // (the row of command chips above the message box is a strip that scrolls on its own)
+                    const wide = [...pane.querySelectorAll('*')].filter(e => e.getClientRects().length
+                      && e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest('.quick')).length;
+                    const scrollers = [...pane.querySelectorAll('.log, #sheet')]
+                      .filter(e => e.scrollWidth > e.clientWidth).length;
+                    return {{shown, left: box.left, right: box.right, innerWidth, scrollers, wide,
+                             scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth}};
+                }})()""")
+                assert layout == {"shown": [pane], "left": 0, "right": PHONE_WIDTH, "innerWidth": PHONE_WIDTH,
+                                  "scroll": PHONE_WIDTH, "body": PHONE_WIDTH, "scrollers": 0, "wide": 0}, (tab, layout)
+            phone = await page.send("Page.captureScreenshot", format="png")
+
+        for name, shot in (("desktop", desktop), ("phone", phone)):
+            png = base64.b64decode(shot["data"])
+            (tmp_path / f"local_table_{name}.png").write_bytes(png)
+            assert png.startswith(PNG_MAGIC) and len(png) > 1000
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=4 * REPLY_TIMEOUT_S + 120))
