@@ -435,12 +435,15 @@ def test_a_session_at_the_table_page(system: SystemUnderTest, chromium: tuple[su
             assert "Fighter" in sheet["title"] and sheet["description"].startswith("Level 1")
             assert {"Ability scores", "Combat", "Inventory", "Wealth"} <= set(sheet["fields"]), sheet
             assert sheet["bold"] == "STR"
-            # The question and its answer are in the DM pane, not the channel.
-            assert await page.wait_until(
-                "document.querySelector('#dm-log .msg.dm.player')?.textContent.includes('!my_sheet')"
-                " && !!document.querySelector('#dm-log .msg.dm.bot .embed .embed-field')", 10, "the DM pane")
-            assert not await page.evaluate(
-                "[...document.querySelectorAll('#log .msg')].some(m => m.textContent.includes('!my_sheet'))")
+            # The question and its answer are in the DM pane (Aria's alone), not the channel.
+            asked = await page.wait_until(
+                "(() => { const ask = document.querySelector('#dm-log .msg.dm.player');"
+                " const answer = document.querySelector('#dm-log .msg.dm.bot .embed .embed-field')?.closest('.msg');"
+                " return ask?.textContent.includes('!my_sheet') && answer ? [ask.dataset.id, answer.dataset.id] : null;"
+                " })()", 10, "the DM pane")
+            assert [stream_event(system, event_id)["dm_user_id"] for event_id in asked] == [aria, aria]
+            assert await page.evaluate(f"{json.dumps(asked)}.filter(id => "
+                                       "document.querySelector(`#log [data-id=\"${id}\"]`)).length") == 0
 
             # Markup typed by a player (and in their name) is shown as text, never run.
             await play_as(page, mallory, evil_name)
@@ -513,9 +516,10 @@ def test_a_session_at_the_table_page(system: SystemUnderTest, chromium: tuple[su
                     const box = pane.getBoundingClientRect();
                     const shown = ['channel-pane', 'dm-pane', 'sheet-pane']
                       .filter(p => document.getElementById(p).getClientRects().length);
-                    // (the row of command chips above the message box is a strip that scrolls on its own)
+                    // (the row of command chips above the message box is a strip that scrolls on its own, and a
+                    // reply's one-line quote of its question ends in an ellipsis)
                     const wide = [...pane.querySelectorAll('*')].filter(e => e.getClientRects().length
-                      && e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest('.quick')).length;
+                      && e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest('.quick, .reply-ref')).length;
                     const scrollers = [...pane.querySelectorAll('.log, #sheet')]
                       .filter(e => e.scrollWidth > e.clientWidth).length;
                     return {{shown, left: box.left, right: box.right, innerWidth, scrollers, wide,
