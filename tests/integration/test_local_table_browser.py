@@ -372,10 +372,11 @@ def test_emoji_are_drawn_with_the_colour_emoji_font(chromium: tuple[subprocess.P
 
 def roll_answer_js(name: str) -> str:
     """The bot's answer to `name`'s `!roll … Perception`, as the page shows it."""
+    # The name and the label, then any die face the roll shows in bold (a natural 1 or 20).
     bold = json.dumps(f"{name}|Perception")
     return f"""(() => {{
         const m = [...document.querySelectorAll('#log .msg.bot')].find(m =>
-            [...m.querySelectorAll('.text strong')].map(s => s.textContent).join('|') === {bold});
+            ([...m.querySelectorAll('.text strong')].map(s => s.textContent).join('|') + '|').startsWith({bold} + '|'));
         if (!m) return null;
         return {{id: m.dataset.id, text: m.querySelector('.text').textContent,
                  code: [...m.querySelectorAll('.text code')].map(c => c.textContent),
@@ -417,7 +418,11 @@ def test_a_session_at_the_table_page(system: SystemUnderTest, chromium: tuple[su
             roll = await page.wait_until(roll_answer_js(aria_name), REPLY_TIMEOUT_S, "the roll's answer")
             content = stream_event(system, roll["id"])["content"]
             total = content.rsplit("`", 2)[1]
-            assert content == f"🎲 **{aria_name}** rolls **Perception**: 1d20 ({int(total) - 5}) + 5 = `{total}`"
+            face = int(total) - 5
+            shown_face = f"**{face}**" if face in (1, 20) else str(face)  # a natural 1 or 20 is bold
+            natural = {1: " — Natural 1!", 20: " — Natural 20!"}.get(face, "")
+            assert content == (f"🎲 **{aria_name}** rolls **Perception**: 1d20 ({shown_face}) + 5 = `{total}`"
+                               f"{natural}"), content
             assert roll["code"] == [total] and "*" not in roll["text"] and "`" not in roll["text"]
             assert roll["text"] == content.replace("**", "").replace("`", "")
             assert roll["author"] == "Dungeon Master" and re.search(r"\d{1,2}:\d{2}", roll["time"]), roll
