@@ -23,10 +23,9 @@ from pathlib import Path
 
 import aiohttp
 
-import keys
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import keys  # (after the path: the project root is importable only from here)
 from tests.system import SystemUnderTest
 
 
