@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dnd.combat.state import CombatState
-from dnd.leveling import level_for_xp
 from dnd.monsters import Combatant
 
 
 @dataclass(frozen=True)
 class XpAward:
-    """A character's share: ``xp`` gained, and the level that XP total reaches (``reaches``)."""
+    """A character's share of the fight's XP."""
 
     combatant: Combatant
     xp: int
@@ -35,7 +34,3 @@ def xp_awards(state: CombatState) -> list[XpAward]:
         return []
     share = total // len(survivors)
     return [XpAward(c, share) for c in survivors] if share else []
-
-
-def level_reached(current_xp: int, gained: int) -> int:
-    return level_for_xp(current_xp + gained)

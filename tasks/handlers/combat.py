@@ -31,9 +31,10 @@ from db import combat as combats
 from db.characters import load_for_update, save
 from dnd import combat as engine
 from dnd.combat.economy import take_action
-from dnd.combat.rewards import level_reached, xp_awards
+from dnd.combat.rewards import xp_awards
 from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
+from dnd.leveling import level_for_xp
 from dnd.monsters import Combatant
 from dnd.phrases import counted_name
 from dnd.render.facts import fight_facts
@@ -231,7 +232,7 @@ def award_xp(ctx: CommandContext, campaign_id: int, state: engine.CombatState) -
         character = stored.character
         save(ctx.session, stored, character.model_copy(update={"xp": character.xp + award.xp}))
         line = f"⭐ {character.name} gains {award.xp:,} XP ({character.xp + award.xp:,} in all)."
-        reachable = level_reached(character.xp, award.xp)
+        reachable = level_for_xp(character.xp + award.xp)
         if reachable > character.level:
             line += f" Enough for level {reachable}: {mention(player)}, type `!level_up`."
         lines.append(line)
