@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import keys
 from db import combat as combats
@@ -112,6 +114,16 @@ def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) ->
     ctx.after_commit.append(lambda: set_gate(channel_id, combat_id, state))
 
 
+def _gate_keys(client: Any) -> Iterator[tuple[str, int]]:
+    """The combat gates in Redis, as (key, channel id)."""
+    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
+        if key.endswith(":ended"):
+            continue
+        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
+        if channel_id is not None:
+            yield key, channel_id
+
+
 def restore_gates(session: Session) -> int:
     """The sweeper's repair, from the database (the source of truth): gates lost with Redis's data, or left
     behind by a crash between a combat's commit and its after-commit hook, point at the right actor again; a
@@ -123,11 +135,8 @@ def restore_gates(session: Session) -> int:
         state = combats.from_row(row)
         if state.combatants:
             changed += set_gate(channel_id, row.id, state)
-    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
-        if key.endswith(":ended"):
-            continue
-        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
-        if channel_id is None or channel_id in fights:
+    for key, channel_id in _gate_keys(client):
+        if channel_id in fights:
             continue
         try:
             combat_id = int(json.loads(client.get(key) or "{}").get("combat") or 0)
@@ -457,15 +466,12 @@ def idle_turns(timeout_s: float, now: float | None = None) -> list[IdleTurn]:
     client = get_redis()
     now = time.time() if now is None else now
     found = []
-    for key in client.scan_iter(match=keys.combat("c:*"), count=500):
-        if key.endswith(":ended"):
-            continue
+    for key, channel_id in _gate_keys(client):
         try:
             gate = json.loads(client.get(key) or "{}")
         except ValueError:
             continue
-        channel_id = keys.parse_channel_key(key.removeprefix(keys.combat("")))[0]
-        if channel_id is None or gate.get("actor_id") is None or not gate.get("since"):
+        if gate.get("actor_id") is None or not gate.get("since"):
             continue
         if now - float(gate["since"]) > timeout_s:
             found.append(IdleTurn(channel_id, int(gate["combat"]), int(gate["seq"])))
