@@ -51,6 +51,8 @@ CombatantKind = Literal["monster", "character"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ABILITY_FIELDS: dict[str, str] = {name.casefold(): code for code, name in ABILITY_NAMES.items()}
+_AREA = re.compile(r"\beach creature\b|\bcreatures? (?:in|within) (?:a|that|the)\b", re.IGNORECASE)
+_COST = re.compile(r"\(costs (\d) actions\)", re.IGNORECASE)
 _ATTACK_KIND = re.compile(r"^\s*(melee or ranged|melee|ranged)\s+(?:weapon|spell)\s+attack", re.IGNORECASE)
 
 
@@ -86,10 +88,18 @@ class MonsterAction(BaseModel):
     dc: int | None = None
     dc_ability: str | None = None  # "DEX"
     half_on_success: bool = False
+    recharge: int | None = None  # "Recharge 5-6": charged again at the start of its turn on a d6 this high
+    per_fight: int | None = None  # "3/Day" (and "recharges after a rest": once): uses in one fight
+    cost: int = Field(1, ge=1)  # a legendary action's cost ("Costs 2 Actions")
 
     @property
     def is_attack(self) -> bool:
         return self.attack_bonus is not None
+
+    @property
+    def is_area(self) -> bool:
+        """A saving throw against damage for each creature in an area (a breath, a cone, a burst)."""
+        return self.dc is not None and bool(self.damage) and not self.is_attack and _AREA.search(self.desc) is not None
 
     @property
     def ranged(self) -> bool:
@@ -141,7 +151,25 @@ def _action(entry: Mapping[str, Any]) -> MonsterAction:
         dc=dc,
         dc_ability=dc_ability,
         half_on_success=half,
+        **_usage(entry),
     )
+
+
+def _usage(entry: Mapping[str, Any]) -> dict[str, int]:
+    """Recharge, uses a day (counted per fight: a monster joins each fight fresh) and a legendary cost."""
+    usage = entry.get("usage") if isinstance(entry.get("usage"), Mapping) else {}
+    found: dict[str, int] = {}
+    kind = str(usage.get("type", ""))
+    if kind == "recharge on roll":
+        found["recharge"] = int(usage.get("min_value") or 6)
+    elif kind == "per day":
+        found["per_fight"] = int(usage.get("times") or 1)
+    elif kind == "recharge after rest":
+        found["per_fight"] = 1
+    cost = _COST.search(str(entry.get("name", "")))
+    if cost:
+        found["cost"] = int(cost.group(1))
+    return found
 
 
 class MultiattackStep(BaseModel):
@@ -249,6 +277,13 @@ def _multiattack(entries: list[Mapping[str, Any]], actions: list[MonsterAction])
     return options
 
 
+def _legendary_resistance(entries: list[Any]) -> int:
+    for entry in entries:
+        if isinstance(entry, Mapping) and str(entry.get("name", "")).casefold().startswith("legendary resistance"):
+            return _usage(entry).get("per_fight", 1)
+    return 0
+
+
 def _names(entries: list[Any]) -> list[str]:
     return [str(e.get("name", "")) if isinstance(e, Mapping) else str(e) for e in entries]
 
@@ -283,6 +318,8 @@ class MonsterBlock(BaseModel):
     actions: list[MonsterAction] = Field(default_factory=list)
     multiattack: list[MultiattackOption] = Field(default_factory=list)  # its options; [] when none or unread
     special_abilities: list[str] = Field(default_factory=list)  # names only
+    legendary_actions: list[MonsterAction] = Field(default_factory=list)
+    legendary_resistance: int = Field(0, ge=0)  # "Legendary Resistance (3/Day)": failed saves made successes
     environments: list[str] = Field(default_factory=list)  # tags, when the data has them
 
     @classmethod
@@ -340,6 +377,8 @@ class MonsterBlock(BaseModel):
             actions=actions,
             multiattack=_multiattack(entries, actions),
             special_abilities=_names(data.get("special_abilities") or []),
+            legendary_actions=[_action(a) for a in data.get("legendary_actions") or [] if isinstance(a, Mapping)],
+            legendary_resistance=_legendary_resistance(data.get("special_abilities") or []),
             environments=[str(e).casefold() for e in environments],
         )
 
@@ -410,6 +449,12 @@ class Combatant(BaseModel):
     # This turn's action economy (dnd.combat.economy), reset when the combatant's turn starts.
     action_this_turn: Literal["attack", "cast", "item"] | None = None
     attacks_this_turn: int = Field(0, ge=0)
+    dodging: bool = False  # took the Dodge action: attacks at it have disadvantage until its next turn starts
+    # A monster's limited abilities this fight (dnd.combat.abilities): the recharge actions used and not yet
+    # charged again, the uses spent by name ("Legendary Resistance" too), the legendary actions left this round.
+    spent: list[str] = Field(default_factory=list)
+    used: dict[str, int] = Field(default_factory=dict)
+    legendary_left: int = Field(0, ge=0)
     monster: MonsterBlock | None = None
     character: Character | None = None
 
@@ -423,6 +468,7 @@ class Combatant(BaseModel):
             id=id or slug(shown), name=shown, kind="monster", hp=max_hp, max_hp=max_hp, ac=block.armor_class,
             dex_modifier=block.dex_modifier, dex_score=block.ability_scores.get("DEX", 10),
             initiative_bonus=block.dex_modifier, monster=block,
+            legendary_left=3 if block.legendary_actions else 0,  # dnd.combat.abilities: 3 a round
         )
 
     @classmethod

@@ -6,9 +6,20 @@ The action:
 
 * a monster hurt below a quarter of its hit points that is not mindless (Intelligence 6 or more, and not a
   beast, construct, ooze, plant or undead) **flees** the fight;
+* else an **area action** that is charged (a recharge action not spent, a limited one with uses left:
+  :mod:`dnd.combat.abilities`) when it catches two or more targets and its expected damage over them (the
+  average, times the targets, times 3/4 when a save halves it, else 1/2) beats the single-target choice's;
 * else its **Multiattack** (the first option its stat block lists), if it has one;
-* else its **best attack**: the attack action with the highest expected damage on a hit (average of its dice)
-  plus its attack bonus as the tie-break.
+* else its **best attack**: the charged attack action with the highest expected damage on a hit (average of
+  its dice) plus its attack bonus as the tie-break.
+
+There is no map, so how many of the party an area catches is a rule of thumb from its size: a cone catches one
+target per 15 feet of length, a line one per 30 feet, a sphere, radius or "within N feet" one per 5 feet of
+radius, a cube one per 10 feet; anything else two. The first caught is the target chosen below, then the most
+wounded of the rest.
+
+Legendary actions (:func:`plan_legendary`), at the end of another creature's turn while it has some left: an
+area legendary action it can afford that catches two or more targets, else a legendary attack at its target.
 
 The target, among the characters still standing (above 0 HP; a creature that is cruel by its kind — a fiend or
 an undead — also strikes the downed):
@@ -19,6 +30,11 @@ an undead — also strikes the downed):
 2. else the most wounded character (the lowest share of hit points left: it finishes what it started);
 3. ties are broken by the ``rng``.
 
+A character whose player is away (``!away``, or an idle turn) is played by :func:`plan_character_turn`: it
+attacks, with its equipped (or first) weapon, the monster that last hurt it, else the most wounded monster
+(the attacks of its Attack action); with no monster standing, it takes the Dodge action. :func:`resolve`
+carries out any plan with the engine, and :func:`play_fight` plays a whole fight by this policy on both sides.
+
 The menu (:func:`legal_actions`) lists every action the engine can resolve for the monster now, by id, so a
 model may choose from it instead; :func:`plan_from_choice` checks such a choice and falls back to the policy.
 """
@@ -27,13 +43,28 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from dnd.combat.state import CombatState, find_anywhere
+from dnd.combat.abilities import (
+    is_charged,
+    legendary_attack,
+    start_monster_turn,
+    usable_legendary,
+    use_area_action,
+    use_legendary_action,
+)
+from dnd.combat.attacks import attack, multiattack
+from dnd.combat.economy import attacks_per_action, take_action
+from dnd.combat.results import AttackResult, MultiattackResult, Told
+from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome
+from dnd.combat.turn_start import start_turn
+from dnd.combat.turns import dodge, end_turn, flee
 from dnd.monsters import Combatant, MonsterAction
 
-PlanKind = Literal["multiattack", "attack", "flee", "wait"]
+PlanKind = Literal["multiattack", "attack", "area", "legendary", "flee", "dodge", "wait"]
+HIT_CHANCE = 0.65  # the expected share of attack rolls that hit, to weigh an attack against an area
 MINDLESS_TYPES = frozenset({"beast", "construct", "ooze", "plant", "undead"})
 CRUEL_TYPES = frozenset({"fiend", "undead"})
 FLEE_BELOW = 0.25
@@ -52,14 +83,17 @@ class MonsterPlan:
     target_id: str | None = None
     action: str | None = None
     reason: str = ""
+    target_ids: tuple[str, ...] = ()  # an area action's (or an area legendary action's) creatures caught
 
     @property
     def id(self) -> str:
         """The menu id of this choice: "multiattack:pc12", "attack:Scimitar:pc12", "flee", "wait"."""
-        if self.kind in ("flee", "wait"):
+        if self.kind in ("flee", "wait", "dodge"):
             return self.kind
         if self.kind == "multiattack":
             return f"multiattack:{self.target_id}"
+        if self.kind == "area":
+            return f"area:{self.action}"
         return f"attack:{self.action}:{self.target_id}"
 
 
@@ -78,7 +112,8 @@ def average_damage(action: MonsterAction) -> float:
 
 
 def best_attack(monster: Combatant) -> MonsterAction | None:
-    attacks = [a for a in (monster.monster.actions if monster.monster else []) if a.is_attack]
+    attacks = [a for a in (monster.monster.actions if monster.monster else []) if a.is_attack
+               and is_charged(monster, a)]
     if not attacks:
         return None
     return max(attacks, key=lambda a: (average_damage(a), a.attack_bonus or 0))
@@ -138,6 +173,64 @@ def choose_target(state: CombatState, monster: Combatant, rng: random.Random) ->
     return wounded[rng.randrange(len(wounded))], "it goes for the most wounded"
 
 
+_AREA_SIZE = re.compile(r"(\d+)[- ](?:foot|feet|ft\.?)[- ](?:radius )?(cone|line|sphere|radius|cube|cylinder)"
+                        r"|within (\d+) (?:feet|ft)", re.IGNORECASE)
+_PER_TARGET_FEET = {"cone": 15, "line": 30, "sphere": 5, "radius": 5, "cylinder": 5, "cube": 10, "within": 5}
+
+
+def area_capacity(action: MonsterAction) -> int:
+    """How many targets an area catches, by the rule of thumb of this module's docstring."""
+    found = _AREA_SIZE.search(action.desc)
+    if found is None:
+        return 2
+    feet, shape = (int(found.group(1)), found.group(2).casefold()) if found.group(1) else (int(found.group(3)),
+                                                                                          "within")
+    return max(1, feet // _PER_TARGET_FEET[shape])
+
+
+def caught_by(state: CombatState, monster: Combatant, action: MonsterAction, first: Combatant) -> list[Combatant]:
+    """The targets an area catches: ``first``, then the most wounded of the others standing."""
+    others = sorted((c for c in targets(state, monster) if c.hp > 0 and c.id != first.id),
+                    key=lambda c: (c.hp / c.max_hp, c.id))
+    return [first, *others][:area_capacity(action)]
+
+
+def area_value(action: MonsterAction, caught: int) -> float:
+    return average_damage(action) * caught * (0.75 if action.half_on_success else 0.5)
+
+
+def single_value(monster: Combatant) -> float:
+    """The expected damage of the monster's Multiattack (all its attacks) or best attack at one target."""
+    block = monster.monster
+    if block is not None and block.multiattack:
+        total = 0.0
+        for step in block.multiattack[0].steps:
+            found = block.find_action(step.action)
+            count = int(step.count) if step.count.isdigit() else 2
+            total += average_damage(found) * count if found is not None else 0
+        return total * HIT_CHANCE
+    attack = best_attack(monster)
+    return average_damage(attack) * HIT_CHANCE if attack is not None else 0.0
+
+
+def best_area(state: CombatState, monster: Combatant, first: Combatant) -> MonsterPlan | None:
+    """The charged area action worth more than the single-target choice, catching two or more, if any."""
+    block = monster.monster
+    options: list[tuple[float, MonsterAction, list[Combatant]]] = []
+    for action in block.actions if block else []:
+        if action.is_area and is_charged(monster, action):
+            caught = caught_by(state, monster, action, first)
+            if len(caught) >= 2:
+                options.append((area_value(action, len(caught)), action, caught))
+    if not options:
+        return None
+    value, action, caught = max(options, key=lambda o: o[0])
+    if value <= single_value(monster):
+        return None
+    return MonsterPlan("area", monster.id, first.id, action.name, reason=f"its {action.name} catches {len(caught)}",
+                       target_ids=tuple(c.id for c in caught))
+
+
 def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan:
     """The monster's turn by the policy of this module."""
     monster = find_anywhere(state, monster_id)
@@ -147,6 +240,9 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
     if chosen is None:
         return MonsterPlan("wait", monster.id, reason="no one it can reach")
     target, why = chosen
+    area = best_area(state, monster, target)
+    if area is not None:
+        return area
     block = monster.monster
     if block is not None and block.multiattack:
         return MonsterPlan("multiattack", monster.id, target.id, reason=why)
@@ -156,17 +252,43 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
     return MonsterPlan("attack", monster.id, target.id, attack.name, reason=why)
 
 
+def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan | None:
+    """A legendary action at the end of another creature's turn, or None (none left, none it can use)."""
+    monster = find_anywhere(state, monster_id)
+    usable = usable_legendary(monster)
+    chosen = choose_target(state, monster, rng) if usable else None
+    if chosen is None:
+        return None
+    target, why = chosen
+    for action in usable:
+        caught = caught_by(state, monster, action, target) if action.is_area else []
+        if len(caught) >= 2:
+            return MonsterPlan("legendary", monster.id, target.id, action.name, reason=f"it catches {len(caught)}",
+                               target_ids=tuple(c.id for c in caught))
+    strike = next((a for a in usable if legendary_attack(monster, a) is not None), None)
+    if strike is None:
+        return None
+    return MonsterPlan("legendary", monster.id, target.id, strike.name, reason=why, target_ids=(target.id,))
+
+
 def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
     """Every choice the engine can resolve for the monster now (a model may pick one by its ``id``)."""
     monster = find_anywhere(state, monster_id)
     plans: list[MonsterPlan] = []
     block = monster.monster
-    for target in targets(state, monster):
+    standing = targets(state, monster)
+    for target in standing:
         if block is not None and block.multiattack:
             plans.append(MonsterPlan("multiattack", monster.id, target.id))
         for action in block.actions if block else []:
-            if action.is_attack:
+            if action.is_attack and is_charged(monster, action):
                 plans.append(MonsterPlan("attack", monster.id, target.id, action.name))
+    first = choose_target(state, monster, random.Random(0))
+    for action in block.actions if block and first else []:
+        if first is not None and action.is_area and is_charged(monster, action):
+            caught = caught_by(state, monster, action, first[0])
+            plans.append(MonsterPlan("area", monster.id, first[0].id, action.name,
+                                     target_ids=tuple(c.id for c in caught)))
     if not is_mindless(monster):
         plans.append(MonsterPlan("flee", monster.id))
     plans.append(MonsterPlan("wait", monster.id))
@@ -180,3 +302,111 @@ def plan_from_choice(state: CombatState, monster_id: str, choice: str, rng: rand
         if plan.id == choice.strip():
             return plan
     return plan_turn(state, monster_id, rng)
+
+
+# --------------------------------------------------------------------------- characters, resolving, whole fights
+
+
+def plan_character_turn(state: CombatState, character_id: str, rng: random.Random) -> MonsterPlan:
+    """A character played by the DM's simple policy (see the module's docstring)."""
+    me = find_anywhere(state, character_id)
+    foes = [c for c in state.combatants if c.kind == "monster" and c.active]
+    if not foes or not me.active:
+        return MonsterPlan("dodge", me.id, reason="nothing to strike at")
+    by_id = {c.id: c for c in foes}
+    attacker = _last_attacker(state, me.id, by_id)
+    if attacker is not None:
+        return MonsterPlan("attack", me.id, attacker, reason="it strikes back")
+    lowest = min(c.hp / c.max_hp for c in foes)
+    wounded = [c for c in foes if c.hp / c.max_hp == lowest]
+    return MonsterPlan("attack", me.id, wounded[rng.randrange(len(wounded))].id, reason="it finishes the most wounded")
+
+
+def resolve(state: CombatState, plan: MonsterPlan, rng: random.Random | None) -> tuple[CombatState, Told | None]:
+    """The engine carries out ``plan`` on the actor's turn (a legendary action, out of it). "flee" and "dodge"
+    end the turn; the others leave it to the caller. Returns the result (None for "wait")."""
+    actor = find_anywhere(state, plan.monster_id)
+    names = [find_anywhere(state, t).name for t in plan.target_ids]
+    if plan.kind == "flee":
+        return flee(state, actor.id)
+    if plan.kind == "dodge":
+        return dodge(state, actor.id)
+    if plan.kind == "area" and plan.action:
+        return use_area_action(state, actor.id, plan.action, names, rng)
+    if plan.kind == "legendary" and plan.action:
+        return use_legendary_action(state, actor.id, plan.action, names, rng)
+    if plan.target_id is None:
+        return state, None
+    if plan.kind == "multiattack":
+        return multiattack(state, actor.id, plan.target_id, rng)
+    if actor.kind == "character":
+        return _character_attacks(state, actor, plan.target_id, rng)
+    if plan.kind == "attack":
+        return attack(state, actor.id, plan.target_id, plan.action, rng)
+    return state, None
+
+
+def _character_attacks(state: CombatState, actor: Combatant, target_id: str,
+                       rng: random.Random | None) -> tuple[CombatState, Told]:
+    """The attacks of a character's Attack action at one target, until it drops."""
+    results: list[AttackResult] = []
+    for _ in range(attacks_per_action(actor.character)):
+        if not any(c.id == target_id and c.active for c in state.combatants):
+            break
+        state = take_action(state, actor.id, "attack")
+        state, hit = attack(state, actor.id, target_id, None, rng)
+        results.append(hit)
+    if len(results) == 1:
+        return state, results[0]
+    return state, MultiattackResult(attacker=actor.name, target=results[0].target, attacks=results, read=True,
+                                    told=[line for r in results for line in r.told])
+
+
+Done = list[tuple[MonsterPlan, Told]]
+
+
+def legendary_step(state: CombatState, rng: random.Random,
+                   plays: Callable[[Combatant], bool] = lambda c: True) -> tuple[CombatState, Done]:
+    """At the end of the current creature's turn (it is still theirs): each other legendary monster that
+    ``plays`` allows takes one legendary action by :func:`plan_legendary`."""
+    ending = current_actor(state).id
+    done: list[tuple[MonsterPlan, Told]] = []
+    for monster in list(state.combatants):
+        if monster.id == ending or not monster.legendary_left or not plays(monster) or outcome(state) != "ongoing":
+            continue
+        plan = plan_legendary(state, monster.id, rng)
+        if plan is None:
+            continue
+        state, result = resolve(state, plan, rng)
+        if result is not None:
+            done.append((plan, result))
+    return state, done
+
+
+def play_turn(state: CombatState, rng: random.Random) -> CombatState:
+    """One turn by the policy, for whoever's turn it is (the start of the turn included: a downed character's
+    death save, a monster's recharge rolls), and the legendary actions at its end."""
+    state, _ = start_turn(state, rng)
+    state, _ = start_monster_turn(state, rng)
+    actor = current_actor(state)
+    if actor.kind == "monster":
+        plan = plan_turn(state, actor.id, rng)
+    else:
+        plan = plan_character_turn(state, actor.id, rng)
+    state, _ = resolve(state, plan, rng)
+    if plan.kind in ("flee", "dodge") or outcome(state) != "ongoing":
+        return state
+    state, _ = legendary_step(state, rng)
+    if outcome(state) != "ongoing":
+        return state
+    state, _ = end_turn(state, actor.id)
+    return state
+
+
+def play_fight(state: CombatState, rng: random.Random, max_turns: int = 1000) -> CombatState:
+    """A whole fight played by the policy on both sides, until one side is down or has fled (or ``max_turns``)."""
+    for _ in range(max_turns):
+        if outcome(state) != "ongoing" or not state.combatants:
+            break
+        state = play_turn(state, rng)
+    return state

@@ -66,7 +66,7 @@ from dnd.combat.spells import cast
 from dnd.combat.state import CombatEvent, CombatState, current_actor, find_combatant, outcome
 from dnd.combat.summary import summary
 from dnd.combat.turn_start import DownedTurn, start_turn
-from dnd.combat.turns import end_turn, flee, skip
+from dnd.combat.turns import dodge, end_turn, flee, skip
 
 __all__ = [
     "AttackResult",
@@ -90,6 +90,7 @@ __all__ = [
     "cast",
     "current_actor",
     "death_save",
+    "dodge",
     "end_turn",
     "flee",
     "find_combatant",

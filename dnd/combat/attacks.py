@@ -168,7 +168,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     is_ranged = profile.ranged if ranged is None else ranged
     within_5ft = not is_ranged
     mode = attack_roll_mode(attacker.conditions, target.conditions, attacker_exhaustion=attacker.exhaustion,
-                            within_5ft=within_5ft, advantage=advantage, disadvantage=disadvantage)
+                            within_5ft=within_5ft, advantage=advantage,
+                            disadvantage=disadvantage or target.dodging)
     attack_roll = roll_dice(f"1d20{profile.to_hit:+d}{mode_word(mode)} {profile.label} attack on {target.name}", rng)
     natural = attack_roll.natural
     if natural == 20:

@@ -69,6 +69,11 @@ class Flees(Line):
 
 
 @dataclass(frozen=True)
+class Dodges(Line):
+    name: str
+
+
+@dataclass(frozen=True)
 class TurnStarts(Line):
     round: int
     name: str
@@ -278,3 +283,27 @@ class SummaryRow(Line):
     dealt: int
     taken: int
     status: Literal["dead", "fell", "standing"]
+
+
+# ------------------------------------------------------------------------------------------ monster abilities
+
+
+@dataclass(frozen=True)
+class Recharged(Line):
+    name: str
+    action: str
+    charged: bool  # the recharge roll brought it back
+
+
+@dataclass(frozen=True)
+class AbilityUsed(Line):
+    name: str
+    action: str
+    targets: tuple[str, ...]
+    legendary_left: int | None = None  # a legendary action: how many are left this round
+
+
+@dataclass(frozen=True)
+class LegendaryResistanceUsed(Line):
+    name: str
+    left: int

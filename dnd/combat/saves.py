@@ -11,7 +11,7 @@ from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
-from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, Line, Rolled, SaveRolled
+from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, LegendaryResistanceUsed, Line, Rolled, SaveRolled
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
 from dnd.combat.state import (
     CombatState,
@@ -76,7 +76,8 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
                          actor.id if actor else None)
     outcomes: list[SaveOutcome] = []
     for target in chosen:
-        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage,
+        dodge = code == "DEX" and target.dodging  # the Dodge action
+        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or dodge,
                                   disadvantage=disadvantage)
         state, outcome = _one_save(state, target, mode, effect, rng, told)
         outcomes.append(outcome)
@@ -121,6 +122,8 @@ def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["a
         save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {effect.code} save", rng)
         success = save_roll.total >= effect.dc
         told.append(SaveRolled(save_roll, effect.dc, success))
+    if not success:
+        state, success = _legendary_resistance(state, target, told)
     state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {effect.dc} "
                       f"{effect.code} save against {effect.label}.", actor=effect.actor_ref, target=target.id)
     state, taken, applied = _save_damage(state, target, success, effect, told)
@@ -134,6 +137,23 @@ def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["a
     return state, SaveOutcome(target=target.name, roll=save_roll, mode=mode, success=success, damage=taken,
                               fell=bool(applied and applied.fell), defeated=bool(applied and applied.defeated),
                               dead=bool(applied and applied.dead), condition=given)
+
+
+LEGENDARY_RESISTANCE = "Legendary Resistance"
+
+
+def _legendary_resistance(state: CombatState, target: Combatant, told: list[Line]) -> tuple[CombatState, bool]:
+    """A legendary creature chooses to succeed on a failed save while it has uses left (it always does: a
+    failed save against a party's effect is what the uses are for)."""
+    allowed = target.monster.legendary_resistance if target.monster is not None else 0
+    current = find_anywhere(state, target.id)
+    used = current.used.get(LEGENDARY_RESISTANCE, 0)
+    if used >= allowed:
+        return state, False
+    state = replace_combatant(state, current.model_copy(update={"used": {**current.used,
+                                                                         LEGENDARY_RESISTANCE: used + 1}}))
+    told.append(LegendaryResistanceUsed(target.name, allowed - used - 1))
+    return state, True
 
 
 def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _SaveEffect,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dnd.combat.lines import Flees, Line, TurnSkipped, TurnStarts, WillSkip
+from dnd.combat.lines import Dodges, Flees, Line, TurnSkipped, TurnStarts, WillSkip
 from dnd.combat.results import TurnResult
 from dnd.combat.state import CombatState, check_turn, current_actor, index_of, log_event, replace_combatant
 
@@ -32,9 +32,11 @@ def settle(state: CombatState, start: int) -> tuple[CombatState, list[str]]:
         break
     else:
         index = min(index, n - 1) if index < n else 0
-    if combatants[index].action_this_turn is not None or combatants[index].attacks_this_turn:
-        # The turn that starts gives its combatant a fresh action.
-        combatants[index] = combatants[index].model_copy(update={"action_this_turn": None, "attacks_this_turn": 0})
+    if combatants[index].action_this_turn is not None or combatants[index].attacks_this_turn \
+            or combatants[index].dodging:
+        # The turn that starts gives its combatant a fresh action (and ends a Dodge).
+        combatants[index] = combatants[index].model_copy(update={"action_this_turn": None, "attacks_this_turn": 0,
+                                                                 "dodging": False})
     settled = state.model_copy(update={"combatants": combatants, "current": index, "round": round_})
     for name in skipped:
         settled = log_event(settled, "skip", f"{name}'s turn is skipped.")
@@ -76,6 +78,17 @@ def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult
     now = current_actor(state)
     return state, TurnResult(previous=None, current=now.name, round=state.round, skipped=[],
                              told=[WillSkip(target.name)])
+
+
+def dodge(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult]:
+    """The current combatant takes the Dodge action: until its next turn starts, attacks at it have disadvantage
+    and it makes DEX saves with advantage. Its turn then ends."""
+    actor = check_turn(state, combatant_id)
+    state = replace_combatant(state, actor.model_copy(update={"dodging": True}))
+    state = log_event(state, "condition", f"{actor.name} takes the Dodge action.", actor=actor.id)
+    state, result = end_turn(state, actor.id)
+    return state, TurnResult(previous=result.previous, current=result.current, round=result.round,
+                             skipped=result.skipped, told=[Dodges(actor.name), *result.told])
 
 
 def flee(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult]:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from dnd.combat.lines import (
+    AbilityUsed,
     AttacksUnused,
     AttackVerdict,
     AutoFailedSave,
@@ -31,6 +32,7 @@ from dnd.combat.lines import (
     Defense,
     Dies,
     DiesAtZero,
+    Dodges,
     ExhaustionChanged,
     FallsUnconscious,
     Flees,
@@ -39,12 +41,14 @@ from dnd.combat.lines import (
     InitiativeOrder,
     Joined,
     KilledOutright,
+    LegendaryResistanceUsed,
     Line,
     MultiattackOptions,
     MultiattackUnread,
     MultiattackUsed,
     NoDamage,
     NotRolledHere,
+    Recharged,
     RegainsConsciousness,
     Rolled,
     RollOff,
@@ -436,3 +440,24 @@ def item_use(used: ItemUse) -> str:
     rolled = used.roll.total if used.roll is not None else used.healed
     return (f"{used.user} drinks a {used.item} and regains **{used.healed} HP** (rolled {rolled}); "
             f"HP {used.hp_before} → {used.hp_after}/{used.max_hp}.")
+
+
+@combat_line.register
+def _(line: Recharged) -> str:
+    return f"{line.name}'s {line.action} {'is charged again' if line.charged else 'is not charged yet'}."
+
+
+@combat_line.register
+def _(line: AbilityUsed) -> str:
+    legendary = f" (legendary action; {line.legendary_left} left this round)" if line.legendary_left is not None else ""
+    return f"**{line.name}** uses **{line.action}**{legendary} on {', '.join(line.targets)}."
+
+
+@combat_line.register
+def _(line: LegendaryResistanceUsed) -> str:
+    return f"{line.name} uses Legendary Resistance and succeeds instead ({line.left} left)."
+
+
+@combat_line.register
+def _(line: Dodges) -> str:
+    return f"🛡️ {line.name} takes the Dodge action (attacks at them have disadvantage until their next turn)."

@@ -25,9 +25,9 @@ from db.engine import Session
 from dnd import combat as engine
 from dnd import tactics
 from dnd.character import Character
-from dnd.combat import CombatState
-from dnd.combat.state import find_anywhere
+from dnd.combat import CombatState, abilities
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
+from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_text, fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
@@ -183,7 +183,8 @@ def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tup
     """The turn starts (`dnd.combat.start_turn`: the turns of characters at 0 HP pass, the dying roll their
     death saves); the death saves go to the sheets. Returns the state and the lines to add to the reply."""
     state, downed = engine.start_turn(state, rng)
-    lines: list[str] = []
+    state, recharges = abilities.start_monster_turn(state, rng)
+    lines: list[str] = combat_lines(recharges)
     for turn in downed:
         if turn.death_save is not None:
             write_back(ctx, campaign_id, state, turn.combatant_id)
@@ -194,10 +195,20 @@ def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tup
 
 
 def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Combatant) -> None:
-    """`actor`'s turn ends (it must be theirs) and the next one begins; the monsters the DM plays take theirs."""
+    """`actor`'s turn ends (it must be theirs) and the next one begins; the monsters the DM plays take theirs
+    (legendary actions first, at the end of the turn that ends)."""
+    legendary = MonsterTurns()
+    state = legendary_actions(ctx, row.campaign_id, state, legendary)
+    if engine.outcome(state) != "ongoing":
+        combats.store(ctx.session, row, state)
+        sync_gate(ctx, row, state)
+        ctx.reply(f"⏭️ {actor.name} ends their turn.{legendary.text}{after_turns(state)}")
+        ctx.narrate(" ".join(legendary.facts))
+        return
     state, result = engine.end_turn(state, actor.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state)
     state, monsters = play_monster_turns(ctx, row.campaign_id, state)
+    monsters = MonsterTurns([*legendary.lines, *monsters.lines], [*legendary.facts, *monsters.facts])
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
@@ -255,31 +266,44 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
     return state, played
 
 
+def _touched(plan: tactics.MonsterPlan) -> list[str]:
+    return list(dict.fromkeys([*([plan.target_id] if plan.target_id else []), *plan.target_ids]))
+
+
 def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: tactics.MonsterPlan,
               played: MonsterTurns) -> CombatState:
     monster = engine.current_actor(state)
-    if plan.kind == "flee":
-        state, fled = engine.flee(state, monster.id)
-        played.lines.append(fled.text)
-        played.facts.append(combat_text(fled))
+    state, result = tactics.resolve(state, plan, rng)
+    for target_id in _touched(plan):
+        write_back(ctx, campaign_id, state, target_id)
+    if plan.kind == "flee" and result is not None:
+        played.lines.append(result.text)
+        played.facts.append(combat_text(result))
         state, death_save = begin_turn(ctx, campaign_id, state) if state.combatants else (state, "")
         played.lines.extend(death_save.strip("\n").split("\n") if death_save else [])
         return state
-    if plan.kind in ("attack", "multiattack") and plan.target_id is not None:
-        target = find_anywhere(state, plan.target_id)
-        if plan.kind == "multiattack":
-            state, outcome = engine.multiattack(state, monster.id, target.name, rng)
-        else:
-            state, outcome = engine.attack(state, monster.id, target.name, plan.action, rng)
-        write_back(ctx, campaign_id, state, target.id)
-        played.lines.append(f"🗡️ {outcome.text}")
-        played.facts.append(fight_facts(outcome, engine.outcome(state)))
+    if result is not None:
+        played.lines.append(f"{'🔥' if plan.kind == 'area' else '🗡️'} {result.text}")
+        played.facts.append(fight_facts(result, engine.outcome(state)))
+    state = legendary_actions(ctx, campaign_id, state, played)
     if engine.outcome(state) != "ongoing":
         return state
     state, ended = engine.end_turn(state, monster.id)
     state, death_save = begin_turn(ctx, campaign_id, state)
     played.lines.append(f"⏭️ {monster.name} ends its turn."
                         + "".join(f" {name}'s turn is skipped." for name in ended.skipped) + death_save)
+    return state
+
+
+def legendary_actions(ctx: CommandContext, campaign_id: int, state: CombatState, played: MonsterTurns) -> CombatState:
+    """At the end of a creature's turn (it is still theirs), each other legendary monster the DM plays may take
+    one legendary action (`dnd.tactics.legendary_step`)."""
+    state, done = tactics.legendary_step(state, rng, lambda monster: dm_plays(ctx, monster))
+    for plan, result in done:
+        for target_id in _touched(plan):
+            write_back(ctx, campaign_id, state, target_id)
+        played.lines.append(f"🐉 {result.text}")
+        played.facts.append(fight_facts(result, engine.outcome(state)))
     return state
 
 
