@@ -35,7 +35,14 @@ from redis.exceptions import RedisError
 import keys
 from gateway.intake import Intake, IntakeResult, Outcome
 from gateway.main import READY_KEY, consumer_name
-from gateway.messages import IncomingMessage, OutgoingReply
+from gateway.messages import (
+    ATTACHMENT_MAX_BYTES,
+    MAX_ATTACHMENTS,
+    IncomingMessage,
+    OutgoingReply,
+    attachment_entry,
+    reads_attachments,
+)
 from gateway.replies import POSTED_TTL_S, ReplyConsumer, TransientDeliveryError
 from gateway.sender import TaskSender
 from keys import REACTION_TASK
@@ -102,6 +109,22 @@ def part_nonce(reply_key: str, number: int) -> str:
 
 def presence_value(status: discord.Status | str) -> str:
     return "offline" if str(status) in ("offline", "invisible") else "online"
+
+
+async def _attachments(message: discord.Message) -> list[dict[str, Any]]:
+    """The files of a command that reads one (`reads_attachments`), read when small enough; nothing otherwise."""
+    if not message.attachments or not reads_attachments(message.content):
+        return []
+    out = []
+    for attachment in message.attachments[:MAX_ATTACHMENTS]:
+        data = None
+        if attachment.size <= ATTACHMENT_MAX_BYTES:
+            try:
+                data = await attachment.read()
+            except (discord.HTTPException, discord.NotFound):
+                log.warning("could not download attachment %s of message %s", attachment.id, message.id)
+        out.append(attachment_entry(attachment.filename, attachment.size, attachment.content_type, data))
+    return out
 
 
 def make_intents() -> discord.Intents:
@@ -573,7 +596,7 @@ class DiscordGateway:
         channel = message.channel
         common = {"message_id": str(message.id), "author_id": message.author.id,
                   "author_name": message.author.display_name, "content": message.content,
-                  "is_bot": message.author.bot}
+                  "is_bot": message.author.bot, "attachments": await _attachments(message)}
         if isinstance(channel, discord.DMChannel):  # bots are never in group DMs
             return IncomingMessage(dm_user_id=message.author.id, **common)
         if channel.id == self.settings.bot_channel_id or await self._is_our_thread(channel):

@@ -18,7 +18,7 @@ from aiohttp import web
 
 import keys
 from gateway.intake import Intake
-from gateway.messages import IncomingMessage, OutgoingReply
+from gateway.messages import MAX_ATTACHMENTS, IncomingMessage, OutgoingReply, attachment_entry, reads_attachments
 from gateway.replies import POSTED_TTL_S, ReplyConsumer
 from gateway.sender import TaskSender
 from keys import REACTION_TASK
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_STREAM = "table:events"
 EVENTS_MAXLEN = 200_000
-MAX_BODY_BYTES = 512 * 1024
+MAX_BODY_BYTES = 2 * 1024 * 1024  # room for one attached character sheet (ATTACHMENT_MAX_BYTES)
 MAX_EVENTS_PER_POLL = 500
 MAX_WAIT_S = 30.0
 # How long past its wait a poll may take to come back from Redis before it answers "nothing yet".
@@ -98,6 +98,22 @@ def _int_field(body: dict[str, Any], name: str) -> int:
     return value
 
 
+def _attachments(raw: Any, content: str) -> list[dict[str, Any]]:
+    """Files sent with a message, as `[{"filename": ..., "text": ...}]` (the page reads them as text); carried
+    only for a command that reads one, as the Discord transport does."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_ATTACHMENTS or not all(
+            isinstance(a, dict) and isinstance(a.get("filename"), str) and isinstance(a.get("text"), str)
+            for a in raw):
+        raise BadRequest(f"`attachments` must be a list of at most {MAX_ATTACHMENTS} "
+                         '{"filename": ..., "text": ...} objects')
+    if not reads_attachments(content):
+        return []
+    return [attachment_entry(a["filename"], len(data), "", data)
+            for a in raw for data in [a["text"].encode("utf-8")]]
+
+
 async def _json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length,
@@ -149,6 +165,7 @@ class LocalTable:
             raise BadRequest("`content` must be a string")
         if not isinstance(dm, bool):
             raise BadRequest("`dm` must be true or false")
+        attachments = _attachments(body.get("attachments"), content)
         stored = content if len(content) <= STORED_CONTENT_CHARS else content[:STORED_CONTENT_CHARS] + "…"
         event = {"kind": "player", "author_id": author_id, "author_name": author_name, "content": stored,
                  "channel": None if dm else self.channel_id, "dm_user_id": author_id if dm else None,
@@ -157,7 +174,7 @@ class LocalTable:
                                          maxlen=EVENTS_MAXLEN, approximate=True)
         message = IncomingMessage(message_id=entry_id, author_id=author_id, author_name=author_name,
                                   content=content, channel_id=None if dm else self.channel_id,
-                                  dm_user_id=author_id if dm else None)
+                                  dm_user_id=author_id if dm else None, attachments=attachments)
         result = await self.intake.receive(message)
         return web.json_response({"message_id": entry_id, "outcome": result.outcome.value}, status=202)
 

@@ -7,6 +7,30 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# A file attached to a command that reads one (a character sheet for `!import_character`): read by the gateway
+# up to this size and carried in the message; a larger one is described (name, size) but not read, so the
+# command can say why it refused it. Other attachments (images, maps) are never downloaded.
+ATTACHMENT_MAX_BYTES = 1024 * 1024
+ATTACHMENT_COMMANDS = frozenset({"!import_character"})
+MAX_ATTACHMENTS = 3
+
+
+def reads_attachments(content: str) -> bool:
+    head = content.lstrip().split(maxsplit=1)
+    return bool(head) and head[0].casefold() in ATTACHMENT_COMMANDS
+
+
+def attachment_entry(filename: str, size: int, content_type: str | None, data: bytes | None) -> dict[str, Any]:
+    """What a command sees of one attached file: its name, size and type, and its text when it was read
+    and is UTF-8 (``text`` is absent for a file too large to read or not text)."""
+    entry: dict[str, Any] = {"filename": filename[:200], "size": size, "content_type": content_type or ""}
+    if data is not None and len(data) <= ATTACHMENT_MAX_BYTES:
+        try:
+            entry["text"] = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            entry["binary"] = True
+    return entry
+
 
 @dataclass(frozen=True)
 class IncomingMessage:
@@ -18,6 +42,7 @@ class IncomingMessage:
     dm_user_id: int | None = None
     is_bot: bool = False
     received_at: float = field(default_factory=time.time)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
     def as_event(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,9 +7,11 @@ import random
 import re
 
 import keys
-from db import history
+from db import compendium, history
 from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import StoredCharacter, characters_of_player, find_by_player, load_for_update
+from dnd.data.spells import find_spell
+from dnd.spellcasting import SpellInfo, spell_from_srd
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -90,3 +92,12 @@ def clear_session(ctx: CommandContext) -> None:
     """After the commit: the author's DMs go back to the narrative."""
     user_id = ctx.author_id
     ctx.after_commit.append(lambda: get_redis().delete(keys.session(user_id)))
+
+
+def spell_data(ctx: CommandContext, name: str) -> SpellInfo | None:
+    """The engine's own entry for the spell, else the imported SRD compendium's (`rules`), if present."""
+    info = find_spell(name)
+    if info is not None:
+        return info
+    entry = compendium.find(ctx.session, "spell", name)
+    return spell_from_srd(entry.details) if entry is not None and entry.details else None

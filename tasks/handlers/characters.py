@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from db import compendium, ledger
+from db import ledger
 from db.characters import StoredCharacter, save
 from dnd import actions
 from dnd import combat as engine
@@ -22,16 +22,15 @@ from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
 from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
-from dnd.data.spells import find_spell
 from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
 from dnd.phrases import advantage_word
 from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
-from dnd.spellcasting import SpellInfo, cast_spell, is_castable, ordinal, spell_from_srd
+from dnd.spellcasting import cast_spell, is_castable, ordinal
 from dnd.wealth import coin_weight, format_wealth
-from tasks.handlers.character_support import log_roll, my_character, rng
+from tasks.handlers.character_support import log_roll, my_character, rng, spell_data
 from tasks.handlers.combat_support import (
     death_save_status,
     end_stated_turn,
@@ -199,15 +198,6 @@ def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
     if not spell:
         raise CommandError(f"Which spell? `{CAST_USAGE}`.")
     return spell, level, targets
-
-
-def spell_data(ctx: CommandContext, name: str) -> SpellInfo | None:
-    """The engine's own entry for the spell, else the imported SRD compendium's (`rules`), if present."""
-    info = find_spell(name)
-    if info is not None:
-        return info
-    entry = compendium.find(ctx.session, "spell", name)
-    return spell_from_srd(entry.details) if entry is not None and entry.details else None
 
 
 @command("cast", CAST_USAGE, "Cast a spell you know or have prepared, spending a slot (e.g. `!cast Magic Missile "

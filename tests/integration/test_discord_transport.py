@@ -511,6 +511,36 @@ def test_command_is_sent_at_once(settings: Settings) -> None:
     run(scenario)
 
 
+def test_a_sheet_attached_to_import_character_is_read_and_other_attachments_are_not(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    downloads: list[str] = []
+
+    async def read_from_cdn(attachment: discord.Attachment, **_: Any) -> bytes:  # Discord's CDN: out of reach here
+        downloads.append(attachment.filename)
+        return b'{"name": "Brenna", "type": "character"}' if attachment.filename.endswith(".json") else b"\x89PNG"
+
+    monkeypatch.setattr(discord.Attachment, "read", read_from_cdn)
+
+    def attached(filename: str, size: int) -> dict[str, Any]:
+        return {"id": str(snowflake()), "filename": filename, "size": size, "url": f"https://cdn.example/{filename}",
+                "proxy_url": f"https://cdn.example/{filename}", "content_type": "application/json"}
+
+    async def scenario() -> None:
+        async with table(settings) as t:
+            await t.say("!import_character", attachments=[attached("brenna.json", 40)])
+            await t.say("!import_character", attachments=[attached("huge.json", 5 * 1024 * 1024)])
+            await t.say("!roll 1d20", attachments=[attached("map.png", 10)])
+            first, huge, roll = (args[0] for args in t.sender.named(COMMAND_TASK))
+            assert first["attachments"] == [{"filename": "brenna.json", "size": 40, "content_type": "application/json",
+                                             "text": '{"name": "Brenna", "type": "character"}'}]
+            assert huge["attachments"] == [{"filename": "huge.json", "size": 5 * 1024 * 1024,
+                                            "content_type": "application/json"}]  # described, never downloaded
+            assert roll["attachments"] == []
+            assert downloads == ["brenna.json"]
+
+    run(scenario)
+
+
 def test_dm_goes_to_the_dm_channel_key(settings: Settings) -> None:
     async def scenario() -> None:
         async with table(settings) as t:

@@ -171,7 +171,7 @@ def test_malformed_api_requests_are_rejected(system: SystemUnderTest, body: byte
 
 
 def test_oversized_request_body_is_rejected(system: SystemUnderTest) -> None:
-    code, _ = system.http("POST", "/api/messages", raw=b'{"author_id": 5, "content": "' + b"a" * 700_000 + b'"}')
+    code, _ = system.http("POST", "/api/messages", raw=b'{"author_id": 5, "content": "' + b"a" * 2_500_000 + b'"}')
     assert code == 413
 
 

@@ -4,11 +4,14 @@ index that `!load_campaign` would otherwise queue.)"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.integration.test_characters import fighter, seed, state
 from tests.integration.test_narrator import activate_shipped_campaign
-from tests.system import SystemUnderTest, new_player_id
+from tests.system import Event, SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
 
@@ -57,3 +60,58 @@ def test_a_character_follows_its_player_into_the_next_campaign(system: SystemUnd
     assert holdings_in_ledger(system, character_id, crypt) == {item: -n for item, n in arrived.items()}
     assert "already have a character" in system.command(player, f"!import_character {crypt_name}")["content"]
     assert "← the active campaign" in system.command(player, "!my_characters")["content"]
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "foundry"
+
+
+def send_file(system: SystemUnderTest, player: int, filename: str, text: str, content: str = "!import_character",
+              dm: bool = True) -> Event:
+    after = system.cursor()
+    status, body = system.http("POST", "/api/messages", {
+        "author_id": player, "author_name": f"Player{player}", "content": content, "dm": dm,
+        "attachments": [{"filename": filename, "text": text}]})
+    assert status == 202, body
+    return system.replies_to(str(body["message_id"]), after)[0]
+
+
+def test_a_foundry_export_becomes_a_character_checked_by_the_engine(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    sheet = (EXAMPLES / "brenna_fighter.json").read_text(encoding="utf-8")
+    no_character = "You have no characters yet"
+
+    # What can't make a character is refused with the reason, and nothing is saved.
+    npc = json.loads(sheet) | {"type": "npc"}
+    for filename, text, expected in [
+            ("brenna.json", "{\"name\": \"Brenna\", ", "isn't JSON (line 1"),
+            ("brenna.json", json.dumps(npc), "“npc” actor, not a character"),
+            ("big.json", " " * 1_200_000 + sheet, "is too large ("),
+            ("portrait.png", "\x89PNG\r\n", "isn't JSON")]:
+        answer = send_file(system, player, filename, text)["content"]
+        assert expected in answer and "Nothing was imported" in answer, answer
+        assert no_character in system.command(player, "!my_characters", dm=True)["content"]
+    five_megabytes = [{"filename": "x.json", "text": "x" * 5_000_000}]
+    code, refused = system.http("POST", "/api/messages", {"author_id": player, "content": "!import_character",
+                                                           "attachments": five_megabytes})
+    assert code == 413 and "too large" in refused["error"]
+    assert system.http("POST", "/api/messages", {"author_id": player, "content": "!import_character",
+                                                 "attachments": "brenna.json"})[0] == 400
+    # A file sent with an ordinary message is not read as an import.
+    assert "Nothing was imported" not in json.dumps(send_file(system, other, "notes.json", sheet, "!roll 1d4"))
+
+    answer = send_file(system, player, "brenna.json", sheet)["content"]
+    assert "📥 **Brenna Stonehelm** joins" in answer and "level 3 Hill Dwarf Fighter" in answer, answer
+    assert "HP 27/34" in answer and "max HP 31 in the file, 34 by the engine" in answer
+    assert "Grandfather's Lucky Rivet" in answer  # listed back as kept without rules
+    [row] = system.sql("SELECT id, sheet FROM characters WHERE player_id = :p", p=player)
+    assert row.sheet["class_levels"] == {"Fighter": 3} and row.sheet["max_hp"] == 34
+    sheet_reply = system.command(player, "!my_sheet", dm=True)
+    assert "Brenna Stonehelm" in json.dumps(sheet_reply)
+    assert "Potion of Healing" in system.command(player, "!inventory")["content"]
+    ledger = {r.item: int(r.n) for r in system.sql(
+        "SELECT item, sum(quantity_delta) AS n FROM ledger WHERE character_id = :c GROUP BY item", c=row.id)}
+    assert ledger["Handaxe"] == 2 and ledger["gp"] == 37  # what it brought is on the ledger
+
+    again = send_file(system, player, "brenna.json", sheet)["content"]
+    assert "already have a character" in again and "Nothing was imported" in again
+    assert system.sql("SELECT count(*) AS n FROM characters WHERE player_id = :p", p=player)[0].n == 1
