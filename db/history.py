@@ -20,6 +20,13 @@ def log_roll(session: Session, text: str, campaign_id: int | None, channel_id: i
                            "kind": "roll", "message": text[:MAX_MESSAGE_CHARS]})
 
 
+def log_event(session: Session, text: str, campaign_id: int | None, channel_id: int | None) -> None:
+    """A moment of the story the engine decided (kind "event": a fight's end, a death), which the narrator's
+    history includes."""
+    session.execute(_LOG, {"campaign_id": campaign_id, "channel_id": channel_id, "player_id": None,
+                           "kind": "event", "message": text[:MAX_MESSAGE_CHARS]})
+
+
 def recent_players(session: Session, channel_id: int, minutes: int) -> set[int]:
     """The players who wrote in the channel in the last `minutes`."""
     since = datetime.now(UTC) - timedelta(minutes=minutes)

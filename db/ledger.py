@@ -19,7 +19,7 @@ from dnd.inventory import Movement, movements_between
 _INSERT = insert(Ledger.__table__)
 
 
-def record(session: Session, campaign_id: int, character_id: int, counterparty: str, reason: str,
+def record(session: Session, campaign_id: int, character_id: int | None, counterparty: str, reason: str,
            movements: Iterable[Movement], *, mirror: bool = False) -> None:
     """A row per movement for the character; with `mirror`, also the other side's opposite row, for a
     counterparty that is not a character (a shop, the ground)."""

@@ -5,7 +5,8 @@
   their number (:data:`ENCOUNTER_MULTIPLIERS`, one step up for parties under 3, one down for 6 or more).
   The monsters come from a list passed in (name, challenge rating, XP, type, environment tags if any).
 * Loot: coins by challenge-rating band on the individual-treasure tables (:data:`INDIVIDUAL_TREASURE`), and
-  now and then a magic item of a rarity that suits the band, from a list passed in.
+  now and then a magic item of a rarity that suits the band, from a list passed in; a boss's hoard
+  (:data:`HOARD_TREASURE`: more coins, and a few magic items of the band's rarities).
 * Weather: temperature, wind and precipitation by region and season, with a short description.
 
 Everything is deterministic for a seeded ``random.Random``.
@@ -27,6 +28,8 @@ from dnd.wealth import Wealth, total_cp
 
 __all__ = [
     "CR_XP",
+    "HOARD_TREASURE",
+    "generate_hoard",
     "DIFFICULTIES",
     "ENCOUNTER_MULTIPLIERS",
     "ENCOUNTER_THRESHOLDS",
@@ -345,6 +348,40 @@ def generate_loot(cr: float, rng: random.Random | None = None,
             items.append(rng.choice(sorted(set(pool))))
             lines.append(f"Also: {items[0]} ({rarity}).")
     return Loot(challenge_rating=cr, d100=d100, coins=Wealth(**counts), items=items, lines=lines)
+
+
+# A boss's hoard by CR band: its coin rolls, and how many magic items (dice) of the band's rarities it holds.
+HOARD_TREASURE: Final[tuple[tuple[tuple[str, ...], str], ...]] = (
+    (("6d6*100 cp", "3d6*100 sp", "2d6*10 gp"), "1d4"),
+    (("2d6*100 cp", "2d6*1000 sp", "6d6*100 gp", "3d6*10 pp"), "1d4"),
+    (("4d6*1000 gp", "5d6*100 pp"), "1d4+1"),
+    (("12d6*1000 gp", "8d6*1000 pp"), "1d4+2"),
+)
+
+
+def generate_hoard(cr: float, rng: random.Random | None = None,
+                   magic_items: Sequence[Mapping[str, Any]] = ()) -> Loot:
+    """A boss's treasure hoard for its challenge rating: the band's coins and a few magic items of its rarities
+    from ``magic_items`` (when any are given)."""
+    band = cr_band(cr)
+    rng = rng or random.Random()
+    coin_rolls, item_dice = HOARD_TREASURE[band]
+    counts = {"cp": 0, "sp": 0, "ep": 0, "gp": 0, "pp": 0}
+    lines = [f"Hoard (CR {cr_label(cr)})"]
+    for spec in coin_rolls:
+        dice, coin = spec.split()
+        result = roll(f"{dice} {coin}", rng)
+        counts[coin] += result.total
+        lines.append(str(result))
+    items: list[str] = []
+    _, rarities = _LOOT_ITEMS[band]
+    for _ in range(roll(item_dice, rng).total if magic_items else 0):
+        rarity = rng.choices([r for r, _ in rarities], weights=[w for _, w in rarities])[0]
+        pool = sorted({str(m["name"]) for m in magic_items if _rarity(m) == rarity})
+        if pool:
+            items.append(rng.choice(pool))
+            lines.append(f"Also: {items[-1]} ({rarity}).")
+    return Loot(challenge_rating=cr, d100=0, coins=Wealth(**counts), items=items, lines=lines)
 
 
 def _rarity(item: Mapping[str, Any]) -> str:

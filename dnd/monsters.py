@@ -521,5 +521,7 @@ def apply_to_character(combatant: Combatant, character: Character) -> Character:
         "hp": min(combatant.hp, character.max_hp),
         "temp_hp": combatant.temp_hp,
         "conditions": conditions,
-        "death_saves": combatant.death_saves if combatant.hp == 0 else DeathSaves(),
+        # Dead is three failed death saves on the sheet, however it came (massive damage too).
+        "death_saves": (combatant.death_saves.model_copy(update={"failures": 3}) if combatant.dead
+                        else combatant.death_saves if combatant.hp == 0 else DeathSaves()),
     })

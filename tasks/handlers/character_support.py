@@ -10,6 +10,7 @@ import keys
 from db import compendium, history
 from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import StoredCharacter, characters_of_player, find_by_player, load_for_update
+from dnd.character import Character
 from dnd.data.spells import find_spell
 from dnd.spellcasting import SpellInfo, spell_from_srd
 from tasks.handlers.registry import CommandContext, CommandError
@@ -64,7 +65,15 @@ def my_character(ctx: CommandContext, *, for_update: bool = False) -> StoredChar
     stored = load(ctx.session, ctx.author_id, campaign_id)
     if stored is None:
         raise no_character(ctx, campaign_id)
+    if for_update and is_dead(stored.character):
+        raise CommandError(f"💀 {stored.character.name} is dead and can't act. The owner can bring them back with "
+                           "`!revive @player`; or start anew with `!create_character`.")
     return stored
+
+
+def is_dead(character: Character) -> bool:
+    """Dead: at 0 hit points with three failed death saves (massive damage is written so too)."""
+    return character.hp == 0 and character.death_saves.failures >= 3
 
 
 def their_character(ctx: CommandContext, player_id: int, *, for_update: bool = True) -> StoredCharacter:

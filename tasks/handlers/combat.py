@@ -28,13 +28,9 @@ from __future__ import annotations
 import re
 
 from db import combat as combats
-from db.characters import load_for_update, save
 from dnd import combat as engine
 from dnd.combat.economy import take_action
-from dnd.combat.rewards import xp_awards
 from dnd.combat.state import replace_combatant
-from dnd.errors import RulesError
-from dnd.leveling import level_for_xp
 from dnd.monsters import Combatant
 from dnd.phrases import counted_name
 from dnd.render.facts import fight_facts
@@ -44,6 +40,7 @@ from tasks.handlers.combat_support import (
     after_turns,
     begin_turn,
     channel_fight,
+    end_fight,
     end_stated_turn,
     ending_line,
     monster_block,
@@ -210,30 +207,4 @@ def end_combat_command(ctx: CommandContext) -> None:
     players = {player_of(c) for c in [*state.combatants, *state.defeated]}
     if not ctx.is_owner and ctx.author_id not in players:
         raise CommandError("Only the owner or someone in the fight can end it.")
-    try:
-        result = engine.summary(state)
-    except RulesError as error:  # pragma: no cover - the summary of a stored fight always exists
-        raise CommandError(str(error)) from None
-    row.active = False
-    combats.store(ctx.session, row, state)
-    sync_gate(ctx, row, None)
-    rewards = "".join(f"\n{line}" for line in award_xp(ctx, row.campaign_id, state))
-    ctx.reply(f"🏳️ The combat is over.\n{result.text}{rewards}")
-
-
-def award_xp(ctx: CommandContext, campaign_id: int, state: engine.CombatState) -> list[str]:
-    """The survivors' shares of the defeated monsters' XP, written to their sheets; a line each."""
-    lines = []
-    for award in xp_awards(state):
-        player = player_of(award.combatant)
-        stored = load_for_update(ctx.session, player, campaign_id) if player is not None else None
-        if stored is None:
-            continue
-        character = stored.character
-        save(ctx.session, stored, character.model_copy(update={"xp": character.xp + award.xp}))
-        line = f"⭐ {character.name} gains {award.xp:,} XP ({character.xp + award.xp:,} in all)."
-        reachable = level_for_xp(character.xp + award.xp)
-        if reachable > character.level:
-            line += f" Enough for level {reachable}: {mention(player)}, type `!level_up`."
-        lines.append(line)
-    return lines
+    end_fight(ctx, row)

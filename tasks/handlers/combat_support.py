@@ -29,6 +29,7 @@ from dnd.combat import CombatState, abilities
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_text, fight_facts
+from tasks.handlers import combat_end
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
@@ -107,9 +108,12 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
 
 
 def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) -> None:
-    """After the commit: the gate follows the combat (see `_set_gate`)."""
+    """After the commit: the gate follows the combat (see `_set_gate`). A fight left with one side standing
+    ends by itself, after the command's own replies (`end_fight`)."""
     if state is not None and not state.combatants:
         return
+    if state is not None and row.active and engine.outcome(state) != "ongoing":
+        ctx.finishing.append(lambda: end_fight(ctx, row))
     channel_id, combat_id = row.channel_id, row.id
     ctx.after_commit.append(lambda: set_gate(channel_id, combat_id, state))
 
@@ -149,12 +153,22 @@ def restore_gates(session: Session) -> int:
     return changed
 
 
+def end_fight(ctx: CommandContext, row: CombatRow) -> None:
+    """The fight ends (once, however many commands asked): `combat_end.conclude` posts what it earned and cost,
+    and the gate goes."""
+    if not row.active:
+        return
+    text = combat_end.conclude(ctx, row, combats.from_row(row))
+    sync_gate(ctx, row, None)
+    ctx.reply(text)
+
+
 def ending_line(state: CombatState) -> str:
     result = engine.outcome(state)
     if result == "victory":
-        return "\n🏁 No foe is left standing — type `!end_combat` to wrap up."
+        return "\n🏁 No foe is left standing — the fight is won."
     if result == "defeat":
-        return "\n🏁 Every hero is down — type `!end_combat` to wrap up."
+        return "\n🏁 Every hero is down — the fight is lost."
     return ""
 
 

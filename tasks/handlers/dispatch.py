@@ -95,6 +95,8 @@ def execute_in_context(event: dict[str, Any], message_key: str, task_name: str,
             return already_done(session)
         context = CommandContext(event, name, args, session, settings, stated=stated)
         body(context)
+        for finish in context.finishing:
+            finish()
         rows = add_replies(session, message_key, context.replies)
         return rows, [row.content for row in rows if row.content], context.follow_ups, context.after_commit
 

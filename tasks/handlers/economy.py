@@ -19,10 +19,8 @@ from db.characters import save as save_character
 from db.engine import Session
 from db.outbox import Reply, reply_target
 from db.world import DEFAULT_LOCATION, current_location, world_for_update
-from dnd.character import InventoryItem
 from dnd.errors import RulesError
-from dnd.inventory import count_of, merge_items, remove_item, take_from_stacks
-from dnd.phrases import counted_name
+from dnd.inventory import merge_items, remove_item
 from dnd.shops import (
     SHOPS,
     ShopPage,
@@ -38,28 +36,17 @@ from dnd.shops import (
 from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, no_character
+from tasks.handlers.ground_support import dropped, parse_quantity, pick_up
 from tasks.handlers.registry import CommandContext, CommandError, command, reaction
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
-MAX_QUANTITY = 1000
 TRADE_TTL = trades.OFFER_TTL
 ACCEPT, DECLINE = "✅", "❌"
 EMBED_DESCRIPTION_LIMIT = 4000
 
 
 # --------------------------------------------------------------------------- shared
-
-
-def parse_quantity(text: str, usage: str) -> tuple[str, int]:
-    """`Torch`, `3 Torch`, `3x Torch`, `Torch x3`, `Torch 3`, `three torches` → (name, quantity) as
-    `dnd.phrases.parse_quantity` reads them, within 1..MAX_QUANTITY."""
-    if not text.strip():
-        raise CommandError(f"Which item? `{usage}`.")
-    qty, name = counted_name(text)
-    if not 1 <= qty <= MAX_QUANTITY:
-        raise CommandError(f"The quantity must be between 1 and {MAX_QUANTITY}.")
-    return name, qty
 
 
 # --------------------------------------------------------------------------- the shop
@@ -284,10 +271,6 @@ def expire_stale_trades(session: Session) -> list[Reply]:
 # --------------------------------------------------------------------------- the ground
 
 
-def _dropped(world_items: dict[str, Any], location: str) -> list[InventoryItem]:
-    return [InventoryItem.model_validate(i) for i in (world_items or {}).get(location, [])]
-
-
 @command("drop_item", "!drop_item <item> [qty]", "Leave an item on the ground where the party is.",
          category=CATEGORY)
 def drop_item_command(ctx: CommandContext) -> None:
@@ -301,7 +284,7 @@ def drop_item_command(ctx: CommandContext) -> None:
     after = remove_item(before, carried, qty)
     world = world_for_update(ctx.session, stored.campaign_id)
     location = world.location or DEFAULT_LOCATION
-    ground = merge_items(_dropped(world.dropped_items, location),
+    ground = merge_items(dropped(world.dropped_items, location),
                          [template.model_copy(update={"qty": qty, "equipped": False})])
     world.dropped_items = {**(world.dropped_items or {}), location: [i.model_dump(mode="json") for i in ground]}
     save_character(ctx.session, stored, after)
@@ -312,33 +295,4 @@ def drop_item_command(ctx: CommandContext) -> None:
 @command("pick_up", "!pick_up <item> [qty]", "Pick up an item lying on the ground here (all of it by default).",
          category=CATEGORY)
 def pick_up_command(ctx: CommandContext) -> None:
-    wanted = " ".join(ctx.args.split())
-    if not wanted:
-        raise CommandError("Pick up what? `!pick_up <item> [qty]`.")
-    stored = my_character(ctx, for_update=True)
-    world = world_for_update(ctx.session, stored.campaign_id)
-    location = world.location or DEFAULT_LOCATION
-    ground = _dropped(world.dropped_items, location)
-    name, qty = wanted, 0
-    if match_item_name(wanted, [i.name for i in ground]) is None:
-        name, qty = parse_quantity(wanted, "!pick_up <item> [qty]")
-    found = match_item_name(name, [i.name for i in ground])
-    if found is None:
-        lying = ", ".join(f"{i.name} ×{i.qty}" for i in ground) or "nothing"
-        raise CommandError(f"There's no '{name[:80]}' on the ground at {location}. Lying here: {lying}.")
-    here = count_of(ground, found)
-    qty = qty or here
-    if qty > here:
-        raise CommandError(f"Only {plural(found, here)} lie here.")
-    template = next(i for i in ground if i.name == found)
-    left = take_from_stacks(ground, found, qty)
-    before = stored.character
-    after = before.model_copy(update={"inventory": merge_items(before.inventory,
-                                                               [template.model_copy(update={"qty": qty})])})
-    items = {**(world.dropped_items or {}), location: [i.model_dump(mode="json") for i in left]}
-    if not left:
-        items.pop(location)
-    world.dropped_items = items
-    save_character(ctx.session, stored, after)
-    ledger.record_change(ctx.session, stored, before, after, f"ground:{location}", "pick up", mirror=True)
-    ctx.reply(f"⬆️ {before.name} picks up {plural(found, qty)}.")
+    pick_up(ctx, ctx.args)

@@ -11,16 +11,17 @@ import json
 from typing import Any
 
 import keys
-from db import ledger, sessions
+from db import history, ledger, sessions
 from db.campaigns import campaign_name, ensure_active_campaign
-from db.characters import CharacterExists, create, find_by_player, load_for_update, save
+from db.characters import CharacterExists, StoredCharacter, create, find_by_player, load_for_update, save
 from db.outbox import reply_target
 from db.sessions import SessionRow
 from dnd import creation_flow, level_up_flow
 from dnd.character import Character
 from dnd.errors import RulesError
+from dnd.inventory import holdings
 from dnd.wealth import format_wealth
-from tasks.handlers.character_support import clear_session, log_roll, mark_session, my_character, rng
+from tasks.handlers.character_support import clear_session, is_dead, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.redis_client import get_redis
@@ -58,7 +59,7 @@ def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None
 def create_character_command(ctx: CommandContext) -> None:
     campaign_id = ensure_active_campaign(ctx.session)
     existing = find_by_player(ctx.session, ctx.author_id, campaign_id)
-    if existing is not None:
+    if existing is not None and not is_dead(existing.character):  # a fallen character is replaced
         c = existing.character
         raise CommandError(f"You already have a character in **{campaign_name(ctx.session, campaign_id)}**: "
                            f"{c.name}, level {c.level}. One character per player per campaign.")
@@ -131,7 +132,8 @@ def _creation_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
     character = creation_flow.finished_character(new)
     campaign_id = row.campaign_id or ensure_active_campaign(ctx.session)
     try:
-        stored = create(ctx.session, row.user_id, campaign_id, character)
+        stored = _replace_the_fallen(ctx, row.user_id, campaign_id, character) or create(
+            ctx.session, row.user_id, campaign_id, character)
     except CharacterExists:
         raise CommandError("You already have a character in this campaign (one per player per campaign); "
                            "this one was not saved. Type `!cancel` to close the creation.") from None
@@ -139,6 +141,20 @@ def _creation_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
     sessions.finish(ctx.session, row, "done", new.model_dump(mode="json"))
     ctx.reply(reply, dm=True)
     clear_session(ctx)
+
+
+def _replace_the_fallen(ctx: CommandContext, player_id: int, campaign_id: int,
+                        character: Character) -> StoredCharacter | None:
+    """A dead character is laid to rest (what it carried leaves with it, in the ledger) and the new one takes its
+    place in the campaign; None when the player has no dead character here."""
+    fallen = load_for_update(ctx.session, player_id, campaign_id)
+    if fallen is None or not is_dead(fallen.character):
+        return None
+    ledger.record(ctx.session, campaign_id, fallen.id, "laid to rest", f"{fallen.character.name} laid to rest",
+                  [(name, -qty) for name, qty in holdings(fallen.character)])
+    history.log_event(ctx.session, f"{fallen.character.name} was laid to rest; {character.name} joins the story.",
+                      campaign_id, None)
+    return save(ctx.session, fallen, character)
 
 
 def _ledger_starting_kit(ctx: CommandContext, character_id: int, campaign_id: int, character: Character) -> None:

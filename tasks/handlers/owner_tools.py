@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from db import ledger
+from db import history, ledger
 from db.characters import StoredCharacter, audit_target, save, snapshot
 from dnd.actions import set_hp
 from dnd.character import Character, recompute
@@ -19,7 +19,13 @@ from dnd.data.tables import MAX_LEVEL, XP_THRESHOLDS
 from dnd.inventory import add_items, make_item
 from dnd.leveling import level_for_xp
 from dnd.phrases import counted_name
-from tasks.handlers.character_support import mention, parse_mention, starts_with_mention, their_character
+from tasks.handlers.character_support import (
+    is_dead,
+    mention,
+    parse_mention,
+    starts_with_mention,
+    their_character,
+)
 from tasks.handlers.combat_support import fight_of, monster_condition, sheet_changed
 from tasks.handlers.registry import CommandContext, CommandError, command
 
@@ -101,6 +107,25 @@ def hp_command(ctx: CommandContext) -> None:
     _commit(ctx, stored, updated)
     where = sheet_changed(ctx, fight, updated) if fight is not None else ""
     ctx.reply(f"❤️ {updated.name}: HP {before} → {updated.hp}/{updated.max_hp}{where}.")
+
+
+@command("revive", "!revive @player", "Bring a dead character back to life at 1 hit point.", owner_only=True,
+         category=CATEGORY)
+def revive_command(ctx: CommandContext) -> None:
+    player_id, rest = parse_mention(ctx.args, "!revive @player")
+    if rest:
+        raise CommandError("`!revive` takes only the player: `!revive @player`.")
+    fight = fight_of(ctx, player_id)
+    if fight is not None and not fight.me.dead:
+        raise CommandError(f"{fight.me.name} is in a fight and not dead; heal them instead.")
+    stored = their_character(ctx, player_id)
+    if not is_dead(stored.character):
+        raise CommandError(f"{stored.character.name} isn't dead.")
+    updated = set_hp(stored.character, 1)
+    _commit(ctx, stored, updated)
+    history.log_event(ctx.session, f"{updated.name} was brought back from death.", stored.campaign_id,
+                      ctx.event.get("channel_id"))
+    ctx.reply(f"✨ {updated.name} draws breath again, at 1 HP.")
 
 
 @command("resync_character", "!resync_character @player", "Recompute a character's derived values from their "

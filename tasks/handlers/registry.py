@@ -35,6 +35,9 @@ class CommandContext:
     # Small side effects to run once the transaction has committed (e.g. Redis routing keys). They run only
     # when the command succeeded; a failure is logged, never undoes the commit.
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Work that comes after everything the handler said, in the same transaction (a fight's end, after the blow
+    # that ended it).
+    finishing: list[Callable[[], None]] = field(default_factory=list)
     # What an owner command changed, for the audit log (the dispatcher writes the row).
     audit_entry: dict[str, Any] | None = None
     # The action was stated in plain words ("I attack the goblin"), not typed as a command: in a fight, on the

@@ -10,7 +10,7 @@ from db import combat as combats
 from db.campaigns import Campaign, active_campaign
 from db.characters import levels_in_campaign
 from db.compendium import entries
-from db.world import location_of, world_for_update
+from db.world import DEFAULT_LOCATION, location_of, world_for_update
 from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
@@ -21,6 +21,7 @@ from tasks.handlers.combat_support import (
     start_fight,
     sync_gate,
 )
+from tasks.handlers.ground_support import pick_up
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 _rng = random.SystemRandom()
@@ -101,9 +102,20 @@ def encounter_command(ctx: CommandContext) -> None:
         ctx.narrate(" ".join(monsters.facts))
 
 
-@command("loot", "!loot <challenge rating>", "Random individual treasure for a creature of that CR (SRD tables).",
-         owner_only=True, category="World")
+@command("loot", "!loot | !loot take <item> [qty] | !loot <challenge rating>",
+         "What lies on the ground here (a fight's treasure); `take` picks some up; the owner rolls individual "
+         "treasure for a CR (SRD tables).", category="World")
 def loot_command(ctx: CommandContext) -> None:
+    head, _, rest = ctx.args.strip().partition(" ")
+    if head.casefold() == "take":
+        pick_up(ctx, rest)
+        return
+    if not head:
+        _show_ground(ctx)
+        return
+    if not ctx.is_owner:
+        raise CommandError("Only the owner can roll treasure: `!loot` shows what lies here, `!loot take <item>` "
+                           "picks it up.")
     try:
         cr = float(ctx.args.strip().replace("1/8", "0.125").replace("1/4", "0.25").replace("1/2", "0.5"))
     except ValueError:
@@ -114,3 +126,17 @@ def loot_command(ctx: CommandContext) -> None:
              for m in entries(ctx.session, "magic_item")]
     loot = generate_loot(cr, _rng, magic)
     ctx.reply("💰 " + "\n".join(loot.lines) + "\nGive it out with `!add_item` (items) or as the narrator sees fit.")
+
+
+def _show_ground(ctx: CommandContext) -> None:
+    campaign = active_campaign(ctx.session)
+    if campaign is None:
+        raise CommandError("No campaign is loaded yet.")
+    location = location_of(ctx.session, campaign.id) or DEFAULT_LOCATION
+    world = world_for_update(ctx.session, campaign.id)
+    lying = (world.dropped_items or {}).get(location, [])
+    if not lying:
+        ctx.reply(f"Nothing lies on the ground at {location}.")
+        return
+    listed = ", ".join(f"{i['name']} ×{i['qty']}" for i in lying)
+    ctx.reply(f"💰 On the ground at {location}: {listed}. Take some with `!loot take <item> [qty]`.")

@@ -15,7 +15,7 @@ import pytest
 
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
-from tests.integration.test_characters import fighter, owner, seed, state
+from tests.integration.test_characters import fighter, owner, seed, sheet, state
 from tests.integration.test_srd_import import run_import
 from tests.system import SystemUnderTest, new_player_id
 
@@ -93,7 +93,10 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
     assert "skip" in owner(system, f"!skip <@{p2}>")
 
     question_seen = stated_seen = narrated_seen = False
+    fight_start = system.cursor()
     for _ in range(60):
+        if combat_row(system) is None:  # one side is down: the fight ended by itself
+            break
         actor = current(system)
         monsters = [c for c in combat_row(system).initiative if c["kind"] == "monster" and not c.get("out")]
         if not monsters:
@@ -160,8 +163,9 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
             owner(system, "!end_turn")
     assert question_seen and stated_seen and narrated_seen
 
-    reply = system.command(p2, "!end_combat")["content"]
-    assert "Combat summary" in reply and "dealt" in reply and "took" in reply
+    # The last blow ended the fight: its summary follows, with nobody typing `!end_combat`.
+    reply = system.wait_for(lambda e: "Combat summary" in e.get("content", ""), fight_start)[0]["content"]
+    assert "The combat is over" in reply and "dealt" in reply and "took" in reply
     assert combat_row(system) is None and gate(system) is None
     refused(system, p1, "!attack goblin", "no combat in this channel", [p1, p2])
     refused(system, p1, "!end_combat", "no combat in this channel", [p1, p2])
@@ -828,18 +832,43 @@ def test_the_survivors_share_the_xp_of_the_monsters_they_defeated(srd: SystemUnd
         if actor["kind"] == "monster":
             owner(system, "!end_turn")
             continue
-        reply = system.command(int(actor["player_id"]), "!attack goblin")["content"]
+        after = system.cursor()
+        message = system.say(int(actor["player_id"]), "!attack goblin")
+        reply = system.replies_to(message, after)[0]["content"]
         if "No foe is left standing" in reply:
             break
         system.command(int(actor["player_id"]), "!end_turn")
     else:
         raise AssertionError("the goblin never fell")
-    ended = system.command(p2, "!end_combat")["content"]
+    # The fight ends by itself, in a second reply to the blow that won it.
+    ended = system.replies_to(message, after, count=2)[1]["content"]
+    assert "The combat is over" in ended and "Combat summary" in ended, ended
     # A goblin is worth 50 XP: 25 each.
     assert f"⭐ Kell{p1} gains 25 XP" in ended and f"⭐ Lune{p2} gains 25 XP" in ended, ended
     after = {p: system.sql("SELECT xp FROM characters WHERE player_id = :p", p=p)[0].xp for p in (p1, p2)}
     assert after == {p: xp + 25 for p, xp in before.items()}
     assert combat_row(system) is None
+
+    # The goblin's treasure lies on the ground where the party is; its coins go into a purse, once.
+    assert "Left on the ground at" in ended and "`!loot take <item> [qty]`" in ended, ended
+    listing = system.command(p1, "!loot")["content"]
+    found = re.search(r"(Copper|Silver|Electrum|Gold|Platinum) pieces ×(\d+)", listing)
+    assert found is not None, listing
+    coin, qty = found.group(1), int(found.group(2))
+    value = {"Copper": 1, "Silver": 10, "Electrum": 50, "Gold": 100, "Platinum": 1000}[coin] * qty
+    purse = sheet(system, p1)["wealth"]
+    refused(system, p2, "!loot take", "Pick up what?", [p1, p2])
+    refused(system, p2, "!loot take " + "x" * 500, "There's no", [p1, p2])
+    refused(system, p2, "!loot 3", "Only the owner can roll treasure", [p1, p2])
+    assert "picks up" in system.command(p1, f"!loot take {coin.lower()} pieces")["content"]
+    cp = {"cp": 1, "sp": 10, "ep": 50, "gp": 100, "pp": 1000}
+    gained = sum(cp[d] * (sheet(system, p1)["wealth"][d] - purse[d]) for d in cp)
+    assert gained == value
+    character_id = system.sql("SELECT id FROM characters WHERE player_id = :p", p=p1)[0].id
+    taken = system.sql("SELECT SUM(quantity_delta) AS n FROM ledger WHERE character_id = :c AND item = 'cp' "
+                       "AND reason = 'pick up'", c=character_id)[0].n
+    assert taken == value  # through the ledger
+    assert "There's no" in system.command(p2, f"!loot take {coin.lower()} pieces")["content"]
 
 
 def test_a_turn_has_one_action(srd: SystemUnderTest) -> None:
