@@ -16,6 +16,7 @@ REPLIES_MAXLEN = 100_000
 COMMAND_TASK = "tasks.commands.run"
 REACTION_TASK = "tasks.commands.reaction"
 SESSION_REPLY_TASK = "tasks.commands.session_reply"
+AUTOCOMPLETE_TASK = "tasks.commands.autocomplete"
 PREPARE_TURN_TASK = "tasks.turns.prepare"
 GENERATE_TURN_TASK = "tasks.turns.generate"
 APPLY_TURN_TASK = "tasks.turns.apply"
@@ -125,3 +126,23 @@ def force_api() -> str:
 def model_override() -> str:
     """The model `!switch_model` chose; the vLLM program starts with it instead of LOCAL_MODEL_NAME."""
     return "llm:model_override"
+
+
+# The commands as the workers' registry has them (JSON list, written when a command worker starts): the Discord
+# gateway registers them as slash commands without importing the handlers.
+COMMAND_CATALOG = "commands:catalog"
+
+
+def autocomplete_answer(request_id: str) -> str:
+    """A list the command worker pushes the choices of one autocomplete request onto (the gateway BLPOPs it)."""
+    return f"autocomplete:{request_id}"
+
+
+def interaction(message_id: str) -> str:
+    """A slash command's interaction (application id and token, JSON): its replies edit the deferred answer."""
+    return f"interaction:{message_id}"
+
+
+def interaction_answered(message_id: str) -> str:
+    """Set once the deferred answer of an interaction was edited: later replies to it are follow-ups."""
+    return f"interaction:answered:{message_id}"

@@ -24,9 +24,14 @@ def find(session: Session, kind: str, name: str) -> Rule | None:
                            .order_by(Rule.id).limit(1)).scalar_one_or_none()
 
 
+def names(session: Session, kind: str) -> list[str]:
+    """The names of every entry of `kind`, in import order."""
+    return list(session.execute(select(Rule.name).where(Rule.type == kind).order_by(Rule.id)).scalars())
+
+
 def suggestions(session: Session, kind: str, name: str, n: int = 3) -> list[str]:
-    names = list(session.execute(select(Rule.name).where(Rule.type == kind)).scalars())
-    by_key = {candidate.casefold(): candidate for candidate in names}
+    names_ = names(session, kind)
+    by_key = {candidate.casefold(): candidate for candidate in names_}
     close = difflib.get_close_matches(name.casefold(), list(by_key), n=n, cutoff=0.5)
     return [by_key[c] for c in close]
 

@@ -49,6 +49,12 @@ def store(row: Shop, stock: ShopStock) -> None:
     row.items = [entry.model_dump(mode="json") for entry in stock.entries]
 
 
+def find_shop(session: Session, campaign_id: int, location: str) -> Shop | None:
+    """The shop at a location, read without a lock (None before anyone looked at it)."""
+    return session.execute(select(Shop).where(Shop.campaign_id == campaign_id, Shop.location == location)
+                           ).scalar_one_or_none()
+
+
 def shop_for_update(session: Session, campaign_id: int, location: str) -> Shop | None:
     return session.execute(select(Shop).where(Shop.campaign_id == campaign_id, Shop.location == location)
                            .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()

@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 
 import keys
 from gateway.intake import Intake, IntakeResult, Outcome
+from gateway.interactions import Interactions, confirmation_buttons, edit_original, follow_up
 from gateway.main import READY_KEY, consumer_name
 from gateway.messages import (
     ATTACHMENT_MAX_BYTES,
@@ -343,26 +344,63 @@ class DiscordTransport:
             return
         target: Target | None = None
         anchor = await self.redis.get(edit_anchor_key(reply.edit_key)) if reply.edit_key else None
+        interaction = await self._interaction(reply)
         last: str | None = None
         for number, part in enumerate(parts):
             done = await self.redis.get(part_key(reply.reply_key, number))
             if done:
                 last = done
                 continue
-            message: discord.Message | None = None
-            if number == 0 and anchor:
-                message = await self._edit(anchor, part)
-            if message is None:
+            where = await self._edit(anchor, part) if number == 0 and anchor else None
+            if where is None and interaction is not None:
+                where = await self._answer_interaction(interaction, reply, number, part)
+            if where is None:
                 if target is None:
                     target = await self._target(reply)
-                message = await self._send(target, reply, number, part)
-            last = f"{message.channel.id}:{message.id}"
-            await self._record(reply, number, message, new_anchor=number == 0 and last != anchor)
+                message = await self._send(target, reply, number, part, buttons=number == len(parts) - 1)
+                where = f"{message.channel.id}:{message.id}"
+            last = where
+            await self._record(reply, number, where, new_anchor=number == 0 and where != anchor)
         if last is not None:
             await self._react(reply, last)
         await self.consumer.mark_posted(entry_id, reply.reply_key)
         if self.after_post is not None:
             self.after_post(keys.channel_key(reply.channel_id, reply.dm_user_id))
+
+    async def _interaction(self, reply: OutgoingReply) -> dict[str, Any] | None:
+        """The slash command this reply answers, while its token is good (`gateway.interactions`)."""
+        if not reply.reply_to or not reply.reply_to.startswith("i"):
+            return None
+        raw = await self.redis.get(keys.interaction(reply.reply_to))
+        return json.loads(raw) if raw else None
+
+    async def _answer_interaction(self, interaction: dict[str, Any], reply: OutgoingReply, number: int,
+                                  part: Part) -> str | None:
+        """The first reply to a slash command edits its deferred answer (exactly once: a retry edits it again,
+        to the same text); later replies and parts are follow-ups. A reply that goes elsewhere (a DM answering
+        a command typed in the channel) posts there and leaves a pointer in the deferred answer, so nothing
+        private lands in the channel. None when Discord no longer knows the interaction: post normally."""
+        message_id = interaction["message_id"]
+        answered = keys.interaction_answered(message_id)
+        claimed = await self.redis.set(answered, reply.reply_key, nx=True, ex=POSTED_TTL_S)
+        first = number == 0 and (claimed or await self.redis.get(answered) == reply.reply_key)
+        same_place = interaction.get("channel") == keys.channel_key(reply.channel_id, reply.dm_user_id)
+        app_id, token = interaction["application_id"], interaction["token"]
+        try:
+            if not same_place:
+                if first:
+                    await edit_original(self.client, app_id, token, {"content": "📬 I answered in your DMs."})
+                return None
+            view = confirmation_buttons(reply.meta.get("reactions") or []) if number == len(plan_parts(reply)) - 1 \
+                else None
+            payload = {"content": part.content or "", "embeds": part.embeds,
+                       "components": view.to_components() if view else [],
+                       "allowed_mentions": {"parse": ["users"], "replied_user": False}}
+            sent = await (edit_original if first else follow_up)(self.client, app_id, token, payload)
+        except discord.NotFound:
+            log.info("interaction %s is gone (token expired?): posting %s normally", message_id, reply.reply_key)
+            return None
+        return f"{sent['channel_id']}:{sent['id']}"
 
     async def _target(self, reply: OutgoingReply) -> Target:
         if reply.dm_user_id is not None:
@@ -378,44 +416,52 @@ class DiscordTransport:
             return channel
         return self.client.get_partial_messageable(reply.channel_id)
 
-    async def _send(self, target: Target, reply: OutgoingReply, number: int,
-                    part: Part) -> discord.Message:
+    async def _send(self, target: Target, reply: OutgoingReply, number: int, part: Part, *,
+                    buttons: bool = False) -> discord.Message:
         embeds = [discord.Embed.from_dict(embed) for embed in part.embeds] or None
         reference = None
         if number == 0 and reply.reply_to and reply.reply_to.isdigit():
             reference = discord.MessageReference(message_id=int(reply.reply_to), channel_id=target.id,
                                                  fail_if_not_exists=False)
         nonce = part_nonce(reply.reply_key, number)
+        # ✅/❌ confirmations also come as buttons; a press is handled as the reaction (gateway.interactions).
+        view = confirmation_buttons(reply.meta.get("reactions") or []) if buttons else None
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
         try:
-            return await target.send(content=part.content or None, embeds=embeds, nonce=nonce, reference=reference)
+            message = await target.send(content=part.content or None, embeds=embeds, nonce=nonce,
+                                        reference=reference, **extra)
         except discord.HTTPException as error:
             if reference is None or error.status != 400:
                 raise
             # The referenced message is in another conversation (a command answered by DM): post it plainly.
             log.info("reply %s: Discord refused the reference (%s); posting without it", reply.reply_key, error)
-            return await target.send(content=part.content or None, embeds=embeds, nonce=nonce)
+            message = await target.send(content=part.content or None, embeds=embeds, nonce=nonce, **extra)
+        if view is not None:
+            view.stop()  # nothing to run in-process: the press arrives as an interaction event
+        return message
 
-    async def _edit(self, anchor: str, part: Part) -> discord.Message | None:
+    async def _edit(self, anchor: str, part: Part) -> str | None:
         channel_id, _, message_id = anchor.partition(":")
         channel = self.client.get_partial_messageable(int(channel_id))
         embeds = [discord.Embed.from_dict(embed) for embed in part.embeds]
         try:
-            return await channel.get_partial_message(int(message_id)).edit(content=part.content or None,
-                                                                           embeds=embeds)
+            message = await channel.get_partial_message(int(message_id)).edit(content=part.content or None,
+                                                                              embeds=embeds)
         except discord.NotFound:
             log.info("message %s to edit is gone; posting a new one", anchor)
             return None
+        return f"{message.channel.id}:{message.id}"
 
-    async def _record(self, reply: OutgoingReply, number: int, message: discord.Message, *, new_anchor: bool) -> None:
-        where = f"{message.channel.id}:{message.id}"
+    async def _record(self, reply: OutgoingReply, number: int, where: str, *, new_anchor: bool) -> None:
+        discord_channel_id, _, message_id = where.partition(":")
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(part_key(reply.reply_key, number), where, ex=POSTED_TTL_S)
-        pipe.hset(msg_key(message.id), mapping={
+        pipe.hset(msg_key(message_id), mapping={
             "reply_key": reply.reply_key, "meta": json.dumps(reply.meta, ensure_ascii=False), "part": number,
             "channel_id": "" if reply.channel_id is None else str(reply.channel_id),
             "dm_user_id": "" if reply.dm_user_id is None else str(reply.dm_user_id),
-            "discord_channel_id": str(message.channel.id)})
-        pipe.expire(msg_key(message.id), POSTED_TTL_S)
+            "discord_channel_id": discord_channel_id})
+        pipe.expire(msg_key(message_id), POSTED_TTL_S)
         if new_anchor and reply.edit_key:
             pipe.set(edit_anchor_key(reply.edit_key), where, ex=POSTED_TTL_S)
         await pipe.execute()
@@ -479,6 +525,8 @@ class DiscordGateway:
         self._typed_at: dict[str, float] = {}
         self._typing_blocked: dict[str, float] = {}
         self._thread_cache: dict[int, bool] = {}
+        self.interactions = Interactions(self.client, redis, self.intake, sender, self._placement,
+                                         self._reaction_event)
         self._register()
 
     def _register(self) -> None:
@@ -488,6 +536,7 @@ class DiscordGateway:
         client.on_message = self.handle_message
         client.on_raw_reaction_add = self.handle_reaction
         client.on_presence_update = self.handle_presence
+        client.on_interaction = self.interactions.handle
 
     # ---- lifecycle ----
     async def setup(self) -> None:
@@ -540,6 +589,7 @@ class DiscordGateway:
         await self.redis.set(READY_KEY, f"discord:{user.id}")
         members = await self.refresh_presence()
         backfilled = await self.backfill()
+        self._spawn_side(self.interactions.sync_commands(self._closing), "slash-commands")
         log.info("connected to Discord as %s (%s); presence of %d members; %d messages read back", user, user.id,
                  members, backfilled)
 
@@ -551,11 +601,24 @@ class DiscordGateway:
         if incoming.channel_id == self.settings.bot_channel_id:
             await self._remember_last_seen(message.id)
         if result.outcome in (Outcome.COMMAND, Outcome.TURN_NOW, Outcome.QUESTION, Outcome.BATCHED):
-            channel = keys.channel_key(incoming.channel_id, incoming.dm_user_id)
-            task = asyncio.create_task(self._trigger_typing(channel))
-            self._side_tasks.add(task)
-            task.add_done_callback(self._side_tasks.discard)
+            self._spawn_side(self._trigger_typing(keys.channel_key(incoming.channel_id, incoming.dm_user_id)),
+                             "typing")
         return result
+
+    def _spawn_side(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """Work beside the events (a typing indicator, registering the slash commands): its failure is logged,
+        never fatal to the gateway."""
+        async def logged() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed", name)
+
+        task = asyncio.create_task(logged(), name=f"gateway: {name}")
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
 
     async def handle_reaction(self, payload: discord.RawReactionActionEvent) -> bool:
         """A ✅/❌ by a player on one of the bot's messages → `tasks.commands.reaction`."""
@@ -565,20 +628,38 @@ class DiscordGateway:
         if payload.member is not None and payload.member.bot:
             return False
         emoji = str(payload.emoji).replace("\ufe0f", "")
+        event = await self._reaction_event(payload.message_id, payload.user_id, emoji)
+        if event is None:
+            return False
+        await asyncio.to_thread(self.sender.send, REACTION_TASK, event)
+        return True
+
+    async def _reaction_event(self, message_id: int, user_id: int, emoji: str) -> dict[str, Any] | None:
+        """A ✅/❌ (reaction or button) on one of our messages as the workers' reaction event; the same id for
+        the same user, message and emoji, so a second press or reaction counts once."""
         if emoji not in ALLOWED_REACTIONS:
-            return False
-        posted = await self.redis.hgetall(msg_key(payload.message_id))
+            return None
+        posted = await self.redis.hgetall(msg_key(message_id))
         if not posted:  # not a message of ours (or too old to matter)
-            return False
-        event = {
-            "reaction_id": f"{payload.message_id}:{payload.user_id}:{emoji}",
-            "message_id": str(payload.message_id), "reply_key": posted.get("reply_key"),
-            "meta": json.loads(posted.get("meta") or "{}"), "user_id": payload.user_id, "emoji": emoji,
+            return None
+        return {
+            "reaction_id": f"{message_id}:{user_id}:{emoji}",
+            "message_id": str(message_id), "reply_key": posted.get("reply_key"),
+            "meta": json.loads(posted.get("meta") or "{}"), "user_id": user_id, "emoji": emoji,
             "channel_id": int(posted["channel_id"]) if posted.get("channel_id") else None,
             "dm_user_id": int(posted["dm_user_id"]) if posted.get("dm_user_id") else None,
         }
-        await asyncio.to_thread(self.sender.send, REACTION_TASK, event)
-        return True
+
+    async def _placement(self, interaction: discord.Interaction) -> tuple[int | None, int | None] | None:
+        """Where a slash command is answered: (channel, None) in the game channel or one of its threads,
+        (None, user) in a DM; None anywhere else."""
+        if interaction.guild_id is None:
+            return None, interaction.user.id
+        channel_id = interaction.channel_id
+        if channel_id == self.settings.bot_channel_id or (
+                interaction.channel is not None and await self._is_our_thread(interaction.channel)):
+            return channel_id, None
+        return None
 
     async def handle_presence(self, before: discord.Member, after: discord.Member) -> None:
         await self.redis.set(keys.presence(after.id), presence_value(after.status))

@@ -45,7 +45,10 @@ class IncomingMessage:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
     def as_event(self) -> dict[str, Any]:
-        return asdict(self)
+        event = asdict(self)
+        if not event["attachments"]:
+            del event["attachments"]  # the usual case: keep the queued event as it always was
+        return event
 
 
 @dataclass(frozen=True)

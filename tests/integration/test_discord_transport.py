@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -52,7 +53,7 @@ from gateway.discord_transport import (
     run_discord,
 )
 from gateway.main import READY_KEY
-from keys import COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
+from keys import AUTOCOMPLETE_TASK, COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
 from redis_clients import async_client
 from settings import Settings, load_settings
 
@@ -243,6 +244,10 @@ class FakeDiscordAPI:
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.reactions: list[tuple[int, int, str]] = []
         self._nonces: dict[tuple[int, str], int] = {}
+        self.commands: list[dict[str, Any]] = []  # the registered application commands
+        self.callbacks: list[tuple[str, dict[str, Any]]] = []  # (interaction token, callback body)
+        self.interaction_channels: dict[str, int] = {}  # interaction token → the channel it came from
+        self.originals: dict[str, dict[str, Any]] = {}  # interaction token → its deferred answer
 
     def fail_next(self, status: int, times: int = 1, route: str = MESSAGES_ROUTE, *,
                   retry_after: float | None = None, after_commit: bool = False, rate_limited: bool = False,
@@ -291,7 +296,7 @@ class FakeDiscordAPI:
         message.pop("member", None)
         if channel_id in self.dm_channels.values():
             message.pop("guild_id", None)
-        message.update(embeds=body.get("embeds") or [], nonce=nonce)
+        message.update(embeds=body.get("embeds") or [], nonce=nonce, components=body.get("components") or [])
         if body.get("message_reference"):
             message["message_reference"] = body["message_reference"]
         self.messages[int(message["id"])] = message
@@ -321,11 +326,34 @@ class FakeDiscordAPI:
                     "recipients": [user_payload(user_id, NAMES.get(user_id, "Someone"))]}
         if key == "POST /channels/{channel_id}/typing":
             return None
+        if key.startswith(("PUT /applications/", "POST /interactions/", "PATCH /webhooks/", "POST /webhooks/")):
+            return self._interaction_route(key, params, body)
         if key == "GET /channels/{channel_id}/messages":
             after = int(kwargs.get("params", {}).get("after", 0))
             limit = int(kwargs.get("params", {}).get("limit", 50))
             found = [m for m in self.history.get(int(params["channel_id"]), []) if int(m["id"]) > after]
             return sorted(found, key=lambda m: int(m["id"]), reverse=True)[:limit]  # newest first, like Discord
+        raise AssertionError(f"unexpected Discord API call {key} {params}")
+
+    def _interaction_route(self, key: str, params: dict[str, str], body: Any) -> Any:
+        """Application commands and interaction answers (the routes gateway.interactions calls)."""
+        if key == "PUT /applications/{application_id}/commands":
+            self.commands = [{**command, "id": str(snowflake())} for command in body]
+            return self.commands
+        if key == "POST /interactions/{interaction_id}/{interaction_token}/callback":
+            self.callbacks.append((params["interaction_token"], body))
+            if body["type"] == 5:  # deferred: Discord posts "… is thinking" as the interaction's message
+                channel = self.interaction_channels[params["interaction_token"]]
+                self.originals[params["interaction_token"]] = self._post_message(channel, {"content": ""})
+            return None
+        if key == "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original":
+            message = self.originals[params["webhook_token"]]
+            message.update(content=body.get("content") or "", embeds=body.get("embeds") or [],
+                           components=body.get("components") or [], edited_timestamp=iso_now())
+            return message
+        if key == "POST /webhooks/{webhook_id}/{webhook_token}":
+            channel = self.interaction_channels[params["webhook_token"]]
+            return self._post_message(channel, body) | {"webhook_token": params["webhook_token"]}
         raise AssertionError(f"unexpected Discord API call {key} {params}")
 
 
@@ -535,7 +563,7 @@ def test_a_sheet_attached_to_import_character_is_read_and_other_attachments_are_
                                              "text": '{"name": "Brenna", "type": "character"}'}]
             assert huge["attachments"] == [{"filename": "huge.json", "size": 5 * 1024 * 1024,
                                             "content_type": "application/json"}]  # described, never downloaded
-            assert roll["attachments"] == []
+            assert "attachments" not in roll
             assert downloads == ["brenna.json"]
 
     run(scenario)
@@ -977,3 +1005,177 @@ def test_run_discord_serves_until_sigterm_then_closes(settings: Settings, monkey
 
 async def _equals(value: Awaitable[Any], expected: Any) -> bool:
     return await value == expected
+
+
+# ---- slash commands, autocomplete and buttons (gateway.interactions) ----
+
+def interaction_payload(table_api: FakeDiscordAPI, kind: int, data: dict[str, Any], author: int = ALICE,
+                        channel_id: int = CHANNEL_ID, *, dm: bool = False,
+                        message: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An INTERACTION_CREATE event as Discord sends it: a slash command (2), a button (3), autocomplete (4)."""
+    interaction_id = snowflake()
+    token = f"token-{interaction_id}"
+    table_api.interaction_channels[token] = channel_id
+    payload: dict[str, Any] = {
+        "id": str(interaction_id), "application_id": str(BOT_ID), "type": kind, "data": data, "token": token,
+        "version": 1, "channel_id": str(channel_id), "locale": "en-US", "app_permissions": "0",
+        "entitlements": [], "authorizing_integration_owners": {}, "context": 1 if dm else 0,
+        "attachment_size_limit": 8 * 1024 * 1024,
+        "channel": {"id": str(channel_id), "type": 1 if dm else 0}}
+    if dm:
+        payload["user"] = user_payload(author, NAMES.get(author, "Someone"))
+    else:
+        payload["guild_id"] = str(GUILD_ID)
+        payload["member"] = member_payload(author, NAMES.get(author, "Someone")) | {"permissions": "0"}
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def slash(table_api: FakeDiscordAPI, name: str, text: str | None = None, option: str = "details",
+          **where: Any) -> dict[str, Any]:
+    options = [] if text is None else [{"type": 3, "name": option, "value": text}]
+    return interaction_payload(table_api, 2, {"id": str(snowflake()), "name": name, "type": 1,
+                                              "options": options}, **where)
+
+
+def test_the_workers_commands_are_registered_as_slash_commands_once(settings: Settings) -> None:
+    from tasks.handlers.completion import catalog  # the real registry, as a command worker publishes it
+
+    entries = catalog()
+
+    async def scenario() -> None:
+        async with table(settings) as t:
+            await t.redis.set(keys.COMMAND_CATALOG, json.dumps(entries, sort_keys=True))
+            await eventually(lambda: t.api.calls_to("PUT /applications/{application_id}/commands"))
+            registered = {command["name"]: command for command in t.api.commands}
+            assert set(registered) == {entry["name"] for entry in entries} and len(registered) <= 100
+            for command in registered.values():  # what Discord accepts
+                assert re.fullmatch(r"[-_a-z0-9]{1,32}", command["name"]) and 1 <= len(command["description"]) <= 100
+                assert all(re.fullmatch(r"[-_a-z0-9]{1,32}", o["name"]) for o in command["options"])
+            roll = registered["roll"]
+            assert roll["options"][0]["type"] == 3 and roll["default_member_permissions"] is None
+            assert registered["xp"]["default_member_permissions"] == str(discord.Permissions(manage_guild=True).value)
+            assert registered["spell"]["options"][0]["autocomplete"] is True
+            assert [o["name"] for o in registered["import_character"]["options"]] == ["campaign", "file"]
+            assert registered["my_sheet"]["options"] == []
+        async with table(settings) as again:  # a restart with the same catalogue registers nothing
+            await asyncio.sleep(0.3)
+            assert again.api.calls_to("PUT /applications/{application_id}/commands") == []
+
+    run(scenario)
+
+
+def test_a_slash_command_is_deferred_at_once_and_its_reply_edits_the_deferred_answer(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            payload = slash(t.api, "roll", "1d20+5 Stealth", option="dice")
+            await t.event("interaction_create", payload)
+            # Acknowledged before anything else happens (Discord allows 3 s); the command is queued like `!roll`.
+            assert t.api.callbacks == [(payload["token"], {"type": 5})]
+            [[event]] = t.sender.named(COMMAND_TASK)
+            message_id = f"i{payload['id']}"
+            assert (event["message_id"], event["content"], event["author_id"]) == \
+                (message_id, "!roll 1d20+5 Stealth", ALICE)
+            assert event["channel_id"] == CHANNEL_ID
+            await asyncio.sleep(0.2)  # the worker takes its time: the deferred answer waits
+            first = await t.reply("🎲 Stealth: 1d20 (14) + 5 = `19`", reply_key=f"msg:{message_id}:0",
+                                  reply_to=message_id)
+            await t.wait_posted(first)
+            original = t.api.originals[payload["token"]]
+            assert original["content"] == "🎲 Stealth: 1d20 (14) + 5 = `19`"
+            assert len(t.api.calls_to("PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original")) == 1
+            narration = await t.reply("The shadows hide you well.", reply_to=message_id)
+            await t.wait_posted(narration)
+            followups = t.api.calls_to("POST /webhooks/{webhook_id}/{webhook_token}")
+            assert [c.json["content"] for c in followups] == ["The shadows hide you well."]
+            # The same reply read again (a gateway restart before the ack) is not posted again.
+            await t.reply("🎲 Stealth: 1d20 (14) + 5 = `19`", reply_key=first, reply_to=message_id)
+            await asyncio.sleep(0.3)
+            assert len(t.api.calls_to("PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original")) == 1
+            assert t.api.calls_to(MESSAGES_ROUTE) == [] or all(
+                c.json.get("content") != "🎲 Stealth: 1d20 (14) + 5 = `19`" for c in t.api.calls_to(MESSAGES_ROUTE))
+
+    run(scenario)
+
+
+def test_a_slash_command_answered_in_dms_leaves_only_a_pointer_in_the_channel(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            payload = slash(t.api, "my_sheet")
+            await t.event("interaction_create", payload)
+            message_id = f"i{payload['id']}"
+            sheet = await t.reply("**Brenna**: AC 18, HP 27/34", channel_id=None, dm_user_id=ALICE,
+                                  reply_to=message_id)
+            await t.wait_posted(sheet)
+            assert t.api.originals[payload["token"]]["content"] == "📬 I answered in your DMs."
+            dm = t.api.dm_channels[ALICE]
+            assert [(m["channel_id"], m["content"]) for m in t.api.posted() if m["content"].startswith("**Brenna")] \
+                == [(str(dm), "**Brenna**: AC 18, HP 27/34")]
+
+    run(scenario)
+
+
+def test_slash_commands_elsewhere_are_turned_away_and_in_dms_go_to_the_dm_conversation(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            elsewhere = slash(t.api, "roll", "1d6", channel_id=OTHER_CHANNEL_ID)
+            await t.event("interaction_create", elsewhere)
+            assert "I play in the game channel" in t.api.originals[elsewhere["token"]]["content"]
+            assert t.sender.named(COMMAND_TASK) == []
+            dm_channel = snowflake()
+            in_dm = slash(t.api, "roll", "1d6", channel_id=dm_channel, dm=True)
+            await t.event("interaction_create", in_dm)
+            [[event]] = t.sender.named(COMMAND_TASK)
+            assert (event["dm_user_id"], event["channel_id"]) == (ALICE, None)
+
+    run(scenario)
+
+
+def test_autocomplete_answers_with_the_workers_choices_in_time(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            data = {"id": str(snowflake()), "name": "cast", "type": 1,
+                    "options": [{"type": 3, "name": "spell", "value": "fi", "focused": True}]}
+            payload = interaction_payload(t.api, 4, data)
+
+            async def worker() -> None:  # the command worker's answer (tasks.commands.autocomplete)
+                await eventually(lambda: t.sender.named(AUTOCOMPLETE_TASK))
+                [(request_id, query)] = t.sender.named(AUTOCOMPLETE_TASK)
+                assert query == {"author_id": ALICE, "command": "cast", "typed": "fi"}
+                await t.redis.rpush(keys.autocomplete_answer(request_id), json.dumps(["Fire Bolt", "Fireball"]))
+
+            helper = asyncio.create_task(worker())
+            await t.event("interaction_create", payload)
+            await helper
+            assert t.api.callbacks == [(payload["token"], {"type": 8, "data": {"choices": [
+                {"name": "Fire Bolt", "value": "Fire Bolt"}, {"name": "Fireball", "value": "Fireball"}]}})]
+            # No worker answers: an empty list within Discord's limit, never a late answer.
+            silent = interaction_payload(t.api, 4, data)
+            started = time.monotonic()
+            await t.event("interaction_create", silent)
+            assert time.monotonic() - started < 3.0
+            assert t.api.callbacks[-1] == (silent["token"], {"type": 8, "data": {"choices": []}})
+
+    run(scenario)
+
+
+def test_confirmation_buttons_act_as_the_reaction_and_a_second_press_is_the_same_event(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            offer = await t.reply("Bob offers Alice 2 torches. ✅ to accept, ❌ to refuse.",
+                                  meta={"reactions": ["✅", "❌"], "awaiting": "trade", "trade_id": 7})
+            await t.wait_posted(offer)
+            [posted] = t.api.posted()
+            buttons = posted["components"][0]["components"]
+            assert [(b["emoji"]["name"], b["custom_id"]) for b in buttons] == [("✅", "react:✅"), ("❌", "react:❌")]
+            press = {"custom_id": "react:✅", "component_type": 2}
+            for _ in range(2):
+                await t.event("interaction_create", interaction_payload(t.api, 3, press, author=BOB, message=posted))
+            events = [args[0] for args in t.sender.named(REACTION_TASK)]
+            assert len(events) == 2 and events[0] == events[1]  # one reaction id: the worker acts once
+            assert events[0]["reaction_id"] == f"{posted['id']}:{BOB}:✅"
+            assert events[0]["meta"]["awaiting"] == "trade" and events[0]["user_id"] == BOB
+            assert [body["type"] for _, body in t.api.callbacks] == [6, 6]  # acknowledged, message unchanged
+
+    run(scenario)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import keys
 from tests.integration.test_characters import fighter, seed, state
 from tests.integration.test_narrator import activate_shipped_campaign
 from tests.system import Event, SystemUnderTest, new_player_id
@@ -115,3 +116,30 @@ def test_a_foundry_export_becomes_a_character_checked_by_the_engine(system: Syst
     again = send_file(system, player, "brenna.json", sheet)["content"]
     assert "already have a character" in again and "Nothing was imported" in again
     assert system.sql("SELECT count(*) AS n FROM characters WHERE player_id = :p", p=player)[0].n == 1
+
+
+def test_slash_command_autocomplete_comes_from_the_players_own_sheet(system: SystemUnderTest) -> None:
+    """The command workers publish the registry for the Discord front end and answer its autocomplete."""
+    from celery import Celery
+
+    catalog = json.loads(system.redis.get(keys.COMMAND_CATALOG) or "[]")
+    assert {"roll", "cast", "import_character", "xp"} <= {entry["name"] for entry in catalog}
+    player, stranger = new_player_id(), new_player_id()
+    assert "📥 **Ilyra Vantalis** joins" in send_file(system, player, "ilyra.json",
+                                                     (EXAMPLES / "ilyra_wizard.json").read_text())["content"]
+    sender = Celery("test")
+    sender.config_from_object("celeryconfig")
+
+    def choices(author: int, command: str, typed: str) -> list[str]:
+        request_id = f"test-{author}-{command}-{typed}"
+        sender.send_task(keys.AUTOCOMPLETE_TASK, args=[request_id, {"author_id": author, "command": command,
+                                                                    "typed": typed}], queue="commands")
+        answer = system.redis.blpop([keys.autocomplete_answer(request_id)], timeout=20)
+        assert answer is not None, "no autocomplete answer"
+        return json.loads(answer[1])
+
+    assert choices(player, "cast", "fi") == ["Fire Bolt", "Fireball"]
+    assert choices(player, "use_item", "q") == ["Quarterstaff"]
+    assert choices(stranger, "cast", "fi") == []  # someone else's sheet is not offered
+    assert "Grappled" in choices(stranger, "condition", "gra")
+    assert choices(player, "roll", "1d") == []  # nothing to complete
