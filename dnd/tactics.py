@@ -350,11 +350,13 @@ def _character_attacks(state: CombatState, actor: Combatant, target_id: str,
                        rng: random.Random | None) -> tuple[CombatState, Told]:
     """The attacks of a character's Attack action at one target, until it drops."""
     results: list[AttackResult] = []
+    weapon: str | None = None  # the first attack picks the weapon (equipped, else the first carried)
     for _ in range(attacks_per_action(actor.character)):
         if not any(c.id == target_id and c.active for c in state.combatants):
             break
         state = take_action(state, actor.id, "attack")
-        state, hit = attack(state, actor.id, target_id, None, rng)
+        state, hit = attack(state, actor.id, target_id, weapon, rng)
+        weapon = hit.weapon if hit.weapon != "Unarmed strike" else "unarmed strike"
         results.append(hit)
     if len(results) == 1:
         return state, results[0]

@@ -43,6 +43,7 @@ from tasks.handlers.combat_support import (
     end_fight,
     end_stated_turn,
     ending_line,
+    fight_of,
     monster_block,
     pass_turn,
     play_monster_turns,
@@ -91,9 +92,12 @@ def _add(ctx: CommandContext, what: str) -> None:
         raise CommandError(f"Add between 1 and {MAX_MONSTERS_PER_ADD} monsters at a time.")
     row, state = channel_fight(ctx)
     state, result = engine.add_monsters(state, monster_block(ctx, name), count, rng)
+    state, monsters = play_monster_turns(ctx, row.campaign_id, state)  # the first turn may be theirs
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
-    ctx.reply(f"👹 {result.text}\n{turn_line(state)}")
+    ctx.reply(f"👹 {result.text}{monsters.text}{after_turns(state)}")
+    if monsters.facts:
+        ctx.narrate(" ".join(monsters.facts))
 
 
 @command("initiative", "!initiative [@player …] | !initiative add <monster> [count]",
@@ -196,6 +200,40 @@ def dm_command(ctx: CommandContext) -> None:
     ctx.audit(f"combat:{row.id}", {"controller": creature.controller}, {"controller": controller}, row.campaign_id)
     who = "You play" if controller == "owner" else "The DM plays"
     ctx.reply(f"🎭 {who} **{creature.name}** now.{monsters.text}{after_turns(state) if monsters.lines else ''}")
+    if monsters.facts:
+        ctx.narrate(" ".join(monsters.facts))
+
+
+@command("away", "!away", "Hand your character's turns in the fight to the DM (it attacks the foe that hurt it, "
+         "else the most wounded) until you're `!back`.", category=CATEGORY)
+def away_command(ctx: CommandContext) -> None:
+    _set_away(ctx, away=True)
+
+
+@command("back", "!back", "Take your character's turns back from the DM.", category=CATEGORY)
+def back_command(ctx: CommandContext) -> None:
+    _set_away(ctx, away=False)
+
+
+def _set_away(ctx: CommandContext, *, away: bool) -> None:
+    if ctx.args.strip():
+        raise CommandError(f"`!{'away' if away else 'back'}` takes nothing after it.")
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is None:
+        raise CommandError("You're not in a fight: `!away` hands your turns in a fight to the DM.")
+    me = fight.me
+    if (me.controller == "dm") == away:
+        raise CommandError("The DM already plays your turns; `!back` takes them back." if away else
+                           "You play your own turns already.")
+    state = replace_combatant(fight.state, me.model_copy(update={"controller": "dm" if away else None}))
+    monsters = MonsterTurns()
+    if away and engine.current_actor(state).id == me.id:
+        state, monsters = play_monster_turns(ctx, fight.row.campaign_id, state)
+    combats.store(ctx.session, fight.row, state)
+    sync_gate(ctx, fight.row, state)
+    said = (f"🌙 The DM plays **{me.name}**'s turns while you're away (`!back` to return)." if away else
+            f"☀️ Welcome back: **{me.name}**'s turns are yours again.")
+    ctx.reply(f"{said}{monsters.text}{after_turns(state) if monsters.lines else ''}")
     if monsters.facts:
         ctx.narrate(" ".join(monsters.facts))
 

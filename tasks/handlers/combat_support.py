@@ -26,6 +26,7 @@ from dnd import combat as engine
 from dnd import tactics
 from dnd.character import Character
 from dnd.combat import CombatState, abilities
+from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_text, fight_facts
@@ -208,9 +209,12 @@ def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tup
     return state, "".join(f"\n{line}" for line in lines)
 
 
-def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Combatant) -> None:
-    """`actor`'s turn ends (it must be theirs) and the next one begins; the monsters the DM plays take theirs
-    (legendary actions first, at the end of the turn that ends)."""
+def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Combatant, *,
+              dodging: bool = False) -> None:
+    """`actor`'s turn ends (it must be theirs; `dodging`: it takes the Dodge action first) and the next one
+    begins; the creatures the DM plays take theirs (legendary actions first, at the end of the turn that ends)."""
+    if dodging:
+        state = replace_combatant(state, actor.model_copy(update={"dodging": True}))
     legendary = MonsterTurns()
     state = legendary_actions(ctx, row.campaign_id, state, legendary)
     if engine.outcome(state) != "ongoing":
@@ -226,7 +230,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ctx.reply(f"⏭️ {actor.name} ends their turn.{skipped}{death_save}{monsters.text}{after_turns(state)}")
+    ends = "takes the Dodge action, and the turn passes" if dodging else "ends their turn"
+    ctx.reply(f"⏭️ {actor.name} {ends}.{skipped}{death_save}{monsters.text}{after_turns(state)}")
     told = [f"{actor.name} ends their turn. {combat_text(result)}"] if ctx.stated else []
     if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
         ctx.narrate(" ".join([*told, *monsters.facts]))
@@ -258,9 +263,10 @@ class MonsterTurns:
 
 
 def dm_plays(ctx: CommandContext, combatant: Combatant) -> bool:
-    """The DM plays a monster whose controller says so, or every monster when MONSTER_CONTROL is auto."""
+    """The DM plays a monster whose controller says so, or every monster when MONSTER_CONTROL is auto, and a
+    character whose player is away (`!away`)."""
     if combatant.kind != "monster":
-        return False
+        return combatant.controller == "dm" and combatant.active
     if combatant.controller is not None:
         return combatant.controller == "dm"
     return ctx.settings.monster_control != "owner"
@@ -273,10 +279,12 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
     for _ in range(MAX_MONSTER_TURNS):
         if engine.outcome(state) != "ongoing" or not state.combatants:
             break
-        monster = engine.current_actor(state)
-        if not dm_plays(ctx, monster):
+        actor = engine.current_actor(state)
+        if not dm_plays(ctx, actor):
             break
-        state = _play_one(ctx, campaign_id, state, tactics.plan_turn(state, monster.id, rng), played)
+        plan = (tactics.plan_turn(state, actor.id, rng) if actor.kind == "monster"
+                else tactics.plan_character_turn(state, actor.id, rng))
+        state = _play_one(ctx, campaign_id, state, plan, played)
     return state, played
 
 
@@ -290,7 +298,7 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
     state, result = tactics.resolve(state, plan, rng)
     for target_id in _touched(plan):
         write_back(ctx, campaign_id, state, target_id)
-    if plan.kind == "flee" and result is not None:
+    if plan.kind in ("flee", "dodge") and result is not None:  # the engine ended the turn
         played.lines.append(result.text)
         played.facts.append(combat_text(result))
         state, death_save = begin_turn(ctx, campaign_id, state) if state.combatants else (state, "")
@@ -304,7 +312,8 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
         return state
     state, ended = engine.end_turn(state, monster.id)
     state, death_save = begin_turn(ctx, campaign_id, state)
-    played.lines.append(f"⏭️ {monster.name} ends its turn."
+    its = "its" if monster.kind == "monster" else "their"
+    played.lines.append(f"⏭️ {monster.name} ends {its} turn."
                         + "".join(f" {name}'s turn is skipped." for name in ended.skipped) + death_save)
     return state
 
@@ -527,6 +536,6 @@ def pass_idle_turn(ctx: CommandContext, idle: IdleTurn) -> None:
     if len(state.log) != idle.seq or actor.kind != "character":
         return
     waited = f"{ctx.settings.combat_turn_timeout_s:g}"
-    ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they hold back "
-              "this turn, and the turn passes.")
-    pass_turn(ctx, row, state, actor)
+    ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they take the "
+              "Dodge action, and the turn passes. (`!away` hands your turns to the DM while you're gone.)")
+    pass_turn(ctx, row, state, actor, dodging=True)

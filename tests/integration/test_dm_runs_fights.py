@@ -1,0 +1,175 @@
+"""The Dungeon Master runs the fight (MONSTER_CONTROL=auto), end to end on a system of the module's own: real
+workers, the local table, the offline narrator. Two characters against three goblins to the end with no owner
+command once the fight has begun (XP, the level-up announced, the loot on the ground picked up, the combat row
+closed); a player who never answers (their turn passes with the Dodge action after the timeout, then `!away`
+hands their turns to the DM) and the fight still finishes; the CPU worker killed -9 in the middle of a run of
+monster turns (each monster acts once, the reply reaches the channel once); bad input to `!dm control`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.test_characters import fighter, seed
+from tests.integration.test_srd_import import run_import
+from tests.system import SystemUnderTest, new_player_id, own_system
+
+pytestmark = pytest.mark.system
+
+IDLE_TURN_S = 4.0  # a player's turn passes after this long without an action
+CHANNEL = "c:1000"
+
+
+@pytest.fixture(scope="module")
+def dm() -> Iterator[SystemUnderTest]:
+    with own_system(MONSTER_CONTROL="auto", COMBAT_TURN_TIMEOUT_S=str(IDLE_TURN_S)) as sut:
+        run_import(sut)
+        yield sut
+
+
+def fight(sut: SystemUnderTest) -> Any:
+    rows = sut.sql("SELECT id, initiative, current_turn, round, log FROM combat_state WHERE channel_id = 1000 "
+                   "AND active")
+    return rows[0] if rows else None
+
+
+def current(sut: SystemUnderTest) -> dict[str, Any]:
+    row = fight(sut)
+    return [c for c in row.initiative if not c.get("out")][row.current_turn]
+
+
+def standing_goblin(sut: SystemUnderTest) -> str:
+    return next(c["name"] for c in fight(sut).initiative if c["kind"] == "monster" and c["hp"] > 0
+                and not c.get("out"))
+
+
+def sturdy_heroes(sut: SystemUnderTest, first: str, second: str, xp: int = 0) -> tuple[int, int]:
+    """Two 1st-level fighters with hit points enough that three goblins lose (a test of the DM, not of luck)."""
+    players = new_player_id(), new_player_id()
+    for player, name in zip(players, (first, second), strict=True):
+        hero = fighter(f"{name}{player}")
+        seed(sut, player, hero.model_copy(update={"max_hp": 80, "hp": 80, "xp": xp}))
+    return players
+
+
+def play_own_turn(sut: SystemUnderTest, player: int) -> list[str]:
+    """The player attacks a goblin and ends the turn; returns the replies to the `!end_turn` (the goblins' turns
+    come in it)."""
+    sut.command(player, f"!attack {standing_goblin(sut)}")
+    if fight(sut) is None:
+        return []
+    after = sut.cursor()
+    message = sut.say(player, "!end_turn")
+    return [e["content"] for e in sut.replies_to(message, after)]
+
+
+def test_two_heroes_beat_three_goblins_with_no_owner_command_after_the_start(dm: SystemUnderTest) -> None:
+    p1, p2 = sturdy_heroes(dm, "Aria", "Bram", xp=290)  # 300 XP is 2nd level
+    start = dm.cursor()
+    dm.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    joined = dm.command(dm.owner_id, "!initiative add goblin 3")["content"]
+    assert "Goblin 3" in joined
+    goblin_turns = 0
+    for _ in range(80):
+        if fight(dm) is None:
+            break
+        actor = current(dm)
+        assert actor["kind"] == "character", actor  # the DM never leaves the fight on a goblin's turn
+        replies = play_own_turn(dm, int(actor["player_id"]))
+        goblin_turns += sum(text.count("⏭️ Goblin") for text in replies)
+    assert fight(dm) is None, "the fight never ended"
+    assert goblin_turns >= 1
+    ended = dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)[0]["content"]
+    assert "Combat summary" in ended
+    assert re.search(rf"⭐ Aria{p1} gains \d+ XP", ended) and "Enough for level 2" in ended, ended
+    assert dm.sql("SELECT count(*) AS n FROM combat_state WHERE channel_id = 1000 AND active")[0].n == 0
+    assert dm.redis.get(f"combat:{CHANNEL}") is None
+    # The fight is in the campaign's history for the narrator.
+    assert dm.sql("SELECT count(*) AS n FROM message_history WHERE kind = 'event' AND message LIKE :m",
+                  m=f"%Aria{p1}%the heroes won%")[0].n == 1
+    # The loot lies on the ground and is picked up.
+    listing = dm.command(p2, "!loot")["content"]
+    found = re.search(r"(Copper|Silver|Electrum|Gold|Platinum) pieces ×(\d+)", listing)
+    assert found is not None, listing
+    taken = dm.command(p2, f"!loot take {found.group(1)} pieces")["content"]
+    assert f"picks up {found.group(2)}" in taken, taken
+
+
+def test_a_player_who_never_answers_does_not_stall_the_fight(dm: SystemUnderTest) -> None:
+    p1, p2 = sturdy_heroes(dm, "Cass", "Dov")
+    start = dm.cursor()
+    dm.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    dm.command(dm.owner_id, "!initiative add goblin 2")
+    away_said = False
+    for _ in range(80):
+        if fight(dm) is None:
+            break
+        actor = current(dm)
+        if int(actor["player_id"]) == p1:
+            play_own_turn(dm, p1)
+            continue
+        if not away_said:  # p2 says nothing: the timeout passes the turn, with the Dodge action
+            passed = dm.wait_for(lambda e: f"<@{p2}>" in e.get("content", "") and "hasn't acted" in e["content"],
+                                 start, timeout=40)[0]["content"]
+            assert "Dodge action" in passed
+            dm.wait_for(lambda e: "takes the Dodge action, and the turn passes" in e.get("content", ""), start,
+                        timeout=20)
+            # then they hand their turns to the DM, who plays them at once from now on
+            reply = dm.command(p2, "!away")["content"]
+            assert "The DM plays" in reply and dm.command(p2, "!away")["content"].startswith("The DM already")
+            away_said = True
+            continue
+        time.sleep(0.5)
+    assert fight(dm) is None, "the fight stalled"
+    assert dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
+    assert "not in a fight" in dm.command(p2, "!back")["content"]
+
+
+def test_killing_the_cpu_worker_mid_run_of_monster_turns_plays_each_monster_once(dm: SystemUnderTest) -> None:
+    p1, p2 = sturdy_heroes(dm, "Esk", "Fen")
+    dm.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    dm.command(dm.owner_id, "!initiative add goblin 6")
+    actor = current(dm)
+    player = int(actor["player_id"])
+    before = len(fight(dm).log)
+    children = dm.worker_children("worker-cpu")
+    for child in children:
+        os.kill(child.pid, signal.SIGSTOP)
+    after = dm.cursor()
+    message = dm.say(player, "!end_turn")
+    time.sleep(1.0)
+    for child in children:
+        os.kill(child.pid, signal.SIGKILL)
+    reply = dm.replies_to(message, after, timeout=90)[0]
+    more = dm.quiet_for(lambda e: e.get("reply_to") == message and "ends their turn" in e.get("content", ""),
+                        reply["cursor"], 3)
+    assert more == [] and "ends their turn" in reply["content"]
+    played = re.findall(r"⏭️ (Goblin \d) ends its turn", reply["content"])
+    assert len(played) == len(set(played))
+    log = fight(dm).log[before:]
+    for goblin in played:
+        goblin_id = goblin.lower().replace(" ", "-")
+        turns = [e for e in log if e["actor_id"] == goblin_id and e["kind"] in ("attack", "defeated")]
+        assert len(turns) == 1, (goblin, turns)  # one attack (or flight) each: a goblin has no Multiattack
+    dm.command(dm.owner_id, "!end_combat")
+
+
+def test_bad_input_to_dm_control(dm: SystemUnderTest) -> None:
+    player = new_player_id()
+    seed(dm, player, fighter(f"Gil{player}"))
+    assert "no combat in this channel" in dm.command(dm.owner_id, "!dm control goblin 1")["content"]
+    dm.command(player, f"!initiative <@{player}>")
+    dm.command(dm.owner_id, "!initiative add goblin 1")
+    snapshot = json.dumps(list(fight(dm)), default=str, sort_keys=True)
+    assert "Only the owner" in dm.command(player, "!dm control goblin 1")["content"]
+    assert "There is no 'dragon'" in dm.command(dm.owner_id, "!dm control dragon")["content"]
+    assert "in this fight" in dm.command(dm.owner_id, "!dm control " + "x" * 500)["content"]
+    assert json.dumps(list(fight(dm)), default=str, sort_keys=True) == snapshot
+    dm.command(dm.owner_id, "!end_combat")
