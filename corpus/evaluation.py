@@ -8,9 +8,11 @@ headings differently from the Markdown edition).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from corpus.retrieval import Hit
 
@@ -20,6 +22,9 @@ class RulesQuestion:
     question: str
     headings: tuple[str, ...]
     phrase: str
+    # Held-out questions: every fact must be in one returned chunk (headings and phrase are then unused).
+    facts: tuple[str, ...] = ()
+    kind: str = "rule"
 
 
 SRD_QUESTIONS: tuple[RulesQuestion, ...] = (
@@ -64,12 +69,24 @@ SRD_QUESTIONS: tuple[RulesQuestion, ...] = (
 )
 
 
+def load_questions(path: Path) -> tuple[RulesQuestion, ...]:
+    """A frozen question file (`{"questions": [{"question", "facts", "kind"}, …]}`, e.g. the tests' held-out
+    set)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["questions"]
+    return tuple(RulesQuestion(row["question"], (), "", tuple(row["facts"]), row.get("kind", "rule"))
+                 for row in rows)
+
+
 def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"[*_]+", "", text)  # Markdown emphasis is not part of the words
     return re.sub(r"\s+", " ", text)
 
 
 def hit_answers(hit: Hit, question: RulesQuestion) -> bool:
+    if question.facts:
+        body = _normalise(hit.text)
+        return all(_normalise(fact) in body for fact in question.facts)
     wanted = {heading.lower() for heading in question.headings}
     if any(part.lower() in wanted for part in hit.heading_path):
         return True
