@@ -36,8 +36,10 @@ def score(questions: Any, index: str, top_k: int) -> dict[str, Any]:
             misses.append(question.question)
     found = sum(rank is not None for rank in ranks)
     top3 = sum(rank is not None and rank <= 3 for rank in ranks)
+    below3 = [f"{question.question} (#{rank})" for question, rank in zip(questions, ranks, strict=True)
+              if rank is not None and rank > 3]
     return {"questions": len(ranks), f"hit_at_{top_k}": found, "rate": round(found / len(ranks), 3),
-            "hit_at_3": top3, "misses": misses}
+            "hit_at_3": top3, "misses": misses, "found_below_3": below3}
 
 
 def main() -> int:

@@ -83,6 +83,85 @@ def _split_units(text: str) -> list[tuple[str, str]]:
     return [(paragraph, "\n\n") for paragraph in re.split(r"\n\s*\n", text) if paragraph.strip()]
 
 
+# --------------------------------------------------------------------------- tables
+
+_TABLE_RULE_RE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_CAPTION_RE = re.compile(r"^(\*\*[^*]{2,100}\*\*|table\b.{0,100})$", re.IGNORECASE)
+# Rows per table window: a few rows with their header, so a question about one row finds that row and the
+# header says what its cells mean.
+TABLE_WINDOW_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: tuple[str, ...]
+    header: str
+    rows: tuple[str, ...]
+
+
+def _table_row(line: str) -> str:
+    return re.sub(r"\s*\|\s*", " | ", line.strip()).strip()
+
+
+def parse_table(paragraph: str) -> Table | None:
+    """A Markdown pipe table (a header line, a `|---|` rule, rows), or None. Empty rows are dropped and cell
+    padding is squeezed (it costs characters, not meaning)."""
+    lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[0].startswith("|") or not _TABLE_RULE_RE.match(lines[1].replace(" ", "")):
+        return None
+    if not all(line.startswith("|") for line in lines[2:]):
+        return None
+    rows = tuple(_table_row(line) for line in lines[2:] if line.strip("| \t"))
+    return Table((), _table_row(lines[0]), rows)
+
+
+def _table_text(table: Table, rows: Sequence[str]) -> str:
+    columns = table.header.count("|") - 1
+    rule = "|" + "---|" * max(1, columns)
+    return "\n".join([*table.caption, table.header, rule, *rows])
+
+
+def table_units(units: list[tuple[str, str]]) -> list[tuple[str, str, Table | None]]:
+    """Paragraph units with their tables recognised; a caption paragraph (`**Table- Weapons**`, up to two)
+    just before a table becomes part of it."""
+    out: list[tuple[str, str, Table | None]] = []
+    for unit, separator in units:
+        table = parse_table(unit)
+        if table is None:
+            out.append((unit, separator, None))
+            continue
+        caption: list[str] = []
+        while out and out[-1][2] is None and len(caption) < 2 and "\n" not in out[-1][0].strip() \
+                and _CAPTION_RE.match(out[-1][0].strip()):
+            caption.insert(0, out.pop()[0].strip())
+            separator = "\n\n"
+        out.append(("", separator, Table(tuple(caption), table.header, table.rows)))
+    return out
+
+
+def table_pieces(table: Table, limit: int, encoder: Encoder) -> list[tuple[str, list[int]]]:
+    """The table cut between rows into pieces of about TABLE_WINDOW_TOKENS, each repeating the caption and the
+    header; a row too long for a window is cut by word pieces (with the header, if it fits)."""
+    head_ids = encoder([_table_text(table, [])])[0]
+    budget = min(limit, max(TABLE_WINDOW_TOKENS, len(head_ids) + 32))
+    row_ids = encoder(list(table.rows)) if table.rows else []
+    pieces: list[tuple[str, list[int]]] = []
+    current: list[str] = []
+    used = len(head_ids)
+    for row, ids in zip(table.rows, row_ids, strict=True):
+        if current and used + len(ids) > budget:
+            pieces.append((_table_text(table, current), []))
+            current, used = [], len(head_ids)
+        current.append(row)
+        used += len(ids)
+    if current or not table.rows:
+        pieces.append((_table_text(table, current), []))
+    out: list[tuple[str, list[int]]] = []
+    for piece, piece_ids in zip([p for p, _ in pieces], encoder([p for p, _ in pieces]), strict=True):
+        out.extend(_fit(piece, piece_ids, limit, encoder))
+    return out
+
+
 def _cut_by_tokens(text: str, limit: int) -> list[str]:
     """Last resort for a 'sentence' longer than the window (a table row, a list without punctuation): cut before
     a word piece that starts a word, so each piece tokenizes exactly as it did inside the whole."""
@@ -129,26 +208,33 @@ def plan_windows(blocks: Sequence[Block], context: Sequence[str] = (), encoder: 
         if len(ids) > MAX_PREFIX_TOKENS:
             prefixes[index] = _cut_by_tokens(prefixes[index], MAX_PREFIX_TOKENS)[0]
             prefix_ids[index] = encoder([prefixes[index]])[0]
-    units_per_block = [_split_units(block.text) for block in blocks]
-    flat_ids = iter(encoder([unit for units in units_per_block for unit, _ in units]))
+    units_per_block = [table_units(_split_units(block.text)) for block in blocks]
+    flat_ids = iter(encoder([unit for units in units_per_block for unit, _, table in units if table is None]))
     windows: list[Window] = []
     for index, (block, units) in enumerate(zip(blocks, units_per_block, strict=True)):
         limit = MAX_TEXT_TOKENS - len(prefix_ids[index])
-        pieces: list[tuple[str, list[int], str]] = []
-        for unit, separator in units:
-            for piece_number, (piece, piece_ids) in enumerate(_fit(unit, next(flat_ids), limit, encoder)):
-                pieces.append((piece, piece_ids, separator if piece_number == 0 else "\n"))
-        # Greedy packing: whole pieces into windows up to the limit.
+        # (text, ids, separator, a window of its own: a piece of a table)
+        pieces: list[tuple[str, list[int], str, bool]] = []
+        for unit, separator, table in units:
+            fitted = _fit(unit, next(flat_ids), limit, encoder) if table is None else \
+                table_pieces(table, limit, encoder)
+            # A table in one piece (a monster's ability scores) packs with its neighbours like a paragraph.
+            solo = table is not None and len(fitted) > 1
+            for piece_number, (piece, piece_ids) in enumerate(fitted):
+                pieces.append((piece, piece_ids, separator if piece_number == 0 else "\n", solo))
+        # Greedy packing: whole pieces into windows up to the limit; a table piece is a window alone.
         block_windows: list[Window] = []
         current: list[str] = []
         current_ids: list[int] = []
-        for piece, piece_ids, separator in pieces:
-            if current and len(current_ids) + len(piece_ids) > limit:
+        current_solo = False
+        for piece, piece_ids, separator, solo in pieces:
+            if current and (solo or current_solo or len(current_ids) + len(piece_ids) > limit):
                 block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
                                             len(current_ids), ids=current_ids))
                 current, current_ids = [], []
             current.append((separator if current else "") + piece)
             current_ids = current_ids + piece_ids
+            current_solo = solo
         if current:
             block_windows.append(Window(index, block.heading_path, block.page, "".join(current).strip(),
                                         len(current_ids), ids=current_ids))

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -284,10 +285,31 @@ def get_query_encoder() -> Any:
     return _query_encoder
 
 
+QUERY_CACHE_SIZE = 2048
+
+
+def normalise_query(text: str) -> str:
+    """The cache key of a question: lower case (the model's tokenizer is uncased, so the vector is the same)
+    and single spaces."""
+    return " ".join(text.lower().split())
+
+
+@lru_cache(maxsize=QUERY_CACHE_SIZE)
+def _cached_query_vector(normalised: str) -> np.ndarray:
+    vector = get_query_encoder().encode([normalised])[0]
+    vector.flags.writeable = False  # shared by every caller of the cache
+    return vector
+
+
+def clear_query_cache() -> None:
+    _cached_query_vector.cache_clear()
+
+
 def embed_query(text: str) -> np.ndarray:
-    """One query vector (L2-normalised float32). A query longer than the window keeps its first 254 word pieces:
-    questions are short, and a query vector is never stored."""
-    return get_query_encoder().encode([text])[0]
+    """One query vector (L2-normalised float32), from an LRU on the normalised text: players ask the same
+    questions again and the turn pipeline repeats its context queries. A query longer than the window keeps its
+    first 254 word pieces: questions are short, and a query vector is never stored."""
+    return _cached_query_vector(normalise_query(text))
 
 
 def model_identity() -> str:

@@ -10,9 +10,11 @@ merged by score and de-duplicated. `context_for_turn` packs hits into a token bu
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,14 +22,25 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from corpus.embedding import embed_query, vector_literal
+from corpus.embedding import clear_query_cache, embed_query, normalise_query, vector_literal
 from corpus.store import CAMPAIGN_PREFIX, RULES_INDEX, campaign_index_name, check_index_name
 from db.engine import transaction
 
 # Windows fetched per wanted hit: several windows of one parent collapse into one hit.
 WINDOWS_PER_HIT = 4
 MIN_CANDIDATES = 20
-
+# Reciprocal rank fusion: a chunk's score is Σ 1 / (RRF_K + rank) over the rankings that found it.
+RRF_K = 60
+# A chunk whose entry name (its innermost heading) is named in the question gets this much on top, as much as
+# a first place in one ranking: "potion of healing" finds the Potion of Healing entry.
+NAME_BOOST = 1.0 / (RRF_K + 1)
+# Lexical candidates come from the question's rarest words, as many as keep the candidates (the windows that
+# hold one of them) under this many; the other words only add to the score of those windows. Scoring costs a
+# few microseconds per candidate, so this bounds the lexical part's time at any corpus size.
+LEXICAL_CANDIDATES = 500
+# ts_rank's weights of the D, C, B, A parts of a window (text, headings, names in the text, entry name).
+LEXICAL_WEIGHTS = "{0.25, 0.4, 0.7, 1.0}"
+TERM_STATS_TTL_S = 120.0
 
 @dataclass(frozen=True)
 class Hit:
@@ -54,6 +67,7 @@ class Route:
     campaign_signals: list[str] = field(default_factory=list)
 
 
+# The vector ranking (kept as its own statement: bench/retrieval.py checks its plan uses the HNSW graph).
 SEARCH_SQL = """
 WITH nearest AS (
     SELECT w.chunk_id, w.heading_path, w.page, w.char_start, w.char_end,
@@ -71,23 +85,226 @@ JOIN corpus_files f ON f.id = c.file_id
 ORDER BY n.distance
 """
 
+_VECTOR_PART = """
+SELECT 'v' AS source, w.chunk_id, w.heading_path, w.page, w.char_start, w.char_end,
+       -(w.embedding <=> CAST(:query AS vector)) AS value
+FROM corpus_windows w
+WHERE w.index_name = :index
+ORDER BY w.embedding <=> CAST(:query AS vector)
+LIMIT :limit
+"""
+# Lexical: candidates through the GIN index (rarer words only), scored Σ idf(term) · ts_rank(window, term) over
+# every word of the question (PostgreSQL's ranks alone have no idea which words are rare).
+_LEXICAL_PART = """
+SELECT 'l' AS source, w.chunk_id, w.heading_path, w.page, w.char_start, w.char_end,
+       (SELECT sum(u.idf * ts_rank(CAST(:weights AS float4[]), w.tsv, u.q, 1))
+        FROM unnest(CAST(:terms AS tsquery[]), CAST(:idfs AS float8[])) AS u(q, idf) WHERE w.tsv @@ u.q) AS value
+FROM corpus_windows w
+WHERE w.index_name = :index AND w.tsv @@ CAST(:any_terms AS tsquery)
+ORDER BY value DESC
+LIMIT :limit
+"""
+_NAMED_PART = """
+SELECT 'n' AS source, w.chunk_id, w.heading_path, w.page, w.char_start, w.char_end, 0.0 AS value
+FROM corpus_windows w
+WHERE w.index_name = :index AND lower(w.heading_path->>-1) = ANY(CAST(:names AS text[]))
+ORDER BY w.id
+LIMIT :limit
+"""
+_CHUNKS_SQL = """
+SELECT c.id, c.text, c.token_count, c.index_name, f.path
+FROM corpus_chunks c JOIN corpus_files f ON f.id = c.file_id
+WHERE c.id = ANY(CAST(:ids AS bigint[]))
+"""
 
-def _search_index(session: Session, vector_text: str, index: str, top_k: int) -> list[Hit]:
-    limit = max(MIN_CANDIDATES, top_k * WINDOWS_PER_HIT)
-    rows = session.execute(text(SEARCH_SQL), {"query": vector_text, "index": index, "limit": limit}).all()
-    hits: list[Hit] = []
-    seen: set[int] = set()
+
+@dataclass
+class _Candidate:
+    chunk_id: int
+    score: float = 0.0
+    # The window that ranked best for this chunk in any ranking: its heading path, page and span.
+    best_share: float = -1.0
+    heading_path: list[str] = field(default_factory=list)
+    page: int | None = None
+    span: tuple[int, int] = (0, 0)
+
+    def add(self, share: float, row: Any) -> None:
+        self.score += share
+        if share > self.best_share:
+            self.best_share, self.heading_path, self.page = share, list(row.heading_path or []), row.page
+            self.span = (int(row.char_start), int(row.char_end))
+
+
+def fuse(rows: Sequence[Any]) -> list[_Candidate]:
+    """Reciprocal rank fusion of the rankings in `rows` (each row: source, chunk, window; in rank order within
+    its source), chunk by chunk: a chunk's rank in a ranking is that of its best window."""
+    candidates: dict[int, _Candidate] = {}
+    ranks: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
     for row in rows:
-        if row.chunk_id in seen:
+        chunk_id = int(row.chunk_id)
+        candidate = candidates.setdefault(chunk_id, _Candidate(chunk_id))
+        if row.source == "n":
+            if (row.source, chunk_id) not in seen:
+                seen.add((row.source, chunk_id))
+                candidate.add(NAME_BOOST, row)
             continue
-        seen.add(row.chunk_id)
-        hits.append(Hit(text=row.text, score=round(1.0 - float(row.distance), 4), source_file=row.path,
-                        heading_path=list(row.heading_path or []), page=row.page, chunk_id=int(row.chunk_id),
-                        index=row.index_name, passage=row.text[row.char_start:row.char_end],
-                        tokens=int(row.token_count)))
-        if len(hits) >= top_k:
-            break
+        if (row.source, chunk_id) in seen:
+            continue
+        seen.add((row.source, chunk_id))
+        rank = ranks[row.source] = ranks.get(row.source, 0) + 1
+        candidate.add(1.0 / (RRF_K + rank), row)
+    return sorted(candidates.values(), key=lambda c: (-c.score, c.chunk_id))
+
+
+def candidate_statement(session: Session, query: str, vector_text: str, index: str,
+                        top_k: int) -> tuple[str, dict[str, Any]]:
+    """One statement for the three rankings of an index (vector, lexical, entry names), each part's rows in its
+    own rank order (bench/retrieval.py explains it to check the HNSW graph is used)."""
+    limit = max(MIN_CANDIDATES, top_k * WINDOWS_PER_HIT)
+    params: dict[str, Any] = {"query": vector_text, "index": index, "limit": limit}
+    parts = [_VECTOR_PART]
+    terms = lexical_terms(session, index, query)
+    if terms is not None:
+        params.update(terms)
+        parts.append(_LEXICAL_PART)
+    names = named_entries(session, index, query)
+    if names:
+        params["names"] = names
+        parts.append(_NAMED_PART)
+    return " UNION ALL ".join(f"({part})" for part in parts), params
+
+
+def _search_index(session: Session, query: str, vector_text: str, index: str, top_k: int) -> list[Hit]:
+    statement, params = candidate_statement(session, query, vector_text, index, top_k)
+    rows = session.execute(text(statement), params).all()
+    chosen = fuse(rows)[:top_k]
+    if not chosen:
+        return []
+    chunks = {row.id: row for row in session.execute(text(_CHUNKS_SQL), {"ids": [c.chunk_id for c in chosen]})}
+    hits: list[Hit] = []
+    for candidate in chosen:
+        chunk = chunks.get(candidate.chunk_id)
+        if chunk is None:  # deleted by a rebuild between the two statements
+            continue
+        start, end = candidate.span
+        hits.append(Hit(text=chunk.text, score=round(candidate.score, 6), source_file=chunk.path,
+                        heading_path=candidate.heading_path, page=candidate.page, chunk_id=candidate.chunk_id,
+                        index=chunk.index_name, passage=chunk.text[start:end], tokens=int(chunk.token_count)))
     return hits
+
+
+# --------------------------------------------------------------------------- lexical terms and entry names
+
+
+@dataclass
+class _TermStats:
+    loaded_at: float
+    windows: int
+    document_frequency: dict[str, int]
+    entry_names: frozenset[str]
+
+
+_term_stats_cache: dict[str, _TermStats] = {}
+
+
+def _term_stats(session: Session, index: str) -> _TermStats:
+    """Per index: how many windows hold each lexeme (for idf) and the entry names; reloaded after a TTL."""
+    cached = _term_stats_cache.get(index)
+    if cached is not None and time.monotonic() - cached.loaded_at < TERM_STATS_TTL_S:
+        return cached
+    frequency = dict(session.execute(text(
+        "SELECT word, ndoc FROM ts_stat(format('SELECT tsv FROM corpus_windows WHERE index_name = %L', "
+        "CAST(:index AS text)))"), {"index": index}).tuples().all())
+    windows = session.execute(text("SELECT count(*) FROM corpus_windows WHERE index_name = :index"),
+                              {"index": index}).scalar_one()
+    names = session.execute(text("SELECT DISTINCT lower(heading_path->>-1) FROM corpus_windows "
+                                 "WHERE index_name = :index AND heading_path->>-1 IS NOT NULL"),
+                            {"index": index}).scalars().all()
+    stats = _TermStats(time.monotonic(), int(windows), frequency,
+                       frozenset(name for name in names if name and len(name) >= 4 and name not in _STOPWORDS))
+    with _vocabulary_lock:
+        _term_stats_cache[index] = stats
+    return stats
+
+
+def _query_lexemes(session: Session, query: str) -> tuple[tuple[int, str], ...]:
+    """(position, lexeme) in the question's order (stop words keep their positions, so `potion of healing` is
+    potion:1 heal:3)."""
+    rows = session.execute(text("SELECT lexeme, positions FROM unnest(to_tsvector('english', :q))"),
+                           {"q": query}).all()
+    return tuple(sorted((int(position), row.lexeme) for row in rows for position in (row.positions or [1])))
+
+
+def _tsquery_literal(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def lexical_terms(session: Session, index: str, query: str) -> dict[str, Any] | None:
+    """The lexical part's parameters: every known word of the question with its idf, and the rarer ones that
+    pick the candidates; None when no word of the question is in the index."""
+    stats = _term_stats(session, index)
+    positions = _cached_lexemes(session, query)
+    frequency = stats.document_frequency
+    known = sorted({(lexeme, frequency[lexeme]) for _, lexeme in positions if lexeme in frequency})
+    if not known or stats.windows == 0:
+        return None
+    total = stats.windows
+    idf = {lexeme: math.log(1.0 + (total - df + 0.5) / (df + 0.5)) for lexeme, df in known}
+    rare: list[str] = []
+    candidates = 0
+    for lexeme, df in sorted(known, key=lambda item: item[1]):
+        if rare and candidates + df > LEXICAL_CANDIDATES:
+            break
+        rare.append(lexeme)
+        candidates += df
+    terms = [_tsquery_literal(lexeme) for lexeme, _ in known]
+    weights = [idf[lexeme] for lexeme, _ in known]
+    # Neighbouring words as a phrase ("dwarven resilience", "potion of healing"): a window that has them
+    # together scores both words a second time.
+    for (first_at, first), (second_at, second) in zip(positions, positions[1:], strict=False):
+        if first in idf and second in idf and first != second and 0 < second_at - first_at <= 3:
+            terms.append(f"{_tsquery_literal(first)} <{second_at - first_at}> {_tsquery_literal(second)}")
+            weights.append(idf[first] + idf[second])
+    return {"terms": terms, "idfs": weights, "weights": LEXICAL_WEIGHTS,
+            "any_terms": " | ".join(_tsquery_literal(lexeme) for lexeme in rare)}
+
+
+def _cached_lexemes(session: Session, query: str) -> tuple[tuple[int, str], ...]:
+    """An LRU on the normalised question, like the query vectors: a repeated question costs no round trip."""
+    key = normalise_query(query)
+    with _vocabulary_lock:
+        cached = _lexeme_cache.get(key)
+        if cached is not None:
+            _lexeme_cache.move_to_end(key)
+            return cached
+    lexemes = _query_lexemes(session, key)
+    with _vocabulary_lock:
+        _lexeme_cache[key] = lexemes
+        while len(_lexeme_cache) > LEXEME_CACHE_SIZE:
+            _lexeme_cache.popitem(last=False)
+    return lexemes
+
+
+_lexeme_cache: OrderedDict[str, tuple[tuple[int, str], ...]] = OrderedDict()
+LEXEME_CACHE_SIZE = 4096
+
+
+def clear_query_caches() -> None:
+    """Forget cached query vectors and lexemes (benchmarks measure the cold path with it)."""
+    clear_query_cache()
+    with _vocabulary_lock:
+        _lexeme_cache.clear()
+
+
+def named_entries(session: Session, index: str, query: str) -> list[str]:
+    """Entry names of the index said in the question (one to four words: "fireball", "potion of healing");
+    a name inside a longer one that also matched is left out."""
+    names = _term_stats(session, index).entry_names
+    words = [word.lower().replace("’", "'") for word in _WORD_RE.findall(query)]
+    found = {" ".join(words[start:start + size]) for size in range(1, 5) for start in range(len(words) - size + 1)
+             if " ".join(words[start:start + size]) in names}
+    return sorted(name for name in found if not any(name != other and name in other for other in found))
 
 
 def normalise_index(index: str) -> str:
@@ -115,8 +332,8 @@ def search(query: str, index: str = RULES_INDEX, top_k: int = 5, *, campaign: st
     else:
         indexes = [normalise_index(index)]
     if len(indexes) == 1:
-        return _search_index(session, vector_text, indexes[0], top_k)
-    return merge([_search_index(session, vector_text, name, top_k) for name in indexes], top_k)
+        return _search_index(session, query, vector_text, indexes[0], top_k)
+    return merge([_search_index(session, query, vector_text, name, top_k) for name in indexes], top_k)
 
 
 def _fingerprint(hit: Hit) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -162,11 +162,29 @@ def replace_file(session: Session, index_name: str, kind: str, campaign_id: int 
          for chunk in chunks]).scalars().all()
     window_rows = [{"chunk_id": chunk_id, "index_name": index_name, "heading_path": window.heading_path,
                     "page": window.page, "char_start": window.char_start, "char_end": window.char_end,
-                    "token_count": window.token_count, "embedding": window.vector}
+                    "token_count": window.token_count, "embedding": window.vector,
+                    **_lexical_parts(window.heading_path, chunk.text[window.char_start:window.char_end])}
                    for chunk_id, chunk in zip(chunk_ids, chunks, strict=True) for window in chunk.windows]
     if window_rows:
-        session.execute(insert(CorpusWindow), window_rows)
+        # The lexical document is made by PostgreSQL at insert (one definition, in migration 0003), so a row
+        # is written once: an UPDATE afterwards would insert every vector into the HNSW graph a second time.
+        session.execute(insert(CorpusWindow).values(tsv=func.corpus_window_tsv(
+            bindparam("tsv_title"), bindparam("tsv_labels"), bindparam("tsv_headings"), bindparam("tsv_body"))),
+            window_rows)
     return file_id
+
+
+# Names inside a window's text: run-in bold labels (`***Dwarven Resilience***.`, `**Cost.**`) and the first cell
+# of a table row (`| Longsword | 15 gp |`).
+_RUN_IN_LABEL_RE = re.compile(r"^\s*(?:>\s*)?\*{2,3}([^*\n]{2,60}?)\.?\*{2,3}\.?", re.MULTILINE)
+_ROW_NAME_RE = re.compile(r"^\|\s*([^|\n]{2,60}?)\s*\|", re.MULTILINE)
+
+
+def _lexical_parts(heading_path: Sequence[str], body: str) -> dict[str, str]:
+    """The entry's name (the innermost heading), the names in its text, the headings around it, and the text."""
+    labels = _RUN_IN_LABEL_RE.findall(body) + [name for name in _ROW_NAME_RE.findall(body) if "---" not in name]
+    return {"tsv_title": heading_path[-1] if heading_path else "", "tsv_labels": " ".join(labels),
+            "tsv_headings": " ".join(heading_path[:-1]), "tsv_body": body}
 
 
 def refresh_counts(session: Session, index_name: str) -> tuple[int, int, int]:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 EMBEDDING_DIMENSIONS = 384
@@ -405,4 +405,10 @@ class CorpusWindow(Base):
     char_end: Mapped[int] = mapped_column(Integer)
     token_count: Mapped[int] = mapped_column(Integer)
     embedding: Mapped[Any] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
-    __table_args__ = (Index("corpus_windows_index_name", "index_name"),)
+    # Lexical search (migration 0003's corpus_window_tsv: entry name A, enclosing headings B, text D).
+    tsv: Mapped[Any] = mapped_column(TSVECTOR, nullable=True)
+    __table_args__ = (
+        Index("corpus_windows_index_name", "index_name"),
+        Index("corpus_windows_tsv", "tsv", postgresql_using="gin"),
+        Index("corpus_windows_entry_name", "index_name", _sql("lower(heading_path->>-1)")),
+    )
