@@ -5,7 +5,8 @@ model), in the same run. Prints one JSON object.
     RULES_DIR=../shared/corpus/srd/markdown/OldManUmby-DND.SRD.Wiki python bench/ingest.py
 
 Uses DATABASE_URL / VAR_DIR when that PostgreSQL answers (index `bench-rules`, dropped first), else a temporary
-embedded one. torch and sentence-transformers are imported before either timing (`import_seconds`);
+embedded one. `--pdf [DIR]` indexes the SRD PDF (or DIR's PDFs) instead and times its reading and embedding.
+torch and sentence-transformers are imported before either timing (`import_seconds`);
 `seconds` includes building our model (`model_load_seconds`). `--skip-llamaindex` leaves the comparison out.
 """
 
@@ -23,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pg import database, load_average
 
 BENCH_INDEX = "bench-rules"
+PDF_INDEX = "bench-pdf"
+DEFAULT_PDF_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "srd" / "pdf"
 
 
 def ours(root: Path) -> dict[str, Any]:
@@ -49,6 +52,26 @@ def ours(root: Path) -> dict[str, Any]:
         "embed_dtype": first.model.get("dtype"), "embed_threads": first.model.get("threads"),
     }
     remove_index(BENCH_INDEX)
+    return result
+
+
+def pdf_build(root: Path) -> dict[str, Any]:
+    """The PDFs of `root` indexed once (index `bench-pdf`): reading (PDFium text, headings, pages) + chunking,
+    embedding and writing, each timed."""
+    from corpus.ingest import build_index, remove_index, rules_spec
+
+    remove_index(PDF_INDEX)
+    started = time.perf_counter()
+    report = build_index(rules_spec(name=PDF_INDEX, root=root))
+    seconds = time.perf_counter() - started
+    result = {"pdf_dir": str(root), "pdf_files": report.total_files, "pdf_failed_files": report.failed,
+              "pdf_chunks": report.total_chunks, "pdf_windows": report.total_windows,
+              "pdf_tokens_embedded": report.tokens_embedded, "pdf_seconds": round(seconds, 2),
+              "pdf_seconds_without_model_load": round(seconds - report.model_load_seconds, 2),
+              "pdf_model_load_seconds": report.model_load_seconds, "pdf_prepare_seconds": report.prepare_seconds,
+              "pdf_embed_seconds": report.embed_seconds, "pdf_write_seconds": report.write_seconds,
+              "embed_dtype": report.model.get("dtype"), "embed_threads": report.model.get("threads")}
+    remove_index(PDF_INDEX)
     return result
 
 
@@ -81,8 +104,13 @@ def llamaindex_defaults(root: Path) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-llamaindex", action="store_true")
+    parser.add_argument("--pdf", nargs="?", const=DEFAULT_PDF_DIR, type=Path, metavar="DIR",
+                        help="index the PDFs of DIR instead (default: ../shared/corpus/srd/pdf)")
     args = parser.parse_args()
     from settings import get_settings
+
+    if args.pdf is not None:
+        return pdf_main(args.pdf)
 
     root = get_settings().rules_dir
     if not root.is_dir() or not any(root.rglob("*.md")):
@@ -102,6 +130,24 @@ def main() -> int:
         if not args.skip_llamaindex:
             result.update(llamaindex_defaults(root))
             result["faster_than_llamaindex"] = result["seconds"] < result["llamaindex_default_seconds"]
+        result["load_average_after"] = load_average()
+    print(json.dumps(result))
+    return 0
+
+
+def pdf_main(root: Path) -> int:
+    if not root.is_dir() or not any(root.rglob("*.pdf")):
+        print(f"{root} has no PDF files", file=sys.stderr)
+        return 2
+    load_before = load_average()
+    with database() as where:
+        result: dict[str, Any] = {"database": where, "load_average_before": load_before}
+        started = time.perf_counter()
+        import sentence_transformers  # noqa: F401
+        import torch  # noqa: F401
+
+        result["import_seconds"] = round(time.perf_counter() - started, 2)
+        result.update(pdf_build(root))
         result["load_average_after"] = load_average()
     print(json.dumps(result))
     return 0

@@ -300,11 +300,15 @@ def clear_query_caches() -> None:
 def named_entries(session: Session, index: str, query: str) -> list[str]:
     """Entry names of the index said in the question (one to four words: "fireball", "potion of healing");
     a name inside a longer one that also matched is left out."""
-    names = _term_stats(session, index).entry_names
+    return names_in(query, _term_stats(session, index).entry_names)
+
+
+def names_in(query: str, names: frozenset[str] | set[str]) -> list[str]:
+    """The names (lower case) said in `query` as whole words; one inside a longer one said too is left out."""
     words = [word.lower().replace("’", "'") for word in _WORD_RE.findall(query)]
-    found = {" ".join(words[start:start + size]) for size in range(1, 5) for start in range(len(words) - size + 1)
-             if " ".join(words[start:start + size]) in names}
-    return sorted(name for name in found if not any(name != other and name in other for other in found))
+    spans = {" ".join(words[start:start + size]) for size in range(1, 5) for start in range(len(words) - size + 1)}
+    found = spans & set(names)
+    return sorted(name for name in found if not any(other != name and f" {name} " in f" {other} " for other in found))
 
 
 def normalise_index(index: str) -> str:

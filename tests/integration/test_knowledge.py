@@ -190,6 +190,36 @@ def test_rules_questions_find_their_section_in_the_markdown_srd(system: SystemUn
     assert len(misses) <= len(SRD_QUESTIONS) * 0.05, misses
 
 
+HELDOUT = Path(__file__).resolve().parent.parent / "data" / "rules_questions_heldout.json"
+# The questions players ask most whose answer is a table row or a short rule: in the top 3, not just the top 5.
+TOP3_QUESTIONS = ("how much does half cover add to my AC?", "how much can I carry?",
+                  "how much does a longsword cost and how much damage does it do?",
+                  "how many hit points does a potion of healing give back?")
+
+
+def test_heldout_rules_questions_in_players_words_find_their_answer(system: SystemUnderTest) -> None:
+    from corpus.evaluation import found_in, load_questions
+    from corpus.retrieval import search
+
+    ensure_rules_index(system)
+    questions = load_questions(HELDOUT)
+    misses = [question.question for question in questions if not found_in(search(question.question, "rules", 5),
+                                                                           question)]
+    assert len(misses) <= len(questions) * 0.05, misses
+    by_text = {question.question: question for question in questions}
+    below_top3 = [text for text in TOP3_QUESTIONS if not found_in(search(text, "rules", 3), by_text[text])]
+    assert below_top3 == []
+
+
+def test_rule_how_much_can_i_carry_quotes_the_carrying_capacity_rule(system: SystemUnderTest) -> None:
+    ensure_rules_index(system)
+    reply = system.command(new_player_id(), "!rule how much can I carry")
+    first = reply["embeds"][0]["fields"][0]
+    assert "Gameplay/Abilities.md" in first["name"] and "Lifting and Carrying" in first["name"]
+    assert "Strength score multiplied by 15" in first["value"]
+    assert "In short" in reply["content"]
+
+
 @pytest.fixture(scope="module")
 def pdf_index(system: SystemUnderTest) -> Iterator[str]:
     """The SRD PDF (403 pages), read in place and indexed once per session."""

@@ -78,3 +78,38 @@ def test_a_small_document_is_one_parent() -> None:
     assert len(parents) == 1
     assert parents[0].text.startswith("### Fireball")
     assert parents[0].heading_path == ("Fireball",)
+
+
+WEAPONS = "\n".join(["| Name | Cost | Damage |", "|------|------|--------|"]
+                    + [f"| Blade {n:02d}   | {n} gp | 1d{n % 12 + 1} slashing |" for n in range(1, 41)]
+                    + ["| Longsword | 15 gp | 1d8 slashing |", "|  |  |  |"])
+
+
+def test_a_long_table_is_cut_between_rows_and_every_piece_has_its_caption_and_header() -> None:
+    text = f"Weapons are tools.\n\n**Table- Weapons**\n\n{WEAPONS}\n\nAfter the table."
+    blocks = markdown_blocks(f"# Weapons\n\n{text}\n")
+    windows = plan_windows(blocks, context=("Equipment",))
+    table_windows = [window for window in windows if "| Name | Cost | Damage |" in window.text]
+    assert len(table_windows) > 2
+    for window in table_windows:
+        lines = window.text.splitlines()
+        assert lines[:3] == ["**Table- Weapons**", "| Name | Cost | Damage |", "|---|---|---|"]
+        assert all(line.startswith("| ") for line in lines[3:]) and len(lines) > 3
+    rows = [line for window in table_windows for line in window.text.splitlines()[3:]]
+    assert rows == [f"| Blade {n:02d} | {n} gp | 1d{n % 12 + 1} slashing |" for n in range(1, 41)] \
+        + ["| Longsword | 15 gp | 1d8 slashing |"]  # each row once, padding squeezed, the empty row gone
+    longsword = next(window for window in windows if "Longsword" in window.text)
+    assert longsword.embed_text.startswith("Equipment > Weapons\n**Table- Weapons**\n| Name | Cost | Damage |")
+    # Prose stays out of table windows; the parents keep the heading path.
+    assert not any("Weapons are tools" in window.text or "After the table" in window.text for window in table_windows)
+    sizes = heading_overhead(windows)
+    parents = build_parents(windows, group_windows(windows, None, sizes), sizes)
+    assert all(parent.heading_path == ("Weapons",) for parent in parents)
+    assert any("| Longsword | 15 gp | 1d8 slashing |" in parent.text for parent in parents)
+
+
+def test_a_small_table_packs_with_its_neighbours() -> None:
+    blocks = [Block(("Goblin",), "Small humanoid.\n\n| STR | DEX |\n|---|---|\n| 8 (-1) | 14 (+2) |\n\nNimble Escape.")]
+    windows = plan_windows(blocks)
+    assert len(windows) == 1
+    assert "Small humanoid." in windows[0].text and "| 8 (-1) | 14 (+2) |" in windows[0].text

@@ -43,3 +43,16 @@ def test_nothing_longer_than_the_window_is_embedded(float32_model: Embedder) -> 
         float32_model.embed([too_long])
     with pytest.raises(EmbeddingError):
         float32_model.embed_ids([[2773] * 255])
+
+
+def test_a_repeated_question_is_embedded_once_and_case_or_spacing_do_not_matter() -> None:
+    from corpus.embedding import _cached_query_vector, clear_query_cache, get_query_encoder
+
+    clear_query_cache()
+    first = embed_query("How much can I   carry?")
+    again = embed_query("  how much can i carry?")
+    assert again is first and _cached_query_vector.cache_info().hits == 1
+    # The tokenizer is uncased: the cached vector is the one the encoder makes for the text as typed.
+    assert np.allclose(first, get_query_encoder().encode(["How much can I carry?"])[0], atol=1e-6)
+    with pytest.raises(ValueError):
+        first[0] = 1.0  # shared by every caller: read-only

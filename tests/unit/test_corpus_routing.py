@@ -56,3 +56,25 @@ def test_suggestions_and_table_entries() -> None:
     text = format_details("spell", {"level": 3, "school": {"name": "Evocation"}, "range": "150 feet",
                                     "desc": ["A bright streak flashes."], "casting_time": "1 action"})
     assert "Level 3 Evocation" in text and "150 feet" in text and "bright streak" in text
+
+
+def test_rank_fusion_rewards_agreement_and_a_named_entry() -> None:
+    from types import SimpleNamespace
+
+    from corpus.retrieval import NAME_BOOST, RRF_K, fuse, names_in
+
+    def row(source: str, chunk: int, start: int = 0) -> SimpleNamespace:
+        return SimpleNamespace(source=source, chunk_id=chunk, heading_path=[f"h{chunk}"], page=None,
+                               char_start=start, char_end=start + 5)
+
+    # Vector ranks 1, 2, 3; lexical ranks 3 first, then 2 (twice: one rank per chunk); 4 only by its name.
+    fused = fuse([row("v", 1), row("v", 2), row("v", 3), row("l", 3, 10), row("l", 2), row("l", 2, 20),
+                  row("n", 4)])
+    assert [candidate.chunk_id for candidate in fused] == [3, 2, 1, 4]
+    assert fused[0].score == 1 / (RRF_K + 3) + 1 / (RRF_K + 1)
+    assert fused[0].span == (10, 15)  # the window that ranked best (lexical first) is the quote
+    assert fused[-1].score == NAME_BOOST
+    names = frozenset({"potion of healing", "healing", "cover", "fireball"})
+    assert names_in("What does a Potion of Healing do?", names) == ["potion of healing"]
+    assert names_in("half cover and healing", names) == ["cover", "healing"]
+    assert names_in("discovery", names) == []
