@@ -74,6 +74,8 @@ class Settings:
     monster_control: str = "auto"
     # A player's turn in a fight passes by itself after this long without an action (nobody stalls a fight).
     combat_turn_timeout_s: float = 120.0
+    # The XP budget of an encounter the model proposes (easy|medium|hard|deadly; deadly only when set so).
+    encounter_difficulty: str = "medium"
 
     @property
     def run_dir(self) -> Path:
@@ -183,6 +185,7 @@ def load_settings() -> Settings:
         srd_json_dir=_str("SRD_JSON_DIR"),
         monster_control=_str("MONSTER_CONTROL", "auto").casefold(),
         combat_turn_timeout_s=_float("COMBAT_TURN_TIMEOUT_S", 120.0),
+        encounter_difficulty=_str("ENCOUNTER_DIFFICULTY", "medium").casefold(),
     )
 
 

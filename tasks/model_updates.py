@@ -7,6 +7,9 @@ transaction. Every applied and every dropped update is an `audit_log` row whose 
 - `action`: only for a speaker whose message the rule-based parser left unresolved, run as the command the
   player would type (`tasks.stated_actions`) before the turn's transaction, idempotent on a derived message
   id; the narration then follows from the engine's result.
+- `encounter`: one a turn, at the table (not in DMs), never during a fight: the engine checks the creatures
+  exist and fit the XP budget (`tasks.handlers.encounter_support`) and starts the fight in a transaction of
+  its own, idempotent on the turn; a refusal changes nothing and is audited with its reason.
 A turn that only narrates results already applied (mechanical results, no player message) changes nothing: its
 updates are dropped.
 
@@ -30,10 +33,15 @@ from db.engine import transaction
 from db.models import Campaign, Npc, ProcessedMessage
 from dnd.phrases import singular_word
 from dnd.stated_actions import MAX_ACTIONS_PER_MESSAGE
+from tasks.follow_ups import send_follow_ups
+from tasks.handlers.dispatch import execute_in_context
+from tasks.handlers.encounter_support import start_proposed
+from tasks.handlers.registry import CommandContext
 from tasks.stated_actions import action_event, run_action
 from workers.llm.schema import (
     ActionUpdate,
     ConditionUpdate,
+    EncounterUpdate,
     HpChangeUpdate,
     NpcAttitudeUpdate,
     PlotFlagUpdate,
@@ -172,10 +180,13 @@ def turn_applied(turn_id: str) -> bool:
         return session.get(ProcessedMessage, f"turn:{turn_id}") is not None
 
 
-def run_model_actions(request: dict[str, Any], updates: list[Update], target: dict[str, int | None]) -> ModelActions:
+def run_model_actions(request: dict[str, Any], updates: list[Update], target: dict[str, int | None],
+                      provider: str = "model") -> ModelActions:
     """Runs the model's actions through the engine (each command has its own transaction and posts its own
-    replies). A turn already applied runs nothing new: it only collects what ran before."""
+    replies), and its encounter proposal. A turn already applied runs nothing new: it only collects what ran
+    before."""
     events, dropped = plan_actions(request, updates, target)
+    dropped += run_model_encounter(request, updates, target, provider)
     outcome = ModelActions(dropped=dropped)
     if not events:
         return outcome
@@ -186,6 +197,49 @@ def run_model_actions(request: dict[str, Any], updates: list[Update], target: di
             outcome.results.append(result)
             outcome.narrates = outcome.narrates or message_id
     return outcome
+
+
+def run_model_encounter(request: dict[str, Any], updates: list[Update], target: dict[str, int | None],
+                        provider: str) -> list[dict[str, Any]]:
+    """The model's encounter proposal (the first; the others are dropped), checked and started by the engine.
+    Returns the dropped entries."""
+    dropped: list[dict[str, Any]] = []
+    proposals = [u for u in updates if isinstance(u, EncounterUpdate)]
+    for number, update in enumerate(proposals):
+        reason: str | None = None
+        if number:
+            reason = "one encounter proposal a turn"
+        elif narration_only(request):
+            reason = NARRATION_ONLY
+        elif target.get("channel_id") is None:
+            reason = "encounters start at the table's channel, not in DMs"
+        elif turn_applied(request["turn_id"]):
+            continue
+        else:
+            reason = _start_encounter(request, update, target, provider)
+        if reason is not None:
+            dropped.append(dropped_entry(update, reason))
+    return dropped
+
+
+def _start_encounter(request: dict[str, Any], update: EncounterUpdate, target: dict[str, int | None],
+                     provider: str) -> str | None:
+    key = f"turn:{request['turn_id']}:encounter"
+    event = {"message_id": key, "author_id": min(players_in_turn(request)), "content": "", **target}
+    refused: list[str] = []
+
+    def body(ctx: CommandContext) -> None:
+        proposal = update.model_dump(mode="json")
+        reason = start_proposed(ctx, [(group.monster, group.count) for group in update.creatures])
+        if reason is not None:
+            refused.append(reason)
+            return
+        model_turns.record_applied(ctx.session, provider, request.get("campaign_id"), request["channel"], proposal,
+                                   {}, {"started": "encounter"})
+
+    outcome = execute_in_context(event, key, "model.encounter", body)
+    send_follow_ups(outcome.follow_ups)
+    return refused[0] if refused else None
 
 
 # --------------------------------------------------------------------------- state updates (in the transaction)
@@ -291,7 +345,7 @@ def apply_updates(session: Session, request: dict[str, Any], updates: list[Updat
     turn = Turn(session, request, provider, channel_id)
     effects = Effects()
     for update in updates:
-        if isinstance(update, ActionUpdate):
+        if isinstance(update, ActionUpdate | EncounterUpdate):
             continue
         facts, held = read_facts(turn, update, effects)
         change = decide(update, facts, ENGINE_RNG)

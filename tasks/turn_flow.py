@@ -155,7 +155,7 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
     provider = str(result.get("provider"))
     target = destination(channel)
     proposed = model_updates.proposals(result)
-    actions = model_updates.run_model_actions(request, proposed.updates, target)
+    actions = model_updates.run_model_actions(request, proposed.updates, target, provider)
 
     def work(session: Session) -> tuple[list[Any], list[str]]:
         if not claim(session, f"turn:{turn_id}", "turns.apply"):

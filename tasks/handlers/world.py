@@ -6,21 +6,16 @@ import random
 import time
 from typing import Any
 
-from db import combat as combats
 from db.campaigns import Campaign, active_campaign
 from db.characters import levels_in_campaign
 from db.compendium import entries
 from db.world import DEFAULT_LOCATION, location_of, world_for_update
-from dnd import combat as engine
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
 from tasks.handlers.combat_support import (
-    after_turns,
     monster_block,
-    play_monster_turns,
-    start_fight,
-    sync_gate,
 )
+from tasks.handlers.encounter_support import open_encounter
 from tasks.handlers.ground_support import pick_up
 from tasks.handlers.registry import CommandContext, CommandError, command
 
@@ -88,18 +83,7 @@ def encounter_command(ctx: CommandContext) -> None:
                   "Add them to a fight with `!initiative add <monster> [count]`.")
         return
     # The fight starts for the players at the table, the creatures join, and the DM plays their turns.
-    row, state, opening = start_fight(ctx, [])
-    joined = []
-    for group in found.groups:
-        state, result = engine.add_monsters(state, monster_block(ctx, group.name), group.count, _rng)
-        joined.append(result.text)
-    state, monsters = play_monster_turns(ctx, row.campaign_id, state)
-    combats.store(ctx.session, row, state)
-    sync_gate(ctx, row, state)
-    ctx.reply(f"⚔️ **An encounter!** {found.text}\n**Roll for initiative!**\n{opening}\n" + "\n".join(joined)
-              + f"{monsters.text}{after_turns(state)}")
-    if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+    open_encounter(ctx, [(monster_block(ctx, group.name), group.count) for group in found.groups], found.text)
 
 
 @command("loot", "!loot | !loot take <item> [qty] | !loot <challenge rating>",

@@ -223,3 +223,51 @@ def test_prompt_injection_with_forbidden_updates_grants_no_gold_or_items(
                                              "Chest of gold"))
     assert "a buy must name an item the player mentioned" in [row.reason for row in reasons]
     assert "the actor is not one of this turn's speakers" in [row.reason for row in reasons]
+
+
+def _last_encounter_drop(system: SystemUnderTest) -> str | None:
+    rows = system.sql("SELECT after->>'reason' AS reason FROM audit_log WHERE action = 'update dropped' AND "
+                      "before->'proposed'->>'type' = 'encounter' ORDER BY id DESC LIMIT 1")
+    return rows[0].reason if rows else None
+
+
+def _active_fight(system: SystemUnderTest) -> Any:
+    rows = system.sql("SELECT id, initiative FROM combat_state WHERE channel_id = :c AND active",
+                      c=system.channel_id)
+    return rows[0] if rows else None
+
+
+def test_the_models_encounter_is_checked_by_the_engine_and_started_only_when_valid(
+        system: SystemUnderTest, model: FakeOpenAIServer) -> None:
+    from tests.integration.test_srd_import import run_import
+
+    if not system.sql("SELECT 1 FROM rules WHERE type = 'monster' LIMIT 1"):
+        run_import(system)
+    if _active_fight(system) is not None:
+        owner(system, "!end_combat")
+    player = new_player_id()
+    hero = fighter(name=f"Reed{player}")
+    seed(system, player, hero.model_copy(update={"class_levels": {"Fighter": 5}}))
+
+    def proposing(*creatures: tuple[str, int]) -> dict[str, Any]:
+        return {"narration": "Something stirs in the reeds.",
+                "updates": [{"type": "encounter", "creatures": [{"monster": m, "count": n} for m, n in creatures]}]}
+
+    answering(system, model, player, "QXENC1", ("", proposing(("Glorpling", 2))),
+              ("QXENC2", proposing(("Adult Red Dragon", 3))), ("QXENC3", proposing(("Goblin", 1))))
+    for token, reason in (("QXENC1", "there is no monster called 'Glorpling'"), ("QXENC2", "over the XP budget")):
+        after = system.cursor()
+        system.say(player, f"I wade into the reeds {token}")
+        system.wait_for(lambda e: "Something stirs in the reeds." in e.get("content", ""), after, timeout=60)
+        assert _active_fight(system) is None  # nothing changed
+        assert reason in (_last_encounter_drop(system) or ""), _last_encounter_drop(system)
+    after = system.cursor()
+    system.say(player, "I wade into the reeds QXENC3")
+    started = system.wait_for(lambda e: e.get("content", "").startswith("⚔️ **An encounter!**"), after,
+                              timeout=60)[0]["content"]
+    assert "1 × Goblin" in started and "Roll for initiative!" in started, started
+    fight = _active_fight(system)
+    assert fight is not None and any(c["name"] == "Goblin 1" for c in fight.initiative)
+    assert system.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'update applied' AND "
+                      "before->'proposed'->>'type' = 'encounter' AND actor = 'model:vllm'")[0].n >= 1
+    owner(system, "!end_combat")

@@ -210,11 +210,11 @@ def test_openai_schema_is_self_contained_and_closed() -> None:
     nodes = _walk(schema)
     assert not any("$ref" in n or "$defs" in n or "oneOf" in n or "discriminator" in n for n in nodes)
     objects = [n for n in nodes if n.get("type") == "object"]
-    assert len(objects) == 8  # the answer plus seven update types
+    assert len(objects) == 10  # the answer, eight update types, and an encounter's creature group
     assert all(n.get("additionalProperties") is False for n in objects)
     branches = schema["properties"]["updates"]["items"]["anyOf"]  # type: ignore[index]
     assert sorted(b["properties"]["type"]["enum"][0] for b in branches) == sorted(
-        ["hp_change", "condition", "plot_flag", "npc_attitude", "scene", "action", "clarify"]
+        ["hp_change", "condition", "plot_flag", "npc_attitude", "scene", "action", "clarify", "encounter"]
     )
     assert schema["properties"]["updates"]["maxItems"] == MAX_UPDATES  # type: ignore[index]
 

@@ -68,6 +68,8 @@ Allowed updates (anything else is discarded):
 "save" | "check", "actor_player_id": <int>, "target": <string or null>, "item": <string or null>, \
 "spell": <string or null>, "quantity": <1-99 or null>}}
 - {{"type": "clarify", "question": <one question>}}
+- {{"type": "encounter", "creatures": [{{"monster": <an SRD monster name>, "count": <1-12>}}]}} (when the story \
+calls for a fight; the engine checks the creatures and the party's XP budget, never during a fight)
 Use the player_id values from the data. The actor of an action is the player who stated it."""
 
 USER_PREAMBLE = (

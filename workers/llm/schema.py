@@ -70,6 +70,7 @@ UPDATE_TYPES: tuple[str, ...] = (
     "scene",
     "action",
     "clarify",
+    "encounter",
 )
 PlayerId = Annotated[StrictInt, Field(ge=0)]
 ShortName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^\r\n\t]+$")]
@@ -165,6 +166,22 @@ class ClarifyUpdate(_Strict):
     question: Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS)]
 
 
+MAX_ENCOUNTER_GROUPS = 4
+MAX_ENCOUNTER_COUNT = 12
+
+
+class EncounterGroupProposal(_Strict):
+    monster: ShortName  # a creature of the compendium, by name
+    count: Annotated[StrictInt, Field(ge=1, le=MAX_ENCOUNTER_COUNT)] = 1
+
+
+class EncounterUpdate(_Strict):
+    """The story calls for a fight: the engine checks the creatures exist and fit the XP budget, then starts it."""
+
+    type: Literal["encounter"]
+    creatures: Annotated[list[EncounterGroupProposal], Field(min_length=1, max_length=MAX_ENCOUNTER_GROUPS)]
+
+
 def stated_update(stated: StatedAction | Clarification) -> ActionUpdate | ClarifyUpdate:
     """An action the rule-based parser read (`dnd.stated_actions`) as the update a model could have proposed,
     held to the same allow-list."""
@@ -180,7 +197,8 @@ Update = Annotated[
     | NpcAttitudeUpdate
     | SceneUpdate
     | ActionUpdate
-    | ClarifyUpdate,
+    | ClarifyUpdate
+    | EncounterUpdate,
     Field(discriminator="type"),
 ]
 UPDATE_ADAPTER: TypeAdapter[Update] = TypeAdapter(Update)
