@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--index", default="rules")
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--root", type=Path, help="the folder to index (default: RULES_DIR)")
     args = parser.parse_args()
     from corpus.evaluation import SRD_QUESTIONS, load_questions
     from corpus.ingest import build_index, rules_spec
@@ -54,7 +55,7 @@ def main() -> int:
     with database() as where:
         result: dict[str, Any] = {"database": where, "index": args.index, "load_average": load_average()}
         if not args.no_build:
-            result["build_seconds"] = build_index(rules_spec(name=args.index)).seconds
+            result["build_seconds"] = build_index(rules_spec(name=args.index, root=args.root)).seconds
         heldout = load_questions(HELDOUT)
         result["old_set"] = score(SRD_QUESTIONS, args.index, args.top_k)
         result["heldout"] = score(heldout, args.index, args.top_k)

@@ -153,6 +153,12 @@ class _Run:
 
 # A paragraph's first line is indented by this much (points) relative to the line before it.
 PARAGRAPH_INDENT = (4.0, 30.0)
+# Words this far apart (points) on one line are in different cells of a table (a space is about 3 points; two
+# columns of a page are further apart). The mark between cells is replaced when the lines are joined.
+CELL_GAP = (8.0, 150.0)
+CELL_MARK = "\u241f"
+# A line of this many cells or more is a table row.
+MIN_TABLE_CELLS = 3
 _TOKEN_RE = re.compile(r"\r\n|\n|[^\s\xa0]+|[\s\xa0]+")
 
 
@@ -176,6 +182,7 @@ def _page_runs(page: Any) -> list[_Run]:
         style: tuple[float, bool] | None = None
         line_start = True
         previous_left: float | None = None
+        previous_right: float | None = None
         for match in _TOKEN_RE.finditer(text):
             token, start = match.group(), match.start()
             if token in ("\r\n", "\n"):
@@ -189,22 +196,30 @@ def _page_runs(page: Any) -> list[_Run]:
             if start >= count:
                 break
             # The loose box spans the font's ascent to descent: its height is the size the text is set in.
-            indented = False
+            indented = cell = False
             if pdfium_c.FPDFText_GetLooseCharBox(handle, start, box):
                 size = round(abs(box.top - box.bottom) * 2) / 2
+                left = box.left
+                previous_right, right = _word_right(handle, match.end() - 1, box), previous_right
                 if line_start:
                     # A line starting a little right of the one before (same column) starts a paragraph.
-                    indented = previous_left is not None and PARAGRAPH_INDENT[0] <= box.left - previous_left \
-                        <= PARAGRAPH_INDENT[1]
-                    previous_left = box.left
+                    indented = previous_left is not None and \
+                        PARAGRAPH_INDENT[0] <= left - previous_left <= PARAGRAPH_INDENT[1]
+                    previous_left = left
+                else:
+                    # A wide gap inside a line separates the cells of a table row.
+                    cell = right is not None and CELL_GAP[0] <= left - right <= CELL_GAP[1]
             else:
                 size = round(pdfium_c.FPDFText_GetFontSize(handle, start) * 2) / 2
+                previous_right = None
             line_start = False
             pdfium_c.FPDFText_GetFontInfo(handle, start, name, len(name), ctypes.byref(flags))
             current = (size, bool(_BOLD_RE.search(name.value.decode("latin-1", "replace"))))
             if indented:
                 token = "\t" + token  # read by _PdfBlocks.page as a paragraph start
                 style = None
+            elif cell:
+                token = CELL_MARK + token
             if style == current and runs and not runs[-1].newline:
                 runs[-1].text += token
             else:
@@ -213,6 +228,13 @@ def _page_runs(page: Any) -> list[_Run]:
         return runs
     finally:
         textpage.close()
+
+
+def _word_right(handle: Any, last_char: int, box: Any) -> float | None:
+    """The right edge of a word (of its last character's box)."""
+    import pypdfium2.raw as pdfium_c
+
+    return float(box.right) if pdfium_c.FPDFText_GetLooseCharBox(handle, last_char, box) else None
 
 
 def _is_heading_text(text: str) -> bool:
@@ -279,10 +301,16 @@ def _heading_levels(page_runs: list[list[_Run]]) -> dict[float, int]:
 def _running_lines(page_runs: list[list[_Run]], page_count: int) -> set[str]:
     """Running headers and footers: short lines repeated on many pages."""
     repeated: Counter[str] = Counter()
-    for runs in page_runs:
-        repeated.update({_normalise(run.text).strip() for run in runs if len(run.text.strip()) < 60})
+    for number, runs in enumerate(page_runs, start=1):
+        repeated.update({_without_page_number(_normalise(run.text).strip(), number) for run in runs
+                         if len(run.text.strip()) < 60})
     return {text for text, count in repeated.items()
             if count >= max(3, page_count // 4) and sum(ch.isalpha() for ch in text) >= 4}
+
+
+def _without_page_number(line: str, number: int) -> str:
+    """`System Reference Document 5.1 66` on page 66 → its running part (the page number in it changes)."""
+    return re.sub(rf"[\s{CELL_MARK}]*\b{number}$", "", line)
 
 
 class _PdfBlocks:
@@ -298,15 +326,22 @@ class _PdfBlocks:
         self.heading_line: str | None = None
         self.pending_heading: list[str] = []
         self.pending_level = 0
+        # The header of the last table and its section: a table continued on the next page gets it again.
+        self.table_header: str | None = None
+        self.table_path: tuple[str, ...] = ()
 
     def flush_body(self) -> None:
-        text = _join_lines("".join(self.body))
+        path = tuple(title for _, title in self.stack)
+        carried = self.table_header if self.table_path == path else None
+        text, header = _join_lines("".join(self.body), carried)
+        if header is not None:
+            self.table_header, self.table_path = header, path
         if text:
             self.blocks.append(Block(tuple(title for _, title in self.stack), text, self.heading_line, self.number))
         self.body = []
 
     def close_heading(self) -> None:
-        title = _normalise("".join(self.pending_heading)).strip()
+        title = _normalise("".join(self.pending_heading).replace(CELL_MARK, " ")).strip()
         self.pending_heading = []
         if not _is_heading_text(title):
             self.body.append(title + "\n")
@@ -330,7 +365,8 @@ class _PdfBlocks:
                     self.body.append("\n" if "\n" in run.text else clean)
                 continue
             level = self.level_of.get(run.size) if run.bold else None
-            if stripped in self.boilerplate or (level is not None and stripped.isdigit()):  # headers, page numbers
+            if _without_page_number(stripped, number) in self.boilerplate or stripped.strip(CELL_MARK) == str(number) \
+                    or (level is not None and stripped.isdigit()):  # running headers, page numbers
                 continue
             if level is not None:
                 # A heading set over two lines (or split into runs) is one heading: same level, no text between.
@@ -351,14 +387,69 @@ class _PdfBlocks:
         self.flush_body()
 
 
-def _join_lines(text: str) -> str:
-    """Column lines → paragraphs: a hyphen at a line end joins the word; other line ends become spaces."""
+def _table_row(line: str) -> str | None:
+    cells = [cell.strip() for cell in line.split(CELL_MARK)]
+    if len(cells) < MIN_TABLE_CELLS or not all(cells):
+        return None
+    return "| " + " | ".join(cells) + " |"
+
+
+def _tables(lines: list[str], carried_header: str | None) -> tuple[list[tuple[str, bool]], str | None]:
+    """Lines → (line, is a table) units: runs of row lines become one Markdown table each (its first row the
+    header, or the header carried from an earlier table of the same section when the cell counts match: a table
+    continued on the next page or after a sub-heading row); a short line between two rows ("Martial Melee
+    Weapons") stays inside as a row of its own."""
+    rows = [_table_row(line) for line in lines]
+    units: list[tuple[str, bool]] = []
+    last_header: str | None = None
+    index = 0
+    while index < len(lines):
+        if rows[index] is None:
+            units.append((lines[index].replace(CELL_MARK, " "), False))
+            index += 1
+            continue
+        table: list[str] = []
+        while index < len(lines):
+            row = rows[index]
+            if row is None and len(lines[index]) <= 40 and index + 1 < len(lines) and rows[index + 1] is not None:
+                row = f"| {lines[index].replace(CELL_MARK, ' ').strip()} |"
+            if row is None:
+                break
+            table.append(row)
+            index += 1
+        columns = table[0].count("|")
+        header = carried_header if carried_header is not None and carried_header.count("|") == columns else None
+        if header is not None:
+            table.insert(0, header)
+        if len(table) < 2:
+            # A header row alone (at a page's end, its rows on the next page): kept as text, carried on.
+            units.append((table[0].strip("| ").replace(" | ", " "), False))
+            last_header = carried_header = table[0]
+            continue
+        last_header = carried_header = table[0]
+        rule = "|" + "---|" * (columns - 1)
+        units.append(("\n".join([table[0], rule, *table[1:]]), True))
+    return units, last_header
+
+
+def _join_lines(text: str, carried_header: str | None = None) -> tuple[str, str | None]:
+    """Column lines → paragraphs: a hyphen at a line end joins the word; other line ends become spaces; table
+    rows (cells apart on one line) become a Markdown table, a paragraph of its own. Also returns the header of
+    the last table."""
     paragraphs = []
+    last_header: str | None = None
     for paragraph in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+        units, header = _tables(lines, last_header or carried_header)
+        last_header = header or last_header
         joined = ""
-        for line in lines:
-            if not joined:
+        for line, is_table in units:
+            if is_table:
+                if joined:
+                    paragraphs.append(re.sub(r" {2,}", " ", joined))
+                paragraphs.append(line)
+                joined = ""
+            elif not joined:
                 joined = line
             elif joined.endswith("-") and line[:1].islower():
                 joined += line
@@ -368,4 +459,4 @@ def _join_lines(text: str) -> str:
                 joined += " " + line
         if joined:
             paragraphs.append(re.sub(r" {2,}", " ", joined))
-    return "\n\n".join(paragraphs).strip()
+    return "\n\n".join(paragraphs).strip(), last_header

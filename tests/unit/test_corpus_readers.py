@@ -10,7 +10,7 @@ from corpus.readers import Block, ReaderError, decode_text, markdown_blocks, pdf
 
 
 def make_pdf(pages: list[list[tuple[str, int, str]]]) -> bytes:
-    """A small valid PDF: per page, lines of (font F1 regular | F2 bold, size, text)."""
+    """A small valid PDF: per page, lines of (font F1 regular | F2 bold, size, text; `a|b|c` sets cells apart)."""
     objects: list[bytes] = []
     page_ids = [3 + 2 * index for index in range(len(pages))]
     font_regular, font_bold = 3 + 2 * len(pages), 4 + 2 * len(pages)
@@ -21,8 +21,10 @@ def make_pdf(pages: list[list[tuple[str, int, str]]]) -> bytes:
         content = []
         y = 760
         for font, size, text in lines:
-            escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-            content.append(f"BT /{font} {size} Tf 72 {y} Td ({escaped}) Tj ET")
+            # "a|b|c": the cells of a table row, 130 points apart on one line.
+            for column, cell in enumerate(text.split("|")):
+                escaped = cell.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                content.append(f"BT /{font} {size} Tf {72 + 130 * column} {y} Td ({escaped}) Tj ET")
             y -= size + 6
         stream = "\n".join(content).encode()
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {page_ids[index] + 1} 0 R "
@@ -106,3 +108,22 @@ def test_pdf_pages_and_bold_larger_headings_become_the_heading_path() -> None:
         (("Combat Rules", "Shoving"), 2)]
     assert "contested Strength check" in blocks[1].text
     assert isinstance(blocks[0], Block)
+
+
+def test_a_pdf_table_becomes_rows_under_their_header_even_across_a_page() -> None:
+    pdf = make_pdf([
+        [("F2", 18, "Equipment"), ("F1", 10, "Every weapon is listed below."), ("F2", 13, "Weapons"),
+         ("F1", 10, "Name|Cost|Damage"), ("F1", 10, "Club|1 sp|1d4 bludgeoning"),
+         ("F1", 10, "Longsword|15 gp|1d8 slashing")],
+        [("F1", 10, "Dagger|2 gp|1d4 piercing"), ("F1", 10, "Whip|2 gp|1d4 slashing"),
+         ("F1", 10, "Weapons can be silvered.")],
+    ])
+    blocks = pdf_blocks(pdf)
+    weapons = [block for block in blocks if block.heading_path == ("Equipment", "Weapons")]
+    assert [block.page for block in weapons] == [1, 2]
+    assert "| Name | Cost | Damage |\n|---|---|---|\n| Club | 1 sp | 1d4 bludgeoning |\n" \
+           "| Longsword | 15 gp | 1d8 slashing |" in weapons[0].text
+    # Continued on page 2: the rows get the header of page 1 again; the prose after the table stays prose.
+    assert weapons[1].text.startswith("| Name | Cost | Damage |\n|---|---|---|\n| Dagger | 2 gp | 1d4 piercing |")
+    assert weapons[1].text.endswith("\n\nWeapons can be silvered.")
+    assert "Every weapon is listed below." in blocks[0].text and "|" not in blocks[0].text
