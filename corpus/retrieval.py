@@ -1,8 +1,10 @@
 """Search: a question → the best parent chunks (small-to-big), with query routing between indexes.
 
-`search(query, index="rules" | "campaign:<name>" | "auto", top_k=5)` embeds the query (NumPy, about a
-millisecond of compute), finds the nearest child windows through the index's HNSW graph, and returns each
-window's parent chunk once (the best window's score, heading path and page). `auto` routes: rules questions
+`search(query, index="rules" | "campaign:<name>" | "auto", top_k=5)` ranks an index's child windows three ways in
+one statement — by vector (the query embedding, NumPy, cached per normalised question; the index's HNSW graph),
+by PostgreSQL full-text search (each window's weighted tsvector, scored Σ idf · ts_rank so rare words count), and
+by exact entry name (a spell, item, condition or monster named in the question) — and fuses them per parent chunk
+by reciprocal rank fusion; each chunk is returned once, quoting its best window. `auto` routes: rules questions
 to `rules`, narrative ones to the active campaign's index, mixed ones ("Cast Fireball in Barovia") to both,
 merged by score and de-duplicated. `context_for_turn` packs hits into a token budget for the turn pipeline.
 """
