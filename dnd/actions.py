@@ -15,6 +15,7 @@ from dnd.character import (
     DeathSaves,
     InventoryItem,
     ability_modifier,
+    class_level,
     effective_max_hp,
     equipped_armor,
     saving_throw_modifier,
@@ -97,10 +98,6 @@ def _step(table: tuple[tuple[int, int], ...], level: int) -> int:
     return value
 
 
-def _class_level(character: Character, name: str) -> int:
-    return next((lvl for c, lvl in character.class_levels.items() if c.casefold() == name.casefold()), 0)
-
-
 def _apply_feat(plan: RollPlan, name: str, d20: bool) -> None:
     character = plan.character
     found = find_resource(character, name)
@@ -139,10 +136,10 @@ def _apply_ability(plan: RollPlan, name: str, d20: bool) -> None:
     character = plan.character
     found = find_resource(character, name)
     if found is None or found[0] != "abilities":
-        if _key(name) == "sneak attack" and _class_level(character, "Rogue"):
+        if _key(name) == "sneak attack" and class_level(character, "Rogue"):
             if d20:
                 raise RulesError("Sneak Attack adds damage dice: use it on the damage roll.")
-            dice = (_class_level(character, "Rogue") + 1) // 2
+            dice = (class_level(character, "Rogue") + 1) // 2
             plan.terms.append(f"+{dice}d6")
             plan.notes.append(f"Sneak Attack: +{dice}d6")
             return
@@ -154,13 +151,13 @@ def _apply_ability(plan: RollPlan, name: str, d20: bool) -> None:
             plan.advantage = True
             plan.notes.append("Rage: advantage on Strength checks and saving throws")
         else:
-            bonus = _step(_RAGE_DAMAGE, _class_level(character, "Barbarian"))
+            bonus = _step(_RAGE_DAMAGE, class_level(character, "Barbarian"))
             plan.terms.append(f"+{bonus}")
             plan.notes.append(f"Rage: +{bonus} melee damage")
     elif res.name == "Bardic Inspiration":
         if not d20:
             raise RulesError("Bardic Inspiration adds its die to a d20 roll (attack, check or save).")
-        die = _step(_BARDIC_DIE, _class_level(character, "Bard"))
+        die = _step(_BARDIC_DIE, class_level(character, "Bard"))
         plan.terms.append(f"+1d{die}")
         plan.notes.append(f"Bardic Inspiration: +1d{die}")
     if res.max_uses is not None:

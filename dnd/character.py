@@ -198,7 +198,7 @@ def _has_feat(character: Character, name: str) -> bool:
     )
 
 
-def _class_level(character: Character, class_name: str) -> int:
+def class_level(character: Character, class_name: str) -> int:
     return next((v for k, v in character.class_levels.items() if k.casefold() == class_name.casefold()), 0)
 
 
@@ -207,12 +207,12 @@ def _subclass(character: Character, class_name: str) -> str | None:
 
 
 def _jack_of_all_trades(character: Character) -> bool:
-    return _class_level(character, "Bard") >= 2
+    return class_level(character, "Bard") >= 2
 
 
 def _remarkable_athlete(character: Character) -> bool:
     sub = _subclass(character, "Fighter")
-    return _class_level(character, "Fighter") >= 7 and sub is not None and sub.casefold() == "champion"
+    return class_level(character, "Fighter") >= 7 and sub is not None and sub.casefold() == "champion"
 
 
 def skill_modifier(character: Character, skill: str) -> int:
@@ -232,9 +232,14 @@ def skill_modifier(character: Character, skill: str) -> int:
 
 
 def saving_throw_modifier(character: Character, ability: str) -> int:
+    """Ability modifier + proficiency where proficient (every save with Diamond Soul, Monk 14), + a Paladin's
+    own Aura of Protection from 6th level (CHA modifier, at least +1; allies in the aura are the DM's call)."""
     code = normalize_ability(ability)
-    return apply_proficiency(ability_modifier(character, code), character.proficiency_bonus,
-                             proficient=code in character.saving_throws)
+    proficient = code in character.saving_throws or class_level(character, "Monk") >= 14
+    bonus = apply_proficiency(ability_modifier(character, code), character.proficiency_bonus, proficient=proficient)
+    if class_level(character, "Paladin") >= 6:
+        bonus += max(1, ability_modifier(character, "CHA"))
+    return bonus
 
 
 def passive_perception(character: Character) -> int:
@@ -326,9 +331,9 @@ def speed(character: Character) -> int:
     if body is not None and body.str_minimum and scores["STR"] < body.str_minimum:
         if not (race and race.heavy_armor_no_speed_penalty):
             value -= 10
-    if _class_level(character, "Barbarian") >= 5 and not (body and body.category == "heavy"):
+    if class_level(character, "Barbarian") >= 5 and not (body and body.category == "heavy"):
         value += 10  # Fast Movement
-    monk = _class_level(character, "Monk")
+    monk = class_level(character, "Monk")
     if monk >= 2 and body is None and shield is None:
         extra = get_class("Monk").extras["unarmored_movement"]
         value += int(next(v for lvl, v in reversed(extra) if monk >= lvl) or 0)
@@ -569,7 +574,7 @@ def required_proficiencies(character: Character) -> list[str]:
             add(info.multiclass_proficiencies)
         sub_name = _subclass(character, info.name)
         sub = find_subclass(info.name, sub_name) if sub_name else None
-        if sub is not None and _class_level(character, info.name) >= info.subclass_level:
+        if sub is not None and class_level(character, info.name) >= info.subclass_level:
             add(sub.proficiencies)
     race = find_race(character.race)
     if race is not None:

@@ -419,6 +419,46 @@ class MonsterBlock(BaseModel):
         return starts[0] if len(starts) == 1 else None
 
 
+# What a character's action was spent on (dnd.combat.economy).
+ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "help", "hide", "ready"]
+
+
+class ReactionOffer(BaseModel):
+    """A reaction a character may take out of its turn (`dnd.combat.reactions`): a hit it took (Shield, Uncanny
+    Dodge), or a creature the DM says leaves its reach (an opportunity attack). Offers last until a character
+    next acts or ends a turn."""
+
+    model_config = _FROZEN
+
+    kind: Literal["hit", "leaves_reach"]
+    other_id: str  # the attacker, or the creature leaving reach
+    other_name: str
+    total: int = 0  # the attack roll's total (a hit)
+    natural: int = 0
+    amount: int = 0  # the damage the hit dealt, after defenses
+    critical: bool = False
+    hp_before: int = 0  # the target's hit points and temporary hit points before the hit
+    temp_before: int = 0
+
+
+class TurnEconomy(BaseModel):
+    """What a combatant's turn has spent besides its action (`dnd.combat.economy`), reset when its next turn
+    starts; ``reaction`` (what it was spent on) and ``shield`` (AC the Shield spell added) last until then too."""
+
+    model_config = _FROZEN
+
+    bonus_action: str | None = None
+    reaction: str | None = None
+    extra_actions: int = Field(0, ge=0)  # Action Surge: another action this turn
+    surged: bool = False  # Action Surge was used this turn (once a turn)
+    disengaged: bool = False
+    hidden: int | None = None  # the Stealth total of the Hide action, until it attacks
+    helped_by: str | None = None  # the Help action: advantage on its next attack roll
+    readied: str | None = None  # the Ready action's trigger and response, in the player's words
+    shield: int = Field(0, ge=0)
+    sneak_attack_turn: str | None = None  # the turn ("round:actor") its Sneak Attack was last used in
+
+
 class Combatant(BaseModel):
     """One creature in a fight. ``defeated``: a monster at 0 HP, or a dead character."""
 
@@ -447,9 +487,12 @@ class Combatant(BaseModel):
     # table's default (MONSTER_CONTROL).
     controller: Literal["dm", "owner"] | None = None
     # This turn's action economy (dnd.combat.economy), reset when the combatant's turn starts.
-    action_this_turn: Literal["attack", "cast", "item"] | None = None
+    action_this_turn: ActionKind | None = None
     attacks_this_turn: int = Field(0, ge=0)
     dodging: bool = False  # took the Dodge action: attacks at it have disadvantage until its next turn starts
+    economy: TurnEconomy = Field(default_factory=TurnEconomy)
+    raging: bool = False  # a Barbarian's Rage, until the fight ends (its minute is not counted)
+    offers: list[ReactionOffer] = Field(default_factory=list)
     # A monster's limited abilities this fight (dnd.combat.abilities): the recharge actions used and not yet
     # charged again, the uses spent by name ("Legendary Resistance" too), the legendary actions left this round.
     spent: list[str] = Field(default_factory=list)

@@ -181,8 +181,9 @@ class Intake:
             return IntakeResult(Outcome.SESSION)
         combat = await self.redis.get(keys.combat(channel))
         if combat:
-            actor = json.loads(combat).get("actor_id")
-            if actor != message.author_id:
+            gate = json.loads(combat)
+            # the current actor's messages are turns, and so are those of a player offered a reaction
+            if message.author_id != gate.get("actor_id") and message.author_id not in gate.get("reacting", ()):
                 await asyncio.to_thread(self.sender.send, QUESTION_TASK, event)
                 return IntakeResult(Outcome.QUESTION)
             await self._append(keys=[keys.pending(channel), keys.pending_channels()],

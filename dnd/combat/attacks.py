@@ -9,9 +9,20 @@ from dataclasses import dataclass
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
 from dnd.character import Character, InventoryItem, ability_modifier
 from dnd.combat.damage import take_damage
+from dnd.combat.features import (
+    AttackExtras,
+    attack_extras,
+    brutal_critical_dice,
+    crit_threshold,
+    die_size,
+    martial_arts_applies,
+    martial_arts_die,
+    turn_key,
+)
 from dnd.combat.lines import (
     AttacksUnused,
     AttackVerdict,
+    FeatureUsed,
     Line,
     MultiattackOptions,
     MultiattackUnread,
@@ -24,17 +35,20 @@ from dnd.combat.results import AttackResult, MultiattackResult
 from dnd.combat.state import (
     CombatState,
     check_turn,
+    current_actor,
     find_anywhere,
     find_combatant,
     log_event,
     mode_word,
     name_key,
+    replace_combatant,
     roll_dice,
 )
-from dnd.conditions import attack_roll_mode, hit_is_critical, is_incapacitated
+from dnd.conditions import RollMode, attack_roll_mode, hit_is_critical, is_incapacitated
 from dnd.data.equipment import Weapon, find_item
+from dnd.dice import RollResult
 from dnd.errors import RulesError
-from dnd.monsters import Combatant, MonsterAction, MultiattackOption, MultiattackStep
+from dnd.monsters import Combatant, MonsterAction, MultiattackOption, MultiattackStep, ReactionOffer
 
 _UNARMED = {"unarmed", "unarmed strike", "fist", "fists", "punch", "kick"}
 
@@ -48,6 +62,9 @@ class _Profile:
     ranged: bool
     magical: bool
     notes: tuple[str, ...] = ()
+    weapon_attack: bool = False  # a character's weapon or unarmed strike (features apply)
+    weapon: Weapon | None = None  # the weapon's entry; None for an unarmed strike
+    ability: str = ""
 
 
 _PROPERTY_DAMAGE = re.compile(r"^(\d+d\d+|\d+)\s+([a-z]+)$")
@@ -73,20 +90,22 @@ def _weapons_carried(character: Character) -> list[InventoryItem]:
     return sorted(out, key=lambda i: not i.equipped)
 
 
-def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _Profile:
-    character = c.character
-    if character is None:
-        raise RulesError(f"{c.name} has no character sheet in this fight; give the attack bonus and damage.")
+def _unarmed(character: Character) -> _Profile:
+    """An unarmed strike: 1 + STR, or with Martial Arts the martial-arts die + the better of STR and DEX."""
+    ability = "STR"
+    dice = ""
+    if martial_arts_applies(character, None):
+        ability = max(("STR", "DEX"), key=lambda a: ability_modifier(character, a))
+        dice = f"1d{martial_arts_die(character)}"
+    mod = ability_modifier(character, ability)
+    damage = (f"{dice}{mod:+d}" if mod else dice) if dice else str(max(0, 1 + mod))
+    notes = (f"Martial Arts: {ability} {mod:+d}, {dice}",) if dice else ()
+    return _Profile("Unarmed strike", mod + character.proficiency_bonus, damage, "bludgeoning", False, False,
+                    notes, weapon_attack=True, ability=ability)
+
+
+def _find_weapon(c: Combatant, character: Character, weapon: str) -> tuple[InventoryItem, Weapon]:
     carried = _weapons_carried(character)
-    if weapon is None:
-        if not carried:
-            weapon = "unarmed strike"
-        else:
-            weapon = carried[0].name
-    if name_key(weapon) in _UNARMED:
-        mod = ability_modifier(character, "STR")
-        return _Profile("Unarmed strike", mod + character.proficiency_bonus, str(max(0, 1 + mod)), "bludgeoning",
-                        False, False)
     item = find_inventory_item(character, weapon)
     if item is None:
         names = ", ".join(dict.fromkeys(i.name for i in carried)) or "none"
@@ -96,16 +115,36 @@ def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _P
         info = _weapon_from_properties(item)
     if info is None:
         raise RulesError(f"{item.name} is not a weapon.")
+    return item, info
+
+
+def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _Profile:
+    character = c.character
+    if character is None:
+        raise RulesError(f"{c.name} has no character sheet in this fight; give the attack bonus and damage.")
+    if weapon is None:
+        carried = _weapons_carried(character)
+        weapon = carried[0].name if carried else "unarmed strike"
+    if name_key(weapon) in _UNARMED:
+        return _unarmed(character)
+    item, info = _find_weapon(c, character, weapon)
     ability = weapon_ability(character, info)
+    dice = info.versatile if two_handed and info.versatile else info.damage
+    monk = martial_arts_applies(character, info)
+    if monk:  # Martial Arts: the better of STR and DEX, and at least the martial-arts die
+        ability = max(("STR", "DEX"), key=lambda a: ability_modifier(character, a))
+        if die_size(dice) < martial_arts_die(character):
+            dice = f"1d{martial_arts_die(character)}"
     mod = ability_modifier(character, ability)
     magic = magic_bonus(item)
     proficient = proficient_with(character, info)
     to_hit = mod + (character.proficiency_bonus if proficient else 0) + magic
     notes = [f"{ability} {mod:+d}" + (f", proficiency +{character.proficiency_bonus}" if proficient else
-                                       ", not proficient") + (f", magic +{magic}" if magic else "")]
-    dice = info.versatile if two_handed and info.versatile else info.damage
+                                       ", not proficient") + (f", magic +{magic}" if magic else "")
+             + (", Martial Arts" if monk else "")]
     damage = f"{dice}{mod + magic:+d}" if dice and (mod + magic) else dice
-    return _Profile(item.name, to_hit, damage, info.damage_type, info.ranged, magic > 0, tuple(notes))
+    return _Profile(item.name, to_hit, damage, info.damage_type, info.ranged, magic > 0, tuple(notes),
+                    weapon_attack=True, weapon=info, ability=ability)
 
 
 def monster_action(c: Combatant, action: str | None) -> MonsterAction:
@@ -137,22 +176,20 @@ def _monster_profile(c: Combatant, action: str | None) -> _Profile:
 def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str | None = None,
            rng: random.Random | None = None, *, ranged: bool | None = None, advantage: bool = False,
            disadvantage: bool = False, two_handed: bool = False, attack_bonus: int | None = None,
-           damage: str | None = None, damage_type: str = "", magical: bool = False) -> tuple[
-        CombatState, AttackResult]:
+           damage: str | None = None, damage_type: str = "", magical: bool = False, ally_adjacent: bool = False,
+           reaction: bool = False) -> tuple[CombatState, AttackResult]:
     """The current combatant attacks ``target_name`` with a carried weapon (characters; default: the equipped
     or first weapon carried, else an unarmed strike) or a stat-block action (monsters; default: its first
     attack). ``attack_bonus`` and ``damage`` describe any other attack (a spell attack: ``weapon="Fire Bolt",
     attack_bonus=5, damage="1d10", damage_type="fire", ranged=True``).
 
     ``ranged``: the attack is made from beyond 5 feet (default: the weapon's kind; pass True for a thrown
-    weapon). ``advantage``/``disadvantage``: other sources, combined with the conditions of both sides.
+    weapon). ``advantage``/``disadvantage``: other sources, combined with the conditions of both sides (and
+    the Dodge, Hide and Help actions). ``ally_adjacent``: the attacker says an ally is within 5 feet of the
+    target (Sneak Attack). ``reaction``: an attack out of the attacker's turn (an opportunity attack; the
+    caller spends the reaction). A character's weapon attacks apply its features (`dnd.combat.features`).
     """
-    attacker = check_turn(state, attacker_id)
-    if attacker.dead or attacker.hp == 0:
-        raise RulesError(f"{attacker.name} is down and can't attack.")
-    if is_incapacitated(attacker.conditions):
-        blocking = ", ".join(attacker.conditions)
-        raise RulesError(f"{attacker.name} can't take actions ({blocking}).")
+    attacker = _attacker(state, attacker_id, reaction)
     target = find_combatant(state, target_name)
     if target.id == attacker.id:
         raise RulesError(f"{attacker.name} can't attack themselves.")
@@ -161,30 +198,30 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         if damage is None:
             raise RulesError("Give the damage dice of the attack too (\"\" for none).")
         profile = _Profile(weapon or "Attack", attack_bonus, damage, damage_type.casefold(), bool(ranged), magical)
-    elif attacker.kind == "monster":
-        profile = _monster_profile(attacker, weapon)
     else:
-        profile = _character_profile(attacker, weapon, two_handed)
+        profile = _monster_profile(attacker, weapon) if attacker.kind == "monster" else _character_profile(
+            attacker, weapon, two_handed)
     is_ranged = profile.ranged if ranged is None else ranged
     within_5ft = not is_ranged
+    boons = attacker.economy.hidden is not None or attacker.economy.helped_by is not None
     mode = attack_roll_mode(attacker.conditions, target.conditions, attacker_exhaustion=attacker.exhaustion,
-                            within_5ft=within_5ft, advantage=advantage,
+                            within_5ft=within_5ft, advantage=advantage or boons,
                             disadvantage=disadvantage or target.dodging)
     attack_roll = roll_dice(f"1d20{profile.to_hit:+d}{mode_word(mode)} {profile.label} attack on {target.name}", rng)
-    natural = attack_roll.natural
-    if natural == 20:
-        hit, critical = True, True
-    elif natural == 1:
-        hit, critical = False, False
-    else:
-        hit = attack_roll.total >= target.ac
-        critical = hit and hit_is_critical(target.conditions, within_5ft=within_5ft)
+    threshold = crit_threshold(attacker.character) if profile.weapon_attack else 20
+    hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     told: list[Line] = [Rolled(attack_roll)]
     notes = list(profile.notes)
     if mode != "normal":
-        notes.append(f"{mode} from conditions" if not (advantage or disadvantage) else mode)
-    told.append(AttackVerdict(attacker.name, target.name, target.ac, hit, critical, natural))
+        notes.append(f"{mode} from conditions" if not (advantage or disadvantage or boons) else mode)
+    told.append(AttackVerdict(attacker.name, target.name, target.ac, hit, critical, attack_roll.natural))
+    if threshold < 20 and critical and attack_roll.natural < 20:
+        notes.append(f"critical on {threshold}-20")
+        told.append(FeatureUsed(attacker.name, "Improved Critical", notes[-1]))
     state = state.model_copy(update={"started": True})
+    if boons:  # attacking reveals a hidden attacker; the Help is spent
+        state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
+            update={"hidden": None, "helped_by": None})}))
     state = log_event(state, "attack", f"{attacker.name} attacks {target.name} with {profile.label}: "
                    + ("critical hit" if critical else "hit" if hit else "miss") + ".",
                    actor=attacker.id, target=target.id)
@@ -196,17 +233,91 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
             attack_bonus=profile.to_hit, target_ac=target.ac, hit=hit, critical=critical, target_hp=target.hp,
             notes=notes, told=told)
 
-    damage_roll = roll_dice(f"{profile.damage} {profile.label} damage", rng, crit=critical)
+    actor_now = find_anywhere(state, attacker.id)
+    state, extras = _features(state, actor_now, profile, mode, ally_adjacent)
+    notes += extras.notes
+    told += [FeatureUsed(attacker.name, note) for note in extras.notes]  # the table sees what a feature added
+    damage_roll = roll_dice(f"{profile.damage}{extras.damage} {profile.label} damage", rng, crit=critical)
     told.append(Rolled(damage_roll))
     by_type = dict(damage_roll.damage_by_type) or {profile.damage_type: damage_roll.total}
+    if critical and profile.weapon_attack and not is_ranged:
+        by_type = _brutal_critical(actor_now, profile, by_type, rng, told, notes)
+    before = find_anywhere(state, target.id)
     state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
                                         actor_id=attacker.id, source=profile.label, told=told)
+    state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt)
     after = find_anywhere(state, target.id)
     return state, AttackResult(
         attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
         attack_bonus=profile.to_hit, target_ac=target.ac, hit=True, critical=critical, damage_roll=damage_roll,
         damage=dealt, target_hp=after.hp, fell=applied.fell, defeated=applied.defeated, dead=applied.dead,
         death_save_failures=applied.failures, notes=notes, told=told)
+
+
+def _features(state: CombatState, attacker: Combatant, profile: _Profile, mode: RollMode,
+              ally_adjacent: bool) -> tuple[CombatState, AttackExtras]:
+    """A character's weapon attack that hit: what its features add (Rage, Sneak Attack, marked as used)."""
+    if not profile.weapon_attack:
+        return state, AttackExtras()
+    turn = turn_key(state.round, current_actor(state).id)
+    extras = attack_extras(attacker, profile.weapon, profile.ability, advantage=mode == "advantage",
+                           disadvantage=mode == "disadvantage", ally_adjacent=ally_adjacent, turn=turn)
+    if extras.sneak_attack:
+        state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
+            update={"sneak_attack_turn": turn})}))
+    return state, extras
+
+
+def _attacker(state: CombatState, attacker_id: str, reaction: bool) -> Combatant:
+    """Whose turn it is (or, for a reaction, anyone in the fight), able to act."""
+    attacker = find_anywhere(state, attacker_id) if reaction else check_turn(state, attacker_id)
+    if attacker.dead or attacker.hp == 0:
+        raise RulesError(f"{attacker.name} is down and can't attack.")
+    if is_incapacitated(attacker.conditions):
+        blocking = ", ".join(attacker.conditions)
+        raise RulesError(f"{attacker.name} can't take actions ({blocking}).")
+    return attacker
+
+
+def _verdict(attack_roll: RollResult, target: Combatant, within_5ft: bool, threshold: int) -> tuple[bool, bool]:
+    """(hit, critical): a natural 20 (or the attacker's lower critical range) hits and crits, a 1 misses."""
+    natural = attack_roll.natural
+    if natural >= threshold:
+        return True, True
+    if natural == 1:
+        return False, False
+    hit = attack_roll.total >= target.ac
+    return hit, hit and hit_is_critical(target.conditions, within_5ft=within_5ft)
+
+
+def _brutal_critical(attacker: Combatant, profile: _Profile, by_type: dict[str, int], rng: random.Random | None,
+                     told: list[Line], notes: list[str]) -> dict[str, int]:
+    """Brutal Critical: extra weapon damage dice on a melee critical hit (not doubled themselves)."""
+    count = brutal_critical_dice(attacker.character) if attacker.character is not None else 0
+    size = die_size(profile.weapon.damage) if profile.weapon is not None else 0
+    if not count or not size:
+        return by_type
+    extra = roll_dice(f"{count}d{size} Brutal Critical", rng)
+    told.append(Rolled(extra))
+    notes.append(f"Brutal Critical +{count}d{size}")
+    told.append(FeatureUsed(attacker.name, notes[-1]))
+    key = profile.damage_type if profile.damage_type in by_type else next(iter(by_type))
+    return {**by_type, key: by_type[key] + extra.total}
+
+
+def _offer_reaction(state: CombatState, before: Combatant, attacker: Combatant, attack_roll: RollResult,
+                    critical: bool, dealt: int) -> CombatState:
+    """A conscious character hit by an attack, its reaction unspent, may answer it (Shield, Uncanny Dodge:
+    `dnd.combat.reactions`)."""
+    if before.kind != "character" or before.hp == 0 or before.economy.reaction is not None:
+        return state
+    after = next((c for c in state.combatants if c.id == before.id), None)
+    if after is None:
+        return state
+    offer = ReactionOffer(kind="hit", other_id=attacker.id, other_name=attacker.name, total=attack_roll.total,
+                          natural=attack_roll.natural, amount=dealt, critical=critical, hp_before=before.hp,
+                          temp_before=before.temp_hp)
+    return replace_combatant(state, after.model_copy(update={"offers": [*after.offers, offer]}))
 
 
 def _standing(state: CombatState, combatant_id: str) -> bool:

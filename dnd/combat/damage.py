@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dnd.character import DeathSaves
+from dnd.combat.features import resistances
 from dnd.combat.lines import (
     DamageTaken,
     DeathSavesFailedByDamage,
@@ -41,8 +42,8 @@ class DamageApplied:
 
 
 def _defense_lists(target: Combatant) -> tuple[list[str], list[str], list[str]]:
-    if target.monster is None:
-        return [], [], []
+    if target.monster is None:  # a character: its race's resistances, and Rage's
+        return [], resistances(target), []
     m = target.monster
     return ([e.casefold() for e in m.damage_immunities], [e.casefold() for e in m.damage_resistances],
             [e.casefold() for e in m.damage_vulnerabilities])

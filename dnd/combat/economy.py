@@ -1,26 +1,35 @@
-"""The action economy of a character's turn: one action — the Attack action (one attack, or more with Extra
-Attack), casting a spell, or using an object such as a potion — and it is spent once per turn.
+"""The action economy of a character's turn (SRD 5.1): one action, one bonus action, and one reaction until its
+next turn starts.
 
-By the SRD: the Attack action makes one weapon attack, two with Extra Attack (Barbarian, Fighter, Monk, Paladin,
-Ranger at 5th level), three with Fighter's Extra Attack (2) at 11th, four with Extra Attack (3) at 20th; casting
-a spell with a casting time of one action, or drinking a potion, is the turn's action. The counts reset when the
-character's next turn starts (`dnd.combat.turns.settle`). Monsters are not counted here: a monster's turn is its
-Multiattack or one attack (`dnd.tactics`, or the owner's `!attack`).
+* The action: the Attack action (one weapon attack, two with Extra Attack — Barbarian, Fighter, Monk, Paladin,
+  Ranger at 5th level —, three with Fighter's Extra Attack (2) at 11th, four with Extra Attack (3) at 20th),
+  casting a spell with a casting time of one action, using an object (a potion), or Dash, Disengage, Dodge,
+  Help, Hide, Ready. Action Surge (Fighter 2) gives one more action this turn (once a turn).
+* The bonus action: what a feature says takes one (Rage, Second Wind, Martial Arts' unarmed strike).
+* The reaction: out of turn (Shield, Uncanny Dodge, an opportunity attack, a readied action); spent until the
+  character's next turn starts.
 
-Not modelled: bonus actions (a bonus-action spell, Two-Weapon Fighting), Action Surge, reactions.
+Everything resets when the character's next turn starts (:func:`fresh_turn`, from `dnd.combat.turns.settle`);
+the Shield spell's +5 AC ends then. Monsters are not counted here: a monster's turn is its Multiattack or one
+attack (`dnd.tactics`, or the owner's `!attack`).
+
+Not modelled: the free object interaction, movement (speed is shown, not spent), a bonus-action spell limiting
+the other spell to a cantrip.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from dnd.character import Character
-from dnd.combat.state import CombatState, check_turn, replace_combatant
+from dnd.combat.state import CombatState, check_turn, find_anywhere, replace_combatant
+from dnd.conditions import is_incapacitated
 from dnd.errors import RulesError
+from dnd.monsters import ActionKind, Combatant, TurnEconomy
 
-ActionKind = Literal["attack", "cast", "item"]
-_DOING = {"attack": "the Attack action", "cast": "casting a spell", "item": "using an item"}
+_DOING = {"attack": "the Attack action", "cast": "casting a spell", "item": "using an item", "dash": "the Dash action",
+          "disengage": "the Disengage action", "dodge": "the Dodge action", "help": "the Help action",
+          "hide": "the Hide action", "ready": "the Ready action"}
 _EXTRA_ATTACK = re.compile(r"^Extra Attack(?: \((\d)\))?$")
 
 
@@ -35,21 +44,92 @@ def attacks_per_action(character: Character | None) -> int:
     return best
 
 
+def fresh_turn(combatant: Combatant) -> Combatant:
+    """The combatant at the start of its turn: a fresh action, bonus action and reaction; the Dodge and the
+    Shield spell's AC end; offers of reactions lapse. Rage, a hidden position, a Help
+    received and the Sneak Attack mark stay."""
+    economy = combatant.economy
+    return combatant.model_copy(update={
+        "action_this_turn": None, "attacks_this_turn": 0, "dodging": False, "offers": [],
+        "ac": max(0, combatant.ac - economy.shield),
+        "economy": TurnEconomy(hidden=economy.hidden, helped_by=economy.helped_by,
+                               sneak_attack_turn=economy.sneak_attack_turn)})
+
+
+def clear_offers(state: CombatState) -> CombatState:
+    """A character acted or ended a turn: reactions offered to the others lapse (a reaction answers its trigger
+    at once)."""
+    if not any(c.offers for c in state.combatants):
+        return state
+    return state.model_copy(update={"combatants": [c.model_copy(update={"offers": []}) if c.offers else c
+                                                   for c in state.combatants]})
+
+
 def take_action(state: CombatState, combatant_id: str, kind: ActionKind) -> CombatState:
     """Spends the action of the current character's turn on `kind` (one attack of its Attack action at a time);
-    refuses what the turn no longer allows."""
+    refuses what the turn no longer allows. An Action Surge's extra action is spent when the first is."""
     actor = check_turn(state, combatant_id)
     if actor.kind != "character":
         return state
+    state = clear_offers(state)
+    actor = check_turn(state, combatant_id)
     used = actor.action_this_turn
-    if kind == "attack" and used in (None, "attack"):
-        allowed = attacks_per_action(actor.character)
-        if actor.attacks_this_turn >= allowed:
-            made = "its attack" if allowed == 1 else f"all {allowed} attacks of its Attack action"
-            raise RulesError(f"{actor.name} has made {made} this turn. `!end_turn` to pass the turn.")
+    extra = actor.economy.extra_actions
+    if kind == "attack" and used == "attack" and actor.attacks_this_turn < attacks_per_action(actor.character):
+        return replace_combatant(state, actor.model_copy(update={"attacks_this_turn": actor.attacks_this_turn + 1}))
+    if used is None or extra:
+        economy = actor.economy.model_copy(update={"extra_actions": extra - (used is not None)})
         return replace_combatant(state, actor.model_copy(update={
-            "action_this_turn": "attack", "attacks_this_turn": actor.attacks_this_turn + 1}))
-    if used is not None:
-        raise RulesError(f"{actor.name} has already used this turn's action ({_DOING[used]}). `!end_turn` to pass "
-                         "the turn.")
-    return replace_combatant(state, actor.model_copy(update={"action_this_turn": kind}))
+            "action_this_turn": kind, "attacks_this_turn": 1 if kind == "attack" else 0, "economy": economy}))
+    if kind == "attack" and used == "attack":
+        allowed = attacks_per_action(actor.character)
+        made = "its attack" if allowed == 1 else f"all {allowed} attacks of its Attack action"
+        raise RulesError(f"{actor.name} has made {made} this turn. `!end_turn` to pass the turn.")
+    raise RulesError(f"{actor.name} has already used this turn's action ({_DOING[used]}). `!end_turn` to pass "
+                     "the turn.")
+
+
+def take_bonus_action(state: CombatState, combatant_id: str, what: str) -> CombatState:
+    """Spends the current character's bonus action on `what` (a feature's name); refused when it is spent."""
+    actor = check_turn(state, combatant_id)
+    _can_act(actor)
+    if actor.economy.bonus_action is not None:
+        raise RulesError(f"{actor.name} has already used this turn's bonus action ({actor.economy.bonus_action}).")
+    state = clear_offers(state)
+    actor = check_turn(state, combatant_id)
+    return replace_combatant(state, actor.model_copy(update={
+        "economy": actor.economy.model_copy(update={"bonus_action": what})}))
+
+
+def take_reaction(state: CombatState, combatant_id: str, what: str, *, to_a_hit: bool = False) -> CombatState:
+    """Spends a combatant's reaction on `what`, in or out of its turn; refused when it is spent or the combatant
+    can't act (a creature at 0 HP or incapacitated takes no reactions). ``to_a_hit``: the reaction answers a hit
+    as it lands (Shield, Uncanny Dodge), so falling unconscious from that hit doesn't prevent it."""
+    actor = find_anywhere(state, combatant_id)
+    if to_a_hit:
+        _can_act(actor.model_copy(update={"hp": max(1, actor.hp), "dead": False, "conditions": [
+            c for c in actor.conditions if c != "Unconscious"]}))
+    else:
+        _can_act(actor)
+    if actor.economy.reaction is not None:
+        raise RulesError(f"{actor.name} has already used their reaction ({actor.economy.reaction}) until their "
+                         "next turn.")
+    return replace_combatant(state, actor.model_copy(update={
+        "economy": actor.economy.model_copy(update={"reaction": what})}))
+
+
+def _can_act(actor: Combatant) -> None:
+    if actor.dead or actor.hp == 0:
+        raise RulesError(f"{actor.name} is down and can't act.")
+    if is_incapacitated(actor.conditions):
+        raise RulesError(f"{actor.name} can't act ({', '.join(actor.conditions)}).")
+
+
+def action_surge(state: CombatState, combatant_id: str) -> CombatState:
+    """Action Surge: one more action this turn (once a turn, whatever the uses left; the caller spends the use)."""
+    actor = check_turn(state, combatant_id)
+    _can_act(actor)
+    if actor.economy.surged:
+        raise RulesError(f"{actor.name} has already used Action Surge this turn.")
+    return replace_combatant(state, actor.model_copy(update={"economy": actor.economy.model_copy(
+        update={"extra_actions": actor.economy.extra_actions + 1, "surged": True})}))

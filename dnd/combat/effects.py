@@ -79,7 +79,11 @@ def update_from_sheet(state: CombatState, combatant_id: str, character: Characte
         raise RulesError(f"{old.name} is not a character.")
     fresh = Combatant.from_character(character, player_id=old.player_id, id=old.id)
     fresh = fresh.model_copy(update={"initiative": old.initiative, "skip_next": old.skip_next,
-                                     "stable": old.stable and fresh.hp == 0})
+                                     "stable": old.stable and fresh.hp == 0, "ac": fresh.ac + old.economy.shield,
+                                     # the turn's economy and the fight's features stay the fight's
+                                     "action_this_turn": old.action_this_turn, "attacks_this_turn":
+                                     old.attacks_this_turn, "dodging": old.dodging, "economy": old.economy,
+                                     "raging": old.raging, "offers": old.offers})
     return replace_combatant(state, fresh)
 
 

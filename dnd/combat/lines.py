@@ -307,3 +307,36 @@ class AbilityUsed(Line):
 class LegendaryResistanceUsed(Line):
     name: str
     left: int
+
+
+# ------------------------------------------------------------------------------ class features and reactions
+
+
+@dataclass(frozen=True)
+class Evades(Line):
+    """Evasion on a DEX save: no damage on a success, half on a failure."""
+
+    name: str
+    success: bool
+
+
+@dataclass(frozen=True)
+class FeatureUsed(Line):
+    """A character uses a feature, an action or a reaction (Rage, Dash, Shield...); ``detail`` says its effect
+    in the engine's words ("+2 melee damage, resistance to bludgeoning, piercing and slashing")."""
+
+    name: str
+    feature: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HitUndone(Line):
+    """A reaction changed a hit already rolled: Shield turned it into a miss, Uncanny Dodge halved it."""
+
+    name: str
+    attacker: str
+    before: int  # the damage the hit dealt
+    after: int  # what it deals now
+    hp: int
+    max_hp: int

@@ -162,3 +162,12 @@ class CombatSummary(Told):
     fallen: list[str]  # in the order they fell (dropped to 0 hit points)
     dead: list[str]  # characters who died
     told: list[Line] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeatureResult(Told):
+    """A turn action, a bonus action, a feature or a reaction of a character: who, what, and what it did."""
+
+    name: str
+    feature: str
+    told: list[Line] = field(default_factory=list)

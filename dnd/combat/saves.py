@@ -11,7 +11,8 @@ from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
-from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, LegendaryResistanceUsed, Line, Rolled, SaveRolled
+from dnd.combat.features import evasion
+from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, Evades, LegendaryResistanceUsed, Line, Rolled, SaveRolled
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
 from dnd.combat.state import (
     CombatState,
@@ -162,11 +163,16 @@ def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _
     damage_roll = effect.damage_roll
     if damage_roll is None:
         return state, 0, None
-    raw = damage_roll.total if not success else (damage_roll.total // 2 if effect.half_on_success else 0)
+    evades = evasion(target, effect.code, effect.half_on_success)  # none on a success, half on a failure
+    halved = success or evades
+    raw = 0 if success and evades else damage_roll.total if not halved else (
+        damage_roll.total // 2 if effect.half_on_success else 0)
+    if evades:
+        told.append(Evades(target.name, success))
     if not raw:
         return state, 0, None
     factor_types = dict(damage_roll.damage_by_type) or {effect.damage_type.casefold(): damage_roll.total}
-    scaled = {k: (v if not success else v // 2) for k, v in factor_types.items()}
+    scaled = {k: (v if not halved else v // 2) for k, v in factor_types.items()}
     state, taken, applied = take_damage(state, target, scaled, effect.magical, critical=False,
                                         actor_id=effect.actor_ref, source=effect.label, told=told)
     return state, taken, applied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dnd.combat.economy import fresh_turn
 from dnd.combat.lines import Dodges, Flees, Line, TurnSkipped, TurnStarts, WillSkip
 from dnd.combat.results import TurnResult
 from dnd.combat.state import CombatState, check_turn, current_actor, index_of, log_event, replace_combatant
@@ -32,11 +33,7 @@ def settle(state: CombatState, start: int) -> tuple[CombatState, list[str]]:
         break
     else:
         index = min(index, n - 1) if index < n else 0
-    if combatants[index].action_this_turn is not None or combatants[index].attacks_this_turn \
-            or combatants[index].dodging:
-        # The turn that starts gives its combatant a fresh action (and ends a Dodge).
-        combatants[index] = combatants[index].model_copy(update={"action_this_turn": None, "attacks_this_turn": 0,
-                                                                 "dodging": False})
+    combatants[index] = fresh_turn(combatants[index])  # a fresh action, bonus action and reaction
     settled = state.model_copy(update={"combatants": combatants, "current": index, "round": round_})
     for name in skipped:
         settled = log_event(settled, "skip", f"{name}'s turn is skipped.")

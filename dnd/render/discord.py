@@ -33,11 +33,14 @@ from dnd.combat.lines import (
     Dies,
     DiesAtZero,
     Dodges,
+    Evades,
     ExhaustionChanged,
     FallsUnconscious,
+    FeatureUsed,
     Flees,
     GoesFirst,
     Healed,
+    HitUndone,
     InitiativeOrder,
     Joined,
     KilledOutright,
@@ -461,3 +464,21 @@ def _(line: LegendaryResistanceUsed) -> str:
 @combat_line.register
 def _(line: Dodges) -> str:
     return f"🛡️ {line.name} takes the Dodge action (attacks at them have disadvantage until their next turn)."
+
+
+@combat_line.register
+def _(line: Evades) -> str:
+    return f"{line.name}'s Evasion: " + ("no damage on the success." if line.success else "half damage on the failure.")
+
+
+@combat_line.register
+def _(line: FeatureUsed) -> str:
+    return f"⚡ {line.name}: **{line.feature}**" + (f" — {line.detail}" if line.detail else "") + "."
+
+
+@combat_line.register
+def _(line: HitUndone) -> str:
+    hp = f"({line.hp}/{line.max_hp} HP)"
+    if line.after == 0:
+        return f"{line.attacker}'s hit on {line.name} misses after all: {line.before} damage undone {hp}."
+    return f"{line.attacker}'s hit on {line.name} deals {line.after} instead of {line.before} {hp}."

@@ -11,6 +11,7 @@ from dnd.actions import compose, plan_roll
 from dnd.dice import DiceError, roll
 from message_parts import pack_lines
 from tasks.handlers.character_support import log_roll, my_character
+from tasks.handlers.combat_support import help_action
 from tasks.handlers.registry import COMMANDS, CommandContext, CommandError, command
 from tasks.monitoring import collect, format_duration
 from tasks.redis_client import get_redis
@@ -24,6 +25,8 @@ def help_command(ctx: CommandContext) -> None:
     wanted = ctx.args.lstrip("!").strip().lower()
     if wanted:
         spec = COMMANDS.get(wanted)
+        if spec is None and help_action(ctx, ctx.args):  # in a fight, `!help <ally>` is the Help action
+            return
         if spec is None:
             raise CommandError(f"There is no command `!{wanted[:40]}`. Type `!help` to see them all.")
         owner = " (owner only)" if spec.owner_only else ""

@@ -37,6 +37,7 @@ from tasks.handlers.combat_support import (
     fight_of,
     finish_action,
     require_turn,
+    spell_as_reaction,
     target_name,
 )
 from tasks.handlers.registry import CommandContext, CommandError, command
@@ -209,9 +210,8 @@ def cast_command(ctx: CommandContext) -> None:
                            "`!cast Fire Bolt at goblin 1`.")
     name, level, targets = parse_cast(ctx.args)
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
-    if fight is not None:
-        require_turn(ctx, fight, "Casting a spell")
-        fight.state = take_action(fight.state, fight.me.id, "cast")
+    if spell_as_reaction(ctx, fight, name):  # Shield answering a hit, out of turn; else the turn's action is spent
+        return
     stored = my_character(ctx, for_update=True)
     character = stored.character
     info = spell_data(ctx, name)

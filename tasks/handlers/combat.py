@@ -32,7 +32,7 @@ from dnd import combat as engine
 from dnd.combat.economy import take_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant
-from dnd.phrases import counted_name
+from dnd.phrases import advantage_word, counted_name
 from dnd.render.facts import fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
@@ -114,12 +114,39 @@ def initiative_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- turns
 
 
-@command("attack", "!attack <target> [with <weapon>]", "Attack on your turn (the owner attacks for monsters: "
-         "their Multiattack, or `with <action>` for one attack).", category=CATEGORY)
+MAX_ARGS_ATTACK = 200
+
+
+def attack_flags(args: str) -> tuple[str, set[str]]:
+    """`goblin with rapier ally adv` → ("goblin with rapier", {"ally", "advantage"}): the trailing words `adv`/
+    `dis` (advantage from the situation, e.g. the DM says so) and `ally` (an ally of yours is within 5 feet of
+    the target: Sneak Attack)."""
+    if len(args) > MAX_ARGS_ATTACK:
+        raise CommandError(f"That's too long ({len(args)} characters; at most {MAX_ARGS_ATTACK}).")
+    words = args.split()
+    flags: set[str] = set()
+    while words:
+        word = words[-1].casefold()
+        if word == "ally":
+            flags.add("ally")
+        elif (mode := advantage_word(word)) is not None:
+            flags.add(mode)
+        else:
+            break
+        words.pop()
+    if not words:
+        raise CommandError("Attack whom? `!attack <target> [with <weapon>] [adv|dis] [ally]`.")
+    return " ".join(words), flags
+
+
+@command("attack", "!attack <target> [with <weapon>] [adv|dis] [ally]", "Attack on your turn (`ally`: an ally of "
+         "yours is next to the target, for Sneak Attack; the owner attacks for monsters: their Multiattack, or "
+         "`with <action>` for one attack).", category=CATEGORY)
 def attack_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
-    parts = _WITH.split(ctx.args.strip(), maxsplit=1)
+    text, flags = attack_flags(ctx.args)
+    parts = _WITH.split(text, maxsplit=1)
     target = target_name(parts[0])
     weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
     row, before = channel_fight(ctx)
@@ -131,7 +158,8 @@ def attack_command(ctx: CommandContext) -> None:
         option = int(multi.group(1)) if multi and multi.group(1) else 1
         state, outcome = engine.multiattack(state, actor.id, target, rng, option=option)
     else:
-        state, outcome = engine.attack(state, actor.id, target, weapon, rng)
+        state, outcome = engine.attack(state, actor.id, target, weapon, rng, advantage="advantage" in flags,
+                                       disadvantage="disadvantage" in flags, ally_adjacent="ally" in flags)
     target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == outcome.target), "")
     write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)

@@ -25,13 +25,15 @@ from db.engine import Session
 from dnd import combat as engine
 from dnd import tactics
 from dnd.character import Character
-from dnd.combat import CombatState, abilities
+from dnd.combat import CombatState, abilities, reactions, turn_actions
+from dnd.combat.economy import clear_offers, take_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_text, fight_facts
+from dnd.spellcasting import cast_spell
 from tasks.handlers import combat_end
-from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
+from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, rng
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -103,8 +105,10 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
     value = ""
     if state is not None:
         actor = engine.current_actor(state)
+        # "reacting": the players offered a reaction (dnd.combat.reactions): their messages are let through too
+        reacting = [p for c in state.combatants if c.offers and (p := player_of(c)) is not None]
         value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq,
-                            "since": round(time.time(), 3)})
+                            "since": round(time.time(), 3), **({"reacting": reacting} if reacting else {})})
     return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))
 
 
@@ -215,6 +219,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     begins; the creatures the DM plays take theirs (legendary actions first, at the end of the turn that ends)."""
     if dodging:
         state = replace_combatant(state, actor.model_copy(update={"dodging": True}))
+    if actor.kind == "character":  # the reactions offered to the others lapse with the turn
+        state = clear_offers(state)
     legendary = MonsterTurns()
     state = legendary_actions(ctx, row.campaign_id, state, legendary)
     if engine.outcome(state) != "ongoing":
@@ -539,3 +545,49 @@ def pass_idle_turn(ctx: CommandContext, idle: IdleTurn) -> None:
     ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they take the "
               "Dodge action, and the turn passes. (`!away` hands your turns to the DM while you're gone.)")
     pass_turn(ctx, row, state, actor, dodging=True)
+
+
+# --------------------------------------------------------------------------- reactions out of turn
+
+
+def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shield") -> bool:
+    """The Shield spell as a reaction to the hits just offered (`!react shield`, or `!cast Shield` out of turn):
+    the slot is spent with the spell's own checks (known or prepared, a slot left), in one transaction with the
+    hits it turns into misses. False (nothing done) for another spell, or on the caster's own turn when no
+    hit is offered (Shield is then cast as any spell)."""
+    if fight is None or spell.strip().casefold() != "shield":
+        return False
+    if not fight.me.offers and engine.current_actor(fight.state).id == fight.me.id:
+        return False
+    state, result = reactions.shield(fight.state, fight.me.id)
+    stored = my_character(ctx, for_update=True)
+    updated, cast = cast_spell(stored.character, "Shield")
+    if updated is not stored.character:
+        save(ctx.session, stored, updated)
+    ending = finish_action(ctx, fight, state, [fight.me.id])
+    ctx.reply(f"🛡️ {cast.message}\n{result.text}{ending}")
+    return True
+
+
+def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str) -> bool:
+    """`!cast` in a fight: Shield answering a hit is the reaction (True: done); any other cast is the turn's
+    action, on the caster's turn (spent in `fight.state`)."""
+    if shield_reaction(ctx, fight, spell):
+        return True
+    if fight is not None:
+        require_turn(ctx, fight, "Casting a spell")
+        fight.state = take_action(fight.state, fight.me.id, "cast")
+    return False
+
+
+def help_action(ctx: CommandContext, ally: str) -> bool:
+    """`!help <ally>` (a mention or a name in the fight) on the author's turn: the Help action, the ally's next
+    attack roll with advantage. False when the author is in no fight (the words are then a help topic)."""
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is None or len(ally) > 200:
+        return False
+    require_turn(ctx, fight, "The Help action")
+    state, result = turn_actions.help_action(fight.state, fight.me.id, target_name(ally))
+    ctx.reply(f"🤝 {result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
+    end_stated_turn(ctx, fight.row, fight.state, state)
+    return True

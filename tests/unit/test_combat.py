@@ -326,8 +326,10 @@ def test_paralyzed_target_advantage_and_melee_hits_are_critical() -> None:
     state, r = attack(state, "aria", "Orc 1", "Longsword", rng.push(2, 9, 3, 4))  # 9+5 = 14 vs 13: hit
     assert r.mode == "advantage" and r.critical and r.damage == 3 + 4 + 3
     state, _ = end_turn(state)
-    state, r = attack(state, "bram", "Orc 1", "Shortbow", rng.push(8, 2, 6))  # at range: a hit, not a crit
-    assert r.mode == "advantage" and r.hit and not r.critical and r.damage == 6 + 3
+    # At range: a hit, not a crit; Bram, a 3rd-level Rogue, adds his Sneak Attack (advantage): 2d6.
+    state, r = attack(state, "bram", "Orc 1", "Shortbow", rng.push(8, 2, 6, 1, 2))
+    assert r.mode == "advantage" and r.hit and not r.critical and r.damage == 6 + 3 + 1 + 2
+    assert "Sneak Attack +2d6" in r.notes
 
 
 def test_invisible_attacker_and_blinded_target() -> None:

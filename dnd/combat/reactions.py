@@ -1,0 +1,151 @@
+"""Reactions out of turn (SRD 5.1), each spending the character's one reaction until its next turn starts.
+
+A hit on a conscious character leaves it an *offer* (`Combatant.offers`, made by `dnd.combat.attacks`): the
+hit's roll and damage. The offers last until a character next acts or ends a turn
+(`dnd.combat.economy.clear_offers`), so a reaction answers the attacks that just happened:
+
+* Shield (the spell; the caller spends the slot): +5 AC until the start of the caster's next turn, and every
+  offered hit whose roll no longer reaches the new AC (a natural 20 always does) misses after all.
+* Uncanny Dodge (Rogue 5): the damage of the last offered hit is halved (rounded down).
+
+The hits are replayed from the hit points the character had before the first one changed, so falling
+unconscious (or dying of massive damage) is undone when the new damage wouldn't have done it.
+
+* An opportunity attack: when the DM says a creature leaves a character's reach (:func:`leaves_reach`, refused
+  for a character that took the Disengage action), that character may make one melee attack at it.
+* A readied action: the Ready action's response, taken as an attack at the target the player names.
+"""
+
+from __future__ import annotations
+
+import random
+
+from dnd.character import DeathSaves
+from dnd.combat.attacks import attack
+from dnd.combat.damage import apply_damage
+from dnd.combat.economy import take_reaction
+from dnd.combat.features import has_feature
+from dnd.combat.lines import FeatureUsed, HitUndone, Line
+from dnd.combat.results import AttackResult, FeatureResult
+from dnd.combat.state import CombatState, find_anywhere, find_combatant, log_event, replace_combatant
+from dnd.errors import RulesError
+from dnd.monsters import Combatant, ReactionOffer
+
+SHIELD_AC = 5
+
+
+def _hits(me: Combatant) -> list[ReactionOffer]:
+    return [o for o in me.offers if o.kind == "hit"]
+
+
+def _replay(state: CombatState, me: Combatant, amounts: list[int], told: list[Line]) -> CombatState:
+    """The character's hits again, with their new damage (``amounts``, one per offered hit), from the hit points
+    it had before the first one that changed; the log gets one correction per changed hit."""
+    hits = _hits(me)
+    first = next(i for i, (o, a) in enumerate(zip(hits, amounts, strict=True)) if o.amount != a)
+    start = hits[first]
+    conditions = [c for c in me.conditions if c != "Unconscious"]
+    base = me.model_copy(update={"hp": start.hp_before, "temp_hp": start.temp_before, "conditions": conditions,
+                                 "death_saves": DeathSaves(), "stable": False, "dead": False, "defeated": False})
+    scratch = replace_combatant(state, base)
+    for offer, amount in zip(hits[first:], amounts[first:], strict=True):
+        if amount:
+            scratch, _ = apply_damage(scratch, me.id, amount, critical=offer.critical, actor_id=offer.other_id,
+                                      source=offer.other_name)
+    after = find_anywhere(scratch, me.id)
+    state = replace_combatant(state, after.model_copy(update={"offers": []}))
+    for offer, amount in zip(hits[first:], amounts[first:], strict=True):
+        if amount != offer.amount:
+            state = log_event(state, "damage", f"{me.name}'s reaction: {offer.amount - amount} damage of "
+                              f"{offer.other_name}'s hit undone.", actor=offer.other_id, target=me.id,
+                              amount=amount - offer.amount)
+            told.append(HitUndone(me.name, offer.other_name, offer.amount, amount, after.hp, after.max_hp))
+    return state
+
+
+def _offered_hits(state: CombatState, combatant_id: str, what: str) -> Combatant:
+    me = find_anywhere(state, combatant_id)
+    if not _hits(me):
+        raise RulesError(f"{what} answers an attack that hits {me.name}, and none has since {me.name}'s side last "
+                         "acted: no reaction is offered.")
+    return me
+
+
+def shield(state: CombatState, combatant_id: str) -> tuple[CombatState, FeatureResult]:
+    """The Shield spell as a reaction to a hit (the caller checks the spell and spends the slot)."""
+    me = _offered_hits(state, combatant_id, "Shield")
+    state = take_reaction(state, combatant_id, "Shield", to_a_hit=True)
+    me = find_anywhere(state, combatant_id)
+    ac = me.ac + SHIELD_AC
+    me = me.model_copy(update={"ac": ac, "economy": me.economy.model_copy(update={"shield": SHIELD_AC})})
+    state = replace_combatant(state, me)
+    amounts = [0 if o.natural != 20 and o.total < ac else o.amount for o in _hits(me)]
+    told: list[Line] = [FeatureUsed(me.name, "Shield", f"+{SHIELD_AC} AC (AC {ac}) until their next turn")]
+    if amounts != [o.amount for o in _hits(me)]:
+        state = _replay(state, me, amounts, told)
+    else:
+        state = replace_combatant(state, me.model_copy(update={"offers": []}))
+    state = log_event(state, "cast", f"{me.name} casts Shield as a reaction.", actor=me.id)
+    return state, FeatureResult(me.name, "Shield", told)
+
+
+def uncanny_dodge(state: CombatState, combatant_id: str) -> tuple[CombatState, FeatureResult]:
+    """Uncanny Dodge: the last offered hit's damage is halved."""
+    me = find_anywhere(state, combatant_id)
+    if not has_feature(me.character, "Uncanny Dodge"):
+        raise RulesError(f"{me.name} doesn't have Uncanny Dodge (Rogue 5).")
+    me = _offered_hits(state, combatant_id, "Uncanny Dodge")
+    state = take_reaction(state, combatant_id, "Uncanny Dodge", to_a_hit=True)
+    me = find_anywhere(state, combatant_id)
+    hits = _hits(me)
+    amounts = [o.amount for o in hits[:-1]] + [hits[-1].amount // 2]
+    told: list[Line] = [FeatureUsed(me.name, "Uncanny Dodge", f"{hits[-1].other_name}'s hit deals half damage")]
+    if amounts[-1] != hits[-1].amount:
+        state = _replay(state, me, amounts, told)
+    else:
+        state = replace_combatant(state, me.model_copy(update={"offers": []}))
+    return state, FeatureResult(me.name, "Uncanny Dodge", told)
+
+
+def leaves_reach(state: CombatState, creature: str, characters: list[str]) -> tuple[CombatState, FeatureResult]:
+    """The DM says ``creature`` leaves the reach of ``characters``: each may make an opportunity attack at it."""
+    mover = find_combatant(state, creature)
+    if mover.economy.disengaged:
+        raise RulesError(f"{mover.name} took the Disengage action: leaving reach provokes no opportunity attack.")
+    if not characters:
+        raise RulesError("Whose reach does it leave? Name the characters.")
+    told: list[Line] = []
+    for name in characters:
+        who = find_combatant(state, name)
+        if who.id == mover.id:
+            raise RulesError(f"{mover.name} can't provoke itself.")
+        offer = ReactionOffer(kind="leaves_reach", other_id=mover.id, other_name=mover.name)
+        state = replace_combatant(state, who.model_copy(update={"offers": [*who.offers, offer]}))
+        told.append(FeatureUsed(who.name, "Opportunity attack", f"{mover.name} leaves their reach: "
+                                "`!react attack` to strike"))
+    return state, FeatureResult(mover.name, "Leaves reach", told)
+
+
+def reaction_attack(state: CombatState, combatant_id: str, target: str | None, weapon: str | None = None,
+                    rng: random.Random | None = None) -> tuple[CombatState, AttackResult]:
+    """An opportunity attack at a creature leaving the character's reach (``target`` may be omitted), or the
+    readied action's attack at ``target``: one attack, out of turn, as the reaction."""
+    me = find_anywhere(state, combatant_id)
+    leaving = [o for o in me.offers if o.kind == "leaves_reach"]
+    if target is None:
+        if len(leaving) != 1:
+            raise RulesError("Attack whom? `!react attack <target>`.")
+        target = leaving[0].other_id
+    aimed = find_combatant(state, target)
+    provoked = any(o.other_id == aimed.id for o in leaving)
+    if not provoked and me.economy.readied is None:
+        raise RulesError(f"No reaction is offered to {me.name} against {aimed.name}: an opportunity attack needs "
+                         "the DM to say it leaves your reach, a readied attack the Ready action.")
+    kind = "Opportunity attack" if provoked else "Readied action"
+    state = take_reaction(state, combatant_id, kind)
+    state, result = attack(state, combatant_id, aimed.id, weapon, rng, ranged=False if provoked else None,
+                           reaction=True)
+    me = find_anywhere(state, combatant_id)
+    offers = [o for o in me.offers if not (o.kind == "leaves_reach" and o.other_id == aimed.id)]
+    economy = me.economy.model_copy(update={"readied": None}) if not provoked else me.economy
+    return replace_combatant(state, me.model_copy(update={"offers": offers, "economy": economy})), result

@@ -1,0 +1,248 @@
+"""A character's other actions, bonus actions, features and reactions in a fight: `!dash`, `!dodge`, `!disengage`,
+`!hide`, `!ready`, (`!help <ally>`, in `tasks.handlers.basic`), `!rage`, `!second_wind`, `!action_surge`,
+`!bonus_attack`, `!flurry`, `!react`, and the DM's `!leaves_reach`.
+
+The rules are the engine's (`dnd.combat.turn_actions`, `dnd.combat.reactions`, `dnd.combat.economy`); a feature's
+use (Rage, Second Wind, Action Surge, Ki) is spent on the sheet in the same transaction as its effect, so a
+refusal (no bonus action left, no reaction offered) changes neither the fight nor the character row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from db import combat as combats
+from db.characters import save
+from dnd import combat as engine
+from dnd.actions import set_hp
+from dnd.character import class_level, effective_max_hp
+from dnd.combat import reactions, turn_actions
+from dnd.combat.results import FeatureResult
+from dnd.combat.state import CombatState
+from dnd.dice import roll
+from dnd.feats import use_resource
+from dnd.render import facts
+from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng
+from tasks.handlers.combat_support import (
+    Fight,
+    channel_fight,
+    end_stated_turn,
+    fight_of,
+    finish_action,
+    require_turn,
+    shield_reaction,
+    sync_gate,
+    target_name,
+)
+from tasks.handlers.registry import CommandContext, CommandError, command
+
+CATEGORY = "Combat"
+MAX_ARGS = 200
+_WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
+
+
+def my_fight(ctx: CommandContext, what: str, *, on_my_turn: bool = True) -> Fight:
+    """The author's fight (its row locked first); `what` is an action there, on their turn unless a reaction."""
+    if len(ctx.args) > MAX_ARGS:
+        raise CommandError(f"That's too long ({len(ctx.args)} characters; at most {MAX_ARGS}).")
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is None:
+        raise CommandError(f"{what} is something you do in a fight, and you're not in one.")
+    if on_my_turn:
+        require_turn(ctx, fight, what)
+    elif ctx.event.get("channel_id") is None or int(ctx.event["channel_id"]) != fight.row.channel_id:
+        raise CommandError(f"{fight.me.name} is in a fight: {what.lower()} happens at the table, in its channel.")
+    return fight
+
+
+def spend(ctx: CommandContext, resource: str, amount: int = 1) -> None:
+    """A feature's uses, spent on the author's sheet (refused with the reason when none are left)."""
+    stored = my_character(ctx, for_update=True)
+    updated, _ = use_resource(stored.character, resource, amount)
+    if updated is not stored.character:
+        save(ctx.session, stored, updated)
+
+
+def finish(ctx: CommandContext, fight: Fight, before: CombatState, state: CombatState, text: str,
+           touched: list[str] | None = None) -> None:
+    ending = finish_action(ctx, fight, state, [fight.me.id, *(touched or [])])
+    ctx.reply(f"{text}{ending}")
+    end_stated_turn(ctx, fight.row, before, state)
+
+
+def _no_args(ctx: CommandContext, name: str) -> None:
+    if ctx.args.strip():
+        raise CommandError(f"`!{name}` takes nothing after it.")
+
+
+def _simple(ctx: CommandContext, name: str, what: str,
+            act: Callable[[CombatState, str], tuple[CombatState, FeatureResult]]) -> None:
+    fight = my_fight(ctx, what)
+    state, result = act(fight.state, fight.me.id)
+    finish(ctx, fight, fight.state, state, result.text)
+
+
+@command("dash", "!dash", "The Dash action: double your movement this turn.", category=CATEGORY)
+def dash_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "dash")
+    _simple(ctx, "dash", "Dashing", turn_actions.dash)
+
+
+@command("dodge", "!dodge", "The Dodge action: attacks at you have disadvantage, and you have advantage on DEX "
+         "saves, until your next turn.", category=CATEGORY)
+def dodge_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "dodge")
+    _simple(ctx, "dodge", "Dodging", turn_actions.dodge)
+
+
+@command("disengage", "!disengage", "The Disengage action: leaving a foe's reach provokes no opportunity attack "
+         "this turn.", category=CATEGORY)
+def disengage_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "disengage")
+    _simple(ctx, "disengage", "Disengaging", turn_actions.disengage)
+
+
+@command("hide", "!hide", "The Hide action: a Stealth check; while hidden your next attack roll has advantage.",
+         category=CATEGORY)
+def hide_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "hide")
+    _simple(ctx, "hide", "Hiding", lambda state, me: turn_actions.hide(state, me, rng))
+
+
+@command("ready", "!ready <trigger and action>", "The Ready action: say what you wait for and what you do; "
+         "`!react attack <target>` takes it when it happens.", category=CATEGORY)
+def ready_command(ctx: CommandContext) -> None:
+    fight = my_fight(ctx, "Readying an action")
+    state, result = turn_actions.ready(fight.state, fight.me.id, ctx.args)
+    finish(ctx, fight, fight.state, state, result.text)
+
+
+# --------------------------------------------------------------------------- features
+
+
+@command("rage", "!rage", "Barbarian: rage as a bonus action (a use of Rage): extra melee damage and resistance "
+         "to bludgeoning, piercing and slashing until the fight ends.", category=CATEGORY)
+def rage_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "rage")
+    fight = my_fight(ctx, "Raging")
+    state, result = turn_actions.rage(fight.state, fight.me.id)
+    spend(ctx, "Rage")
+    finish(ctx, fight, fight.state, state, result.text)
+
+
+@command("second_wind", "!second_wind", "Fighter: regain 1d10 + your fighter level hit points as a bonus action "
+         "(a use of Second Wind).", category=CATEGORY)
+def second_wind_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "second_wind")
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is None:
+        _second_wind_outside(ctx)
+        return
+    require_turn(ctx, fight, "Second Wind")
+    state, result = turn_actions.second_wind(fight.state, fight.me.id, rng)
+    spend(ctx, "Second Wind")
+    finish(ctx, fight, fight.state, state, result.text)
+
+
+def _second_wind_outside(ctx: CommandContext) -> None:
+    """Out of a fight Second Wind still heals the sheet (no action to spend)."""
+    stored = my_character(ctx, for_update=True)
+    character = stored.character
+    level = class_level(character, "Fighter")
+    if not level:
+        raise CommandError(f"{character.name} is not a Fighter.")
+    updated, _ = use_resource(character, "Second Wind")
+    healed = roll(f"1d10+{level} Second Wind", rng)
+    hp = min(effective_max_hp(updated), updated.hp + max(0, healed.total))
+    save(ctx.session, stored, set_hp(updated, hp))
+    ctx.reply(f"⚡ {character.name} uses Second Wind: {healed} → {hp}/{effective_max_hp(updated)} HP.")
+
+
+@command("action_surge", "!action_surge", "Fighter: one more action this turn (a use of Action Surge).",
+         category=CATEGORY)
+def action_surge_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "action_surge")
+    fight = my_fight(ctx, "Action Surge")
+    state, result = turn_actions.action_surge(fight.state, fight.me.id)
+    spend(ctx, "Action Surge")
+    finish(ctx, fight, fight.state, state, result.text)
+
+
+def _strike(ctx: CommandContext, flurry: bool) -> None:
+    name = "flurry" if flurry else "bonus_attack"
+    if not ctx.args.strip():
+        raise CommandError(f"Strike whom? `!{name} <target>`.")
+    fight = my_fight(ctx, "Flurry of Blows" if flurry else "The bonus unarmed strike")
+    state, results = turn_actions.martial_arts_strike(fight.state, fight.me.id, target_name(ctx.args), rng,
+                                                      flurry=flurry)
+    if flurry:
+        spend(ctx, "Ki")
+    touched = [c.id for c in [*state.combatants, *state.defeated] if c.name in {r.target for r in results}]
+    text = "\n".join(f"🥋 {r.text}" for r in results)
+    for result in results:
+        ctx.narrate(facts.fight_facts(result, engine.outcome(state)))
+    finish(ctx, fight, fight.state, state, text, touched)
+
+
+@command("bonus_attack", "!bonus_attack <target>", "Monk: after the Attack action, an unarmed strike as a bonus "
+         "action (Martial Arts).", category=CATEGORY)
+def bonus_attack_command(ctx: CommandContext) -> None:
+    _strike(ctx, flurry=False)
+
+
+@command("flurry", "!flurry <target>", "Monk: after the Attack action, spend 1 ki for two unarmed strikes as a "
+         "bonus action (Flurry of Blows).", category=CATEGORY)
+def flurry_command(ctx: CommandContext) -> None:
+    _strike(ctx, flurry=True)
+
+
+# --------------------------------------------------------------------------- reactions
+
+REACT_USAGE = "!react shield | !react uncanny dodge | !react attack [<target>] [with <weapon>]"
+
+
+@command("react", REACT_USAGE, "Your reaction, out of your turn: Shield (+5 AC against the hit you just took), "
+         "Uncanny Dodge (half its damage), or an attack (a creature the DM says leaves your reach, or your readied "
+         "action).", category=CATEGORY)
+def react_command(ctx: CommandContext) -> None:
+    words = " ".join(ctx.args.split())
+    head = words.casefold()
+    if head == "shield":
+        shield_reaction(ctx, my_fight(ctx, "Shield", on_my_turn=False))
+    elif head in ("uncanny dodge", "uncanny_dodge"):
+        fight = my_fight(ctx, "Uncanny Dodge", on_my_turn=False)
+        state, result = reactions.uncanny_dodge(fight.state, fight.me.id)
+        finish(ctx, fight, fight.state, state, f"🛡️ {result.text}")
+    elif head == "attack" or head.startswith("attack "):
+        _react_attack(ctx, words[len("attack"):].strip())
+    else:
+        raise CommandError(f"Which reaction? `{REACT_USAGE}`.")
+
+
+def _react_attack(ctx: CommandContext, rest: str) -> None:
+    parts = _WITH.split(rest, maxsplit=1)
+    target = target_name(parts[0]) if parts[0].strip() else None
+    weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    fight = my_fight(ctx, "An opportunity attack", on_my_turn=False)
+    state, result = reactions.reaction_attack(fight.state, fight.me.id, target, weapon, rng)
+    touched = [c.id for c in [*state.combatants, *state.defeated] if c.name == result.target]
+    ctx.narrate(facts.fight_facts(result, engine.outcome(state)))
+    finish(ctx, fight, fight.state, state, f"🗡️ {result.text}", touched)
+
+
+@command("leaves_reach", "!leaves_reach <creature> from @player [@player …]", "DM: a creature leaves those "
+         "characters' reach; each may make an opportunity attack (`!react attack`).", owner_only=True,
+         category=CATEGORY)
+def leaves_reach_command(ctx: CommandContext) -> None:
+    if len(ctx.args) > MAX_ARGS:
+        raise CommandError(f"That's too long ({len(ctx.args)} characters; at most {MAX_ARGS}).")
+    creature, _, rest = ctx.args.partition(" from ")
+    players = [f"pc{mentioned_id(m)}" for m in MENTION.finditer(rest)]
+    if not creature.strip() or not players or MENTION.sub("", rest).strip():
+        raise CommandError("Usage: `!leaves_reach <creature> from @player [@player …]`.")
+    row, state = channel_fight(ctx)
+    state, result = reactions.leaves_reach(state, target_name(creature), players)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    ctx.reply(f"🏃 {result.text}")

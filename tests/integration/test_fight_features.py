@@ -1,0 +1,173 @@
+"""Class features and the action economy through the local table with the real workers: Extra Attack (a 1st-level
+Fighter's second attack refused, a 5th-level one's allowed), Sneak Attack once per turn, Rage, the Dodge action,
+and reactions out of turn (Uncanny Dodge, Shield) — each refusal (no action left, no reaction offered) leaving
+the character rows and the fight unchanged. Monsters are the owner's (MONSTER_CONTROL=owner in the test system),
+so who gets hit is the test's choice; the dice are real, so each test loops until the roll it needs comes."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from dnd.character import Character, derive
+from dnd.inventory import expand
+from tests.integration.test_characters import owner, seed
+from tests.integration.test_srd_import import run_import
+from tests.integration.test_table_play import combat_row, current, first_slots, fresh_fight, refused, wizard_with
+from tests.system import SystemUnderTest, new_player_id
+from tests.unit.test_class_features import FIGHTER, ROGUE, hero
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture(scope="module")
+def srd(system: SystemUnderTest) -> SystemUnderTest:
+    run_import(system)
+    return system
+
+
+def fighter_at(name: str, level: int) -> Character:
+    return hero(name, "Fighter", level, FIGHTER, [("Longsword", 1), ("Chain Mail", 1)], ("Chain Mail", "Longsword"))
+
+
+def combatant(system: SystemUnderTest, player: int) -> dict[str, Any]:
+    return next(c for c in combat_row(system).initiative if c.get("player_id") == str(player))
+
+
+def until_turn(system: SystemUnderTest, player: int | None) -> None:
+    """End turns until it is `player`'s (None: a monster's)."""
+    for _ in range(12):
+        actor = current(system)
+        if (player is None and actor["kind"] == "monster") or actor.get("player_id") == str(player):
+            return
+        system.command(system.owner_id if actor["kind"] == "monster" else int(actor["player_id"]), "!end_turn")
+    raise AssertionError("the wanted turn never came")
+
+
+def start(system: SystemUnderTest, players: list[int], monsters: str) -> None:
+    fresh_fight(system)
+    system.command(players[0], "!initiative " + " ".join(f"<@{p}>" for p in players))
+    owner(system, f"!initiative add {monsters}")
+
+
+def test_extra_attack_a_first_level_fighter_one_attack_a_fifth_level_two(srd: SystemUnderTest) -> None:
+    system = srd
+    low, high = new_player_id(), new_player_id()
+    seed(system, low, fighter_at(f"Lowe{low}", 1))
+    seed(system, high, fighter_at(f"Hask{high}", 5))
+    start(system, [low, high], "ogre 2")  # 59 HP each: they stand through these blows
+    watch = [low, high]
+    until_turn(system, low)
+    assert "attack on Ogre 1" in system.command(low, "!attack ogre 1")["content"]
+    refused(system, low, "!attack ogre 1", "has made its attack this turn", watch)
+    system.command(low, "!end_turn")
+    until_turn(system, high)
+    for _ in range(2):
+        assert "attack on Ogre 2" in system.command(high, "!attack ogre 2")["content"]
+    refused(system, high, "!attack ogre 2", "all 2 attacks of its Attack action", watch)
+    refused(system, high, "!dash", "already used this turn's action (the Attack action)", watch)
+    refused(system, high, "!rage", "is not a Barbarian", watch)
+    system.command(high, "!end_turn")
+    owner(system, "!end_combat")
+
+
+def test_sneak_attack_once_per_turn_and_the_dodge_action(srd: SystemUnderTest) -> None:
+    """A Rogue 1 / Fighter 5 makes two attacks a turn with advantage (the ogre is paralyzed): only the turn's first
+    hit adds Sneak Attack's 1d6."""
+    system = srd
+    player = new_player_id()
+    rogue = derive(Character(name=f"Sly{player}", race="Human", class_levels={"Fighter": 5, "Rogue": 1},
+                             base_scores=ROGUE, inventory=expand([("Rapier", 1), ("Leather Armor", 1)])))
+    rogue = rogue.model_copy(update={"hp": rogue.max_hp, "inventory": [
+        i.model_copy(update={"equipped": True}) for i in rogue.inventory]})
+    seed(system, player, rogue)
+    start(system, [player], "ogre")
+    owner(system, "!set_condition Ogre 1 paralyzed")
+    checked = False
+    for _ in range(3):
+        until_turn(system, player)
+        hits = []
+        for _ in range(2):
+            if combat_row(system) is None or all(c.get("out") for c in combat_row(system).initiative
+                                                 if c["kind"] == "monster"):
+                break
+            reply = system.command(player, "!attack ogre 1 with rapier")["content"]
+            if "Hit" in reply or "Critical hit" in reply:
+                hits.append(reply)
+        if hits:
+            assert "Sneak Attack +1d6" in hits[0], hits[0]
+            assert all("Sneak Attack" not in h for h in hits[1:]), hits
+            checked = checked or len(hits) == 2
+        if combat_row(system) is None:
+            break
+        system.command(player, "!end_turn")
+        if checked:
+            break
+    assert checked, "two hits in one turn never came"
+    if combat_row(system) is not None:
+        until_turn(system, player)
+        assert "Dodge" in system.command(player, "!dodge")["content"]
+        assert combatant(system, player)["dodging"]
+        refused(system, player, "!attack ogre 1", "already used this turn's action (the Dodge action)", [player])
+        owner(system, "!end_combat")
+
+
+def _hit(system: SystemUnderTest, monster: str, target: str, players: list[int]) -> str:
+    """On the monster's turns, the owner attacks `target` until a blow lands; returns that reply."""
+    for _ in range(10):
+        until_turn(system, None)
+        reply = owner(system, f"!attack {target} with greatclub")
+        if re.search(rf"{re.escape(target)} takes \*\*\d+\*\* damage", reply):
+            return reply
+        owner(system, "!end_turn")
+    raise AssertionError(f"{monster} never hit {target}")
+
+
+def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest) -> None:
+    system = srd
+    thief, mage = new_player_id(), new_player_id()
+    rogue = hero(f"Vex{thief}", "Rogue", 5, ROGUE, [("Rapier", 1), ("Leather Armor", 1)],
+                 ("Leather Armor", "Rapier"))
+    seed(system, thief, rogue)
+    seed(system, mage, wizard_with(f"Wyn{mage}"))
+    watch = [thief, mage]
+    start(system, [thief, mage], "ogre")
+    until_turn(system, None)
+    refused(system, thief, "!react uncanny dodge", "no reaction is offered", watch)
+    refused(system, mage, "!react shield", "no reaction is offered", watch)
+    refused(system, thief, "!react cartwheel", "Which reaction?", watch)
+    refused(system, thief, "!react attack ogre 1", "No reaction is offered", watch)
+    refused(system, thief, f"!leaves_reach ogre 1 from <@{thief}>", "Only the owner", watch)
+
+    _hit(system, "Ogre 1", rogue.name, watch)
+    [offer] = combatant(system, thief)["offers"]
+    gate = json.loads(system.redis.get(f"combat:c:{system.channel_id}"))
+    assert thief in gate.get("reacting", []), gate  # the gate lets the reacting player's words through
+    dodge = system.command(thief, "!react uncanny dodge")["content"]  # out of the rogue's turn
+    assert "Uncanny Dodge" in dodge, dodge
+    halved = max(0, offer["hp_before"] - offer["amount"] // 2)
+    assert combatant(system, thief)["hp"] == halved
+    assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=thief)[0].hp == halved
+    refused(system, thief, "!react uncanny dodge", "reaction", watch)
+    owner(system, "!end_turn")
+
+    slots = first_slots(system, mage)
+    _hit(system, "Ogre 1", f"Wyn{mage}", watch)
+    hit = combatant(system, mage)
+    [offer] = hit["offers"]  # the hit's roll, kept for the reaction
+    ac = hit["ac"]
+    shield = system.command(mage, "!cast Shield")["content"]  # out of turn: the reaction
+    assert "Shield" in shield and f"AC {ac + 5}" in shield, shield
+    assert first_slots(system, mage) == slots - 1
+    after = combatant(system, mage)
+    assert after["ac"] == ac + 5 and after["economy"]["reaction"] == "Shield"
+    if offer["natural"] != 20 and offer["total"] < ac + 5:
+        assert "misses after all" in shield and after["hp"] == offer["hp_before"], shield
+    else:
+        assert "misses after all" not in shield and after["hp"] == hit["hp"], shield
+    assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=mage)[0].hp == after["hp"]
+    refused(system, mage, "!react shield", "reaction", watch)
+    owner(system, "!end_combat")

@@ -1,0 +1,352 @@
+"""Class features in a fight (dnd.combat.features, turn_actions, reactions, economy): Extra Attack counts, Action
+Surge, Sneak Attack once per turn, critical ranges, Brutal Critical, Rage, Martial Arts, Second Wind, characters'
+damage resistances, Evasion, Aura of Protection and Diamond Soul, the other actions (Dash, Dodge, Help, Hide,
+Ready), and reactions out of turn (Shield, Uncanny Dodge, opportunity attacks). Dice are scripted faces."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dnd.character import Character, derive, saving_throw_modifier
+from dnd.combat import CombatState, attack, end_turn, saving_throw
+from dnd.combat.economy import attacks_per_action, take_action, take_bonus_action, take_reaction
+from dnd.combat.features import crit_threshold, resistances
+from dnd.combat.reactions import leaves_reach, reaction_attack, shield, uncanny_dodge
+from dnd.combat.turn_actions import (
+    action_surge,
+    dash,
+    disengage,
+    dodge,
+    help_action,
+    hide,
+    martial_arts_strike,
+    rage,
+    ready,
+    second_wind,
+)
+from dnd.errors import RulesError
+from dnd.inventory import expand
+from dnd.monsters import Combatant
+from tests.srd_paths import srd_json
+from tests.unit.test_combat import FIGHTER, ROGUE, Script, block, get
+
+MONK = {"STR": 10, "DEX": 16, "CON": 12, "INT": 10, "WIS": 14, "CHA": 10}
+WIZARD = {"STR": 8, "DEX": 14, "CON": 12, "INT": 16, "WIS": 10, "CHA": 10}
+
+
+def hero(name: str, cls: str, level: int, scores: dict[str, int], items: list[tuple[str, int]],
+         equip: tuple[str, ...] = (), *, race: str = "Human", subclass: str | None = None,
+         **extra: object) -> Character:
+    c = derive(Character(name=name, race=race, class_levels={cls: level}, base_scores=scores,
+                         inventory=expand(items), subclasses={cls: subclass} if subclass else {}, **extra))
+    inventory = [i.model_copy(update={"equipped": i.name in equip}) for i in c.inventory]
+    return c.model_copy(update={"hp": c.max_hp, "inventory": inventory})
+
+
+def fight(*heroes: Character, monster: str = "ogre") -> CombatState:
+    """The heroes (ids their names in lower case) then one monster ("m"), the first hero's turn."""
+    people = [Combatant.from_character(h, id=h.name.casefold(), player_id=str(i)) for i, h in enumerate(heroes)]
+    return CombatState(combatants=[*people, Combatant.from_monster(block(monster), id="m")], current=0)
+
+
+def turn(state: CombatState, combatant_id: str) -> CombatState:
+    """Round on until it is `combatant_id`'s turn (each turn in between starts fresh)."""
+    for _ in range(len(state.combatants) + 1):
+        if state.combatants[state.current].id == combatant_id:
+            return state
+        state, _ = end_turn(state)
+    raise AssertionError(combatant_id)
+
+
+def fighter(level: int, **kw: object) -> Character:
+    return hero("Kara", "Fighter", level, FIGHTER, [("Longsword", 1), ("Chain Mail", 1), ("Longbow", 1)],
+                ("Chain Mail", "Longsword"), **kw)  # type: ignore[arg-type]
+
+
+def rogue(level: int) -> Character:
+    return hero("Vex", "Rogue", level, ROGUE, [("Rapier", 1), ("Leather Armor", 1), ("Club", 1)],
+                ("Leather Armor", "Rapier"))
+
+
+def wizard() -> Character:
+    return hero("Wyn", "Wizard", 3, WIZARD, [("Dagger", 1)], spells_known=["Shield", "Magic Missile"],
+                spells_prepared=["Shield", "Magic Missile"])
+
+
+# --------------------------------------------------------------------------------------------- Extra Attack
+
+
+def _srd_extra_attack_levels() -> dict[int, int]:
+    """Attacks per Attack action at each Fighter level: 1 + the SRD's `extra_attacks` (test data)."""
+    return {row["level"]: 1 + int(row["class_specific"]["extra_attacks"]) for row in srd_json("Levels")
+            if row.get("class", {}).get("index") == "fighter" and not row.get("subclass")}
+
+
+def test_extra_attack_counts_follow_the_srd_fighter_table() -> None:
+    expected = _srd_extra_attack_levels()
+    assert [expected[lv] for lv in (1, 5, 11, 20)] == [1, 2, 3, 4]
+    for level in range(1, 21):
+        assert attacks_per_action(fighter(level)) == expected[level], level
+
+
+@pytest.mark.parametrize("level, allowed", [(1, 1), (5, 2), (11, 3), (20, 4)])
+def test_the_attack_action_allows_that_many_attacks_then_refuses(level: int, allowed: int) -> None:
+    state = fight(fighter(level))
+    for _ in range(allowed):
+        state = take_action(state, "kara", "attack")
+    with pytest.raises(RulesError, match="this turn"):
+        take_action(state, "kara", "attack")
+
+
+def test_action_surge_gives_one_more_action_once_a_turn() -> None:
+    state = take_action(fight(fighter(2)), "kara", "attack")
+    with pytest.raises(RulesError):
+        take_action(state, "kara", "attack")
+    state, result = action_surge(state, "kara")
+    assert "one more action" in result.text
+    with pytest.raises(RulesError, match="already used Action Surge"):
+        action_surge(state, "kara")
+    state = take_action(state, "kara", "cast")  # the surge's action
+    with pytest.raises(RulesError, match="already used this turn's action"):
+        take_action(state, "kara", "item")
+    with pytest.raises(RulesError, match="Action Surge"):
+        action_surge(fight(fighter(1)), "kara")
+
+
+# --------------------------------------------------------------------------------------------- critical hits
+
+
+def test_critical_ranges_improved_and_superior() -> None:
+    assert crit_threshold(fighter(3)) == 20
+    assert crit_threshold(fighter(3, subclass="Champion")) == 19
+    assert crit_threshold(fighter(15, subclass="Champion")) == 18
+    state = fight(fighter(3, subclass="Champion"))
+    state, r = attack(state, "kara", "m", "Longsword", Script(19, 4, 5))
+    assert r.critical and r.damage == 4 + 5 + 3 and "critical on 19-20" in r.notes
+    state, r = attack(fight(fighter(3)), "kara", "m", "Longsword", Script(19, 4))
+    assert r.hit and not r.critical
+
+
+def test_brutal_critical_adds_weapon_dice_on_a_melee_crit() -> None:
+    barbarian = hero("Grom", "Barbarian", 9, FIGHTER, [("Greataxe", 1)], ("Greataxe",))
+    state, r = attack(fight(barbarian), "grom", "m", "Greataxe", Script(20, 6, 7, 12))
+    assert r.critical and r.damage == 6 + 7 + 12 + 3 and "Brutal Critical +1d12" in r.notes
+
+
+# --------------------------------------------------------------------------------------------- Sneak Attack
+
+
+def test_sneak_attack_with_advantage_once_per_turn() -> None:
+    state = fight(rogue(5))
+    state, r = attack(state, "vex", "m", "Rapier", Script(3, 15, 5, 2, 3, 4), advantage=True)
+    assert r.hit and r.damage == 5 + 3 + 2 + 3 + 4 and "Sneak Attack +3d6" in r.notes
+    state, r = attack(state, "vex", "m", "Rapier", Script(15, 15, 5), advantage=True)  # the same turn: no more
+    assert r.hit and r.damage == 5 + 3 and not any("Sneak" in n for n in r.notes)
+    state = turn(turn(state, "m"), "vex")  # a new turn
+    state, r = attack(state, "vex", "m", "Rapier", Script(15, 15, 1, 1, 1, 1), advantage=True)
+    assert r.damage == 1 + 3 + 3
+
+
+def test_sneak_attack_with_an_ally_adjacent_but_never_with_disadvantage_or_a_club() -> None:
+    state, r = attack(fight(rogue(1)), "vex", "m", "Rapier", Script(15, 2, 6), ally_adjacent=True)
+    assert r.damage == 2 + 3 + 6
+    state, r = attack(fight(rogue(1)), "vex", "m", "Rapier", Script(15, 15, 2), ally_adjacent=True,
+                      disadvantage=True)
+    assert r.damage == 2 + 3
+    state, r = attack(fight(rogue(1)), "vex", "m", "Club", Script(15, 15, 2), advantage=True)  # not finesse
+    assert r.damage == 2
+
+
+# --------------------------------------------------------------------------------------------- Rage, Martial Arts
+
+
+def test_rage_adds_damage_to_str_melee_and_halves_physical_damage_once_a_bonus_action() -> None:
+    barbarian = hero("Grom", "Barbarian", 1, FIGHTER, [("Greataxe", 1), ("Javelin", 1), ("Plate Armor", 1)],
+                     ("Greataxe",))
+    state, result = rage(fight(barbarian), "grom")
+    assert "+2 damage" in result.text and get(state, "Grom").raging
+    with pytest.raises(RulesError, match="already raging"):
+        rage(state, "grom")
+    with pytest.raises(RulesError, match="bonus action"):
+        take_bonus_action(state, "grom", "anything")
+    state, r = attack(state, "grom", "m", "Greataxe", Script(15, 5))
+    assert r.damage == 5 + 3 + 2 and "Rage +2" in r.notes
+    assert resistances(get(state, "Grom")) == ["bludgeoning", "piercing", "slashing"]
+    state = turn(state, "m")
+    before = get(state, "Grom").hp
+    state, r = attack(state, "m", "Grom", "Greatclub", Script(19, 4, 4))  # 12 bludgeoning, halved
+    assert r.damage == 6 and get(state, "Grom").hp == before - 6
+    armored = barbarian.model_copy(update={"inventory": [i.model_copy(update={"equipped": True})
+                                                         for i in barbarian.inventory]})
+    with pytest.raises(RulesError, match="heavy armor"):
+        rage(fight(armored), "grom")
+
+
+def test_martial_arts_dex_and_die_and_a_bonus_unarmed_strike_after_the_attack_action() -> None:
+    monk = hero("Lin", "Monk", 5, MONK, [("Quarterstaff", 1)])
+    state = fight(monk)
+    with pytest.raises(RulesError, match="Attack action first"):
+        martial_arts_strike(state, "lin", "m")
+    state = take_action(state, "lin", "attack")
+    state, r = attack(state, "lin", "m", "unarmed", Script(12, 6))
+    assert r.damage == 6 + 3 and "Martial Arts" in " ".join(r.notes)  # 1d6 at 5th level, DEX +3
+    state, results = martial_arts_strike(state, "lin", "m", Script(12, 2))
+    assert [x.damage for x in results] == [2 + 3]
+    with pytest.raises(RulesError, match="bonus action"):
+        martial_arts_strike(state, "lin", "m", flurry=True)
+    state = turn(turn(state, "m"), "lin")
+    state = take_action(state, "lin", "attack")
+    state, results = martial_arts_strike(state, "lin", "m", Script(12, 1, 12, 1), flurry=True)
+    assert len(results) == 2
+
+
+def test_second_wind_heals_1d10_plus_level_as_a_bonus_action() -> None:
+    state = fight(fighter(4))
+    kara = get(state, "Kara")
+    from dnd.combat.state import replace_combatant
+
+    state = replace_combatant(state, kara.model_copy(update={"hp": 5}))
+    state, result = second_wind(state, "kara", Script(6))
+    assert get(state, "Kara").hp == 5 + 6 + 4 and "regains 10 HP" in result.text
+    with pytest.raises(RulesError, match="bonus action"):
+        second_wind(state, "kara", Script(6))
+
+
+# --------------------------------------------------------------------------------------------- resistances, saves
+
+
+def test_a_red_dragonborn_resists_fire_a_tiefling_too_a_human_not() -> None:
+    red = hero("Sear", "Fighter", 1, FIGHTER, [], race="Dragonborn", draconic_ancestry="Red")
+    tiefling = hero("Ash", "Fighter", 1, FIGHTER, [], race="Tiefling")
+    human = fighter(1)
+    state = fight(red, tiefling, human)
+    state, result = saving_throw(state, ["Sear", "Ash", "Kara"], "DEX", 30, Script(3, 3, 3, 3, 1, 1, 1), damage="4d6",
+                                 damage_type="fire")
+    assert [o.damage for o in result.outcomes] == [6, 6, 12]
+
+
+@given(st.integers(1, 20), st.integers(1, 6), st.integers(1, 6))
+def test_evasion_none_on_success_half_on_failure(face: int, d1: int, d2: int) -> None:
+    state = fight(rogue(7))
+    state, result = saving_throw(state, "Vex", "DEX", 15, Script(d1, d2, face), damage="2d6", damage_type="fire")
+    outcome = result.outcomes[0]
+    assert outcome.damage == (0 if outcome.success else (d1 + d2) // 2)
+
+
+def test_aura_of_protection_and_diamond_soul_change_the_save_bonus() -> None:
+    scores = {"STR": 16, "DEX": 10, "CON": 14, "INT": 8, "WIS": 10, "CHA": 16}
+    paladin5 = hero("Pal", "Paladin", 5, scores, [])
+    paladin6 = hero("Pal", "Paladin", 6, scores, [])
+    assert saving_throw_modifier(paladin6, "DEX") == saving_throw_modifier(paladin5, "DEX") + 3
+    monk13, monk14 = hero("Lin", "Monk", 13, MONK, []), hero("Lin", "Monk", 14, MONK, [])
+    assert saving_throw_modifier(monk13, "CHA") == 0
+    assert saving_throw_modifier(monk14, "CHA") == 5  # proficient in every save
+
+
+# --------------------------------------------------------------------------------------------- other actions
+
+
+def test_dash_dodge_disengage_help_hide_ready_each_spend_the_action() -> None:
+    state = fight(fighter(1), rogue(1))
+    for act in (lambda s: dash(s, "kara"), lambda s: dodge(s, "kara"), lambda s: disengage(s, "kara"),
+                lambda s: help_action(s, "kara", "Vex"), lambda s: hide(s, "kara", Script(10)),
+                lambda s: ready(s, "kara", "attack the ogre when it moves")):
+        acted, result = act(state)
+        assert result.lines
+        with pytest.raises(RulesError, match="already used this turn's action"):
+            take_action(acted, "kara", "attack")
+    helped, _ = help_action(state, "kara", "Vex")
+    helped = turn(helped, "vex")
+    helped, r = attack(helped, "vex", "m", "Rapier", Script(2, 15, 1, 1))
+    assert r.mode == "advantage" and r.hit  # Help's advantage, and Sneak Attack with it
+    helped, r = attack(helped, "vex", "m", "Rapier", Script(2))
+    assert r.mode == "normal"  # spent
+    dodged, _ = dodge(state, "kara")
+    dodged = turn(dodged, "m")
+    dodged, r = attack(dodged, "m", "Kara", "Greatclub", Script(15, 2))
+    assert r.mode == "disadvantage"
+    with pytest.raises(RulesError, match="200 characters"):
+        ready(state, "kara", "x" * 201)
+
+
+# --------------------------------------------------------------------------------------------- reactions
+
+
+def _ogre_hits(state: CombatState, target: str, d20: int, *dice: int) -> CombatState:
+    state = turn(state, "m")
+    state, r = attack(state, "m", target, "Greatclub", Script(d20, *dice))
+    assert r.hit
+    return state
+
+
+def test_shield_turns_a_hit_into_a_miss_and_lasts_until_the_next_turn() -> None:
+    state = fight(wizard())
+    full = get(state, "Wyn").hp
+    ac = get(state, "Wyn").ac
+    with pytest.raises(RulesError, match="no reaction is offered"):
+        shield(state, "wyn")
+    state = _ogre_hits(state, "Wyn", 8, 3, 3)  # 8 + 6 = 14 vs AC 12: 10 damage
+    assert get(state, "Wyn").hp == full - 10
+    state, result = shield(state, "wyn")  # out of Wyn's turn
+    assert get(state, "Wyn").hp == full and get(state, "Wyn").ac == ac + 5
+    assert "10 damage undone" in result.text
+    with pytest.raises(RulesError, match="already used their reaction"):
+        take_reaction(state, "wyn", "again")
+    state, r = attack(state, "m", "Wyn", "Greatclub", Script(10))  # 16 vs 17 now
+    assert not r.hit
+    state = turn(state, "wyn")
+    assert get(state, "Wyn").ac == ac and get(state, "Wyn").economy.reaction is None
+
+
+def test_shield_undoes_a_fall_but_not_a_natural_20() -> None:
+    state = fight(wizard())
+    state = _ogre_hits(state, "Wyn", 9, 8, 8)  # 20 damage: Wyn (3rd level) drops
+    assert get(state, "Wyn").hp == 0 and "Unconscious" in get(state, "Wyn").conditions
+    state, _ = shield(state, "wyn")
+    assert get(state, "Wyn").hp == get(state, "Wyn").max_hp and "Unconscious" not in get(state, "Wyn").conditions
+    state = fight(wizard())
+    state = _ogre_hits(state, "Wyn", 20, 1, 1, 1, 1)
+    hp = get(state, "Wyn").hp
+    state, result = shield(state, "wyn")
+    assert get(state, "Wyn").hp == hp and "undone" not in result.text
+
+
+def test_uncanny_dodge_halves_the_last_hit_once() -> None:
+    state = fight(rogue(5))
+    with pytest.raises(RulesError, match="Uncanny Dodge"):
+        uncanny_dodge(fight(rogue(4)), "vex")
+    full = get(state, "Vex").hp
+    state = _ogre_hits(state, "Vex", 15, 4, 3)  # 11 damage
+    state, result = uncanny_dodge(state, "vex")
+    assert get(state, "Vex").hp == full - 5 and "deals 5 instead of 11" in result.text
+    with pytest.raises(RulesError, match="reaction"):
+        uncanny_dodge(state, "vex")
+
+
+def test_a_character_acting_ends_the_offer() -> None:
+    state = _ogre_hits(fight(rogue(5), fighter(1)), "Vex", 15, 4, 3)
+    state = turn(state, "vex")
+    state = take_action(state, "vex", "attack")
+    with pytest.raises(RulesError, match="no reaction is offered"):
+        uncanny_dodge(state, "vex")
+
+
+def test_opportunity_attack_only_when_the_dm_says_it_leaves_reach() -> None:
+    state = turn(fight(fighter(1), rogue(1)), "m")
+    with pytest.raises(RulesError, match="No reaction is offered"):
+        reaction_attack(state, "kara", "m")
+    offered, result = leaves_reach(state, "m", ["Kara"])
+    assert "leaves their reach" in result.text
+    offered, r = reaction_attack(offered, "kara", None, rng=Script(15, 5))
+    assert r.hit and r.damage == 5 + 3 and get(offered, "Kara").economy.reaction == "Opportunity attack"
+    with pytest.raises(RulesError, match="No reaction"):
+        reaction_attack(offered, "kara", "m")
+    disengaged, _ = disengage(turn(fight(fighter(1), rogue(1)), "kara"), "kara")
+    with pytest.raises(RulesError, match="Disengage"):
+        leaves_reach(disengaged, "kara", ["Vex"])
+    readied, _ = ready(turn(fight(fighter(1)), "kara"), "kara", "strike when it comes")
+    readied = turn(readied, "m")
+    readied, r = reaction_attack(readied, "kara", "m", rng=Script(2))
+    assert not r.hit and get(readied, "Kara").economy.readied is None
