@@ -261,10 +261,11 @@ class D20Test:
     modifier: int
     mode: RollMode | str  # "advantage", "disadvantage", "normal" or "auto_fail"
     reasons: list[str]
+    bonus_dice: str = ""  # "+1d8": a Bardic Inspiration die spent on the roll
 
     def expression(self) -> str:
         adv = {"advantage": " adv", "disadvantage": " dis"}.get(self.mode, "")
-        return f"1d20{self.modifier:+d} {self.label}{adv}"
+        return f"1d20{self.modifier:+d}{self.bonus_dice} {self.label}{adv}"
 
 
 def _flags(extra: str) -> tuple[bool, bool]:

@@ -135,6 +135,7 @@ class Character(BaseModel):
     death_saves: DeathSaves = Field(default_factory=DeathSaves)
     history: list[LevelRecord] = Field(default_factory=list)
     draconic_ancestry: str | None = None
+    inspiration_die: int = Field(0, ge=0, le=12)  # a Bardic Inspiration die given to this character, until spent
 
     @model_validator(mode="before")
     @classmethod

@@ -420,7 +420,7 @@ class MonsterBlock(BaseModel):
 
 
 # What a character's action was spent on (dnd.combat.economy).
-ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "help", "hide", "ready"]
+ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "help", "hide", "ready", "feature"]
 
 
 class ReactionOffer(BaseModel):

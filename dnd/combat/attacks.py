@@ -177,7 +177,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
            rng: random.Random | None = None, *, ranged: bool | None = None, advantage: bool = False,
            disadvantage: bool = False, two_handed: bool = False, attack_bonus: int | None = None,
            damage: str | None = None, damage_type: str = "", magical: bool = False, ally_adjacent: bool = False,
-           reaction: bool = False) -> tuple[CombatState, AttackResult]:
+           reaction: bool = False, roll_bonus: str = "") -> tuple[CombatState, AttackResult]:
     """The current combatant attacks ``target_name`` with a carried weapon (characters; default: the equipped
     or first weapon carried, else an unarmed strike) or a stat-block action (monsters; default: its first
     attack). ``attack_bonus`` and ``damage`` describe any other attack (a spell attack: ``weapon="Fire Bolt",
@@ -187,7 +187,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     weapon). ``advantage``/``disadvantage``: other sources, combined with the conditions of both sides (and
     the Dodge, Hide and Help actions). ``ally_adjacent``: the attacker says an ally is within 5 feet of the
     target (Sneak Attack). ``reaction``: an attack out of the attacker's turn (an opportunity attack; the
-    caller spends the reaction). A character's weapon attacks apply its features (`dnd.combat.features`).
+    caller spends the reaction). ``roll_bonus``: dice added to the attack roll ("+1d8", Bardic Inspiration). A
+    character's weapon attacks apply its features (`dnd.combat.features`).
     """
     attacker = _attacker(state, attacker_id, reaction)
     target = find_combatant(state, target_name)
@@ -207,7 +208,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     mode = attack_roll_mode(attacker.conditions, target.conditions, attacker_exhaustion=attacker.exhaustion,
                             within_5ft=within_5ft, advantage=advantage or boons,
                             disadvantage=disadvantage or target.dodging)
-    attack_roll = roll_dice(f"1d20{profile.to_hit:+d}{mode_word(mode)} {profile.label} attack on {target.name}", rng)
+    attack_roll = roll_dice(f"1d20{profile.to_hit:+d}{roll_bonus}{mode_word(mode)} {profile.label} attack on "
+                            f"{target.name}", rng)
     threshold = crit_threshold(attacker.character) if profile.weapon_attack else 20
     hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     told: list[Line] = [Rolled(attack_roll)]

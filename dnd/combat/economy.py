@@ -29,7 +29,7 @@ from dnd.monsters import ActionKind, Combatant, TurnEconomy
 
 _DOING = {"attack": "the Attack action", "cast": "casting a spell", "item": "using an item", "dash": "the Dash action",
           "disengage": "the Disengage action", "dodge": "the Dodge action", "help": "the Help action",
-          "hide": "the Hide action", "ready": "the Ready action"}
+          "hide": "the Hide action", "ready": "the Ready action", "feature": "a class feature"}
 _EXTRA_ATTACK = re.compile(r"^Extra Attack(?: \((\d)\))?$")
 
 

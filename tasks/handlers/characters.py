@@ -11,6 +11,7 @@ conditions; `!rest` waits until the fight is over.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
+from dnd.class_features import spend_inspiration
 from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.dice import DiceError, roll
@@ -325,7 +327,19 @@ def use_ability_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- checks and saves
 
 
-def _d20(ctx: CommandContext, test: actions.D20Test, stored: StoredCharacter) -> None:
+INSPIRED = "insp"  # the word that spends the Bardic Inspiration die held on a check or save
+
+
+def lowered(words: list[str]) -> list[str]:
+    return [w.casefold() for w in words]
+
+
+def _d20(ctx: CommandContext, test: actions.D20Test, stored: StoredCharacter, inspired: bool = False) -> None:
+    if inspired:  # the die leaves the sheet in the same transaction as the roll's reply
+        stored = my_character(ctx, for_update=True)
+        updated, dice = spend_inspiration(stored.character)
+        _save(ctx, stored, updated)
+        test = dataclasses.replace(test, bonus_dice=dice, reasons=[*test.reasons, f"Bardic Inspiration {dice[1:]}"])
     name = stored.character.name
     notes = f" ({', '.join(test.reasons)})" if test.reasons else ""
     if test.mode == "auto_fail":
@@ -341,26 +355,28 @@ def _d20(ctx: CommandContext, test: actions.D20Test, stored: StoredCharacter) ->
     log_roll(ctx, f"{test.expression()} = {result.total}", stored.campaign_id)
 
 
-@command("check", "!check <skill|ability> [adv|dis]", "An ability check with your modifiers and proficiency, e.g. "
-         "`!check stealth`, `!check str`.", category=CATEGORY)
+@command("check", "!check <skill|ability> [adv|dis] [insp]", "An ability check with your modifiers and "
+         "proficiency, e.g. `!check stealth`, `!check str` (`insp`: add your Bardic Inspiration die).",
+         category=CATEGORY)
 def check_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
     if not words:
         raise CommandError("Which check? For example `!check Perception` or `!check dex`.")
-    extra = [w for w in words if advantage_word(w) is not None]
+    extra = [w for w in words if advantage_word(w) is not None or w.casefold() == INSPIRED]
     what = " ".join(w for w in words if w not in extra)
     stored = my_character(ctx)
-    _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored)
+    _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored, INSPIRED in lowered(extra))
 
 
-@command("save", "!save <ability> [adv|dis] | !save death", "A saving throw with your modifiers, proficiency and "
-         "conditions (in a fight, your combatant's), e.g. `!save dex`; `!save death` shows your death saves.",
+@command("save", "!save <ability> [adv|dis] [insp] | !save death", "A saving throw with your modifiers, "
+         "proficiency and conditions (in a fight, your combatant's), e.g. `!save dex`; `!save death` shows your "
+         "death saves.",
          category=CATEGORY)
 def save_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
     if not words:
         raise CommandError("Which saving throw? For example `!save dex` or `!save wisdom`.")
-    extra = [w for w in words if advantage_word(w) is not None]
+    extra = [w for w in words if advantage_word(w) is not None or w.casefold() == INSPIRED]
     what = " ".join(w for w in words if w not in extra)
     fight = fight_of(ctx, ctx.author_id, lock=False)
     stored = my_character(ctx)
@@ -376,7 +392,7 @@ def save_command(ctx: CommandContext) -> None:
     except RulesError:
         raise CommandError(f"'{what[:40]}' is not an ability. Saving throws: "
                            f"{', '.join(ABILITY_NAMES.values())}.") from None
-    _d20(ctx, test, stored)
+    _d20(ctx, test, stored, INSPIRED in lowered(extra))
 
 
 # --------------------------------------------------------------------------- items

@@ -44,6 +44,7 @@ from tasks.handlers.combat_support import (
     end_stated_turn,
     ending_line,
     fight_of,
+    inspiration_spent,
     monster_block,
     pass_turn,
     play_monster_turns,
@@ -119,16 +120,16 @@ MAX_ARGS_ATTACK = 200
 
 def attack_flags(args: str) -> tuple[str, set[str]]:
     """`goblin with rapier ally adv` → ("goblin with rapier", {"ally", "advantage"}): the trailing words `adv`/
-    `dis` (advantage from the situation, e.g. the DM says so) and `ally` (an ally of yours is within 5 feet of
-    the target: Sneak Attack)."""
+    `dis` (advantage from the situation, e.g. the DM says so), `ally` (an ally of yours is within 5 feet of
+    the target: Sneak Attack) and `insp` (spend the Bardic Inspiration die held)."""
     if len(args) > MAX_ARGS_ATTACK:
         raise CommandError(f"That's too long ({len(args)} characters; at most {MAX_ARGS_ATTACK}).")
     words = args.split()
     flags: set[str] = set()
     while words:
         word = words[-1].casefold()
-        if word == "ally":
-            flags.add("ally")
+        if word in ("ally", "insp"):
+            flags.add(word)
         elif (mode := advantage_word(word)) is not None:
             flags.add(mode)
         else:
@@ -139,9 +140,10 @@ def attack_flags(args: str) -> tuple[str, set[str]]:
     return " ".join(words), flags
 
 
-@command("attack", "!attack <target> [with <weapon>] [adv|dis] [ally]", "Attack on your turn (`ally`: an ally of "
-         "yours is next to the target, for Sneak Attack; the owner attacks for monsters: their Multiattack, or "
-         "`with <action>` for one attack).", category=CATEGORY)
+@command("attack", "!attack <target> [with <weapon>] [adv|dis] [ally] [insp]",
+         "Attack on your turn (`ally`: an ally of yours is next to the target, for Sneak Attack; `insp`: add your "
+         "Bardic Inspiration die; the owner attacks for monsters: their Multiattack, or `with <action>` for one "
+         "attack).", category=CATEGORY)
 def attack_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
@@ -158,8 +160,10 @@ def attack_command(ctx: CommandContext) -> None:
         option = int(multi.group(1)) if multi and multi.group(1) else 1
         state, outcome = engine.multiattack(state, actor.id, target, rng, option=option)
     else:
+        bonus = inspiration_spent(ctx, actor) if "insp" in flags else ""
         state, outcome = engine.attack(state, actor.id, target, weapon, rng, advantage="advantage" in flags,
-                                       disadvantage="disadvantage" in flags, ally_adjacent="ally" in flags)
+                                       disadvantage="disadvantage" in flags, ally_adjacent="ally" in flags,
+                                       roll_bonus=bonus)
     target_id = next((c.id for c in [*state.combatants, *state.defeated] if c.name == outcome.target), "")
     write_back(ctx, row.campaign_id, state, target_id)
     combats.store(ctx.session, row, state)

@@ -25,6 +25,7 @@ from db.engine import Session
 from dnd import combat as engine
 from dnd import tactics
 from dnd.character import Character
+from dnd.class_features import spend_inspiration
 from dnd.combat import CombatState, abilities, reactions, turn_actions
 from dnd.combat.economy import clear_offers, take_action
 from dnd.combat.state import replace_combatant
@@ -591,3 +592,14 @@ def help_action(ctx: CommandContext, ally: str) -> bool:
     ctx.reply(f"🤝 {result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
     end_stated_turn(ctx, fight.row, fight.state, state)
     return True
+
+
+def inspiration_spent(ctx: CommandContext, actor: Combatant) -> str:
+    """The acting character's Bardic Inspiration die, taken off its sheet ("+1d8" to add to the roll)."""
+    player = player_of(actor)
+    if player is None or player != ctx.author_id:
+        raise CommandError("Only the character's player spends its Bardic Inspiration.")
+    stored = my_character(ctx, for_update=True)
+    updated, dice = spend_inspiration(stored.character)
+    save(ctx.session, stored, updated)
+    return dice

@@ -1,6 +1,7 @@
 """A character's other actions, bonus actions, features and reactions in a fight: `!dash`, `!dodge`, `!disengage`,
 `!hide`, `!ready`, (`!help <ally>`, in `tasks.handlers.basic`), `!rage`, `!second_wind`, `!action_surge`,
-`!bonus_attack`, `!flurry`, `!react`, and the DM's `!leaves_reach`.
+`!bonus_attack`, `!flurry`, `!react`, and the DM's `!leaves_reach`; and the features with a pool or a die given
+to another (`dnd.class_features`), in or out of a fight: `!arcane_recovery`, `!lay_on_hands`, `!inspire`.
 
 The rules are the engine's (`dnd.combat.turn_actions`, `dnd.combat.reactions`, `dnd.combat.economy`); a feature's
 use (Rage, Second Wind, Action Surge, Ki) is spent on the sheet in the same transaction as its effect, so a
@@ -13,17 +14,19 @@ import re
 from collections.abc import Callable
 
 from db import combat as combats
-from db.characters import save
+from db.characters import StoredCharacter, save
 from dnd import combat as engine
 from dnd.actions import set_hp
 from dnd.character import class_level, effective_max_hp
+from dnd.class_features import arcane_recovery, inspire, lay_on_hands
 from dnd.combat import reactions, turn_actions
+from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.results import FeatureResult
 from dnd.combat.state import CombatState
 from dnd.dice import roll
 from dnd.feats import use_resource
 from dnd.render import facts
-from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng
+from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng, their_character
 from tasks.handlers.combat_support import (
     Fight,
     channel_fight,
@@ -246,3 +249,85 @@ def leaves_reach_command(ctx: CommandContext) -> None:
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"🏃 {result.text}")
+
+
+# --------------------------------------------------------------------------- pools and dice given to others
+
+
+def _pair(ctx: CommandContext, other: int) -> tuple[StoredCharacter, StoredCharacter]:
+    """The author's character and another player's, locked in player-id order (as every two-row command)."""
+    if other == ctx.author_id:
+        me = my_character(ctx, for_update=True)
+        return me, me
+    first, second = sorted((ctx.author_id, other))
+    rows = {first: their_character(ctx, first), second: their_character(ctx, second)}
+    return rows[ctx.author_id], rows[other]
+
+
+@command("arcane_recovery", "!arcane_recovery <slot level> [<slot level> …]", "Wizard, once a day after a short "
+         "rest: recover spent slots whose levels add up to half your wizard level (rounded up), none of 6th level "
+         "or higher, e.g. `!arcane_recovery 2 1`.", category=CATEGORY)
+def arcane_recovery_command(ctx: CommandContext) -> None:
+    words = ctx.args.split()
+    if not words or len(words) > 10 or not all(w.isdigit() and len(w) <= 2 for w in words):
+        raise CommandError("Which slot levels? For example `!arcane_recovery 2` or `!arcane_recovery 1 1`.")
+    if fight_of(ctx, ctx.author_id, lock=False) is not None:
+        raise CommandError("Arcane Recovery comes after a short rest, not in the middle of a fight.")
+    stored = my_character(ctx, for_update=True)
+    updated, message = arcane_recovery(stored.character, [int(w) for w in words])
+    save(ctx.session, stored, updated)
+    ctx.reply(f"📖 {message}")
+
+
+@command("lay_on_hands", "!lay_on_hands <hit points> [@player]", "Paladin: heal yourself or the player's character "
+         "from your Lay on Hands pool (in a fight, your action).", category=CATEGORY)
+def lay_on_hands_command(ctx: CommandContext) -> None:
+    words = ctx.args.split()
+    if not 1 <= len(words) <= 2 or not words[0].isdigit() or len(words[0]) > 3:
+        raise CommandError("How many hit points, and to whom? `!lay_on_hands 5` or `!lay_on_hands 5 @player`.")
+    amount = int(words[0])
+    other = ctx.author_id
+    if len(words) == 2:
+        found = MENTION.fullmatch(words[1])
+        if found is None:
+            raise CommandError("Name the player with a mention: `!lay_on_hands 5 @player`.")
+        other = mentioned_id(found)
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is not None:
+        require_turn(ctx, fight, "Lay on Hands")
+        fight.state = take_action(fight.state, fight.me.id, "feature")
+    me, them = _pair(ctx, other)
+    healer, message = lay_on_hands(me.character, amount)
+    save(ctx.session, me, healer)
+    if fight is not None:
+        state, healed = engine.heal(fight.state, target_name(f"<@{other}>"), amount, actor_id=fight.me.id,
+                                    source="Lay on Hands")
+        finish(ctx, fight, fight.state, state, f"🙌 {message}\n{healed.text}", [f"pc{other}"])
+        return
+    target = healer if them is me else them.character
+    hp = min(effective_max_hp(target), target.hp + amount)
+    save(ctx.session, them, set_hp(target, hp))
+    ctx.reply(f"🙌 {message} {target.name}: {hp}/{effective_max_hp(target)} HP.")
+
+
+@command("inspire", "!inspire @player", "Bard: give another player's character a Bardic Inspiration die to add to "
+         "one check, attack or save (`insp`); in a fight, your bonus action.", category=CATEGORY)
+def inspire_command(ctx: CommandContext) -> None:
+    found = MENTION.fullmatch(ctx.args.strip())
+    if found is None:
+        raise CommandError("Inspire whom? `!inspire @player`.")
+    other = mentioned_id(found)
+    if other == ctx.author_id:
+        raise CommandError("Bardic Inspiration goes to another creature, not the bard.")
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is not None:
+        require_turn(ctx, fight, "Bardic Inspiration")
+        fight.state = take_bonus_action(fight.state, fight.me.id, "Bardic Inspiration")
+    me, them = _pair(ctx, other)
+    bard, inspired, message = inspire(me.character, them.character)
+    save(ctx.session, me, bard)
+    save(ctx.session, them, inspired)
+    if fight is not None:
+        finish(ctx, fight, fight.state, fight.state, f"🎶 {message}")
+        return
+    ctx.reply(f"🎶 {message}")

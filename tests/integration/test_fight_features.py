@@ -171,3 +171,40 @@ def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest)
     assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=mage)[0].hp == after["hp"]
     refused(system, mage, "!react shield", "reaction", watch)
     owner(system, "!end_combat")
+
+
+def test_arcane_recovery_lay_on_hands_and_bardic_inspiration_on_the_sheets(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    mage, paladin, bard, ally = (new_player_id() for _ in range(4))
+    scores = {"STR": 14, "DEX": 12, "CON": 12, "INT": 16, "WIS": 10, "CHA": 16}
+    wiz = hero(f"Wyn{mage}", "Wizard", 5, scores, [])
+    seed(system, mage, wiz.model_copy(update={"spell_slots": {1: 1, 2: 1, 3: 2}}))
+    seed(system, paladin, hero(f"Pal{paladin}", "Paladin", 2, scores, []))
+    seed(system, bard, hero(f"Lark{bard}", "Bard", 5, scores, []))
+    hurt = fighter_at(f"Fen{ally}", 3)
+    seed(system, ally, hurt.model_copy(update={"hp": 3}))
+    watch = [mage, paladin, bard, ally]
+
+    refused(system, mage, "!arcane_recovery 2 2", "at most 3", watch)
+    refused(system, mage, "!arcane_recovery two", "Which slot levels?", watch)
+    refused(system, ally, "!arcane_recovery 1", "not a Wizard", watch)
+    assert "recovers level 1, level 2" in system.command(mage, "!arcane_recovery 2 1")["content"]
+    assert system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=mage)[0].sheet["spell_slots"] == {
+        "1": 2, "2": 2, "3": 2}
+    refused(system, mage, "!arcane_recovery 1", "no uses left", watch)
+
+    refused(system, paladin, f"!lay_on_hands 11 <@{ally}>", "only 10 of 10", watch)
+    refused(system, paladin, f"!lay_on_hands 5555555 <@{ally}>", "How many hit points", watch)
+    refused(system, ally, "!lay_on_hands 5", "not a Paladin", watch)
+    assert "Lay on Hands" in system.command(paladin, f"!lay_on_hands 5 <@{ally}>")["content"]
+    assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=ally)[0].hp == 8
+
+    refused(system, ally, "!check athletics insp", "holds no Bardic Inspiration", watch)
+    refused(system, bard, f"!inspire <@{bard}>", "another creature", watch)
+    assert "a d8" in system.command(bard, f"!inspire <@{ally}>")["content"]
+    assert system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=ally)[0].sheet["inspiration_die"] == 8
+    rolled = system.command(ally, "!check athletics insp")["content"]
+    assert "1d8" in rolled and "Bardic Inspiration" in rolled, rolled
+    assert system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=ally)[0].sheet["inspiration_die"] == 0
+    refused(system, ally, "!save str insp", "holds no Bardic Inspiration", watch)

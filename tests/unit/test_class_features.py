@@ -350,3 +350,63 @@ def test_opportunity_attack_only_when_the_dm_says_it_leaves_reach() -> None:
     readied = turn(readied, "m")
     readied, r = reaction_attack(readied, "kara", "m", rng=Script(2))
     assert not r.hit and get(readied, "Kara").economy.readied is None
+
+
+# --------------------------------------------------------------------------------------------- pools and dice
+
+
+def _spent(character: Character, **slots: int) -> Character:
+    return character.model_copy(update={"spell_slots": {int(k[1:]): v for k, v in slots.items()}})
+
+
+def test_arcane_recovery_restores_chosen_slots_up_to_half_the_level() -> None:
+    from dnd.class_features import arcane_recovery, arcane_recovery_budget
+
+    wiz = hero("Wyn", "Wizard", 5, WIZARD, [])
+    assert arcane_recovery_budget(wiz) == 3 and wiz.spell_slots_max == {1: 4, 2: 3, 3: 2}
+    tired = _spent(wiz, l1=1, l2=1, l3=2)
+    rested, message = arcane_recovery(tired, [2, 1])
+    assert rested.spell_slots == {1: 2, 2: 2, 3: 2} and "level 1, level 2" in message
+    assert next(a for a in rested.abilities if a.name == "Arcane Recovery").uses == 0
+    with pytest.raises(RulesError, match="no uses left"):
+        arcane_recovery(rested, [1])
+    with pytest.raises(RulesError, match="at most 3"):
+        arcane_recovery(tired, [2, 2])
+    with pytest.raises(RulesError, match="0 spent level-3"):
+        arcane_recovery(tired, [3])
+    with pytest.raises(RulesError, match="6th level or higher"):
+        arcane_recovery(_spent(hero("Old", "Wizard", 12, WIZARD, []), l6=0), [6])
+    with pytest.raises(RulesError, match="not a Wizard"):
+        arcane_recovery(fighter(5), [1])
+
+
+@given(st.integers(1, 20), st.integers(1, 120))
+def test_lay_on_hands_spends_the_pool_never_below_zero(level: int, amount: int) -> None:
+    from dnd.class_features import lay_on_hands
+
+    paladin = hero("Pal", "Paladin", level, FIGHTER, [])
+    pool = next(a for a in paladin.abilities if a.name == "Lay on Hands")
+    assert pool.max_uses == 5 * level
+    if amount > min(100, pool.max_uses):
+        with pytest.raises(RulesError):
+            lay_on_hands(paladin, amount)
+    else:
+        after, _ = lay_on_hands(paladin, amount)
+        assert next(a for a in after.abilities if a.name == "Lay on Hands").uses == 5 * level - amount
+
+
+def test_bardic_inspiration_is_given_held_and_spent_once() -> None:
+    from dnd.class_features import inspire, spend_inspiration
+
+    scores = {"STR": 8, "DEX": 14, "CON": 12, "INT": 10, "WIS": 10, "CHA": 16}
+    bard = hero("Lark", "Bard", 5, scores, [])
+    ally = fighter(1)
+    bard2, inspired, message = inspire(bard, ally)
+    assert inspired.inspiration_die == 8 and "d8" in message
+    assert next(a for a in bard2.abilities if a.name == "Bardic Inspiration").uses == 2  # CHA +3, one spent
+    spent, dice = spend_inspiration(inspired)
+    assert dice == "+1d8" and spent.inspiration_die == 0
+    with pytest.raises(RulesError, match="holds no Bardic Inspiration"):
+        spend_inspiration(spent)
+    with pytest.raises(RulesError, match="not a Bard"):
+        inspire(ally, bard)
