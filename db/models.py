@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -411,4 +412,30 @@ class CorpusWindow(Base):
         Index("corpus_windows_index_name", "index_name"),
         Index("corpus_windows_tsv", "tsv", postgresql_using="gin"),
         Index("corpus_windows_entry_name", "index_name", _sql("lower(heading_path->>-1)")),
+    )
+
+
+class JournalEntry(Base):
+    """The campaign's memory: session summaries and the notes taken as it is played (NPCs met, places visited,
+    items gained, promises made), searched by full text for the narrator's prompt and the players' `!journal`."""
+
+    __tablename__ = "journal_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = _campaign_fk()
+    session_number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    # For a summary: the last message_history row it covers (the next session starts after it).
+    until_history_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now()
+    edited_by: Mapped[int | None] = mapped_column(BigInteger)
+    struck: Mapped[bool] = mapped_column(Boolean, default=False)
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english', subject || ' ' || text)", persisted=True))
+    __table_args__ = (
+        CheckConstraint("kind IN ('summary', 'npc', 'place', 'item', 'promise', 'death', 'note')",
+                        name="journal_entry_kind"),
+        Index("journal_entries_search", "search", postgresql_using="gin"),
+        Index("journal_entries_by_session", "campaign_id", "session_number"),
     )

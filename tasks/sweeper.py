@@ -1,16 +1,20 @@
 """Repairs what a crash can leave behind: replies committed but never put on the stream, turns whose
 stage stopped moving, pending messages that no flush picked up, and combat gates out of step with the database;
-and ends what time ends: trade offers nobody answered."""
+and ends what time ends: trade offers nobody answered, and a session after a quiet hour (its journal summary)."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import keys
-from db.engine import transaction
+from corpus import journal
+from db.campaigns import campaign_for_update
+from db.engine import run_in_transaction, transaction
+from db.journal import campaign_ids
 from db.outbox import mark_published, prune_published, unpublished
 from settings import get_settings
 from tasks.follow_ups import send_follow_ups
@@ -96,3 +100,19 @@ def pass_idle_turns() -> int:
         send_follow_ups(outcome.follow_ups)
         passed += bool(outcome.replies)
     return passed
+
+
+def close_quiet_sessions() -> int:
+    """A campaign whose table has been quiet for JOURNAL_QUIET_S (an hour) gets its session summary."""
+    quiet = timedelta(seconds=float(os.environ.get("JOURNAL_QUIET_S", "3600")))
+    closed = 0
+    with transaction() as session:
+        every = campaign_ids(session)
+    for campaign_id in every:
+        def work(session: Any, campaign_id: int = campaign_id) -> bool:
+            campaign = campaign_for_update(session, campaign_id)
+            return campaign is not None and journal.close_session(
+                session, campaign, quiet_for=quiet, now=datetime.now(UTC)) is not None
+
+        closed += run_in_transaction(work)
+    return closed

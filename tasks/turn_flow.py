@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 import keys
-from corpus import plot
+from corpus import journal, plot
 from db import model_turns
 from db.campaigns import active_campaign
 from db.engine import run_in_transaction
@@ -64,6 +64,7 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         context["history"] = summarized_history(loaded.history)
         recent_player_texts = [text for kind, text in loaded.history if kind == "player"][-6:]
         recent_player_texts += [m["text"] for m in context["player_messages"]]
+        context["journal"] = journal.for_prompt(session, campaign.id, " ".join(recent_player_texts[-3:]))
         hook = recovery_hook(session, campaign, recent_player_texts)
         if hook:
             context["plot_hook"] = hook
@@ -174,6 +175,9 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
         if composed.narration is not None:
             session.add(MessageHistory(campaign_id=campaign_id, channel_id=target["channel_id"], player_id=None,
                                        kind="narration", message=composed.narration))
+        if campaign_id is not None:  # the campaign's memory: NPCs met, promises, places (corpus.journal)
+            journal.record_turn(session, campaign_id, [(m.get("author") or "", m.get("text", "")) for m in messages],
+                                composed.narration or "")
         return add_replies(session, f"turn:{turn_id}", composed.replies), effects.lines
 
     rows, lines = run_in_transaction(work)

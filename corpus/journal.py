@@ -1,0 +1,174 @@
+"""The campaign's memory, as notes taken while it is played and a summary at the end of each session.
+
+Notes come from what was said and narrated: an NPC of the campaign named for the first time in a session
+("met"), a promise, oath or debt spoken by anyone, a place the party reached; items gained come from the ledger.
+A session's summary is written from the mechanical record (turns, places, NPCs, items, promises, plot) when no
+model writes one. Plain functions over plain data; `db.journal` stores and searches them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from db import journal
+from db.models import Campaign
+from db.world import location_of
+
+MAX_NOTE_CHARS = 400
+MAX_SUMMARY_CHARS = 1800
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+# Words people use when they bind themselves to something the story should remember.
+PROMISE = re.compile(
+    r"\b(promis(?:e|es|ed|ing)|swear|swore|sworn|vow(?:s|ed)?|oath|pledge[sd]?|you have (?:my|our) word|"
+    r"i give you my word|we(?:'ll| will) (?:come back|return|be back)|i(?:'ll| will) (?:come back|return)|"
+    r"owe (?:you|him|her|them)|in (?:your|his|her|their) debt|i(?:'ll| will) (?:find|bring|repay))\b",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Note:
+    kind: str  # npc | place | item | promise | death | note
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """What a session did, for its summary: in the order it happened."""
+
+    number: int
+    turns: int
+    narrations: Sequence[str] = ()
+    places: Sequence[str] = ()
+    npcs: Sequence[str] = ()
+    items: Sequence[tuple[str, int]] = ()
+    promises: Sequence[str] = ()
+    deaths: Sequence[str] = ()
+    plot: dict[str, object] = field(default_factory=dict)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text.replace("*", "")) if s.strip()]
+
+
+def _clip(text: str, limit: int = MAX_NOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _mentions(sentence: str, name: str) -> bool:
+    """A name as written (capitalised) in a sentence: the full name or its first word of 3+ letters."""
+    first = name.split()[0] if name.split() else name
+    candidates = {name} | ({first} if len(first) >= 3 else set())
+    return any(re.search(rf"(?<![\w']){re.escape(c)}(?![\w'])", sentence) for c in candidates)
+
+
+def notes_from_turn(spoken: Iterable[tuple[str, str]], narration: str, npc_names: Iterable[str],
+                    already_met: Iterable[str], location: str | None, last_place: str | None) -> list[Note]:
+    """The notes one turn adds: `spoken` is (speaker, text) of the players' messages."""
+    npcs = [n for n in npc_names if n.strip()]
+    met = {m.casefold() for m in already_met}
+    notes: list[Note] = []
+    lines = [(speaker, s) for speaker, text in spoken for s in sentences(text)]
+    lines += [("", s) for s in sentences(narration)]
+    for speaker, sentence in lines:
+        named = [n for n in npcs if _mentions(sentence, n)]
+        for npc in named:
+            if npc.casefold() not in met:
+                met.add(npc.casefold())
+                notes.append(Note("npc", npc, _clip(sentence)))
+        if PROMISE.search(sentence):
+            said = f"{speaker}: “{sentence}”" if speaker else sentence
+            notes.append(Note("promise", named[0] if named else speaker, _clip(said)))
+    if location and location != last_place:
+        notes.append(Note("place", location, f"The party reached {location}."))
+    return list(dict.fromkeys(notes))
+
+
+def _list(names: Sequence[str], limit: int = 8) -> str:
+    shown = list(dict.fromkeys(names))
+    more = len(shown) - limit
+    text = ", ".join(shown[:limit])
+    return text + (f" and {more} more" if more > 0 else "")
+
+
+def offline_summary(record: SessionRecord) -> str:
+    """A session's summary from its record, in plain sentences (no model)."""
+    parts = [f"Session {record.number}: {record.turns} turn{'s' if record.turns != 1 else ''} of play."]
+    if record.places:
+        route = list(dict.fromkeys(record.places))
+        parts.append("The party was at " + (route[0] if len(route) == 1 else
+                                              " then ".join([", ".join(route[:-1]), route[-1]])) + ".")
+    if record.npcs:
+        parts.append(f"They met {_list(record.npcs)}.")
+    if record.items:
+        parts.append("Gained: " + _list([f"{item} ×{n}" if n > 1 else item for item, n in record.items]) + ".")
+    if record.promises:
+        parts.append("Promises made: " + " ".join(record.promises[:4]))
+    if record.deaths:
+        parts.append("Fallen: " + _list(record.deaths) + ".")
+    flags = {k: v for k, v in (record.plot.get("plot_flags") or {}).items()} if isinstance(
+        record.plot.get("plot_flags"), dict) else {}
+    if record.plot.get("current_act"):
+        parts.append(f"The story stands at act {record.plot['current_act']}, scene {record.plot.get('current_scene')}"
+                     + (f" (flags: {_list([f'{k}={v}' for k, v in flags.items()])})" if flags else "") + ".")
+    if record.narrations:
+        parts.append("Last: " + (sentences(record.narrations[-1]) or [""])[0])
+    return _clip(" ".join(parts), MAX_SUMMARY_CHARS)
+
+
+def search_terms(text: str, limit: int = 24) -> list[str]:
+    """The words of a question worth searching the journal for (3+ letters, no digits-only), unique."""
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]{2,}", text)
+    return list(dict.fromkeys(w.strip("'-").casefold() for w in words if w.strip("'-")))[:limit]
+
+
+# ---- with the database (the notes and summaries are kept by db.journal) ----
+
+def record_turn(session: Session, campaign_id: int, spoken: list[tuple[str, str]], narration: str) -> int:
+    """Take the notes of one narrative turn, in the turn's own transaction; how many were new."""
+    number = journal.current_session_number(session, campaign_id)
+    places = journal.subjects(session, campaign_id, "place")
+    notes = notes_from_turn(spoken, narration, journal.npc_names(session, campaign_id),
+                            journal.subjects(session, campaign_id, "npc", session_number=number),
+                            location_of(session, campaign_id), places[-1] if places else None)
+    return journal.add_notes(session, campaign_id, [(n.kind, n.subject, n.text) for n in notes])
+
+
+def search(session: Session, campaign_id: int, text: str, limit: int = 6) -> list[journal.Entry]:
+    return journal.relevant(session, campaign_id, search_terms(text), limit)
+
+
+def for_prompt(session: Session, campaign_id: int, text: str, limit: int = 6) -> list[str]:
+    """What the narrator is reminded of this turn: the last session's summary and the notes the players'
+    words call up (a name from three sessions ago, a promise)."""
+    lines = [entry.line() for entry in search(session, campaign_id, text, limit)]
+    last = journal.last_summary(session, campaign_id)
+    return ([last.line()] if last is not None else []) + lines
+
+
+def close_session(session: Session, campaign: Campaign, *, quiet_for: timedelta | None = None,
+                  now: datetime | None = None, text: str | None = None) -> journal.Entry | None:
+    """Write the summary of the session so far (from its record, or `text` a model wrote); None when nothing
+    was played since the last summary, or (with `quiet_for`) the table hasn't been quiet that long yet."""
+    played = journal.unsummarized_history(session, campaign.id)
+    if not played:
+        return None
+    if quiet_for is not None and now is not None and now - played[-1][3] < quiet_for:
+        return None
+    number = journal.current_session_number(session, campaign.id)
+    these = journal.notes(session, campaign.id, session_number=number, limit=500)[::-1]
+    record = SessionRecord(
+        number=number, turns=sum(1 for _, kind, _, _ in played if kind == "narration"),
+        narrations=[message for _, kind, message, _ in played if kind == "narration"],
+        places=[e.subject for e in these if e.kind == "place"], npcs=[e.subject for e in these if e.kind == "npc"],
+        items=journal.items_gained(session, campaign.id, played[0][3]),
+        promises=[e.text for e in these if e.kind == "promise"], deaths=[e.subject for e in these if e.kind == "death"],
+        plot={"current_act": campaign.current_act, "current_scene": campaign.current_scene,
+              "plot_flags": campaign.plot_flags})
+    return journal.add_summary(session, campaign.id, text or offline_summary(record), played[-1][0])

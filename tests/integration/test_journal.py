@@ -1,0 +1,92 @@
+"""The campaign's memory through the real system: notes taken as turns are played, the narrator reminded of
+them by the players' words, session summaries, `!recap`, `!journal`, `!npc`, and the owner's edits."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.test_narrator import activate_shipped_campaign, dm_turn, narrated_by
+from tests.system import SystemUnderTest, new_player_id
+
+pytestmark = pytest.mark.system
+
+PROMISE = "I promise Mirela Thistlewood that we will find her brother in the salt caves."
+
+
+@pytest.fixture
+def model(system: SystemUnderTest) -> Iterator[object]:
+    assert system.model is not None
+    system.model.control(mode="ok")
+    yield system.model
+    system.model.reset(mode="fail", latency_ms=5)
+
+
+def prompt_data(request: dict) -> dict:
+    user = [m["content"] for m in request["messages"] if m["role"] == "user"][-1]
+    return json.loads(user[user.index("{"):user.rindex("}") + 1])
+
+
+def test_a_promise_from_turn_3_is_in_the_prompt_at_turn_58(system: SystemUnderTest, model: object) -> None:
+    player = new_player_id()
+    activate_shipped_campaign(system, "the-glass-crypt")
+    for turn in range(1, int(__import__("os").environ.get("JOURNAL_TURNS", "58"))):
+        dm_turn(system, player, PROMISE if turn == 3 else f"I keep walking down the long road, mile {turn}.")
+    narrated_by(system, "vllm", player, "What was it I promised Mirela, back at the start?")
+    data = prompt_data(model.requests()[-1])  # type: ignore[attr-defined]
+    # Turn 3 is long out of the history window (the last 40 messages); the journal brings it back.
+    promises = [line for line in data["journal"] if line.startswith("[promise")]
+    assert any(f"Player{player}: “{PROMISE}”" in line for line in promises), data["journal"]
+
+    found = system.command(player, "!journal mirela", dm=True)["content"]
+    assert "salt caves" in found and "promise" in found
+
+
+def test_sessions_are_summarised_and_the_journal_is_kept_across_a_restart(system: SystemUnderTest) -> None:
+    player, stranger = new_player_id(), new_player_id()
+    activate_shipped_campaign(system, "the-glass-crypt")
+    system.command(system.owner_id, "!end_session")  # close whatever earlier tests played
+    dm_turn(system, player, "We swear to Brother Aldous that the bell will ring again by midwinter.")
+    dm_turn(system, player, "I light a candle at the shrine.")
+    notes = system.command(player, "!journal bell", dm=True)["content"]
+    assert "Brother Aldous" in notes and "bell will ring again" in notes
+    number = int(re.search(r"`#(\d+)`", notes).group(1))  # type: ignore[union-attr]
+
+    # Bad input and the wrong people change nothing.
+    for author, text, expected in [
+            (player, f"!journal_strike {number}", "Only the owner"),
+            (player, "!journal_edit 1 rewritten", "Only the owner"),
+            (system.owner_id, "!journal_edit first x", "Give the entry's number"),
+            (system.owner_id, f"!journal_edit {number}", "Give the new text"),
+            (system.owner_id, f"!journal_edit {number} " + "z" * 1200, "too long"),
+            (player, "!journal " + "x" * 300, "too long"),
+            (player, "!journal zzqxv", "Nothing in the journal about"),
+            (player, "!npc " + "y" * 100, "too long"),
+            (player, "!npc Nobodyknowsme", "doesn't know anyone"),
+            (player, "!recap yesterday", "`!recap all`"),
+            (stranger, "!end_session", "only"),
+            (system.owner_id, "!journal_edit 999999999 x", "no journal entry #999999999"),
+            (system.owner_id, f"!journal_strike {number} now", "takes only the entry's number")]:
+        answer = system.command(author, text, dm=author != system.owner_id)["content"]
+        assert expected.casefold() in answer.casefold(), (text, answer)
+    assert "Brother Aldous" in system.command(player, "!journal bell", dm=True)["content"]
+
+    closed = system.command(system.owner_id, "!end_session")["content"]
+    assert "is in the journal" in closed and "Brother Aldous" in closed, closed
+    assert "Nothing was played" in system.command(system.owner_id, "!end_session")["content"]
+
+    system.ctl("restart", "worker-cpu")
+    system.wait_workers_ready(("cpu@",))
+    recap = system.command(player, "!recap", dm=True)["content"]
+    assert "Brother Aldous" in recap and "Promises made" in recap, recap
+
+    edited = system.command(system.owner_id, f"!journal_edit {number} Brother Aldous asked us to ring the bell.")
+    assert "rewritten" in edited["content"]
+    [audit] = system.sql("SELECT before, after FROM audit_log WHERE target = :t ORDER BY id DESC LIMIT 1",
+                         t=f"journal:{number}")
+    assert "midwinter" in audit.before["text"] and audit.after["text"] == "Brother Aldous asked us to ring the bell."
+    assert "struck out" in system.command(system.owner_id, f"!journal_strike {number}")["content"]
+    assert "ring the bell" not in system.command(player, "!journal bell", dm=True)["content"]

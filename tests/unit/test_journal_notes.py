@@ -1,0 +1,41 @@
+"""The notes a turn adds to the campaign's memory, and the summary of a session (corpus.journal, pure parts)."""
+
+from __future__ import annotations
+
+from corpus.journal import SessionRecord, notes_from_turn, offline_summary, search_terms
+
+
+def test_an_npc_is_noted_when_first_named_in_a_session_and_promises_whoever_makes_them() -> None:
+    notes = notes_from_turn(
+        [("Ana", "I promise Pell we'll come back with the map."), ("Bram", "Nice weather.")],
+        "Pell Quickwater nods slowly. Pell pockets the coin.", ["Pell Quickwater", "Ilse Varn"], [],
+        "The Drowned Quay", "Town Square")
+    kinds = [(n.kind, n.subject) for n in notes]
+    assert ("npc", "Pell Quickwater") in kinds and kinds.count(("npc", "Pell Quickwater")) == 1
+    [promise] = [n for n in notes if n.kind == "promise"]
+    assert promise.subject == "Pell Quickwater"
+    assert promise.text == "Ana: “I promise Pell we'll come back with the map.”"
+    assert ("place", "The Drowned Quay") in kinds
+    assert not any(n.subject == "Ilse Varn" for n in notes)
+
+
+def test_nothing_is_noted_twice_and_lower_case_words_are_not_names() -> None:
+    notes = notes_from_turn([("Ana", "the pell-mell crowd pushes past")], "", ["Pell Quickwater"],
+                            ["Pell Quickwater"], "Town Square", "Town Square")
+    assert notes == []
+
+
+def test_a_session_summary_is_written_from_its_record() -> None:
+    text = offline_summary(SessionRecord(
+        number=3, turns=14, narrations=["The bell tolls once. Then silence."], places=["Town Square", "The Crypt"],
+        npcs=["Pell Quickwater"], items=[("Potion of Healing", 2), ("Rope", 1)],
+        promises=["Ana: “I promise Pell we'll come back.”"], deaths=[],
+        plot={"current_act": 2, "current_scene": 4, "plot_flags": {"bell_rung": True}}))
+    assert text.startswith("Session 3: 14 turns of play.")
+    assert "Town Square then The Crypt" in text and "They met Pell Quickwater." in text
+    assert "Potion of Healing ×2" in text and "Promises made: Ana:" in text
+    assert "act 2, scene 4 (flags: bell_rung=True)" in text and "Last: The bell tolls once." in text
+
+
+def test_search_terms_keep_names_and_drop_short_words() -> None:
+    assert search_terms("What did I promise Mirela, at 3 o'clock?") == ["what", "did", "promise", "mirela", "o'clock"]
