@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import keys
 from settings import Settings, get_settings
@@ -165,21 +166,29 @@ def check_indexes(settings: Settings) -> str:
 
 
 def check_rules_compendium(settings: Settings) -> str:
-    """The SRD compendium in `rules`: imported in the background when SRD_JSON_DIR is set and it is empty."""
+    """Which compendium the game uses: the SRD import in `rules` (imported in the background when SRD_JSON_DIR
+    names a directory and it is empty) over the engine's built-in one."""
     from sqlalchemy import text
 
     from db.engine import get_engine
 
     with get_engine().connect() as conn:
         count = int(conn.execute(text("SELECT count(*) FROM rules")).scalar() or 0)
-    if count:
-        return f"{count} entries"
-    if not settings.srd_json_dir:
-        return "empty (set SRD_JSON_DIR to a 5e-database JSON directory to import the compendium)"
+    in_use = compendium_in_use()
+    if count or not settings.srd_json_dir or not Path(settings.srd_json_dir).is_dir():
+        return in_use
     from tasks.app import app
 
     app.send_task(keys.IMPORT_SRD_TASK, args=[settings.srd_json_dir])
-    return f"importing {settings.srd_json_dir} in the background (ingest worker)"
+    return f"{in_use}; importing the SRD from {settings.srd_json_dir} in the background (ingest worker)"
+
+
+def compendium_in_use() -> str:
+    from db import compendium
+    from db.engine import transaction
+
+    with transaction() as session:
+        return compendium.in_use(session)
 
 
 def start_program(settings: Settings, program: str) -> None:
@@ -227,7 +236,7 @@ def start_all(settings: Settings) -> list[Check]:
     record("flower", wait_for("flower", lambda: probe_http(f"http://127.0.0.1:{settings.flower_port}/"), 60))
     start_program(settings, "gateway")
     record("gateway", wait_for("gateway", lambda: probe_gateway(settings), 60))
-    record("rules", check_rules_compendium(settings))
+    record("compendium", check_rules_compendium(settings))
     record("indexes", check_indexes(settings))
     return checks
 
@@ -252,6 +261,8 @@ def status_table(settings: Settings) -> str:
         lines.append("workers: " + (", ".join(sorted(stats.workers)) or "none answering"))
         lines.append(f"turns in flight: {stats.turns_in_flight}   replies not yet posted: {stats.replies_pending}")
         lines.extend(f"error: {error}" for error in stats.errors)
+        if stats.database_ok:
+            lines.append(f"compendium: {compendium_in_use()}")
     except Exception as error:
         lines.append(f"health unavailable: {error}")
     return "\n".join(lines)

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from corpus.retrieval import Hit, search
 from corpus.store import RULES_INDEX
+from dnd.data import bestiary
+from dnd.data.conditions import CONDITIONS, find_condition
+from dnd.data.spells import SPELLS, SpellInfo, find_spell
 
 KINDS: dict[str, dict[str, Any]] = {
     "spell": {"types": ("spell", "spells"), "folders": ("Spells/",), "parents": ("spell descriptions",)},
@@ -164,3 +167,48 @@ def format_details(kind: str, details: dict[str, Any]) -> str:
     if kind == "spell" and details.get("higher_level"):
         lines.extend(str(part) for part in details["higher_level"])
     return "\n".join(line for line in lines if line)
+
+
+# --------------------------------------------------------------------------- the built-in compendium
+
+
+def _spell_text(spell: SpellInfo) -> str:
+    level = "Cantrip" if spell.is_cantrip else f"Level {spell.level}"
+    lines = [f"*{level} {spell.school}*" + (" · concentration" if spell.concentration else "")
+             + (" · ritual" if spell.ritual else ""),
+             f"**Casting time:** {spell.casting_time} · **Range:** {spell.range}",
+             f"**Classes:** {', '.join(spell.classes)}"]
+    if spell.attack:
+        lines.append(f"**Spell attack** ({spell.attack})")
+    if spell.save:
+        lines.append(f"**{spell.save} saving throw**" + (" (half damage on a success)" if spell.save_effect == "half"
+                                                         else ""))
+    for label, dice, kind in (("Damage", spell.damage, spell.damage_type), ("Healing", spell.heal, "")):
+        if dice:
+            every = "slot level" if spell.upcast_every == 1 else f"{spell.upcast_every} slot levels"
+            more = f", +{spell.upcast} per {every} above" if spell.upcast else ""
+            grows = ", more at character levels 5, 11 and 17" if spell.cantrip_scaling else ""
+            plus = " + your spellcasting modifier" if label == "Healing" or spell.add_mod_to_damage else ""
+            lines.append(f"**{label}:** {dice}{plus} {kind}".rstrip() + more + grows)
+    if spell.summary:
+        lines.append(spell.summary)
+    return "\n".join(lines)
+
+
+def built_in_entry(kind: str, name: str) -> tuple[str, str] | None:
+    """The engine's own entry of `kind` called `name` (its name and text), when it has one."""
+    key = " ".join(name.split())
+    if kind == "spell":
+        spell = find_spell(key)
+        return (spell.name, _spell_text(spell)) if spell else None
+    if kind == "monster":
+        creature = bestiary.find_creature(key)
+        return (creature.name, format_details("monster", bestiary.entry(creature.name))) if creature else None
+    if kind == "condition":
+        condition = find_condition(key)
+        return (condition.name, condition.summary) if condition else None
+    return None
+
+
+def built_in_names(kind: str) -> list[str]:
+    return list({"spell": SPELLS, "monster": bestiary.BESTIARY, "condition": CONDITIONS}.get(kind, {}))

@@ -19,8 +19,17 @@ from sqlalchemy.orm import Session
 from db import compendium
 from db.models import Character as CharacterRow
 from db.models import Shop
-from dnd.errors import RulesError
-from dnd.shops import ShopStock, StockEntry, generate_stock, item_from_srd, location_kind, profile_for, restock
+from dnd.shops import (
+    ShopStock,
+    StockEntry,
+    built_in_magic_items,
+    catalogue_items,
+    generate_stock,
+    item_from_srd,
+    location_kind,
+    profile_for,
+    restock,
+)
 
 
 def party_tier(session: Session, campaign_id: int) -> int:
@@ -37,6 +46,11 @@ def _catalogue(session: Session, kind: str) -> list[dict[str, Any]]:
         except (KeyError, TypeError, ValueError):
             continue
     return items
+
+
+def stock_source(session: Session) -> str:
+    """Where new stock comes from: "SRD import" once equipment is imported, else "built-in"."""
+    return compendium.SRD_IMPORT if compendium.count(session, "equipment") else compendium.BUILT_IN
 
 
 def stock_of(row: Shop) -> ShopStock:
@@ -61,17 +75,14 @@ def shop_for_update(session: Session, campaign_id: int, location: str) -> Shop |
 
 
 def ensure_shop(session: Session, campaign_id: int, location: str, rng: random.Random | None = None) -> Shop:
-    """The shop of a location, locked; on first look its stock is generated from the imported SRD equipment and
-    magic items for the kind of place and the party's tier."""
+    """The shop of a location, locked; on first look its stock is generated for the kind of place and the party's
+    tier from the imported SRD equipment and magic items, or the built-in ones while none are imported."""
     row = shop_for_update(session, campaign_id, location)
     if row is not None:
         return row
-    equipment = _catalogue(session, "equipment")
-    if not equipment:
-        raise RulesError("The SRD compendium isn't imported yet, so the shops are empty "
-                         "(the owner runs `scripts/import_srd.py`).")
-    stock = generate_stock(location_kind(location), party_tier(session, campaign_id), equipment,
-                           _catalogue(session, "magic_item"), rng)
+    equipment, magic = _catalogue(session, "equipment"), _catalogue(session, "magic_item")
+    stock = generate_stock(location_kind(location), party_tier(session, campaign_id),
+                           equipment or catalogue_items(), magic or built_in_magic_items(), rng)
     items = [entry.model_dump(mode="json") for entry in stock.entries]
     session.execute(insert(Shop).values(campaign_id=campaign_id, location=location, items=items, price_modifier=1.0,
                                         restocked_at=datetime.utcnow())

@@ -46,6 +46,7 @@ __all__ = [
     "ShopStock",
     "StockEntry",
     "buy",
+    "built_in_magic_items",
     "catalogue_items",
     "generate_stock",
     "item_from_srd",
@@ -193,6 +194,28 @@ def catalogue_items() -> list[dict[str, Any]]:
                     "weight": item.weight, "bundle": item.bundle,
                     "rarity": "Common" if item.kind == "potion" else None})
     return out
+
+
+# The engine's own magic items, sold when no SRD compendium is imported (the import's replace them): a few
+# consumables and +1 arms by rarity, so every tier has something (prices from :data:`RARITY_PRICE_GP`).
+_BUILT_IN_MAGIC: Final[tuple[tuple[str, str, str], ...]] = (
+    ("Potion of Greater Healing", "Potion", "Uncommon"), ("Potion of Superior Healing", "Potion", "Rare"),
+    ("Potion of Climbing", "Potion", "Common"), ("Potion of Water Breathing", "Potion", "Uncommon"),
+    ("Spell Scroll (Cantrip)", "Scroll", "Common"), ("Spell Scroll (1st Level)", "Scroll", "Common"),
+    ("Spell Scroll (2nd Level)", "Scroll", "Uncommon"), ("Spell Scroll (3rd Level)", "Scroll", "Uncommon"),
+    ("Longsword, +1", "Weapon", "Uncommon"), ("Shortsword, +1", "Weapon", "Uncommon"),
+    ("Dagger, +1", "Weapon", "Uncommon"), ("Mace, +1", "Weapon", "Uncommon"), ("Longbow, +1", "Weapon", "Uncommon"),
+    ("Arrow, +1", "Ammunition", "Uncommon"), ("Shield, +1", "Armor", "Uncommon"),
+    ("Leather Armor, +1", "Armor", "Rare"), ("Chain Mail, +1", "Armor", "Rare"),
+    ("Longsword, +2", "Weapon", "Rare"), ("Bag of Holding", "Wondrous Item", "Uncommon"),
+    ("Cloak of Protection", "Wondrous Item", "Uncommon"), ("Driftglobe", "Wondrous Item", "Uncommon"),
+)
+
+
+def built_in_magic_items() -> list[dict[str, Any]]:
+    """The engine's own magic items as shop item dicts (Potions of Healing are in :func:`catalogue_items`)."""
+    return [{"name": name, "category": category, "cost": 0, "weight": 0.0, "rarity": rarity, "bundle": 1}
+            for name, category, rarity in _BUILT_IN_MAGIC]
 
 
 def item_group(item: ShopItem | Mapping[str, Any]) -> str:

@@ -92,11 +92,12 @@ def _add(ctx: CommandContext, what: str) -> None:
     if not 1 <= count <= MAX_MONSTERS_PER_ADD:
         raise CommandError(f"Add between 1 and {MAX_MONSTERS_PER_ADD} monsters at a time.")
     row, state = channel_fight(ctx)
-    state, result = engine.add_monsters(state, monster_block(ctx, name), count, rng)
+    block, source = monster_block(ctx, name)
+    state, result = engine.add_monsters(state, block, count, rng)
     state, monsters = play_monster_turns(ctx, row.campaign_id, state)  # the first turn may be theirs
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
-    ctx.reply(f"👹 {result.text}{monsters.text}{after_turns(state)}")
+    ctx.reply(f"👹 {result.text} *({block.name}: {source} stat block)*{monsters.text}{after_turns(state)}")
     if monsters.facts:
         ctx.narrate(" ".join(monsters.facts))
 

@@ -493,16 +493,15 @@ def start_fight(ctx: CommandContext, mentioned: list[int]) -> tuple[CombatRow, C
     return row, state, f"{result.text}{death_save}"
 
 
-def monster_block(ctx: CommandContext, name: str) -> MonsterBlock:
-    """A monster's stat block from the compendium; an unknown name is refused with suggestions."""
-    entry = compendium.find(ctx.session, "monster", name)
-    if entry is None:
-        close = compendium.suggestions(ctx.session, "monster", name)
+def monster_block(ctx: CommandContext, name: str) -> tuple[MonsterBlock, str]:
+    """A monster's stat block and its source ("SRD import" or "built-in"): the imported compendium's entry, else
+    the built-in bestiary's; an unknown name is refused with suggestions."""
+    found = compendium.monster(ctx.session, name)
+    if found is None:
+        close = compendium.monster_suggestions(ctx.session, name)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        if compendium.count(ctx.session, "monster") == 0:
-            hint = " The SRD compendium isn't imported yet."
         raise CommandError(f"I don't know a monster called '{name[:60]}'.{hint}")
-    return MonsterBlock.from_srd(entry.details)
+    return MonsterBlock.from_srd(found.details), found.source
 
 
 # --------------------------------------------------------------------------- a player who doesn't act

@@ -114,7 +114,8 @@ def shop_list_command(ctx: CommandContext) -> None:
         raise CommandError(f"There {'is only one page' if len(pages) == 1 else f'are {len(pages)} pages'} "
                            f"of {'the ' + shop if shop else 'the shops'} here.")
     ctx.reply(f"The shop{'s' if shop is None and len(here) != 1 else ''} at **{location}** "
-              f"({campaign_name(ctx.session, campaign_id)}).",
+              f"({campaign_name(ctx.session, campaign_id)}; stock from the {shops.stock_source(ctx.session)} "
+              "compendium).",
               embeds=[_shop_embed(location, shop, pages[number - 1], row.price_modifier, here)])
 
 

@@ -57,10 +57,10 @@ def checked_groups(ctx: CommandContext, creatures: list[tuple[str, int]]) -> tup
     channel_id = table_channel_id(ctx)
     groups: Groups = []
     for name, count in creatures:
-        entry = compendium.find(ctx.session, "monster", name)
-        if entry is None:
+        found = compendium.monster(ctx.session, name)  # the SRD import's, else the built-in bestiary's
+        if found is None:
             raise CommandError(f"there is no monster called '{name[:60]}' in the compendium")
-        groups.append((MonsterBlock.from_srd(entry.details), count))
+        groups.append((MonsterBlock.from_srd(found.details), count))
     if combats.active(ctx.session, channel_id) is not None:
         raise CommandError("a fight is already running in this channel")
     party = fighters(ctx, ensure_active_campaign(ctx.session), channel_id, [])

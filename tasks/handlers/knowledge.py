@@ -13,7 +13,16 @@ from typing import Any
 import keys
 from corpus.campaigns import CampaignError, check_campaign_name, find_slug, list_campaign_files, load_into_db
 from corpus.ingest import UnknownIndexError, format_duration
-from corpus.lookup import LookupResult, format_details, lookup, suggest, table_entry, table_names
+from corpus.lookup import (
+    LookupResult,
+    built_in_entry,
+    built_in_names,
+    format_details,
+    lookup,
+    suggest,
+    table_entry,
+    table_names,
+)
 from corpus.retrieval import Hit, search
 from corpus.store import (
     RULES_INDEX,
@@ -26,6 +35,7 @@ from corpus.store import (
 from db.campaigns import active_campaign_id, campaign_name
 from db.characters import levels_in_campaign
 from db.outbox import reply_target
+from dnd.data.rule_notes import find_notes
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.rag import new_job, register, request_cancel, running_jobs
 
@@ -74,13 +84,24 @@ def _rules_index_ready(ctx: CommandContext) -> bool:
     return index_has_windows(ctx.session, RULES_INDEX)
 
 
-def _no_rules_text() -> str:
-    return ("The rules index is empty, so I can't look that up yet. The owner can build it with "
-            "`!rebuild_index rules` (it reads RULES_DIR).")
+def _add_books_text() -> str:
+    return ("No rulebook is indexed yet, so this is from the engine's own rule notes. To search the books, the owner "
+            "puts them (Markdown or PDF, e.g. the SRD) in RULES_DIR and runs `!rebuild_index rules`.")
 
 
-@command("rule", "!rule <question>", "Look a rule up: the best SRD passages, quoted with their source, and a summary.",
-         category="Rules")
+def _rule_from_notes(ctx: CommandContext, question: str) -> None:
+    """No rules index: the engine's own notes on the rules it implements."""
+    notes = find_notes(question)
+    if not notes:
+        ctx.reply(f"📖 My rule notes say nothing about “{question[:100]}”. {_add_books_text()}")
+        return
+    fields = [{"name": note.topic, "value": note.text[:1024]} for note in notes]
+    ctx.reply(f"📖 **{question[:200]}** (built-in rule notes)\n{_add_books_text()}",
+              embeds=[{"title": "Rule notes", "fields": fields}])
+
+
+@command("rule", "!rule <question>", "Look a rule up: the best passages of the indexed rulebooks, quoted with "
+         "their source, and a summary (the engine's own rule notes while no book is indexed).", category="Rules")
 def rule_command(ctx: CommandContext) -> None:
     question = ctx.args.strip()
     if not question:
@@ -88,7 +109,8 @@ def rule_command(ctx: CommandContext) -> None:
     if len(question) > MAX_QUERY_CHARS:
         raise CommandError(f"Please keep the question under {MAX_QUERY_CHARS} characters.")
     if not _rules_index_ready(ctx):
-        raise CommandError(_no_rules_text())
+        _rule_from_notes(ctx, question)
+        return
     hits = search(question, RULES_INDEX, 3, session=ctx.session)
     if not hits:
         ctx.reply(f"I found nothing in the rules about “{question[:100]}”.")
@@ -103,7 +125,7 @@ def rule_command(ctx: CommandContext) -> None:
 def _entry_reply(ctx: CommandContext, result: LookupResult, label: str) -> None:
     if result.details is not None:
         body = format_details(result.kind, result.details) or "(no description)"
-        ctx.reply(f"**{result.name}** ({label}, SRD)\n{body[:MAX_ENTRY_CHARS]}")
+        ctx.reply(f"**{result.name}** ({label} · SRD import)\n{body[:MAX_ENTRY_CHARS]}")
         return
     if result.section:
         page = f", p. {result.page}" if result.page is not None else ""
@@ -129,20 +151,22 @@ def _entry_command(ctx: CommandContext, kind: str, label: str) -> None:
     if len(name) > 80:
         raise CommandError(f"That {label} name is too long.")
     result = lookup(ctx.session, kind, name) if _rules_index_ready(ctx) else _table_only(ctx, kind, name)
+    if not result.found:
+        own = built_in_entry(kind, name)
+        if own is not None:
+            ctx.reply(f"**{own[0]}** ({label} · built-in)\n{own[1][:MAX_ENTRY_CHARS]}")
+            return
+        if result.suggestions or not result.hits:  # the built-in names are suggested beside the imported ones
+            result.suggestions = suggest(name, [*table_names(ctx.session, kind), *built_in_names(kind)])
     _entry_reply(ctx, result, label)
 
 
 def _table_only(ctx: CommandContext, kind: str, name: str) -> LookupResult:
-    """No rules index: the rules table alone (exact names, then suggestions)."""
+    """No rules index: the rules table alone (exact names; the caller suggests)."""
     result = LookupResult(kind, name)
     entry = table_entry(ctx.session, kind, name)
     if entry is not None:
         result.name, result.details = entry
-        return result
-    names = table_names(ctx.session, kind)
-    if not names:
-        raise CommandError(_no_rules_text())
-    result.suggestions = suggest(name, names)
     return result
 
 

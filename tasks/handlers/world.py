@@ -6,9 +6,9 @@ import random
 import time
 from typing import Any
 
+from db import compendium
 from db.campaigns import Campaign, active_campaign
 from db.characters import levels_in_campaign
-from db.compendium import entries
 from db.world import DEFAULT_LOCATION, location_of, world_for_update
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
@@ -61,7 +61,8 @@ def weather_command(ctx: CommandContext) -> None:
 
 
 @command("encounter", "!encounter [easy|medium|hard|deadly] [preview]",
-         "Start a random SRD encounter for the party's levels here (`preview`: only describe one).",
+         "Start a random encounter (built-in or SRD creatures) for the party's levels here (`preview`: only "
+         "describe one).",
          owner_only=True, category="World")
 def encounter_command(ctx: CommandContext) -> None:
     words = ctx.args.lower().split()
@@ -72,18 +73,18 @@ def encounter_command(ctx: CommandContext) -> None:
         raise CommandError(f"Usage: `!encounter [{'|'.join(DIFFICULTIES)}] [preview]`.")
     campaign = active_campaign(ctx.session)
     levels = (levels_in_campaign(ctx.session, campaign.id) if campaign else []) or [1]
+    known, source = compendium.monsters(ctx.session)
     monsters = [{"name": m["name"], "cr": m.get("challenge_rating", 0), "xp": m.get("xp", 0),
-                 "type": m.get("type", "")} for m in entries(ctx.session, "monster")]
-    if not monsters:
-        raise CommandError("The SRD compendium isn't imported yet (`python scripts/import_srd.py`).")
+                 "type": m.get("type", "")} for m in known]
     location = (location_of(ctx.session, campaign.id) if campaign else None) or ""
     found = generate_encounter(levels, difficulty, monsters, location, _rng)
     if preview:
-        ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text}\n"
+        ctx.reply(f"⚔️ For a party of levels {sorted(levels)}: {found.text} *(creatures: {source})*\n"
                   "Add them to a fight with `!initiative add <monster> [count]`.")
         return
     # The fight starts for the players at the table, the creatures join, and the DM plays their turns.
-    open_encounter(ctx, [(monster_block(ctx, group.name), group.count) for group in found.groups], found.text)
+    open_encounter(ctx, [(monster_block(ctx, group.name)[0], group.count) for group in found.groups],
+                   f"{found.text} *(creatures: {source})*")
 
 
 @command("loot", "!loot | !loot take <item> [qty] | !loot <challenge rating>",
@@ -107,7 +108,7 @@ def loot_command(ctx: CommandContext) -> None:
     if not 0 <= cr <= 30:
         raise CommandError("A challenge rating is between 0 and 30.")
     magic = [{"name": m["name"], "rarity": (m.get("rarity") or {}).get("name", "")}
-             for m in entries(ctx.session, "magic_item")]
+             for m in compendium.entries(ctx.session, "magic_item")]
     loot = generate_loot(cr, _rng, magic)
     ctx.reply("💰 " + "\n".join(loot.lines) + "\nGive it out with `!add_item` (items) or as the narrator sees fit.")
 
