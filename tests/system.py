@@ -24,11 +24,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.srd_paths import PROJECT_ROOT, SHARED_SRD, SRD_JSON_DIR
+from tests.srd_paths import PROJECT_ROOT, SHARED_SRD, SRD_JSON_DIR, SRD_MARKDOWN_DIR
 
 Event = dict[str, Any]
-SRD_MARKDOWN = SHARED_SRD / "markdown" / "OldManUmby-DND.SRD.Wiki"
-SRD_PDF_DIR = SHARED_SRD / "pdf"
+SRD_MARKDOWN = SRD_MARKDOWN_DIR / "OldManUmby-DND.SRD.Wiki"
+SRD_PDF_DIR = Path(os.environ.get("SRD_PDF_DIR") or SHARED_SRD / "pdf")
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ import pytest
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from tests.integration.test_characters import fighter, owner, seed, sheet, state
-from tests.integration.test_srd_import import run_import
+from tests.integration.test_srd_import import import_if_present
 from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.system
 
 @pytest.fixture(scope="module")
 def srd(system: SystemUnderTest) -> SystemUnderTest:
-    run_import(system)
+    """The SRD compendium where its test data is there, else the built-in one (the table plays on either)."""
+    import_if_present(system)
     return system
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.integration.test_narrator import activate_shipped_campaign
-from tests.integration.test_srd_import import run_import
+from tests.integration.test_srd_import import import_if_present
 from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
@@ -28,8 +28,8 @@ def test_weather_is_rolled_for_the_campaign_region_and_kept(system: SystemUnderT
                       i=campaign_id)[0].s == "winter"
 
 
-def test_encounters_and_loot_from_the_srd(system: SystemUnderTest) -> None:
-    run_import(system)
+def test_encounters_and_loot(system: SystemUnderTest) -> None:
+    import_if_present(system)
     activate_shipped_campaign(system, "ashes-of-thornwall")
     assert system.command(new_player_id(), "!encounter")["content"] == "Only the owner can use `!encounter`."
     encounter = system.command(system.owner_id, "!encounter hard preview")["content"]
@@ -45,7 +45,7 @@ def test_encounters_and_loot_from_the_srd(system: SystemUnderTest) -> None:
 def test_the_owners_encounter_starts_the_fight_for_the_table(system: SystemUnderTest) -> None:
     from tests.integration.test_characters import fighter, seed
 
-    run_import(system)
+    import_if_present(system)
     activate_shipped_campaign(system, "ashes-of-thornwall")
     rows = system.sql("SELECT id FROM combat_state WHERE channel_id = :c AND active", c=system.channel_id)
     if rows:

@@ -100,10 +100,10 @@ def test_known_and_prepared_checks() -> None:
 
 
 def test_spells_outside_the_table() -> None:
-    w = wizard(5).model_copy(update={"spells_prepared": ["Web"]})
-    with pytest.raises(RulesError, match="I don't know the spell 'Web'; tell me its level"):
-        cast_spell(w, "Web")
-    w, r = cast_spell(w, "Web", spell_level=2)
+    w = wizard(5).model_copy(update={"spells_prepared": ["Dragon's Breath"]})  # not an SRD spell
+    with pytest.raises(RulesError, match="I don't know the spell 'Dragon's Breath'; tell me its level"):
+        cast_spell(w, "Dragon's Breath")
+    w, r = cast_spell(w, "Dragon's Breath", spell_level=2)
     assert r.slot_level == 2 and w.spell_slots[2] == 2 and r.damage == ""
 
 
@@ -184,8 +184,8 @@ def test_spells_read_from_the_srd_compendium() -> None:
 
 
 def test_casting_a_spell_the_engine_table_lacks_from_its_srd_entry() -> None:
-    w = caster({"Wizard": 5}, spells_known=["Acid Arrow"], spells_prepared=["Acid Arrow"])
-    assert "Acid Arrow" not in SPELLS
-    after, r = cast_spell(w, "Acid Arrow", slot_level=3, spell=srd_spell("Acid Arrow"))
-    assert (r.attack, r.attack_bonus, r.damage, r.damage_type) == ("ranged", spell_attack_bonus(w), "5d4", "acid")
-    assert after.spell_slots[3] == w.spell_slots[3] - 1
+    w = caster({"Wizard": 7}, spells_known=["Blight"], spells_prepared=["Blight"])
+    assert "Blight" not in SPELLS  # 4th level: beyond the built-in table
+    after, r = cast_spell(w, "Blight", slot_level=4, spell=srd_spell("Blight"))
+    assert (r.save, r.damage, r.damage_type) == ("CON", "8d8", "necrotic")
+    assert after.spell_slots[4] == w.spell_slots[4] - 1
