@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_characters import fighter, seed
-from tests.integration.test_srd_import import run_import
+from tests.integration.test_srd_import import import_if_present
 from tests.system import SystemUnderTest, new_player_id, own_system
 
 pytestmark = pytest.mark.system
@@ -30,7 +30,7 @@ CHANNEL = "c:1000"
 @pytest.fixture(scope="module")
 def dm() -> Iterator[SystemUnderTest]:
     with own_system(MONSTER_CONTROL="auto", COMBAT_TURN_TIMEOUT_S=str(IDLE_TURN_S)) as sut:
-        run_import(sut)
+        import_if_present(sut)
         yield sut
 
 

@@ -15,7 +15,7 @@ import pytest
 from dnd.character import Character, derive
 from dnd.inventory import expand
 from tests.integration.test_characters import owner, seed
-from tests.integration.test_srd_import import run_import
+from tests.integration.test_srd_import import import_if_present
 from tests.integration.test_table_play import combat_row, current, first_slots, fresh_fight, refused, wizard_with
 from tests.system import SystemUnderTest, new_player_id
 from tests.unit.test_class_features import FIGHTER, ROGUE, hero
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.system
 
 @pytest.fixture(scope="module")
 def srd(system: SystemUnderTest) -> SystemUnderTest:
-    run_import(system)
+    import_if_present(system)
     return system
 
 

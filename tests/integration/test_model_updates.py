@@ -239,10 +239,10 @@ def _active_fight(system: SystemUnderTest) -> Any:
 
 def test_the_models_encounter_is_checked_by_the_engine_and_started_only_when_valid(
         system: SystemUnderTest, model: FakeOpenAIServer) -> None:
-    from tests.integration.test_srd_import import run_import
+    from tests.integration.test_srd_import import import_if_present
 
     if not system.sql("SELECT 1 FROM rules WHERE type = 'monster' LIMIT 1"):
-        run_import(system)
+        import_if_present(system)
     if _active_fight(system) is not None:
         owner(system, "!end_combat")
     player = new_player_id()
