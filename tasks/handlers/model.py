@@ -28,6 +28,10 @@ def provider_lines(status: dict[str, Any]) -> list[str]:
             details.append(f"p50 {p50:.0f} ms")
         if tps:
             details.append(f"{tps:.0f} tok/s")
+        structured = provider.get("structured_output") or {}
+        if structured:
+            details.append(f"structured output {structured.get('dialect') or 'not probed yet'}"
+                           + (f" ({structured['mode']})" if structured.get("mode") == "auto" else ""))
         if breaker.get("last_error"):
             details.append(f"last error: {str(breaker['last_error'])[:80]}")
         lines.append(f"{icon} **{provider['name']}** " + (f"`{provider['model']}` " if provider.get("model") else "")

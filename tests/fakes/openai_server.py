@@ -17,6 +17,14 @@ one per chat request before falling back to `mode` (e.g. ["invalid_json", "ok"] 
 first request whose last user message contains `when` gets that answer (once, whatever the mode), with the
 echoed narration when the answer has none.
 
+`flavor` makes it refuse what a real server refuses (`FLAVORS`): "vllm" (the default) takes every OpenAI
+dialect; "llama-cpp-python" answers `response_format` json_schema with HTTP 500 (its request model has only
+text/json_object), ignores `guided_json`, and fails on a schema whose length limits would unroll into a
+huge grammar ("failed to parse grammar"); "llama-server" takes json_schema and json_object; "plain" has a
+JSON mode only; "ollama" serves `/api/chat` with `format`. Dialect probes (a schema with a `probe`
+property) are answered as the flavor would — with the enum value when it enforces the schema — and
+counted in `probe_requests`, not `chat_requests`.
+
 Importable: `FakeOpenAIServer(...).start()` runs it on 127.0.0.1 on a free port in a background thread.
 """
 
@@ -34,6 +42,18 @@ from typing import Any
 from aiohttp import web
 
 MODES = ("ok", "fail", "invalid_json", "bad_updates", "oom", "slow", "truncated")
+FLAVORS = ("vllm", "llama-cpp-python", "llama-server", "plain", "ollama")
+# {flavor: {dialect: "enforced" | "json" (JSON mode, schema not enforced) | "ignored" | "refused"}}
+_DIALECT_SUPPORT: dict[str, dict[str, str]] = {
+    "vllm": {"json_schema": "enforced", "guided_json": "enforced", "json_object": "json", "ollama": "absent"},
+    "llama-cpp-python": {"json_schema": "refused", "guided_json": "ignored", "json_object": "enforced",
+                         "ollama": "absent"},
+    "llama-server": {"json_schema": "enforced", "guided_json": "ignored", "json_object": "enforced",
+                     "ollama": "absent"},
+    "plain": {"json_schema": "refused", "guided_json": "ignored", "json_object": "json", "ollama": "absent"},
+    "ollama": {"json_schema": "refused", "guided_json": "ignored", "json_object": "json", "ollama": "enforced"},
+}
+GRAMMAR_LIMIT = 256  # a maxLength/maxItems above this unrolls into a grammar llama.cpp cannot build
 ECHO_CHARS = 1500
 
 
@@ -43,6 +63,9 @@ class ServerState:
     latency_ms: float = 50.0
     slow_ms: float = 30_000.0
     model: str = "fake-llama"
+    flavor: str = "vllm"
+    probe_requests: int = 0
+    refused_requests: int = 0
     script: deque[str] = field(default_factory=deque)
     answers: list[dict[str, Any]] = field(default_factory=list)
     requests_total: int = 0
@@ -56,6 +79,9 @@ class ServerState:
             "mode": self.mode,
             "latency_ms": self.latency_ms,
             "model": self.model,
+            "flavor": self.flavor,
+            "probe_requests": self.probe_requests,
+            "refused_requests": self.refused_requests,
             "script": list(self.script),
             "answers": len(self.answers),
             "requests_total": self.requests_total,
@@ -66,15 +92,15 @@ class ServerState:
 
     def apply_control(self, control: dict[str, Any]) -> None:
         if "mode" in control:
-            if control["mode"] not in MODES:
-                raise ValueError(f"unknown mode {control['mode']!r}; expected one of {MODES}")
-            self.mode = control["mode"]
+            self.mode = _one_of(control["mode"], MODES, "mode")
         if "latency_ms" in control:
             self.latency_ms = float(control["latency_ms"])
         if "slow_ms" in control:
             self.slow_ms = float(control["slow_ms"])
         if "model" in control:
             self.model = str(control["model"])
+        if "flavor" in control:
+            self.flavor = _one_of(control["flavor"], FLAVORS, "flavor")
         if "script" in control:
             unknown = [m for m in control["script"] if m not in MODES]
             if unknown:
@@ -89,8 +115,16 @@ class ServerState:
         if control.get("reset_stats"):
             self.requests_total = 0
             self.chat_requests = 0
+            self.probe_requests = 0
+            self.refused_requests = 0
             self.peak_in_flight = self.in_flight
             self.recent_requests.clear()
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {allowed}")
+    return str(value)
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -193,8 +227,69 @@ def _mode_answer(model: str, mode: str, body: dict[str, Any]) -> web.Response:
     return web.json_response(_completion(model, content, body))
 
 
+def request_dialect(body: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
+    """(dialect, schema) of a chat request, (None, None) when it asks for no structure."""
+    if "format" in body:
+        return "ollama", body["format"] if isinstance(body["format"], dict) else None
+    response_format = body.get("response_format")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+        return "json_schema", (response_format.get("json_schema") or {}).get("schema")
+    if isinstance(response_format, dict) and response_format.get("type") == "json_object":
+        return "json_object", response_format.get("schema")
+    if "guided_json" in body:
+        return "guided_json", body["guided_json"]
+    return None, None
+
+
+def _unrolls(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        limits = [schema.get(key) for key in ("maxLength", "maxItems")]
+        if any(isinstance(limit, int) and limit > GRAMMAR_LIMIT for limit in limits):
+            return True
+        return any(_unrolls(value) for value in schema.values())
+    return isinstance(schema, list) and any(_unrolls(item) for item in schema)
+
+
+def _refusal(state: ServerState, dialect: str | None, schema: Any) -> web.Response | None:
+    """The error a real server of this flavor answers for the request's format, or None."""
+    support = _DIALECT_SUPPORT[state.flavor].get(dialect or "", "")
+    if support == "refused":
+        state.refused_requests += 1
+        message = ("1 validation error for CreateChatCompletionRequest response_format.type: Input should be "
+                   f"'text' or 'json_object' (got {dialect!r})")
+        return web.json_response({"error": {"message": message, "type": "internal_server_error"}},
+                                 status=500 if state.flavor == "llama-cpp-python" else 400)
+    if support == "enforced" and state.flavor in ("llama-cpp-python", "llama-server") and _unrolls(schema):
+        state.refused_requests += 1
+        return web.json_response({"error": {"message": "parse: error parsing grammar: failed to parse grammar",
+                                             "type": "internal_server_error"}}, status=500)
+    return None
+
+
+def _probe_content(state: ServerState, dialect: str | None, schema: dict[str, Any]) -> str:
+    support = _DIALECT_SUPPORT[state.flavor].get(dialect or "", "ignored")
+    if support == "enforced":
+        return json.dumps({"probe": schema["properties"]["probe"]["enum"][0]})
+    if support == "json":
+        return json.dumps({"probe": "hello"})
+    return 'Sure! Here it is: probe = "hello"'
+
+
 async def _chat_completion(state: ServerState, body: dict[str, Any]) -> web.Response:
-    """One /v1/chat/completions call: a scripted answer, the current failure mode, or a valid turn."""
+    """One /v1/chat/completions call: a refusal of its format, a probe's answer, a scripted answer, the
+    current failure mode, or a valid turn."""
+    dialect, schema = request_dialect(body)
+    refused = _refusal(state, dialect, schema)
+    if refused is not None:
+        return refused
+    if isinstance(schema, dict) and "probe" in (schema.get("properties") or {}):
+        state.probe_requests += 1
+        content = _probe_content(state, dialect, schema)
+        if state.mode in ("fail", "oom"):
+            return _mode_answer(state.model, state.mode, body)
+        if dialect == "ollama":
+            return web.json_response(_ollama_reply(state.model, content))
+        return web.json_response(_completion(state.model, content, body))
     state.chat_requests += 1
     state.recent_requests.append(body)
     state.in_flight += 1
@@ -219,6 +314,11 @@ async def _chat_completion(state: ServerState, body: dict[str, Any]) -> web.Resp
         return _mode_answer(state.model, mode, body)
     finally:
         state.in_flight -= 1
+
+
+def _ollama_reply(model: str, content: str) -> dict[str, Any]:
+    return {"model": model, "message": {"role": "assistant", "content": content}, "done": True,
+            "done_reason": "stop", "prompt_eval_count": 10, "eval_count": max(1, len(content) // 4)}
 
 
 class _Routes:
@@ -251,6 +351,18 @@ class _Routes:
     async def chat_completions(self, request: web.Request) -> web.Response:
         return await _chat_completion(self.state, await request.json())
 
+    async def ollama_chat(self, request: web.Request) -> web.Response:
+        """Ollama's own chat API (only the "ollama" flavor has it): the turn answer in Ollama's shape."""
+        if self.state.flavor != "ollama":
+            return web.json_response({"detail": "Not Found"}, status=404)
+        response = await _chat_completion(self.state, await request.json())
+        if response.status != 200 or response.body is None:
+            return response
+        payload = json.loads(response.body)  # type: ignore[arg-type]
+        if "choices" not in payload:
+            return response
+        return web.json_response(_ollama_reply(self.state.model, payload["choices"][0]["message"]["content"]))
+
     async def stats(self, _: web.Request) -> web.Response:
         return web.json_response(self.state.stats())
 
@@ -272,6 +384,7 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_get("/v1/models", routes.models)
     app.router.add_get("/v1/models/{model}", routes.model)
     app.router.add_post("/v1/chat/completions", routes.chat_completions)
+    app.router.add_post("/api/chat", routes.ollama_chat)
     app.router.add_get("/_stats", routes.stats)
     app.router.add_get("/_requests", routes.recent)
     app.router.add_post("/_control", routes.control)
@@ -378,7 +491,7 @@ class FakeOpenAIServer:
 
     def reset(self, mode: str = "ok", latency_ms: float = 50.0) -> None:
         self.control(mode=mode, latency_ms=latency_ms, script=[], answers=[], reset_stats=True,
-                     model=self.state.model)
+                     model=self.state.model, flavor="vllm")
 
     def __enter__(self) -> FakeOpenAIServer:
         return self.start()

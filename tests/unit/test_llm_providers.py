@@ -12,6 +12,7 @@ from collections.abc import Coroutine, Iterator
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+import aiohttp
 import httpx2
 import openai
 import pytest
@@ -97,16 +98,113 @@ def test_openai_compatible_generate_over_http(fake: FakeOpenAIServer) -> None:
     assert body["max_tokens"] == 300 and body["temperature"] == 0.7
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"] == json_schema()
-    assert body["guided_json"] == json_schema()
+    assert "guided_json" not in body
+    assert provider.structured_output_status()["dialect"] == "json_schema"  # vLLM enforces it: probed
+    assert fake.stats()["probe_requests"] == 1
 
 
-def test_guided_json_can_be_turned_off_and_no_schema_sends_neither(fake: FakeOpenAIServer) -> None:
-    run(_generate(OpenAICompatibleProvider(fake.base_url, "fake-llama", send_guided_json=False), _request()))
-    body = fake.requests()[-1]
-    assert "guided_json" not in body and "response_format" in body
+def test_no_schema_sends_no_structured_output(fake: FakeOpenAIServer) -> None:
     run(_generate(OpenAICompatibleProvider(fake.base_url, "fake-llama"), _request(json_schema=None)))
     body = fake.requests()[-1]
     assert "guided_json" not in body and "response_format" not in body
+    assert fake.stats()["probe_requests"] == 0
+
+
+@pytest.mark.parametrize(
+    ("flavor", "dialect"),
+    [("vllm", "json_schema"), ("llama-cpp-python", "json_object"), ("llama-server", "json_schema"),
+     ("ollama", "ollama"), ("plain", "json_object")],
+)
+def test_auto_probes_the_dialect_the_server_enforces(fake: FakeOpenAIServer, flavor: str, dialect: str) -> None:
+    fake.control(flavor=flavor)
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama")
+    result = run(_generate(provider, _request("The bridge creaks")))
+    assert "The bridge creaks" in parse_model_output(result.text).narration
+    status = provider.structured_output_status()
+    assert status["dialect"] == dialect and status["mode"] == "auto"
+    assert ("JSON mode only" in status["note"]) == (flavor == "plain")
+    assert fake.stats()["chat_requests"] == 1  # the turn itself, once: the probes never refused it
+    body = fake.requests()[-1]
+    if dialect == "ollama":
+        assert body["format"] == json_schema() and body["options"]["num_predict"] == 300
+    else:
+        assert body["response_format"]["type"] == dialect
+
+
+@pytest.mark.parametrize(
+    ("configured", "field"),
+    [("json_schema", "response_format"), ("guided_json", "guided_json"), ("json_object", "response_format"),
+     ("none", None)],
+)
+def test_configured_dialect_is_sent_without_a_probe(fake: FakeOpenAIServer, configured: str,
+                                                    field: str | None) -> None:
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama", structured_output=configured)
+    run(_generate(provider, _request()))
+    body = fake.requests()[-1]
+    assert fake.stats()["probe_requests"] == 0
+    sent = {key for key in ("response_format", "guided_json", "format") if key in body}
+    assert sent == ({field} if field else set())
+    if configured == "json_object":
+        assert body["response_format"] == {"type": "json_object", "schema": json_schema()}
+
+
+def test_the_old_mistake_fails_against_a_llama_cpp_python_server(fake: FakeOpenAIServer) -> None:
+    """json_schema to llama-cpp-python is refused (HTTP 500): retried once as json_object, which is kept."""
+    fake.control(flavor="llama-cpp-python")
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama", structured_output="json_schema")
+    first = run(_generate(provider, _request("Mira waves")))
+    assert "Mira waves" in parse_model_output(first.text).narration
+    assert fake.stats()["refused_requests"] == 1
+    status = provider.structured_output_status()
+    assert status["dialect"] == "json_object" and "refused" in status["note"]
+    run(_generate(provider, _request("Again")))
+    assert fake.stats()["refused_requests"] == 1  # the weaker dialect stays: no second refusal
+    assert fake.requests()[-1]["response_format"]["type"] == "json_object"
+
+
+def test_a_schema_with_length_limits_would_break_the_grammar_compiler(fake: FakeOpenAIServer) -> None:
+    """The stand-in fails like llama-cpp-python on `maxLength: 4000`; the provider never sends it."""
+    fake.control(flavor="llama-cpp-python")
+    unrolling = {"type": "object", "properties": {"narration": {"type": "string", "maxLength": 4000}}}
+    async def raw_post() -> int:
+        async with aiohttp.ClientSession() as session, session.post(
+                f"{fake.base_url}/chat/completions",
+                json={"messages": [], "response_format": {"type": "json_object", "schema": unrolling}}) as answer:
+            return answer.status
+    assert run(raw_post()) == 500
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama", structured_output="json_object")
+    run(_generate(provider, _request(json_schema=unrolling | {"required": ["narration"]})))
+    assert fake.requests()[-1]["response_format"]["schema"]["properties"]["narration"] == {"type": "string"}
+
+
+def test_a_refusal_in_the_weakest_dialect_is_the_servers_failure(fake: FakeOpenAIServer) -> None:
+    fake.control(flavor="plain")
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama", structured_output="json_schema")
+    fake.control(mode="fail")
+    with pytest.raises(ProviderError) as caught:
+        run(_generate(provider, _request()))
+    assert caught.value.kind is FailureKind.SERVER_ERROR and caught.value.status == 500
+    assert fake.stats()["refused_requests"] == 1 and fake.stats()["chat_requests"] == 1
+
+
+def test_auto_probes_again_after_the_server_was_unreachable(fake: FakeOpenAIServer) -> None:
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama")
+    async def scenario() -> tuple[str | None, str | None]:
+        try:
+            await provider.generate(_request())
+            first = provider.dialect
+            provider.base_url = f"http://127.0.0.1:{_closed_port()}/v1"
+            with pytest.raises(ProviderError):
+                await provider.generate(_request())
+            pending = provider.dialect
+            provider.base_url = fake.base_url
+            fake.control(flavor="llama-cpp-python")  # it came back as another server
+            await provider.generate(_request())
+            return first, pending
+        finally:
+            await provider.aclose()
+    first, pending = run(scenario())
+    assert first == "json_schema" and pending is None and provider.dialect == "json_object"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from workers.llm.schema import (
+    MAX_NAME_CHARS,
     MAX_NARRATION_CHARS,
+    MAX_QUESTION_CHARS,
     MAX_UPDATES,
     SRD_CONDITIONS,
     ActionUpdate,
@@ -18,6 +20,7 @@ from workers.llm.schema import (
     ModelOutput,
     PlotFlagUpdate,
     adapt_schema,
+    grammar_safe_schema,
     json_schema,
     parse_model_output,
     salvage_narration,
@@ -64,7 +67,6 @@ def test_valid_answer_with_every_update_type_is_clean() -> None:
         ({"type": "condition", "target_player_id": 1, "condition": "sleepy", "action": "add"}, "condition"),
         ({"type": "condition", "target_player_id": 1, "condition": "prone", "action": "toggle"}, "action"),
         ({"type": "plot_flag", "name": "quest_done", "value": {"gold": 500}}, "value"),
-        ({"type": "plot_flag", "name": "x" * 65, "value": 1}, "name"),
         ({"type": "plot_flag", "name": "../other_campaign", "value": 1}, "name"),
         ({"type": "npc_attitude", "npc": "Mira", "attitude": "worshipful"}, "attitude"),
         ({"type": "action", "kind": "give_item", "actor_player_id": 1, "item": "Gold"}, "kind"),
@@ -216,7 +218,37 @@ def test_openai_schema_is_self_contained_and_closed() -> None:
     assert sorted(b["properties"]["type"]["enum"][0] for b in branches) == sorted(
         ["hp_change", "condition", "plot_flag", "npc_attitude", "scene", "action", "clarify", "encounter"]
     )
-    assert schema["properties"]["updates"]["maxItems"] == MAX_UPDATES  # type: ignore[index]
+    assert schema["required"] == ["narration"]
+    # No length limits: a grammar engine unrolls `maxLength: 4000` into thousands of rules (the parser
+    # enforces them instead, see test_long_fields_are_clipped_not_dropped).
+    for key in ("maxLength", "maxItems", "maxProperties"):
+        assert not any(key in n for n in nodes), key
+    conditions = next(b for b in branches if b["properties"]["type"]["enum"] == ["condition"])
+    assert "poisoned" in conditions["properties"]["condition"]["enum"]
+    assert sorted(conditions["required"]) == ["action", "condition", "target_player_id", "type"]
+
+
+def test_grammar_safe_schema_strips_limits_of_any_schema() -> None:
+    schema = {"type": "object", "properties": {"maxLength": {"type": "string", "maxLength": 9, "minLength": 3},
+                                               "tags": {"type": "array", "maxItems": 50, "minItems": 1}},
+              "required": ["maxLength"]}
+    assert grammar_safe_schema(schema) == {
+        "type": "object", "properties": {"maxLength": {"type": "string"},
+                                         "tags": {"type": "array", "minItems": 1}},
+        "required": ["maxLength"]}
+
+
+def test_long_fields_are_clipped_not_dropped() -> None:
+    parsed = parse_model_output(_answer([
+        {"type": "npc_attitude", "npc": "M" * 500, "attitude": "hostile"},
+        {"type": "clarify", "question": "Which door? " * 100},
+        {"type": "plot_flag", "name": "x" * 65, "value": "v" * 900},
+    ]))
+    assert not parsed.dropped
+    npc, question, flag = parsed.updates
+    assert npc.npc == "M" * MAX_NAME_CHARS  # type: ignore[union-attr]
+    assert len(question.question) <= MAX_QUESTION_CHARS  # type: ignore[union-attr]
+    assert flag.name == "x" * 64 and flag.value == "v" * 200  # type: ignore[union-attr]
 
 
 def test_gemini_schema_drops_unsupported_keywords_and_orders_properties() -> None:
@@ -232,8 +264,8 @@ def test_gemini_schema_drops_unsupported_keywords_and_orders_properties() -> Non
 
 def test_json_schema_returns_a_fresh_copy() -> None:
     first = json_schema()
-    first["properties"]["narration"]["maxLength"] = 1  # type: ignore[index]
-    assert json_schema()["properties"]["narration"]["maxLength"] == MAX_NARRATION_CHARS  # type: ignore[index]
+    first["properties"]["narration"]["minLength"] = 99  # type: ignore[index]
+    assert json_schema()["properties"]["narration"]["minLength"] == 1  # type: ignore[index]
 
 
 def test_adversarial_brace_soup_is_bounded() -> None:

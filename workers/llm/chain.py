@@ -161,6 +161,7 @@ class FallbackChain:
                     "name": provider.name,
                     "model": getattr(provider, "model", None),
                     "local": _is_local(provider),
+                    **_structured_output(provider),
                     "breaker": self.breakers[provider.name].snapshot(),
                 }
                 for provider in self.providers
@@ -424,6 +425,11 @@ def _repair_request(request: GenerationRequest, bad_text: str, problems: list[st
     )
 
 
+def _structured_output(provider: Provider) -> dict[str, Any]:
+    status = getattr(provider, "structured_output_status", None)
+    return {"structured_output": status()} if status is not None else {}
+
+
 def _is_local(provider: Provider) -> bool:
     return bool(getattr(provider, "is_local", False))
 
@@ -442,7 +448,8 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
     """The production chain from env-like settings (pass `os.environ` or a dict).
 
     VLLM_HOST, VLLM_PORT (or VLLM_BASE_URL), LOCAL_MODEL_NAME: the local OpenAI-compatible server
-      (LLM_LOCAL_ENABLED=0 leaves it out; VLLM_GUIDED_JSON=0 stops sending vLLM's legacy `guided_json`).
+      (LLM_LOCAL_ENABLED=0 leaves it out; LOCAL_STRUCTURED_OUTPUT picks how the schema is asked for:
+      auto (probe the server), json_schema, json_object, guided_json, ollama or none).
     GEMINI_API_KEY (+ GEMINI_MODEL), XAI_API_KEY (+ XAI_MODEL, XAI_BASE_URL): the API fallbacks, when set.
     LLM_TIMEOUT_S (30), LLM_BREAKER_FAILURES (3), LLM_BREAKER_COOLDOWN_S (30), LLM_BREAKER_MAX_COOLDOWN_S (300),
     LLM_MAX_CONCURRENCY (64),
@@ -462,7 +469,7 @@ def build_default_chain(settings: Mapping[str, str]) -> FallbackChain:
                 base_url,
                 model=get("LOCAL_MODEL_NAME"),
                 name="vllm",
-                send_guided_json=_flag(settings.get("VLLM_GUIDED_JSON"), True),
+                structured_output=get("LOCAL_STRUCTURED_OUTPUT", "auto").lower(),
             )
         )
     if get("GEMINI_API_KEY"):

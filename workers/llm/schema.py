@@ -301,9 +301,24 @@ def validate_update(raw: Any) -> Update:
     if update_type not in UPDATE_TYPES:
         raise ValueError(f"update type {update_type!r} is not in the allow-list")
     try:
-        return UPDATE_ADAPTER.validate_python(raw)
+        return UPDATE_ADAPTER.validate_python(clip_update_fields(raw))
     except ValidationError as exc:
         raise ValueError(_summarize_validation_error(exc)) from None
+
+
+def clip_update_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """The update with each over-long string field cut to its limit.
+
+    The schema sent to servers carries no length limits (a grammar engine would unroll them), so the
+    limits are enforced here: a long NPC name or question is clipped rather than the update dropped.
+    """
+    limits = _string_limits().get(str(raw.get("type")), {})
+    clipped = dict(raw)
+    for name, limit in limits.items():
+        value = clipped.get(name)
+        if isinstance(value, str) and len(value.strip()) > limit:
+            clipped[name] = value.strip()[:limit].rstrip() or value.strip()[:limit]
+    return clipped
 
 
 def extract_json_object(text: str) -> dict[str, Any]:
@@ -365,6 +380,46 @@ def truncate_at_sentence(text: str, limit: int) -> str:
     return cut[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=1)
+def _string_limits() -> dict[str, dict[str, int]]:
+    """{update type: {field: maxLength}} read from the models, so a field added to an update is clipped too."""
+    limits: dict[str, dict[str, int]] = {}
+    for definition in ModelOutput.model_json_schema().get("$defs", {}).values():
+        update_type = (definition.get("properties", {}).get("type") or {}).get("const")
+        if not update_type:
+            continue
+        for name, prop in definition.get("properties", {}).items():
+            found = [branch.get("maxLength") for branch in [prop, *prop.get("anyOf", [])]
+                     if isinstance(branch, dict) and branch.get("type") == "string" and branch.get("maxLength")]
+            if found:
+                limits.setdefault(update_type, {})[name] = max(found)
+    return limits
+
+
+def grammar_safe_schema(schema: Any) -> Any:
+    """The schema without the limits a grammar engine (llama.cpp's GBNF, xgrammar, outlines) unrolls.
+
+    `maxLength: 4000` becomes thousands of nested repetitions in a grammar (llama.cpp's compiler failed on
+    it and took its server down); `maxItems`/`maxProperties` likewise, and `minLength`/`minItems` above 1.
+    Enums, types and `required` stay; the parser enforces the lengths after the answer arrives.
+    """
+    if isinstance(schema, list):
+        return [grammar_safe_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    safe: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _UNROLLED_LIMITS:
+            continue
+        if key in ("minLength", "minItems") and isinstance(value, int) and value > 1:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            safe[key] = {name: grammar_safe_schema(sub) for name, sub in value.items()}
+        else:
+            safe[key] = grammar_safe_schema(value)
+    return safe
+
+
 @lru_cache(maxsize=4)
 def _cached_json_schema(dialect: str) -> str:
     return json.dumps(adapt_schema(ModelOutput.model_json_schema(), dialect))
@@ -375,7 +430,8 @@ def json_schema(dialect: Literal["openai", "gemini"] = "openai") -> dict[str, An
 
     "openai": for vLLM `guided_json` / `response_format` json_schema, llama.cpp, Ollama, xAI. Refs are
     inlined and `oneOf`+`discriminator` become `anyOf` (each branch has a one-value `type` enum, so they
-    stay exclusive) because guided-decoding backends support that subset best.
+    stay exclusive) because guided-decoding backends support that subset best; length limits are left out
+    (`grammar_safe_schema`) and enforced by `parse_model_output`.
     "gemini": for google-genai `response_json_schema`, without the keywords Gemini ignores or rejects.
     """
     if dialect not in ("openai", "gemini"):
@@ -387,13 +443,14 @@ def adapt_schema(schema: dict[str, Any], dialect: Literal["openai", "gemini"] | 
     """Any JSON schema rewritten for a provider dialect (refs inlined, unsupported keywords removed)."""
     schema = copy.deepcopy(schema)
     defs = schema.pop("$defs", {})
-    return _clean_schema(_inline_refs(schema, defs), dialect)
+    return grammar_safe_schema(_clean_schema(_inline_refs(schema, defs), dialect))
 
 
 # --- internals -------------------------------------------------------------------------------------------
 
 _FENCE_RE = re.compile(r"```[ \t]*(?:json|JSON|json5)?[ \t]*\n?(.*?)```", re.DOTALL)
 _NARRATION_KEY_RE = re.compile(r'"narration"\s*:\s*"')
+_UNROLLED_LIMITS = frozenset({"maxLength", "maxItems", "maxProperties"})
 _MAX_DECODE_ATTEMPTS = 64  # bounds the work on adversarial text full of braces
 _GEMINI_UNSUPPORTED_KEYS = frozenset(
     {"pattern", "minLength", "maxLength", "default", "const", "discriminator"}
