@@ -8,15 +8,26 @@ the narrator's plain facts.
 
 Notation (case-insensitive, spaces allowed between terms):
 
-* ``XdY``, ``dY`` (one die), ``d%`` (d100), integers, ``+ - * /``, parentheses, unary minus.
-  ``/`` is floor division (``7/2`` = 3, ``-7/2`` = -4): 5e halves damage rounding down.
-* Keep/drop, applied to the dice still in play: ``kh``/``kl``/``dh``/``dl`` with a count (default 1),
-  ``kN`` = ``khN`` and ``dN`` = ``dlN`` (Roll20).
-* ``roN`` / ``rrN`` reroll once / until the face no longer matches (at most ``MAX_REROLLS`` times per die),
-  with ``<N``, ``<=N``, ``>N``, ``>=N``, ``=N`` or a bare ``N`` (equals).
+A superset of Avrae's d20 notation (``tests/unit/test_dice_d20_cases.py`` runs d20's own cases), except where
+5e tables disagree with d20: ``d%`` is 1-100, a bare ``k3``/``p3`` counts dice, chained keeps apply in turn,
+division rounds down.
+
+* ``XdY``, ``dY`` (one die), ``0dY`` (0), ``d%`` (d100), integers and decimals (``1.5``; the total rounds
+  down), ``+ - * / // %``, parentheses, any run of unary signs (``--1``).
+  ``/`` and ``//`` are floor division (``7/2`` = 3, ``-7/2`` = -4): 5e halves damage rounding down.
+* Comparisons ``== != < <= > >=`` (lowest precedence, worth 1 or 0): ``1d20+5 >= 15``; at the top of the
+  expression the result's ``success`` says whether it holds.
+* Keep/drop, applied to the dice still in play: ``kh``/``kl``/``dh``/``dl`` and d20's ``ph``/``pl`` with a
+  count (default 1), ``kN`` = ``khN``, ``dN`` = ``pN`` = ``dlN`` (Roll20); by face: ``k<3``, ``k>3``,
+  ``k=3``, ``p<3``... A group holding one dice term passes its keep/drop to the dice (``(4d6)kh3``).
+* ``roN`` / ``rrN`` reroll once / until the face no longer matches; ``raN`` rolls one more die and keeps
+  both (d20), with ``<N``, ``<=N``, ``>N``, ``>=N``, ``=N``, a bare ``N`` (equals), or ``lN``/``hN`` (the
+  lowest/highest N dice, once). ``rr`` stops at the dice limit.
 * ``miN`` / ``maN``: faces below / above N count as N.
-* ``!`` or ``e`` explode: a die showing its highest face (or matching ``!>5``, ``e6``...) adds another die,
-  which may explode again, at most ``MAX_EXPLOSIONS`` times per die. ``1d1!`` stops after that many.
+* ``!`` or ``e`` explode: a die showing its highest face (or matching ``!>5``, ``e6``, ``el1``...) adds
+  another die, which may explode again, at most ``MAX_EXPLOSIONS`` times per die; a die explodes only once
+  however many explode modifiers follow (``1d6e6e6``). A reroll or explosion that every face triggers
+  (``1d1!``, ``1d20e<21``, ``1d6rr<7``) is refused: it could never stop.
 * Modifiers chain and apply left to right: ``4d6ro1kh3`` rerolls ones, then keeps the highest three.
 * ``10d10>=8`` (also ``>``, ``<``, ``<=``, ``=``) after the modifiers: the term is worth the number of
   successes. An explode comparison binds first: ``10d10!>=8`` explodes on 8+; write ``10d10!>=8>=8``.
@@ -34,11 +45,15 @@ Notation (case-insensitive, spaces allowed between terms):
 from __future__ import annotations
 
 import functools
+import math
+import operator as operator_module
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from dnd.dice_ast import (
+    COMPARISON_OPERATORS,
     Advantage,
     BinaryOp,
     Comparison,
@@ -47,13 +62,13 @@ from dnd.dice_ast import (
     DiceTerm,
     Die,
     Explode,
-    FaceMaximum,
     FaceMinimum,
     KeepDrop,
     Node,
     Number,
     Parenthesized,
     ParsedRoll,
+    Rank,
     Reroll,
     RolledBinaryOp,
     RolledDice,
@@ -88,7 +103,7 @@ MAX_SIDES = 10000
 MAX_DEPTH = 10  # parenthesis nesting
 MAX_PARENTHESES = 15  # "(" in one text: each nested group costs the parser ~0.1 ms
 MAX_REPEAT = 20  # the N of N#expr
-MAX_REROLLS = 100  # per die, for rr
+MAX_REROLLS = MAX_DICE  # per die, for rr: in practice the dice limit (d20 also allows 1000 rolls)
 MAX_EXPLOSIONS = 100  # per die
 
 UNTYPED_DAMAGE = "untyped"
@@ -123,6 +138,7 @@ class RollResult:
     tree: RolledNode | None = None
     crit: bool = False
     renderer: RollRenderer | None = field(default=None, repr=False)  # None: dnd.render.discord.DISCORD
+    success: bool | None = None  # "1d20+5 >= 15": whether the comparison at the top holds; None without one
 
     @property
     def is_natural_20(self) -> bool:
@@ -257,15 +273,26 @@ def _expected_dice_per_die(term: DiceTerm) -> float:
     """Dice one die of ``term`` rolls on average, counting rerolls and explosions (drops ignored)."""
     expected = 1.0
     for modifier in term.modifiers:
-        if isinstance(modifier, Reroll):
-            chance = modifier.condition.count_matching(term.sides) / term.sides
+        condition = modifier.condition if isinstance(modifier, Reroll | Explode) else None
+        if isinstance(condition, Rank):
+            # Each ranked die is rerolled or exploded once.
+            expected *= 1 + min(condition.count, term.count) / max(term.count, 1)
+        elif isinstance(modifier, Reroll):
+            chance = _matching_faces(modifier.condition, term.sides) / term.sides
             expected *= 1 + (chance if modifier.once else _geometric_sum(chance, MAX_REROLLS))
         elif isinstance(modifier, Explode):
-            matching = 1 if modifier.condition is None else modifier.condition.count_matching(term.sides)
-            expected *= 1 + _geometric_sum(matching / term.sides, MAX_EXPLOSIONS)
+            chance = _matching_faces(modifier.condition, term.sides) / term.sides
+            expected *= 1 + _geometric_sum(chance, MAX_EXPLOSIONS)
         # Chained "!!!..." would overflow a float; anything this large is refused anyway.
         expected = min(expected, _HUGE_DICE_COUNT)
     return expected
+
+
+def _matching_faces(condition: Comparison | Rank | None, sides: int) -> int:
+    """Faces that trigger an explosion or reroll; None is an explosion's default, the highest face."""
+    if condition is None:
+        return 1
+    return condition.count_matching(sides) if isinstance(condition, Comparison) else 0
 
 
 def _about(dice_count: float) -> str:
@@ -283,31 +310,41 @@ def _check_dice_term(term: DiceTerm, source: str) -> None:
     where = describe_position(source, term.position)
     if term.count > MAX_DICE:
         raise DiceError(f"Too many dice: {term.count} {where} (limit {MAX_DICE})", term.position)
-    if term.count < 1:
-        raise DiceError(f"Nothing to roll: {term.notation()} {where}", term.position)
     if term.sides > MAX_SIDES:
         raise DiceError(f"Too many sides: d{term.sides} {where} (limit {MAX_SIDES})", term.position)
     if term.sides < 1:
         raise DiceError(f"A die needs at least 1 side: d{term.sides} {where}", term.position)
     for modifier in term.modifiers:
-        if (
-            isinstance(modifier, Reroll)
-            and not modifier.once
-            and modifier.condition.count_matching(term.sides) == term.sides
-        ):
-            raise DiceError(
-                f'"{modifier}" would reroll every face of a d{term.sides} forever {where}', term.position
-            )
-        if isinstance(modifier, FaceMinimum) and modifier.value > term.sides:
-            raise DiceError(f'"{modifier}" is more than a d{term.sides} can roll {where}', term.position)
-        if isinstance(modifier, FaceMaximum) and modifier.value < 1:
-            raise DiceError(f'"{modifier}" is less than any face of a die {where}', term.position)
+        _check_never_ending(modifier, term, where)
     expected = term.count * _expected_dice_per_die(term)
     if expected > MAX_DICE:
         raise DiceError(
             f"Too many dice: {term.notation()} would roll {_about(expected)} dice with rerolls and "
             f"explosions {where} (limit {MAX_DICE})",
             term.position,
+        )
+
+
+def _check_never_ending(modifier: DiceModifier, term: DiceTerm, where: str) -> None:
+    """Refuse a reroll or explosion that every face triggers: it could never stop (d20 refuses them too)."""
+    if isinstance(modifier, Reroll) and not modifier.once:
+        if isinstance(modifier.condition, Rank):
+            raise DiceError(
+                f'"{modifier}": rr needs a face test (rr<3); the lowest or highest die is always there '
+                f"to reroll {where}",
+                term.position,
+            )
+        if modifier.condition.count_matching(term.sides) == term.sides:
+            raise DiceError(
+                f'"{modifier}" would reroll every face of a d{term.sides} forever {where}', term.position
+            )
+    if (
+        isinstance(modifier, Explode)
+        and not isinstance(modifier.condition, Rank)
+        and _matching_faces(modifier.condition, term.sides) == term.sides
+    ):
+        raise DiceError(
+            f'"{modifier}" would explode every face of a d{term.sides} forever {where}', term.position
         )
 
 
@@ -369,15 +406,19 @@ class _Roller:
         damage_by_type: dict[str, int] = {}
         if prepared.has_damage_types:
             _add_damage(tree, 1, damage_by_type)
+        root = prepared.root
+        compared = isinstance(root, BinaryOp) and root.operator in COMPARISON_OPERATORS
         return RollResult(
             expression=prepared.parsed.expression_text,
-            total=tree.value,
+            # Decimal constants (d20's "1.5") make decimal values; the total rounds down like 5e.
+            total=tree.value if type(tree.value) is int else math.floor(tree.value),
             label=label,
             natural=self._natural(),
-            damage_by_type=damage_by_type,
+            damage_by_type={kind: math.floor(amount) for kind, amount in damage_by_type.items()},
             tree=tree,
             crit=self._crit,
             renderer=self._renderer,
+            success=bool(tree.value) if compared else None,
         )
 
     def _natural(self) -> int | None:
@@ -417,11 +458,13 @@ class _Roller:
             value = left.value - right.value
         elif operator == "*":
             value = left.value * right.value
+        elif operator in COMPARISON_OPERATORS:
+            value = int(_COMPARE[operator](left.value, right.value))
         elif right.value == 0:
             where = describe_position(self._source, node.position)
-            raise DiceError(f"Division by zero {where}", node.position)
+            raise DiceError(f"{'Modulo' if operator == '%' else 'Division'} by zero {where}", node.position)
         else:
-            value = left.value // right.value
+            value = _divide(left.value, right.value, operator == "%")
         return RolledBinaryOp(operator, left, right, value)
 
     def _roll_set(self, node: DiceSet) -> RolledSet:
@@ -472,14 +515,24 @@ class _Roller:
     def _reroll(self, dice: list[Die], sides: int, reroll: Reroll) -> list[Die]:
         limit = 1 if reroll.once else MAX_REROLLS
         condition = reroll.condition
+        ranked = _ranked(dice, condition) if isinstance(condition, Rank) else None
         result: list[Die] = []
         for die in dice:
             result.append(die)
             rerolls = 0
             # The replacement goes right after the die it replaces, so the rendering reads "~~1~~, 4".
-            while not die.dropped and not die.rerolled and rerolls < limit and condition.matches(die.face):
+            while (
+                not die.dropped
+                and not die.rerolled
+                and rerolls < limit
+                and (id(die) in ranked if ranked is not None else condition.matches(die.face))  # type: ignore[union-attr]
+            ):
                 self._spend(1)
-                die.rerolled = True
+                # "ra" keeps the die and adds the new one, marked like an explosion ("added the die after it").
+                if reroll.kind == "ra":
+                    die.exploded = True
+                else:
+                    die.rerolled = True
                 face = self._randint(1, sides)
                 die = Die(face, face)
                 result.append(die)
@@ -488,14 +541,23 @@ class _Roller:
 
     def _explode(self, dice: list[Die], sides: int, explode: Explode) -> list[Die]:
         condition = explode.condition
+        ranked = _ranked(dice, condition) if isinstance(condition, Rank) else None
         result: list[Die] = []
         for die in dice:
             result.append(die)
-            if die.dropped or die.rerolled:
+            # A die that already exploded ("1d6e6e6") has had its extra die: it does not explode again.
+            if die.dropped or die.rerolled or die.exploded:
+                continue
+            if ranked is not None:
+                if id(die) in ranked:
+                    self._spend(1)
+                    die.exploded = True
+                    face = self._randint(1, sides)
+                    result.append(Die(face, face))
                 continue
             explosions = 0
             while explosions < MAX_EXPLOSIONS and (
-                die.face == sides if condition is None else condition.matches(die.face)
+                die.face == sides if condition is None else condition.matches(die.face)  # type: ignore[union-attr]
             ):
                 self._spend(1)
                 die.exploded = True
@@ -512,6 +574,24 @@ class _Roller:
             raise DiceError(f"Too many dice: rerolls and explosions went past {MAX_DICE} (limit {MAX_DICE})")
 
 
+_COMPARE = {
+    "==": operator_module.eq,
+    "!=": operator_module.ne,
+    "<": operator_module.lt,
+    "<=": operator_module.le,
+    ">": operator_module.gt,
+    ">=": operator_module.ge,
+}
+
+
+def _divide(left: int | Decimal, right: int | Decimal, remainder: bool) -> int | Decimal:
+    """``/`` and ``//`` round down (5e halves damage rounding down); ``%`` is what that leaves over."""
+    if type(left) is int and type(right) is int:
+        return left % right if remainder else left // right
+    quotient = math.floor(Decimal(left) / Decimal(right))
+    return left - right * quotient if remainder else quotient
+
+
 def _dice_value(dice: list[Die], target: Comparison | None) -> int:
     """The dice's total, or with a success target the number of dice that meet it (marked as successes)."""
     if target is None:
@@ -524,8 +604,21 @@ def _dice_value(dice: list[Die], target: Comparison | None) -> int:
     return value
 
 
-def _indices_to_drop(indices: range | list[int], values: list[int], keep_drop: KeepDrop) -> list[int]:
+def _ranked(dice: list[Die], rank: Rank) -> set[int]:
+    """The ids of the ``rank.count`` lowest/highest dice in play (ties to the earlier die)."""
+    in_play = [die for die in dice if not die.dropped and not die.rerolled]
+    ordered = sorted(in_play, key=lambda die: die.face, reverse=rank.highest)
+    return {id(die) for die in ordered[: rank.count]}
+
+
+def _indices_to_drop(
+    indices: range | list[int], values: list[int | Decimal], keep_drop: KeepDrop
+) -> list[int]:
     """Which of ``indices`` (with ``values``) ``keep_drop`` removes; ties go to the earlier die."""
+    if keep_drop.condition is not None:
+        keep = keep_drop.kind[0] == "k"
+        matches = keep_drop.condition.matches
+        return [index for index, value in zip(indices, values, strict=True) if matches(value) != keep]  # type: ignore[arg-type]
     highest_first = keep_drop.kind in ("kh", "dh")
     ranked = sorted(range(len(values)), key=values.__getitem__, reverse=highest_first)
     count = min(keep_drop.count, len(ranked))

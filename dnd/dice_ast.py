@@ -11,11 +11,15 @@ Two families of plain dataclasses live here:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal, TypeAlias
 
 ComparisonOperator: TypeAlias = Literal["<", "<=", ">", ">=", "="]
 KeepDropKind: TypeAlias = Literal["kh", "kl", "dh", "dl"]
-ArithmeticOperator: TypeAlias = Literal["+", "-", "*", "/"]
+ArithmeticOperator: TypeAlias = Literal["+", "-", "*", "/", "//", "%", "==", "!=", "<", "<=", ">", ">="]
+RerollKind: TypeAlias = Literal["ro", "rr", "ra"]
+# Binary operators worth 1 (true) or 0 (false): "1d20+5 >= 15" (d20's comparisons).
+COMPARISON_OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">="})
 Advantage: TypeAlias = Literal["advantage", "disadvantage"]
 
 
@@ -63,32 +67,56 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
-class KeepDrop:
-    """``kh``/``kl`` keep the highest/lowest ``count`` dice; ``dh``/``dl`` drop them."""
+class Rank:
+    """``l2`` / ``h2`` (d20's selectors): the lowest / highest ``count`` dice in play."""
 
-    kind: KeepDropKind
+    highest: bool
     count: int
 
     def __str__(self) -> str:
+        return f"{'h' if self.highest else 'l'}{self.count}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeepDrop:
+    """``kh``/``kl`` keep the highest/lowest ``count`` dice; ``dh``/``dl`` drop them.
+
+    With ``condition`` (``k<3``, ``p>4``): keep (``kh``) or drop (``dl``) the dice whose face matches it.
+    """
+
+    kind: KeepDropKind
+    count: int
+    condition: Comparison | None = None
+
+    def __str__(self) -> str:
+        if self.condition is not None:
+            return ("k" if self.kind[0] == "k" else "p") + str(self.condition)
         return f"{self.kind}{self.count}"
 
 
 @dataclass(frozen=True, slots=True)
 class Reroll:
-    """``ro`` rerolls a matching die once; ``rr`` rerolls it until it stops matching (bounded)."""
+    """``ro`` rerolls a matching die once; ``rr`` until it stops matching (bounded); ``ra`` rolls one more
+    die and keeps both (d20's reroll-and-add). ``condition`` is a face test or a rank (``rol1``)."""
 
-    once: bool
-    condition: Comparison
+    kind: RerollKind
+    condition: Comparison | Rank
+
+    @property
+    def once(self) -> bool:
+        return self.kind != "rr"
 
     def __str__(self) -> str:
-        return ("ro" if self.once else "rr") + _condition_text(self.condition)
+        return self.kind + _condition_text(self.condition)
 
 
 @dataclass(frozen=True, slots=True)
 class Explode:
-    """``!``: a matching die (by default the highest face) adds another die, which may explode again."""
+    """``!``: a matching die (by default the highest face) adds another die, which may explode again.
 
-    condition: Comparison | None
+    With a rank (``el1``) the ranked dice explode once each."""
+
+    condition: Comparison | Rank | None
 
     def __str__(self) -> str:
         return "!" if self.condition is None else "!" + _condition_text(self.condition)
@@ -117,14 +145,18 @@ class FaceMaximum:
 DiceModifier: TypeAlias = KeepDrop | Reroll | Explode | FaceMinimum | FaceMaximum
 
 
-def _condition_text(condition: Comparison) -> str:
+def _condition_text(condition: Comparison | Rank) -> str:
     # "ro1" reads better than "ro=1"; the two mean the same.
-    return str(condition.value) if condition.operator == "=" else str(condition)
+    if isinstance(condition, Comparison) and condition.operator == "=":
+        return str(condition.value)
+    return str(condition)
 
 
 @dataclass(frozen=True, slots=True)
 class Number:
-    value: int
+    """A constant; a ``Decimal`` when typed with a point (``1.5``): the roll's total is rounded down."""
+
+    value: int | Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +202,10 @@ class Parenthesized:
 
 @dataclass(frozen=True, slots=True)
 class DiceSet:
-    """``(1d20+2, 1d20+5)kh1``: several expressions, keep/drop applied to their totals."""
+    """``(1d20+2, 1d20+5)kh1``: several expressions, keep/drop applied to their totals.
+
+    A group holding a single dice term (``(4d6)kh3``) is not a set: the parser moves its keep/drop onto the
+    dice, as d20 does; ``(4d6,)kh3`` (trailing comma) is a set of one value."""
 
     items: tuple[Node, ...]
     keep_drop: tuple[KeepDrop, ...] = ()
@@ -230,7 +265,7 @@ class RolledDice:
 @dataclass(slots=True)
 class RolledUnaryMinus:
     operand: RolledNode
-    value: int
+    value: int | Decimal
 
 
 @dataclass(slots=True)
@@ -238,13 +273,13 @@ class RolledBinaryOp:
     operator: ArithmeticOperator
     left: RolledNode
     right: RolledNode
-    value: int
+    value: int | Decimal
 
 
 @dataclass(slots=True)
 class RolledParenthesized:
     inner: RolledNode
-    value: int
+    value: int | Decimal
 
 
 @dataclass(slots=True)
@@ -252,14 +287,14 @@ class RolledSet:
     items: list[RolledNode]
     kept: list[bool]
     keep_drop: tuple[KeepDrop, ...]
-    value: int
+    value: int | Decimal
 
 
 @dataclass(slots=True)
 class RolledTagged:
     operand: RolledNode
     damage_type: str
-    value: int
+    value: int | Decimal
 
 
 # A Number is its own rolled form: it has a ``value`` and nothing random.

@@ -7,15 +7,19 @@ itself slow or recurse too deep: the text's length, control characters, parenthe
 Grammar (case-insensitive; whitespace allowed between tokens, not inside a dice term)::
 
     roll       := [N "#"] expression [label]
-    expression := operand (("+" | "-" | "*" | "/" | ",") operand)*     precedence applied by _combine
-    operand    := factor | ["-" | "+"] "(" expression ")" [keep/drop...] ["[" damage type "]"]
-    factor     := ["-" | "+"] (dice | integer) ["[" damage type "]"]
+    expression := operand (operator operand)*                      precedence applied by _combine
+    operator   := + - * / // % == != < <= > >= ,
+    operand    := factor | sign* "(" expression [","] ")" [keep/drop...] ["[" damage type "]"]
+    factor     := sign* (dice | number) ["[" damage type "]"]        number: 12, 1.5, .5
     dice       := [count] "d" (sides | "%") modifier* [comparison integer]
-    modifier   := (kh|kl|dh|dl|k|d)[n] | (ro|rr)[comparison]n | (mi|ma)n | (!|e)[[comparison]n]
+    modifier   := (kh|kl|dh|dl|ph|pl|k|d|p)[n] | (k|p)comparison n | (ro|rr|ra)selector
+                  | (mi|ma)n | (!|e)[selector]
+    selector   := [comparison] n | (l|h) n
     label      := whitespace, then free text not starting with a digit or an operator
 
-``*`` and ``/`` bind tighter than ``+`` and ``-``, all left-associative; commas separate the items of a
-set and are only accepted inside parentheses. A run of factors and operators is matched by one regex
+``*``, ``/``, ``//`` and ``%`` bind tighter than ``+`` and ``-``, which bind tighter than the comparisons
+(worth 1 or 0), all left-associative; commas separate the items of a set and are only accepted inside
+parentheses. A run of factors and operators is matched by one regex
 token (pyparsing's cost is per element tried, and rejection must stay fast); parentheses recurse.
 
 Words ``adv``/``advantage`` and ``dis``/``disadvantage`` at the start or end of the label are taken out of
@@ -26,10 +30,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pyparsing as pp
 
 from dnd.dice_ast import (
+    COMPARISON_OPERATORS,
     Advantage,
     BinaryOp,
     Comparison,
@@ -44,6 +50,7 @@ from dnd.dice_ast import (
     Number,
     Parenthesized,
     ParsedRoll,
+    Rank,
     Reroll,
     Tagged,
     UnaryMinus,
@@ -85,11 +92,15 @@ def describe_position(text: str, position: int) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 _COMPARE = r"(?:[<>]=?|=)"
-_MODIFIER = rf"(?:[kd][hl]?\d*|r[or]{_COMPARE}?\d+|m[ia]\d+|[!e](?:{_COMPARE}?\d+)?)"
+_SELECTOR = rf"(?:{_COMPARE}?\d+|[lh]\d+)"
+# "k<3" before "k": the keep count is optional, so "k" alone would match and leave "<3" behind.
+_MODIFIER = rf"(?:[kp]{_COMPARE}\d+|[kdp][hl]?\d*|r[ora]{_SELECTOR}|m[ia]\d+|[!e]{_SELECTOR}?)"
+# Binary operators, longest first ("//" before "/", "<=" before "<").
+_BINARY = r"(?://|==|!=|<=|>=|[-+*/%<>])"
 
 
 _DAMAGE_TYPE = r"[a-z][a-z '\-]{0,39}?"
-_SET_KEEP = r"(?:k[hl]?\d*|d[hl]\d*)"
+_SET_KEEP = rf"(?:[kp]{_COMPARE}\d+|[kp][hl]?\d*|d[hl]\d*)"
 
 
 def _name(name: str, named: bool) -> str:
@@ -102,17 +113,17 @@ def _plain_factor_pattern(named: bool) -> str:
     # Possessive "\s*+": a run of spaces must not be split between neighbouring "\s*" in every possible way
     # when a match fails (that backtracking made "1+<290 spaces>x" take milliseconds).
     return (
-        rf"({_name('sign', named)}[-+])?\s*+"
+        rf"({_name('sign', named)}[-+]++)?\s*+"
         rf"(?:({_name('count', named)}\d*)d({_name('sides', named)}\d+|%)"
         rf"({_name('modifiers', named)}{_MODIFIER}*)({_name('target', named)}{_COMPARE}\d+)?"
-        rf"|({_name('number', named)}\d+))"
+        rf"|({_name('number', named)}\d+(?:\.\d+)?|\.\d+))"
         rf"(?:\s*+\[\s*+({_name('damage_type', named)}{_DAMAGE_TYPE})\s*\])?"
     )
 
 
 def _chain_pattern(factor: str) -> str:
     # Commas (set items) are chained like operators; ``_combine`` splits on them.
-    return rf"{factor}(?:\s*+[-+*/,]\s*+{factor})*"
+    return rf"{factor}(?:\s*+(?:{_BINARY}|,)\s*+{factor})*"
 
 
 def _factor_pattern(named: bool) -> str:
@@ -122,9 +133,10 @@ def _factor_pattern(named: bool) -> str:
     element tried costs pyparsing microseconds; only parentheses that contain parentheses recurse.
     """
     group = (
-        rf"({_name('group_sign', named)}[-+])?\s*+\(\s*+"
+        rf"({_name('group_sign', named)}[-+]++)?\s*+\(\s*+"
         rf"({_name('group_inner', named)}{_chain_pattern(_plain_factor_pattern(named=False))})"
-        rf"\s*+\)({_name('group_keep_drop', named)}{_SET_KEEP}*)"
+        rf"\s*+({_name('group_comma', named)},\s*+)?"
+        rf"\)({_name('group_keep_drop', named)}{_SET_KEEP}*)"
         rf"(?:\s*+\[\s*+({_name('group_damage_type', named)}{_DAMAGE_TYPE})\s*\])?"
     )
     return rf"(?:{_plain_factor_pattern(named)}|{group})"
@@ -132,15 +144,16 @@ def _factor_pattern(named: bool) -> str:
 
 _FACTOR = re.compile(_factor_pattern(named=True), re.IGNORECASE)
 _FACTOR_CHAIN_PATTERN = _chain_pattern(_factor_pattern(named=False))
-_OPERATOR = re.compile(r"\s*([-+*/,])\s*")
+_OPERATOR = re.compile(rf"\s*({_BINARY}|,)\s*")
 _MODIFIER_PARTS = re.compile(
-    rf"(?P<keep>[kd][hl]?)(?P<keep_count>\d*)"
-    rf"|(?P<reroll>r[or])(?P<reroll_test>{_COMPARE}?\d+)"
+    rf"(?P<keep_if>[kp])(?P<keep_test>{_COMPARE}\d+)"
+    rf"|(?P<keep>[kdp][hl]?)(?P<keep_count>\d*)"
+    rf"|(?P<reroll>r[ora])(?P<reroll_test>{_SELECTOR})"
     rf"|(?P<limit>m[ia])(?P<limit_value>\d+)"
-    rf"|[!e](?P<explode_test>{_COMPARE}?\d+)?",
+    rf"|[!e](?P<explode_test>{_SELECTOR})?",
     re.IGNORECASE,
 )
-_SET_KEEP_PARTS = re.compile(r"(k[hl]?|d[hl])(\d*)", re.IGNORECASE)
+_SET_KEEP_PARTS = re.compile(rf"([kp])({_COMPARE}\d+)|([kp][hl]?|d[hl])(\d*)", re.IGNORECASE)
 _GROUP_CLOSE = re.compile(
     rf"\)(?P<keep_drop>{_SET_KEEP}*)(?:\s*+\[\s*+(?P<damage_type>{_DAMAGE_TYPE})\s*\])?", re.IGNORECASE
 )
@@ -148,7 +161,9 @@ _COMPARISON_PARTS = re.compile(r"([<>]=?|=)?(\d+)")
 # A label word that is really a modifier typed after a space: "4d6 kh3".
 _STRAY_MODIFIER = re.compile(rf"(?:{_MODIFIER})+(?:{_COMPARE}\d+)?", re.IGNORECASE)
 
-_KEEP_KINDS = {"k": "kh", "kh": "kh", "kl": "kl", "d": "dl", "dh": "dh", "dl": "dl"}
+# "p"/"ph"/"pl" are d20's drop; a bare "k3"/"p3"/"d3" counts dice (Roll20), d20's "k3" keeps faces of 3.
+_KEEP_KINDS = {"k": "kh", "kh": "kh", "kl": "kl", "d": "dl", "dh": "dh", "dl": "dl", "p": "dl", "ph": "dh",
+               "pl": "dl"}
 # Control characters (other than tab/newline/CR) and lone surrogates never belong in a roll.
 _FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -170,6 +185,11 @@ class _Items:
 @dataclass(frozen=True, slots=True)
 class _GroupOpen:
     negative: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _TrailingComma:
+    """``(1,)``: a set of one item (d20)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,20 +217,35 @@ def _comparison(text: str) -> Comparison:
     return Comparison(operator, int(match.group(2)))  # type: ignore[arg-type]
 
 
+def _selector(text: str) -> Comparison | Rank:
+    if text[0] in "lh":
+        return Rank(highest=text[0] == "h", count=int(text[1:]))
+    return _comparison(text)
+
+
+def _keep_drop(kind: str, count: str) -> KeepDrop:
+    return KeepDrop(_KEEP_KINDS[kind], int(count) if count else 1)  # type: ignore[arg-type]
+
+
+def _keep_if(kind: str, test: str) -> KeepDrop:
+    return KeepDrop("kh" if kind == "k" else "dl", 0, _comparison(test))
+
+
 def _modifiers(text: str) -> tuple[DiceModifier, ...]:
     modifiers: list[DiceModifier] = []
     for match in _MODIFIER_PARTS.finditer(text.lower()):
-        if keep := match.group("keep"):
-            count = match.group("keep_count")
-            modifiers.append(KeepDrop(_KEEP_KINDS[keep], int(count) if count else 1))  # type: ignore[arg-type]
+        if keep_if := match.group("keep_if"):
+            modifiers.append(_keep_if(keep_if, match.group("keep_test")))
+        elif keep := match.group("keep"):
+            modifiers.append(_keep_drop(keep, match.group("keep_count")))
         elif reroll := match.group("reroll"):
-            modifiers.append(Reroll(once=reroll == "ro", condition=_comparison(match.group("reroll_test"))))
+            modifiers.append(Reroll(reroll, _selector(match.group("reroll_test"))))  # type: ignore[arg-type]
         elif limit := match.group("limit"):
             value = int(match.group("limit_value"))
             modifiers.append(FaceMinimum(value) if limit == "mi" else FaceMaximum(value))
         else:
             test = match.group("explode_test")
-            modifiers.append(Explode(_comparison(test) if test else None))
+            modifiers.append(Explode(_selector(test) if test else None))
     return tuple(modifiers)
 
 
@@ -221,12 +256,13 @@ def _factor_node(match: re.Match[str], offset: int) -> Node:
             _combine(_chain_items(inner, offset + match.start("group_inner"))),
             keep_drop=_set_keep_drop(match.group("group_keep_drop")),
             damage_type=match.group("group_damage_type"),
-            negative=match.group("group_sign") == "-",
+            negative=_is_negative(match.group("group_sign")),
+            trailing_comma=match.group("group_comma") is not None,
         )
     node: Node
     number = match.group("number")
     if number is not None:
-        node = Number(int(number))
+        node = Number(Decimal(number) if "." in number else int(number))
     else:
         count = match.group("count")
         sides = match.group("sides")
@@ -242,9 +278,14 @@ def _factor_node(match: re.Match[str], offset: int) -> Node:
     damage_type = match.group("damage_type")
     if damage_type is not None:
         node = Tagged(node, _damage_type_name(damage_type))
-    if match.group("sign") == "-":
+    if _is_negative(match.group("sign")):
         node = UnaryMinus(node)
     return node
+
+
+def _is_negative(signs: str | None) -> bool:
+    # "--1" is 1, "-+-1" is -1 (d20 accepts any run of signs).
+    return signs is not None and signs.count("-") % 2 == 1
 
 
 def _damage_type_name(text: str) -> str:
@@ -253,8 +294,8 @@ def _damage_type_name(text: str) -> str:
 
 def _set_keep_drop(text: str) -> tuple[KeepDrop, ...]:
     return tuple(
-        KeepDrop(_KEEP_KINDS[kind.lower()], int(count) if count else 1)  # type: ignore[arg-type]
-        for kind, count in _SET_KEEP_PARTS.findall(text)
+        _keep_if(kind_if.lower(), test) if kind_if else _keep_drop(kind.lower(), count)
+        for kind_if, test, kind, count in _SET_KEEP_PARTS.findall(text)
     )
 
 
@@ -281,12 +322,26 @@ def _on_group_close(tokens: pp.ParseResults) -> _GroupClose:
 
 
 def _group_node(
-    inner: Node | _Items, keep_drop: tuple[KeepDrop, ...], damage_type: str | None, negative: bool
+    inner: Node | _Items,
+    keep_drop: tuple[KeepDrop, ...],
+    damage_type: str | None,
+    negative: bool,
+    trailing_comma: bool = False,
 ) -> Node:
-    """``[-](a, b, ...)[keep/drop][damage type]``: a set when it has commas or keep/drop, else a group."""
+    """``[-](a, b, ...)[keep/drop][damage type]``: a set when it has commas or keep/drop, else a group.
+
+    The keep/drop of a group holding only one dice term applies to its dice (``(4d6)kh3`` keeps three).
+    """
     node: Node
+    dice = _single_dice(inner)
     if isinstance(inner, _Items):
         node = DiceSet(inner.items, keep_drop)
+    elif trailing_comma:
+        node = DiceSet((inner,), keep_drop)
+    elif keep_drop and dice is not None:
+        node = DiceTerm(
+            dice.count, dice.sides, (*dice.modifiers, *keep_drop), None, dice.percentile, dice.position
+        )
     elif keep_drop:
         node = DiceSet((inner,), keep_drop)
     else:
@@ -298,10 +353,20 @@ def _group_node(
     return node
 
 
+def _single_dice(inner: Node | _Items) -> DiceTerm | None:
+    """The dice term that ``inner`` is, through plain parentheses; None otherwise or if it counts successes."""
+    while isinstance(inner, Parenthesized):
+        inner = inner.inner
+    if isinstance(inner, DiceTerm) and inner.success_target is None:
+        return inner
+    return None
+
+
 def _on_group(tokens: pp.ParseResults) -> Node:
     opening: _GroupOpen = tokens[0]
-    closing: _GroupClose = tokens[2]
-    return _group_node(tokens[1], closing.keep_drop, closing.damage_type, opening.negative)
+    closing: _GroupClose = tokens[-1]
+    trailing_comma = isinstance(tokens[2], _TrailingComma)
+    return _group_node(tokens[1], closing.keep_drop, closing.damage_type, opening.negative, trailing_comma)
 
 
 def _combine(tokens: list[Node | _Operator] | pp.ParseResults) -> Node | _Items:
@@ -322,14 +387,32 @@ def _combine(tokens: list[Node | _Operator] | pp.ParseResults) -> Node | _Items:
 
 
 def _fold_arithmetic(segment: list[Node | _Operator]) -> Node:
-    """Fold ``operand (operator operand)*``: ``*`` and ``/`` before ``+`` and ``-``, all left-associative."""
+    """Fold ``operand (operator operand)*``: products, then sums, then comparisons, all left-associative."""
+    node: Node | None = None
+    comparison: _Operator | None = None
+    start = 0
+    for index in [*range(1, len(segment), 2), len(segment)]:
+        operator = segment[index] if index < len(segment) else None
+        if operator is not None and operator.symbol not in COMPARISON_OPERATORS:  # type: ignore[union-attr]
+            continue
+        side = _fold_sum(segment[start:index])
+        node = side if comparison is None else BinaryOp(
+            comparison.symbol, node, side, comparison.position  # type: ignore[arg-type]
+        )
+        comparison, start = operator, index + 1  # type: ignore[assignment]
+    assert node is not None
+    return node
+
+
+def _fold_sum(segment: list[Node | _Operator]) -> Node:
+    """``*``, ``/``, ``//`` and ``%`` before ``+`` and ``-``, all left-associative."""
     terms: list[Node] = []
     term_operators: list[_Operator] = []
     product: Node = segment[0]  # type: ignore[assignment]
     for index in range(1, len(segment), 2):
         operator: _Operator = segment[index]  # type: ignore[assignment]
         operand: Node = segment[index + 1]  # type: ignore[assignment]
-        if operator.symbol in "*/":
+        if operator.symbol in ("*", "/", "//", "%"):
             product = BinaryOp(operator.symbol, product, operand, operator.position)  # type: ignore[arg-type]
         else:
             terms.append(product)
@@ -345,23 +428,23 @@ def _fold_arithmetic(segment: list[Node | _Operator]) -> Node:
 def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
     expression = pp.Forward()
 
-    def operator(symbols: str) -> pp.ParserElement:
-        return pp.Regex(f"[{re.escape(symbols)}]").set_parse_action(
-            lambda _source, loc, tokens: _Operator(tokens[0], loc)
-        )
-
     factor_chain = pp.Regex(_FACTOR_CHAIN_PATTERN, flags=re.IGNORECASE)
     factor_chain.set_parse_action(lambda _source, loc, tokens: _chain_items(tokens[0], loc))
 
     # Group punctuation is folded into few regex tokens (sign with "(", keep/drop and damage type with ")")
     # because every pyparsing element tried costs microseconds, and rejecting bad input must stay fast.
-    group_open = pp.Regex(r"[-+]?\s*\(").set_parse_action(lambda tokens: _GroupOpen(tokens[0][0] == "-"))
+    group_open = pp.Regex(r"[-+]*+\s*\(").set_parse_action(lambda tokens: _GroupOpen(_is_negative(tokens[0])))
+    trailing_comma = pp.Regex(r",(?=\s*\))").set_parse_action(lambda: _TrailingComma())
     group_close = pp.Regex(_GROUP_CLOSE.pattern, flags=re.IGNORECASE).set_name('")"')
     group_close.set_parse_action(_on_group_close)
-    signed_group = (group_open - expression - group_close).set_parse_action(_on_group)
+    signed_group = (group_open - expression - pp.Opt(trailing_comma) - group_close).set_parse_action(_on_group)
 
     operand = (factor_chain | signed_group).set_name('a number, dice or "("')
-    expression <<= (operand + pp.ZeroOrMore(operator("+-*/,") - operand)).set_parse_action(_combine)
+    # A comma followed by ")" is a trailing comma (the group takes it), not an operator.
+    binary = pp.Regex(rf"{_BINARY}|,(?!\s*\))").set_parse_action(
+        lambda _source, loc, tokens: _Operator(tokens[0], loc)
+    )
+    expression <<= (operand + pp.ZeroOrMore(binary - operand)).set_parse_action(_combine)
 
     repeat = pp.Regex(r"(\d+)\s*#").set_parse_action(
         lambda _source, loc, tokens: _Repeat(int(tokens[0].rstrip("#").strip()), loc + len(tokens[0]))

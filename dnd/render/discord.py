@@ -129,11 +129,13 @@ def _label_prefix(result: RollResult) -> str:
 
 
 def _natural_note(result: RollResult) -> str:
+    # A comparison ("1d20+5 >= 15") says whether it holds: the 1 or 0 alone reads like a total.
+    outcome = {None: "", True: " — **Success**", False: " — **Failure**"}[result.success]
     if result.natural == 20:
-        return " — Natural 20!"
+        return " — Natural 20!" + outcome
     if result.natural == 1:
-        return " — Natural 1!"
-    return ""
+        return " — Natural 1!" + outcome
+    return outcome
 
 
 def _render(result: RollResult, dice_shown: int | None) -> str:

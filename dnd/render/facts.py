@@ -94,11 +94,12 @@ def _one(result: RollResult) -> str:
 
 
 def _natural(result: RollResult) -> str:
+    outcome = {None: "", True: ", a success", False: ", a failure"}[result.success]
     if result.natural == 20:
-        return ", a natural 20"
+        return ", a natural 20" + outcome
     if result.natural == 1:
-        return ", a natural 1"
-    return ""
+        return ", a natural 1" + outcome
+    return outcome
 
 
 def _by_type(result: RollResult) -> str:

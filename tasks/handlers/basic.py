@@ -30,7 +30,7 @@ def help_command(ctx: CommandContext) -> None:
         if spec is None:
             raise CommandError(f"There is no command `!{wanted[:40]}`. Type `!help` to see them all.")
         owner = " (owner only)" if spec.owner_only else ""
-        ctx.reply(f"`{spec.usage}`{owner}\n{spec.summary}")
+        ctx.reply(f"`{spec.usage}`{owner}\n{spec.summary}" + (f"\n{spec.details}" if spec.details else ""))
         return
     by_category: dict[str, list[str]] = {}
     for spec in sorted(COMMANDS.values(), key=lambda s: s.name):
@@ -43,6 +43,20 @@ def help_command(ctx: CommandContext) -> None:
     ctx.reply("Here is what I can do (🔒 = owner only). Type `!help <command>` for one command.",
               embeds=[{"title": "Commands", "fields": fields}])
 
+
+# `!help roll`: the notation (d20's, Avrae's dice library, plus Roll20's counts) and where we differ from d20.
+ROLL_NOTATION = (
+    "**Notation**: `XdY`, `d%`, `+ - * / // %`, `( )`, `1.5`; keep/drop `kh3 kl1 dh1 dl1 ph1 pl1`, by face "
+    "`k<3 k>4 k=3 p<3`; reroll `ro1` (once), `rr<3` (until not), `ra6` (roll one more and add), `rol1` "
+    "(the lowest die); `e6`/`!` explode; `mi2`/`ma5` minimum/maximum face; `10d10>=8` counts successes; "
+    "`(1d20+2, 1d20+5)kh1` sets; `(4d6)kh3` keeps dice of the group; `1d20+5 >= 15` compares (Success/"
+    "Failure); `2d6[fire]` damage types; `6#4d6kh3` repeats; `adv`/`dis` after the dice.\n"
+    "**Unlike Avrae/d20**: `d%` is 1–100 (d20: a 0–90 tens die); a bare `k3`/`p3` keeps/drops the highest/"
+    "lowest 3 (d20 selects faces equal to 3: write `k=3`); chained keeps apply in turn to the dice still "
+    "kept (d20 joins them); division and decimals round down (d20 truncates toward zero); `2d6>=8` with no "
+    "space counts dice (write `2d6 >= 8` to compare the total); dice that can never stop exploding or "
+    "rerolling are refused."
+)
 
 _ROLL_FLAG = re.compile(r"(?:^|\s)--(feat|ability|item)(?=\s|=|$)[\s=]*(.*?)(?=\s--|$)", re.IGNORECASE)
 
@@ -66,7 +80,7 @@ def parse_roll_flags(args: str) -> tuple[str, dict[str, str]]:
 
 @command("roll", "!roll <dice> [label]",
          "Roll dice, e.g. `!roll 1d20+5 Stealth`, `!roll 4d6kh3`; add your character's feat, ability or weapon "
-         "with `--feat Lucky`, `--ability Rage`, `--item Longsword`.", category="Dice")
+         "with `--feat Lucky`, `--ability Rage`, `--item Longsword`.", category="Dice", details=ROLL_NOTATION)
 def roll_command(ctx: CommandContext) -> None:
     if not ctx.args:
         raise CommandError("What should I roll? For example `!roll 1d20+5` or `!roll 8d6[fire]`.")

@@ -81,17 +81,18 @@ class CommandSpec:
     handler: Handler
     owner_only: bool = False
     category: str = "General"
+    details: str = ""  # shown by `!help <command>` only, after the summary
 
 
 COMMANDS: dict[str, CommandSpec] = {}
 
 
 def command(name: str, usage: str, summary: str, *, owner_only: bool = False,
-            category: str = "General") -> Callable[[Handler], Handler]:
+            category: str = "General", details: str = "") -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if name in COMMANDS:
             raise ValueError(f"command !{name} registered twice")
-        COMMANDS[name] = CommandSpec(name, usage, summary, handler, owner_only, category)
+        COMMANDS[name] = CommandSpec(name, usage, summary, handler, owner_only, category, details)
         return handler
 
     return register

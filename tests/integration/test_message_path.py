@@ -26,6 +26,9 @@ def test_help_lists_commands_and_marks_owner_only(system: SystemUnderTest) -> No
 def test_help_for_one_command(system: SystemUnderTest) -> None:
     reply = system.command(new_player_id(), "!help roll")
     assert reply["content"].startswith("`!roll <dice> [label]`")
+    # The notation and where it differs from Avrae's d20, which players' habits come from.
+    assert "`d%` is 1–100" in reply["content"] and "`1d20+5 >= 15`" in reply["content"]
+    assert len(reply["content"]) <= 2000
 
 
 def test_roll_gets_its_total(system: SystemUnderTest) -> None:
