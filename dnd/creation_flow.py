@@ -713,6 +713,38 @@ STEP_NAMES: tuple[str, ...] = tuple(s.name for s in STEPS)
 _BY_NAME: dict[str, Step] = {s.name: s for s in STEPS}
 
 
+# A step that takes one of a short list offers it as a menu (a select menu on Discord, buttons at the local table);
+# what the player picks is sent as their answer, exactly as if typed. Free-text steps offer none.
+MAX_MENU_CHOICES = 25  # Discord's limit for a select menu
+_MENUS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "race": lambda data: [name for race in RACES.values() for name in _race_menu(race)],
+    "subrace": lambda data: list(race.subraces) if (race := find_race(data.get("race") or "")) else [],
+    "ancestry": lambda data: list(DRACONIC_ANCESTRIES),
+    "class": lambda data: list(CLASSES),
+    "method": lambda data: ["point buy", "standard array", "roll"],
+    "background": lambda data: [b.name for b in BACKGROUNDS.values()],
+    "equipment": lambda data: ["package", "gold"],
+    "confirm": lambda data: ["yes", "back", "cancel"],
+}
+
+
+def _race_menu(race: RaceInfo) -> list[str]:
+    """A race by itself where it needs no subrace, and each of its subraces."""
+    try:
+        validate_race(race.name)
+        alone = [race.name]
+    except RulesError:
+        alone = []
+    return alone + [s for s in race.subraces if s in SUBRACES]
+
+
+def menu(state: CreationState) -> list[str]:
+    """The answers the current step can take, when they are few enough for a menu (else none)."""
+    pick = _MENUS.get(state.step) if state.status == "active" else None
+    options = pick(state.data) if pick is not None else []
+    return options if 0 < len(options) <= MAX_MENU_CHOICES else []
+
+
 def prompt(state: CreationState) -> str:
     """The question of the current step, headed by its title."""
     if state.status != "active":

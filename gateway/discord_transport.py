@@ -34,7 +34,7 @@ from redis.exceptions import RedisError
 
 import keys
 from gateway.intake import Intake, IntakeResult, Outcome
-from gateway.interactions import Interactions, confirmation_buttons, edit_original, follow_up
+from gateway.interactions import Interactions, edit_original, follow_up, message_view
 from gateway.main import READY_KEY, consumer_name
 from gateway.messages import (
     ATTACHMENT_MAX_BYTES,
@@ -391,8 +391,7 @@ class DiscordTransport:
                 if first:
                     await edit_original(self.client, app_id, token, {"content": "📬 I answered in your DMs."})
                 return None
-            view = confirmation_buttons(reply.meta.get("reactions") or []) if number == len(plan_parts(reply)) - 1 \
-                else None
+            view = message_view(reply.meta) if number == len(plan_parts(reply)) - 1 else None
             payload = {"content": part.content or "", "embeds": part.embeds,
                        "components": view.to_components() if view else [],
                        "allowed_mentions": {"parse": ["users"], "replied_user": False}}
@@ -424,8 +423,8 @@ class DiscordTransport:
             reference = discord.MessageReference(message_id=int(reply.reply_to), channel_id=target.id,
                                                  fail_if_not_exists=False)
         nonce = part_nonce(reply.reply_key, number)
-        # ✅/❌ confirmations also come as buttons; a press is handled as the reaction (gateway.interactions).
-        view = confirmation_buttons(reply.meta.get("reactions") or []) if buttons else None
+        # ✅/❌ confirmations also come as buttons (a press is the reaction), short answer lists as a select menu.
+        view = message_view(reply.meta) if buttons else None
         extra: dict[str, Any] = {"view": view} if view is not None else {}
         try:
             message = await target.send(content=part.content or None, embeds=embeds, nonce=nonce,

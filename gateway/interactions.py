@@ -39,6 +39,8 @@ OWNER_PERMISSIONS = str(discord.Permissions(manage_guild=True).value)  # owner-o
 STRING, ATTACHMENT = 3, 11  # Discord's option types
 DEFERRED_ANSWER, DEFERRED_UPDATE, AUTOCOMPLETE_RESULT = 5, 6, 8  # interaction callback types
 REACT_PREFIX = "react:"
+CHOOSE = "choose"  # the select menu of a question: the pick is the player's answer, as if typed in the DM
+MAX_MENU_OPTIONS = 25
 
 ReactionBuilder = Callable[[int, int, str], Awaitable[dict[str, Any] | None]]
 Placement = Callable[[discord.Interaction], Awaitable[tuple[int | None, int | None] | None]]
@@ -67,16 +69,18 @@ def command_payloads(catalog: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return payloads
 
 
-def confirmation_buttons(emojis: list[str]) -> discord.ui.View | None:
-    """✅/❌ as buttons (the same confirmation as the reactions)."""
-    wanted = [e for e in emojis if isinstance(e, str) and e in ("✅", "❌")]
-    if not wanted:
-        return None
+def message_view(meta: dict[str, Any]) -> discord.ui.View | None:
+    """The components of a reply: ✅/❌ buttons for a confirmation (the same as the reactions), a select menu for
+    a question with a short list of answers (`meta["choices"]`, at most 25)."""
     view = discord.ui.View(timeout=None)
-    for emoji in wanted:
+    for emoji in [e for e in meta.get("reactions") or [] if isinstance(e, str) and e in ("✅", "❌")]:
         style = discord.ButtonStyle.success if emoji == "✅" else discord.ButtonStyle.danger
         view.add_item(discord.ui.Button(emoji=emoji, style=style, custom_id=REACT_PREFIX + emoji))
-    return view
+    choices = [str(c)[:100] for c in meta.get("choices") or [] if str(c).strip()][:MAX_MENU_OPTIONS]
+    if choices:
+        options = [discord.SelectOption(label=c, value=c) for c in dict.fromkeys(choices)]
+        view.add_item(discord.ui.Select(custom_id=CHOOSE, placeholder="Choose…", options=options))
+    return view if view.children else None
 
 
 class Interactions:
@@ -175,8 +179,17 @@ class Interactions:
                                            "data": {"choices": [{"name": n, "value": n} for n in names]}})
 
     async def _component(self, interaction: discord.Interaction) -> None:
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
         await self._callback(interaction, {"type": DEFERRED_UPDATE})
+        if custom_id == CHOOSE and interaction.guild_id is None:
+            values = [str(v) for v in data.get("values") or []]
+            if values:  # answered in the DM, exactly as if typed there
+                user = interaction.user
+                await self.intake.receive(IncomingMessage(
+                    message_id=f"i{interaction.id}", author_id=user.id, author_name=user.display_name,
+                    content=values[0], dm_user_id=user.id, is_bot=user.bot))
+            return
         if not custom_id.startswith(REACT_PREFIX) or interaction.message is None:
             return
         event = await self.reaction_event(interaction.message.id, interaction.user.id, custom_id[len(REACT_PREFIX):])

@@ -71,7 +71,7 @@ def create_character_command(ctx: CommandContext) -> None:
     sessions.start(ctx.session, ctx.author_id, sessions.CREATION, state.step, state.model_dump(mode="json"),
                    campaign_id)
     _point_to_dms(ctx, "create your character")
-    ctx.reply(text, dm=True)
+    ctx.reply(text, dm=True, meta=_menu(state))
     mark_session(ctx, sessions.CREATION)
 
 
@@ -116,13 +116,19 @@ def _log_creation_rolls(ctx: CommandContext, before: creation_flow.CreationState
         log_roll(ctx, f"starting gold = {creation_flow.build_gold(after.data)} gp", campaign_id)
 
 
+def _menu(state: creation_flow.CreationState) -> dict[str, list[str]]:
+    """The step's answers as a menu for the front ends (a select on Discord, buttons at the local table)."""
+    choices = creation_flow.menu(state)
+    return {"choices": choices} if choices else {}
+
+
 def _creation_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
     state = creation_flow.CreationState.model_validate(row.state)
     new, reply = creation_flow.answer(state, text, rng)
     _log_creation_rolls(ctx, state, new, row.campaign_id)
     if new.status == "active":
         sessions.advance(ctx.session, row, new.step, new.model_dump(mode="json"))
-        ctx.reply(reply, dm=True)
+        ctx.reply(reply, dm=True, meta=_menu(new))
         return
     if new.status == "cancelled":
         sessions.finish(ctx.session, row, "cancelled", new.model_dump(mode="json"))

@@ -503,3 +503,18 @@ def test_dice_over_the_limits_with_a_character_changes_nothing(system: SystemUnd
     refused(system, player, "!roll 1d20+banana --feat Lucky", "I can't roll that")
     refused(system, player, "!roll 10#1d20 --feat Lucky", "can't modify a repeated roll")
     refused(system, player, "!roll 1d100000 --item Longsword", "I can't roll that")
+
+
+def test_creation_questions_with_few_answers_offer_them_as_a_menu(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    system.command(player, "!create_character", dm=True)
+    after = system.cursor()
+    system.say(player, "Tamsin", dm=True)
+    race = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    assert "Race" in race["content"]
+    assert {"Hill Dwarf", "High Elf", "Human", "Tiefling"} <= set(race["meta"]["choices"])
+    after = system.cursor()
+    system.say(player, race["meta"]["choices"][0], dm=True)  # picking from the menu is answering
+    klass = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
+    assert "Class" in klass["content"] and "Wizard" in klass["meta"]["choices"]
+    system.command(player, "!cancel", dm=True)

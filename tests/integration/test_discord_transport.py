@@ -53,7 +53,7 @@ from gateway.discord_transport import (
     run_discord,
 )
 from gateway.main import READY_KEY
-from keys import AUTOCOMPLETE_TASK, COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK
+from keys import AUTOCOMPLETE_TASK, COMMAND_TASK, PREPARE_TURN_TASK, REACTION_TASK, SESSION_REPLY_TASK
 from redis_clients import async_client
 from settings import Settings, load_settings
 
@@ -1177,5 +1177,29 @@ def test_confirmation_buttons_act_as_the_reaction_and_a_second_press_is_the_same
             assert events[0]["reaction_id"] == f"{posted['id']}:{BOB}:✅"
             assert events[0]["meta"]["awaiting"] == "trade" and events[0]["user_id"] == BOB
             assert [body["type"] for _, body in t.api.callbacks] == [6, 6]  # acknowledged, message unchanged
+
+    run(scenario)
+
+
+def test_a_question_with_few_answers_comes_with_a_select_menu_and_the_pick_is_the_dm_answer(
+        settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            question = await t.reply("**Character creation — Class**\nChoose your **class**: …", channel_id=None,
+                                     dm_user_id=ALICE, meta={"choices": ["Barbarian", "Bard", "Wizard"]})
+            await t.wait_posted(question)
+            [posted] = t.api.posted()
+            [menu] = posted["components"][0]["components"]
+            assert menu["type"] == 3 and menu["custom_id"] == "choose"
+            assert [o["value"] for o in menu["options"]] == ["Barbarian", "Bard", "Wizard"]
+            await t.redis.set(keys.session(ALICE), "creation")  # Alice is in the middle of creating a character
+            dm_channel = t.api.dm_channels[ALICE]
+            pick = interaction_payload(t.api, 3, {"custom_id": "choose", "component_type": 3, "values": ["Wizard"]},
+                                       channel_id=dm_channel, dm=True, message=posted)
+            await t.event("interaction_create", pick)
+            [[answer]] = t.sender.named(SESSION_REPLY_TASK)
+            assert (answer["content"], answer["dm_user_id"], answer["message_id"]) == ("Wizard", ALICE,
+                                                                                       f"i{pick['id']}")
+            assert t.api.callbacks == [(pick["token"], {"type": 6})]
 
     run(scenario)

@@ -274,3 +274,22 @@ def test_parsers() -> None:
         parse_scores("STR 15 STR 14")
     assert split_list("Athletics, Sleight of Hand and Stealth") == ["Athletics", "Sleight of Hand", "Stealth"]
     assert split_list("Fire Bolt; Light\nMage Hand") == ["Fire Bolt", "Light", "Mage Hand"]
+
+
+def test_steps_with_a_short_list_of_answers_offer_it_as_a_menu_and_each_entry_is_accepted() -> None:
+    import random as _random
+
+    from dnd import creation_flow as flow
+
+    state, _ = flow.start()
+    assert flow.menu(state) == []  # the name is free text
+    state, _ = flow.answer(state, "Tamsin", _random.Random(1))
+    races = flow.menu(state)
+    assert "Human" in races and "Hill Dwarf" in races and "Dwarf" not in races  # a Dwarf must pick a subrace
+    for race in races:  # every entry of the menu is an answer the step takes
+        after, reply = flow.answer(state, race, _random.Random(1))
+        assert after.step != "race", (race, reply)
+    state, _ = flow.answer(state, "High Elf", _random.Random(1))
+    assert flow.menu(state) == ["Barbarian", "Bard", "Cleric", "Druid", "Fighter", "Monk", "Paladin", "Ranger",
+                                "Rogue", "Sorcerer", "Warlock", "Wizard"]
+    assert len(flow.menu(state)) <= flow.MAX_MENU_CHOICES
