@@ -81,6 +81,7 @@ class LevelRecord(BaseModel):
     feat_ability: str | None = None  # the +1 of a feat that lets you choose (Observant)
     subclass: str | None = None
     skills: list[str] = Field(default_factory=list)  # skills gained by multiclassing into this class
+    choices: dict[str, str] = Field(default_factory=dict)  # {"Fighting Style": "Defense"}: dnd.class_choices
 
 
 class DeathSaves(BaseModel):
@@ -315,7 +316,14 @@ def armor_class(character: Character) -> int:
         ac = max(options)
     if shield is not None:
         ac += shield.base_ac
+    if body is not None and has_fighting_style(character, "Defense"):
+        ac += 1
     return ac + _item_ac_bonus(character)
+
+
+def has_fighting_style(character: Character, style: str) -> bool:
+    """A Fighting Style chosen at some level (the choices and their effects: `dnd.class_choices`)."""
+    return any(r.choices.get("Fighting Style") == style for r in character.history)
 
 
 def base_speed(character: Character) -> int:
@@ -455,10 +463,12 @@ def _records(character: Character) -> list[LevelRecord]:
 
 def compute_max_hp(character: Character, scores: dict[str, int] | None = None) -> int:
     """Max hp from the level history: each level's die value + the *current* CON modifier (min 1 per
-    level), plus per-level bonuses (Hill Dwarf, Tough)."""
+    level), plus per-level bonuses (Hill Dwarf, Tough) and Draconic Resilience's 1 per sorcerer level."""
     con_mod = modifier((scores or compute_ability_scores(character))["CON"])
     per_level = _per_level_hp_bonus(character)
-    return sum(hp_gain(r.hp_roll, con_mod) + per_level for r in _records(character))
+    sorcerer = _subclass(character, "Sorcerer")
+    resilience = class_level(character, "Sorcerer") if (sorcerer or "").casefold() == "draconic" else 0
+    return sum(hp_gain(r.hp_roll, con_mod) + per_level for r in _records(character)) + resilience
 
 
 def effective_max_hp(character: Character) -> int:

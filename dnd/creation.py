@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dnd.abilities import modifier, normalize_ability, normalize_skill
 from dnd.character import Character, InventoryItem, LevelRecord, derive
+from dnd.class_choices import validate_choices
 from dnd.data.backgrounds import BACKGROUNDS, BackgroundInfo, find_background
 from dnd.data.classes import ALL_SKILLS_LABEL, ClassInfo
 from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS, STARTING_EQUIPMENT, Armor, find_item
@@ -443,6 +444,7 @@ class CreationChoices(BaseModel):
     draconic_ancestry: str | None = None  # Dragonborn
     cantrips: list[str] = Field(default_factory=list)
     spells: list[str] = Field(default_factory=list)
+    class_choices: dict[str, str] = Field(default_factory=dict)  # {"Fighting Style": "Defense"} (dnd.class_choices)
 
 
 def validate_expertise(cls: ClassInfo, level: int, skills: Sequence[str], tools: Sequence[str],
@@ -508,8 +510,10 @@ def create_character(choices: CreationChoices, rng: random.Random | None = None)
     validate_spell_choices(cls, scores, choices.cantrips, choices.spells, bonus_cantrips=bonus_cantrips)
 
     items, wealth = starting_equipment(cls.name, bg.name, choices.equipment, rng)
+    picked = validate_choices(cls.name, 1, subclass, choices.class_choices, required=False)  # the flow asks each
     record = LevelRecord(class_name=cls.name, class_level=1, hp_method="max", hp_roll=cls.hit_die,
-                         feat=feat.name if feat else None, feat_ability=feat_ability, subclass=subclass)
+                         feat=feat.name if feat else None, feat_ability=feat_ability, subclass=subclass,
+                         choices=picked)
     spell_names = [_spell_name(s) for s in choices.spells]
     cantrip_names = [_spell_name(s) for s in choices.cantrips]
     known: list[str] = []

@@ -23,6 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dnd.abilities import modifier, normalize_ability, normalize_skill
 from dnd.character import Character, armor_class
+from dnd.class_choices import (
+    DRAGON_ANCESTOR,
+    FIGHTING_STYLE,
+    choice_points,
+    choices_text,
+    describe_options,
+    validate_choice,
+)
+from dnd.class_choices import options as choice_options
 from dnd.creation import (
     CreationChoices,
     can_cast_spells_at_first_level,
@@ -196,7 +205,8 @@ def _spell_limit(data: dict[str, Any]) -> int:
 def choices_of(data: dict[str, Any]) -> CreationChoices:
     """The answers as :class:`CreationChoices` (only those of steps that apply)."""
     fields = {k: v for k, v in data.items() if k in CreationChoices.model_fields}
-    return CreationChoices(**fields)
+    picked = {point: data[key] for key, point in _CHOICE_KEYS.items() if data.get(key)}
+    return CreationChoices(**fields, **({"class_choices": picked} if picked else {}))
 
 
 def build_gold(data: dict[str, Any]) -> int:
@@ -327,6 +337,28 @@ def _subclass_prompt(data: dict[str, Any]) -> str:
 def _subclass_handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple[dict[str, Any], str]:
     cls, subclass = validate_class(data["class_name"], text.strip())
     return {"subclass": subclass}, f"{cls.subclass_title}: **{subclass}**."
+
+
+# The class choices of 1st level (dnd.class_choices), each a step: its answer's key → the choice point.
+_CHOICE_KEYS: dict[str, str] = {"fighting_style": FIGHTING_STYLE, "dragon_ancestor": DRAGON_ANCESTOR}
+
+
+def _choice_step(key: str) -> tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], str], Handler]:
+    """(applies, prompt, handle) of the step that asks the class choice stored under ``key``."""
+    point = _CHOICE_KEYS[key]
+
+    def applies(data: dict[str, Any]) -> bool:
+        cls = _class(data)
+        return cls is not None and point in choice_points(cls.name, 1, data.get("subclass"))
+
+    def ask(data: dict[str, Any]) -> str:
+        return f"Choose your **{point.lower()}**:\n{describe_options(point, data['class_name'])}"
+
+    def handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple[dict[str, Any], str]:
+        found = validate_choice(point, data["class_name"], text)
+        return {key: found}, f"{point}: **{found}**."
+
+    return applies, ask, handle
 
 
 def _method_prompt(data: dict[str, Any]) -> str:
@@ -658,6 +690,8 @@ def describe(character: Character) -> str:
     ]
     if character.feats:
         lines.append("Feats: " + ", ".join(f.name for f in character.feats))
+    if choices_text(character):
+        lines.append(f"Class choices: {choices_text(character)}")
     if character.cantrips or character.spells_known or character.spells_prepared:
         spells = character.cantrips + [s for s in character.spells_known + character.spells_prepared]
         lines.append("Spells: " + ", ".join(dict.fromkeys(spells)))
@@ -687,6 +721,10 @@ STEPS: tuple[Step, ...] = (
          lambda d: d.get("race") == "Dragonborn"),
     Step("class", "Class", ("class_name", "subclass"), _class_prompt, _class_handle),
     Step("subclass", "Subclass", (), _subclass_prompt, _subclass_handle, _needs_subclass),
+    Step("fighting_style", "Fighting Style", ("fighting_style",), *_choice_step("fighting_style")[1:],
+         _choice_step("fighting_style")[0]),
+    Step("dragon_ancestor", "Dragon Ancestor", ("dragon_ancestor",), *_choice_step("dragon_ancestor")[1:],
+         _choice_step("dragon_ancestor")[0]),
     Step("method", "Ability scores", ("ability_method", "rolled_scores", "rolled_detail"), _method_prompt,
          _method_handle),
     Step("scores", "Assign scores", ("base_scores",), _scores_prompt, _scores_handle),
@@ -720,6 +758,8 @@ _MENUS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "race": lambda data: [name for race in RACES.values() for name in _race_menu(race)],
     "subrace": lambda data: list(race.subraces) if (race := find_race(data.get("race") or "")) else [],
     "ancestry": lambda data: list(DRACONIC_ANCESTRIES),
+    "fighting_style": lambda data: list(choice_options(FIGHTING_STYLE, data.get("class_name") or "")),
+    "dragon_ancestor": lambda data: list(DRACONIC_ANCESTRIES),
     "class": lambda data: list(CLASSES),
     "method": lambda data: ["point buy", "standard array", "roll"],
     "background": lambda data: [b.name for b in BACKGROUNDS.values()],

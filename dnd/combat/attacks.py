@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
-from dnd.character import Character, InventoryItem, ability_modifier
+from dnd.character import Character, InventoryItem, ability_modifier, has_fighting_style
 from dnd.combat.damage import take_damage
 from dnd.combat.features import (
     AttackExtras,
@@ -118,6 +118,21 @@ def _find_weapon(c: Combatant, character: Character, weapon: str) -> tuple[Inven
     return item, info
 
 
+def _fighting_style(character: Character, weapon: Weapon, dice: str, two_handed: bool) -> tuple[str, int, int, str]:
+    """(the style that applies, to-hit bonus, damage bonus, damage dice): Archery +2 to hit with a ranged weapon;
+    Dueling +2 damage with a melee weapon in one hand; Great Weapon Fighting rerolls 1s and 2s (once) on a
+    two-handed or two-handed versatile melee weapon's dice."""
+    props = set(weapon.properties)
+    if weapon.ranged and "thrown" not in props:
+        return ("Archery +2", 2, 0, dice) if has_fighting_style(character, "Archery") else ("", 0, 0, dice)
+    two_hands = "two-handed" in props or (two_handed and "versatile" in props)
+    if two_hands and dice and has_fighting_style(character, "Great Weapon Fighting"):
+        return "Great Weapon Fighting", 0, 0, f"{dice}ro<3"
+    if not two_hands and has_fighting_style(character, "Dueling"):
+        return "Dueling +2", 0, 2, dice
+    return "", 0, 0, dice
+
+
 def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _Profile:
     character = c.character
     if character is None:
@@ -138,11 +153,13 @@ def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _P
     mod = ability_modifier(character, ability)
     magic = magic_bonus(item)
     proficient = proficient_with(character, info)
-    to_hit = mod + (character.proficiency_bonus if proficient else 0) + magic
+    style, style_hit, style_damage, dice = _fighting_style(character, info, dice, two_handed)
+    to_hit = mod + (character.proficiency_bonus if proficient else 0) + magic + style_hit
     notes = [f"{ability} {mod:+d}" + (f", proficiency +{character.proficiency_bonus}" if proficient else
                                        ", not proficient") + (f", magic +{magic}" if magic else "")
-             + (", Martial Arts" if monk else "")]
-    damage = f"{dice}{mod + magic:+d}" if dice and (mod + magic) else dice
+             + (", Martial Arts" if monk else "") + (f", {style}" if style else "")]
+    bonus = mod + magic + style_damage
+    damage = f"{dice}{bonus:+d}" if dice and bonus else dice
     return _Profile(item.name, to_hit, damage, info.damage_type, info.ranged, magic > 0, tuple(notes),
                     weapon_attack=True, weapon=info, ability=ability)
 

@@ -21,6 +21,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
+from dnd.class_choices import choices_text
 from dnd.class_features import spend_inspiration
 from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
@@ -114,6 +115,10 @@ def sheet_embed(character: Character) -> dict[str, Any]:
     ]
     if spells:
         fields.append({"name": "Spells" + (f" ({casting})" if casting else ""), "value": clip(spells)})
+    if choices_text(character):
+        fields.append({"name": "Class choices", "value": clip(choices_text(character))})
+    if character.inspiration_die:
+        fields.append({"name": "Bardic Inspiration", "value": f"d{character.inspiration_die} (spend with `insp`)"})
     race = character.subrace or character.race
     return {"title": f"{character.name} — {race} {class_line(character)}",
             "description": f"Level {character.level} · {character.background}", "fields": fields}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dnd.character import Character, derive
+from dnd.character import Character, LevelRecord, armor_class, derive
 from dnd.inventory import expand
 from tests.integration.test_characters import owner, seed
 from tests.integration.test_srd_import import import_if_present
@@ -208,3 +208,17 @@ def test_arcane_recovery_lay_on_hands_and_bardic_inspiration_on_the_sheets(srd: 
     assert "1d8" in rolled and "Bardic Inspiration" in rolled, rolled
     assert system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=ally)[0].sheet["inspiration_die"] == 0
     refused(system, ally, "!save str insp", "holds no Bardic Inspiration", watch)
+
+
+def test_a_fighting_style_chosen_is_on_the_sheet_and_in_the_ac(srd: SystemUnderTest) -> None:
+    system = srd
+    player = new_player_id()
+    plain = fighter_at(f"Def{player}", 1)
+    record = LevelRecord(class_name="Fighter", class_level=1, hp_method="max", hp_roll=10,
+                         choices={"Fighting Style": "Defense"})
+    styled = derive(plain.model_copy(update={"history": [record]}))
+    seed(system, player, styled.model_copy(update={"hp": styled.max_hp}))
+    embed = system.command(player, "!my_sheet")["embeds"][0]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Class choices"] == "Fighting Style: Defense"
+    assert f"AC **{armor_class(plain) + 1}**" in fields["Combat"]

@@ -410,3 +410,73 @@ def test_bardic_inspiration_is_given_held_and_spent_once() -> None:
         spend_inspiration(spent)
     with pytest.raises(RulesError, match="not a Bard"):
         inspire(ally, bard)
+
+
+# --------------------------------------------------------------------------------------------- class choices
+
+
+def _styled(character: Character, style: str) -> Character:
+    first = character.history[0] if character.history else None
+    from dnd.character import LevelRecord
+
+    record = (first or LevelRecord(class_name="Fighter", class_level=1, hp_roll=10)).model_copy(
+        update={"choices": {"Fighting Style": style}})
+    return derive(character.model_copy(update={"history": [record, *character.history[1:]]}))
+
+
+def test_fighting_styles_are_offered_where_the_srd_says() -> None:
+    from dnd.class_choices import FIGHTING_STYLE, choice_points
+
+    levels = srd_json("Levels")
+    for row in levels:
+        cls = row.get("class", {}).get("name")
+        sub = (row.get("subclass") or {}).get("name")
+        names = {f["name"] for f in row.get("features", [])}
+        srd_style = "Fighting Style" in names or "Additional Fighting Style" in names or any(
+            n.startswith("Fighting Style") for n in names)
+        if cls in ("Fighter", "Paladin", "Ranger") and (sub is None or sub == "Champion"):
+            ours = FIGHTING_STYLE in choice_points(cls, row["level"], sub)
+            assert ours == srd_style, (cls, sub, row["level"])
+
+
+def test_fighting_style_effects() -> None:
+    from dnd.character import armor_class
+
+    plain = fighter(1)
+    assert armor_class(_styled(plain, "Defense")) == armor_class(plain) + 1
+    state, r = attack(fight(_styled(plain, "Archery")), "kara", "m", "Longbow", Script(10, 5))
+    assert r.attack_bonus == 2 + 1 + 2 and "Archery +2" in " ".join(r.notes)  # DEX +1, proficiency +2, style +2
+    state, r = attack(fight(_styled(plain, "Dueling")), "kara", "m", "Longsword", Script(15, 5))
+    assert r.damage == 5 + 3 + 2
+    state, r = attack(fight(_styled(plain, "Dueling")), "kara", "m", "Longsword", Script(15, 5), two_handed=True)
+    assert r.damage == 5 + 3  # 1d10 two-handed: no Dueling
+    state, r = attack(fight(_styled(plain, "Great Weapon Fighting")), "kara", "m", "Longsword",
+                      Script(15, 2, 7), two_handed=True)
+    assert r.damage == 7 + 3  # the 2 rerolled once
+    with pytest.raises(RulesError, match="Choose a fighting style of the Paladin"):
+        from dnd.class_choices import validate_choices
+
+        validate_choices("Paladin", 2, None, {"Fighting Style": "Archery"})
+
+
+def test_draconic_resilience_and_the_dragon_ancestor_step() -> None:
+    import random
+
+    from dnd.creation_flow import answer, finished_character, start
+
+    state, _ = start()
+    rng = random.Random(1)
+    for text in ["Kes", "Human", "Sorcerer", "Draconic"]:
+        state, reply = answer(state, text, rng)
+    assert state.step == "dragon_ancestor" and "Red (fire)" in reply
+    state, reply = answer(state, "Purple", rng)
+    assert state.step == "dragon_ancestor" and "Choose a dragon ancestor" in reply
+    for text in ["red dragon", "standard array", "8 14 15 10 12 13", "Scholar", "Insight, Persuasion",
+                 "Elvish, Dwarvish", "Fire Bolt, Light, Mage Hand, Ray of Frost", "Magic Missile, Shield", "package"]:
+        state, reply = answer(state, text, rng)
+    assert "Dragon Ancestor: Red (fire)" in reply, reply
+    state, _ = answer(state, "yes", rng)
+    kes = finished_character(state)
+    assert kes.history[0].choices == {"Dragon Ancestor": "Red"}
+    plain = kes.model_copy(update={"subclasses": {}})
+    assert kes.max_hp == derive(plain).max_hp + 1  # +1 HP per sorcerer level

@@ -22,7 +22,8 @@ from dnd.creation_flow import (
 from dnd.errors import RulesError
 from dnd.wealth import total_cp
 
-FIGHTER = ["Brakka", "Half-Orc", "Fighter", "standard array", "STR 15 DEX 14 CON 13 INT 12 WIS 10 CHA 8", "Acolyte",
+FIGHTER = ["Brakka", "Half-Orc", "Fighter", "Defense", "standard array", "STR 15 DEX 14 CON 13 INT 12 WIS 10 CHA 8",
+           "Acolyte",
            "Athletics, Perception", "Giant, Dwarvish", "package"]
 
 
@@ -45,15 +46,18 @@ def test_start_asks_for_the_name() -> None:
 def test_fighter_from_start_to_finish() -> None:
     state, reply = run([*FIGHTER])
     assert state.step == "confirm"
-    assert "**Brakka** — Half-Orc Fighter 1, Acolyte" in reply and "HP 12" in reply and "AC 18" in reply
+    # Chain mail 16 + shield 2 + the Defense fighting style 1
+    assert "**Brakka** — Half-Orc Fighter 1, Acolyte" in reply and "HP 12" in reply and "AC 19" in reply
+    assert "Class choices: Fighting Style: Defense" in reply
     state, reply = run(["yes"], state=state)
     assert state.status == "done" and "Brakka** is ready" in reply
     character = finished_character(state)
     expected = create_character(CreationChoices(
         name="Brakka", race="Half-Orc", class_name="Fighter", ability_method="standard_array",
         base_scores={"STR": 15, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10, "CHA": 8}, background="Acolyte",
-        skills=["Athletics", "Perception"], languages=["Giant", "Dwarvish"]))
-    assert character == expected
+        skills=["Athletics", "Perception"], languages=["Giant", "Dwarvish"],
+        class_choices={"Fighting Style": "Defense"}))
+    assert character == expected and character.history[0].choices == {"Fighting Style": "Defense"}
     assert recompute(character)[1] == []
 
 
@@ -64,12 +68,12 @@ def test_the_steps_visited_for_a_fighter() -> None:
     for text in FIGHTER:
         state, _ = answer(state, text, rng)
         visited.append(state.step)
-    assert visited == ["name", "race", "class", "method", "scores", "background", "skills", "languages",
-                       "equipment", "confirm"]
+    assert visited == ["name", "race", "class", "fighting_style", "method", "scores", "background", "skills",
+                       "languages", "equipment", "confirm"]
 
 
 def test_point_buy_over_budget_is_refused_and_nothing_moves() -> None:
-    state, _ = run(["Brakka", "Half-Orc", "Fighter", "point buy"])
+    state, _ = run(["Brakka", "Half-Orc", "Fighter", "Defense", "point buy"])
     again, reply = answer(state, "STR 15 DEX 15 CON 15 INT 9 WIS 8 CHA 9", random.Random(1))
     assert again == state
     assert reply.startswith("❌ Point buy exceeds 27 points (spent 29)") and "Assign your ability scores" in reply
@@ -81,17 +85,18 @@ def test_point_buy_over_budget_is_refused_and_nothing_moves() -> None:
     ([], "", None),
     (["Brakka"], "Vampire", "Unknown race 'Vampire'"),
     (["Brakka", "Half-Orc"], "Necromancer", "Unknown class 'Necromancer'"),
-    (["Brakka", "Half-Orc", "Fighter"], "coin toss", "Choose `point buy`, `standard array` or `roll`"),
-    (["Brakka", "Half-Orc", "Fighter", "standard array"], "15 15 13 12 10 8", "Use the standard array"),
-    (["Brakka", "Half-Orc", "Fighter", "standard array"], "1 2 3", "Give six scores"),
-    (FIGHTER[:5], "Sailor", "Unknown background 'Sailor'"),
-    (FIGHTER[:6], "Athletics", "chooses 2 skills"),
-    (FIGHTER[:6], "Arcana, Athletics", "Arcana is not a Fighter skill"),
-    (FIGHTER[:6], "Intimidation, Athletics", "You already have Intimidation"),
-    (FIGHTER[:6], "Juggling, Athletics", "'Juggling' is not a skill"),
-    (FIGHTER[:7], "Giant", "Choose 2 extra language(s)"),
-    (FIGHTER[:7], "Giant, Orc", "You already speak Orc"),
-    (FIGHTER[:8], "a bag of holding", "Reply `package`"),
+    (["Brakka", "Half-Orc", "Fighter"], "Karate", "Choose a fighting style of the Fighter"),
+    (["Brakka", "Half-Orc", "Fighter", "Defense"], "coin toss", "Choose `point buy`, `standard array` or `roll`"),
+    (["Brakka", "Half-Orc", "Fighter", "Defense", "standard array"], "15 15 13 12 10 8", "Use the standard array"),
+    (["Brakka", "Half-Orc", "Fighter", "Defense", "standard array"], "1 2 3", "Give six scores"),
+    (FIGHTER[:6], "Sailor", "Unknown background 'Sailor'"),
+    (FIGHTER[:7], "Athletics", "chooses 2 skills"),
+    (FIGHTER[:7], "Arcana, Athletics", "Arcana is not a Fighter skill"),
+    (FIGHTER[:7], "Intimidation, Athletics", "You already have Intimidation"),
+    (FIGHTER[:7], "Juggling, Athletics", "'Juggling' is not a skill"),
+    (FIGHTER[:8], "Giant", "Choose 2 extra language(s)"),
+    (FIGHTER[:8], "Giant, Orc", "You already speak Orc"),
+    (FIGHTER[:9], "a bag of holding", "Reply `package`"),
 ])
 def test_refusals_keep_the_state(step_answers: list[str], bad: str, reason: str | None) -> None:
     state, _ = run(step_answers)
@@ -151,7 +156,7 @@ def test_subrace_by_short_name_or_directly() -> None:
 
 
 def test_rolled_scores_are_shown_and_must_be_assigned() -> None:
-    state, reply = run(["Brakka", "Half-Orc", "Fighter", "roll"], seed=7)
+    state, reply = run(["Brakka", "Half-Orc", "Fighter", "Defense", "roll"], seed=7)
     rolled = state.data["rolled_scores"]
     assert len(rolled) == 6 and all(3 <= r <= 18 for r in rolled)
     assert reply.count("🎲") == 6 and "drop" in reply
@@ -164,7 +169,7 @@ def test_rolled_scores_are_shown_and_must_be_assigned() -> None:
 
 
 def test_variant_human_picks_increases_a_skill_and_a_feat() -> None:
-    state, reply = run(["Ayla", "Variant Human", "Fighter", "standard array", "15 14 13 12 10 8"])
+    state, reply = run(["Ayla", "Variant Human", "Fighter", "Defense", "standard array", "15 14 13 12 10 8"])
     assert state.step == "racial" and "2 different abilities" in reply
     assert "+1 to 2 different abilities (you chose 1)" in answer(state, "STR", random.Random(1))[1]
     state, _ = run(["STR, CON", "Acolyte", "Athletics, Perception"], state=state)
@@ -206,7 +211,7 @@ def test_rogue_expertise_bard_instruments_and_dwarf_tools() -> None:
     bard, _ = answer(bard, "Lute, Drum, Flute", random.Random(1))
     assert bard.step == "cantrips"
 
-    dwarf, reply = run(["Tordek", "Hill Dwarf", "Fighter", "standard array", "15 14 13 12 10 8", "Acolyte",
+    dwarf, reply = run(["Tordek", "Hill Dwarf", "Fighter", "Defense", "standard array", "15 14 13 12 10 8", "Acolyte",
                         "Athletics, Perception", "Giant, Elvish"])
     assert dwarf.step == "race_tool" and "Smith's Tools" in reply
     assert "chooses one tool" in answer(dwarf, "Lute", random.Random(1))[1]
@@ -233,12 +238,12 @@ def test_casters_choose_cantrips_and_spells() -> None:
     assert "Unknown" in answer(cleric, "War", random.Random(1))[1]
     cleric, _ = answer(cleric, "Life", random.Random(1))
     assert cleric.data["subclass"] == "Life" and cleric.step == "method"
-    fighter, _ = run(FIGHTER[:8])
+    fighter, _ = run(FIGHTER[:9])
     assert fighter.step == "equipment"  # no spell steps for a Fighter
 
 
 def test_starting_gold_is_rolled_once_and_shown() -> None:
-    state, _ = run(FIGHTER[:8])
+    state, _ = run(FIGHTER[:9])
     state, reply = answer(state, "gold", random.Random(99))
     gold = build_gold(state.data)
     assert 50 <= gold <= 200 and f"**{gold} gp**" in reply
