@@ -12,6 +12,7 @@ from db.characters import levels_in_campaign
 from db.world import DEFAULT_LOCATION, location_of, world_for_update
 from dnd.errors import RulesError
 from dnd.generators import generate_encounter, generate_loot, generate_weather, weather_region
+from dnd.shops import built_in_magic_items
 from tasks.handlers.combat_support import (
     monster_block,
 )
@@ -108,7 +109,7 @@ def loot_command(ctx: CommandContext) -> None:
     if not 0 <= cr <= 30:
         raise CommandError("A challenge rating is between 0 and 30.")
     magic = [{"name": m["name"], "rarity": (m.get("rarity") or {}).get("name", "")}
-             for m in compendium.entries(ctx.session, "magic_item")]
+             for m in compendium.entries(ctx.session, "magic_item")] or built_in_magic_items()
     loot = generate_loot(cr, _rng, magic)
     ctx.reply("💰 " + "\n".join(loot.lines) + "\nGive it out with `!add_item` (items) or as the narrator sees fit.")
 
