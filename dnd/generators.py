@@ -279,6 +279,10 @@ def generate_encounter(party_levels: Sequence[int], difficulty: str,
 
 # ------------------------------------------------------------------------------------------ loot
 
+# The roll's label names the coin in words: "3d6 ep" would read "ep" as dice modifiers (explode, drop).
+_COIN_NAMES: Final[dict[str, str]] = {"cp": "copper pieces", "sp": "silver pieces", "ep": "electrum pieces",
+                                      "gp": "gold pieces", "pp": "platinum pieces"}
+
 # Individual treasure by CR band: (lowest CR, rows of (highest d100, coin rolls "dice*multiplier coin")).
 INDIVIDUAL_TREASURE: Final[tuple[tuple[float, tuple[tuple[int, tuple[str, ...]], ...]], ...]] = (
     (0, ((30, ("5d6 cp",)), (60, ("4d6 sp",)), (70, ("3d6 ep",)), (95, ("3d6 gp",)), (100, ("1d6 pp",)))),
@@ -336,7 +340,7 @@ def generate_loot(cr: float, rng: random.Random | None = None,
     lines = [f"Treasure (CR {cr_label(cr)}, d100 = {d100})"]
     for spec in row:
         dice, coin = spec.split()
-        result = roll(f"{dice} {coin}", rng)
+        result = roll(f"{dice} {_COIN_NAMES[coin]}", rng)
         counts[coin] += result.total
         lines.append(str(result))
     items: list[str] = []
@@ -370,7 +374,7 @@ def generate_hoard(cr: float, rng: random.Random | None = None,
     lines = [f"Hoard (CR {cr_label(cr)})"]
     for spec in coin_rolls:
         dice, coin = spec.split()
-        result = roll(f"{dice} {coin}", rng)
+        result = roll(f"{dice} {_COIN_NAMES[coin]}", rng)
         counts[coin] += result.total
         lines.append(str(result))
     items: list[str] = []
