@@ -42,6 +42,7 @@ __all__ = [
     "MonsterBlock",
     "MultiattackOption",
     "MultiattackStep",
+    "SaveRider",
     "apply_to_character",
     "cr_label",
     "slug",
@@ -54,6 +55,18 @@ _ABILITY_FIELDS: dict[str, str] = {name.casefold(): code for code, name in ABILI
 _AREA = re.compile(r"\beach creature\b|\bcreatures? (?:in|within) (?:a|that|the)\b", re.IGNORECASE)
 _COST = re.compile(r"\(costs (\d) actions\)", re.IGNORECASE)
 _ATTACK_KIND = re.compile(r"^\s*(melee or ranged|melee|ranged)\s+(?:weapon|spell)\s+attack", re.IGNORECASE)
+_ABILITY_WORDS = "|".join(ABILITY_NAMES.values())
+# "a DC 11 Constitution saving throw, taking 9 (2d8) poison damage on a failed save, or half as much ...".
+_TEXT_SAVE = re.compile(rf"\bDC (\d+) ({_ABILITY_WORDS}) saving throw", re.IGNORECASE)
+_TEXT_SAVE_DAMAGE = re.compile(
+    rf"\bDC (?P<dc>\d+) (?P<ability>{_ABILITY_WORDS}) saving throw[^.]*?taking \d+ \((?P<dice>\d+d\d+"
+    r"(?:\s*[+-]\s*\d+)?)\) (?P<type>[a-z]+) damage on a failed save(?P<half>, or half as much damage)?",
+    re.IGNORECASE,
+)
+# "in a 60-foot cone", "in an 60-foot line that is 5 feet wide", "a 20-foot-radius sphere".
+_AREA_SHAPE = re.compile(
+    r"\b(\d+)-foot(?:-radius)? (cone|line|cube|sphere|cylinder|radius)(?: that is (\d+) feet wide)?", re.IGNORECASE
+)
 
 
 def slug(text: str) -> str:
@@ -75,8 +88,26 @@ class DamagePart(BaseModel):
     damage_type: str = ""
 
 
+class SaveRider(BaseModel):
+    """What a hit also does through a saving throw: the Giant Spider's bite, "DC 11 CON save, 2d8 poison
+    damage on a failure, half on a success"."""
+
+    model_config = _FROZEN
+
+    dc: int = Field(ge=1)
+    ability: str  # "CON"
+    dice: str  # "2d8"
+    damage_type: str = ""
+    half_on_success: bool = False
+
+
 class MonsterAction(BaseModel):
-    """An action of a stat block. ``attack_bonus`` is set for attack rolls; ``dc`` for saving throws."""
+    """An action of a stat block. ``attack_bonus`` is set for attack rolls; ``dc`` for saving throws.
+
+    ``rider``: a save the target of a hit makes (its damage is not in ``damage``). ``area``: the shape the text
+    gives ("60-foot cone"). ``part_of``: the action this one is an option of (a metallic dragon's Fire Breath
+    of its Breath Weapons), whose recharge it shares.
+    """
 
     model_config = _FROZEN
 
@@ -91,6 +122,14 @@ class MonsterAction(BaseModel):
     recharge: int | None = None  # "Recharge 5-6": charged again at the start of its turn on a d6 this high
     per_fight: int | None = None  # "3/Day" (and "recharges after a rest": once): uses in one fight
     cost: int = Field(1, ge=1)  # a legendary action's cost ("Costs 2 Actions")
+    rider: SaveRider | None = None
+    area: str | None = None
+    part_of: str | None = None
+
+    @property
+    def use_key(self) -> str:
+        """The name its recharge and uses are counted under: one Breath Weapons for all its breaths."""
+        return self.part_of or self.name
 
     @property
     def is_attack(self) -> bool:
@@ -129,30 +168,86 @@ def _damage_parts(entries: list[Mapping[str, Any]]) -> list[DamagePart]:
     return parts
 
 
-def _action(entry: Mapping[str, Any]) -> MonsterAction:
+def _rider(desc: str) -> SaveRider | None:
+    """The save a hit also calls for, with its damage, from an attack's text (the data has no field for it)."""
+    hit = desc.partition("Hit:")[2]
+    match = _TEXT_SAVE_DAMAGE.search(hit)
+    if match is None:
+        return None
+    return SaveRider(dc=int(match["dc"]), ability=normalize_ability(match["ability"]),
+                     dice=match["dice"].replace(" ", ""), damage_type=match["type"].casefold(),
+                     half_on_success=match["half"] is not None)
+
+
+def _area(desc: str) -> str | None:
+    match = _AREA_SHAPE.search(desc)
+    if match is None:
+        return None
+    length, shape, width = match.groups()
+    return f"{length}-foot {shape.casefold()}" + (f", {width} feet wide" if width else "")
+
+
+def _save_fields(entry: Mapping[str, Any], desc: str) -> dict[str, Any]:
+    """DC, ability and half-on-success from the structured ``dc``, else from the text ("DC 18 Dexterity
+    saving throw"), with the text's damage when the data has none."""
+    dc_entry = entry.get("dc") if isinstance(entry.get("dc"), Mapping) else None
+    half = "half as much damage" in desc
+    if dc_entry is not None:
+        ability = (dc_entry.get("dc_type") or {}).get("name", "")
+        return {"dc": int(dc_entry.get("dc_value", 0)) or None,
+                "dc_ability": normalize_ability(ability) if ability else None,
+                "half_on_success": dc_entry.get("success_type") == "half" or half}
+    text = _TEXT_SAVE.search(desc)
+    if text is None or entry.get("attack_bonus") is not None:  # an attack's save is its rider
+        return {}
+    found: dict[str, Any] = {"dc": int(text.group(1)), "dc_ability": normalize_ability(text.group(2)),
+                             "half_on_success": half}
+    damage = _TEXT_SAVE_DAMAGE.search(desc)
+    if damage is not None and not entry.get("damage"):
+        found["damage"] = [DamagePart(dice=damage["dice"].replace(" ", ""), damage_type=damage["type"].casefold())]
+    return found
+
+
+def _action(entry: Mapping[str, Any], part_of: str | None = None) -> MonsterAction:
     desc = str(entry.get("desc", ""))
     match = _ATTACK_KIND.match(desc)
     reach = match.group(1).casefold() if match else None
-    dc_entry = entry.get("dc") if isinstance(entry.get("dc"), Mapping) else None
-    dc = dc_ability = None
-    half = False
-    if dc_entry is not None:
-        dc = int(dc_entry.get("dc_value", 0)) or None
-        ability = (dc_entry.get("dc_type") or {}).get("name", "")
-        dc_ability = normalize_ability(ability) if ability else None
-        half = dc_entry.get("success_type") == "half" or "half as much damage" in desc
     bonus = entry.get("attack_bonus")
+    damage = _damage_parts(entry.get("damage") or [])
+    rider = _rider(desc) if bonus is not None else None
+    if rider is not None:
+        # Some blocks (the Assassin's) list the rider's dice as damage too: the hit deals only the rest.
+        damage = [p for p in damage if (p.dice, p.damage_type) != (rider.dice, rider.damage_type)]
+    fields: dict[str, Any] = {"damage": damage, **_save_fields(entry, desc)}
     return MonsterAction(
         name=str(entry.get("name", "")),
         desc=desc,
         attack_bonus=int(bonus) if bonus is not None else None,
-        damage=_damage_parts(entry.get("damage") or []),
         reach=reach,  # type: ignore[arg-type]
-        dc=dc,
-        dc_ability=dc_ability,
-        half_on_success=half,
+        rider=rider,
+        area=_area(desc),
+        part_of=part_of,
+        **fields,
         **_usage(entry),
     )
+
+
+def _options(entry: Mapping[str, Any]) -> list[MonsterAction]:
+    """The actions an action offers a choice of (a metallic dragon's breaths), each with its own paragraph of
+    the text, DC and damage, and the parent's recharge."""
+    choices = entry.get("options")
+    if not isinstance(choices, Mapping) or not isinstance(choices.get("from"), Mapping):
+        return []
+    desc = str(entry.get("desc", ""))
+    parent = str(entry.get("name", ""))
+    found: list[MonsterAction] = []
+    for option in choices["from"].get("options") or []:
+        if not isinstance(option, Mapping) or not option.get("name"):
+            continue
+        name = str(option["name"])
+        paragraph = next((line for line in desc.splitlines() if line.startswith(f"{name}.")), "")
+        found.append(_action({**option, "desc": paragraph, "usage": entry.get("usage")}, part_of=parent))
+    return found
 
 
 def _usage(entry: Mapping[str, Any]) -> dict[str, int]:
@@ -277,6 +372,16 @@ def _multiattack(entries: list[Mapping[str, Any]], actions: list[MonsterAction])
     return options
 
 
+def _armor_class(entries: list[Any] | int) -> int:
+    """The AC the stat block prints first: with its armor and shield (the Azer's 17, not its natural 15), not
+    one that needs a spell or a condition (the Mage's 15 with mage armor, the Ankheg's 11 while prone)."""
+    if isinstance(entries, int):
+        return entries
+    usable = [e for e in entries if isinstance(e, Mapping) and e.get("type") not in ("spell", "condition")]
+    values = [int(e["value"]) for e in usable or entries if isinstance(e, Mapping) and "value" in e]
+    return max(values) if values else 10
+
+
 def _legendary_resistance(entries: list[Any]) -> int:
     for entry in entries:
         if isinstance(entry, Mapping) and str(entry.get("name", "")).casefold().startswith("legendary resistance"):
@@ -329,11 +434,7 @@ class MonsterBlock(BaseModel):
             name = str(data["name"])
         except KeyError:
             raise RulesError("A monster needs a name.") from None
-        ac_entries = data.get("armor_class") or []
-        if isinstance(ac_entries, int):
-            ac = ac_entries
-        else:
-            ac = int(ac_entries[0]["value"]) if ac_entries else 10
+        ac = _armor_class(data.get("armor_class") or [])
         scores = {code: int(data.get(field, 10)) for field, code in _ABILITY_FIELDS.items()}
         saves: dict[str, int] = {}
         skills: dict[str, int] = {}
@@ -350,7 +451,7 @@ class MonsterBlock(BaseModel):
         if isinstance(environments, str):
             environments = [environments]
         entries = [a for a in data.get("actions") or [] if isinstance(a, Mapping)]
-        actions = [_action(a) for a in entries]
+        actions = [found for a in entries for found in (_action(a), *_options(a))]
         return cls(
             index=str(data.get("index") or slug(name)),
             name=name,

@@ -31,7 +31,8 @@ from dnd.combat.lines import (
     NotRolledHere,
     Rolled,
 )
-from dnd.combat.results import AttackResult, MultiattackResult
+from dnd.combat.results import AttackResult, MultiattackResult, SaveResult
+from dnd.combat.saves import saving_throw
 from dnd.combat.state import (
     CombatState,
     check_turn,
@@ -48,7 +49,7 @@ from dnd.conditions import RollMode, attack_roll_mode, hit_is_critical, is_incap
 from dnd.data.equipment import Weapon, find_item
 from dnd.dice import RollResult
 from dnd.errors import RulesError
-from dnd.monsters import Combatant, MonsterAction, MultiattackOption, MultiattackStep, ReactionOffer
+from dnd.monsters import Combatant, MonsterAction, MultiattackOption, MultiattackStep, ReactionOffer, SaveRider
 
 _UNARMED = {"unarmed", "unarmed strike", "fist", "fists", "punch", "kick"}
 
@@ -65,6 +66,7 @@ class _Profile:
     weapon_attack: bool = False  # a character's weapon or unarmed strike (features apply)
     weapon: Weapon | None = None  # the weapon's entry; None for an unarmed strike
     ability: str = ""
+    rider: SaveRider | None = None  # a monster's save on a hit (the Giant Spider's poison)
 
 
 _PROPERTY_DAMAGE = re.compile(r"^(\d+d\d+|\d+)\s+([a-z]+)$")
@@ -186,8 +188,9 @@ def monster_action(c: Combatant, action: str | None) -> MonsterAction:
 def _monster_profile(c: Combatant, action: str | None) -> _Profile:
     found = monster_action(c, action)
     damage_type = found.damage[0].damage_type if len(found.damage) == 1 else ""
-    return _Profile(found.name, found.attack_bonus or 0, found.damage_expression(), damage_type, found.ranged,
-                    False)
+    damage = found.damage_expression() if found.damage else ""
+    return _Profile(found.name, found.attack_bonus or 0, damage, damage_type, found.ranged, False,
+                    rider=found.rider)
 
 
 def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str | None = None,
@@ -245,12 +248,16 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
                    + ("critical hit" if critical else "hit" if hit else "miss") + ".",
                    actor=attacker.id, target=target.id)
     if not hit or not profile.damage:
-        if hit:
+        rider = None
+        if hit and profile.rider is not None:  # a hit that is only a save (the Guardian Naga's Spit Poison)
+            state, rider = _rider_save(state, profile, target, rng, told)
+        elif hit:
             told.append(NoDamage(profile.label))
         return state, AttackResult(
             attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
-            attack_bonus=profile.to_hit, target_ac=target.ac, hit=hit, critical=critical, target_hp=target.hp,
-            notes=notes, told=told)
+            attack_bonus=profile.to_hit, target_ac=target.ac, hit=hit, critical=critical,
+            target_hp=find_anywhere(state, target.id).hp, notes=notes, told=told, rider=rider,
+            **_rider_fell(rider))
 
     actor_now = find_anywhere(state, attacker.id)
     state, extras = _features(state, actor_now, profile, mode, ally_adjacent)
@@ -265,12 +272,42 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
                                         actor_id=attacker.id, source=profile.label, told=told)
     state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt)
+    rider = _rider_save(state, profile, target, rng, told) if profile.rider is not None else None
+    if rider is not None:
+        state, rider = rider
     after = find_anywhere(state, target.id)
+    fell = _rider_fell(rider)
     return state, AttackResult(
         attacker=attacker.name, target=target.name, weapon=profile.label, mode=mode, attack_roll=attack_roll,
         attack_bonus=profile.to_hit, target_ac=target.ac, hit=True, critical=critical, damage_roll=damage_roll,
-        damage=dealt, target_hp=after.hp, fell=applied.fell, defeated=applied.defeated, dead=applied.dead,
-        death_save_failures=applied.failures, notes=notes, told=told)
+        damage=dealt, target_hp=after.hp, fell=applied.fell or fell.get("fell", False),
+        defeated=applied.defeated or fell.get("defeated", False), dead=applied.dead or fell.get("dead", False),
+        death_save_failures=applied.failures, notes=notes, told=told, rider=rider)
+
+
+def _rider_save(state: CombatState, profile: _Profile, target: Combatant, rng: random.Random | None,
+                told: list[Line]) -> tuple[CombatState, SaveResult | None]:
+    """The save a monster's hit calls for, rolled for the target with its own save bonus, conditions and
+    defenses; its damage (not doubled by a critical hit: it isn't the attack's) full on a failure, half on a
+    success where the block says so. Nothing when the hit killed the target or took it out of the fight."""
+    rider = profile.rider
+    assert rider is not None
+    current = find_anywhere(state, target.id)
+    if current.dead or current.defeated or all(c.id != current.id for c in state.combatants):
+        return state, None
+    state, result = saving_throw(state, current.id, rider.ability, rider.dc, rng, damage=rider.dice,
+                                 damage_type=rider.damage_type, half_on_success=rider.half_on_success,
+                                 source=f"{profile.label} {rider.damage_type}".strip(), magical=False)
+    told += result.told
+    return state, result
+
+
+def _rider_fell(rider: SaveResult | None) -> dict[str, bool]:
+    """What the rider's damage did to the target, for the attack's result."""
+    if rider is None or not rider.outcomes:
+        return {}
+    outcome = rider.outcomes[0]
+    return {"fell": outcome.fell, "defeated": outcome.defeated, "dead": outcome.dead}
 
 
 def _features(state: CombatState, attacker: Combatant, profile: _Profile, mode: RollMode,

@@ -75,6 +75,7 @@ class AttackResult(Told):
     death_save_failures: int = 0  # added by damage to a creature already at 0 hit points
     notes: list[str] = field(default_factory=list)
     told: list[Line] = field(default_factory=list)
+    rider: SaveResult | None = None  # the save the hit called for (a Giant Spider's poison), when it was made
 
 
 @dataclass(frozen=True)

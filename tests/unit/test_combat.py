@@ -819,3 +819,44 @@ def test_a_sheet_changed_by_the_owner_updates_the_combatant() -> None:
     assert (get(state, "Bram").hp, get(state, "Bram").conditions) == (9, ["Poisoned"])
     with pytest.raises(RulesError, match="not a character"):
         update_from_sheet(state, "goblin-1", bram())
+
+
+# ------------------------------------------------------------------------------------------ save riders (issue 13)
+
+
+def spider_fight(*faces: int) -> tuple[CombatState, Script]:
+    """Aria (init 20+1) and Bram (1+3) against a Giant Spider (init 2+3): Aria, the spider, Bram."""
+    state, rng = party_vs([("giant-spider", 1)], 20, 1, 2, *faces)
+    state, _ = end_turn(state, "aria")
+    return state, rng
+
+
+def test_giant_spider_bite_poison_on_a_failed_con_save() -> None:
+    state, rng = spider_fight()
+    # Bite: 15+5 = 20 vs AC 18; 1d8+3 = 4+3 piercing. The poison: 2d8 = 5+6, rolled by the engine;
+    # Aria's CON save (Fighter: proficient, +2 CON +2) 3+4 = 7 vs DC 11: fails, takes all 11.
+    state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 3))
+    assert (r.hit, r.damage) == (True, 7)
+    assert r.rider is not None and r.rider.dc == 11 and r.rider.ability == "CON"
+    assert r.rider.outcomes[0].success is False and r.rider.outcomes[0].damage == 11
+    assert r.target_hp == get(state, "Aria").hp == 28 - 7 - 11
+    assert "poison" in r.text.casefold() and "DC 11" in r.text
+
+
+def test_giant_spider_poison_is_halved_on_a_successful_save() -> None:
+    state, rng = spider_fight()
+    state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 12))  # 12+4 = 16: saves
+    assert r.rider is not None and r.rider.outcomes[0].success and r.rider.outcomes[0].damage == 5
+    assert get(state, "Aria").hp == 28 - 7 - 5
+
+
+def test_no_rider_on_a_miss_and_a_rider_only_attack_still_saves() -> None:
+    state, rng = spider_fight()
+    state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(2))  # 2+5 = 7: a miss, no save
+    assert not r.hit and r.rider is None and get(state, "Aria").hp == 28
+    # The Guardian Naga's Spit Poison deals nothing itself: the hit is the save.
+    state, rng = party_vs([("guardian-naga", 1)], 20, 1, 2)
+    state, _ = end_turn(state, "aria")
+    state, r = attack(state, "guardian-naga-1", "Bram", "Spit Poison", rng.push(18, *[1] * 10, 2))
+    assert r.hit and r.rider is not None and r.rider.outcomes[0].damage == 10
+    assert get(state, "Bram").hp == 21 - 10
