@@ -63,6 +63,13 @@ _TEXT_SAVE_DAMAGE = re.compile(
     r"(?:\s*[+-]\s*\d+)?)\) (?P<type>[a-z]+) damage on a failed save(?P<half>, or half as much damage)?",
     re.IGNORECASE,
 )
+# The built-in bestiary's wording (dnd.data.bestiary): "a DC 11 Constitution save, taking 2d8 poison damage
+# (half on a success)".
+_SHORT_SAVE_DAMAGE = re.compile(
+    rf"\bDC (?P<dc>\d+) (?P<ability>{_ABILITY_WORDS}) save, taking (?P<dice>\d+d\d+(?:[+-]\d+)?) "
+    r"(?P<type>[a-z]+) damage(?P<half> \(half on a success\))?",
+    re.IGNORECASE,
+)
 # "in a 60-foot cone", "in an 60-foot line that is 5 feet wide", "a 20-foot-radius sphere".
 _AREA_SHAPE = re.compile(
     r"\b(\d+)-foot(?:-radius)? (cone|line|cube|sphere|cylinder|radius)(?: that is (\d+) feet wide)?", re.IGNORECASE
@@ -170,8 +177,8 @@ def _damage_parts(entries: list[Mapping[str, Any]]) -> list[DamagePart]:
 
 def _rider(desc: str) -> SaveRider | None:
     """The save a hit also calls for, with its damage, from an attack's text (the data has no field for it)."""
-    hit = desc.partition("Hit:")[2]
-    match = _TEXT_SAVE_DAMAGE.search(hit)
+    hit = desc.partition("Hit:")[2] or desc
+    match = _TEXT_SAVE_DAMAGE.search(hit) or _SHORT_SAVE_DAMAGE.search(hit)
     if match is None:
         return None
     return SaveRider(dc=int(match["dc"]), ability=normalize_ability(match["ability"]),

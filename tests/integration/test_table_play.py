@@ -436,6 +436,34 @@ def test_an_owner_controlled_monster_multiattacks(srd: SystemUnderTest) -> None:
     assert "Combat summary" in system.command(player, "!end_combat")["content"]
 
 
+def test_a_giant_spider_bite_applies_its_poison_rider(srd: SystemUnderTest) -> None:
+    """Issue 13: the bite's DC 11 CON save is rolled for the character by the engine, and the poison (2d8, half
+    on a success) lands on the sheet with the bite's own damage."""
+    system = srd
+    fresh_fight(system)
+    player = new_player_id()
+    name = f"Vex{player}"
+    seed(system, player, fighter(name).model_copy(update={"hp": 200, "max_hp": 200}))
+    system.command(player, f"!initiative <@{player}>")
+    owner(system, "!initiative add giant spider")
+    for _ in range(12):  # +5 against the fighter's AC: a hit comes within a few tries
+        turn_until(system, lambda actor: actor["kind"] == "monster")
+        reply = owner(system, f"!attack {name} with bite")
+        if "Hit" in reply and "CON save" in reply:
+            break
+        assert "CON save" not in reply, reply  # a miss calls for no save
+        owner(system, "!end_turn")
+    else:
+        raise AssertionError("the spider never hit")
+    assert re.search(rf"\*\*{name} CON save\*\*: 1d20 \(\d+\) \+ \d+ = `\d+` vs DC 11", reply), reply
+    assert "poison damage" in reply, reply
+    dealt = sum(int(n) for n in re.findall(rf"{name} takes \*\*(\d+)\*\* damage", reply))
+    assert len(re.findall(rf"{name} takes \*\*", reply)) == 2, reply  # the bite, then the poison
+    sheet_hp = system.sql("SELECT hp FROM characters WHERE player_id = :p", p=player)[0].hp
+    assert sheet_hp == 200 - dealt == fighter_in_fight(system, name)["hp"]
+    assert "Combat summary" in system.command(player, "!end_combat")["content"]
+
+
 # --------------------------------------------------------------------------- shops
 
 

@@ -246,3 +246,11 @@ def test_save_actions_without_a_structured_dc_read_it_from_the_text() -> None:
     assert whirlwind is not None and (whirlwind.dc, whirlwind.dc_ability) == (13, "STR")
     kiss = block("succubus-incubus").find_action("Draining Kiss")
     assert kiss is not None and (kiss.dc, kiss.dc_ability) == (15, "CON") and kiss.damage_expression() == "5d10+5"
+
+
+def test_the_built_in_giant_spider_has_its_rider_too() -> None:
+    from dnd.data.bestiary import entry
+
+    bite = MonsterBlock.from_srd(entry("Giant Spider")).find_action("Bite")
+    assert bite is not None and bite.damage_expression() == "1d8+3"
+    assert bite.rider is not None and (bite.rider.dc, bite.rider.ability, bite.rider.dice) == (11, "CON", "2d8")
