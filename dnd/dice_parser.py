@@ -513,9 +513,17 @@ def _syntax_error(text: str, error: pp.ParseBaseException) -> DiceSyntaxError:
     )
 
 
+def _is_stray_modifier(word: str) -> bool:
+    """A label word that is a modifier typed after a space ("4d6 kh3"), not a word such as "ep" or "pp" (coins):
+    d20's "p" makes those modifiers only with a count."""
+    if not _STRAY_MODIFIER.fullmatch(word) or advantage_word(word) is not None:
+        return False
+    return "p" not in word.casefold() or any(character.isdigit() for character in word)
+
+
 def _split_label(text: str, label: _Label) -> tuple[str | None, Advantage | None]:
     words = label.text.split()
-    if _STRAY_MODIFIER.fullmatch(words[0]) and advantage_word(words[0]) is None:
+    if _is_stray_modifier(words[0]):
         raise DiceSyntaxError(
             f'Unexpected space before modifier "{words[0]}" {describe_position(text, label.position)}'
             " (write modifiers right after the dice, e.g. 4d6kh3)",

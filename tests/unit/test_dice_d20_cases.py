@@ -169,3 +169,11 @@ def test_an_exploded_die_does_not_explode_twice() -> None:
     # "1d6e6e6": the second e6 finds the 6 already exploded; the chain is the first's.
     for seed in SEEDS:
         assert roll("1d6e6e6", random.Random(seed)).total == roll("1d6e6", random.Random(seed)).total
+
+
+def test_coin_labels_are_not_taken_for_drop_modifiers() -> None:
+    # d20's "p" must not turn the coins "ep" and "pp" after a space into a stray modifier.
+    assert roll("3d6 ep", random.Random(1)).label == "ep"
+    assert roll("1d6*10 pp", random.Random(1)).label == "pp"
+    with pytest.raises(DiceError, match="space before modifier"):
+        roll("4d6 ph1")
