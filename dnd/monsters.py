@@ -106,6 +106,9 @@ class SaveRider(BaseModel):
     dice: str  # "2d8"
     damage_type: str = ""
     half_on_success: bool = False
+    # "If the poison damage reduces the target to 0 hit points, the target is stable but poisoned ... and is
+    # paralyzed while poisoned in this way" (the Giant Spider, Giant Wasp, Phase Spider...).
+    stable_at_zero: bool = False
 
 
 class MonsterAction(BaseModel):
@@ -183,7 +186,8 @@ def _rider(desc: str) -> SaveRider | None:
         return None
     return SaveRider(dc=int(match["dc"]), ability=normalize_ability(match["ability"]),
                      dice=match["dice"].replace(" ", ""), damage_type=match["type"].casefold(),
-                     half_on_success=match["half"] is not None)
+                     half_on_success=match["half"] is not None,
+                     stable_at_zero="0 hit points, the target is stable but poisoned" in hit)
 
 
 def _area(desc: str) -> str | None:

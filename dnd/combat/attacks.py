@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass
 
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
-from dnd.character import Character, InventoryItem, ability_modifier, has_fighting_style
+from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier, has_fighting_style
 from dnd.combat.damage import take_damage
+from dnd.combat.effects import give_condition
 from dnd.combat.features import (
     AttackExtras,
     attack_extras,
@@ -299,7 +300,23 @@ def _rider_save(state: CombatState, profile: _Profile, target: Combatant, rng: r
                                  damage_type=rider.damage_type, half_on_success=rider.half_on_success,
                                  source=f"{profile.label} {rider.damage_type}".strip(), magical=False)
     told += result.told
+    if rider.stable_at_zero and result.outcomes and result.outcomes[0].fell:
+        state = _stable_but_poisoned(state, current.id, told)
     return state, result
+
+
+def _stable_but_poisoned(state: CombatState, target_id: str, told: list[Line]) -> CombatState:
+    """A character the rider's poison dropped is stable (no death saves) but poisoned and, while so, paralyzed;
+    the hour it lasts outlives the fight, so the table ends it (`!set_condition`)."""
+    target = find_anywhere(state, target_id)
+    if target.kind != "character" or target.dead or target.hp != 0:
+        return state
+    state = replace_combatant(state, target.model_copy(update={"stable": True, "death_saves": DeathSaves()}))
+    for condition in ("Poisoned", "Paralyzed"):
+        state, given = give_condition(state, find_anywhere(state, target_id), condition)
+        told += given.told
+    told.append(FeatureUsed(target.name, "Stable", "the poison leaves them stable but poisoned and paralyzed"))
+    return log_event(state, "stable", f"{target.name} is stable but poisoned.", target=target_id)
 
 
 def _rider_fell(rider: SaveResult | None) -> dict[str, bool]:

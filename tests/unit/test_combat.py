@@ -860,3 +860,19 @@ def test_no_rider_on_a_miss_and_a_rider_only_attack_still_saves() -> None:
     state, r = attack(state, "guardian-naga-1", "Bram", "Spit Poison", rng.push(18, *[1] * 10, 2))
     assert r.hit and r.rider is not None and r.rider.outcomes[0].damage == 10
     assert get(state, "Bram").hp == 21 - 10
+
+
+def test_giant_spider_poison_that_drops_a_character_leaves_it_stable_but_poisoned_and_paralyzed() -> None:
+    state, rng = spider_fight()
+    state = update_from_sheet(state, "aria", set_hp(aria(), 10))
+    # Bite 7 (4+3) -> 3 HP; the save fails (3+4 = 7) and the poison (5+6 = 11) drops her to 0.
+    state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 3))
+    aria_now = get(state, "Aria")
+    assert r.fell and aria_now.hp == 0 and aria_now.stable and not aria_now.dead
+    assert {"Poisoned", "Paralyzed", "Unconscious"} <= set(aria_now.conditions)
+    assert aria_now.death_saves == DeathSaves()
+    # A bite that drops her by itself is not the poison's doing: dying, not stable.
+    state, rng = spider_fight()
+    state = update_from_sheet(state, "aria", set_hp(aria(), 5))
+    state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 3))
+    assert get(state, "Aria").hp == 0 and not get(state, "Aria").stable

@@ -210,10 +210,11 @@ def test_save_riders_after_a_hit_are_read_from_the_text() -> None:
     assert spider.damage_expression() == "1d8+3"
     assert (spider.rider.dc, spider.rider.ability, spider.rider.dice, spider.rider.damage_type,
             spider.rider.half_on_success) == (11, "CON", "2d8", "poison", True)
+    assert spider.rider.stable_at_zero  # "...reduces the target to 0 hit points, the target is stable but poisoned"
     # The Assassin's data lists the poison as damage too: the hit itself is only the blade.
     blade = block("assassin").find_action("Shortsword")
     assert blade is not None and blade.damage_expression() == "1d6+3" and blade.rider is not None
-    assert (blade.rider.dc, blade.rider.dice) == (15, "7d6")
+    assert (blade.rider.dc, blade.rider.dice, blade.rider.stable_at_zero) == (15, "7d6", False)
     spit = block("guardian-naga").find_action("Spit Poison")
     assert spit is not None and spit.is_attack and not spit.damage and spit.rider is not None
     riders = [(m["index"], a.name) for m in srd_monsters().values()
