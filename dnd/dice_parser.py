@@ -116,7 +116,7 @@ def _plain_factor_pattern(named: bool) -> str:
         rf"({_name('sign', named)}[-+]++)?\s*+"
         rf"(?:({_name('count', named)}\d*)d({_name('sides', named)}\d+|%)"
         rf"({_name('modifiers', named)}{_MODIFIER}*)({_name('target', named)}{_COMPARE}\d+)?"
-        rf"|({_name('number', named)}\d+(?:\.\d+)?|\.\d+))"
+        rf"|({_name('number', named)}\d+(?:\.\d*)?|\.\d+))"
         rf"(?:\s*+\[\s*+({_name('damage_type', named)}{_DAMAGE_TYPE})\s*\])?"
     )
 
@@ -365,7 +365,7 @@ def _single_dice(inner: Node | _Items) -> DiceTerm | None:
 def _on_group(tokens: pp.ParseResults) -> Node:
     opening: _GroupOpen = tokens[0]
     closing: _GroupClose = tokens[-1]
-    trailing_comma = isinstance(tokens[2], _TrailingComma)
+    trailing_comma = len(tokens) > 3 and isinstance(tokens[2], _TrailingComma)
     return _group_node(tokens[1], closing.keep_drop, closing.damage_type, opening.negative, trailing_comma)
 
 
@@ -437,7 +437,10 @@ def _build_grammar() -> tuple[pp.ParserElement, pp.ParserElement]:
     trailing_comma = pp.Regex(r",(?=\s*\))").set_parse_action(lambda: _TrailingComma())
     group_close = pp.Regex(_GROUP_CLOSE.pattern, flags=re.IGNORECASE).set_name('")"')
     group_close.set_parse_action(_on_group_close)
-    signed_group = (group_open - expression - pp.Opt(trailing_comma) - group_close).set_parse_action(_on_group)
+    # "()" is d20's empty set, worth 0.
+    empty = pp.Empty().set_parse_action(lambda: _Items((), 0))
+    signed_group = (group_open - (expression - pp.Opt(trailing_comma) | empty) - group_close).set_parse_action(
+        _on_group)
 
     operand = (factor_chain | signed_group).set_name('a number, dice or "("')
     # A comma followed by ")" is a trailing comma (the group takes it), not an operator.

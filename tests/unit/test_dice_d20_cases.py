@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dnd.dice import DiceError, roll
 
@@ -177,3 +179,52 @@ def test_coin_labels_are_not_taken_for_drop_modifiers() -> None:
     assert roll("1d6*10 pp", random.Random(1)).label == "pp"
     with pytest.raises(DiceError, match="space before modifier"):
         roll("4d6 ph1")
+
+
+# ---------------------------------------------------------------------------------------------- d20's grammar
+# d20's tests/custom_strategies.py (same commit) generates expressions from its grammar; this is that strategy
+# (written here, smaller numbers), minus what d20 itself refuses when rolling (a selector on mi/ma) and with
+# annotations drawn from damage-type words (ours are damage types, not free text). Every expression must parse
+# here: a refusal may only be about limits or values (too many dice, d0, division by zero, endless rerolls).
+
+_integer = st.integers(min_value=0, max_value=30).map(str)
+_selector = st.tuples(st.sampled_from(["", "l", "h", "<", ">"]), _integer).map("".join)
+_annotation = st.sampled_from(["", "[fire]", "[cold]", "[magic missile]"])
+
+
+def _join(parts: st.SearchStrategy[str], operators: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.tuples(operators, parts), min_size=0, max_size=2).flatmap(
+        lambda rest: parts.map(lambda first: first + "".join(op + part for op, part in rest)))
+
+
+def _grammar(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    set_items = st.lists(children, min_size=1, max_size=3).map(", ".join)
+    rule_set = st.tuples(
+        st.one_of(st.just("()"), st.tuples(set_items, st.sampled_from(["", ","])).map(lambda t: f"({t[0]}{t[1]})")),
+        st.lists(st.tuples(st.sampled_from("kp"), _selector).map("".join), max_size=2).map("".join),
+    ).map("".join)
+    unary = st.tuples(st.sampled_from(["", "-", "+", "--", "-+"]), rule_set, _annotation).map("".join)
+    product = _join(unary, st.sampled_from(["*", "//", "/", "%"]))
+    total = _join(product, st.sampled_from("+-"))
+    return _join(total, st.sampled_from(["==", ">=", "<=", "!=", "<", ">"]))
+
+
+_dice = st.tuples(
+    st.sampled_from(["", "1", "2", "4", "10"]), st.just("d"), st.sampled_from(["1", "2", "6", "20", "%"]),
+    st.lists(st.one_of(
+        st.tuples(st.sampled_from(["rr", "ro", "ra", "e", "k", "p"]), _selector).map("".join),
+        st.tuples(st.sampled_from(["mi", "ma"]), _integer).map("".join),
+    ), max_size=3).map("".join),
+).map("".join)
+_literal = st.one_of(_integer, st.tuples(_integer, st.just("."), st.sampled_from(["", "5", "25"])).map("".join),
+                     st.sampled_from([".5", ".25"]))
+_d20_expression = st.recursive(st.one_of(_dice, _literal), _grammar, max_leaves=6)
+
+
+@given(_d20_expression)
+@settings(max_examples=300, deadline=None)
+def test_every_expression_of_d20s_grammar_parses(expression: str) -> None:
+    try:
+        roll(expression, random.Random(0))
+    except DiceError as error:
+        assert "Unexpected" not in str(error) and "too deeply" not in str(error).casefold(), (expression, error)
