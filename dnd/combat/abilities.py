@@ -36,9 +36,10 @@ _MAKES_ATTACK = re.compile(r"\bmakes (?:a|one) ([a-z]+(?: [a-z]+)?) attack\b", r
 
 def is_charged(monster: Combatant, action: MonsterAction) -> bool:
     """The action can be used now: a recharge action not spent, a limited one with uses left."""
-    if action.recharge is not None and action.name in monster.spent:
+    # use_key: a metallic dragon's breaths are one Breath Weapons, charged and spent together.
+    if action.recharge is not None and action.use_key in monster.spent:
         return False
-    return action.per_fight is None or monster.used.get(action.name, 0) < action.per_fight
+    return action.per_fight is None or monster.used.get(action.use_key, 0) < action.per_fight
 
 
 def legendary_per_round(monster: Combatant) -> int:
@@ -72,9 +73,9 @@ def _spend(state: CombatState, monster_id: str, action: MonsterAction) -> Combat
     current = find_anywhere(state, monster_id)
     update: dict[str, object] = {}
     if action.recharge is not None:
-        update["spent"] = [*current.spent, action.name]
+        update["spent"] = [*current.spent, action.use_key]
     if action.per_fight is not None:
-        update["used"] = {**current.used, action.name: current.used.get(action.name, 0) + 1}
+        update["used"] = {**current.used, action.use_key: current.used.get(action.use_key, 0) + 1}
     if not update or not any(c.id == monster_id for c in state.combatants):
         return state
     return replace_combatant(state, current.model_copy(update=update))

@@ -876,3 +876,21 @@ def test_giant_spider_poison_that_drops_a_character_leaves_it_stable_but_poisone
     state = update_from_sheet(state, "aria", set_hp(aria(), 5))
     state, r = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 3))
     assert get(state, "Aria").hp == 0 and not get(state, "Aria").stable
+
+
+def test_a_brass_dragons_breaths_share_one_recharge() -> None:
+    from dnd.combat.abilities import is_charged, start_monster_turn, use_area_action
+
+    state, _ = party_vs([("adult-brass-dragon", 1)], 20, 1, 10)  # Aria, the dragon, Bram
+    state, _ = end_turn(state, "aria")
+    # Fire Breath (parsed from the Breath Weapons' options): 13d6 all 2s = 26, Aria's DEX save 2+1 fails.
+    state, result = use_area_action(state, "adult-brass-dragon-1", "Fire Breath", ["Aria"], Script(*[2] * 13, 2))
+    assert [(o.target, o.success, o.damage) for o in result.outcomes] == [("Aria", False, 26)]
+    dragon = get(state, "Adult Brass Dragon 1")
+    sleep = dragon.monster.find_action("Sleep Breath")
+    assert dragon.spent == ["Breath Weapons"] and not is_charged(dragon, sleep)
+    with pytest.raises(RulesError, match="isn't charged"):
+        use_area_action(state, "adult-brass-dragon-1", "Fire Breath", ["Bram"], Script())
+    state, _ = start_monster_turn(state.model_copy(update={"current": state.combatants.index(dragon)}), Script(5))
+    dragon = get(state, "Adult Brass Dragon 1")
+    assert dragon.spent == [] and is_charged(dragon, sleep)
