@@ -228,3 +228,12 @@ def test_every_expression_of_d20s_grammar_parses(expression: str) -> None:
         roll(expression, random.Random(0))
     except DiceError as error:
         assert "Unexpected" not in str(error) and "too deeply" not in str(error).casefold(), (expression, error)
+
+
+def test_natural_20_and_1_are_told() -> None:
+    # test_crit: d20's CritType.CRIT / FAIL / NONE on a 1d20 is our natural 20 / 1 / neither.
+    results = [roll("1d20", random.Random(seed)) for seed in SEEDS]
+    assert all(result.natural == result.total for result in results)
+    assert {result.is_natural_20 for result in results if result.total == 20} == {True}
+    assert {result.is_natural_1 for result in results if result.total == 1} == {True}
+    assert not any(result.is_natural_1 or result.is_natural_20 for result in results if 1 < result.total < 20)
