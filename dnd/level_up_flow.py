@@ -3,7 +3,8 @@
 Steps: class (keep levelling the current class, or ``level up in <other class>`` to multiclass, with its
 prerequisites) → hit points (roll 1dX + CON, rolled here and shown, or take the average) → Ability Score
 Improvement (+2 / +1 +1) or a feat at ASI levels → feat's ability choice → subclass at the class's level →
-skills gained by multiclassing → expertise → confirm (the summary of :func:`dnd.leveling.apply_level_up`).
+the level's class choice (a Fighting Style: `dnd.class_choices`) → skills gained by multiclassing → expertise →
+confirm (the summary of :func:`dnd.leveling.apply_level_up`).
 
 The character is passed to every call (the caller loads the current one), so the level is applied to the
 character as it is at confirmation, not to a stale copy. The hit point roll comes from a seed stored in the
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dnd.abilities import modifier, normalize_ability
 from dnd.character import Character, compute_ability_scores, hp_gain
+from dnd.class_choices import choice_points, describe_options, fighting_styles, validate_choice
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
 from dnd.creation_flow import BACK_WORDS, CANCEL_WORDS, NO_WORDS, YES_WORDS, parse_skills, split_list
 from dnd.data.classes import CLASSES
@@ -54,15 +56,18 @@ class LevelUpState(BaseModel):
     subclass: str | None = None
     skills: list[str] = Field(default_factory=list)
     expertise: list[str] = Field(default_factory=list)
+    class_choice: str | None = None  # the answer to the level's class choice (dnd.class_choices), if it has one
     trail: list[str] = Field(default_factory=list)
     character: dict[str, Any] | None = None  # the levelled character, once confirmed
     summary: list[str] = Field(default_factory=list)
 
 
-STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", "skills", "expertise", "confirm")
+STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", "class_choice", "skills", "expertise",
+                               "confirm")
 STEP_TITLES: dict[str, str] = {
     "class": "Class", "hp": "Hit points", "asi": "Ability Score Improvement or feat",
-    "feat_ability": "Feat increase", "subclass": "Subclass", "skills": "Skills", "expertise": "Expertise",
+    "feat_ability": "Feat increase", "subclass": "Subclass", "class_choice": "Class choice", "skills": "Skills",
+    "expertise": "Expertise",
     "confirm": "Confirm",
 }
 
@@ -91,6 +96,8 @@ def _applies(step: str, state: LevelUpState, character: Character) -> bool:
         return options.asi and info is not None and bool(info.ability_choice)
     if step == "subclass":
         return options.subclass_required
+    if step == "class_choice":
+        return _choice_point(state, character) is not None
     if step == "skills":
         return options.skill_choices > 0
     if step == "expertise":
@@ -100,7 +107,8 @@ def _applies(step: str, state: LevelUpState, character: Character) -> bool:
 
 def _clear(step: str) -> dict[str, Any]:
     return {"asi": {"asi": {}, "feat": None, "feat_ability": None}, "feat_ability": {"feat_ability": None},
-            "subclass": {"subclass": None}, "skills": {"skills": []}, "expertise": {"expertise": []}}.get(step, {})
+            "subclass": {"subclass": None}, "class_choice": {"class_choice": None}, "skills": {"skills": []},
+            "expertise": {"expertise": []}}.get(step, {})
 
 
 def _next(state: LevelUpState, character: Character, after: str) -> LevelUpState:
@@ -169,9 +177,33 @@ def _confirm_prompt(state: LevelUpState, character: Character) -> str:
     return "\n".join(summary.lines) + "\n\nReply `yes` to level up, `back` to change an answer, or `cancel`."
 
 
+def _choice_point(state: LevelUpState, character: Character) -> str | None:
+    """The class choice the level asks (Fighting Style at Paladin/Ranger 2, Champion 10, Fighter 1), if any."""
+    options = _options(state, character)
+    subclass = state.subclass or next((v for k, v in character.subclasses.items()
+                                       if k.casefold() == options.class_name.casefold()), None)
+    points = choice_points(options.class_name, options.class_level, subclass)
+    return points[0] if points else None
+
+
+def _class_choice_prompt(state: LevelUpState, character: Character) -> str:
+    point = _choice_point(state, character)
+    assert point is not None and state.class_name is not None
+    return f"Choose your **{point.lower()}**:\n{describe_options(point, state.class_name, fighting_styles(character))}"
+
+
+def _class_choice_answer(state: LevelUpState, character: Character, text: str,
+                         rng: random.Random) -> tuple[dict[str, Any], str]:
+    point = _choice_point(state, character)
+    assert point is not None
+    found = validate_choice(point, state.class_name or "", text, fighting_styles(character))
+    return {"class_choice": found}, f"{point}: **{found}**."
+
+
 _PROMPTS = {
     "class": _class_prompt, "hp": _hp_prompt, "asi": _asi_prompt, "feat_ability": _feat_ability_prompt,
-    "subclass": _subclass_prompt, "skills": _skills_prompt, "expertise": _expertise_prompt,
+    "subclass": _subclass_prompt, "class_choice": _class_choice_prompt, "skills": _skills_prompt,
+    "expertise": _expertise_prompt,
     "confirm": _confirm_prompt,
 }
 
@@ -312,7 +344,8 @@ def _expertise_answer(state: LevelUpState, character: Character, text: str,
 
 _ANSWERS = {
     "class": _class_answer, "hp": _hp_answer, "asi": _asi_answer, "feat_ability": _feat_ability_answer,
-    "subclass": _subclass_answer, "skills": _skills_answer, "expertise": _expertise_answer,
+    "subclass": _subclass_answer, "class_choice": _class_choice_answer, "skills": _skills_answer,
+    "expertise": _expertise_answer,
 }
 
 
@@ -323,17 +356,19 @@ def hp_roll(state: LevelUpState, character: Character) -> int:
     return random.Random(state.hp_seed).randint(1, get_class(state.class_name).hit_die)
 
 
-def choices_of(state: LevelUpState) -> LevelUpChoices:
+def choices_of(state: LevelUpState, character: Character | None = None) -> LevelUpChoices:
+    point = _choice_point(state, character) if character is not None and state.class_choice else None
     return LevelUpChoices(hp_method=state.hp_method or "average", asi=state.asi, feat=state.feat,
                           feat_ability=state.feat_ability, subclass=state.subclass, skills=state.skills,
-                          expertise=state.expertise)
+                          expertise=state.expertise,
+                          class_choices={point: state.class_choice} if point and state.class_choice else {})
 
 
 def preview(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
     """The character after this level up, with the engine's summary (every choice checked again)."""
     if state.class_name is None:
         raise RulesError("Choose the class that gains the level first.")
-    return apply_level_up(character, state.class_name, choices_of(state), random.Random(state.hp_seed))
+    return apply_level_up(character, state.class_name, choices_of(state, character), random.Random(state.hp_seed))
 
 
 def start(character: Character) -> tuple[LevelUpState, str]:

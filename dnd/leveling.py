@@ -19,6 +19,7 @@ from dnd.character import (
     derive,
     hp_gain,
 )
+from dnd.class_choices import fighting_styles, validate_choices
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
 from dnd.data.classes import ALL_SKILLS_LABEL
 from dnd.data.races import find_race, find_subrace
@@ -102,6 +103,7 @@ class LevelUpChoices(BaseModel):
     subclass: str | None = None
     skills: list[str] = Field(default_factory=list)  # multiclassing into Bard, Ranger or Rogue
     expertise: list[str] = Field(default_factory=list)
+    class_choices: dict[str, str] = Field(default_factory=dict)  # {"Fighting Style": "Dueling"}: dnd.class_choices
 
 
 @dataclass(frozen=True)
@@ -254,9 +256,11 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     subclasses = dict(character.subclasses)
     if subclass:
         subclasses[key] = subclass
+    picked = validate_choices(cls.name, options.class_level, subclass or subclasses.get(key), choices.class_choices,
+                              fighting_styles(character), required=False)  # the flow asks each (class_choice)
     record = LevelRecord(class_name=cls.name, class_level=options.class_level, hp_method=choices.hp_method,
                          hp_roll=die_value, asi=asi, feat=feat_name, feat_ability=feat_ability,
-                         subclass=subclass, skills=new_skills)
+                         subclass=subclass, skills=new_skills, choices=picked)
     draft = character.model_copy(update={
         "class_levels": class_levels,
         "subclasses": subclasses,

@@ -480,3 +480,41 @@ def test_draconic_resilience_and_the_dragon_ancestor_step() -> None:
     assert kes.history[0].choices == {"Dragon Ancestor": "Red"}
     plain = kes.model_copy(update={"subclasses": {}})
     assert kes.max_hp == derive(plain).max_hp + 1  # +1 HP per sorcerer level
+
+
+def test_the_level_up_flow_asks_a_paladins_fighting_style_and_a_champions_second_one() -> None:
+    from dnd.class_choices import fighting_styles
+    from dnd.creation import CreationChoices, create_character
+    from dnd.level_up_flow import answer, leveled_character, start
+
+    paladin = create_character(CreationChoices(
+        name="Ser", race="Human", class_name="Paladin", ability_method="standard_array",
+        base_scores={"STR": 15, "DEX": 10, "CON": 13, "INT": 8, "WIS": 12, "CHA": 14}, background="Acolyte",
+        skills=["Athletics", "Persuasion"], languages=["Dwarvish", "Elvish", "Giant"])).model_copy(update={"xp": 300})
+    rng = __import__("random").Random(1)
+    state, _ = start(paladin)
+    for text in ["Paladin", "average"]:
+        state, reply = answer(state, paladin, text, rng)
+    assert state.step == "class_choice" and "Great Weapon Fighting" in reply and "Archery" not in reply
+    state, reply = answer(state, paladin, "Archery", rng)
+    assert state.step == "class_choice" and "Choose a fighting style of the Paladin" in reply
+    state, reply = answer(state, paladin, "dueling", rng)
+    state, reply = answer(state, paladin, "yes", rng)
+    assert state.status == "done"
+    assert fighting_styles(leveled_character(state)) == ["Dueling"]
+
+    champion = fighter(9, subclass="Champion")
+    from dnd.character import LevelRecord
+
+    styled = derive(champion.model_copy(update={"xp": 100_000, "history": [
+        LevelRecord(class_name="Fighter", class_level=1, hp_method="max", hp_roll=10,
+                    choices={"Fighting Style": "Defense"})]}))
+    state, _ = start(styled)
+    for text in ["Fighter", "average"]:
+        state, reply = answer(state, styled, text, rng)
+    assert state.step == "class_choice" and "Defense" not in reply.split("Choose your")[-1]
+    state, reply = answer(state, styled, "Defense", rng)
+    assert "already one of your fighting styles" in reply
+    state, _ = answer(state, styled, "Archery", rng)
+    state, _ = answer(state, styled, "yes", rng)
+    assert fighting_styles(leveled_character(state)) == ["Defense", "Archery"]
