@@ -254,7 +254,7 @@ def test_the_models_encounter_is_checked_by_the_engine_and_started_only_when_val
                 "updates": [{"type": "encounter", "creatures": [{"monster": m, "count": n} for m, n in creatures]}]}
 
     answering(system, model, player, "QXENC1", ("", proposing(("Glorpling", 2))),
-              ("QXENC2", proposing(("Adult Red Dragon", 3))), ("QXENC3", proposing(("Goblin", 1))))
+              ("QXENC2", proposing(("Young Red Dragon", 3))), ("QXENC3", proposing(("Goblin", 1))))
     for token, reason in (("QXENC1", "there is no monster called 'Glorpling'"), ("QXENC2", "over the XP budget")):
         after = system.cursor()
         system.say(player, f"I wade into the reeds {token}")
