@@ -15,6 +15,7 @@ from db.models import Rule
 from dnd.data import bestiary
 from dnd.data.equipment import ITEMS
 from dnd.data.spells import SPELLS
+from dnd.spellcasting import SpellCatalog, catalog_from_srd
 
 
 def _slug(text: str) -> str:
@@ -99,3 +100,6 @@ def in_use(session: Session) -> str:
         return f"{BUILT_IN} ({own}; `python scripts/import_srd.py` adds the SRD)"
     shown = ", ".join(f"{counts[k]} {k}s" for k in ("monster", "spell", "equipment", "magic_item") if k in counts)
     return f"{SRD_IMPORT} ({shown or f'{sum(counts.values())} entries'}) over the {BUILT_IN} one ({own})"
+def spell_catalog(session: Session) -> SpellCatalog:
+    """The spells the game knows: the imported compendium's (when imported), with the engine's own over them."""
+    return catalog_from_srd(entries(session, "spell"))

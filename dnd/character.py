@@ -133,6 +133,7 @@ class Character(BaseModel):
     cantrips: list[str] = Field(default_factory=list)
     spells_known: list[str] = Field(default_factory=list)  # known spells, or a wizard's spellbook
     spells_prepared: list[str] = Field(default_factory=list)
+    can_prepare: bool = True  # a long rest ended since the prepared spells were last changed (`!prepare`)
     death_saves: DeathSaves = Field(default_factory=DeathSaves)
     history: list[LevelRecord] = Field(default_factory=list)
     draconic_ancestry: str | None = None

@@ -22,11 +22,18 @@ from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS, STARTING_EQUI
 from dnd.data.feats import FEATS, FeatInfo, find_feat
 from dnd.data.races import DRACONIC_ANCESTRIES, RACES, RaceInfo, SubraceInfo, find_race, find_subrace
 from dnd.data.skills import ABILITIES, LANGUAGES, SKILLS
-from dnd.data.spells import find_spell
 from dnd.data.tables import POINT_BUY_BUDGET, POINT_BUY_COSTS, STANDARD_ARRAY
 from dnd.errors import RulesError
 from dnd.inventory import expand
 from dnd.progression import at_level, get_class, get_subclass
+from dnd.spellcasting import (
+    WIZARD_FIRST_SPELLBOOK,
+    WIZARD_SPELLS_PER_LEVEL,
+    SpellCatalog,
+    builtin_catalog,
+    choose_spells,
+    max_spell_level,
+)
 from dnd.wealth import Wealth
 
 AbilityMethod = Literal["point_buy", "standard_array", "rolled"]
@@ -317,28 +324,49 @@ def validate_feat_ability(info: FeatInfo | None, feat_ability: str | None) -> st
 
 
 def validate_spell_choices(cls: ClassInfo, scores: Mapping[str, int], cantrips: Sequence[str],
-                           spells: Sequence[str], *, bonus_cantrips: int = 0, level: int = 1) -> None:
-    """Counts of cantrips and spells chosen at creation; spells the engine knows are also checked for
-    their level and class list. Choosing fewer than allowed is fine (the rest can be picked later)."""
+                           spells: Sequence[str], *, bonus_cantrips: int = 0, level: int = 1,
+                           catalog: SpellCatalog | None = None) -> None:
+    """Counts of cantrips and spells chosen at creation, each checked against the spells the game knows
+    (``catalog``, the built-in ones by default): its level, the class list, and the highest level the class can
+    learn. ``bonus_cantrips`` (a High Elf's) come from the Wizard list; the class's own cantrips still come
+    from the class's. Choosing fewer than allowed is fine (the rest can be picked later)."""
+    catalog = catalog or builtin_catalog()
     row = at_level(cls.name, level)
-    max_cantrips = (row.cantrips_known or 0) + bonus_cantrips
-    if len(cantrips) > max_cantrips:
-        raise RulesError(f"A level {level} {cls.name} knows {max_cantrips} cantrip(s), not {len(cantrips)}.")
-    for group in (cantrips, spells):
-        if len({c.casefold() for c in group}) != len(group):
-            raise RulesError("You chose the same spell twice.")
-    top = max(row.spell_slots, default=0)
+    class_cantrips = row.cantrips_known or 0
+    if len(cantrips) > class_cantrips + bonus_cantrips:
+        raise RulesError(f"A level {level} {cls.name} knows {class_cantrips + bonus_cantrips} cantrip(s), "
+                         f"not {len(cantrips)}.")
+    _check_cantrips(cls, catalog, cantrips, class_cantrips, bonus_cantrips)
+    top = max_spell_level(cls.name, level)
     limit, label = _spell_choice_limit(cls, scores, row.spells_known, top, level)
     if len(spells) > limit:
         raise RulesError(f"A level {level} {cls.name} has {limit} {label}, not {len(spells)}.")
-    for name in cantrips:
-        info = find_spell(name)
-        if info is not None and info.level != 0:
+    if spells:
+        choose_spells(catalog, spells, class_name=cls.name, max_level=top)
+
+
+def _check_cantrips(cls: ClassInfo, catalog: SpellCatalog, cantrips: Sequence[str], class_cantrips: int,
+                    bonus_cantrips: int) -> None:
+    """Each cantrip is on the class list, or fills a bonus (Wizard-list) cantrip; neither kind over its count."""
+    infos = [catalog.get(c) for c in cantrips]
+    if len({i.name for i in infos}) != len(infos):
+        raise RulesError("You chose the same spell twice.")
+    off_class, class_only = [], 0
+    for info in infos:
+        class_only += cls.name in info.classes and (not bonus_cantrips or "Wizard" not in info.classes)
+        if info.level != 0:
             raise RulesError(f"{info.name} is not a cantrip.")
-        if info is not None and cls.name not in info.classes and not bonus_cantrips:
-            raise RulesError(f"{info.name} is not on the {cls.name} spell list.")
-    for name in spells:
-        _check_spell_choice(cls, name, top, level)
+        if cls.name not in info.classes:
+            if not bonus_cantrips or "Wizard" not in info.classes:
+                raise RulesError(f"{info.name} is not on the {cls.name} spell list"
+                                 + (" (nor the Wizard list, for your High Elf cantrip)." if bonus_cantrips else "."))
+            off_class.append(info.name)
+    if len(off_class) > bonus_cantrips:
+        raise RulesError(f"Only {bonus_cantrips} cantrip(s) may come from the Wizard list: "
+                         f"{', '.join(off_class)} are not {cls.name} cantrips.")
+    if class_only > class_cantrips:
+        raise RulesError(f"A {cls.name} chooses {class_cantrips} cantrip(s) from its list; the other "
+                         f"{bonus_cantrips} must be on the Wizard list.")
 
 
 def _spell_choice_limit(cls: ClassInfo, scores: Mapping[str, int], spells_known: int | None, top: int,
@@ -347,25 +375,11 @@ def _spell_choice_limit(cls: ClassInfo, scores: Mapping[str, int], spells_known:
     if spells_known is not None:
         return spells_known, "spells known"
     if cls.name == "Wizard":
-        return 6 + 2 * (level - 1), "spells in the spellbook"
+        return WIZARD_FIRST_SPELLBOOK + WIZARD_SPELLS_PER_LEVEL * (level - 1), "spells in the spellbook"
     if cls.prepares_spells and cls.spellcasting_ability and top:
         caster_levels = level if cls.caster == "full" else level // 2
         return max(1, modifier(scores[cls.spellcasting_ability]) + caster_levels), "prepared spells"
     return 0, "spells"
-
-
-def _check_spell_choice(cls: ClassInfo, name: str, top: int, level: int) -> None:
-    """A levelled spell the engine knows must be of a level the class can learn and on its list."""
-    info = find_spell(name)
-    if info is None:
-        return
-    if info.level == 0:
-        raise RulesError(f"{info.name} is a cantrip; list it with your cantrips.")
-    if info.level > top:
-        raise RulesError(f"{info.name} is a level {info.level} spell; a level {level} {cls.name} "
-                         f"can't learn spells above level {top}.")
-    if cls.name not in info.classes:
-        raise RulesError(f"{info.name} is not on the {cls.name} spell list.")
 
 
 # --------------------------------------------------------------------------- equipment
@@ -472,14 +486,12 @@ def validate_expertise(cls: ClassInfo, level: int, skills: Sequence[str], tools:
     return out
 
 
-def _spell_name(name: str) -> str:
-    info = find_spell(name)
-    return info.name if info is not None else name.strip()
-
-
-def create_character(choices: CreationChoices, rng: random.Random | None = None) -> Character:
+def create_character(choices: CreationChoices, rng: random.Random | None = None, *,
+                     catalog: SpellCatalog | None = None) -> Character:
     """Validate every creation choice and build a 1st-level character at full hp with full resources.
-    ``rng`` is needed only to roll starting gold."""
+    ``rng`` is needed only to roll starting gold; ``catalog``: the spells the game knows (the built-in ones by
+    default)."""
+    catalog = catalog or builtin_catalog()
     race, subrace = validate_race(choices.race, choices.subrace)
     cls, subclass = validate_class(choices.class_name, choices.subclass)
     bg = validate_background(choices.background)
@@ -507,15 +519,16 @@ def create_character(choices: CreationChoices, rng: random.Random | None = None)
     elif choices.draconic_ancestry:
         raise RulesError("Only a Dragonborn has a draconic ancestry.")
     bonus_cantrips = subrace.wizard_cantrips if subrace else 0
-    validate_spell_choices(cls, scores, choices.cantrips, choices.spells, bonus_cantrips=bonus_cantrips)
+    validate_spell_choices(cls, scores, choices.cantrips, choices.spells, bonus_cantrips=bonus_cantrips,
+                           catalog=catalog)
 
     items, wealth = starting_equipment(cls.name, bg.name, choices.equipment, rng)
     picked = validate_choices(cls.name, 1, subclass, choices.class_choices, required=False)  # the flow asks each
     record = LevelRecord(class_name=cls.name, class_level=1, hp_method="max", hp_roll=cls.hit_die,
                          feat=feat.name if feat else None, feat_ability=feat_ability, subclass=subclass,
                          choices=picked)
-    spell_names = [_spell_name(s) for s in choices.spells]
-    cantrip_names = [_spell_name(s) for s in choices.cantrips]
+    spell_names = [catalog.get(s).name for s in choices.spells]
+    cantrip_names = [catalog.get(s).name for s in choices.cantrips]
     known: list[str] = []
     prepared: list[str] = []
     if cls.spells_known is not None:

@@ -4,7 +4,11 @@ Steps: class (keep levelling the current class, or ``level up in <other class>``
 prerequisites) → hit points (roll 1dX + CON, rolled here and shown, or take the average) → Ability Score
 Improvement (+2 / +1 +1) or a feat at ASI levels → feat's ability choice → subclass at the class's level →
 the level's class choice (a Fighting Style: `dnd.class_choices`) → skills gained by multiclassing → expertise →
-confirm (the summary of :func:`dnd.leveling.apply_level_up`).
+the new cantrips and spells the class's table gives (spells known, a Wizard's two spellbook spells, Magical Secrets
+from any list) → swapping one known spell (Bard, Ranger, Sorcerer, Warlock) → a Warlock's Mystic Arcanum → confirm
+(the summary of :func:`dnd.leveling.apply_level_up`). Spell choices are checked against the game's spells (a
+:class:`dnd.spellcasting.SpellCatalog`: the imported compendium's, or the built-in ones), the class list and the
+highest spell level the class can learn.
 
 The character is passed to every call (the caller loads the current one), so the level is applied to the
 character as it is at confirmation, not to a stale copy. The hit point roll comes from a seed stored in the
@@ -13,6 +17,7 @@ state, so the roll shown is the roll applied.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from typing import Any, Literal
@@ -37,6 +42,7 @@ from dnd.leveling import (
     validate_asi,
 )
 from dnd.progression import get_class, get_subclass
+from dnd.spellcasting import SpellCatalog, SpellGains, builtin_catalog, choose_spells, ordinal, spell_gains
 
 FlowStatus = Literal["active", "done", "cancelled"]
 MAX_ANSWER_CHARS = 300
@@ -57,17 +63,22 @@ class LevelUpState(BaseModel):
     skills: list[str] = Field(default_factory=list)
     expertise: list[str] = Field(default_factory=list)
     class_choice: str | None = None  # the answer to the level's class choice (dnd.class_choices), if it has one
+    new_cantrips: list[str] = Field(default_factory=list)
+    new_spells: list[str] = Field(default_factory=list)
+    swap: list[str] = Field(default_factory=list)  # [the known spell given up, the one learned instead]
+    arcanum: str | None = None
     trail: list[str] = Field(default_factory=list)
     character: dict[str, Any] | None = None  # the levelled character, once confirmed
     summary: list[str] = Field(default_factory=list)
 
 
 STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", "class_choice", "skills", "expertise",
-                               "confirm")
+                               "cantrips", "spells", "swap", "arcanum", "confirm")
 STEP_TITLES: dict[str, str] = {
     "class": "Class", "hp": "Hit points", "asi": "Ability Score Improvement or feat",
     "feat_ability": "Feat increase", "subclass": "Subclass", "class_choice": "Class choice", "skills": "Skills",
     "expertise": "Expertise",
+    "cantrips": "New cantrips", "spells": "New spells", "swap": "Replace a spell", "arcanum": "Mystic Arcanum",
     "confirm": "Confirm",
 }
 
@@ -102,13 +113,31 @@ def _applies(step: str, state: LevelUpState, character: Character) -> bool:
         return options.skill_choices > 0
     if step == "expertise":
         return options.expertise_choices > 0
+    return _spell_step_applies(step, spell_gains(options.class_name, options.class_level), character)
+
+
+def _spell_step_applies(step: str, gains: SpellGains, character: Character) -> bool:
+    if step == "cantrips":
+        return gains.cantrips > 0
+    if step == "spells":
+        return gains.spells > 0
+    if step == "swap":
+        return gains.swap and bool(character.spells_known)
+    if step == "arcanum":
+        return gains.arcanum > 0
     raise AssertionError(step)
+
+
+def _gains(state: LevelUpState, character: Character) -> SpellGains:
+    options = _options(state, character)
+    return spell_gains(options.class_name, options.class_level)
 
 
 def _clear(step: str) -> dict[str, Any]:
     return {"asi": {"asi": {}, "feat": None, "feat_ability": None}, "feat_ability": {"feat_ability": None},
             "subclass": {"subclass": None}, "class_choice": {"class_choice": None}, "skills": {"skills": []},
-            "expertise": {"expertise": []}}.get(step, {})
+            "expertise": {"expertise": []}, "cantrips": {"new_cantrips": []}, "spells": {"new_spells": []},
+            "swap": {"swap": []}, "arcanum": {"arcanum": None}}.get(step, {})
 
 
 def _next(state: LevelUpState, character: Character, after: str) -> LevelUpState:
@@ -208,10 +237,14 @@ _PROMPTS = {
 }
 
 
-def prompt(state: LevelUpState, character: Character) -> str:
+def prompt(state: LevelUpState, character: Character, catalog: SpellCatalog | None = None) -> str:
     if state.status != "active":
         return ""
-    return f"**Level up — {STEP_TITLES[state.step]}**\n{_PROMPTS[state.step](state, character)}"
+    if state.step in _SPELL_PROMPTS:
+        body = _SPELL_PROMPTS[state.step](state, character, catalog or builtin_catalog())
+    else:
+        body = _PROMPTS[state.step](state, character)
+    return f"**Level up — {STEP_TITLES[state.step]}**\n{body}"
 
 
 # --------------------------------------------------------------------------- answers
@@ -241,7 +274,8 @@ def _class_answer(state: LevelUpState, character: Character, text: str,
         slots = ", ".join(f"{lvl}: {n}" for lvl, n in sorted(options.spell_slots[1].items()))
         lines.append(f"Spell slots by level → {slots}.")
     reset = {"class_name": cls.name, **_clear("asi"), **_clear("subclass"), **_clear("skills"),
-             **_clear("expertise"), "hp_method": None}
+             **_clear("expertise"), **_clear("cantrips"), **_clear("spells"), **_clear("swap"), **_clear("arcanum"),
+             "hp_method": None}
     return reset, " ".join(lines)
 
 
@@ -342,6 +376,157 @@ def _expertise_answer(state: LevelUpState, character: Character, text: str,
     return {"expertise": picks}, "Expertise: " + ", ".join(picks) + "."
 
 
+# --------------------------------------------------------------------------- spells
+
+_LIST_CHARS = 900
+_NO_SWAP = {"no", "none", "skip", "keep", "n", "no swap", "nothing"}
+
+
+def _candidates(catalog: SpellCatalog, character: Character, class_name: str, low: int, high: int,
+                subclass: str | None = None, any_list: bool = False) -> list[str]:
+    """The spells a choice may name (class list, levels ``low``..``high``, not known yet), clipped for a message."""
+    have = {s.casefold() for s in [*character.cantrips, *character.spells_known]}
+    pool = [s for s in catalog.spells.values() if low <= s.level <= high and s.name.casefold() not in have]
+    if not any_list:
+        pool = [s for s in pool if class_name in s.classes
+                or (subclass is not None and choose_ok(catalog, s.name, class_name, subclass, high))]
+    return [f"{s.name} ({ordinal(s.level)})" if high else s.name for s in sorted(pool, key=lambda s: (s.level, s.name))]
+
+
+def choose_ok(catalog: SpellCatalog, name: str, class_name: str, subclass: str | None, high: int) -> bool:
+    try:
+        choose_spells(catalog, [name], class_name=class_name, max_level=high, subclass=subclass)
+    except RulesError:
+        return False
+    return True
+
+
+def _clipped(names: list[str]) -> str:
+    out: list[str] = []
+    for i, name in enumerate(names):
+        if sum(len(n) + 2 for n in out) + len(name) > _LIST_CHARS:
+            return ", ".join(out) + f", … and {len(names) - i} more"
+        out.append(name)
+    return ", ".join(out) or "none the game knows"
+
+
+def _range(gains: SpellGains) -> str:
+    return f"1st–{ordinal(gains.max_level)}" if gains.max_level > 1 else "1st"
+
+
+def _cantrips_prompt(state: LevelUpState, character: Character, catalog: SpellCatalog) -> str:
+    gains = _gains(state, character)
+    names = _candidates(catalog, character, gains.class_name, 0, 0)
+    return (f"Choose **{gains.cantrips} new {gains.class_name} cantrip(s)**, separated by commas: {_clipped(names)}.")
+
+
+def _spells_prompt(state: LevelUpState, character: Character, catalog: SpellCatalog) -> str:
+    gains = _gains(state, character)
+    sub = character.subclasses.get(gains.class_name) or state.subclass
+    what = "for your spellbook" if gains.class_name == "Wizard" else "known"
+    secrets = (f" **Magical Secrets**: {gains.any_list} of them may come from any class's list." if gains.any_list
+               else "")
+    names = _candidates(catalog, character, gains.class_name, 1, gains.max_level, sub)
+    return (f"Choose **{gains.spells} new {gains.class_name} spell(s) {what}** of {_range(gains)} level, separated "
+            f"by commas.{secrets} {gains.class_name} spells: {_clipped(names)}.")
+
+
+def _swap_prompt(state: LevelUpState, character: Character, catalog: SpellCatalog) -> str:
+    gains = _gains(state, character)
+    return (f"You may replace one spell you know with another {gains.class_name} spell of {_range(gains)} level: "
+            f"reply `replace <old spell> with <new spell>`, or `no`. You know: {', '.join(character.spells_known)}.")
+
+
+def _arcanum_prompt(state: LevelUpState, character: Character, catalog: SpellCatalog) -> str:
+    gains = _gains(state, character)
+    names = _candidates(catalog, character, "Warlock", gains.arcanum, gains.arcanum)
+    return (f"**Mystic Arcanum**: choose one {ordinal(gains.arcanum)}-level Warlock spell, cast once per long rest "
+            f"without a slot: {_clipped(names)}.")
+
+
+def _exactly(catalog: SpellCatalog, character: Character, gains: SpellGains, wanted: int, low: int, high: int,
+             sub: str | None) -> int:
+    """As many as the table gives, or all there are when the game knows fewer spells than that."""
+    return min(wanted, len(_candidates(catalog, character, gains.class_name, low, high, sub, bool(gains.any_list))))
+
+
+def _picks(text: str, catalog: SpellCatalog) -> list[str]:
+    """Spell names separated by commas (or "and", where the words around it aren't one spell's name, as in
+    Protection from Evil and Good)."""
+    if text.strip().casefold() in _NO_SWAP:
+        return []
+    out: list[str] = []
+    for piece in re.split(r"[,;]", text):
+        piece = re.sub(r"^\s*and\s+", "", piece, flags=re.IGNORECASE).strip()
+        if piece and catalog.find(piece) is None and re.search(r"\s+and\s+", piece, re.IGNORECASE):
+            out += [p.strip() for p in re.split(r"\s+and\s+", piece, flags=re.IGNORECASE) if p.strip()]
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _cantrips_answer(state: LevelUpState, character: Character, text: str,
+                     catalog: SpellCatalog) -> tuple[dict[str, Any], str]:
+    gains = _gains(state, character)
+    names = choose_spells(catalog, _picks(text, catalog), class_name=gains.class_name, min_level=0, max_level=0,
+                          known=character.cantrips,
+                          exactly=_exactly(catalog, character, gains, gains.cantrips, 0, 0, None))
+    return {"new_cantrips": names}, "New cantrips: " + (", ".join(names) or "none") + "."
+
+
+def _spells_answer(state: LevelUpState, character: Character, text: str,
+                   catalog: SpellCatalog) -> tuple[dict[str, Any], str]:
+    gains = _gains(state, character)
+    sub = character.subclasses.get(gains.class_name) or state.subclass
+    names = choose_spells(catalog, _picks(text, catalog), class_name=gains.class_name, max_level=gains.max_level,
+                          subclass=sub, any_list=gains.any_list, known=[*character.spells_known, *state.new_spells],
+                          exactly=_exactly(catalog, character, gains, gains.spells, 1, gains.max_level, sub))
+    return {"new_spells": names}, "New spells: " + (", ".join(names) or "none") + "."
+
+
+_SWAP = re.compile(r"^(?:replace|swap)?\s*(.+?)\s+(?:with|for|->|→|by)\s+(.+)$", re.IGNORECASE)
+
+
+def _swap_answer(state: LevelUpState, character: Character, text: str,
+                 catalog: SpellCatalog) -> tuple[dict[str, Any], str]:
+    if text.strip().casefold() in _NO_SWAP:
+        return {"swap": []}, "You keep the spells you know."
+    found = _SWAP.match(text.strip())
+    if found is None:
+        raise RulesError("Reply `replace <old spell> with <new spell>`, or `no`.")
+    gains = _gains(state, character)
+    old = next((s for s in character.spells_known if s.casefold() == " ".join(found.group(1).split()).casefold()),
+               None)
+    if old is None:
+        raise RulesError(f"You don't know '{found.group(1)[:60]}'. You know: {', '.join(character.spells_known)}.")
+    sub = character.subclasses.get(gains.class_name) or state.subclass
+    new = choose_spells(catalog, [found.group(2)], class_name=gains.class_name, max_level=gains.max_level,
+                        subclass=sub, known=[*character.spells_known, *state.new_spells], exactly=1)[0]
+    return {"swap": [old, new]}, f"You forget {old} and learn {new}."
+
+
+def _arcanum_answer(state: LevelUpState, character: Character, text: str,
+                    catalog: SpellCatalog) -> tuple[dict[str, Any], str]:
+    gains = _gains(state, character)
+    name = choose_spells(catalog, [text.strip()], class_name="Warlock", min_level=gains.arcanum,
+                         max_level=gains.arcanum, known=character.spells_known, exactly=1)[0]
+    return {"arcanum": name}, f"Mystic Arcanum ({ordinal(gains.arcanum)} level): **{name}**."
+
+
+_SPELL_PROMPTS = {"cantrips": _cantrips_prompt, "spells": _spells_prompt, "swap": _swap_prompt,
+                  "arcanum": _arcanum_prompt}
+_SPELL_ANSWERS = {"cantrips": _cantrips_answer, "spells": _spells_answer, "swap": _swap_answer,
+                  "arcanum": _arcanum_answer}
+
+
+def learned(state: LevelUpState, character: Character) -> Character:
+    """The character with the cantrips and spells chosen in this level-up (a swap replaces the spell given up)."""
+    known = [s for s in character.spells_known if not state.swap or s != state.swap[0]]
+    known += [*state.new_spells, *state.swap[1:], *([state.arcanum] if state.arcanum else [])]
+    return character.model_copy(update={"cantrips": [*character.cantrips, *state.new_cantrips],
+                                        "spells_known": list(dict.fromkeys(known))})
+
+
 _ANSWERS = {
     "class": _class_answer, "hp": _hp_answer, "asi": _asi_answer, "feat_ability": _feat_ability_answer,
     "subclass": _subclass_answer, "class_choice": _class_choice_answer, "skills": _skills_answer,
@@ -368,7 +553,13 @@ def preview(state: LevelUpState, character: Character) -> tuple[Character, Level
     """The character after this level up, with the engine's summary (every choice checked again)."""
     if state.class_name is None:
         raise RulesError("Choose the class that gains the level first.")
-    return apply_level_up(character, state.class_name, choices_of(state, character), random.Random(state.hp_seed))
+    leveled, summary = apply_level_up(character, state.class_name, choices_of(state, character),
+                                      random.Random(state.hp_seed))
+    learned_now = [*state.new_cantrips, *state.new_spells, *state.swap[1:], *([state.arcanum] if state.arcanum else [])]
+    if learned_now:
+        line = "Spells learned: " + ", ".join(learned_now) + (f" (instead of {state.swap[0]})." if state.swap else ".")
+        summary = dataclasses.replace(summary, lines=[*summary.lines, line])
+    return learned(state, leveled), summary
 
 
 def start(character: Character) -> tuple[LevelUpState, str]:
@@ -384,10 +575,12 @@ def start(character: Character) -> tuple[LevelUpState, str]:
     return state, intro + prompt(state, character)
 
 
-def answer(state: LevelUpState, character: Character, text: str,
-           rng: random.Random) -> tuple[LevelUpState, str]:
+def answer(state: LevelUpState, character: Character, text: str, rng: random.Random,
+           catalog: SpellCatalog | None = None) -> tuple[LevelUpState, str]:
+    """One answer of the player. ``catalog``: the spells the game knows (the built-in ones by default)."""
     if state.status != "active":
         return state, "This level-up is already finished."
+    cat = catalog or builtin_catalog()
     text = text.strip()
     key = " ".join(text.split()).casefold()
     if key in CANCEL_WORDS:
@@ -395,23 +588,26 @@ def answer(state: LevelUpState, character: Character, text: str,
             "Level-up cancelled; nothing changed. Type `!level_up` when you're ready."
     if key in BACK_WORDS:
         if not state.trail:
-            return state, "You're at the first question.\n\n" + prompt(state, character)
+            return state, "You're at the first question.\n\n" + prompt(state, character, cat)
         back = state.model_copy(update={"step": state.trail[-1], "trail": state.trail[:-1]})
-        return back, "Going back.\n\n" + prompt(back, character)
+        return back, "Going back.\n\n" + prompt(back, character, cat)
     if not text:
-        return state, prompt(state, character)
+        return state, prompt(state, character, cat)
     if len(text) > MAX_ANSWER_CHARS:
         return state, f"❌ That answer is too long (at most {MAX_ANSWER_CHARS} characters).\n\n" \
-                      + prompt(state, character)
+                      + prompt(state, character, cat)
     if state.step == "confirm":
         return _confirm(state, character, key)
     try:
-        updates, note = _ANSWERS[state.step](state, character, text, rng)
+        if state.step in _SPELL_ANSWERS:
+            updates, note = _SPELL_ANSWERS[state.step](state, character, text, cat)
+        else:
+            updates, note = _ANSWERS[state.step](state, character, text, rng)
     except (RulesError, ValueError) as error:
-        return state, f"❌ {error}\n\n{prompt(state, character)}"
+        return state, f"❌ {error}\n\n{prompt(state, character, cat)}"
     answered = state.model_copy(update={**updates, "trail": [*state.trail, state.step]})
     advanced = _next(answered, character, state.step)
-    return advanced, f"✅ {note}\n\n{prompt(advanced, character)}"
+    return advanced, f"✅ {note}\n\n{prompt(advanced, character, cat)}"
 
 
 def _confirm(state: LevelUpState, character: Character, key: str) -> tuple[LevelUpState, str]:

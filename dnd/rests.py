@@ -168,6 +168,7 @@ def long_rest(character: Character) -> tuple[Character, RestResult]:
         "spell_slots": dict(character.spell_slots_max),
         "pact_slots": character.pact_slots_max,
         "death_saves": DeathSaves(),
+        "can_prepare": True,  # prepared casters change their prepared spells when a long rest ends
     })
     lines = [f"{character.name} takes a long rest.", f"HP {character.hp} -> {hp}/{character.max_hp}."]
     if regained:

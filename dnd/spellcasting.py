@@ -8,22 +8,29 @@ Refusals are :class:`RulesError` in the game's voice: "Your spell fails; no slot
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from dnd.abilities import normalize_ability
-from dnd.character import Character, ability_modifier, spell_attack_bonus, spell_save_dc
+from dnd.character import Character, ability_modifier, skill_modifier, spell_attack_bonus, spell_save_dc
+from dnd.data.classes import find_subclass
 from dnd.data.spells import SPELLS, SpellInfo, find_spell
 from dnd.errors import RulesError
-from dnd.progression import get_class
+from dnd.inventory import remove_item
+from dnd.progression import get_class, slots_for
+from dnd.wealth import can_afford, pay, total_cp
 
 SlotKind = Literal["cantrip", "slot", "pact"]
 
 __all__ = [
-    "SPELLS", "CastResult", "SpellInfo", "available_slots", "cast_spell", "castable_spells", "damage_at",
-    "find_spell", "healing_at", "is_castable", "ordinal", "restore_slots", "spell_from_srd",
+    "SPELLS", "CastResult", "SpellCatalog", "SpellGains", "SpellInfo", "always_prepared", "available_slots",
+    "CopyResult", "builtin_catalog", "cast_spell", "castable_spells", "catalog_from_srd", "choose_spells",
+    "copy_spell", "damage_at",
+    "find_spell", "healing_at", "is_castable", "max_spell_level", "ordinal", "prepare_limit", "prepare_spells",
+    "restore_slots", "spell_from_srd", "spell_gains",
 ]
 
 
@@ -285,3 +292,281 @@ def spell_from_srd(entry: Mapping[str, Any]) -> SpellInfo:
         damage_type=damage_type, heal=_from_table(heal, level, None) if heal else "", damage_by_slot=by_slot,
         damage_by_character_level=by_character, heal_by_slot=heal,
     )
+
+
+# --------------------------------------------------------------------------- the spells a character can learn
+
+
+@dataclass(frozen=True)
+class SpellCatalog:
+    """Every spell the game knows, by name: the imported SRD compendium's when there is one, with the engine's
+    own entries (``dnd.data.spells``) over them. Learning and preparing check names against it."""
+
+    spells: Mapping[str, SpellInfo]
+
+    @classmethod
+    def of(cls, infos: Iterable[SpellInfo]) -> SpellCatalog:
+        return cls({_key(s.name): s for s in infos})
+
+    def find(self, name: str) -> SpellInfo | None:
+        return self.spells.get(_key(name.replace("_", " ")))
+
+    def get(self, name: str) -> SpellInfo:
+        """The spell named ``name``, or a refusal that suggests the closest names ("Fireblt" → Fire Bolt)."""
+        info = self.find(name)
+        if info is not None:
+            return info
+        shown = " ".join(name.split())[:60]
+        close = difflib.get_close_matches(_key(name), list(self.spells), n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(self.spells[c].name for c in close)}?" if close else ""
+        raise RulesError(f"I don't know a spell called '{shown}'.{hint}")
+
+    def for_class(self, class_name: str, max_level: int, min_level: int = 0) -> list[SpellInfo]:
+        """The class's spells of ``min_level``..``max_level``, by level then name."""
+        return sorted((s for s in self.spells.values() if class_name in s.classes
+                       and min_level <= s.level <= max_level), key=lambda s: (s.level, s.name))
+
+
+def builtin_catalog() -> SpellCatalog:
+    return SpellCatalog.of(SPELLS.values())
+
+
+def catalog_from_srd(entries: Iterable[Mapping[str, Any]]) -> SpellCatalog:
+    """The compendium's spells (entries of ``5e-SRD-Spells.json``), the engine's own entries taking precedence.
+    An entry the engine can't read is left out rather than failing every look-up."""
+    infos: list[SpellInfo] = []
+    for entry in entries:
+        try:
+            infos.append(spell_from_srd(entry))
+        except RulesError:
+            continue
+    return SpellCatalog.of([*infos, *SPELLS.values()])
+
+
+# Warlock's Mystic Arcanum: the class level that gives one spell of each level (once per long rest, no slot).
+MYSTIC_ARCANUM: Final[dict[int, int]] = {11: 6, 13: 7, 15: 8, 17: 9}
+# Bard's Magical Secrets: at these levels the two new spells known may come from any class's list.
+MAGICAL_SECRETS: Final[dict[int, int]] = {10: 2, 14: 2, 18: 2}
+# Casters who know spells may swap one known spell for another when they gain a level in the class.
+_SWAPPERS: Final[frozenset[str]] = frozenset({"Bard", "Ranger", "Sorcerer", "Warlock"})
+WIZARD_FIRST_SPELLBOOK, WIZARD_SPELLS_PER_LEVEL = 6, 2
+
+
+@dataclass(frozen=True)
+class SpellGains:
+    """What reaching ``class_level`` in a class lets a character learn: new cantrips, new spells known (or a
+    Wizard's spellbook spells) of at most ``max_level``, of which ``any_list`` may come from any class's list,
+    whether one known spell may be swapped, and the Mystic Arcanum level to choose (0 for none)."""
+
+    class_name: str
+    class_level: int
+    cantrips: int
+    spells: int
+    max_level: int
+    any_list: int = 0
+    swap: bool = False
+    arcanum: int = 0
+
+    @property
+    def label(self) -> str:
+        return "spellbook spells" if self.class_name == "Wizard" else "spells known"
+
+
+def max_spell_level(class_name: str, class_level: int) -> int:
+    """The highest level of spell the class can learn at this class level (its own slots, as if single-classed;
+    a Warlock's pact slot level)."""
+    cls = get_class(class_name)
+    return max(slots_for(cls.caster, class_level), default=0) if class_level else 0
+
+
+def _table(values: tuple[int, ...] | None, level: int) -> int:
+    return values[level - 1] if values and level >= 1 else 0
+
+
+def spell_gains(class_name: str, class_level: int) -> SpellGains:
+    """What a class gains to learn on reaching ``class_level`` (from the class's table)."""
+    cls = get_class(class_name)
+    cantrips = _table(cls.cantrips_known, class_level) - _table(cls.cantrips_known, class_level - 1)
+    if cls.spells_known is not None:
+        spells = _table(cls.spells_known, class_level) - _table(cls.spells_known, class_level - 1)
+    elif cls.name == "Wizard":
+        spells = WIZARD_FIRST_SPELLBOOK if class_level == 1 else WIZARD_SPELLS_PER_LEVEL
+    else:
+        spells = 0
+    any_list = MAGICAL_SECRETS.get(class_level, 0) if cls.name == "Bard" else 0
+    arcanum = MYSTIC_ARCANUM.get(class_level, 0) if cls.name == "Warlock" else 0
+    swap = cls.name in _SWAPPERS and class_level > 1 and _table(cls.spells_known, class_level - 1) > 0
+    return SpellGains(cls.name, class_level, max(0, cantrips), max(0, spells), max_spell_level(cls.name, class_level),
+                      any_list=any_list, swap=swap, arcanum=arcanum)
+
+
+def on_class_list(info: SpellInfo, class_name: str, subclass: str | None = None) -> bool:
+    """On the class's list, or on its subclass's expanded list (a Fiend Warlock's)."""
+    if class_name in info.classes:
+        return True
+    if subclass:
+        sub = find_subclass(class_name, subclass)
+        return sub is not None and any(_key(s) == _key(info.name) for names in sub.spells.values() for s in names)
+    return False
+
+
+def _level_words(low: int, high: int) -> str:
+    return ordinal(high) if low == high else f"{ordinal(low)}–{ordinal(high)}"
+
+
+def choose_spells(catalog: SpellCatalog, names: Sequence[str], *, class_name: str, max_level: int,
+                  min_level: int = 1, subclass: str | None = None, any_list: int = 0, known: Sequence[str] = (),
+                  exactly: int | None = None) -> list[str]:
+    """Checks spells a character learns: each one exists, is a spell of ``min_level``..``max_level`` (0..0 for
+    cantrips), is on the class's list (``any_list`` of them may come from any list), isn't known already and
+    isn't named twice; ``exactly`` is how many must be chosen. Returns the spells' proper names."""
+    if exactly is not None and len(names) != exactly:
+        raise RulesError(f"Choose exactly {exactly} (you named {len(names)}).")
+    picked: list[SpellInfo] = [catalog.get(n) for n in names]
+    if len({_key(s.name) for s in picked}) != len(picked):
+        raise RulesError("You chose the same spell twice.")
+    have = {_key(s) for s in known}
+    off_list = 0
+    for info in picked:
+        if _key(info.name) in have:
+            raise RulesError(f"You already know {info.name}.")
+        if max_level == 0 and info.level != 0:
+            raise RulesError(f"{info.name} is not a cantrip.")
+        if max_level > 0 and info.level == 0:
+            raise RulesError(f"{info.name} is a cantrip; choose it with your cantrips.")
+        if not min_level <= info.level <= max_level:
+            raise RulesError(f"{info.name} is a level {info.level} spell; you can learn {class_name} spells of "
+                             f"{_level_words(min_level, max_level)} level here.")
+        if not on_class_list(info, class_name, subclass):
+            off_list += 1
+            if off_list > any_list:
+                raise RulesError(f"{info.name} is not on the {class_name} spell list.")
+    return [s.name for s in picked]
+
+
+def prepare_limit(character: Character, class_name: str) -> int:
+    """How many spells a prepared caster prepares: its spellcasting modifier + its level in the class (half,
+    rounded down, for a Paladin), at least one; 0 for classes that don't prepare (or a Paladin below 2nd)."""
+    cls = get_class(class_name)
+    level = character.class_levels.get(cls.name, 0)
+    if not cls.prepares_spells or not cls.spellcasting_ability or not max_spell_level(cls.name, level):
+        return 0
+    caster_levels = level // 2 if cls.caster == "half" else level
+    return max(1, ability_modifier(character, cls.spellcasting_ability) + caster_levels)
+
+
+def always_prepared(character: Character, class_name: str) -> list[str]:
+    """A prepared caster's subclass spells (Domain, Oath) at its level in the class: always prepared, not
+    counted."""
+    cls = get_class(class_name)
+    sub = character.subclasses.get(cls.name)
+    info = find_subclass(cls.name, sub) if sub and cls.prepares_spells else None
+    level = character.class_levels.get(cls.name, 0)
+    return [s for lvl, names in sorted(info.spells.items()) if lvl <= level for s in names] if info else []
+
+
+def prepare_spells(character: Character, names: Sequence[str], catalog: SpellCatalog) -> Character:
+    """The character's new list of prepared spells (replacing the old one): for each prepared-caster class at
+    most :func:`prepare_limit` spells of a level it has slots for, from its class list (a Wizard's from its
+    spellbook); the subclass's always-prepared spells are kept and not counted."""
+    classes = [c for c in character.class_levels if prepare_limit(character, c)]
+    if not classes:
+        raise RulesError(f"{character.name} doesn't prepare spells (Clerics, Druids, Paladins and Wizards do).")
+    if not character.can_prepare:
+        raise RulesError(f"{character.name} changes the prepared spells when a long rest ends (`!rest long`); "
+                         f"prepared now: {', '.join(character.spells_prepared) or 'none'}.")
+    always = [s for c in classes for s in always_prepared(character, c)]
+    picked = [catalog.get(n) for n in names]
+    if len({_key(s.name) for s in picked}) != len(picked):
+        raise RulesError("You named the same spell twice.")
+    room = {c: prepare_limit(character, c) for c in classes}
+    chosen: list[str] = []
+    for info in picked:
+        if any(_key(a) == _key(info.name) for a in always):
+            continue  # already always prepared
+        cls_name = _preparing_class(character, info, classes, room)
+        room[cls_name] -= 1
+        chosen.append(info.name)
+    return character.model_copy(update={"spells_prepared": list(dict.fromkeys([*always, *chosen])),
+                                        "can_prepare": False})
+
+
+def _preparing_class(character: Character, info: SpellInfo, classes: list[str], room: dict[str, int]) -> str:
+    """The class that prepares ``info`` (the first that can and has room left), or the refusal saying why not."""
+    if info.level == 0:
+        raise RulesError(f"{info.name} is a cantrip: cantrips are always ready, not prepared.")
+    able = [c for c in classes if info.level <= max_spell_level(c, character.class_levels[c])
+            and (any(_key(s) == _key(info.name) for s in character.spells_known) if c == "Wizard"
+                 else on_class_list(info, c, character.subclasses.get(c)))]
+    if not able:
+        if "Wizard" in classes and on_class_list(info, "Wizard"):
+            raise RulesError(f"{info.name} isn't in your spellbook.")
+        top = max(max_spell_level(c, character.class_levels[c]) for c in classes)
+        if info.level > top:
+            raise RulesError(f"{info.name} is a level {info.level} spell; you have slots up to {ordinal(top)} level.")
+        raise RulesError(f"{info.name} is not on the {' or '.join(classes)} spell list.")
+    for c in able:
+        if room[c] > 0:
+            return c
+    counts = ", ".join(f"{prepare_limit(character, c)} as a {c}" for c in able)
+    raise RulesError(f"Too many spells: {character.name} prepares {counts}.")
+
+
+# --------------------------------------------------------------------------- a Wizard copying a spell scroll
+
+COPY_GP_PER_LEVEL, COPY_HOURS_PER_LEVEL = 50, 2  # the SRD's cost of copying a spell, per spell level
+_SCROLL = re.compile(r"^\s*(?:spell\s+)?scroll\s*(?:\((.+)\)|of\s+(.+))\s*$", re.IGNORECASE)
+
+
+def scroll_spell(item_name: str) -> str | None:
+    """"Spell Scroll (Fireball)" or "Scroll of Fireball" → "Fireball"."""
+    found = _SCROLL.match(item_name)
+    return " ".join((found.group(1) or found.group(2)).split()) if found else None
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    spell: str
+    spell_level: int
+    cost_gp: int
+    hours: int
+    check: int  # the Intelligence (Arcana) check's total
+    dc: int
+    copied: bool
+    scroll: str  # the inventory item used up
+
+
+def copy_spell(character: Character, spell_name: str, catalog: SpellCatalog, d20: int) -> tuple[Character,
+                                                                                                CopyResult]:
+    """A Wizard copies a Wizard spell from a spell scroll it carries into its spellbook: 50 gp and 2 hours per
+    spell level; the Intelligence (Arcana) check against 10 + the spell's level (``d20`` is the die rolled)
+    decides whether it is copied; either way the scroll is used up and the inks and components are spent.
+    The spell must be of a level the Wizard has slots for."""
+    level = character.class_levels.get("Wizard", 0)
+    if not level:
+        raise RulesError(f"{character.name} isn't a Wizard: only a Wizard copies spells into a spellbook.")
+    info = catalog.get(spell_name)
+    scroll = next((i.name for i in character.inventory
+                   if (scroll_spell(i.name) or "").casefold() == info.name.casefold()), None)
+    if scroll is None:
+        raise RulesError(f"{character.name} has no spell scroll of {info.name} (an item named "
+                         f"`Spell Scroll ({info.name})`).")
+    if not on_class_list(info, "Wizard") or info.level == 0:
+        raise RulesError(f"{info.name} is not a Wizard spell of 1st level or higher; it can't go in a spellbook.")
+    if any(_key(s) == _key(info.name) for s in character.spells_known):
+        raise RulesError(f"{info.name} is already in your spellbook.")
+    top = max_spell_level("Wizard", level)
+    if info.level > top:
+        raise RulesError(f"{info.name} is a level {info.level} spell; a level {level} Wizard copies spells up to "
+                         f"{ordinal(top)} level.")
+    cost = COPY_GP_PER_LEVEL * info.level
+    if not can_afford(character.wealth, cost * 100):
+        raise RulesError(f"Copying {info.name} costs {cost} gp in inks and components; {character.name} has "
+                         f"{total_cp(character.wealth) // 100} gp.")
+    dc = 10 + info.level
+    check = d20 + skill_modifier(character, "Arcana")
+    paid = remove_item(character, scroll).model_copy(update={"wealth": pay(character.wealth, cost * 100)})
+    if check >= dc:
+        paid = paid.model_copy(update={"spells_known": [*character.spells_known, info.name]})
+    return paid, CopyResult(info.name, info.level, cost, COPY_HOURS_PER_LEVEL * info.level, check, dc, check >= dc,
+                            scroll)

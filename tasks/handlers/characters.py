@@ -15,7 +15,7 @@ import dataclasses
 import re
 from typing import Any
 
-from db import ledger
+from db import compendium, ledger
 from db.characters import StoredCharacter, save
 from dnd import actions
 from dnd import combat as engine
@@ -31,7 +31,14 @@ from dnd.feats import find_resource, format_uses, use_resource
 from dnd.phrases import advantage_word
 from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
-from dnd.spellcasting import cast_spell, is_castable, ordinal
+from dnd.spellcasting import (
+    cast_spell,
+    copy_spell,
+    is_castable,
+    ordinal,
+    prepare_limit,
+    prepare_spells,
+)
 from dnd.wealth import coin_weight, format_wealth
 from tasks.handlers.character_support import log_roll, my_character, rng, spell_data
 from tasks.handlers.combat_support import (
@@ -251,6 +258,72 @@ def cast_command(ctx: CommandContext) -> None:
     if updated is not character:
         _save(ctx, stored, updated)
     ctx.reply("\n".join(lines))
+
+
+PREPARE_USAGE = "!prepare <spell>, <spell>, …"
+MAX_SPELL_LIST_CHARS = 1000
+
+
+def _spell_names(text: str) -> list[str]:
+    names = [" ".join(n.split()) for n in re.split(r"[,;]", text) if n.strip()]
+    for name in names:
+        if len(name) > 60:
+            raise CommandError(f"'{name[:60]}…' is too long for a spell's name.")
+    return names
+
+
+@command("prepare", PREPARE_USAGE, "Prepared casters (Cleric, Druid, Paladin, Wizard) choose the day's prepared "
+         "spells after a long rest: up to spellcasting modifier + class level (half for a Paladin), a Wizard's from "
+         "the spellbook; domain and oath spells are always prepared and not counted. `!prepare` alone shows the "
+         "list.", category=CATEGORY)
+def prepare_command(ctx: CommandContext) -> None:
+    if len(ctx.args) > MAX_SPELL_LIST_CHARS:
+        raise CommandError(f"That list is too long (at most {MAX_SPELL_LIST_CHARS} characters).")
+    if fight_of(ctx, ctx.author_id, lock=False) is not None:
+        raise CommandError("Preparing spells takes time: not in the middle of a fight.")
+    stored = my_character(ctx, for_update=bool(ctx.args.strip()))
+    character = stored.character
+    limits = {c: prepare_limit(character, c) for c in character.class_levels}
+    counts = ", ".join(f"{n} as a {c}" for c, n in limits.items() if n)
+    if not ctx.args.strip():
+        prepared = ", ".join(character.spells_prepared) or "none"
+        when = "now (a long rest has ended)" if character.can_prepare else "after your next long rest"
+        raise CommandError(f"{character.name} prepares {counts or 'no spells'}; prepared: {prepared}. Change them "
+                           f"{when}: `{PREPARE_USAGE}`.")
+    names = _spell_names(ctx.args)
+    if not names:
+        raise CommandError(f"Name the spells to prepare, separated by commas: `{PREPARE_USAGE}`.")
+    updated = prepare_spells(character, names, compendium.spell_catalog(ctx.session))
+    _save(ctx, stored, updated)
+    ctx.reply(f"📖 {character.name} prepares: {', '.join(updated.spells_prepared)} ({counts}; domain and oath "
+              "spells always prepared). They stay until your next long rest.")
+
+
+COPY_USAGE = "!copy_spell <spell>"
+
+
+@command("copy_spell", COPY_USAGE, "A Wizard copies a Wizard spell from a spell scroll it carries (an item named "
+         "`Spell Scroll (<spell>)`) into the spellbook: 50 gp and 2 hours per spell level, and an Intelligence "
+         "(Arcana) check against 10 + the spell's level; the scroll is used up either way.", category=CATEGORY)
+def copy_spell_command(ctx: CommandContext) -> None:
+    name = " ".join(ctx.args.split())
+    if not name:
+        raise CommandError(f"Which spell? `{COPY_USAGE}`, e.g. `!copy_spell Fireball`.")
+    if len(name) > 60:
+        raise CommandError("That is too long for a spell's name.")
+    if fight_of(ctx, ctx.author_id, lock=False) is not None:
+        raise CommandError("Copying a spell takes hours: not in the middle of a fight.")
+    stored = my_character(ctx, for_update=True)
+    before = stored.character
+    d20 = rng.randint(1, 20)
+    updated, result = copy_spell(before, name, compendium.spell_catalog(ctx.session), d20)
+    log_roll(ctx, f"1d20 ({d20}) Arcana check to copy {result.spell} = {result.check}", stored.campaign_id)
+    ledger.record_change(ctx.session, stored, before, updated, "spellbook", f"copy {result.spell}", mirror=True)
+    _save(ctx, stored, updated)
+    outcome = (f"**{result.spell}** is now in the spellbook" if result.copied
+               else f"the spell slips away; {result.spell} is not copied")
+    ctx.reply(f"📜 {before.name} spends {result.hours} hours and {result.cost_gp} gp copying {result.spell} "
+              f"(Arcana {result.check} against DC {result.dc}): {outcome}. The scroll is used up.")
 
 
 # --------------------------------------------------------------------------- rests

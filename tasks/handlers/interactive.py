@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import keys
-from db import history, ledger, sessions
+from db import compendium, history, ledger, sessions
 from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import CharacterExists, StoredCharacter, create, find_by_player, load_for_update, save
 from db.outbox import reply_target
@@ -40,7 +40,8 @@ def _current_prompt(ctx: CommandContext, row: SessionRow) -> str:
     stored = find_by_player(ctx.session, row.user_id, row.campaign_id) if row.campaign_id else None
     if stored is None:
         return ""
-    return level_up_flow.prompt(level_up_flow.LevelUpState.model_validate(row.state), stored.character)
+    return level_up_flow.prompt(level_up_flow.LevelUpState.model_validate(row.state), stored.character,
+                                compendium.spell_catalog(ctx.session))
 
 
 def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None:
@@ -179,7 +180,7 @@ def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
         clear_session(ctx)
         return
     state = level_up_flow.LevelUpState.model_validate(row.state)
-    new, reply = level_up_flow.answer(state, stored.character, text, rng)
+    new, reply = level_up_flow.answer(state, stored.character, text, rng, compendium.spell_catalog(ctx.session))
     if new.hp_method == "roll" and new.hp_seed and new.hp_seed != state.hp_seed:
         log_roll(ctx, f"level-up hit points = {level_up_flow.hp_roll(new, stored.character)}", row.campaign_id)
     if new.status == "active":

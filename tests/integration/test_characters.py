@@ -154,25 +154,40 @@ def test_character_created_in_dms_then_levelled_to_five(system: SystemUnderTest)
             assert expected in reply, reply
         return reply
 
-    level_up(300, [("yes", "Hit points"), ("average", "Arcane Tradition"), ("Evocation", "Confirm"),
-                   ("yes", "reaches level 2")])
+    # Each Wizard level adds two spells to the spellbook, of a level the Wizard has slots for, from its list.
+    level_up(300, [("yes", "Hit points"), ("average", "Arcane Tradition"), ("Evocation", "2 new Wizard spell(s)"),
+                   ("Burning Hands, Thunderwave", "Confirm"), ("yes", "reaches level 2")])
     s = sheet(system, player)
     assert (s["max_hp"], s["hp"], s["class_levels"]) == (14, 14, {"Wizard": 2})
     assert s["subclasses"] == {"Wizard": "Evocation"}
     assert s["spell_slots_max"] == {"1": 3} and "Evocation Savant" in s["features"]
 
-    level_up(600, [("Wizard", "Hit points"), ("average", "Confirm"), ("yes", "reaches level 3")])
+    level_up(600, [("Wizard", "Hit points")])
+    before = state(system, player)
+    for text, expected in (("average", "1st–2nd level"), ("Fireblt, Shatter", "Did you mean"),
+                           ("Fireball, Shatter", "Fireball is a level 3 spell"),
+                           ("Cure Wounds, Shatter", "not on the Wizard"), ("Shatter", "Choose exactly 2")):
+        assert expected in dm(system, player, text)
+    assert state(system, player) == before  # every refusal in the flow leaves the character as it was
+    assert "Confirm" in dm(system, player, "Scorching Ray, Shatter")
+    assert "reaches level 3" in dm(system, player, "yes")
     s = sheet(system, player)
     assert (s["max_hp"], s["spell_slots_max"]) == (20, {"1": 4, "2": 2})
 
     level_up(1800, [("yes", "Hit points"), ("average", "Ability Score Improvement"),
                     ("+3 INT", "adds +2 to one ability or +1 to two"), ("+2 INT", "INT 16 → 18"),
+                    ("Shocking Grasp", "New spells"), ("Misty Step, Hold Person", "Confirm"),
                     ("yes", "reaches level 4")])
     s = sheet(system, player)
     assert (s["max_hp"], s["ability_scores"]["INT"], s["spell_slots_max"]) == (26, 18, {"1": 4, "2": 3})
 
-    level_up(3800, [("yes", "Proficiency bonus +2 → +3"), ("average", "Confirm"), ("yes", "reaches level 5")])
+    level_up(3800, [("yes", "Proficiency bonus +2 → +3"), ("average", "1st–3rd level"),
+                    ("Fireball, Counterspell", "Confirm"), ("yes", "reaches level 5")])
     stored = row(system, player)
+    assert stored.sheet["cantrips"] == ["Fire Bolt", "Light", "Mage Hand", "Ray of Frost", "Shocking Grasp"]
+    assert stored.sheet["spells_known"] == ["Magic Missile", "Shield", "Sleep", "Burning Hands", "Thunderwave",
+                                            "Scorching Ray", "Shatter", "Misty Step", "Hold Person", "Fireball",
+                                            "Counterspell"]
     assert (stored.level, stored.max_hp, stored.hp, stored.xp) == (5, 32, 32, 6500)
     assert stored.spell_slots == {"1": {"remaining": 4, "max": 4}, "2": {"remaining": 3, "max": 3},
                                   "3": {"remaining": 2, "max": 2}}
