@@ -178,3 +178,31 @@ def test_a_fight_played_by_the_policy_is_deterministic_for_a_seed() -> None:
     ends = {play_fight(brawl(42), random.Random(42)).model_dump_json() for _ in range(3)}
     assert len(ends) == 1
     assert outcome(play_fight(brawl(42), random.Random(42))) in ("victory", "defeat")
+
+
+# --------------------------------------------------------------------------- the treasure of a fight
+
+
+def test_the_defeated_leave_treasure_a_boss_a_hoard_and_those_who_fled_nothing() -> None:
+    from dnd.combat.rewards import fight_treasure
+
+    state, _ = party_of_three_against(("goblin", 2), ("adult-red-dragon", 1))
+    down = [c.model_copy(update={"hp": 0, "defeated": True}) for c in state.combatants
+            if c.name in ("Goblin 1", "Adult Red Dragon 1")]
+    fled = [c.model_copy(update={"defeated": True}) for c in state.combatants if c.name == "Goblin 2"]
+    ended = state.model_copy(update={"combatants": [c for c in state.combatants if c.kind == "character"],
+                                     "defeated": [*down, *fled]})
+    treasure = fight_treasure(ended, random.Random(5))
+    assert [line.split(":")[0] for line in treasure.lines] == ["Goblin 1", "Adult Red Dragon 1"]
+    assert treasure.coins.gp >= 12_000  # only a hoard holds this much: CR 17, 12d6 × 1,000 gp at least
+    assert fight_treasure(ended, random.Random(5)) == treasure  # deterministic for a seed
+    only_fled = ended.model_copy(update={"defeated": fled})
+    assert fight_treasure(only_fled, random.Random(5)).lines == []
+
+
+def party_of_three_against(*groups: tuple[str, int]) -> tuple[CombatState, Script]:
+    state, rng = dragon_fight()
+    state = state.model_copy(update={"combatants": [c for c in state.combatants if c.kind == "character"]})
+    for index, count in groups:
+        state, _ = add_monsters(state, block(index), count, random.Random(1))
+    return state, rng
