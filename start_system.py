@@ -22,6 +22,7 @@ from pathlib import Path
 import keys
 from settings import Settings, get_settings
 from workers import supervisor
+from workers.llamacpp_server import serves_gguf_on_cpu
 
 log = logging.getLogger("startup")
 
@@ -104,6 +105,13 @@ def gpu_present() -> bool:
 def probe_vllm(settings: Settings) -> str | None:
     with urllib.request.urlopen(f"http://{settings.vllm_host}:{settings.vllm_port}/health", timeout=2) as answer:
         return "GET /health ok" if answer.status == 200 else None
+
+
+def probe_local_model(settings: Settings) -> str | None:
+    """llama-cpp-python's server has no /health: it is ready when it lists its model."""
+    url = f"http://{settings.vllm_host}:{settings.vllm_port}/v1/models"
+    with urllib.request.urlopen(url, timeout=2) as answer:
+        return "GET /v1/models ok" if answer.status == 200 else None
 
 
 def probe_workers(settings: Settings, expected: list[str]) -> str | None:
@@ -219,7 +227,10 @@ def start_all(settings: Settings) -> list[Check]:
         start_program(settings, "postgres")
     record("postgres", wait_for("postgres", lambda: probe_database(settings), 60))
     record("schema", check_schema())
-    if settings.vllm_configured and gpu_present():
+    if settings.vllm_configured and serves_gguf_on_cpu(settings, gpu_present()):
+        start_program(settings, "llamacpp")
+        record("llamacpp", wait_for("llamacpp", lambda: probe_local_model(settings), 300, 1.0))
+    elif settings.vllm_configured and gpu_present():
         start_program(settings, "vllm")
         record("vllm", wait_for("vllm", lambda: probe_vllm(settings), 900, 2.0))
     elif settings.vllm_configured:

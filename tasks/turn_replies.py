@@ -32,6 +32,8 @@ def compose_replies(result: dict[str, Any], *, turn_id: str, target: dict[str, i
         return TurnReplies(replies, None)
     narration = result.get("narration", "")
     meta: dict[str, Any] = {"provider": result.get("provider"), "turn_id": turn_id, "batch_size": batch_size}
+    if result.get("answer"):  # valid | repaired | partial | narration_only: how the model's output was used
+        meta["answer"] = result["answer"]
     if narrates:
         meta["narrates"] = narrates
     body = [narration, "\n".join(effect_lines)] if effect_lines else [narration]

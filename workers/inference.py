@@ -64,7 +64,19 @@ def result_payload(result: ChainResult) -> dict[str, Any]:
         "fallback_used": result.fallback_used,
         "latency_ms": round(result.latency_ms, 1),
         "completion_tokens": result.completion_tokens,
+        "prompt_tokens": result.prompt_tokens,
+        "answer": answer_kind(result),
     }
+
+
+def answer_kind(result: ChainResult) -> str:
+    """How the answering provider's output was used: valid first time, after the repair retry, partly
+    (updates dropped), or its narration alone (salvaged from broken JSON)."""
+    if result.narration_only:
+        return "narration_only"
+    if result.repaired:
+        return "repaired"
+    return "valid" if result.output.clean else "partial"
 
 
 def generate_narrations(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:

