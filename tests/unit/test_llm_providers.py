@@ -187,6 +187,17 @@ def test_a_refusal_in_the_weakest_dialect_is_the_servers_failure(fake: FakeOpenA
     assert fake.stats()["refused_requests"] == 1 and fake.stats()["chat_requests"] == 1
 
 
+def test_a_failing_server_is_not_probed_into_no_structure(fake: FakeOpenAIServer) -> None:
+    fake.control(mode="fail")
+    provider = OpenAICompatibleProvider(fake.base_url, "fake-llama")
+    with pytest.raises(ProviderError):
+        run(_generate(provider, _request()))
+    assert provider.dialect is None  # still to be probed, not settled as "none"
+    fake.control(mode="ok")
+    run(_generate(provider, _request()))
+    assert provider.dialect == "json_schema"
+
+
 def test_auto_probes_again_after_the_server_was_unreachable(fake: FakeOpenAIServer) -> None:
     provider = OpenAICompatibleProvider(fake.base_url, "fake-llama")
     async def scenario() -> tuple[str | None, str | None]:

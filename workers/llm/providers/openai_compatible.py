@@ -195,7 +195,8 @@ class OpenAICompatibleProvider:
 
         Each is asked for a one-field answer whose only allowed value the model would not write by itself;
         a server that answers with it enforced the schema. One that answers JSON without it has a plain JSON
-        mode; one that refuses (HTTP 4xx/5xx) does not speak the dialect. Connection failures propagate.
+        mode; one that refuses the format (or has no such endpoint) does not speak the dialect. Any other
+        failure (the server is down or erroring) propagates, and the probe runs again on the next request.
         """
         model = self.model or await self._discover_model(timeout_s)
         json_mode: str | None = None
@@ -209,6 +210,8 @@ class OpenAICompatibleProvider:
             url, body = self._request_body(probe, model, dialect)
             status, payload = await self._request_json("POST", url, timeout_s, body)
             if status != 200:
+                if status != 404 and not _format_refused(status, payload):
+                    raise self._http_error(status, payload)  # the server is failing: probe again later
                 tried.append(f"{dialect}: HTTP {status}")
                 continue
             answer = _probe_answer(self.name, dialect, payload)
