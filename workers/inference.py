@@ -83,8 +83,11 @@ def generate_narrations(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One result per request, in order."""
     settings = get_settings()
     chain = get_chain()
+    # Each attempt may take LLM_TIMEOUT_S (a CPU model needs more than the default 30 s).
+    timeout_s = chain.request_timeout_s or 30.0
     generation_requests = [
-        build_turn_request(request["context"], request_id=request["turn_id"], max_model_len=settings.max_model_len)
+        build_turn_request(request["context"], request_id=request["turn_id"], max_model_len=settings.max_model_len,
+                           timeout_s=timeout_s)
         for request in requests
     ]
     results = asyncio.run(chain.generate_batch(generation_requests))

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 import pytest
 
 import keys
-from tests.integration.test_narrator import dm_turn, narrated_by
 from tests.system import REAL_MODEL_MISSING, SystemUnderTest, new_player_id, own_system, real_model_gguf
 
 GGUF = real_model_gguf()
-pytestmark = [pytest.mark.system, pytest.mark.skipif(GGUF is None, reason=REAL_MODEL_MISSING)]
+pytestmark = [pytest.mark.system, pytest.mark.timeout(1200),
+              pytest.mark.skipif(GGUF is None, reason=REAL_MODEL_MISSING)]
 CONTEXT = 2048
 
 
@@ -31,6 +31,29 @@ def real() -> Iterator[SystemUnderTest]:
                     LLM_TIMEOUT_S="90", LLM_BREAKER_FAILURES="1", LLM_BREAKER_COOLDOWN_S="2",
                     LLM_BREAKER_MAX_COOLDOWN_S="4") as sut:
         yield sut
+
+
+TURN_TIMEOUT_S = 240  # a CPU reads a 1,000-token prompt in seconds to tens of seconds on a busy machine
+
+
+def dm_turn(system: SystemUnderTest, player: int, text: str) -> list[dict]:
+    """Says `text` in the player's DMs; the bot events of that turn (notice, narration)."""
+    after = system.cursor()
+    system.say(player, text, dm=True)
+    answered = system.wait_for(lambda e: e.get("dm_user_id") == player and e["meta"].get("turn_id")
+                               and not e["meta"].get("notice"), after, timeout=TURN_TIMEOUT_S)[0]
+    events, _ = system.events(after)
+    return [e for e in events if e.get("kind") == "bot" and e["meta"].get("turn_id") == answered["meta"]["turn_id"]]
+
+
+def narrated_by(system: SystemUnderTest, provider: str, player: int, text: str, attempts: int) -> dict:
+    """Keeps talking (the breaker probes again after its cool-down) until `provider` answers."""
+    for attempt in range(attempts):
+        reply = narration(dm_turn(system, player, f"{text} ({attempt})"))
+        if reply["meta"].get("provider") == provider:
+            return reply
+        time.sleep(2.5)
+    raise AssertionError(f"{provider} never answered")
 
 
 def narration(events: list[dict]) -> dict:
@@ -77,7 +100,8 @@ def test_turns_answered_by_the_real_model_each_path_counted(real: SystemUnderTes
 def test_a_prompt_longer_than_the_context_is_trimmed_before_sending(real: SystemUnderTest) -> None:
     log_before = server_log(real).count('" 400')
     player = new_player_id()
-    long_text = " ".join(f"I search shelf {n} for the silver key, checking every jar and box." for n in range(60))
+    long_text = " ".join(f"I hum verse {n} of the old ballad about the silver river, slowly and softly."
+                         for n in range(60))
     assert len(long_text) > 3000  # about 1,000 tokens: with the system prompt, more than the 2,048 context
     reply = narrated_by(real, "vllm", player, long_text[:3900], attempts=3)
     assert reply["content"].strip()
@@ -94,7 +118,7 @@ def test_kill_9_mid_turn_falls_back_once_and_the_model_comes_back(real: SystemUn
     time.sleep(1.0)  # the turn is at the model: its prompt takes seconds to read on a CPU
     os.kill(pid, signal.SIGKILL)
     answered = real.wait_for(lambda e: e.get("dm_user_id") == player and e["meta"].get("turn_id")
-                             and not e["meta"].get("notice"), after, timeout=120)[0]
+                             and not e["meta"].get("notice"), after, timeout=TURN_TIMEOUT_S)[0]
     assert answered["meta"]["provider"] == "offline"
     turn_id = answered["meta"]["turn_id"]
     extra = real.quiet_for(lambda e: e["meta"].get("turn_id") == turn_id and not e["meta"].get("notice")
