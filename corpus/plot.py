@@ -100,3 +100,23 @@ def hook_due(plot_structure: Mapping[str, Any], act: int, scene_number: int, pla
     if score < DRIFT_THRESHOLD or cooling_down:
         return None
     return HookDue(score, fallback_hook(scene))
+
+
+def scene_brief(plot_structure: Mapping[str, Any], act: int, scene_number: int,
+                place_description: str = "") -> dict[str, Any] | None:
+    """What the narrator describes of the current scene, from the campaign file: its place (name and the
+    location's own description, `place_description`, kept in the locations table), the scene's opening, the
+    NPCs present as the file spells them, and the way on (the next scene's place, when it is elsewhere)."""
+    scene = current_scene(plot_structure, act, scene_number)
+    if not scene:
+        return None
+    place = scene.get("location") or None
+    brief: dict[str, Any] = {"number": scene.get("number"), "title": scene.get("title"), "location": place,
+                             "description": place_description,
+                             "summary": scene.get("summary") or "", "npcs": list(scene.get("npcs", []))}
+    following = next_scene(plot_structure, act, scene_number)
+    if following is not None:
+        after = current_scene(plot_structure, *following) or {}
+        if after.get("location") and after.get("location") != place:
+            brief["exits"] = [after["location"]]
+    return brief

@@ -1138,6 +1138,7 @@ def plot_structure(structure: CampaignStructure) -> dict[str, Any]:
                     {
                         "number": scene.number,
                         "title": scene.title,
+                        "summary": scene.summary,  # the scene's own description, for the narrator
                         "location": scene.location,
                         "npcs": list(scene.npcs),
                         "events": list(scene.events),

@@ -3,11 +3,11 @@ the events that happened, the items lying on the ground, the weather)."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from db.models import WorldState
+from db.models import Location, WorldState
 
 DEFAULT_LOCATION = "Town Square"
 
@@ -39,3 +39,12 @@ def location_of(session: Session, campaign_id: int) -> str | None:
 def current_location(session: Session, campaign_id: int) -> str:
     """Where the campaign's party stands (the default location until something moved it), for reading."""
     return location_of(session, campaign_id) or DEFAULT_LOCATION
+
+
+def location_description(session: Session, campaign_id: int, name: str) -> str:
+    """The campaign file's description of the location called `name` (any case); "" when it has none."""
+    if not name.strip():
+        return ""
+    found = session.execute(select(Location.description).where(
+        Location.campaign_id == campaign_id, func.lower(Location.name) == name.strip().lower())).scalar()
+    return found or ""

@@ -20,7 +20,7 @@ def send_follow_ups(follow_ups: list[tuple[str, tuple[Any, ...]]]) -> None:
             app.send_task(task_name, args=list(args))
 
 
-def narrate(event: dict[str, Any], mechanical: str) -> None:
-    channel, idle = turn_claim.queue_narration(event, mechanical)
+def narrate(event: dict[str, Any], mechanical: str, facts: list[dict[str, Any]] | None = None) -> None:
+    channel, idle = turn_claim.queue_narration(event, mechanical, facts)
     if idle:
         app.send_task(keys.PREPARE_TURN_TASK, args=[channel])

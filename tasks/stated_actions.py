@@ -79,7 +79,8 @@ def action_event(message: dict[str, Any], update: ActionUpdate, message_id: str)
     return {**message, "message_id": message_id, "content": to_command(update)}
 
 
-def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
+def run_action(event: dict[str, Any], *, execute: bool = True,
+               facts_out: list[dict[str, Any]] | None = None) -> str | None:
     """Runs the command once (a redone run finds its replies) and returns the result for the narrator; None
     when it never ran (nothing was answered). Run as stated in plain words: an attack, a spell or a potion in a
     fight on the speaker's turn is the turn, and the combat handlers pass it once it resolved (the result says
@@ -89,6 +90,9 @@ def run_action(event: dict[str, Any], *, execute: bool = True) -> str | None:
         # The facts a command hands the narrator (dnd.render.facts: no Markdown) tell its result best; a command
         # that narrates nothing is told by its replies.
         told = [args[1] for name, args in ran.follow_ups if name == NARRATE] or ran.replies
+        if facts_out is not None:  # the same result as data (a fight's events), for the narrator
+            facts_out.extend(fact for name, args in ran.follow_ups if name == NARRATE and len(args) > 2
+                             for fact in args[2] or ())
     else:
         told = command_replies(event)
     outcome = " ".join(told)
@@ -101,6 +105,7 @@ class StatedActions:
     question), so a model's proposal for the same message never runs a second time."""
 
     results: list[str] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)  # the results as data (dnd.render.facts events)
     resolved: list[str] = field(default_factory=list)
     asked: bool = False
 
@@ -132,7 +137,7 @@ def run_stated_actions(messages: list[dict[str, Any]]) -> StatedActions:
                 outcome.results.append(f"{name} tries to {update.kind.replace('_', ' ')}: the table cannot resolve "
                                        "that yet, so nothing happens mechanically.")
                 continue
-            result = run_action(event)
+            result = run_action(event, facts_out=outcome.facts)
             if result is not None:
                 outcome.results.append(result)
     return outcome

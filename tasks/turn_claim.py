@@ -107,12 +107,13 @@ def release(channel: str, turn_id: str) -> int:
                                 keys.turns_in_flight(), turn_id, channel))
 
 
-def queue_narration(event: dict[str, Any], mechanical: str) -> tuple[str, bool]:
+def queue_narration(event: dict[str, Any], mechanical: str,
+                    facts: list[dict[str, Any]] | None = None) -> tuple[str, bool]:
     """A mechanical result already posted joins its channel's next turn, to be narrated. Returns the channel and
     whether a turn must be started for it (none is in flight)."""
     channel = keys.channel_key(event.get("channel_id"), event.get("dm_user_id"))
     entry = json.dumps({"kind": NARRATION_KIND, "message_id": str(event["message_id"]), "content": mechanical,
-                        "received_at": time.time()})
+                        "received_at": time.time(), **({"facts": facts} if facts else {})})
     idle = get_redis().eval(QUEUE_NARRATION_SCRIPT, 4, keys.pending(channel), keys.pending_channels(),
                             keys.narration_queued(str(event["message_id"])), keys.turn(channel), entry, channel)
     return channel, bool(idle)

@@ -24,6 +24,7 @@ from db.models import Campaign, MessageHistory
 from db.outbox import Reply, add_replies
 from db.processed import claim
 from db.turn_context import load_prompt_context, use_plot_hook
+from db.world import location_description
 from tasks import model_updates
 from tasks.handlers.registry import NARRATE
 from tasks.publish import KeyedReply, publish, reply_in_transaction
@@ -36,6 +37,7 @@ HISTORY_FETCHED = 40
 HISTORY_VERBATIM = 12
 HISTORY_SUMMARY_CHARS = 1200
 MAX_PROMPT_NPCS = 20
+MAX_FIGHT_EVENTS = 60  # a long run of monster turns: the narrator needs the round, not every blow of a siege
 HOOK_COOLDOWN_S = int(os.environ.get("PLOT_HOOK_COOLDOWN_S", "180"))
 MAX_TURN_ATTEMPTS = 3
 GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
@@ -59,6 +61,9 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         context.update(campaign=campaign.name, location=loaded.location,
                        plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
                              "plot_flags": campaign.plot_flags})
+        scene = scene_brief(session, campaign)
+        if scene:
+            context["scene"] = scene
         if loaded.npc_attitudes:
             context["world_state"] = {"npc_attitudes": loaded.npc_attitudes}
         context["history"] = summarized_history(loaded.history)
@@ -74,6 +79,14 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     if narrated:
         request["narrates"] = narrated
     return request
+
+
+def scene_brief(session: Session, campaign: Campaign) -> dict[str, Any] | None:
+    """The current scene for the narrator, with its place's description from the campaign's locations."""
+    structure = campaign.plot_structure or {}
+    scene = plot.current_scene(structure, campaign.current_act, campaign.current_scene) or {}
+    described = location_description(session, campaign.id, str(scene.get("location") or ""))
+    return plot.scene_brief(structure, campaign.current_act, campaign.current_scene, described)
 
 
 def summarized_history(entries: list[tuple[str, str]]) -> list[str]:
@@ -120,6 +133,9 @@ def prepare(channel: str, task_id: str, resume_turn_id: str = "") -> dict[str, A
     request = run_in_transaction(work)
     narrated = [m.get("content", "") for m in results_to_narrate(turn)]
     request["context"]["mechanical_results"] = narrated + stated.results
+    fight = [fact for m in results_to_narrate(turn) for fact in m.get("facts") or ()] + stated.facts
+    if fight:
+        request["context"]["fight"] = fight[:MAX_FIGHT_EVENTS]
     # What the rule-based parser resolved or asked: the model's proposals for those never run again.
     request["context"]["resolved_by_rules"] = stated.resolved
     request["context"]["asked_by_rules"] = stated.asked

@@ -16,23 +16,28 @@ are left out. A line the table reads without Markdown or emoji is the same fact 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dnd.combat.lines import (
     AttackVerdict,
+    ConditionChanged,
     DamageTaken,
     DeathSaveOutcome,
     Defeated,
     Dies,
     DiesAtZero,
+    FallsUnconscious,
     Flees,
     Healed,
     KilledOutright,
     Line,
     MultiattackOptions,
     MultiattackUnread,
+    MultiattackUsed,
     NotRolledHere,
+    RegainsConsciousness,
     Rolled,
     SaveRolled,
     SpellNarrated,
@@ -59,8 +64,8 @@ if TYPE_CHECKING:
     from dnd.combat.state import Outcome
     from dnd.dice import RollResult
 
-__all__ = ["DICE_SHOWN", "FACTS", "FactsRollRenderer", "combat_fact", "combat_facts", "combat_text", "fight_facts",
-           "item_use", "outcome_fact", "roll_facts"]
+__all__ = ["DICE_SHOWN", "FACTS", "FactsRollRenderer", "combat_fact", "combat_facts", "combat_text", "fight_events",
+           "fight_facts", "hp_band", "item_use", "outcome_fact", "roll_facts"]
 
 DICE_SHOWN = 10  # dice listed per term; the narrator needs the total, not a hundred faces
 
@@ -291,3 +296,131 @@ def item_use(used: ItemUse) -> str:
     rolled = f" ({roll_facts(used.roll)})" if used.roll is not None else ""
     return (f"{used.user} drinks a {used.item} and regains {used.healed} HP{rolled}; "
             f"HP {used.hp_before} → {used.hp_after}/{used.max_hp}.")
+
+
+# ------------------------------------------------------------------------------------------ events (data)
+
+_ATTACK_LABEL = re.compile(r"^(?P<weapon>.+?) attack on (?P<target>.+)$")
+
+
+def hp_band(hp: int, max_hp: int) -> str:
+    """How hurt a creature looks, in words the narrator can use without the numbers."""
+    if hp <= 0:
+        return "down"
+    if max_hp <= 0 or hp >= max_hp:
+        return "unhurt"
+    return "bloodied" if hp * 2 <= max_hp else "wounded"
+
+
+def fight_events(result: Told, outcome: Outcome) -> list[dict[str, Any]]:
+    """A combat result as plain data for the narrator, in order: who did what to whom and how hurt each is
+    left (HP bands, no numbers the narrator could be tempted to change); the fight's end when it is decided."""
+    events = combat_events(result.told)
+    if outcome in ("victory", "defeat"):
+        events.append({"event": "fight_over", "result": outcome})
+    return events
+
+
+def combat_events(told: Iterable[Line]) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    weapon: str | None = None
+    for line in told:
+        if isinstance(line, Rolled):
+            match = _ATTACK_LABEL.match(line.roll.label or "")
+            weapon = _weapon_name(match.group("weapon")) if match else weapon
+            continue
+        event = combat_event(line)
+        if event is None:
+            continue
+        if event["event"] == "attack" and weapon:
+            event["weapon"] = weapon
+            weapon = None
+        events.append(event)
+    return events
+
+
+def _weapon_name(label: str) -> str:
+    # "1d20+4 Longsword" is not a label; the label is the profile's name, maybe after an advantage word.
+    return re.sub(r"^(?:with advantage|with disadvantage)\s+", "", label).strip()
+
+
+@functools.singledispatch
+def combat_event(line: Line) -> dict[str, Any] | None:
+    """The event ``line`` tells as data; None for a line the narrator needs no data for."""
+    return None
+
+
+@combat_event.register
+def _(line: AttackVerdict) -> dict[str, Any]:
+    result = ("critical hit" if line.critical else "hit") if line.hit else ("fumble" if line.natural == 1 else "miss")
+    return {"event": "attack", "actor": line.attacker, "target": line.target, "result": result}
+
+
+@combat_event.register
+def _(line: DamageTaken) -> dict[str, Any]:
+    event: dict[str, Any] = {"event": "damage", "target": line.target, "amount": line.amount,
+                             "state": hp_band(line.hp, line.max_hp)}
+    if line.source is not None:
+        event["source"] = line.source
+    return event
+
+
+@combat_event.register
+def _(line: Healed) -> dict[str, Any]:
+    return {"event": "healed", "target": line.target, "amount": line.amount, "state": hp_band(line.hp, line.max_hp)}
+
+
+@combat_event.register
+def _(line: FallsUnconscious) -> dict[str, Any]:
+    return {"event": "falls", "target": line.target}
+
+
+@combat_event.register(KilledOutright)
+@combat_event.register(DiesAtZero)
+@combat_event.register(Dies)
+def _(line: KilledOutright | DiesAtZero | Dies) -> dict[str, Any]:
+    return {"event": "dies", "target": line.target}
+
+
+@combat_event.register
+def _(line: Defeated) -> dict[str, Any]:
+    return {"event": "defeated", "target": line.target}
+
+
+@combat_event.register
+def _(line: Flees) -> dict[str, Any]:
+    return {"event": "flees", "actor": line.name, "state": hp_band(line.hp, line.max_hp)}
+
+
+@combat_event.register
+def _(line: MultiattackUsed) -> dict[str, Any]:
+    return {"event": "multiattack", "actor": line.attacker, "target": line.target}
+
+
+@combat_event.register
+def _(line: SaveRolled) -> dict[str, Any]:
+    return {"event": "save", "roll": line.roll.label or "a saving throw",
+            "result": "success" if line.success else "failure"}
+
+
+@combat_event.register
+def _(line: DeathSaveOutcome) -> dict[str, Any]:
+    return {"event": "death_save", "actor": line.name, "result": line.result}
+
+
+@combat_event.register
+def _(line: ConditionChanged) -> dict[str, Any]:
+    return {"event": "condition", "target": line.target, "condition": line.condition,
+            "change": "gains" if line.added else "loses"}
+
+
+@combat_event.register
+def _(line: RegainsConsciousness) -> dict[str, Any]:
+    return {"event": "wakes", "target": line.target}
+
+
+@combat_event.register(SpellTakesHold)
+@combat_event.register(SpellNarrated)
+def _(line: SpellTakesHold | SpellNarrated) -> dict[str, Any]:
+    targets = list(getattr(line, "targets", ()))
+    return {"event": "spell", "spell": line.spell, **({"targets": targets} if targets else {})}

@@ -239,7 +239,8 @@ def cast_command(ctx: CommandContext) -> None:
         touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
         ending = finish_action(ctx, fight, state, touched)
         ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
-        ctx.narrate(facts.fight_facts(effect, engine.outcome(state)))
+        ctx.narrate(facts.fight_facts(effect, engine.outcome(state)),
+                    facts=facts.fight_events(effect, engine.outcome(state)))
         end_stated_turn(ctx, fight.row, fight.state, state)
         return
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]

@@ -33,7 +33,7 @@ from dnd.combat.economy import take_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant
 from dnd.phrases import advantage_word, counted_name
-from dnd.render.facts import fight_facts
+from dnd.render.facts import fight_events, fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
     MonsterTurns,
@@ -99,7 +99,7 @@ def _add(ctx: CommandContext, what: str) -> None:
     sync_gate(ctx, row, state)
     ctx.reply(f"👹 {result.text} *({block.name}: {source} stat block)*{monsters.text}{after_turns(state)}")
     if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+        ctx.narrate(" ".join(monsters.facts), facts=monsters.events)
 
 
 @command("initiative", "!initiative [@player …] | !initiative add <monster> [count]",
@@ -171,7 +171,7 @@ def attack_command(ctx: CommandContext) -> None:
     sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {outcome.text}{ending_line(state)}")
     # Combat actions are moments of the story: the narrator follows the number (GPU path).
-    ctx.narrate(fight_facts(outcome, engine.outcome(state)))
+    ctx.narrate(fight_facts(outcome, engine.outcome(state)), facts=fight_events(outcome, engine.outcome(state)))
     end_stated_turn(ctx, row, before, state)
 
 
@@ -209,7 +209,7 @@ def skip_command(ctx: CommandContext) -> None:
     ctx.audit(f"combat:{row.id}", {}, {"skipped": target.name}, row.campaign_id)
     ctx.reply(f"⏭️ {result.text}{death_save}{monsters.text}{after_turns(state)}")
     if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+        ctx.narrate(" ".join(monsters.facts), facts=monsters.events)
 
 
 @command("dm", "!dm control <creature> | !dm release <creature>",
@@ -234,7 +234,7 @@ def dm_command(ctx: CommandContext) -> None:
     who = "You play" if controller == "owner" else "The DM plays"
     ctx.reply(f"🎭 {who} **{creature.name}** now.{monsters.text}{after_turns(state) if monsters.lines else ''}")
     if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+        ctx.narrate(" ".join(monsters.facts), facts=monsters.events)
 
 
 @command("away", "!away", "Hand your character's turns in the fight to the DM (it attacks the foe that hurt it, "
@@ -268,7 +268,7 @@ def _set_away(ctx: CommandContext, *, away: bool) -> None:
             f"☀️ Welcome back: **{me.name}**'s turns are yours again.")
     ctx.reply(f"{said}{monsters.text}{after_turns(state) if monsters.lines else ''}")
     if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+        ctx.narrate(" ".join(monsters.facts), facts=monsters.events)
 
 
 @command("end_combat", "!end_combat", "End the combat here: rounds, damage dealt and taken, who fell.",

@@ -31,7 +31,7 @@ from dnd.combat.economy import clear_offers, take_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
-from dnd.render.facts import combat_text, fight_facts
+from dnd.render.facts import combat_events, combat_text, fight_events, fight_facts
 from dnd.spellcasting import cast_spell
 from tasks.handlers import combat_end
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, rng
@@ -228,7 +228,7 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
         combats.store(ctx.session, row, state)
         sync_gate(ctx, row, state)
         ctx.reply(f"⏭️ {actor.name} ends their turn.{legendary.text}{after_turns(state)}")
-        ctx.narrate(" ".join(legendary.facts))
+        ctx.narrate(" ".join(legendary.facts), facts=legendary.events)
         return
     state, result = engine.end_turn(state, actor.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state)
@@ -241,7 +241,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     ctx.reply(f"⏭️ {actor.name} {ends}.{skipped}{death_save}{monsters.text}{after_turns(state)}")
     told = [f"{actor.name} ends their turn. {combat_text(result)}"] if ctx.stated else []
     if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
-        ctx.narrate(" ".join([*told, *monsters.facts]))
+        events = combat_events(result.told) if ctx.stated else []
+        ctx.narrate(" ".join([*told, *monsters.facts]), facts=[*events, *monsters.events])
 
 
 def after_turns(state: CombatState) -> str:
@@ -263,6 +264,7 @@ class MonsterTurns:
 
     lines: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)  # the facts as data, for the narrator
 
     @property
     def text(self) -> str:
@@ -308,12 +310,14 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
     if plan.kind in ("flee", "dodge") and result is not None:  # the engine ended the turn
         played.lines.append(result.text)
         played.facts.append(combat_text(result))
+        played.events.extend(combat_events(result.told))
         state, death_save = begin_turn(ctx, campaign_id, state) if state.combatants else (state, "")
         played.lines.extend(death_save.strip("\n").split("\n") if death_save else [])
         return state
     if result is not None:
         played.lines.append(f"{'🔥' if plan.kind == 'area' else '🗡️'} {result.text}")
         played.facts.append(fight_facts(result, engine.outcome(state)))
+        played.events.extend(fight_events(result, engine.outcome(state)))
     state = legendary_actions(ctx, campaign_id, state, played)
     if engine.outcome(state) != "ongoing":
         return state
@@ -334,6 +338,7 @@ def legendary_actions(ctx: CommandContext, campaign_id: int, state: CombatState,
             write_back(ctx, campaign_id, state, target_id)
         played.lines.append(f"🐉 {result.text}")
         played.facts.append(fight_facts(result, engine.outcome(state)))
+        played.events.extend(fight_events(result, engine.outcome(state)))
     return state
 
 

@@ -43,7 +43,7 @@ def open_encounter(ctx: CommandContext, groups: Groups, heading: str) -> None:
     ctx.reply(f"⚔️ **An encounter!** {heading}\n**Roll for initiative!**\n{opening}\n" + "\n".join(joined)
               + f"{monsters.text}{after_turns(state)}")
     if monsters.facts:
-        ctx.narrate(" ".join(monsters.facts))
+        ctx.narrate(" ".join(monsters.facts), facts=monsters.events)
 
 
 def budget_difficulty(ctx: CommandContext) -> str:

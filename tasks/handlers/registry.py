@@ -59,10 +59,13 @@ class CommandContext:
                                   edit_key=edit_key, meta=meta or {}, **reply_target(self.event, dm=dm)))
 
 
-    def narrate(self, mechanical: str, event: dict[str, Any] | None = None) -> None:
+    def narrate(self, mechanical: str, event: dict[str, Any] | None = None,
+                facts: list[dict[str, Any]] | None = None) -> None:
         """The narrator follows this mechanical result with a second message (GPU path), in the campaign's voice;
-        the player never waits on the model for the number."""
-        self.follow_ups.append((NARRATE, (event or self.event, mechanical)))
+        the player never waits on the model for the number. `facts`: the result as data (a fight's events,
+        `dnd.render.facts.fight_events`), which the narrator retells."""
+        args: tuple[Any, ...] = (event or self.event, mechanical, facts) if facts else (event or self.event, mechanical)
+        self.follow_ups.append((NARRATE, args))
 
     def audit(self, target: str, before: dict[str, Any], after: dict[str, Any],
               campaign_id: int | None = None) -> None:

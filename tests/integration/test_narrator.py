@@ -215,3 +215,57 @@ def test_a_roll_with_a_feat_is_narrated_after_its_number(system: SystemUnderTest
     plain = system.say(player, "!roll 1d20")
     system.replies_to(plain, after)
     assert system.quiet_for(lambda e: plain in (e["meta"].get("narrates") or []), after, 3) == []
+
+
+def table_narration(system: SystemUnderTest, player: int, text: str, name: str) -> str:
+    """Says `text` at the table and returns the narration of that turn (the offline narrator's, here)."""
+    after = system.cursor()
+    message = system.say(player, text, name=name)
+    if text.startswith("!"):
+        system.replies_to(message, after)
+        return system.narration_of(message, after)["content"]
+    try:
+        return system.wait_for(lambda e: e["meta"].get("turn_id") and not e["meta"].get("notice")
+                               and not e.get("dm_user_id"), after, timeout=60)[0]["content"]
+    except AssertionError:
+        print("DEBUG", system.events(after)[0])
+        raise
+
+
+def test_offline_narrations_of_a_turn_sequence_read_like_a_story(system: SystemUnderTest, model: object) -> None:
+    """Three consecutive offline narrations at the table: talk, an attack, talk. The campaign file's place and
+    names as it spells them, the attack retold from its data, no Markdown, no sentence said twice."""
+    import re
+
+    from tests.integration.test_characters import fighter, seed
+    from tests.integration.test_table_play import combat_row, current, fresh_fight
+
+    campaign_id = activate_shipped_campaign(system, "the-sunken-lantern")
+    system.sql("UPDATE campaigns SET current_act = 1, current_scene = 1 WHERE id = :i", i=campaign_id)
+    system.sql("INSERT INTO locations (campaign_id, name, description, encounters) VALUES (:c, 'Brinehollow Docks', "
+               "'Wet stone quays, creaking cranes and stacked barrels under a haze of fish-oil smoke. At night the "
+               "lamps swing in the wind and the water slaps under the boards.', '[]') "
+               "ON CONFLICT (campaign_id, name) DO NOTHING", c=campaign_id)
+    fresh_fight(system)
+    p1, p2 = new_player_id(), new_player_id()
+    seed(system, p1, fighter(f"Tamsin{p1}"))
+    seed(system, p2, fighter(f"Bram{p2}"))
+    system.command(p1, f"!initiative <@{p1}> <@{p2}>")
+    first = current(system)
+    actor, other = (p1, p2) if first["name"].startswith("Tamsin") else (p2, p1)
+    actor_name = first["name"]
+    other_name = next(c["name"] for c in combat_row(system).initiative if c["name"] != actor_name)
+    told = [table_narration(system, actor, "I shout for the sailors to grab the rope", actor_name),
+            table_narration(system, actor, f"!attack {other_name}", actor_name),
+            table_narration(system, other, "Pell, get back from the edge!", other_name)]
+    print("\n\n".join(told))  # read them: `pytest -s` shows the three narrations
+    for narration in told:
+        assert "Brinehollow Docks" in narration, narration
+        assert not re.search(r"\b(?:the|across|in|of) \d+\b", narration), narration
+        assert "**" not in narration and "`" not in narration, narration
+        assert not re.search(r"\bpell quickwater|\borrin vask", narration), narration
+    assert actor_name in told[1] and other_name in told[1], told[1]
+    assert not any(mark in told[1] for mark in ("1d20", "AC ", "In the fight")), told[1]
+    said = [s for narration in told for s in re.split(r"(?<=[.!?”])\s+", narration) if "“" not in s]
+    assert len(said) == len(set(said)), said
+    system.command(system.owner_id, "!end_combat")

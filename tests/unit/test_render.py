@@ -24,7 +24,7 @@ from dnd.dice import roll
 from dnd.inventory import expand
 from dnd.render import discord, facts
 from dnd.render.discord import DISCORD, combat_lines, render_roll
-from dnd.render.facts import DICE_SHOWN, FACTS, combat_text, fight_facts, roll_facts
+from dnd.render.facts import DICE_SHOWN, FACTS, combat_text, fight_events, fight_facts, roll_facts
 from tests.unit.test_combat import aria, party_vs
 from tests.unit.test_dice import ScriptedRandom
 from workers.llm.prompts import build_turn_request
@@ -100,14 +100,18 @@ def test_a_critical_hit_is_data_worded_for_the_table_and_for_the_narrator() -> N
 def test_a_critical_hits_facts_reach_the_prompt_and_the_offline_narrator_without_markdown() -> None:
     state, hit = critical_hit()
     told = fight_facts(hit, outcome(state))  # what `!attack` hands the narrator (ctx.narrate)
+    events = fight_events(hit, outcome(state))  # and the same as data
     context = {"player_messages": [{"author": "alice", "player_id": 1, "text": "!attack goblin"}],
-               "mechanical_results": [told], "in_combat": True}
+               "mechanical_results": [told], "fight": events, "in_combat": True}
     request = build_turn_request(context, "turn-1", max_model_len=16_000)
     prompt = request.messages[-1]["content"]
     assert "a critical hit" in prompt and "Goblin 1 takes 9 damage" in prompt
+    assert '"result":"critical hit"' in prompt and '"state":"down"' in prompt
     assert not any(mark in prompt for mark in MARKDOWN), prompt
     narration = json.loads(OfflineNarrator().narrate(request.request_id, request.context))["narration"]
-    assert "a critical hit" in narration and "**" not in narration
+    # Retold in prose from the data: who struck whom with what, and how it ended; no dice, no Markdown.
+    assert "Aria" in narration and "Goblin 1" in narration and "longsword" in narration, narration
+    assert not any(mark in narration for mark in ("**", "`", "1d20", "AC 15", "In the fight")), narration
 
 
 def test_the_facts_of_every_kind_of_combat_line_carry_no_markdown() -> None:

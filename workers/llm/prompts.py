@@ -29,6 +29,7 @@ DATA_OPEN = "<<<GAME_DATA"
 DATA_CLOSE = "GAME_DATA>>>"
 MESSAGE_OVERHEAD_TOKENS = 6  # chat-template tokens around each message (role headers, separators)
 SAFETY_MARGIN_TOKENS = 48  # the token count is an estimate; keep clear of the hard limit
+HISTORY_FOR_OFFLINE = 12  # recent history entries the offline narrator checks its sentences against
 MAX_FIELD_CHARS = 4000  # any single string in the data (a bio, a passage) before trimming even starts
 
 SYSTEM_PROMPT = f"""You are the Dungeon Master of a Dungeons & Dragons 5th edition campaign played in a \
@@ -40,6 +41,11 @@ moving toward the campaign's current scene. Address characters by name. Be vivid
 (usually under 250 words).
 - Never decide mechanics. Dice, damage, hit points, spell slots, gold and items belong to the game engine. \
 When "mechanical_results" are given, narrate exactly those outcomes; never invent rolls or numbers.
+- When "fight" is given, it is the round just played, in order, as data: each attack (actor, target, weapon, \
+hit or miss), the damage, and how hurt each creature is left ("unhurt", "wounded", "bloodied", "down"). \
+Describe the round coherently from it, every event in its order; hit points in a fight are the engine's alone.
+- "scene" is the current scene from the campaign: describe its place and the NPCs present by their names as \
+written there.
 - When a player states a mechanical action (attack, cast a spell, use or drink an item, buy, sell, drop or \
 pick up an item, rest, a saving throw or an ability check), propose it as an "action" update for the engine \
 to resolve, and do not narrate its outcome as settled.
@@ -129,6 +135,10 @@ class TurnContext(BaseModel):
     mechanical_results: list[str | dict[str, Any]] = Field(default_factory=list)
     targets: list[str] = Field(default_factory=list)  # creatures present that can be targeted
     in_combat: bool = False
+    # The current scene from the campaign file (place, its description, NPCs present, the way on).
+    scene: dict[str, Any] | None = None
+    # This round of a fight as data, in order (dnd.render.facts.fight_events): who did what to whom, HP bands.
+    fight: list[dict[str, Any]] = Field(default_factory=list)
 
 
 @dataclass
@@ -293,7 +303,9 @@ def _turn_data(turn: TurnContext) -> dict[str, Any]:
         "in_combat": turn.in_combat or None,
         "characters": [_clip(sheet) for sheet in turn.characters] or None,
         "targets": turn.targets or None,
+        "scene": _clip(turn.scene),
         "mechanical_results": [_clip(r) for r in turn.mechanical_results] or None,
+        "fight": turn.fight or None,
         "passages": [_clip(p.model_dump()) for p in turn.passages] or None,
         "journal": [_clip(line) for line in turn.journal] or None,
         "plot_hook": _clip(turn.plot_hook),
@@ -380,4 +392,9 @@ def _offline_context(turn: TurnContext) -> dict[str, Any]:
         "plot_hook": turn.plot_hook,
         "mechanical_results": list(turn.mechanical_results),
         "targets": list(turn.targets),
+        "scene": turn.scene or {},
+        "fight": list(turn.fight),
+        # The recent history, so the narrator can avoid repeating itself (it keeps no memory of its own).
+        "history": [h for h in turn.history[-HISTORY_FOR_OFFLINE:] if isinstance(h, str)],
+        "in_combat": turn.in_combat,
     }

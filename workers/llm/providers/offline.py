@@ -48,17 +48,41 @@ class OfflineNarrator:
     def narrate(self, request_id: str, context: Mapping[str, Any]) -> str:
         """The answer as JSON text of the output schema."""
         seed = int.from_bytes(hashlib.blake2b(request_id.encode("utf-8"), digest_size=8).digest(), "big")
-        rng = random.Random(seed)
-        names = _character_names(context)
-        lines: list[str] = []
+        told = _Telling(random.Random(seed), _recent_sentences(context))
+        scene = context.get("scene") if isinstance(context.get("scene"), Mapping) else {}
+        fight = [e for e in _as_list(context.get("fight")) if isinstance(e, Mapping)]
+        in_fight = bool(fight or context.get("in_combat"))
 
         place = _place_name(context)
-        opening = rng.choice(phrases.OPENINGS_AT).format(place=place) if place else rng.choice(phrases.OPENINGS_NOWHERE)
-        lines.append(opening)
-        lines[0] = lines[0][0].upper() + lines[0][1:]
+        if place:
+            told.say(phrases.OPENINGS_FIGHT if in_fight else phrases.OPENINGS_AT, place=place)
+        else:
+            told.say(phrases.OPENINGS_NOWHERE)
+        if not in_fight:
+            told.add(_scene_sentence(scene, told))
+            _npcs_present(told, scene)
+        self._player_lines(told, context)
+        for event, after in zip(fight, [*fight[1:], {}], strict=False):
+            if not _told_by_next(event, after):
+                _fight_event(told, event)
+        _results(told, context, covered_by_fight=bool(fight))
+        passages = [p for p in _as_list(context.get("passages")) if isinstance(p, Mapping) and p.get("text")]
+        if passages:
+            told.add(f"{told.rng.choice(phrases.LORE_LEADS)} {_first_sentence(_plain(str(passages[0]['text'])))}")
+        hooked = _hook(told, context.get("plot_hook"))
+        if not in_fight and not hooked and scene.get("exits"):
+            way = re.sub(r"^The\s", "the ", str(scene["exits"][0]))  # mid-sentence; add() capitalises a start
+            told.say(phrases.EXIT_LINES, exit=_neutralize(way))
+        told.say(phrases.CLOSINGS, must=True)
+        narration = truncate_at_sentence(_proper_names(" ".join(told.lines), _known_names(scene)), 4000)
+        # Validate before answering: the offline narrator's output must always be schema-valid.
+        output = ModelOutput.model_validate({"narration": narration, "updates": []})
+        return output.model_dump_json(exclude_none=True)
 
+    def _player_lines(self, told: _Telling, context: Mapping[str, Any]) -> None:
         # It describes the actions it reads but proposes none: turns.prepare already ran them through the same
         # rule-based parser, so a proposal could only be dropped ("already resolved") and clutter the audit log.
+        names = _character_names(context)
         targets = [str(t) for t in context.get("targets") or ()]
         for message in _as_list(context.get("player_messages"))[:12]:
             if not isinstance(message, Mapping):
@@ -71,35 +95,11 @@ class OfflineNarrator:
             if isinstance(player_id, int) and player_id >= 0:
                 inventory = _inventory_of(context, player_id)
                 parsed = parse_actions(text, player_id, {"targets": targets, "inventory": inventory})
-            described = [
-                self._describe_action(rng, name, u) for u in parsed if isinstance(u, StatedAction)
-            ]
+            described = [self._describe_action(told.rng, name, u) for u in parsed if isinstance(u, StatedAction)]
             if described:
-                lines.append(" ".join(described))
+                told.add(" ".join(described))
             elif text.strip():
-                lines.append(rng.choice(phrases.SPEECH_LINES).format(name=name, excerpt=_excerpt(text)))
-
-        results = [_result_text(r) for r in _as_list(context.get("mechanical_results"))]
-        results = [r for r in results if r]
-        if results:
-            lines.append(f"{rng.choice(phrases.RESULT_LEADS)} {' '.join(results[:6])}")
-
-        passages = [p for p in _as_list(context.get("passages")) if isinstance(p, Mapping) and p.get("text")]
-        if passages:
-            lines.append(f"{rng.choice(phrases.LORE_LEADS)} {_first_sentence(str(passages[0]['text']))}")
-
-        hook = context.get("plot_hook")
-        if isinstance(hook, Mapping):
-            hook = hook.get("text") or hook.get("summary")
-        if isinstance(hook, str) and hook.strip():
-            hook_text = _first_sentence(hook.strip(), limit=300)
-            lines.append(rng.choice(phrases.HOOK_LEADS) + hook_text[0].lower() + hook_text[1:])
-
-        lines.append(rng.choice(phrases.CLOSINGS))
-        narration = truncate_at_sentence(" ".join(lines), 4000)
-        # Validate before answering: the offline narrator's output must always be schema-valid.
-        output = ModelOutput.model_validate({"narration": narration, "updates": []})
-        return output.model_dump_json(exclude_none=True)
+                told.say(phrases.SPEECH_LINES, must=True, name=name, excerpt=_excerpt(text))
 
     @staticmethod
     def _describe_action(rng: random.Random, name: str, update: StatedAction) -> str:
@@ -141,16 +141,17 @@ def _inventory_of(context: Mapping[str, Any], player_id: int) -> list[str]:
 
 
 def _place_name(context: Mapping[str, Any]) -> str | None:
-    location = context.get("location")
-    if isinstance(location, Mapping):
-        location = location.get("name")
+    """Where the party is: the scene's place as the campaign file names it, else the stored location; never
+    the scene's number (a "1" is not a place)."""
+    scene = context.get("scene")
+    location = scene.get("location") if isinstance(scene, Mapping) else None
     if not location:
-        plot = context.get("plot")
-        if isinstance(plot, Mapping):
-            location = plot.get("current_scene")
-    if not isinstance(location, str) or not location.strip():
+        location = context.get("location")
+        if isinstance(location, Mapping):
+            location = location.get("name")
+    if not isinstance(location, str) or not _WORDY.search(location):
         return None
-    return _with_article(location.strip()[:80])
+    return _with_article(_plain(location.strip()[:80]))
 
 
 def _with_article(noun: str) -> str:
@@ -183,16 +184,179 @@ def _first_sentence(text: str, limit: int = 200) -> str:
     return _neutralize(sentence)
 
 
-def _result_text(result: Any) -> str:
-    if isinstance(result, str):
-        text = result
-    elif isinstance(result, Mapping):
-        text = str(result.get("text") or result.get("summary") or "")
-        if not text:
-            text = ", ".join(f"{k}: {v}" for k, v in list(result.items())[:6])
-    else:
-        text = str(result)
-    text = " ".join(text.split())[:300]
-    if text and text[-1] not in ".!?":
-        text += "."
-    return _neutralize(text)
+
+
+# --- telling without repeating ---------------------------------------------------------------------------
+
+_WORDY = re.compile(r"[A-Za-z]{2,}")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…”])\s+")
+_MARKDOWN = re.compile(r"\*\*|__|~~|\|\||`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+# Words a hook may start with that read right lower-cased after "Then, " (anything else may be a name).
+_COMMON_STARTS = frozenset("a an the someone something somewhere you your there it word news rumour rumours "
+                           "one two three several".split())
+
+
+def _norm(sentence: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", sentence.casefold()).split())
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_SPLIT.split(" ".join(text.split())) if part]
+
+
+def _recent_sentences(context: Mapping[str, Any]) -> set[str]:
+    """The sentences of the recent history (the prompt carries it): none of them is said again."""
+    return {_norm(s) for entry in _as_list(context.get("history")) if isinstance(entry, str)
+            for s in _sentences(entry)}
+
+
+class _Telling:
+    """The narration being written: its sentences, and the ones it must not repeat (the recent history's and
+    its own)."""
+
+    def __init__(self, rng: random.Random, recent: set[str]) -> None:
+        self.rng = rng
+        self.recent = recent
+        self.lines: list[str] = []
+
+    def fresh(self, text: str) -> bool:
+        return all(_norm(s) not in self.recent for s in _sentences(text))
+
+    def add(self, text: str | None) -> bool:
+        if not text or not self.fresh(text):
+            return False
+        text = text[0].upper() + text[1:]
+        self.lines.append(text)
+        self.recent.update(_norm(s) for s in _sentences(text))
+        return True
+
+    def say(self, options: tuple[str, ...], *, must: bool = False, **fields: str) -> bool:
+        """One of `options`, filled, that was not said lately; with `must`, a repeat rather than nothing."""
+        order = list(options)
+        self.rng.shuffle(order)
+        filled = [option.format(**fields) for option in order]
+        for text in filled:
+            if self.add(text):
+                return True
+        if must and filled:
+            self.lines.append(filled[0][0].upper() + filled[0][1:])
+            return True
+        return False
+
+
+def _plain(text: str) -> str:
+    """Discord Markdown taken out: the narration is prose, never `**`, backticks or stray asterisks."""
+    return _MARKDOWN.sub("", text)
+
+
+def _scene_sentence(scene: Mapping[str, Any], told: _Telling) -> str | None:
+    """One sentence of the place's own description (or the scene's opening) not told lately; sentences meant
+    for the DM (what the party should do, what happens if…) are left out."""
+    for source in (scene.get("description"), scene.get("summary")):
+        for sentence in _sentences(_plain(str(source or ""))):
+            if _for_the_dm(sentence) or len(sentence) > 260:
+                continue
+            if told.fresh(sentence):
+                return _neutralize(sentence)
+    return None
+
+
+def _for_the_dm(sentence: str) -> bool:
+    lowered = f" {sentence.casefold()} "
+    return any(word in lowered for word in (" party", " characters", " players", " if ", " should ", " dc ",
+                                            " act ", " level"))
+
+
+def _npcs_present(told: _Telling, scene: Mapping[str, Any]) -> None:
+    """The NPCs the campaign file puts in this scene, named as it spells them (one line, not every turn)."""
+    npcs = [_neutralize(str(n)) for n in _as_list(scene.get("npcs")) if str(n).strip()][:6]
+    if not npcs:
+        return
+    # The pair in the file's order: the same two NPCs make the same sentence, which is then not repeated.
+    if len(npcs) > 1 and told.say(phrases.NPC_PAIR_LINES, npc=npcs[0], other=npcs[1]):
+        return
+    told.rng.shuffle(npcs)
+    for npc in npcs:
+        if told.say(phrases.NPC_LINES, npc=npc):
+            return
+
+
+def _fight_event(told: _Telling, event: Mapping[str, Any]) -> None:
+    """One event of the round (`dnd.render.facts.combat_event`) in prose; the numbers stay with the engine."""
+    kind = str(event.get("event") or "")
+    fields = {key: _neutralize(str(value)) for key, value in event.items() if isinstance(value, (str, int))}
+    weapon = _plain(str(event.get("weapon") or "weapon")).casefold()
+    fields.update(weapon=weapon, weapon_a=f"the {weapon}" if event.get("weapon") else "a weapon",
+                  who=_save_who(str(event.get("roll") or "")), condition=str(event.get("condition") or "").casefold())
+    fields.setdefault("actor", "Someone")
+    fields.setdefault("target", "the foe")
+    fields.setdefault("spell", "the spell")
+    key = {"attack": str(event.get("result")), "damage": str(event.get("state")), "save": f"save {event.get('result')}",
+           "condition": f"condition {event.get('change')}", "death_save": f"death_save {event.get('result')}",
+           "fight_over": f"fight_over {event.get('result')}"}.get(kind, kind)
+    options = phrases.FIGHT_LINES.get(key)
+    if options:
+        told.say(options, must=True, **fields)
+
+
+def _save_who(label: str) -> str:
+    # "Goblin 1's Dexterity save" / "Dexterity saving throw": the one who rolls, when the label names them.
+    match = re.match(r"^(.+?)'s?\b", label)
+    return _neutralize(match.group(1)) if match else "The target"
+
+
+# Results the fight's events already tell (the same facts as text) are not told twice.
+_FIGHT_TEXT = re.compile(r"In the fight,|ends their turn|ends its turn|flees the fight")
+_COMMAND_PREFIX = re.compile(r"^[^():]{1,60} \(![^)]*\):\s*")
+_DICE_DETAIL = re.compile(r"\s*\([^()]*\d+d\d+[^()]*\)|\b\d*d\d+(?:\s*\(\d[^)]*\))?(?:\s*[+-]\s*\d+)*\s*=\s*")
+
+
+def _results(told: _Telling, context: Mapping[str, Any], *, covered_by_fight: bool) -> None:
+    """Mechanical results that came as text only, in plain words: no command echo, no Markdown, no dice
+    breakdowns (the table has the numbers already)."""
+    for result in _as_list(context.get("mechanical_results"))[:6]:
+        text = result if isinstance(result, str) else (result.get("text") or "") if isinstance(result, Mapping) else ""
+        if not text or (covered_by_fight and _FIGHT_TEXT.search(text)):
+            continue
+        text = _DICE_DETAIL.sub(" ", _plain(_COMMAND_PREFIX.sub("", " ".join(str(text).split()))))
+        text = " ".join(text.split())[:300].strip(" :;,")
+        if _WORDY.search(text):
+            told.add(_neutralize(text if text[-1] in ".!?" else f"{text}."))
+
+
+def _hook(told: _Telling, hook: Any) -> bool:
+    """At most one hook, never one told lately; a hook that starts with a name keeps its capital."""
+    if isinstance(hook, Mapping):
+        hook = hook.get("text") or hook.get("summary")
+    if not isinstance(hook, str) or not hook.strip():
+        return False
+    text = _first_sentence(_plain(hook.strip()), limit=300)
+    text = text if text[-1] in ".!?…”\"" else f"{text}."
+    if not told.fresh(text):
+        return False
+    first = text.split(" ", 1)[0].casefold()
+    if first in _COMMON_STARTS:
+        return told.add(told.rng.choice(phrases.HOOK_LEADS) + text[0].lower() + text[1:])
+    return told.say(phrases.HOOK_ALONE, hook=text)
+
+
+def _known_names(scene: Mapping[str, Any]) -> list[str]:
+    names = [str(n) for n in _as_list(scene.get("npcs")) if str(n).strip()]
+    names += [str(scene[key]) for key in ("location",) if scene.get(key)]
+    names += [str(n) for n in _as_list(scene.get("exits")) if str(n).strip()]
+    return [name for name in names if _WORDY.search(name)][:20]
+
+
+def _proper_names(text: str, names: list[str]) -> str:
+    """The campaign file's names spelled as it spells them ("pell quickwater" → "Pell Quickwater"); a leading
+    "The" of a place may be lower-case mid-sentence."""
+    for name in sorted(names, key=len, reverse=True):
+        bare = re.sub(r"^the\s+", "", name, flags=re.IGNORECASE)
+        text = re.sub(rf"\b{re.escape(bare)}\b", bare, text, flags=re.IGNORECASE)
+    return text
+
+
+def _told_by_next(event: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    # "Goblin 1 goes down. Goblin 1 is defeated.": the second says it; the first is left out.
+    return (event.get("event") == "damage" and event.get("state") == "down"
+            and after.get("event") in ("dies", "defeated", "falls") and after.get("target") == event.get("target"))
