@@ -19,16 +19,18 @@ import keys
 from corpus import journal, plot
 from db import model_turns
 from db.campaigns import active_campaign
+from db.characters import find_many
 from db.engine import run_in_transaction
 from db.models import Campaign, MessageHistory
 from db.outbox import Reply, add_replies
 from db.processed import claim
-from db.turn_context import load_prompt_context, use_plot_hook
+from db.turn_context import load_prompt_context, recent_speakers, use_plot_hook
 from db.world import location_description
 from tasks import model_updates
 from tasks.handlers.registry import NARRATE
 from tasks.publish import KeyedReply, publish, reply_in_transaction
 from tasks.redis_client import get_redis
+from tasks.spotlight import spotlight_note
 from tasks.stated_actions import run_stated_actions
 from tasks.turn_claim import ClaimedTurn, claim_batch, mark_stage, player_messages, release, results_to_narrate
 from tasks.turn_replies import compose_replies
@@ -64,6 +66,9 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         scene = scene_brief(session, campaign)
         if scene:
             context["scene"] = scene
+        note = spotlight(session, campaign.id, turn, context["player_messages"])
+        if note:
+            context["spotlight"] = note
         if loaded.npc_attitudes:
             context["world_state"] = {"npc_attitudes": loaded.npc_attitudes}
         context["history"] = summarized_history(loaded.history)
@@ -79,6 +84,17 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     if narrated:
         request["narrates"] = narrated
     return request
+
+
+def spotlight(session: Session, campaign_id: int, turn: ClaimedTurn,
+              messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Who has been quiet in this channel (by their characters' names), and who speaks in this batch."""
+    speakers = recent_speakers(session, campaign_id, destination(turn.channel)["channel_id"])
+    now = [m["player_id"] for m in messages if isinstance(m.get("player_id"), int)]
+    players = {p for p in [*speakers, *now] if p is not None}
+    names = {m["player_id"]: str(m["author"]) for m in messages if isinstance(m.get("player_id"), int)}
+    names.update({p: stored.character.name for p, stored in find_many(session, players, campaign_id).items()})
+    return spotlight_note(speakers, {p: names.get(p, f"player {p}") for p in players}, now)
 
 
 def scene_brief(session: Session, campaign: Campaign) -> dict[str, Any] | None:

@@ -44,6 +44,8 @@ When "mechanical_results" are given, narrate exactly those outcomes; never inven
 - When "fight" is given, it is the round just played, in order, as data: each attack (actor, target, weapon, \
 hit or miss), the damage, and how hurt each creature is left ("unhurt", "wounded", "bloodied", "down"). \
 Describe the round coherently from it, every event in its order; hit points in a fight are the engine's alone.
+- "spotlight" names the players who have been quiet: give each of them a moment (a detail, an NPC or a \
+question turned to their character). When it lists "speakers", answer every one of them.
 - "scene" is the current scene from the campaign: describe its place and the NPCs present by their names as \
 written there.
 - When a player states a mechanical action (attack, cast a spell, use or drink an item, buy, sell, drop or \
@@ -139,6 +141,8 @@ class TurnContext(BaseModel):
     scene: dict[str, Any] | None = None
     # This round of a fight as data, in order (dnd.render.facts.fight_events): who did what to whom, HP bands.
     fight: list[dict[str, Any]] = Field(default_factory=list)
+    # Who has been quiet (turns since their last message, share of the messages) and who speaks in this batch.
+    spotlight: dict[str, Any] | None = None
 
 
 @dataclass
@@ -310,6 +314,7 @@ def _turn_data(turn: TurnContext) -> dict[str, Any]:
         "journal": [_clip(line) for line in turn.journal] or None,
         "plot_hook": _clip(turn.plot_hook),
         "history": [_clip(h) for h in turn.history] or None,
+        "spotlight": turn.spotlight,
         "player_messages": [_clip(m.model_dump(exclude_none=True)) for m in turn.player_messages],
     }
     return {key: value for key, value in data.items() if value is not None}
@@ -397,4 +402,5 @@ def _offline_context(turn: TurnContext) -> dict[str, Any]:
         # The recent history, so the narrator can avoid repeating itself (it keeps no memory of its own).
         "history": [h for h in turn.history[-HISTORY_FOR_OFFLINE:] if isinstance(h, str)],
         "in_combat": turn.in_combat,
+        "spotlight": turn.spotlight or {},
     }

@@ -69,6 +69,7 @@ class OfflineNarrator:
         passages = [p for p in _as_list(context.get("passages")) if isinstance(p, Mapping) and p.get("text")]
         if passages:
             told.add(f"{told.rng.choice(phrases.LORE_LEADS)} {_first_sentence(_plain(str(passages[0]['text'])))}")
+        _spotlight(told, context.get("spotlight"))
         hooked = _hook(told, context.get("plot_hook"))
         if not in_fight and not hooked and scene.get("exits"):
             way = re.sub(r"^The\s", "the ", str(scene["exits"][0]))  # mid-sentence; add() capitalises a start
@@ -360,3 +361,12 @@ def _told_by_next(event: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
     # "Goblin 1 goes down. Goblin 1 is defeated.": the second says it; the first is left out.
     return (event.get("event") == "damage" and event.get("state") == "down"
             and after.get("event") in ("dies", "defeated", "falls") and after.get("target") == event.get("target"))
+
+
+def _spotlight(told: _Telling, note: Any) -> None:
+    """A moment for each quiet player the spotlight note names (at most two a turn)."""
+    if not isinstance(note, Mapping):
+        return
+    for quiet in _as_list(note.get("quiet"))[:2]:
+        if isinstance(quiet, Mapping) and quiet.get("name"):
+            told.say(phrases.SPOTLIGHT_LINES, name=_neutralize(str(quiet["name"])[:60]))

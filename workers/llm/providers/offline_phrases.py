@@ -51,6 +51,12 @@ LORE_LEADS = ("You recall something:", "An old lesson surfaces:", "Lore whispers
 HOOK_LEADS = ("Then, ", "Meanwhile, ", "Just then, ", "Before anyone can move, ")
 # For a hook that starts with a name: it is not lower-cased after a lead, it is its own sentence.
 HOOK_ALONE = ("Something changes. {hook}", "The moment turns. {hook}", "{hook}")
+SPOTLIGHT_LINES = (
+    "{name}, something here catches your eye first: what is it?",
+    "{name}, you have been quiet; what do you make of this?",
+    "A glance passes to {name}, who has said little so far.",
+    "{name}, the others look to you now.",
+)
 CLOSINGS = (
     "What do you do?",
     "What happens next is up to you.",
