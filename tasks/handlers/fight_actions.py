@@ -184,7 +184,8 @@ def _strike(ctx: CommandContext, flurry: bool) -> None:
     touched = [c.id for c in [*state.combatants, *state.defeated] if c.name in {r.target for r in results}]
     text = "\n".join(f"🥋 {r.text}" for r in results)
     for result in results:
-        ctx.narrate(facts.fight_facts(result, engine.outcome(state)), facts=facts.fight_events(result, engine.outcome(state)))
+        ending = engine.outcome(state)
+        ctx.narrate(facts.fight_facts(result, ending), facts=facts.fight_events(result, ending))
     finish(ctx, fight, fight.state, state, text, touched)
 
 
@@ -230,7 +231,8 @@ def _react_attack(ctx: CommandContext, rest: str) -> None:
     fight = my_fight(ctx, "An opportunity attack", on_my_turn=False)
     state, result = reactions.reaction_attack(fight.state, fight.me.id, target, weapon, rng)
     touched = [c.id for c in [*state.combatants, *state.defeated] if c.name == result.target]
-    ctx.narrate(facts.fight_facts(result, engine.outcome(state)), facts=facts.fight_events(result, engine.outcome(state)))
+    ending = engine.outcome(state)
+    ctx.narrate(facts.fight_facts(result, ending), facts=facts.fight_events(result, ending))
     finish(ctx, fight, fight.state, state, f"🗡️ {result.text}", touched)
 
 
