@@ -31,6 +31,7 @@ MESSAGE_OVERHEAD_TOKENS = 6  # chat-template tokens around each message (role he
 SAFETY_MARGIN_TOKENS = 48  # the token count is an estimate; keep clear of the hard limit
 HISTORY_FOR_OFFLINE = 12  # recent history entries the offline narrator checks its sentences against
 MAX_FIELD_CHARS = 4000  # any single string in the data (a bio, a passage) before trimming even starts
+SCENE_FIELD_CHARS = 600  # the scene's description and summary: scene-setting, not the whole campaign page
 
 SYSTEM_PROMPT = f"""You are the Dungeon Master of a Dungeons & Dragons 5th edition campaign played in a \
 chat channel.
@@ -307,7 +308,7 @@ def _turn_data(turn: TurnContext) -> dict[str, Any]:
         "in_combat": turn.in_combat or None,
         "characters": [_clip(sheet) for sheet in turn.characters] or None,
         "targets": turn.targets or None,
-        "scene": _clip(turn.scene),
+        "scene": _clip(turn.scene, SCENE_FIELD_CHARS),
         "mechanical_results": [_clip(r) for r in turn.mechanical_results] or None,
         "fight": turn.fight or None,
         "passages": [_clip(p.model_dump()) for p in turn.passages] or None,
@@ -375,6 +376,7 @@ _BIO_FIELDS = ("bio", "backstory", "description", "personality", "notes", "appea
 _LAST_RESORT_STEPS: tuple[tuple[str, Callable[[dict[str, Any]], bool]], ...] = (
     ("characters: long bios shortened", lambda d: _shorten_strings(d, "characters", _BIO_FIELDS, 240)),
     ("world_state: dropped", lambda d: _drop_key(d, "world_state")),
+    ("scene: dropped", lambda d: _drop_key(d, "scene")),
     ("plot: summary shortened", lambda d: _shorten_strings(d, "plot", ("structure_summary",), 400)),
     ("characters: bios dropped", lambda d: _shorten_strings(d, "characters", _BIO_FIELDS, 1)),
     ("mechanical_results: shortened", lambda d: _shorten_strings(d, "mechanical_results", None, 300)),
