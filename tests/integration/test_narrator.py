@@ -228,7 +228,7 @@ def table_narration(system: SystemUnderTest, player: int, text: str, name: str) 
         return system.wait_for(lambda e: e["meta"].get("turn_id") and not e["meta"].get("notice")
                                and not e.get("dm_user_id"), after, timeout=60)[0]["content"]
     except AssertionError:
-        print("events:", system.events(after)[0])
+        print("events:", system.events(after)[0])  # what came instead, to read the failure
         raise
 
 
