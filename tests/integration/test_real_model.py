@@ -7,6 +7,8 @@ the grammar, the context, the crash."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import urllib.request
 from collections import Counter
@@ -26,7 +28,7 @@ CONTEXT = 2048
 @pytest.fixture(scope="module")
 def real() -> Iterator[SystemUnderTest]:
     with own_system(LOCAL_MODEL_PATH=str(GGUF), LOCAL_MODEL_NAME="smollm2-135m", MAX_MODEL_LEN=str(CONTEXT),
-                    LLM_TIMEOUT_S="90", LLM_BREAKER_FAILURES="1", LLM_BREAKER_COOLDOWN_S="2",
+                    LLM_TIMEOUT_S="90", TURN_STALE_S="600", LLM_BREAKER_FAILURES="1", LLM_BREAKER_COOLDOWN_S="2",
                     LLM_BREAKER_MAX_COOLDOWN_S="4") as sut:
         yield sut
 
@@ -93,3 +95,37 @@ def test_turns_answered_by_the_real_model_each_path_counted(real: SystemUnderTes
     shown = real.command(new_player_id(), "!model_status")
     assert "structured output json_object" in json.dumps(shown)
     assert "failed to parse grammar" not in server_log(real)
+
+
+def test_a_prompt_longer_than_the_context_is_trimmed_before_sending(real: SystemUnderTest) -> None:
+    log_before = server_log(real).count('" 400')
+    player = new_player_id()
+    long_text = " ".join(f"I hum verse {n} of the old ballad about the silver river, slowly and softly."
+                         for n in range(60))
+    assert len(long_text) > 3000  # about 1,000 tokens: with the system prompt, more than the 2,048 context
+    reply = narrated_by(real, "vllm", player, long_text[:3900], attempts=3)
+    assert reply["content"].strip()
+    assert server_log(real).count('" 400') == log_before, "the server refused a prompt: it was not trimmed"
+
+
+def test_kill_9_mid_turn_falls_back_once_and_the_model_comes_back(real: SystemUnderTest) -> None:
+    player = new_player_id()
+    narrated_by(real, "vllm", player, "warming up", attempts=3)
+    pid = real.program_pid("llamacpp")
+    opened_before = provider_status(real)["breaker"]["times_opened"]
+    after = real.cursor()
+    real.say(player, "I draw my sword and step into the crypt", dm=True)
+    time.sleep(1.0)  # the turn is at the model: its prompt takes seconds to read on a CPU
+    os.kill(pid, signal.SIGKILL)
+    answered = real.wait_for(lambda e: e.get("dm_user_id") == player and e["meta"].get("turn_id")
+                             and not e["meta"].get("notice"), after, timeout=TURN_TIMEOUT_S)[0]
+    assert answered["meta"]["provider"] == "offline"
+    turn_id = answered["meta"]["turn_id"]
+    extra = real.quiet_for(lambda e: e["meta"].get("turn_id") == turn_id and not e["meta"].get("notice")
+                           and e["cursor"] != answered["cursor"], after, 3.0)
+    assert not extra, "one turn, one narration"
+    assert provider_status(real)["breaker"]["times_opened"] > opened_before
+    real.wait_program_running("llamacpp", timeout=120, not_pid=pid)
+    again = narrated_by(real, "vllm", player, "I catch my breath", attempts=10)
+    assert again["meta"]["provider"] == "vllm"
+    assert provider_status(real)["structured_output"]["dialect"] == "json_object"  # probed again after the restart
