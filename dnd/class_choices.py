@@ -6,8 +6,8 @@
   Archery +2 to hit with ranged weapons; Defense +1 AC while wearing armor; Dueling +2 damage with a melee
   weapon used in one hand (the engine counts any melee weapon that isn't two-handed and isn't swung two-handed);
   Great Weapon Fighting rerolls a 1 or 2 on the damage dice of a two-handed or versatile melee weapon swung in
-  two hands (once); Protection and Two-Weapon Fighting are stored and shown (Protection's reaction comes before
-  the roll, which the table plays; the off-hand attack is not modelled).
+  two hands (once); Protection is a reaction (`dnd.combat.reactions.protection`); Two-Weapon Fighting is stored
+  and shown (the off-hand attack is not modelled).
 * Dragon Ancestor — Draconic Bloodline sorcerer 1: the dragon type (its damage type is the one Elemental
   Affinity adds to); Draconic Resilience gives +1 hit point per sorcerer level (`dnd.character.compute_max_hp`).
 """

@@ -14,20 +14,21 @@ unconscious (or dying of massive damage) is undone when the new damage wouldn't 
 * An opportunity attack: when the DM says a creature leaves a character's reach (:func:`leaves_reach`, refused
   for a character that took the Disengage action), that character may make one melee attack at it.
 * A readied action: the Ready action's response, taken as an attack at the target the player names.
+* Protection (the fighting style, with a shield): disadvantage on the attack that just hit an ally, rolled now.
 """
 
 from __future__ import annotations
 
 import random
 
-from dnd.character import DeathSaves
+from dnd.character import DeathSaves, equipped_armor, has_fighting_style
 from dnd.combat.attacks import attack
 from dnd.combat.damage import apply_damage
 from dnd.combat.economy import take_reaction
 from dnd.combat.features import has_feature
-from dnd.combat.lines import FeatureUsed, HitUndone, Line
+from dnd.combat.lines import FeatureUsed, HitUndone, Line, Rolled
 from dnd.combat.results import AttackResult, FeatureResult
-from dnd.combat.state import CombatState, find_anywhere, find_combatant, log_event, replace_combatant
+from dnd.combat.state import CombatState, find_anywhere, find_combatant, log_event, replace_combatant, roll_dice
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, ReactionOffer
 
@@ -149,3 +150,34 @@ def reaction_attack(state: CombatState, combatant_id: str, target: str | None, w
     offers = [o for o in me.offers if not (o.kind == "leaves_reach" and o.other_id == aimed.id)]
     economy = me.economy.model_copy(update={"readied": None}) if not provoked else me.economy
     return replace_combatant(state, me.model_copy(update={"offers": offers, "economy": economy})), result
+
+
+def protection(state: CombatState, protector_id: str, ally_name: str,
+               rng: random.Random | None = None) -> tuple[CombatState, FeatureResult]:
+    """The Protection fighting style: with a shield, the protector imposes disadvantage on the attack that just hit
+    an ally next to it (the player says the ally is within 5 feet). The disadvantage is rolled now: a second d20,
+    the lower one counts; when the attack no longer reaches the ally's AC (or the lower die is a 1) it misses and
+    its damage is undone. A hit that still lands keeps its damage (a critical hit whose 20 is lost stays
+    critical: the engine doesn't re-roll damage)."""
+    me = find_anywhere(state, protector_id)
+    if me.character is None or not has_fighting_style(me.character, "Protection"):
+        raise RulesError(f"{me.name} doesn't have the Protection fighting style.")
+    if equipped_armor(me.character)[1] is None:
+        raise RulesError(f"{me.name} needs a shield to use Protection.")
+    ally = find_combatant(state, ally_name)
+    if ally.id == me.id:
+        raise RulesError("Protection shields an ally, not yourself.")
+    hits = _offered_hits(state, ally.id, "Protection")
+    last = _hits(hits)[-1]
+    state = take_reaction(state, protector_id, "Protection")
+    second = roll_dice(f"1d20 {me.name}'s Protection (disadvantage on {last.other_name}'s attack)", rng)
+    lower = min(last.natural, second.total)
+    total = last.total - last.natural + lower
+    ally = find_anywhere(state, ally.id)
+    told: list[Line] = [Rolled(second), FeatureUsed(me.name, "Protection", f"{last.other_name}'s roll with "
+                                                    f"disadvantage: {lower} ({total} vs AC {ally.ac})")]
+    misses = lower != 20 and (lower == 1 or total < ally.ac)
+    if misses:
+        amounts = [o.amount for o in _hits(ally)[:-1]] + [0]
+        state = _replay(state, ally, amounts, told)
+    return state, FeatureResult(me.name, "Protection", told)

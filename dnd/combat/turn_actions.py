@@ -170,3 +170,26 @@ def martial_arts_strike(state: CombatState, actor_id: str, target: str, rng: ran
         state, result = attack(state, actor_id, target_id, "unarmed strike", rng)
         results.append(result)
     return state, results
+
+
+def ki_bonus_action(state: CombatState, actor_id: str, which: str) -> tuple[CombatState, FeatureResult]:
+    """A monk's ki as a bonus action (the caller spends 1 ki point): Patient Defense (the Dodge action) or Step of
+    the Wind (the Disengage or the Dash action)."""
+    actor = _sheet(check_turn(state, actor_id))
+    assert actor.character is not None
+    if class_level(actor.character, "Monk") < 2:
+        raise RulesError(f"{actor.name} has no ki (Monk 2).")
+    feature = "Patient Defense" if which == "dodge" else "Step of the Wind"
+    state = take_bonus_action(state, actor_id, feature)
+    actor = check_turn(state, actor_id)
+    if which == "dodge":
+        state = replace_combatant(state, actor.model_copy(update={"dodging": True}))
+        detail = "the Dodge action as a bonus action: attacks at them have disadvantage until their next turn"
+    elif which == "disengage":
+        state = replace_combatant(state, actor.model_copy(update={"economy": actor.economy.model_copy(
+            update={"disengaged": True})}))
+        detail = "the Disengage action as a bonus action, and their jump distance doubled"
+    else:
+        feet = speed(actor.character) if actor.character else 30
+        detail = f"the Dash action as a bonus action: {feet} ft more movement this turn"
+    return _done(state, actor, feature, detail)

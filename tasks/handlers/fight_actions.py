@@ -1,7 +1,8 @@
 """A character's other actions, bonus actions, features and reactions in a fight: `!dash`, `!dodge`, `!disengage`,
 `!hide`, `!ready`, (`!help <ally>`, in `tasks.handlers.basic`), `!rage`, `!second_wind`, `!action_surge`,
-`!bonus_attack`, `!flurry`, `!react`, and the DM's `!leaves_reach`; and the features with a pool or a die given
-to another (`dnd.class_features`), in or out of a fight: `!arcane_recovery`, `!lay_on_hands`, `!inspire`.
+`!bonus_attack`, `!flurry`, `!patient_defense`, `!step_of_the_wind`, `!react`, and the DM's `!leaves_reach`; and
+the features with a pool or a die given to another (`dnd.class_features`), in or out of a fight:
+`!arcane_recovery`, `!lay_on_hands`, `!inspire`.
 
 The rules are the engine's (`dnd.combat.turn_actions`, `dnd.combat.reactions`, `dnd.combat.economy`); a feature's
 use (Rage, Second Wind, Action Surge, Ki) is spent on the sheet in the same transaction as its effect, so a
@@ -201,14 +202,38 @@ def flurry_command(ctx: CommandContext) -> None:
     _strike(ctx, flurry=True)
 
 
+@command("patient_defense", "!patient_defense", "Monk: spend 1 ki to take the Dodge action as a bonus action.",
+         category=CATEGORY)
+def patient_defense_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "patient_defense")
+    _ki(ctx, "dodge")
+
+
+@command("step_of_the_wind", "!step_of_the_wind dash|disengage", "Monk: spend 1 ki to Dash or Disengage as a bonus "
+         "action.", category=CATEGORY)
+def step_of_the_wind_command(ctx: CommandContext) -> None:
+    which = ctx.args.strip().casefold()
+    if which not in ("dash", "disengage"):
+        raise CommandError("Dash or disengage? `!step_of_the_wind dash` or `!step_of_the_wind disengage`.")
+    _ki(ctx, which)
+
+
+def _ki(ctx: CommandContext, which: str) -> None:
+    fight = my_fight(ctx, "Spending ki")
+    state, result = turn_actions.ki_bonus_action(fight.state, fight.me.id, which)
+    spend(ctx, "Ki")
+    finish(ctx, fight, fight.state, state, result.text)
+
+
 # --------------------------------------------------------------------------- reactions
 
-REACT_USAGE = "!react shield | !react uncanny dodge | !react attack [<target>] [with <weapon>]"
+REACT_USAGE = ("!react shield | !react uncanny dodge | !react protection <ally> | "
+               "!react attack [<target>] [with <weapon>]")
 
 
 @command("react", REACT_USAGE, "Your reaction, out of your turn: Shield (+5 AC against the hit you just took), "
-         "Uncanny Dodge (half its damage), or an attack (a creature the DM says leaves your reach, or your readied "
-         "action).", category=CATEGORY)
+         "Uncanny Dodge (half its damage), Protection (disadvantage on the attack that hit an ally), or an attack "
+         "(a creature the DM says leaves your reach, or your readied action).", category=CATEGORY)
 def react_command(ctx: CommandContext) -> None:
     words = " ".join(ctx.args.split())
     head = words.casefold()
@@ -218,6 +243,11 @@ def react_command(ctx: CommandContext) -> None:
         fight = my_fight(ctx, "Uncanny Dodge", on_my_turn=False)
         state, result = reactions.uncanny_dodge(fight.state, fight.me.id)
         finish(ctx, fight, fight.state, state, f"🛡️ {result.text}")
+    elif head.startswith("protection "):
+        fight = my_fight(ctx, "Protection", on_my_turn=False)
+        ally = target_name(words[len("protection"):].strip())
+        state, result = reactions.protection(fight.state, fight.me.id, ally, rng)
+        finish(ctx, fight, fight.state, state, f"🛡️ {result.text}", [ally])
     elif head == "attack" or head.startswith("attack "):
         _react_attack(ctx, words[len("attack"):].strip())
     else:

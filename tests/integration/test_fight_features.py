@@ -16,9 +16,9 @@ from dnd.character import Character, LevelRecord, armor_class, derive
 from dnd.inventory import expand
 from tests.integration.test_characters import owner, seed
 from tests.integration.test_srd_import import import_if_present
-from tests.integration.test_table_play import combat_row, current, first_slots, fresh_fight, refused, wizard_with
+from tests.integration.test_table_play import combat_row, current, first_slots, fresh_fight, refused
 from tests.system import SystemUnderTest, new_player_id
-from tests.unit.test_class_features import FIGHTER, ROGUE, hero
+from tests.unit.test_class_features import FIGHTER, ROGUE, WIZARD, hero
 
 pytestmark = pytest.mark.system
 
@@ -70,6 +70,9 @@ def test_extra_attack_a_first_level_fighter_one_attack_a_fifth_level_two(srd: Sy
     refused(system, high, "!attack ogre 2", "all 2 attacks of its Attack action", watch)
     refused(system, high, "!dash", "already used this turn's action (the Attack action)", watch)
     refused(system, high, "!rage", "is not a Barbarian", watch)
+    refused(system, high, "!patient_defense", "no ki", watch)
+    refused(system, high, "!step_of_the_wind fly", "Dash or disengage?", watch)
+    refused(system, low, "!dash", "not yours", watch)
     system.command(high, "!end_turn")
     owner(system, "!end_combat")
 
@@ -132,13 +135,16 @@ def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest)
     rogue = hero(f"Vex{thief}", "Rogue", 5, ROGUE, [("Rapier", 1), ("Leather Armor", 1)],
                  ("Leather Armor", "Rapier"))
     seed(system, thief, rogue)
-    seed(system, mage, wizard_with(f"Wyn{mage}"))
+    # Wizard 5 (27 HP): an ogre's blow (at most 20) can't kill it outright before it reacts
+    seed(system, mage, hero(f"Wyn{mage}", "Wizard", 5, WIZARD, [("Dagger", 1)], spells_known=["Shield"],
+                            spells_prepared=["Shield"]))
     watch = [thief, mage]
     start(system, [thief, mage], "ogre")
     until_turn(system, None)
     refused(system, thief, "!react uncanny dodge", "no reaction is offered", watch)
     refused(system, mage, "!react shield", "no reaction is offered", watch)
     refused(system, thief, "!react cartwheel", "Which reaction?", watch)
+    refused(system, thief, f"!react protection <@{mage}>", "Protection fighting style", watch)
     refused(system, thief, "!react attack ogre 1", "No reaction is offered", watch)
     refused(system, thief, f"!leaves_reach ogre 1 from <@{thief}>", "Only the owner", watch)
 

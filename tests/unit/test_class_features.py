@@ -13,7 +13,7 @@ from dnd.character import Character, derive, saving_throw_modifier
 from dnd.combat import CombatState, attack, end_turn, saving_throw
 from dnd.combat.economy import attacks_per_action, take_action, take_bonus_action, take_reaction
 from dnd.combat.features import crit_threshold, resistances
-from dnd.combat.reactions import leaves_reach, reaction_attack, shield, uncanny_dodge
+from dnd.combat.reactions import leaves_reach, protection, reaction_attack, shield, uncanny_dodge
 from dnd.combat.turn_actions import (
     action_surge,
     dash,
@@ -518,3 +518,39 @@ def test_the_level_up_flow_asks_a_paladins_fighting_style_and_a_champions_second
     state, _ = answer(state, styled, "Archery", rng)
     state, _ = answer(state, styled, "yes", rng)
     assert fighting_styles(leveled_character(state)) == ["Defense", "Archery"]
+
+
+def test_protection_rolls_the_disadvantage_after_the_hit() -> None:
+    from dnd.character import LevelRecord
+
+    shielded = hero("Tor", "Fighter", 1, FIGHTER, [("Longsword", 1), ("Chain Mail", 1), ("Shield", 1)],
+                    ("Chain Mail", "Shield", "Longsword"))
+    guard = derive(shielded.model_copy(update={"history": [LevelRecord(
+        class_name="Fighter", class_level=1, hp_method="max", hp_roll=10, choices={"Fighting Style": "Protection"})]}))
+    state = fight(guard, rogue(1))  # Vex: AC 14
+    vex_hp = get(state, "Vex").hp
+    state = _ogre_hits(state, "Vex", 12, 2, 2)  # 12 + 6 = 18: 8 damage
+    with pytest.raises(RulesError, match="Protection fighting style"):
+        protection(state, "vex", "Tor")
+    missed, result = protection(state, "tor", "Vex", Script(3))  # the lower die 3: 9 vs AC 14, a miss
+    assert get(missed, "Vex").hp == vex_hp and "misses after all" in result.text
+    held, result = protection(state, "tor", "Vex", Script(15))  # the lower stays 12: still a hit
+    assert get(held, "Vex").hp == vex_hp - 8 and get(held, "Tor").economy.reaction == "Protection"
+    bare = fight(guard.model_copy(update={"inventory": [i for i in guard.inventory if i.name != "Shield"]}), rogue(1))
+    with pytest.raises(RulesError, match="needs a shield"):
+        protection(_ogre_hits(bare, "Vex", 12, 2, 2), "tor", "Vex")
+
+
+def test_ki_patient_defense_and_step_of_the_wind_are_bonus_actions() -> None:
+    from dnd.combat.turn_actions import ki_bonus_action
+
+    monk = hero("Lin", "Monk", 2, MONK, [])
+    state, result = ki_bonus_action(fight(monk), "lin", "dodge")
+    assert get(state, "Lin").dodging and "Patient Defense" in result.text
+    with pytest.raises(RulesError, match="bonus action"):
+        ki_bonus_action(state, "lin", "dash")
+    state = take_action(state, "lin", "attack")  # the action is still there
+    state, _ = ki_bonus_action(fight(monk), "lin", "disengage")
+    assert get(state, "Lin").economy.disengaged
+    with pytest.raises(RulesError, match="no ki"):
+        ki_bonus_action(fight(hero("Lin", "Monk", 1, MONK, [])), "lin", "dodge")
