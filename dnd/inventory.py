@@ -127,3 +127,47 @@ def movements_between(before: Character, after: Character) -> list[Movement]:
     if coins:
         moves.append(("cp", coins))
     return moves
+
+
+def equip(character: Character, name: str) -> tuple[Character, list[str]]:
+    """Wear armor or a shield, or take up a weapon. One body armor and one shield at a time: the one worn before
+    goes back into the pack (its name is returned). Raises for an item the character doesn't carry."""
+    item = next((i for i in character.inventory if i.name == name and i.qty > 0), None)
+    if item is None:
+        raise RulesError(f"{character.name} doesn't carry '{name}'.")
+    info = find_item(name)
+    body = isinstance(info, Armor) and info.category != "shield"
+    shield = isinstance(info, Armor) and info.category == "shield"
+    taken_off: list[str] = []
+    items: list[InventoryItem] = []
+    for have in character.inventory:
+        have_info = find_item(have.name)
+        same_slot = isinstance(have_info, Armor) and (body and have_info.category != "shield"
+                                                      or shield and have_info.category == "shield")
+        if have.equipped and same_slot and have is not item:
+            taken_off.append(have.name)
+            items.append(have.model_copy(update={"equipped": False}))
+        else:
+            items.append(have.model_copy(update={"equipped": True}) if have is item else have)
+    return character.model_copy(update={"inventory": merge_items([], items)}), taken_off
+
+
+def unequip(character: Character, name: str) -> Character:
+    """Take armor or a shield off, or put a weapon away (it stays in the pack)."""
+    if not any(i.name == name and i.equipped for i in character.inventory):
+        raise RulesError(f"{character.name} isn't wearing or holding '{name}'.")
+    return character.model_copy(update={"inventory": merge_items([], [
+        i.model_copy(update={"equipped": False}) if i.name == name else i for i in character.inventory])})
+
+
+def is_armor(name: str) -> bool:
+    return isinstance(find_item(name), Armor)
+
+
+def armor_proficient(character: Character, name: str) -> bool:
+    """Trained in this armor (its category's proficiency, "Shields" for a shield); True for what isn't armor."""
+    info = find_item(name)
+    if not isinstance(info, Armor):
+        return True
+    wanted = "shields" if info.category == "shield" else f"{info.category} armor"
+    return wanted in {p.casefold() for p in character.proficiencies}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import keys
+from db import combat as fights
 from db import ledger, shops, trades
 from db.campaigns import campaign_name, ensure_active_campaign
 from db.characters import find_many, load_many_for_update
@@ -19,8 +20,9 @@ from db.characters import save as save_character
 from db.engine import Session
 from db.outbox import Reply, reply_target
 from db.world import DEFAULT_LOCATION, current_location, world_for_update
+from dnd.character import armor_class
 from dnd.errors import RulesError
-from dnd.inventory import merge_items, remove_item
+from dnd.inventory import armor_proficient, equip, is_armor, merge_items, remove_item, unequip
 from dnd.shops import (
     SHOPS,
     ShopPage,
@@ -132,7 +134,8 @@ def buy_item_command(ctx: CommandContext) -> None:
     save_character(ctx.session, stored, after)
     ledger.record_change(ctx.session, stored, before, after, f"shop:{row.id}", f"buy {receipt.item.name} x{qty}",
                          mirror=True)
-    ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.")
+    wear = f" Wear it with `!equip {receipt.item.name}`." if is_armor(receipt.item.name) else ""
+    ctx.reply(f"🛒 {before.name}: {receipt.message} Purse: {format_wealth(after.wealth)}.{wear}")
     # A purchase is a moment of the story: the merchant's voice follows the receipt (GPU path).
     ctx.narrate(f"The merchant at {location} sells to {before.name}. "
                 f"{receipt.message.replace('You ', f'{before.name} ', 1)}")
@@ -297,3 +300,48 @@ def drop_item_command(ctx: CommandContext) -> None:
          category=CATEGORY)
 def pick_up_command(ctx: CommandContext) -> None:
     pick_up(ctx, ctx.args)
+
+
+def _in_a_fight(ctx: CommandContext, campaign_id: int) -> bool:
+    return any(c.player_id == str(ctx.author_id) for row in fights.active_in_campaign(ctx.session, campaign_id,
+                                                                                      lock=False)
+               for c in fights.from_row(row).combatants)
+
+
+@command("equip", "!equip <item>", "Wear armor or a shield, or take up a weapon (armor you carry counts for your "
+         "AC only once worn).", category=CATEGORY)
+def equip_command(ctx: CommandContext) -> None:
+    name = " ".join(ctx.args.split())
+    if not name:
+        raise CommandError("What? `!equip <item>`, e.g. `!equip chain mail`.")
+    stored = my_character(ctx, for_update=True)
+    before = stored.character
+    carried = match_item_name(name, [i.name for i in before.inventory if i.qty > 0])
+    if carried is None:
+        raise CommandError(f"{before.name} doesn't carry '{name[:80]}'. `!inventory` lists what you have.")
+    if is_armor(carried) and _in_a_fight(ctx, stored.campaign_id):
+        raise CommandError("Donning armor takes minutes, not a turn: after the fight.")
+    after, taken_off = equip(before, carried)
+    save_character(ctx.session, stored, after)
+    off = f" ({', '.join(taken_off)} back in the pack)" if taken_off else ""
+    warn = "" if armor_proficient(after, carried) else \
+        f" {before.name} isn't trained in it: disadvantage on STR and DEX checks, saves and attacks, and no spells."
+    ctx.reply(f"🛡️ {before.name} {'puts on' if is_armor(carried) else 'takes up'} {carried}{off}: AC "
+              f"{armor_class(before)} → **{armor_class(after)}**.{warn}")
+
+
+@command("unequip", "!unequip <item>", "Take armor or a shield off, or put a weapon away.", category=CATEGORY)
+def unequip_command(ctx: CommandContext) -> None:
+    name = " ".join(ctx.args.split())
+    if not name:
+        raise CommandError("What? `!unequip <item>`.")
+    stored = my_character(ctx, for_update=True)
+    before = stored.character
+    worn = match_item_name(name, [i.name for i in before.inventory if i.equipped])
+    if worn is None:
+        raise CommandError(f"{before.name} isn't wearing or holding '{name[:80]}'.")
+    if is_armor(worn) and _in_a_fight(ctx, stored.campaign_id):
+        raise CommandError("Taking armor off takes minutes, not a turn: after the fight.")
+    after = unequip(before, worn)
+    save_character(ctx.session, stored, after)
+    ctx.reply(f"🎒 {before.name} stows {worn}: AC {armor_class(before)} → **{armor_class(after)}**.")

@@ -915,3 +915,19 @@ def test_a_turn_has_one_action(srd: SystemUnderTest) -> None:
             others)
     system.command(player, "!end_turn")
     owner(system, "!end_combat")
+
+
+def test_armor_bought_counts_once_worn(system: SystemUnderTest) -> None:
+    player = new_player_id()
+    bare = fighter(f"Oswin{player}")
+    seed(system, player, bare.model_copy(update={"inventory": [i.model_copy(update={"equipped": False})
+                                                               for i in bare.inventory]}))
+    assert "AC **18**" not in json.dumps(system.command(player, "!my_sheet"), ensure_ascii=False)
+    for text, expected in [("!equip", "What?"), ("!equip moon boots", "doesn't carry"),
+                           ("!unequip chain mail", "isn't wearing")]:
+        assert expected in system.command(player, text)["content"], text
+    worn = system.command(player, "!equip chain mail")["content"]
+    assert "puts on Chain Mail" in worn and "→ **16**" in worn, worn
+    assert "→ **18**" in system.command(player, "!equip shield")["content"]
+    assert "AC **18**" in json.dumps(system.command(player, "!my_sheet"), ensure_ascii=False)
+    assert "→ **16**" in system.command(player, "!unequip shield")["content"]
