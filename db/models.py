@@ -439,3 +439,16 @@ class JournalEntry(Base):
         Index("journal_entries_search", "search", postgresql_using="gin"),
         Index("journal_entries_by_session", "campaign_id", "session_number"),
     )
+
+
+class SafetyTopic(Base):
+    """The table's lines (never in the story) and veils (off-screen only), set with `!lines` / `!veils`; who
+    set one is not kept (safety tools are anonymous)."""
+
+    __tablename__ = "safety_topics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    __table_args__ = (UniqueConstraint("kind", "topic", name="safety_topic_once"),
+                      CheckConstraint("kind IN ('line', 'veil')", name="safety_topic_kind"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import keys
 from corpus import journal, plot
-from db import model_turns
+from db import audit, model_turns, safety
 from db.campaigns import active_campaign
 from db.characters import find_many
 from db.engine import run_in_transaction
@@ -30,6 +30,7 @@ from tasks import model_updates
 from tasks.handlers.registry import NARRATE
 from tasks.publish import KeyedReply, publish, reply_in_transaction
 from tasks.redis_client import get_redis
+from tasks.safety_check import crossed, without_lines
 from tasks.spotlight import spotlight_note
 from tasks.stated_actions import run_stated_actions
 from tasks.turn_claim import ClaimedTurn, claim_batch, mark_stage, player_messages, release, results_to_narrate
@@ -78,6 +79,9 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         hook = recovery_hook(session, campaign, recent_player_texts)
         if hook:
             context["plot_hook"] = hook
+    table_safety = safety.topics(session)
+    if table_safety["line"] or table_safety["veil"]:
+        context["safety"] = {"lines": table_safety["line"], "veils": table_safety["veil"]}
     request: dict[str, Any] = {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
                                "campaign_id": campaign.id if campaign else None}
     narrated = [m["message_id"] for m in results_to_narrate(turn)]
@@ -199,9 +203,10 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
                                        player_id=message.get("player_id"), kind="player",
                                        message=message.get("text", "")))
         effects = model_updates.apply_updates(session, request, proposed.updates, provider, target["channel_id"])
+        told = within_lines(session, result, provider, campaign_id, channel)
         model_turns.record_dropped(session, provider, campaign_id, channel,
                                    proposed.dropped + actions.dropped + effects.dropped)
-        composed = compose_replies(result, turn_id=turn_id, target=target, batch_size=len(messages),
+        composed = compose_replies(told, turn_id=turn_id, target=target, batch_size=len(messages),
                                    narrates=request.get("narrates"), effect_lines=effects.lines,
                                    question=effects.question, actions_ran=bool(actions.results))
         if composed.narration is not None:
@@ -222,6 +227,20 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
         earlier = request["context"].get("mechanical_results") or []
         follow_ups.append((NARRATE, (event, " ".join([*earlier, *actions.results, *lines]))))
     return Applied(release(channel, turn_id), follow_ups)
+
+
+def within_lines(session: Session, result: dict[str, Any], provider: str, campaign_id: int | None,
+                 channel: str) -> dict[str, Any]:
+    """The answer with the sentences that cross one of the table's lines taken out (the prompt forbids them;
+    this makes sure), on record in the audit log without the words themselves."""
+    narration = str(result.get("narration") or "")
+    lines = safety.topics(session)["line"]
+    hits = crossed(narration, lines) if narration and lines else []
+    if not hits:
+        return result
+    audit.record(session, f"model:{provider}", "narration crossed a line", target=channel, campaign_id=campaign_id,
+                 before={"lines": hits}, after={"narration": "replaced: its sentences naming a line were removed"})
+    return {**result, "narration": without_lines(narration, lines)}
 
 
 def fallback_notice(channel: str, provider: str, primary: str) -> str | None:

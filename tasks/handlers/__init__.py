@@ -8,7 +8,7 @@ HANDLER_MODULES = (
     "tasks.handlers.basic", "tasks.handlers.admin", "tasks.handlers.characters", "tasks.handlers.interactive",
     "tasks.handlers.owner_tools", "tasks.handlers.plot", "tasks.handlers.model", "tasks.handlers.world",
     "tasks.handlers.knowledge", "tasks.handlers.combat", "tasks.handlers.fight_actions",
-    "tasks.handlers.economy", "tasks.handlers.roster", "tasks.handlers.journal",
+    "tasks.handlers.economy", "tasks.handlers.roster", "tasks.handlers.journal", "tasks.handlers.safety",
 )
 
 

@@ -270,3 +270,37 @@ def test_offline_narrations_of_a_turn_sequence_read_like_a_story(system: SystemU
     said = [s for narration in told for s in re.split(r"(?<=[.!?”])\s+", narration) if "“" not in s]
     assert len(said) == len(set(said)), said
     system.command(system.owner_id, "!end_combat")
+
+
+def test_lines_and_veils_are_set_listed_checked_and_kept_out_of_the_narration(system: SystemUnderTest,
+                                                                            model) -> None:
+    player, owner_id = new_player_id(), system.owner_id
+    system.sql("DELETE FROM safety_topics")
+    assert "Noted" in system.command(player, "!lines add Spiders", dm=True)["content"]  # anonymous, by DM
+    assert "Noted" in system.command(player, "!veils add torture")["content"]
+    # Bad input: a clear message, nothing changed.
+    for text, expected in (("!lines add spiders", "already one of the lines"),
+                           ("!lines add " + "a" * 61, "at most 60 characters"),
+                           ("!lines add <@123>", "A topic is a word"),
+                           ("!lines sing spiders", "Usage: `!lines add <topic>`"),
+                           ("!lines remove spiders", "Only the owner can remove"),
+                           ("!safety now", "takes nothing after it")):
+        assert expected in system.command(player, text)["content"], text
+    assert "is not one of the veils" in system.command(owner_id, "!veils remove ghosts")["content"]
+    listed = system.command(player, "!safety")["content"]
+    assert "spiders" in listed and "torture" in listed
+    assert [r.kind for r in system.sql("SELECT kind FROM safety_topics ORDER BY id")] == ["line", "veil"]
+    # The stand-in model crosses the line: the narration posted does not, and the audit log says so.
+    model.control(mode="ok")
+    narrated_by(system, "vllm", player, "warming up")
+    model.control(answers=[{"when": "cellar door", "answer": {
+        "narration": "The cellar is cold. A huge spider drops onto your shoulder. Somewhere, water drips."}}])
+    turn = [e for e in dm_turn(system, player, "I open the cellar door") if not e["meta"].get("notice")]
+    assert turn[-1]["meta"]["provider"] == "vllm"
+    assert "spider" not in turn[-1]["content"].casefold() and "water drips" in turn[-1]["content"], turn[-1]
+    prompt = json.dumps(model.requests()[-1])
+    assert "spiders" in prompt and "never appears in the story" in prompt and "off-screen" in prompt
+    crossed = system.sql("SELECT before FROM audit_log WHERE action = 'narration crossed a line' ORDER BY id")
+    assert crossed and crossed[-1].before == {"lines": ["spiders"]}
+    assert "no longer one of the lines" in system.command(owner_id, "!lines remove spiders")["content"]
+    system.sql("DELETE FROM safety_topics")

@@ -45,6 +45,9 @@ When "mechanical_results" are given, narrate exactly those outcomes; never inven
 - When "fight" is given, it is the round just played, in order, as data: each attack (actor, target, weapon, \
 hit or miss), the damage, and how hurt each creature is left ("unhurt", "wounded", "bloodied", "down"). \
 Describe the round coherently from it, every event in its order; hit points in a fight are the engine's alone.
+- "safety" holds the table's lines and veils. A line never appears in the story in any form: not described, \
+not mentioned, not hinted. A veil may happen only off-screen: cut away, summarise it in a few words, never \
+describe it.
 - "spotlight" names the players who have been quiet: give each of them a moment (a detail, an NPC or a \
 question turned to their character). When it lists "speakers", answer every one of them.
 - "scene" is the current scene from the campaign: describe its place and the NPCs present by their names as \
@@ -144,6 +147,8 @@ class TurnContext(BaseModel):
     fight: list[dict[str, Any]] = Field(default_factory=list)
     # Who has been quiet (turns since their last message, share of the messages) and who speaks in this batch.
     spotlight: dict[str, Any] | None = None
+    # The table's safety tools: {"lines": [...], "veils": [...]}.
+    safety: dict[str, Any] | None = None
 
 
 @dataclass
@@ -302,6 +307,7 @@ def _turn_data(turn: TurnContext) -> dict[str, Any]:
         plot.pop("plot_flags", None)
     data: dict[str, Any] = {
         "campaign": turn.campaign,
+        "safety": turn.safety,
         "plot": plot or None,
         "location": turn.location,
         "world_state": turn.world_state,
