@@ -49,6 +49,7 @@ class SessionRecord:
     items: Sequence[tuple[str, int]] = ()
     promises: Sequence[str] = ()
     deaths: Sequence[str] = ()
+    events: Sequence[str] = ()  # what the engine decided: a fight's end, a death, a return
     plot: dict[str, object] = field(default_factory=dict)
 
 
@@ -110,6 +111,8 @@ def offline_summary(record: SessionRecord) -> str:
         parts.append("Gained: " + _list([f"{item} ×{n}" if n > 1 else item for item, n in record.items]) + ".")
     if record.promises:
         parts.append("Promises made: " + " ".join(record.promises[:4]))
+    if record.events:
+        parts.append("What happened: " + " ".join(_clip(e, 240) for e in record.events[-4:]))
     if record.deaths:
         parts.append("Fallen: " + _list(record.deaths) + ".")
     flags = {k: v for k, v in (record.plot.get("plot_flags") or {}).items()} if isinstance(
@@ -169,6 +172,7 @@ def close_session(session: Session, campaign: Campaign, *, quiet_for: timedelta 
         places=[e.subject for e in these if e.kind == "place"], npcs=[e.subject for e in these if e.kind == "npc"],
         items=journal.items_gained(session, campaign.id, played[0][3]),
         promises=[e.text for e in these if e.kind == "promise"], deaths=[e.subject for e in these if e.kind == "death"],
+        events=[message for _, kind, message, _ in played if kind == "event"],
         plot={"current_act": campaign.current_act, "current_scene": campaign.current_scene,
               "plot_flags": campaign.plot_flags})
     return journal.add_summary(session, campaign.id, text or offline_summary(record), played[-1][0])

@@ -160,7 +160,10 @@ def items_gained(session: Session, campaign_id: int, since: datetime) -> list[tu
     """Items (not coins) that came to the campaign's characters since a moment, with their counts."""
     rows = session.execute(select(Ledger.item, func.sum(Ledger.quantity_delta)).where(
         Ledger.campaign_id == campaign_id, Ledger.character_id.is_not(None), Ledger.created_at >= since,
-        Ledger.quantity_delta > 0, Ledger.item.not_in(("cp", "sp", "ep", "gp", "pp")))
+        Ledger.quantity_delta > 0, Ledger.item.not_in(("cp", "sp", "ep", "gp", "pp")),
+        # what a character was made or brought with is not something the session gained
+        Ledger.counterparty.not_in(("starting equipment", "starting wealth", "import")),
+        Ledger.counterparty.not_like("campaign:%"))
         .group_by(Ledger.item).order_by(Ledger.item).limit(20))
     return [(item, int(n)) for item, n in rows]
 

@@ -30,10 +30,12 @@ def test_a_session_summary_is_written_from_its_record() -> None:
         number=3, turns=14, narrations=["The bell tolls once. Then silence."], places=["Town Square", "The Crypt"],
         npcs=["Pell Quickwater"], items=[("Potion of Healing", 2), ("Rope", 1)],
         promises=["Ana: “I promise Pell we'll come back.”"], deaths=[],
+        events=["The fight at the Crypt ends: Goblin 1 and Goblin 2 defeated; 100 XP each."],
         plot={"current_act": 2, "current_scene": 4, "plot_flags": {"bell_rung": True}}))
     assert text.startswith("Session 3: 14 turns of play.")
     assert "Town Square then The Crypt" in text and "They met Pell Quickwater." in text
     assert "Potion of Healing ×2" in text and "Promises made: Ana:" in text
+    assert "What happened: The fight at the Crypt ends: Goblin 1 and Goblin 2 defeated" in text
     assert "act 2, scene 4 (flags: bell_rung=True)" in text and "Last: The bell tolls once." in text
 
 
