@@ -26,6 +26,14 @@ def current_scene(plot_structure: Mapping[str, Any], act: int, scene: int) -> di
     return None
 
 
+def scene_foes(plot_structure: Mapping[str, Any], act: int, scene: int) -> list[dict[str, Any]]:
+    """The foes the scene's **Encounter:** line names, as [{"monster", "count"}]; [] when it names none (or the
+    plot structure was stored before scenes kept their foes: `!load_campaign` again refreshes it)."""
+    entry = current_scene(plot_structure, act, scene) or {}
+    return [{"monster": str(foe["monster"]), "count": int(foe.get("count") or 1)} for foe in entry.get("foes") or []
+            if isinstance(foe, Mapping) and foe.get("monster")]
+
+
 def scene_order(plot_structure: Mapping[str, Any]) -> list[tuple[int, int]]:
     """(act, scene) pairs in story order."""
     return [(int(act["number"]), index) for act in plot_structure.get("acts", [])

@@ -1144,6 +1144,8 @@ def plot_structure(structure: CampaignStructure) -> dict[str, Any]:
                         "events": list(scene.events),
                         "hook": scene.hook,
                         "combat": bool(scene.encounters),
+                        # The scene's **Encounter:** line: the foes the offline narrator brings on (corpus.plot).
+                        "foes": [enc.model_dump() for enc in scene.encounters],
                     }
                     for scene in act.scenes
                 ],

@@ -9,7 +9,9 @@ transaction. Every applied and every dropped update is an `audit_log` row whose 
   id; the narration then follows from the engine's result.
 - `encounter`: one a turn, at the table (not in DMs), never during a fight: the engine checks the creatures
   exist and fit the XP budget (`tasks.handlers.encounter_support`) and starts the fight in a transaction of
-  its own, idempotent on the turn; a refusal changes nothing and is audited with its reason.
+  its own, idempotent on the turn; a refusal changes nothing and is audited with its reason. A table turn in
+  a scene that names its foes (its **Encounter:** line) offers them as `scene_foes` until a fight has started
+  in that scene; the offline narrator proposes them as this same update, so play without a model meets them.
 A turn that only narrates results already applied (mechanical results, no player message) changes nothing: its
 updates are dropped.
 
@@ -26,11 +28,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from corpus import plot
+from db import combat as combats
 from db import model_turns
 from db.campaigns import campaign_for_update
 from db.characters import StoredCharacter, audit_target, load_for_update, save, snapshot
 from db.engine import transaction
 from db.models import Campaign, Npc, ProcessedMessage
+from db.processed import claim
 from dnd.phrases import singular_word
 from dnd.stated_actions import MAX_ACTIONS_PER_MESSAGE
 from tasks.follow_ups import send_follow_ups
@@ -222,6 +227,22 @@ def run_model_encounter(request: dict[str, Any], updates: list[Update], target: 
     return dropped
 
 
+def scene_foes_key(campaign: Campaign) -> str:
+    return f"scene-foes:{campaign.id}:{campaign.current_act}.{campaign.current_scene}"
+
+
+def offer_scene_foes(session: Session, campaign: Campaign, channel_id: int | None, request: dict[str, Any]) -> None:
+    """The current scene's foes go into the turn's context (for the narrator to propose) while no fight is on at
+    this table and none has started in the scene yet; a DM turn never offers them."""
+    foes = plot.scene_foes(campaign.plot_structure, campaign.current_act, campaign.current_scene)
+    if not foes or channel_id is None or combats.active(session, channel_id) is not None:
+        return
+    key = scene_foes_key(campaign)
+    if session.get(ProcessedMessage, key) is None:
+        request["context"]["scene_foes"] = foes
+        request["scene_foes_key"] = key
+
+
 def _start_encounter(request: dict[str, Any], update: EncounterUpdate, target: dict[str, int | None],
                      provider: str) -> str | None:
     key = f"turn:{request['turn_id']}:encounter"
@@ -236,6 +257,8 @@ def _start_encounter(request: dict[str, Any], update: EncounterUpdate, target: d
             return
         model_turns.record_applied(ctx.session, provider, request.get("campaign_id"), request["channel"], proposal,
                                    {}, {"started": "encounter"})
+        if request.get("scene_foes_key"):  # the scene's fight has happened: it is not offered again
+            claim(ctx.session, request["scene_foes_key"], "model.scene_foes")
 
     outcome = execute_in_context(event, key, "model.encounter", body)
     send_follow_ups(outcome.follow_ups)

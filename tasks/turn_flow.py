@@ -84,6 +84,8 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         context["safety"] = {"lines": table_safety["line"], "veils": table_safety["veil"]}
     request: dict[str, Any] = {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
                                "campaign_id": campaign.id if campaign else None}
+    if campaign is not None and context["player_messages"]:
+        model_updates.offer_scene_foes(session, campaign, destination(turn.channel)["channel_id"], request)
     narrated = [m["message_id"] for m in results_to_narrate(turn)]
     if narrated:
         request["narrates"] = narrated

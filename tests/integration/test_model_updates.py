@@ -271,3 +271,75 @@ def test_the_models_encounter_is_checked_by_the_engine_and_started_only_when_val
     assert system.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'update applied' AND "
                       "before->'proposed'->>'type' = 'encounter' AND actor = 'model:vllm'")[0].n >= 1
     owner(system, "!end_combat")
+
+
+SCENE_FOES_CAMPAIGN = """# The Reed Road
+
+## Act 1: On the Road
+
+### Scene 1.1: The Milestone
+
+The party rests by an old milestone.
+
+- **Location:** The Old Road
+
+### Scene 1.2: Ambush at the Ford
+
+Goblins wait in the reeds by the ford.
+
+- **Location:** The Ford
+- **Encounter:** 2 Goblin
+"""
+
+
+def _table_turn(system: SystemUnderTest, player: int, text: str) -> list[dict]:
+    """Says `text` at the table; returns the bot events up to and including the turn's narration."""
+    after = system.cursor()
+    system.say(player, text)
+    system.wait_for(lambda e: e.get("channel") == system.channel_id and e["meta"].get("provider") == "offline"
+                    and e["meta"].get("batch_size", 0) >= 1 and not e["meta"].get("narrates"), after, timeout=60)
+    events, _ = system.events(after)
+    return [e for e in events if e.get("kind") == "bot"]
+
+
+def test_the_offline_narrator_starts_the_fight_a_scene_names_once_when_the_party_enters_it(
+        system: SystemUnderTest) -> None:
+    from corpus.structure import extract_structure, plot_structure
+    from tests.integration.test_srd_import import import_if_present
+
+    if not system.sql("SELECT 1 FROM rules WHERE type = 'monster' LIMIT 1"):
+        import_if_present(system)
+    if _active_fight(system) is not None:
+        owner(system, "!end_combat")
+    player = new_player_id()
+    seed(system, player, fighter(name=f"Wade{player}").model_copy(update={"class_levels": {"Fighter": 5}}))
+    campaign = system.sql("SELECT c.id, c.plot_structure, c.current_act, c.current_scene FROM campaigns c "
+                          "JOIN characters ch ON ch.campaign_id = c.id WHERE ch.player_id = :p", p=player)[0]
+    structure = plot_structure(extract_structure(SCENE_FOES_CAMPAIGN, "reed-road.md"))
+    system.sql("UPDATE campaigns SET plot_structure = CAST(:s AS jsonb), current_act = 1, current_scene = 1 "
+               "WHERE id = :c", s=json.dumps(structure), c=campaign.id)
+    started = "⚔️ **An encounter!**"
+    since = system.sql("SELECT coalesce(max(id), 0) AS n FROM audit_log")[0].n
+    try:
+        # Scene 1.1 names no foes: the offline narrator only narrates.
+        events = _table_turn(system, player, "We rest by the milestone QXSCENE1")
+        assert not [e for e in events if e.get("content", "").startswith(started)] and _active_fight(system) is None
+        assert "moves on" in owner(system, "!advance_plot")
+        events = _table_turn(system, player, "We wade across the ford QXSCENE2")
+        fights = [e["content"] for e in events if e.get("content", "").startswith(started)]
+        assert len(fights) == 1 and "2 × Goblin" in fights[0] and "Roll for initiative!" in fights[0], fights
+        fight = _active_fight(system)
+        assert fight is not None and {"Goblin 1", "Goblin 2"} <= {c["name"] for c in fight.initiative}
+        assert system.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'update applied' AND "
+                          "before->'proposed'->>'type' = 'encounter' AND actor = 'model:offline' "
+                          "AND id > :since", since=since)[0].n == 1
+        owner(system, "!end_combat")
+        # The scene's fight has happened: another turn in the same scene starts none.
+        events = _table_turn(system, player, "We search the reeds QXSCENE3")
+        assert not [e for e in events if e.get("content", "").startswith(started)] and _active_fight(system) is None
+    finally:
+        if _active_fight(system) is not None:
+            owner(system, "!end_combat")
+        system.sql("UPDATE campaigns SET plot_structure = CAST(:s AS jsonb), current_act = :a, current_scene = :n "
+                   "WHERE id = :c", s=json.dumps(campaign.plot_structure), a=campaign.current_act,
+                   n=campaign.current_scene, c=campaign.id)

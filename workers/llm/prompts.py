@@ -149,6 +149,9 @@ class TurnContext(BaseModel):
     spotlight: dict[str, Any] | None = None
     # The table's safety tools: {"lines": [...], "veils": [...]}.
     safety: dict[str, Any] | None = None
+    # The current scene's foes ({"monster", "count"}), offered until its fight has started: the offline
+    # narrator proposes them as an encounter.
+    scene_foes: list[dict[str, Any]] = Field(default_factory=list)
 
 
 @dataclass
@@ -411,4 +414,5 @@ def _offline_context(turn: TurnContext) -> dict[str, Any]:
         "history": [h for h in turn.history[-HISTORY_FOR_OFFLINE:] if isinstance(h, str)],
         "in_combat": turn.in_combat,
         "spotlight": turn.spotlight or {},
+        "scene_foes": list(turn.scene_foes),
     }

@@ -12,7 +12,7 @@ from typing import Any
 from dnd.stated_actions import Clarification, StatedAction, parse_actions
 from workers.llm.providers import offline_phrases as phrases
 from workers.llm.providers.base import GenerationRequest, GenerationResult, ProviderHealth, elapsed_ms
-from workers.llm.schema import ModelOutput, truncate_at_sentence
+from workers.llm.schema import EncounterUpdate, ModelOutput, truncate_at_sentence
 
 
 class OfflineNarrator:
@@ -77,7 +77,7 @@ class OfflineNarrator:
         told.say(phrases.CLOSINGS, must=True)
         narration = truncate_at_sentence(_proper_names(" ".join(told.lines), _known_names(scene)), 4000)
         # Validate before answering: the offline narrator's output must always be schema-valid.
-        output = ModelOutput.model_validate({"narration": narration, "updates": []})
+        output = ModelOutput.model_validate({"narration": narration, "updates": _scene_encounter(context)})
         return output.model_dump_json(exclude_none=True)
 
     def _player_lines(self, told: _Telling, context: Mapping[str, Any]) -> None:
@@ -115,6 +115,20 @@ class OfflineNarrator:
             item=_neutralize(update.item or "something"),
             quantity=quantity,
         )
+
+
+def _scene_encounter(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The scene's foes (offered by the engine while its fight has not started) as the encounter a model would
+    propose; the engine checks it like any proposal. One the schema refuses (too many groups) is not proposed."""
+    foes = context.get("scene_foes")
+    if not foes:
+        return []
+    proposal = {"type": "encounter", "creatures": foes}
+    try:
+        EncounterUpdate.model_validate(proposal)
+    except ValueError:
+        return []
+    return [proposal]
 
 
 def _as_list(value: Any) -> list[Any]:
