@@ -1,9 +1,15 @@
-"""Safety tools: lines (never in the story) and veils (off-screen only), `!lines`, `!veils`, `!safety`. Anyone at
-the table may add one, by DM too, and nothing records who did; removing one is the owner's."""
+"""Safety tools: lines (never in the story) and veils (off-screen only), `!lines`, `!veils`, `!safety`: anyone at
+the table may add one, by DM too, and nothing records who did; removing one is the owner's. And the owner's
+`!spotlight`: each player's share of the table's recent messages."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from db import safety
+from db.campaigns import active_campaign_id
+from db.characters import find_many
+from db.turn_context import recent_speakers
 from tasks.handlers.registry import CommandContext, CommandError, command
 from tasks.safety_check import MAX_TOPICS, clean_topic
 
@@ -57,3 +63,26 @@ def _edit(ctx: CommandContext, kind: str) -> None:
     if not safety.add(ctx.session, kind, topic):
         raise CommandError(f"`{topic}` is already one of the {name}.")
     ctx.reply(f"Noted: `{topic}` is one of the table's {name} now. Thank you for saying so.")
+
+
+SPOTLIGHT_MESSAGES = 400  # the table channel's recent messages the shares are counted over
+
+
+@command("spotlight", "!spotlight", "Each player's share of the table's recent messages (owner).",
+         owner_only=True, category=CATEGORY)
+def spotlight_command(ctx: CommandContext) -> None:
+    if ctx.args.strip():
+        raise CommandError("`!spotlight` takes nothing after it.")
+    campaign_id = active_campaign_id(ctx.session)
+    if campaign_id is None:
+        raise CommandError("No campaign is active: `!load_campaign <name>` first.")
+    speakers = [p for p in recent_speakers(ctx.session, campaign_id, ctx.settings.bot_channel_id, SPOTLIGHT_MESSAGES)
+                if p is not None]
+    if not speakers:
+        ctx.reply("Nobody has spoken at the table yet in this campaign.", dm=True)
+        return
+    said = Counter(speakers)
+    names = {p: stored.character.name for p, stored in find_many(ctx.session, said, campaign_id).items()}
+    rows = [f"**{names.get(p, f'<@{p}>')}**: {n} message{'s' if n != 1 else ''} ({100 * n / len(speakers):.0f}%)"
+            for p, n in said.most_common()]
+    ctx.reply(f"🔦 The spotlight over the table's last {len(speakers)} player messages:\n" + "\n".join(rows), dm=True)

@@ -304,3 +304,32 @@ def test_lines_and_veils_are_set_listed_checked_and_kept_out_of_the_narration(sy
     assert crossed and crossed[-1].before == {"lines": ["spiders"]}
     assert "no longer one of the lines" in system.command(owner_id, "!lines remove spiders")["content"]
     system.sql("DELETE FROM safety_topics")
+
+
+def test_the_quiet_players_are_named_in_the_spotlight_note_and_the_owner_sees_the_shares(system: SystemUnderTest,
+                                                                                        model) -> None:
+    from tests.integration.test_characters import fighter, seed
+    from tests.integration.test_table_play import fresh_fight
+
+    activate_shipped_campaign(system, "the-sunken-lantern")
+    fresh_fight(system)
+    chatty, quiet1, quiet2 = new_player_id(), new_player_id(), new_player_id()
+    for player, name in ((chatty, "Chatty"), (quiet1, "Quill"), (quiet2, "Wren")):
+        seed(system, player, fighter(f"{name}{player}"))
+    table_narration(system, quiet1, "I keep watch", f"Quill{quiet1}")
+    table_narration(system, quiet2, "I count the barrels", f"Wren{quiet2}")
+    for text in ("I talk to the dockhands", "I ask about the wreck", "I tell a joke", "I talk some more"):
+        table_narration(system, chatty, text, f"Chatty{chatty}")
+    model.control(mode="ok")
+    narrated_by(system, "vllm", chatty, "warming up")
+    table_narration(system, chatty, "And another thing", f"Chatty{chatty}")
+    request = next(r for r in reversed(model.requests()) if "And another thing" in json.dumps(r))
+    user = [m["content"] for m in request["messages"] if m["role"] == "user"][-1]
+    note = json.loads(user.split("<<<GAME_DATA\n", 1)[1].split("\nGAME_DATA>>>", 1)[0])["spotlight"]
+    quiet = {q["name"] for q in note["quiet"]}  # players of earlier tests at this table may be quiet too
+    assert {f"Quill{quiet1}", f"Wren{quiet2}"} <= quiet and f"Chatty{chatty}" not in quiet, note
+    # The owner's view of the shares; refused to a player and with arguments.
+    assert "Only the owner" in system.command(chatty, "!spotlight")["content"]
+    assert "takes nothing after it" in system.command(system.owner_id, "!spotlight everyone")["content"]
+    shares = system.command(system.owner_id, "!spotlight")["content"]
+    assert f"Chatty{chatty}" in shares and f"Quill{quiet1}" in shares and "%" in shares, shares
