@@ -119,6 +119,10 @@ def parse_actions(
     """The allow-listed actions (or one clarify question) stated in a player's message; [] if none."""
     if not isinstance(context, ActionContext):
         context = ActionContext.from_mapping(context)
+    # "I charge goblin 1 and slash at it": a creature named once in the message is what "it" means there.
+    named = [t for t in context.targets if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text, re.IGNORECASE)]
+    if len(named) == 1:
+        text = _PRONOUN_TARGET_RE.sub(lambda m: f"{m.group('lead')} {named[0]}", text)
     updates: list[StatedAction | Clarification] = []
     seen: set[StatedAction | Clarification] = set()
     for clause in _clauses(text):
@@ -468,8 +472,15 @@ def _counted(phrase: str) -> tuple[int | None, str] | Clarification:
     return quantity, rest
 
 
+_PRONOUN_TARGET_RE = re.compile(
+    r"\b(?P<lead>at|on|against|attacks?|hits?|strikes?|stabs?|slash(?:es)?|shoots?|punch(?:es)?)\s+"
+    r"(?:it|him|her|them)\b", re.IGNORECASE)
+_TARGET_PREPOSITION_RE = re.compile(r"^(?:at|on|against|towards?|into|upon)\s+", re.IGNORECASE)
+
+
 def _clean_target(phrase: str) -> str | None:
     phrase = _TRAILING_FILLER_RE.sub("", phrase.strip(" ,.!")).strip()
+    phrase = _TARGET_PREPOSITION_RE.sub("", phrase)  # "slashes at it", "swings on the goblin"
     core = _strip_determiners(phrase)
     if core.lower() in _PRONOUNS:
         return None

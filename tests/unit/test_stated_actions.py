@@ -183,3 +183,13 @@ def test_parser_is_fast() -> None:
     for _ in range(200):
         parse_actions(text, ACTOR)
     assert (time.perf_counter() - started) / 200 < 0.002
+
+
+def test_it_after_naming_one_creature_is_that_creature_and_a_preposition_is_not_a_name() -> None:
+    context = {"targets": ["Goblin 1", "Goblin 2", "Ana"]}
+    [attack] = parse_actions("Bork charges goblin 1 and slashes at it with his shortsword", 3, context)
+    assert isinstance(attack, StatedAction) and (attack.target, attack.item) == ("Goblin 1", "Shortsword")
+    [question] = parse_actions("I slash at it", 3, context)  # nobody named: ask, never "at it"
+    assert isinstance(question, Clarification) and "Goblin 1, Goblin 2 or Ana" in question.question
+    [aimed] = parse_actions("I swing at the goblin 2", 3, context)
+    assert isinstance(aimed, StatedAction) and aimed.target.casefold() == "goblin 2"
