@@ -2,7 +2,8 @@
 
 The engine's :class:`dnd.combat.CombatState` is stored across the row's columns: `initiative` holds every
 combatant (those in the turn order, then those removed from it, marked ``"out": true``), `current_turn` and
-`round` the turn, `log` the fight's events. Rows are locked with `SELECT … FOR UPDATE` before they change.
+`round` the turn, `log` the fight's events, `ongoing` the spells lasting
+(concentration, zones). Rows are locked with `SELECT … FOR UPDATE` before they change.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CombatState as CombatRow
 from dnd.combat import CombatEvent, CombatState
+from dnd.combat.state import OngoingSpell
 from dnd.errors import RulesError
 from dnd.monsters import Combatant
 
@@ -26,7 +28,8 @@ def to_columns(state: CombatState) -> dict[str, Any]:
     entries: list[dict[str, Any]] = [c.model_dump(mode="json") for c in state.combatants]
     entries += [{**c.model_dump(mode="json"), "out": True} for c in state.defeated]
     return {"initiative": entries, "current_turn": state.current, "round": state.round,
-            "log": [event.model_dump(mode="json") for event in state.log]}
+            "log": [event.model_dump(mode="json") for event in state.log],
+            "ongoing": [spell.model_dump(mode="json") for spell in state.ongoing]}
 
 
 def from_row(row: CombatRow) -> CombatState:
@@ -39,7 +42,8 @@ def from_row(row: CombatRow) -> CombatState:
     log = [CombatEvent.model_validate(e) for e in row.log or []]
     started = any(event.kind not in _SETUP_EVENTS for event in log)
     return CombatState(combatants=order, current=min(row.current_turn, max(0, len(order) - 1)), round=row.round,
-                       started=started, log=log, defeated=out)
+                       started=started, log=log, defeated=out,
+                       ongoing=[OngoingSpell.model_validate(o) for o in row.ongoing or []])
 
 
 def active_for_update(session: Session, channel_id: int) -> CombatRow | None:

@@ -157,6 +157,7 @@ class CombatState(Base):
     round: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     log: Mapped[list[Any]] = mapped_column(default=list)
+    ongoing: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))  # lasting spells
     started_at: Mapped[datetime] = _now()
     __table_args__ = (
         Index("one_active_combat_per_channel", "channel_id", unique=True, postgresql_where=text("active")),

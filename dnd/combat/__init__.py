@@ -62,7 +62,7 @@ from dnd.combat.results import (
     TurnResult,
 )
 from dnd.combat.saves import death_save, saving_throw
-from dnd.combat.spells import cast
+from dnd.combat.spells import cast, zone_ticks
 from dnd.combat.state import CombatEvent, CombatState, current_actor, find_combatant, outcome
 from dnd.combat.summary import summary
 from dnd.combat.turn_start import DownedTurn, start_turn
@@ -88,6 +88,7 @@ __all__ = [
     "add_monsters",
     "attack",
     "cast",
+    "zone_ticks",
     "current_actor",
     "death_save",
     "dodge",

@@ -271,7 +271,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         by_type = _brutal_critical(actor_now, profile, by_type, rng, told, notes)
     before = find_anywhere(state, target.id)
     state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
-                                        actor_id=attacker.id, source=profile.label, told=told)
+                                        actor_id=attacker.id, source=profile.label, told=told, rng=rng)
     state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt)
     rider = _rider_save(state, profile, target, rng, told) if profile.rider is not None else None
     if rider is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from dnd.character import DeathSaves
+from dnd.combat.concentration import check_concentration
 from dnd.combat.features import resistances
 from dnd.combat.lines import (
     DamageTaken,
@@ -154,13 +156,17 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
 
 
 def take_damage(state: CombatState, target: Combatant, by_type: dict[str, int], magical: bool, *, critical: bool,
-                actor_id: str | None, source: str, told: list[Line]) -> tuple[CombatState, int, DamageApplied]:
-    """A blow or a failed save's damage on ``target``: its defenses, then the hit points it takes; what was dealt
-    and what it did, told in ``told``."""
+                actor_id: str | None, source: str, told: list[Line],
+                rng: random.Random | None = None) -> tuple[CombatState, int, DamageApplied]:
+    """A blow or a failed save's damage on ``target``: its defenses, then the hit points it takes, then its
+    concentration save when it holds a spell (rolled with ``rng``); what was dealt and what it did, told in
+    ``told``."""
     dealt, defenses = defend(target, by_type, magical)
     told += defenses
     state, applied = apply_damage(state, target.id, dealt, critical=critical, actor_id=actor_id, source=source)
     after = find_anywhere(state, target.id)
     told.append(DamageTaken(target.name, dealt, after.hp, after.max_hp))
     told += applied.told
+    state, kept = check_concentration(state, target.id, dealt, rng)
+    told += kept
     return state, dealt, applied

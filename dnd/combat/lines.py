@@ -340,3 +340,33 @@ class HitUndone(Line):
     after: int  # what it deals now
     hp: int
     max_hp: int
+
+
+# ------------------------------------------------------------------------------------------ concentration
+
+
+@dataclass(frozen=True)
+class ConcentrationEnds(Line):
+    caster: str
+    spell: str
+    reason: Literal["new spell", "failed save", "down"]
+
+
+@dataclass(frozen=True)
+class ConcentrationHeld(Line):
+    caster: str
+    spell: str
+    roll: RollResult
+    dc: int
+
+
+@dataclass(frozen=True)
+class ZoneTakesHold(Line):
+    spell: str
+    target: str  # a creature starting its turn in the spell's area
+
+
+@dataclass(frozen=True)
+class ZoneCast(Line):
+    spell: str
+    targets: tuple[str, ...]  # the creatures in its area, hurt at the start of each of their turns

@@ -127,7 +127,7 @@ def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["a
         state, success = _legendary_resistance(state, target, told)
     state = log_event(state, "save", f"{target.name} {'succeeds on' if success else 'fails'} a DC {effect.dc} "
                       f"{effect.code} save against {effect.label}.", actor=effect.actor_ref, target=target.id)
-    state, taken, applied = _save_damage(state, target, success, effect, told)
+    state, taken, applied = _save_damage(state, target, success, effect, told, rng)
     given: str | None = None
     if effect.condition and not success and (applied is None or not applied.defeated):
         current = find_anywhere(state, target.id)
@@ -158,7 +158,7 @@ def _legendary_resistance(state: CombatState, target: Combatant, told: list[Line
 
 
 def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _SaveEffect,
-                 told: list[Line]) -> tuple[CombatState, int, DamageApplied | None]:
+                 told: list[Line], rng: random.Random | None = None) -> tuple[CombatState, int, DamageApplied | None]:
     """The damage a target takes: all on a failure, half (or none) on a success, after its defenses."""
     damage_roll = effect.damage_roll
     if damage_roll is None:
@@ -174,7 +174,7 @@ def _save_damage(state: CombatState, target: Combatant, success: bool, effect: _
     factor_types = dict(damage_roll.damage_by_type) or {effect.damage_type.casefold(): damage_roll.total}
     scaled = {k: (v if not halved else v // 2) for k, v in factor_types.items()}
     state, taken, applied = take_damage(state, target, scaled, effect.magical, critical=False,
-                                        actor_id=effect.actor_ref, source=effect.label, told=told)
+                                        actor_id=effect.actor_ref, source=effect.label, told=told, rng=rng)
     return state, taken, applied
 
 

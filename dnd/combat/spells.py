@@ -1,18 +1,31 @@
-"""A spell cast in a fight: an attack, saving throws, healing or damage that always hits."""
+"""A spell cast in a fight: an attack, saving throws, healing or damage that always hits; a concentration spell
+held (one at a time, `dnd.combat.concentration`), and a zone spell (Spirit Guardians, Moonbeam) that acts on each
+creature in its area at the start of that creature's turn (:func:`zone_ticks`), not on casting."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 from typing import Literal
 
 from dnd.combat.attacks import attack
-from dnd.combat.damage import apply_damage, defend
+from dnd.combat.concentration import check_concentration, start_spell
+from dnd.combat.damage import apply_damage, defend, take_damage
 from dnd.combat.effects import heal
-from dnd.combat.lines import DamageTaken, Rolled, SpellNarrated, SpellTakesHold
+from dnd.combat.lines import DamageTaken, Line, Rolled, SpellNarrated, SpellTakesHold, ZoneCast, ZoneTakesHold
 from dnd.combat.results import SpellResult
 from dnd.combat.saves import saving_throw
-from dnd.combat.state import CombatState, check_turn, find_anywhere, find_combatant, log_event, roll_dice
+from dnd.combat.state import (
+    CombatState,
+    OngoingSpell,
+    check_turn,
+    current_actor,
+    find_anywhere,
+    find_combatant,
+    log_event,
+    roll_dice,
+)
 from dnd.conditions import is_incapacitated
 from dnd.errors import RulesError
 from dnd.monsters import Combatant
@@ -69,6 +82,28 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
     state = state.model_copy(update={"started": True})
     state = log_event(state, "cast", f"{caster.name} casts {spell.spell}{at}.", actor=caster.id)
     names = [c.name for c in chosen]
+    zone = spell.spell in ZONE_SPELLS
+    lasting: list[Line] = []
+    if spell.concentration or zone:
+        state, lasting = start_spell(state, OngoingSpell(
+            caster_id=caster.id, spell=spell.spell, concentration=spell.concentration,
+            trigger="turn_start" if zone else "", targets=[c.id for c in chosen] if zone else [],
+            damage=spell.damage, damage_type=spell.damage_type, save=spell.save, save_dc=spell.save_dc,
+            half_on_success=spell.save_effect == "half"))
+    if zone:
+        return state, SpellResult(caster.name, spell.spell, "other", names,
+                                  told=[*lasting, ZoneCast(spell.spell, tuple(names))])
+    state, result = _resolve(state, caster, spell, kind, chosen, rng)
+    return state, dataclasses.replace(result, told=[*lasting, *result.told]) if lasting else result
+
+
+# Spells whose area hurts a creature that starts its turn there (the SRD's wording), for as long as they last.
+ZONE_SPELLS = frozenset({"Spirit Guardians", "Moonbeam", "Cloud of Daggers", "Cloudkill", "Insect Plague"})
+
+
+def _resolve(state: CombatState, caster: Combatant, spell: CastResult, kind: str, chosen: list[Combatant],
+             rng: random.Random | None) -> tuple[CombatState, SpellResult]:
+    names = [c.name for c in chosen]
     if kind == "attack":
         state, hit = attack(state, caster.id, chosen[0].id, spell.spell, rng, attack_bonus=spell.attack_bonus or 0,
                             damage=spell.damage, damage_type=spell.damage_type, ranged=spell.attack == "ranged",
@@ -98,6 +133,37 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
         after = find_anywhere(state, target.id)
         told = [Rolled(damage_roll), *defenses, DamageTaken(target.name, dealt, after.hp, after.max_hp, spell.spell),
                 *applied.told]
+        state, kept = check_concentration(state, target.id, dealt, rng)
+        told += kept
         return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, told=told)
     return state, SpellResult(caster.name, spell.spell, kind, names,
                               told=[SpellNarrated(spell.spell, tuple(names))])
+
+
+def zone_ticks(state: CombatState, rng: random.Random | None = None) -> tuple[CombatState, list[Line]]:
+    """The start of the current creature's turn inside zone spells: each one it is in acts on it once this turn
+    (its saving throw against the caster's DC, damage full or half, or damage that always lands)."""
+    told: list[Line] = []
+    actor = current_actor(state)
+    for effect in list(state.ongoing):
+        if (effect.trigger != "turn_start" or actor.id not in effect.targets or actor.id == effect.caster_id
+                or effect.ticked.get(actor.id) == state.round or not actor.active):
+            continue
+        marked = effect.model_copy(update={"ticked": {**effect.ticked, actor.id: state.round}})
+        state = state.model_copy(update={"ongoing": [marked if o == effect else o for o in state.ongoing]})
+        told.append(ZoneTakesHold(effect.spell, actor.name))
+        if effect.save and effect.save_dc:
+            state, saved = saving_throw(state, [actor.id], effect.save, effect.save_dc, rng,
+                                        damage=effect.damage or None, damage_type=effect.damage_type,
+                                        half_on_success=effect.half_on_success, source=effect.spell, magical=True)
+            told += saved.told
+        elif effect.damage:
+            damage_roll = roll_dice(f"{effect.damage} {effect.spell} damage", rng)
+            told.append(Rolled(damage_roll))
+            by_type = dict(damage_roll.damage_by_type) or {effect.damage_type.casefold(): damage_roll.total}
+            state, _, _ = take_damage(state, actor, by_type, True, critical=False, actor_id=None, source=effect.spell,
+                                      told=told, rng=rng)
+        actor = find_anywhere(state, actor.id)
+        if not actor.active:
+            break
+    return state, told

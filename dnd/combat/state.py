@@ -37,6 +37,26 @@ class CombatEvent(BaseModel):
     text: str = ""
 
 
+class OngoingSpell(BaseModel):
+    """A spell that lasts: held by its caster's concentration (``concentration``), and, for a zone spell
+    (Spirit Guardians, Moonbeam), what it does to each creature in it (``targets``, by id) at the start of that
+    creature's turn. ``ticked``: the round each target last took it (once a turn)."""
+
+    model_config = _FROZEN
+
+    caster_id: str
+    spell: str
+    concentration: bool = True
+    trigger: Literal["", "turn_start"] = ""
+    targets: list[str] = Field(default_factory=list)
+    damage: str = ""
+    damage_type: str = ""
+    save: str | None = None
+    save_dc: int | None = None
+    half_on_success: bool = False
+    ticked: dict[str, int] = Field(default_factory=dict)
+
+
 class CombatState(BaseModel):
     """A fight: ``combatants`` in initiative order (defeated monsters move to ``defeated``), whose turn it is
     (``current``), the round, and the log. ``started``: the first turn has been taken."""
@@ -49,6 +69,7 @@ class CombatState(BaseModel):
     started: bool = False
     log: list[CombatEvent] = Field(default_factory=list)
     defeated: list[Combatant] = Field(default_factory=list)
+    ongoing: list[OngoingSpell] = Field(default_factory=list)  # concentration and zone spells in effect
 
 
 def current_actor(state: CombatState) -> Combatant:

@@ -22,6 +22,8 @@ from dnd.combat.lines import (
     AttacksUnused,
     AttackVerdict,
     AutoFailedSave,
+    ConcentrationEnds,
+    ConcentrationHeld,
     ConditionAlready,
     ConditionChanged,
     ConditionImmune,
@@ -64,6 +66,8 @@ from dnd.combat.lines import (
     TurnSkipped,
     TurnStarts,
     WillSkip,
+    ZoneCast,
+    ZoneTakesHold,
 )
 from dnd.dice_ast import (
     Die,
@@ -484,3 +488,26 @@ def _(line: HitUndone) -> str:
     if line.after == 0:
         return f"{line.attacker}'s hit on {line.name} misses after all: {line.before} damage undone {hp}."
     return f"{line.attacker}'s hit on {line.name} deals {line.after} instead of {line.before} {hp}."
+
+
+@combat_line.register
+def _(line: ConcentrationEnds) -> str:
+    why = {"new spell": "casting another concentration spell", "failed save": "a failed Constitution save",
+           "down": "dropping to 0 HP"}[line.reason]
+    return f"💫 {line.caster} loses concentration on **{line.spell}** ({why}); the spell ends."
+
+
+@combat_line.register
+def _(line: ConcentrationHeld) -> str:
+    return f"{render_roll(line.roll)} vs DC {line.dc}: {line.caster} keeps concentrating on **{line.spell}**."
+
+
+@combat_line.register
+def _(line: ZoneTakesHold) -> str:
+    return f"🌀 {line.target} starts its turn in **{line.spell}**."
+
+
+@combat_line.register
+def _(line: ZoneCast) -> str:
+    return (f"**{line.spell}** takes hold around {', '.join(line.targets)}: each takes its effect at the start of "
+            "its turn there, while the spell lasts.")

@@ -201,16 +201,29 @@ def turn_line(state: CombatState) -> str:
 
 def begin_turn(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, str]:
     """The turn starts (`dnd.combat.start_turn`: the turns of characters at 0 HP pass, the dying roll their
-    death saves); the death saves go to the sheets. Returns the state and the lines to add to the reply."""
-    state, downed = engine.start_turn(state, rng)
-    state, recharges = abilities.start_monster_turn(state, rng)
-    lines: list[str] = combat_lines(recharges)
-    for turn in downed:
-        if turn.death_save is not None:
-            write_back(ctx, campaign_id, state, turn.combatant_id)
-            lines.append(f"🎲 {turn.death_save.text}")
-        if turn.passed:
-            lines.append(f"{turn.name} can't act at 0 HP; the turn passes.")
+    death saves; zone spells act on a creature starting its turn in them, `dnd.combat.zone_ticks`); the death saves
+    and the zones' damage go to the sheets. Returns the state and the lines to add to the reply."""
+    lines: list[str] = []
+    for _ in range(len(state.combatants) + 1):  # a zone can drop the creature whose turn starts: the next one starts
+        if not state.combatants or engine.outcome(state) != "ongoing":
+            break
+        state, downed = engine.start_turn(state, rng)
+        state, recharges = abilities.start_monster_turn(state, rng)
+        lines += combat_lines(recharges)
+        for turn in downed:
+            if turn.death_save is not None:
+                write_back(ctx, campaign_id, state, turn.combatant_id)
+                lines.append(f"🎲 {turn.death_save.text}")
+            if turn.passed:
+                lines.append(f"{turn.name} can't act at 0 HP; the turn passes.")
+        starting = engine.current_actor(state)
+        state, zoned = engine.zone_ticks(state, rng)
+        if not zoned:
+            break
+        lines += combat_lines(zoned)
+        write_back(ctx, campaign_id, state, starting.id)
+        if not state.combatants or engine.current_actor(state).id == starting.id:
+            break
     return state, "".join(f"\n{line}" for line in lines)
 
 

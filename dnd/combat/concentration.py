@@ -1,0 +1,51 @@
+"""Concentration (SRD): a caster holds one concentration spell at a time — casting another ends the first; taking
+damage calls for a Constitution saving throw (DC 10 or half the damage, whichever is higher) or the spell ends;
+dropping to 0 hit points ends it. The spells held are the fight's ``ongoing`` list (:class:`OngoingSpell`)."""
+
+from __future__ import annotations
+
+import random
+
+from dnd.combat.lines import ConcentrationEnds, ConcentrationHeld, Line, Rolled
+from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, log_event, roll_dice
+
+
+def concentrating_on(state: CombatState, caster_id: str) -> OngoingSpell | None:
+    return next((o for o in state.ongoing if o.caster_id == caster_id and o.concentration), None)
+
+
+def end_concentration(state: CombatState, caster_id: str, reason: str) -> tuple[CombatState, list[Line]]:
+    held = concentrating_on(state, caster_id)
+    if held is None:
+        return state, []
+    caster = find_anywhere(state, caster_id)
+    state = state.model_copy(update={"ongoing": [o for o in state.ongoing if o is not held]})
+    state = log_event(state, "condition", f"{caster.name} loses concentration on {held.spell}.", target=caster_id)
+    return state, [ConcentrationEnds(caster.name, held.spell, reason)]  # type: ignore[arg-type]
+
+
+def start_spell(state: CombatState, spell: OngoingSpell) -> tuple[CombatState, list[Line]]:
+    """A lasting spell takes effect; a new concentration spell first ends the caster's old one."""
+    told: list[Line] = []
+    if spell.concentration:
+        state, told = end_concentration(state, spell.caster_id, "new spell")
+    return state.model_copy(update={"ongoing": [*state.ongoing, spell]}), told
+
+
+def check_concentration(state: CombatState, target_id: str, damage: int,
+                        rng: random.Random | None) -> tuple[CombatState, list[Line]]:
+    """After ``damage`` to a concentrating creature: at 0 HP the spell ends; otherwise the engine rolls its CON
+    save against max(10, damage // 2)."""
+    held = concentrating_on(state, target_id)
+    if held is None or damage <= 0:
+        return state, []
+    target = find_anywhere(state, target_id)
+    if target.hp == 0 or target.defeated or target.dead:
+        return end_concentration(state, target_id, "down")
+    dc = max(10, damage // 2)
+    bonus = target.saving_throw_bonus("CON")
+    save = roll_dice(f"1d20{bonus:+d} {target.name} CON save (concentration)", rng)
+    if save.total >= dc:
+        return state, [ConcentrationHeld(target.name, held.spell, save, dc)]
+    state, told = end_concentration(state, target_id, "failed save")
+    return state, [Rolled(save), *told]
