@@ -1,15 +1,15 @@
 """combat_state.ongoing: the spells lasting in a fight (concentration, zone spells such as Spirit Guardians)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 14:12:00
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
