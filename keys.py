@@ -146,3 +146,13 @@ def interaction(message_id: str) -> str:
 def interaction_answered(message_id: str) -> str:
     """Set once the deferred answer of an interaction was edited: later replies to it are follow-ups."""
     return f"interaction:answered:{message_id}"
+
+
+def last_narration(channel: str) -> str:
+    """The edit key of a channel's latest narration (what the X-card withdraws)."""
+    return f"narration:last:{channel}"
+
+
+def x_card(channel: str) -> str:
+    """Set when the X-card withdrew a narration: the next narrations are told to steer away."""
+    return f"xcard:{channel}"

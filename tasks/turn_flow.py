@@ -34,7 +34,7 @@ from tasks.safety_check import crossed, without_lines
 from tasks.spotlight import spotlight_note
 from tasks.stated_actions import run_stated_actions
 from tasks.turn_claim import ClaimedTurn, claim_batch, mark_stage, player_messages, release, results_to_narrate
-from tasks.turn_replies import compose_replies
+from tasks.turn_replies import compose_replies, narration_key
 
 HISTORY_FETCHED = 40
 HISTORY_VERBATIM = 12
@@ -43,6 +43,9 @@ MAX_PROMPT_NPCS = 20
 MAX_FIGHT_EVENTS = 60  # a long run of monster turns: the narrator needs the round, not every blow of a siege
 HOOK_COOLDOWN_S = int(os.environ.get("PLOT_HOOK_COOLDOWN_S", "180"))
 MAX_TURN_ATTEMPTS = 3
+LAST_NARRATION_TTL_S = 24 * 3600
+X_CARD_STEER = ("A player used the X-card on the last narration: it was withdrawn. Leave what it described "
+                "behind at once, take the scene in another direction, and don't mention the card or ask why.")
 GAVE_UP_TEXT = ("The Dungeon Master lost the thread and couldn't answer those messages "
                 "after several tries — please say that again.")
 
@@ -82,6 +85,8 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     table_safety = safety.topics(session)
     if table_safety["line"] or table_safety["veil"]:
         context["safety"] = {"lines": table_safety["line"], "veils": table_safety["veil"]}
+    if get_redis().exists(keys.x_card(turn.channel)):  # the X-card was used: steer away from what was withdrawn
+        context["safety"] = {**context.get("safety", {}), "x_card": X_CARD_STEER}
     request: dict[str, Any] = {"turn_id": turn.turn_id, "channel": turn.channel, "context": context,
                                "campaign_id": campaign.id if campaign else None}
     if campaign is not None and context["player_messages"]:
@@ -220,6 +225,8 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> Applied:
         return add_replies(session, f"turn:{turn_id}", composed.replies), effects.lines
 
     rows, lines = run_in_transaction(work)
+    if any(row.edit_key and row.edit_key.startswith("narration:") for row in rows):
+        get_redis().set(keys.last_narration(channel), narration_key(turn_id), ex=LAST_NARRATION_TTL_S)
     publish(rows)
     follow_ups: list[tuple[str, tuple[Any, ...]]] = []
     if actions.results:

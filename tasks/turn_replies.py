@@ -37,5 +37,10 @@ def compose_replies(result: dict[str, Any], *, turn_id: str, target: dict[str, i
     if narrates:
         meta["narrates"] = narrates
     body = [narration, "\n".join(effect_lines)] if effect_lines else [narration]
-    replies.append(Reply(content="\n\n".join(body + asked), meta=meta, **target))
+    # Its own edit key: the X-card (`!x`) withdraws it by editing it to a notice.
+    replies.append(Reply(content="\n\n".join(body + asked), meta=meta, edit_key=narration_key(turn_id), **target))
     return TurnReplies(replies, narration)
+
+
+def narration_key(turn_id: str) -> str:
+    return f"narration:{turn_id}"

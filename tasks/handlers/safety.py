@@ -1,20 +1,42 @@
-"""Safety tools: lines (never in the story) and veils (off-screen only), `!lines`, `!veils`, `!safety`: anyone at
-the table may add one, by DM too, and nothing records who did; removing one is the owner's. And the owner's
-`!spotlight`: each player's share of the table's recent messages."""
+"""Safety tools: the X-card (`!x`: the last narration withdrawn, the story steered away, nobody told who), lines
+(never in the story) and veils (off-screen only), `!lines`, `!veils`, `!safety`: anyone at the table may add one, by
+DM too, and nothing records who did; removing one is the owner's. And the owner's `!spotlight`: each player's share
+of the table's recent messages."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+import keys
 from db import safety
 from db.campaigns import active_campaign_id
 from db.characters import find_many
+from db.outbox import Reply
 from db.turn_context import recent_speakers
 from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.redis_client import get_redis
 from tasks.safety_check import MAX_TOPICS, clean_topic
 
 CATEGORY = "Safety"
+X_NOTICE = "🛑 *This narration was withdrawn with the X-card. The story moves on.*"
+X_CARD_TTL_S = 15 * 60  # the narrator steers away for the next quarter of an hour
 LIST_NAMES = {"line": "lines", "veil": "veils"}
+
+
+@command("x", "!x", "The X-card: the last narration is withdrawn and the story steers away. Send it by DM and "
+         "nobody is told who did.", category=CATEGORY)
+def x_card_command(ctx: CommandContext) -> None:
+    if ctx.args.strip():
+        raise CommandError("`!x` takes nothing after it (send it to me by DM to stay anonymous).")
+    channel_id = ctx.event.get("channel_id") or ctx.settings.bot_channel_id  # by DM: the table's channel
+    channel = keys.channel_key(channel_id, None)
+    client = get_redis()
+    last = client.get(keys.last_narration(channel))
+    if not last:
+        raise CommandError("There's no narration to withdraw yet.")
+    ctx.replies.append(Reply(content=X_NOTICE, edit_key=last, channel_id=channel_id, meta={"x_card": True}))
+    ctx.after_commit.append(lambda: client.set(keys.x_card(channel), 1, ex=X_CARD_TTL_S))
+    ctx.reply("🛑 Withdrawn. The story will steer away from it; nobody is told who used the card.", dm=True)
 
 
 @command("lines", "!lines add <topic> | !lines remove <topic>",
