@@ -32,6 +32,7 @@ from corpus.store import (
     index_has_windows,
     index_stats,
 )
+from db import safety
 from db.campaigns import active_campaign_id, campaign_name
 from db.characters import levels_in_campaign
 from db.outbox import reply_target
@@ -289,6 +290,18 @@ def load_campaign_command(ctx: CommandContext) -> None:
         ctx.follow_ups.append((keys.REBUILD_INDEX_TASK, (f"campaign:{slug}", job)))
         lines.append("Its index is being built in the background.")
     ctx.reply("\n".join(lines))
+    if previous != active_campaign_id(ctx.session):  # a campaign starts: the table's safety tools, out loud
+        ctx.reply(session_zero(safety.topics(ctx.session)))
+
+
+def session_zero(topics: dict[str, list[str]]) -> str:
+    """The open-door message of a campaign's start: the table's lines and veils, and how to use the tools."""
+    return ("🚪 **Session zero — an open door.** Anyone may step away from the table at any time, no reason "
+            f"needed.\n**Lines** (never in the story): {', '.join(topics['line']) or 'none yet'}\n"
+            f"**Veils** (off-screen only): {', '.join(topics['veil']) or 'none yet'}\n"
+            "Add your own at any time, by DM to stay anonymous: `!lines add <topic>`, `!veils add <topic>`. If a "
+            "scene goes where you don't want it to, send `!x` (by DM: nobody is told who): the narration is "
+            "withdrawn and the story steers away.")
 
 
 @command("analyze_structures", "!analyze_structures",

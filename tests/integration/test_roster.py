@@ -31,8 +31,14 @@ def test_a_character_follows_its_player_into_the_next_campaign(system: SystemUnd
     character_id = system.sql("SELECT id FROM characters WHERE player_id = :p", p=player)[0].id
     before = state(system, player)
 
-    loaded = system.command(system.owner_id, "!load_campaign Ashes of Thornwall", timeout=60)["content"]
+    system.command(system.owner_id, "!lines add harm to animals")
+    after = system.cursor()
+    load = system.say(system.owner_id, "!load_campaign Ashes of Thornwall")
+    loaded, door = (e["content"] for e in system.replies_to(load, after, timeout=60, count=2))
     assert f"`!import_character {crypt_name}`" in loaded, loaded
+    # A campaign starts with the open-door message: the table's lines and veils, and the X-card.
+    assert "Session zero" in door and "harm to animals" in door and "`!x`" in door, door
+    system.command(system.owner_id, "!lines remove harm to animals")
     ashes = system.sql("SELECT id FROM campaigns WHERE source_file = 'ashes-of-thornwall.md'")[0].id
 
     refusal = system.command(player, "!my_sheet")["content"]
