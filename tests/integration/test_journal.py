@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.test_narrator import activate_shipped_campaign, dm_turn, narrated_by
+from tests.integration.test_narrator import dm_turn, narrated_by
 from tests.system import SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
@@ -25,6 +25,17 @@ def model(system: SystemUnderTest) -> Iterator[object]:
     system.model.reset(mode="fail", latency_ms=5)
 
 
+def activate_own_campaign(system: SystemUnderTest, name: str) -> int:
+    """A campaign of this module's own, made active: its 60 turns stay out of the shipped campaigns' history,
+    which other tests' plot hooks read."""
+    rows = system.sql("INSERT INTO campaigns (name, description, current_act, current_scene, plot_flags, "
+                      "plot_structure) VALUES (:n, '', 1, 1, '{}', '{}') ON CONFLICT (name) DO UPDATE SET "
+                      "description = '' RETURNING id", n=name)
+    system.sql("INSERT INTO bot_state (key, value) VALUES ('active_campaign', CAST(:v AS jsonb)) "
+               "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", v=json.dumps({"campaign_id": rows[0].id}))
+    return int(rows[0].id)
+
+
 def prompt_data(request: dict) -> dict:
     user = [m["content"] for m in request["messages"] if m["role"] == "user"][-1]
     return json.loads(user[user.index("{"):user.rindex("}") + 1])
@@ -32,7 +43,7 @@ def prompt_data(request: dict) -> dict:
 
 def test_a_promise_from_turn_3_is_in_the_prompt_at_turn_58(system: SystemUnderTest, model: object) -> None:
     player = new_player_id()
-    activate_shipped_campaign(system, "the-glass-crypt")
+    activate_own_campaign(system, "The Long Road (journal test)")
     for turn in range(1, int(__import__("os").environ.get("JOURNAL_TURNS", "58"))):
         dm_turn(system, player, PROMISE if turn == 3 else f"I keep walking down the long road, mile {turn}.")
     narrated_by(system, "vllm", player, "What was it I promised Mirela, back at the start?")
@@ -47,7 +58,7 @@ def test_a_promise_from_turn_3_is_in_the_prompt_at_turn_58(system: SystemUnderTe
 
 def test_sessions_are_summarised_and_the_journal_is_kept_across_a_restart(system: SystemUnderTest) -> None:
     player, stranger = new_player_id(), new_player_id()
-    activate_shipped_campaign(system, "the-glass-crypt")
+    activate_own_campaign(system, "The Bell of Aldous (journal test)")
     system.command(system.owner_id, "!end_session")  # close whatever earlier tests played
     dm_turn(system, player, "We swear to Brother Aldous that the bell will ring again by midwinter.")
     dm_turn(system, player, "I light a candle at the shrine.")
