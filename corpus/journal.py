@@ -83,7 +83,9 @@ def notes_from_turn(spoken: Iterable[tuple[str, str]], narration: str, npc_names
             if npc.casefold() not in met:
                 met.add(npc.casefold())
                 notes.append(Note("npc", npc, _clip(sentence)))
-        if PROMISE.search(sentence):
+        # A narration that quotes a player's words is not a second promise (the offline narrator echoes them).
+        echoed = not speaker and any(said in sentence for who, said in lines if who and len(said) >= 12)
+        if PROMISE.search(sentence) and not echoed:
             said = f"{speaker}: “{sentence}”" if speaker else sentence
             notes.append(Note("promise", named[0] if named else speaker, _clip(said)))
     if location and location != last_place:

@@ -41,3 +41,10 @@ def test_a_session_summary_is_written_from_its_record() -> None:
 
 def test_search_terms_keep_names_and_drop_short_words() -> None:
     assert search_terms("What did I promise Mirela, at 3 o'clock?") == ["what", "did", "promise", "mirela", "o'clock"]
+
+
+def test_a_narration_quoting_the_players_promise_does_not_note_it_twice() -> None:
+    said = "I promise Mirela we will find her brother."
+    notes = notes_from_turn([("Ana", said)], f"Ana's words hang in the air: “{said}” What do you do?", [], [],
+                            None, None)
+    assert [(n.kind, n.text) for n in notes] == [("promise", f"Ana: “{said}”")]
