@@ -68,6 +68,12 @@ def is_active(session: Session, combat_id: int) -> bool:
     return bool(session.execute(select(CombatRow.active).where(CombatRow.id == combat_id)).scalar_one_or_none())
 
 
+def player_in_fight(session: Session, campaign_id: int, player_id: int) -> bool:
+    """Whether the player's character is a combatant of one of the campaign's active fights (read, no lock)."""
+    return any(c.player_id == str(player_id) for row in active_in_campaign(session, campaign_id, lock=False)
+               for c in from_row(row).combatants)
+
+
 def active_in_campaign(session: Session, campaign_id: int, *, lock: bool = True) -> list[CombatRow]:
     """The campaign's active combats (one per channel), in id order; locked until the transaction ends unless
     ``lock`` is False."""

@@ -302,12 +302,6 @@ def pick_up_command(ctx: CommandContext) -> None:
     pick_up(ctx, ctx.args)
 
 
-def _in_a_fight(ctx: CommandContext, campaign_id: int) -> bool:
-    return any(c.player_id == str(ctx.author_id) for row in fights.active_in_campaign(ctx.session, campaign_id,
-                                                                                      lock=False)
-               for c in fights.from_row(row).combatants)
-
-
 @command("equip", "!equip <item>", "Wear armor or a shield, or take up a weapon (armor you carry counts for your "
          "AC only once worn).", category=CATEGORY)
 def equip_command(ctx: CommandContext) -> None:
@@ -319,7 +313,7 @@ def equip_command(ctx: CommandContext) -> None:
     carried = match_item_name(name, [i.name for i in before.inventory if i.qty > 0])
     if carried is None:
         raise CommandError(f"{before.name} doesn't carry '{name[:80]}'. `!inventory` lists what you have.")
-    if is_armor(carried) and _in_a_fight(ctx, stored.campaign_id):
+    if is_armor(carried) and fights.player_in_fight(ctx.session, stored.campaign_id, ctx.author_id):
         raise CommandError("Donning armor takes minutes, not a turn: after the fight.")
     after, taken_off = equip(before, carried)
     save_character(ctx.session, stored, after)
@@ -340,7 +334,7 @@ def unequip_command(ctx: CommandContext) -> None:
     worn = match_item_name(name, [i.name for i in before.inventory if i.equipped])
     if worn is None:
         raise CommandError(f"{before.name} isn't wearing or holding '{name[:80]}'.")
-    if is_armor(worn) and _in_a_fight(ctx, stored.campaign_id):
+    if is_armor(worn) and fights.player_in_fight(ctx.session, stored.campaign_id, ctx.author_id):
         raise CommandError("Taking armor off takes minutes, not a turn: after the fight.")
     after = unequip(before, worn)
     save_character(ctx.session, stored, after)

@@ -83,11 +83,8 @@ def import_character_command(ctx: CommandContext) -> None:
     stored = load_for_update(ctx.session, ctx.author_id, source.id)
     if stored is None:
         raise CommandError(f"You have no character in **{source.name}**.")
-    player = str(ctx.author_id)
-    for row in fights.active_in_campaign(ctx.session, source.id, lock=False):
-        if any(c.player_id == player for c in fights.from_row(row).combatants):
-            raise CommandError(f"**{stored.character.name}** is in a fight in **{source.name}**: it has to end "
-                               "first.")
+    if fights.player_in_fight(ctx.session, source.id, ctx.author_id):
+        raise CommandError(f"**{stored.character.name}** is in a fight in **{source.name}**: it has to end first.")
     carried = holdings(stored.character)
     try:
         move_to_campaign(ctx.session, stored, active)
