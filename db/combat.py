@@ -68,6 +68,14 @@ def is_active(session: Session, combat_id: int) -> bool:
     return bool(session.execute(select(CombatRow.active).where(CombatRow.id == combat_id)).scalar_one_or_none())
 
 
+def foes_in_channel(session: Session, channel_id: int) -> list[str] | None:
+    """The monsters still fighting in the channel's combat, by name; None when the channel has no combat."""
+    row = active(session, channel_id)
+    if row is None:
+        return None
+    return [c.name for c in from_row(row).combatants if c.kind == "monster" and c.active]
+
+
 def player_in_fight(session: Session, campaign_id: int, player_id: int) -> bool:
     """Whether the player's character is a combatant of one of the campaign's active fights (read, no lock)."""
     return any(c.player_id == str(player_id) for row in active_in_campaign(session, campaign_id, lock=False)

@@ -56,9 +56,7 @@ def load_batch_facts(session: Session, messages: list[dict[str, Any]]) -> BatchF
             stored = find_by_player(session, player_id, campaign_id)
             facts.inventories[player_id] = [item.name for item in stored.character.inventory] if stored else []
         if channel_id is not None and int(channel_id) not in facts.targets:
-            row = combats.active(session, int(channel_id))
-            facts.targets[int(channel_id)] = [] if row is None else [
-                c.name for c in combats.from_row(row).combatants if c.kind == "monster" and c.active]
+            facts.targets[int(channel_id)] = combats.foes_in_channel(session, int(channel_id)) or []
     return facts
 
 

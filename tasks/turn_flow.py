@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import keys
 from corpus import journal, plot
 from db import audit, model_turns, safety
+from db import combat as combats
 from db.campaigns import active_campaign
 from db.characters import find_many
 from db.engine import run_in_transaction
@@ -82,6 +83,10 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         hook = recovery_hook(session, campaign, recent_player_texts)
         if hook:
             context["plot_hook"] = hook
+    channel_id = destination(turn.channel)["channel_id"]
+    foes = combats.foes_in_channel(session, channel_id) if channel_id is not None else None
+    if foes is not None:  # a fight is on here: the narrator tells a fight, not the scene's description
+        context.update(in_combat=True, targets=foes)
     table_safety = safety.topics(session)
     if table_safety["line"] or table_safety["veil"]:
         context["safety"] = {"lines": table_safety["line"], "veils": table_safety["veil"]}

@@ -246,7 +246,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     state, result = engine.end_turn(state, actor.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state)
     state, monsters = play_monster_turns(ctx, row.campaign_id, state)
-    monsters = MonsterTurns([*legendary.lines, *monsters.lines], [*legendary.facts, *monsters.facts])
+    monsters = MonsterTurns([*legendary.lines, *monsters.lines], [*legendary.facts, *monsters.facts],
+                            [*legendary.events, *monsters.events])
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)

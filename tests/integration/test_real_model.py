@@ -70,6 +70,12 @@ def provider_status(system: SystemUnderTest) -> dict:
     return next(p for p in json.loads(raw)["providers"] if p["name"] == "vllm")
 
 
+def why_it_fell_back(system: SystemUnderTest) -> list[str]:
+    """The GPU worker's warnings about the local model (a failed assertion shows them: the reason is in a log)."""
+    lines = (system.var_dir / "logs" / "worker-gpu.log").read_text(errors="replace").splitlines()
+    return [line[-300:] for line in lines if "vllm" in line and ("fail" in line or "raised" in line)][-8:]
+
+
 def server_log(system: SystemUnderTest) -> str:
     return (system.var_dir / "logs" / "llamacpp.log").read_text(errors="replace")
 
@@ -91,7 +97,8 @@ def test_turns_answered_by_the_real_model_each_path_counted(real: SystemUnderTes
         assert reply["content"].strip()
     print(f"real-model turns: {dict(paths)}")
     assert sum(paths.values()) == 4
-    assert paths["valid"] + paths["repaired"] + paths["partial"] + paths["narration_only"] >= 1, paths
+    assert paths["valid"] + paths["repaired"] + paths["partial"] + paths["narration_only"] >= 1, (
+        paths, why_it_fell_back(real))
     status = provider_status(real)
     assert status["structured_output"]["dialect"] == "json_object", status  # probed: llama-cpp-python's one
     shown = real.command(new_player_id(), "!model_status")
