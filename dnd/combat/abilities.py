@@ -89,7 +89,7 @@ def _area(state: CombatState, monster: Combatant, action: MonsterAction, target_
     state, result = saving_throw(
         state, list(target_names), action.dc_ability, action.dc, rng, damage=action.damage_expression() or None,
         damage_type=damage_type, half_on_success=action.half_on_success, source=action.name,
-        actor_id=monster.id if on_turn else None, magical=False)
+        actor_id=monster.id if on_turn else None, dealt_by=monster.id, magical=False)
     return state, result
 
 

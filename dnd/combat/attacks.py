@@ -251,7 +251,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     if not hit or not profile.damage:
         rider = None
         if hit and profile.rider is not None:  # a hit that is only a save (the Guardian Naga's Spit Poison)
-            state, rider = _rider_save(state, profile, target, rng, told)
+            state, rider = _rider_save(state, profile, attacker, target, rng, told)
         elif hit:
             told.append(NoDamage(profile.label))
         return state, AttackResult(
@@ -273,7 +273,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
                                         actor_id=attacker.id, source=profile.label, told=told, rng=rng)
     state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt)
-    rider = _rider_save(state, profile, target, rng, told) if profile.rider is not None else None
+    rider = _rider_save(state, profile, attacker, target, rng, told) if profile.rider is not None else None
     if rider is not None:
         state, rider = rider
     after = find_anywhere(state, target.id)
@@ -286,11 +286,12 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         death_save_failures=applied.failures, notes=notes, told=told, rider=rider)
 
 
-def _rider_save(state: CombatState, profile: _Profile, target: Combatant, rng: random.Random | None,
-                told: list[Line]) -> tuple[CombatState, SaveResult | None]:
+def _rider_save(state: CombatState, profile: _Profile, attacker: Combatant, target: Combatant,
+                rng: random.Random | None, told: list[Line]) -> tuple[CombatState, SaveResult | None]:
     """The save a monster's hit calls for, rolled for the target with its own save bonus, conditions and
     defenses; its damage (not doubled by a critical hit: it isn't the attack's) full on a failure, half on a
-    success where the block says so. Nothing when the hit killed the target or took it out of the fight."""
+    success where the block says so, dealt by the attacker. Nothing when the hit killed the target or took it
+    out of the fight."""
     rider = profile.rider
     assert rider is not None
     current = find_anywhere(state, target.id)
@@ -298,7 +299,8 @@ def _rider_save(state: CombatState, profile: _Profile, target: Combatant, rng: r
         return state, None
     state, result = saving_throw(state, current.id, rider.ability, rider.dc, rng, damage=rider.dice,
                                  damage_type=rider.damage_type, half_on_success=rider.half_on_success,
-                                 source=f"{profile.label} {rider.damage_type}".strip(), magical=False)
+                                 source=f"{profile.label} {rider.damage_type}".strip(), magical=False,
+                                 dealt_by=attacker.id)
     told += result.told
     if rider.stable_at_zero and result.outcomes and result.outcomes[0].fell:
         state = _stable_but_poisoned(state, current.id, told)

@@ -36,14 +36,16 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
                  dc: int | None = None, rng: random.Random | None = None, *, damage: str | None = None,
                  damage_type: str = "", half_on_success: bool = True, source: str = "",
                  actor_id: str | None = None, condition_on_fail: str | None = None, advantage: bool = False,
-                 disadvantage: bool = False, magical: bool = True) -> tuple[CombatState, SaveResult]:
+                 disadvantage: bool = False, magical: bool = True,
+                 dealt_by: str | None = None) -> tuple[CombatState, SaveResult]:
     """Each target makes a saving throw against ``dc``: d20 + its save modifier, with the conditions' effect
     (a paralyzed, stunned, petrified or unconscious creature fails STR and DEX saves automatically).
 
     ``damage`` is rolled once for all targets: full on a failed save, half (rounded down) on a success when
     ``half_on_success``, else none. ``condition_on_fail`` is applied to those who fail. With ``actor_id`` the
     save is part of that combatant's turn (refused out of turn); a monster's ``source`` action fills in the
-    DC, ability, damage and half-on-success from its stat block.
+    DC, ability, damage and half-on-success from its stat block. ``dealt_by``: whose damage it is when the save
+    is not part of their turn (a monster's poison after its bite, a legendary action), for the fight's summary.
     """
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
@@ -74,7 +76,7 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     if damage_roll is not None:
         told.append(Rolled(damage_roll))
     effect = _SaveEffect(code, dc, label, damage_roll, damage_type, half_on_success, magical, condition,
-                         actor.id if actor else None)
+                         actor.id if actor else dealt_by)
     outcomes: list[SaveOutcome] = []
     for target in chosen:
         dodge = code == "DEX" and target.dodging  # the Dodge action

@@ -862,6 +862,15 @@ def test_no_rider_on_a_miss_and_a_rider_only_attack_still_saves() -> None:
     assert get(state, "Bram").hp == 21 - 10
 
 
+def test_rider_damage_counts_as_dealt_and_taken_in_the_fights_summary() -> None:
+    state, rng = spider_fight()
+    # Bite 4+3 = 7 piercing, then the poison 5+6 = 11 on a failed save (3+4 = 7 vs DC 11): 18 in all.
+    state, _ = attack(state, "giant-spider-1", "Aria", "Bite", rng.push(15, 4, 5, 6, 3))
+    s = summary(state)
+    assert s.damage_dealt["Giant Spider 1"] == 18 and s.damage_taken["Aria"] == 18
+    assert "Giant Spider 1: dealt 18" in s.text
+
+
 def test_giant_spider_poison_that_drops_a_character_leaves_it_stable_but_poisoned_and_paralyzed() -> None:
     state, rng = spider_fight()
     state = update_from_sheet(state, "aria", set_hp(aria(), 10))

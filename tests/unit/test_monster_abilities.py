@@ -97,6 +97,19 @@ def test_legendary_actions_come_between_other_turns_and_three_a_round() -> None:
     assert get(state, "Adult Red Dragon 1").legendary_left == 3
 
 
+def test_a_legendary_area_actions_damage_is_the_dragons_in_the_fights_summary() -> None:
+    from dnd.combat import summary
+
+    state, _ = dragon_fight()
+    state = turn_of(state, "Aria")
+    # Wing Attack out of the dragon's turn: 2d6+8 (1+1+8 = 10), Aria's DEX save a natural 1 fails.
+    state, result = use_legendary_action(state, "adult-red-dragon-1", "Wing Attack (Costs 2 Actions)", ["Aria"],
+                                         Script(1, 1, 1))
+    assert result.outcomes[0].damage == 10
+    s = summary(state)
+    assert s.damage_dealt["Adult Red Dragon 1"] == 10 and s.damage_taken["Aria"] == 10
+
+
 def test_legendary_resistance_turns_three_failed_saves_into_successes() -> None:
     state, _ = dragon_fight()
     state = turn_of(state, "Aria")
