@@ -6,6 +6,8 @@ transaction); refusals are `RulesError`s and change nothing.
   levels add up to at most half the wizard level (rounded up); none of 6th level or higher.
 * Lay on Hands (Paladin 1): a pool of 5 x paladin level hit points, restored on a long rest; the paladin spends
   any number of them to heal a creature touched.
+* Second Wind (Fighter 1, once per short rest): 1d10 + fighter level hit points as a bonus action; refused at full
+  hit points, where it would heal nothing and only spend the use.
 * Bardic Inspiration (Bard 1; uses: CHA modifier, at least 1): the bard gives another creature a die (d6, d8 at
   5th, d10 at 10th, d12 at 15th), which it adds to one ability check, attack roll or saving throw (one die at a
   time; a new one replaces an unspent one).
@@ -24,6 +26,19 @@ from dnd.progression import get_class
 ARCANE_RECOVERY = "Arcane Recovery"
 LAY_ON_HANDS = "Lay on Hands"
 BARDIC_INSPIRATION = "Bardic Inspiration"
+SECOND_WIND = "Second Wind"
+
+
+def second_wind_level(character: Character, hp: int, max_hp: int) -> int:
+    """The fighter level Second Wind adds to its 1d10, for a character at ``hp`` of ``max_hp`` (the sheet's, or the
+    fight's); refused for a non-fighter, and at full hit points (nothing to regain: the use is kept)."""
+    level = class_level(character, "Fighter")
+    if not level:
+        raise RulesError(f"{character.name} is not a Fighter.")
+    if hp >= max_hp:
+        raise RulesError(f"{character.name} is already at full HP ({hp}/{max_hp}): Second Wind would heal nothing, "
+                         "so its use is kept.")
+    return level
 
 
 def arcane_recovery_budget(character: Character) -> int:

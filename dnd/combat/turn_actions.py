@@ -17,6 +17,7 @@ import random
 
 from dnd.actions import ability_check
 from dnd.character import class_level, equipped_armor, speed
+from dnd.class_features import SECOND_WIND, second_wind_level
 from dnd.combat.attacks import attack
 from dnd.combat.economy import action_surge as surge
 from dnd.combat.economy import take_action, take_bonus_action
@@ -134,12 +135,10 @@ def second_wind(state: CombatState, actor_id: str, rng: random.Random | None = N
         CombatState, FeatureResult]:
     actor = _sheet(check_turn(state, actor_id))
     assert actor.character is not None
-    level = class_level(actor.character, "Fighter")
-    if not level:
-        raise RulesError(f"{actor.name} is not a Fighter.")
-    state = take_bonus_action(state, actor_id, "Second Wind")
-    state, healed = heal(state, actor_id, f"1d10+{level}", rng, actor_id=actor_id, source="Second Wind")
-    return _done(state, actor, "Second Wind", f"regains {healed.healed} HP", healed.told)
+    level = second_wind_level(actor.character, actor.hp, actor.max_hp)
+    state = take_bonus_action(state, actor_id, SECOND_WIND)
+    state, healed = heal(state, actor_id, f"1d10+{level}", rng, actor_id=actor_id, source=SECOND_WIND)
+    return _done(state, actor, SECOND_WIND, f"regains {healed.healed} HP", healed.told)
 
 
 def action_surge(state: CombatState, actor_id: str) -> tuple[CombatState, FeatureResult]:

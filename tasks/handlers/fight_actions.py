@@ -18,8 +18,8 @@ from db import combat as combats
 from db.characters import StoredCharacter, save
 from dnd import combat as engine
 from dnd.actions import set_hp
-from dnd.character import class_level, effective_max_hp
-from dnd.class_features import arcane_recovery, inspire, lay_on_hands
+from dnd.character import effective_max_hp
+from dnd.class_features import SECOND_WIND, arcane_recovery, inspire, lay_on_hands, second_wind_level
 from dnd.combat import reactions, turn_actions
 from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.results import FeatureResult
@@ -145,7 +145,7 @@ def second_wind_command(ctx: CommandContext) -> None:
         return
     require_turn(ctx, fight, "Second Wind")
     state, result = turn_actions.second_wind(fight.state, fight.me.id, rng)
-    spend(ctx, "Second Wind")
+    spend(ctx, SECOND_WIND)
     finish(ctx, fight, fight.state, state, result.text)
 
 
@@ -153,11 +153,9 @@ def _second_wind_outside(ctx: CommandContext) -> None:
     """Out of a fight Second Wind still heals the sheet (no action to spend)."""
     stored = my_character(ctx, for_update=True)
     character = stored.character
-    level = class_level(character, "Fighter")
-    if not level:
-        raise CommandError(f"{character.name} is not a Fighter.")
-    updated, _ = use_resource(character, "Second Wind")
-    healed = roll(f"1d10+{level} Second Wind", rng)
+    level = second_wind_level(character, character.hp, effective_max_hp(character))
+    updated, _ = use_resource(character, SECOND_WIND)
+    healed = roll(f"1d10+{level} {SECOND_WIND}", rng)
     hp = min(effective_max_hp(updated), updated.hp + max(0, healed.total))
     save(ctx.session, stored, set_hp(updated, hp))
     ctx.reply(f"⚡ {character.name} uses Second Wind: {healed} → {hp}/{effective_max_hp(updated)} HP.")

@@ -179,6 +179,19 @@ def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest)
     owner(system, "!end_combat")
 
 
+def test_second_wind_at_full_hp_is_refused_and_keeps_its_use(srd: SystemUnderTest) -> None:
+    """Found playing at the local table: `!second_wind` at full HP spent the use for nothing."""
+    system = srd
+    player = new_player_id()
+    seed(system, player, fighter_at(f"Kell{player}", 2))
+    fresh_fight(system)
+    refused(system, player, "!second_wind", "already at full HP", [player])  # out of a fight, on the sheet
+    start(system, [player], "goblin")
+    until_turn(system, player)
+    refused(system, player, "!second_wind", "already at full HP", [player])  # in the fight, the bonus action kept
+    owner(system, "!end_combat")
+
+
 def test_arcane_recovery_lay_on_hands_and_bardic_inspiration_on_the_sheets(srd: SystemUnderTest) -> None:
     system = srd
     fresh_fight(system)

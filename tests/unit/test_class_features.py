@@ -214,6 +214,21 @@ def test_second_wind_heals_1d10_plus_level_as_a_bonus_action() -> None:
         second_wind(state, "kara", Script(6))
 
 
+def test_second_wind_at_full_hp_is_refused_and_spends_nothing() -> None:
+    from dnd.class_features import second_wind_level
+
+    state = fight(fighter(4))
+    kara = get(state, "Kara")
+    assert kara.hp == kara.max_hp
+    with pytest.raises(RulesError, match=rf"already at full HP \({kara.max_hp}/{kara.max_hp}\)"):
+        second_wind(state, "kara", Script())
+    assert get(state, "Kara").economy == kara.economy  # the bonus action is still there
+    # On the sheet, out of a fight: the same refusal; one hit point short, the fighter level to add.
+    with pytest.raises(RulesError, match="already at full HP"):
+        second_wind_level(fighter(4), fighter(4).max_hp, fighter(4).max_hp)
+    assert second_wind_level(fighter(4), fighter(4).max_hp - 1, fighter(4).max_hp) == 4
+
+
 # --------------------------------------------------------------------------------------------- resistances, saves
 
 
