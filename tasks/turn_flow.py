@@ -20,7 +20,7 @@ from corpus import journal, plot
 from db import audit, model_turns, safety
 from db import combat as combats
 from db.campaigns import active_campaign
-from db.characters import find_many
+from db.characters import class_label, find_many
 from db.engine import run_in_transaction
 from db.models import Campaign, MessageHistory
 from db.outbox import Reply, add_replies
@@ -65,6 +65,9 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
          "text": m.get("content", ""), "message_id": m.get("message_id")} for m in player_messages(turn)]}
     if campaign is not None:
         loaded = load_prompt_context(session, campaign.id, history_limit=HISTORY_FETCHED, npc_limit=MAX_PROMPT_NPCS)
+        sheets = speaker_sheets(session, campaign.id, context["player_messages"])
+        if sheets:
+            context["characters"] = sheets
         context.update(campaign=campaign.name, location=loaded.location,
                        plot={"current_act": campaign.current_act, "current_scene": str(campaign.current_scene),
                              "plot_flags": campaign.plot_flags})
@@ -100,6 +103,20 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     if narrated:
         request["narrates"] = narrated
     return request
+
+
+MAX_SHEET_ITEMS = 40
+
+
+def speaker_sheets(session: Session, campaign_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The speakers' characters in the campaign, for the narrator: a message carries its player's (Discord) name,
+    and the story calls the speaker by their character's name; what they carry reads their stated actions."""
+    players = {m["player_id"] for m in messages if isinstance(m.get("player_id"), int)}
+    return [{"player_id": player, "name": c.name, "race": c.subrace or c.race, "class": class_label(c),
+             "level": c.level, "hp": c.hp, "max_hp": c.max_hp, "conditions": list(c.conditions),
+             "inventory": [i.name for i in c.inventory if i.qty > 0][:MAX_SHEET_ITEMS]}
+            for player, c in sorted((p, stored.character) for p, stored in
+                                    find_many(session, players, campaign_id).items())]
 
 
 def spotlight(session: Session, campaign_id: int, turn: ClaimedTurn,

@@ -339,3 +339,21 @@ def test_the_quiet_players_are_named_in_the_spotlight_note_and_the_owner_sees_th
     assert "takes nothing after it" in system.command(system.owner_id, "!spotlight everyone")["content"]
     shares = system.command(system.owner_id, "!spotlight")["content"]
     assert f"Chatty{chatty}" in shares and f"Quill{quiet1}" in shares and "%" in shares, shares
+
+
+def test_the_narration_calls_a_speaker_by_their_characters_name(system: SystemUnderTest, model) -> None:
+    """Found playing at the local table: the narration used the player's Discord name, not the character's."""
+    from tests.integration.test_characters import fighter, seed
+    from tests.integration.test_table_play import fresh_fight
+
+    fresh_fight(system)
+    player = new_player_id()
+    seed(system, player, fighter(f"Tamsin{player}"))
+    told = table_narration(system, player, "Hello? Is anyone down here?", f"discord_user{player}")
+    assert f"Tamsin{player}" in told and f"discord_user{player}" not in told, told
+    # The model is told the speaker's character too, beside the player's name on the message.
+    model.control(mode="ok")
+    narrated_by(system, "vllm", player, "I wave at the stranger")
+    user = [m["content"] for m in model.requests()[-1]["messages"] if m["role"] == "user"][-1]
+    data = json.loads(user.split("<<<GAME_DATA\n", 1)[1].split("\nGAME_DATA>>>", 1)[0])
+    assert [(c["player_id"], c["name"]) for c in data["characters"]] == [(player, f"Tamsin{player}")], data
