@@ -34,7 +34,15 @@ from dnd.data.tables import COIN_VALUES
 from dnd.errors import RulesError
 from dnd.inventory import make_item, merge_items, remove_item
 from dnd.phrases import singular_word
-from dnd.wealth import DENOMINATIONS, Wealth, add_wealth, can_afford, format_cp, format_wealth, from_cp, pay
+from dnd.wealth import (
+    DENOMINATIONS,
+    Wealth,
+    can_afford,
+    format_cp,
+    format_wealth,
+    from_cp,
+    settle_with_merchant,
+)
 
 __all__ = [
     "PROFILES",
@@ -740,8 +748,9 @@ def _delta(before: Wealth, after: Wealth) -> tuple[Wealth, Wealth]:
 
 
 def buy(stock: ShopStock, wealth: Wealth, item_name: str, qty: int = 1) -> tuple[ShopStock, Wealth, Purchase]:
-    """Buy ``qty`` units of an item in stock: the shop's stock less those, the purse after paying (change given in
-    gp, sp and cp, via :func:`dnd.wealth.pay`), and a receipt."""
+    """Buy ``qty`` units of an item in stock: the shop's stock less those, the purse after paying (the merchant's
+    change: the purse's gp, sp and cp in the fewest coins, :func:`dnd.wealth.settle_with_merchant`), and a
+    receipt."""
     if qty < 1:
         raise RulesError("Buy at least one.")
     entry = stock.find(item_name)
@@ -754,7 +763,7 @@ def buy(stock: ShopStock, wealth: Wealth, item_name: str, qty: int = 1) -> tuple
     total = entry.price * qty
     if not can_afford(wealth, total):
         raise RulesError(f"You need {format_cp(total)} but have {format_wealth(wealth)}.")
-    after = pay(wealth, total)
+    after = settle_with_merchant(wealth, total)
     gone, back = _delta(wealth, after)
     entries = [e.model_copy(update={"qty": e.qty - qty}) if e.name == entry.name else e for e in stock.entries]
     change = f" and get {format_wealth(back)} in change" if any(back.coins().values()) else ""
@@ -835,13 +844,14 @@ def sell(item: ShopItem | StockEntry | Mapping[str, Any] | str, qty: int = 1, mo
 
 def sell_item(character: Character, item_name: str, qty: int = 1, modifier: float = 1.0,
               catalogue: Sequence[Mapping[str, Any] | ShopItem] = ()) -> tuple[Character, Sale]:
-    """A character sells ``qty`` of a carried item: it leaves the inventory and the price joins the purse."""
+    """A character sells ``qty`` of a carried item: it leaves the inventory and the price joins the purse (the
+    merchant pays in the fewest coins and changes the purse's gp, sp and cp with it, as a purchase does)."""
     carried = match_item_name(item_name, [i.name for i in character.inventory if i.qty > 0])
     if carried is None:
         raise RulesError(f"{character.name} doesn't carry '{item_name}'.")
     total = sell_price(carried, qty, modifier, catalogue)
     after = remove_item(character, carried, qty)
     coins = from_cp(total)
-    after = after.model_copy(update={"wealth": add_wealth(after.wealth, coins)})
+    after = after.model_copy(update={"wealth": settle_with_merchant(after.wealth, paid_cp=total)})
     message = f"{character.name} sells {plural(carried, qty)} for {format_cp(total)}."
     return after, Sale(item=carried, qty=qty, total=total, coins=coins, message=message)

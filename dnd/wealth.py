@@ -1,4 +1,8 @@
-"""Coins: totals, paying a price with correct change, adding coins.
+"""Coins: totals, paying a price with correct change, adding coins, a merchant's change.
+
+Coins stay as they are paid (the SRD has no rule that turns 14 cp into a silver piece by itself, and a trade
+between characters hands over exact coins); a shopkeeper, though, makes change: a deal at a shop leaves the
+purse's gold, silver and copper in the fewest of those coins (:func:`settle_with_merchant`).
 
 >>> pay(Wealth(gp=1, sp=5), 120).model_dump()   # pay 1 gp 2 sp out of 1 gp 5 sp
 {'cp': 0, 'sp': 3, 'ep': 0, 'gp': 0, 'pp': 0}
@@ -126,3 +130,17 @@ def pay(wealth: Wealth, price_cp: int) -> Wealth:
     result = Wealth(**coins)
     assert total_cp(result) == have - price_cp
     return result
+
+
+def settle_with_merchant(wealth: Wealth, price_cp: int = 0, paid_cp: int = 0) -> Wealth:
+    """A deal at a shop: the character pays ``price_cp`` (the coins handed over as :func:`pay` does) and is paid
+    ``paid_cp``, and the merchant counts the purse's gold, silver and copper with it and gives them back in the
+    fewest of those coins: 37 sp 14 cp and a 1 cp torch leave 3 gp 8 sp 3 cp. Platinum and electrum stay as
+    :func:`pay` leaves them; the value afterwards is exactly ``total - price + paid``."""
+    if paid_cp < 0:
+        raise RulesError("A merchant can't pay a negative amount.")
+    after = pay(wealth, price_cp)
+    loose = sum(getattr(after, d) * COIN_VALUES[d] for d in _CHANGE_DENOMINATIONS) + paid_cp
+    settled = Wealth(**{**after.coins(), **{d: getattr(from_cp(loose), d) for d in _CHANGE_DENOMINATIONS}})
+    assert total_cp(settled) == total_cp(wealth) - price_cp + paid_cp
+    return settled

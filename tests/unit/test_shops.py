@@ -194,6 +194,22 @@ def test_buy_with_change() -> None:
     assert total_cp(wealth) == 250 - 150 and receipt.change == Wealth()
 
 
+def test_the_merchant_makes_change_in_the_fewest_coins_buying_and_selling() -> None:
+    """Found playing at the local table: after buying and selling the purse stayed 37 sp 14 cp. Coins stay as
+    paid, but a shopkeeper gives the purse's gold, silver and copper back in the fewest coins."""
+    from dnd.inventory import expand
+
+    _, wealth, receipt = buy(shop(entry("Torch", 1, 5)), Wealth(sp=37, cp=14, pp=1), "torch")
+    assert wealth == Wealth(gp=3, sp=8, cp=3, pp=1)  # 384 cp - 1 cp; the platinum piece untouched
+    assert receipt.handed_over == Wealth(sp=29, cp=11) and receipt.change == Wealth(gp=3)
+    assert "you hand over 29 sp 11 cp and get 3 gp in change" in receipt.message
+    hero = derive(Character(name="Tor", race="Human", class_levels={"Fighter": 1},
+                            base_scores={"STR": 15, "DEX": 12, "CON": 14, "INT": 10, "WIS": 10, "CHA": 8},
+                            wealth=Wealth(sp=37, cp=14), inventory=expand([("Dagger", 1)])))
+    hero, sale = sell_item(hero, "dagger")
+    assert sale.total == 100 and hero.wealth == Wealth(gp=4, sp=8, cp=4)  # 384 cp + half a dagger's 2 gp
+
+
 def test_not_enough_gold_and_out_of_stock() -> None:
     stock = shop(entry("Longsword", 1500, 1), entry("Torch", 1, 2), entry("Rope", 100, 0))
     with pytest.raises(RulesError, match="You need 15 gp but have 12 gp 5 sp"):
