@@ -9,13 +9,15 @@ model writes one. Plain functions over plain data; `db.journal` stores and searc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import journal
+from db.characters import find_many
 from db.models import Campaign
 from db.world import location_of
 
@@ -100,21 +102,16 @@ def _list(names: Sequence[str], limit: int = 8) -> str:
     return text + (f" and {more} more" if more > 0 else "")
 
 
-def offline_summary(record: SessionRecord) -> str:
-    """A session's summary from its record, in plain sentences (no model)."""
-    parts = [f"Session {record.number}: {record.turns} turn{'s' if record.turns != 1 else ''} of play."]
-    if record.places:
-        route = list(dict.fromkeys(record.places))
-        parts.append("The party was at " + (route[0] if len(route) == 1 else
-                                              " then ".join([", ".join(route[:-1]), route[-1]])) + ".")
-    if record.npcs:
-        parts.append(f"They met {_list(record.npcs)}.")
+def _header(record: SessionRecord) -> str:
+    return f"Session {record.number}: {record.turns} turn{'s' if record.turns != 1 else ''} of play."
+
+
+def mechanical_facts(record: SessionRecord) -> list[str]:
+    """What the engine and the plot recorded (items gained, the fallen, where the story stands): kept as they are
+    in every summary, whoever writes the story part."""
+    parts = []
     if record.items:
         parts.append("Gained: " + _list([f"{item} ×{n}" if n > 1 else item for item, n in record.items]) + ".")
-    if record.promises:
-        parts.append("Promises made: " + " ".join(record.promises[:4]))
-    if record.events:
-        parts.append("What happened: " + " ".join(_clip(e, 240) for e in record.events[-4:]))
     if record.deaths:
         parts.append("Fallen: " + _list(record.deaths) + ".")
     flags = {k: v for k, v in (record.plot.get("plot_flags") or {}).items()} if isinstance(
@@ -122,9 +119,68 @@ def offline_summary(record: SessionRecord) -> str:
     if record.plot.get("current_act"):
         parts.append(f"The story stands at act {record.plot['current_act']}, scene {record.plot.get('current_scene')}"
                      + (f" (flags: {_list([f'{k}={v}' for k, v in flags.items()])})" if flags else "") + ".")
+    return parts
+
+
+def offline_summary(record: SessionRecord) -> str:
+    """A session's summary from its record, in plain sentences (no model)."""
+    parts = [_header(record)]
+    if record.places:
+        route = list(dict.fromkeys(record.places))
+        parts.append("The party was at " + (route[0] if len(route) == 1 else
+                                              " then ".join([", ".join(route[:-1]), route[-1]])) + ".")
+    if record.npcs:
+        parts.append(f"They met {_list(record.npcs)}.")
+    if record.promises:
+        parts.append("Promises made: " + " ".join(record.promises[:4]))
+    if record.events:
+        parts.append("What happened: " + " ".join(_clip(e, 240) for e in record.events[-4:]))
+    parts += mechanical_facts(record)
     if record.narrations:
         parts.append("Last: " + (sentences(record.narrations[-1]) or [""])[0])
     return _clip(" ".join(parts), MAX_SUMMARY_CHARS)
+
+
+# ---- the summary a model writes (workers.llm.prompts.build_summary_request asks for it) ----
+
+MIN_MODEL_SUMMARY_CHARS = 40
+MAX_MODEL_SUMMARY_CHARS = 1000
+MAX_SUMMARY_SOURCE_CHARS = 12_000  # the session's turns the model reads: its most recent ones, this much at most
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NOT_PLAIN = re.compile(r"[{}<>`|\\]|https?://|^\s*[#>*-]", re.MULTILINE)
+
+
+def summary_source(played: Sequence[tuple[str, str]], names: dict[str, str] | None = None) -> list[str]:
+    """The session's turns for the model, as lines "<who>: <what>" (`played` is (kind or player id, message): the
+    DM's narrations, the players' words by their characters' `names`, the engine's events), the most recent that
+    fit MAX_SUMMARY_SOURCE_CHARS, oldest first."""
+    labels = {"narration": "DM", "event": "Engine", "player": "A player"}
+    lines: list[str] = []
+    used = 0
+    for who, message in reversed(played):
+        line = f"{(names or {}).get(who) or labels.get(who) or 'A player'}: {_clip(message, 1200)}"
+        if used + len(line) > MAX_SUMMARY_SOURCE_CHARS:
+            break
+        lines.append(line)
+        used += len(line)
+    return lines[::-1]
+
+
+def accept_model_summary(text: str, request: Mapping[str, Any]) -> str | None:
+    """The model's summary of the session `request` (a `ClosedSession.model_request`) made into the journal's
+    entry (the header, the model's story, then the mechanical facts as the record has them), or None when it
+    can't be trusted: not plain text, too short or too long, or a number in it that neither the session's turns
+    nor its record contain (the model may not invent one)."""
+    story = " ".join(str(text or "").split())
+    if not (MIN_MODEL_SUMMARY_CHARS <= len(story) <= MAX_MODEL_SUMMARY_CHARS) or _NOT_PLAIN.search(str(text)):
+        return None
+    facts = [str(fact) for fact in request.get("facts") or []]
+    header = str(request.get("header") or "")
+    seen = [str(request.get("record_text") or ""), header, *map(str, request.get("turns") or []), *facts]
+    known = {number for line in seen for number in _NUMBER.findall(line)}
+    if any(number not in known for number in _NUMBER.findall(story)):
+        return None
+    return _clip(" ".join([header, story, *facts]), MAX_SUMMARY_CHARS)
 
 
 def search_terms(text: str, limit: int = 24) -> list[str]:
@@ -157,24 +213,39 @@ def for_prompt(session: Session, campaign_id: int, text: str, limit: int = 6) ->
     return ([last.line()] if last is not None else []) + lines
 
 
+@dataclass(frozen=True)
+class ClosedSession:
+    entry: journal.Entry  # the summary stored, written from the record
+    # What a model is asked to write the story part from (`accept_model_summary` checks its answer against it).
+    model_request: dict[str, object]
+
+
 def close_session(session: Session, campaign: Campaign, *, quiet_for: timedelta | None = None,
-                  now: datetime | None = None, text: str | None = None) -> journal.Entry | None:
-    """Write the summary of the session so far (from its record, or `text` a model wrote); None when nothing
-    was played since the last summary, or (with `quiet_for`) the table hasn't been quiet that long yet."""
+                  now: datetime | None = None) -> ClosedSession | None:
+    """Write the summary of the session so far from its record; None when nothing was played since the last
+    summary, or (with `quiet_for`) the table hasn't been quiet that long yet."""
     played = journal.unsummarized_history(session, campaign.id)
     if not played:
         return None
-    if quiet_for is not None and now is not None and now - played[-1][3] < quiet_for:
+    if quiet_for is not None and now is not None and now - played[-1].timestamp < quiet_for:
         return None
     number = journal.current_session_number(session, campaign.id)
     these = journal.notes(session, campaign.id, session_number=number, limit=500)[::-1]
     record = SessionRecord(
-        number=number, turns=sum(1 for _, kind, _, _ in played if kind == "narration"),
-        narrations=[message for _, kind, message, _ in played if kind == "narration"],
+        number=number, turns=sum(1 for p in played if p.kind == "narration"),
+        narrations=[p.message for p in played if p.kind == "narration"],
         places=[e.subject for e in these if e.kind == "place"], npcs=[e.subject for e in these if e.kind == "npc"],
-        items=journal.items_gained(session, campaign.id, played[0][3]),
+        items=journal.items_gained(session, campaign.id, played[0].timestamp),
         promises=[e.text for e in these if e.kind == "promise"], deaths=[e.subject for e in these if e.kind == "death"],
-        events=[message for _, kind, message, _ in played if kind == "event"],
+        events=[p.message for p in played if p.kind == "event"],
         plot={"current_act": campaign.current_act, "current_scene": campaign.current_scene,
               "plot_flags": campaign.plot_flags})
-    return journal.add_summary(session, campaign.id, text or offline_summary(record), played[-1][0])
+    entry = journal.add_summary(session, campaign.id, offline_summary(record), played[-1].id)
+    speakers = {p.player_id for p in played if p.player_id is not None}
+    names = {str(player): stored.character.name for player, stored in find_many(session, speakers, campaign.id).items()}
+    source = summary_source([(str(p.player_id) if p.player_id is not None else p.kind, p.message) for p in played],
+                            names)
+    return ClosedSession(entry, {
+        "entry_id": entry.id, "campaign_id": campaign.id, "campaign": campaign.name, "session": number,
+        "header": _header(record), "facts": mechanical_facts(record), "record_text": entry.text,
+        "turns": source, "npcs": list(dict.fromkeys(record.npcs)), "places": list(dict.fromkeys(record.places))})

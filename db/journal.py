@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -145,15 +146,23 @@ def npc_attitude(session: Session, campaign_id: int, name: str) -> tuple[str, st
     return (row.name, row.attitude) if row is not None else None
 
 
-def unsummarized_history(session: Session, campaign_id: int) -> list[tuple[int, str, str, datetime]]:
-    """(id, kind, message, time) of the messages played since the last summary, oldest first."""
+class Played(NamedTuple):
+    id: int
+    kind: str  # player | narration | event
+    message: str
+    timestamp: datetime
+    player_id: int | None
+
+
+def unsummarized_history(session: Session, campaign_id: int) -> list[Played]:
+    """The messages played since the last summary, oldest first."""
     last = _last_summary(session, campaign_id)
     after = (last.until_history_id or 0) if last is not None else 0
     rows = session.execute(select(MessageHistory.id, MessageHistory.kind, MessageHistory.message,
-                                  MessageHistory.timestamp)
+                                  MessageHistory.timestamp, MessageHistory.player_id)
                            .where(MessageHistory.campaign_id == campaign_id, MessageHistory.id > after)
                            .order_by(MessageHistory.id))
-    return [(row.id, row.kind, row.message, row.timestamp) for row in rows]
+    return [Played(row.id, row.kind, row.message, row.timestamp, row.player_id) for row in rows]
 
 
 def items_gained(session: Session, campaign_id: int, since: datetime) -> list[tuple[str, int]]:
@@ -174,6 +183,19 @@ def add_summary(session: Session, campaign_id: int, text: str, until_history_id:
     session.add(row)
     session.flush()
     return _entry(row)
+
+
+def replace_summary(session: Session, campaign_id: int, entry_id: int, *, expected: str, text: str) -> bool:
+    """Put `text` in place of a summary that still reads `expected` (nobody edited or struck it, no earlier
+    replacement): True when it did. Once only, whoever retries."""
+    row = session.execute(select(JournalEntry).where(
+        JournalEntry.campaign_id == campaign_id, JournalEntry.id == entry_id, JournalEntry.kind == "summary",
+        JournalEntry.struck.is_(False), JournalEntry.edited_by.is_(None)).with_for_update()).scalar_one_or_none()
+    if row is None or row.text != expected:
+        return False
+    row.text = text
+    session.flush()
+    return True
 
 
 def campaign_ids(session: Session) -> list[int]:

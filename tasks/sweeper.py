@@ -17,6 +17,7 @@ from db.engine import run_in_transaction, transaction
 from db.journal import campaign_ids
 from db.outbox import mark_published, prune_published, unpublished
 from settings import get_settings
+from tasks import session_summary
 from tasks.follow_ups import send_follow_ups
 from tasks.handlers.combat_support import IdleTurn, idle_turns, pass_idle_turn, restore_gates
 from tasks.handlers.dispatch import execute_in_context
@@ -109,10 +110,13 @@ def close_quiet_sessions() -> int:
     with transaction() as session:
         every = campaign_ids(session)
     for campaign_id in every:
-        def work(session: Any, campaign_id: int = campaign_id) -> bool:
+        def work(session: Any, campaign_id: int = campaign_id) -> journal.ClosedSession | None:
             campaign = campaign_for_update(session, campaign_id)
-            return campaign is not None and journal.close_session(
-                session, campaign, quiet_for=quiet, now=datetime.now(UTC)) is not None
+            return None if campaign is None else journal.close_session(session, campaign, quiet_for=quiet,
+                                                                       now=datetime.now(UTC))
 
-        closed += run_in_transaction(work)
+        done = run_in_transaction(work)
+        if done is not None:
+            send_follow_ups([session_summary.follow_up(done)])
+            closed += 1
     return closed

@@ -8,13 +8,14 @@ from typing import Any
 from celery_batches import SimpleRequest
 
 import keys
-from tasks import questions, turn_claim, turn_flow
+from tasks import questions, session_summary, turn_claim, turn_flow
 from tasks.app import app
 from tasks.base import DndTask
 from tasks.batching import ModelBatches
 from tasks.follow_ups import send_follow_ups
 from tasks.redis_client import get_redis
 from workers.inference import chain_status, generate_narrations, primary_provider, set_force_api
+from workers.llm.providers.offline import OFFLINE_PROVIDER
 
 
 @app.task(name=keys.PREPARE_TURN_TASK, base=DndTask, bind=True)
@@ -35,6 +36,10 @@ def generate(requests: list[SimpleRequest]) -> None:
     turn_flow.publish_provider_status(chain_status())
     primary = primary_provider()
     for payload, result in zip(payloads, results, strict=True):
+        if "summary" in payload:  # a session's summary: the offline narrator's is no summary (the record's stays)
+            if result["provider"] != OFFLINE_PROVIDER:
+                app.send_task(keys.STORE_SUMMARY_TASK, args=[payload, result])
+            continue
         notice = turn_flow.fallback_notice(payload["channel"], result["provider"], primary)
         if notice:
             result["notice"] = notice
@@ -48,6 +53,12 @@ def apply(request: dict[str, Any], result: dict[str, Any]) -> None:
     send_follow_ups(applied.follow_ups)
     if applied.waiting > 0:
         app.send_task(keys.PREPARE_TURN_TASK, args=[request["channel"]])
+
+
+@app.task(name=keys.STORE_SUMMARY_TASK, base=DndTask)
+def store_summary(request: dict[str, Any], result: dict[str, Any]) -> None:
+    """A session's summary as the model wrote it, checked and stored once (or the record's summary stays)."""
+    session_summary.store(request, result)
 
 
 @app.task(name=keys.QUESTION_TASK, base=DndTask)

@@ -13,7 +13,7 @@ from typing import Any
 
 from settings import get_settings
 from workers.llm.chain import ChainResult, FallbackChain, build_default_chain
-from workers.llm.prompts import build_turn_request
+from workers.llm.prompts import build_summary_request, build_turn_request
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +85,12 @@ def generate_narrations(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     chain = get_chain()
     # Each attempt may take LLM_TIMEOUT_S (a CPU model needs more than the default 30 s).
     timeout_s = chain.request_timeout_s or 30.0
+    # A session's summary (its payload has "summary") rides in the same batch as the turns.
     generation_requests = [
-        build_turn_request(request["context"], request_id=request["turn_id"], max_model_len=settings.max_model_len,
-                           timeout_s=timeout_s)
+        build_summary_request(request["summary"], f"summary:{request['summary']['entry_id']}",
+                              max_model_len=settings.max_model_len, timeout_s=timeout_s) if "summary" in request
+        else build_turn_request(request["context"], request_id=request["turn_id"],
+                                max_model_len=settings.max_model_len, timeout_s=timeout_s)
         for request in requests
     ]
     results = asyncio.run(chain.generate_batch(generation_requests))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from corpus import journal as memory
 from db import journal
 from db.campaigns import campaign_for_update, campaign_name, ensure_active_campaign
+from tasks import session_summary
 from tasks.handlers.registry import CommandContext, CommandError, command
 
 CATEGORY = "Journal"
@@ -126,8 +127,10 @@ def end_session_command(ctx: CommandContext) -> None:
     campaign_id = ensure_active_campaign(ctx.session)
     campaign = campaign_for_update(ctx.session, campaign_id)
     assert campaign is not None
-    entry = memory.close_session(ctx.session, campaign)
-    if entry is None:
+    closed = memory.close_session(ctx.session, campaign)
+    if closed is None:
         raise CommandError("Nothing was played since the last session ended.")
+    entry = closed.entry
     ctx.audit(f"journal:{entry.id}", {}, {"summary": entry.text}, campaign_id)
     ctx.reply(f"📖 Session {entry.session_number} is in the journal:\n{entry.text}")
+    ctx.follow_ups.append(session_summary.follow_up(closed, ctx.event))  # the model's telling, when it can

@@ -101,3 +101,62 @@ def test_sessions_are_summarised_and_the_journal_is_kept_across_a_restart(system
     assert "midwinter" in audit.before["text"] and audit.after["text"] == "Brother Aldous asked us to ring the bell."
     assert "struck out" in system.command(system.owner_id, f"!journal_strike {number}")["content"]
     assert "ring the bell" not in system.command(player, "!journal bell", dm=True)["content"]
+
+
+STORY = ("The party knelt with Brother Aldous at the shrine of the silent bell and swore to see it ring again "
+         "before midwinter; a candle was lit for the road ahead.")
+
+
+def chronicled(system: SystemUnderTest, after: str, seconds: float) -> list[dict]:
+    return system.quiet_for(lambda e: "as the chronicler tells it" in e["content"], after, seconds)
+
+
+def test_the_model_writes_the_session_summary_once_and_the_record_stays_when_it_is_down(
+        system: SystemUnderTest, model: object) -> None:
+    from celery import Celery
+
+    import keys
+
+    player = new_player_id()
+    campaign_id = activate_own_campaign(system, "The Silent Bell (summary test)")
+    system.command(system.owner_id, "!end_session")  # close whatever earlier tests played
+    narrated_by(system, "vllm", player, "I kneel at the shrine of the silent bell QXCHRONICLE")
+    dm_turn(system, player, "We swear to Brother Aldous the bell will ring again before midwinter QXCHRONICLE.")
+    model.control(answers=[{"when": "QXCHRONICLE", "answer": {"narration": STORY}}])  # type: ignore[attr-defined]
+    after = system.cursor()
+    closed = system.command(system.owner_id, "!end_session")["content"]
+    assert "is in the journal" in closed and "Brother Aldous" in closed, closed  # the record's, at once
+    [told] = system.wait_for(lambda e: "as the chronicler tells it" in e["content"], after, timeout=30)
+    assert STORY in told["content"]
+    # The model's story in the journal, between the record's header and its mechanical facts.
+    recap = system.command(player, "!recap", dm=True)["content"]
+    assert STORY in recap and re.search(r"Session \d+: \d+ turns of play\. The party knelt", recap), recap
+    assert "The story stands at act 1, scene 1." in recap
+    [row] = system.sql("SELECT id, text FROM journal_entries WHERE campaign_id = :c AND kind = 'summary' "
+                       "ORDER BY id DESC LIMIT 1", c=campaign_id)
+    [audit] = system.sql("SELECT actor, before FROM audit_log WHERE target = :t AND action = 'session summary written'",
+                         t=f"journal:{row.id}")
+    assert audit.actor == "model:vllm" and "Brother Aldous" in audit.before["text"]
+
+    # A retried store (a redelivery after a crash) changes nothing and posts nothing again.
+    sender = Celery("test")
+    sender.config_from_object("celeryconfig")
+    again = {"summary": {"entry_id": row.id, "campaign_id": campaign_id, "session": 1, "header": "Session 1:",
+                         "facts": [], "turns": [], "record_text": audit.before["text"]},
+             "event": {"channel_id": system.channel_id, "author_id": system.owner_id}}
+    after = system.cursor()
+    sender.send_task(keys.STORE_SUMMARY_TASK, args=[again, {
+        "provider": "vllm", "narration": "An entirely different story of the session, told a second time over."}])
+    assert chronicled(system, after, 4) == []
+    assert system.sql("SELECT text FROM journal_entries WHERE id = :i", i=row.id)[0].text == row.text
+
+    # The model down: the record's summary is the session's, and nothing follows it.
+    dm_turn(system, player, "I ring the silent bell once more QXCHRONICLE.")
+    model.control(mode="fail")  # type: ignore[attr-defined]
+    after = system.cursor()
+    closed = system.command(system.owner_id, "!end_session")["content"]
+    assert "is in the journal" in closed and "1 turn of play" in closed, closed
+    assert chronicled(system, after, 6) == []
+    [last] = system.sql("SELECT text FROM journal_entries WHERE campaign_id = :c AND kind = 'summary' "
+                        "ORDER BY id DESC LIMIT 1", c=campaign_id)
+    assert last.text == closed.split("is in the journal:\n", 1)[1]

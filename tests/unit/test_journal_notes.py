@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from corpus.journal import SessionRecord, notes_from_turn, offline_summary, search_terms
+from corpus.journal import (
+    MAX_MODEL_SUMMARY_CHARS,
+    MAX_SUMMARY_SOURCE_CHARS,
+    SessionRecord,
+    accept_model_summary,
+    notes_from_turn,
+    offline_summary,
+    search_terms,
+    summary_source,
+)
 
 
 def test_an_npc_is_noted_when_first_named_in_a_session_and_promises_whoever_makes_them() -> None:
@@ -48,3 +57,37 @@ def test_a_narration_quoting_the_players_promise_does_not_note_it_twice() -> Non
     notes = notes_from_turn([("Ana", said)], f"Ana's words hang in the air: “{said}” What do you do?", [], [],
                             None, None)
     assert [(n.kind, n.text) for n in notes] == [("promise", f"Ana: “{said}”")]
+
+
+SESSION = {"header": "Session 2: 3 turns of play.", "record_text": "Session 2: 3 turns of play. Gained: Rope.",
+           "facts": ["Gained: Rope.", "The story stands at act 1, scene 2."],
+           "turns": ["Ana: I promise Pell we'll be back in 3 days.", "DM: Pell nods and hands over the rope."]}
+
+
+def test_a_models_summary_keeps_the_records_header_and_facts_around_its_story() -> None:
+    story = "Ana promised Pell Quickwater to return within 3 days, and Pell handed the party a rope."
+    assert accept_model_summary(story, SESSION) == (
+        f"Session 2: 3 turns of play. {story} Gained: Rope. The story stands at act 1, scene 2.")
+
+
+def test_a_models_summary_that_invents_a_number_or_is_not_plain_text_or_too_long_is_refused() -> None:
+    story = "Ana promised Pell Quickwater to return, and Pell handed the party a rope at the quay."
+    assert accept_model_summary(story, SESSION) is not None
+    assert accept_model_summary(story + " They found 500 gold.", SESSION) is None  # 500 is nowhere in the session
+    assert accept_model_summary(story + " Gained 7 potions.", SESSION) is None
+    assert accept_model_summary('{"narration": "' + story + '"}', SESSION) is None
+    assert accept_model_summary("- " + story, SESSION) is None
+    assert accept_model_summary(story + " <b>bold</b>", SESSION) is None
+    assert accept_model_summary("Pell nods.", SESSION) is None
+    assert accept_model_summary(story * (MAX_MODEL_SUMMARY_CHARS // len(story) + 1), SESSION) is None
+
+
+def test_the_turns_the_model_reads_are_named_and_the_latest_that_fit() -> None:
+    played = [("narration", "The quay is foggy."), ("77", "I promise Pell."), ("player", "Hello."),
+              ("event", "The fight ends.")]
+    assert summary_source(played, {"77": "Ana"}) == [
+        "DM: The quay is foggy.", "Ana: I promise Pell.", "A player: Hello.", "Engine: The fight ends."]
+    long = [("narration", f"Turn {n}. " + "The fog rolls over the quay. " * 30) for n in range(200)]
+    kept = summary_source(long)
+    assert sum(map(len, kept)) <= MAX_SUMMARY_SOURCE_CHARS and kept[-1].startswith("DM: Turn 199.")
+    assert not any(line.startswith("DM: Turn 0.") for line in kept)

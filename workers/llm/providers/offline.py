@@ -14,6 +14,8 @@ from workers.llm.providers import offline_phrases as phrases
 from workers.llm.providers.base import GenerationRequest, GenerationResult, ProviderHealth, elapsed_ms
 from workers.llm.schema import EncounterUpdate, ModelOutput, truncate_at_sentence
 
+OFFLINE_PROVIDER = "offline"
+
 
 class OfflineNarrator:
     """Deterministic templates over the game state, so the system always answers (no model, < 1 ms).
@@ -25,7 +27,7 @@ class OfflineNarrator:
     is_local = False
     always_available = True
 
-    def __init__(self, name: str = "offline") -> None:
+    def __init__(self, name: str = OFFLINE_PROVIDER) -> None:
         self.name = name
         self.model = "templates-v1"
 
