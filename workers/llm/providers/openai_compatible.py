@@ -186,7 +186,8 @@ class OpenAICompatibleProvider:
             return self.dialect or "none"
         async with self._probe_locks.get():  # one probe per loop, however many turns arrive together
             if self.dialect is None:
-                self.dialect, self.dialect_note = await self.probe_dialect(min(request.timeout_s, 30.0))
+                # The turn's own time: a CPU server under load may take tens of seconds for the first tokens.
+                self.dialect, self.dialect_note = await self.probe_dialect(request.timeout_s)
                 log.info("%s structured output: %s (%s)", self.name, self.dialect, self.dialect_note)
         return self.dialect
 
