@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dnd.abilities import normalize_ability, normalize_skill
 from dnd.character import (
@@ -33,6 +34,7 @@ from dnd.inventory import remove_item
 from dnd.phrases import advantage_word
 
 
+@lru_cache(maxsize=4096)  # asked for each item carried at every weapon attack
 def _key(name: str) -> str:
     return " ".join(name.replace("_", " ").replace("’", "'").split()).casefold()
 
@@ -178,10 +180,13 @@ def proficient_with(character: Character, weapon: Weapon) -> bool:
     return name in profs or f"{name}s" in profs
 
 
+_MAGIC_BONUS = re.compile(r"(?:magic|weapon|attack)?\s*\+(\d)")
+
+
 def magic_bonus(item: InventoryItem) -> int:
     """A +N weapon's bonus, from its tags ("+1", "magic +2")."""
     for prop in item.properties:
-        match = re.fullmatch(r"(?:magic|weapon|attack)?\s*\+(\d)", prop.strip().casefold())
+        match = _MAGIC_BONUS.fullmatch(prop.strip().casefold())
         if match:
             return int(match.group(1))
     return 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from dnd.abilities import apply_proficiency, modifier, normalize_ability, normalize_skill, passive_score
 from dnd.data.backgrounds import find_background
@@ -25,6 +25,7 @@ from dnd.data.races import find_race, find_subrace
 from dnd.data.skills import ABILITIES, SKILLS
 from dnd.data.tables import ABILITY_SCORE_CAP, MAX_LEVEL, proficiency_bonus_for
 from dnd.errors import RulesError
+from dnd.frozen import Frozen
 from dnd.progression import (
     features_through,
     get_class,
@@ -35,13 +36,9 @@ from dnd.wealth import Wealth, coin_weight
 
 HpMethod = Literal["max", "average", "roll"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
-
-class InventoryItem(BaseModel):
+class InventoryItem(Frozen):
     """An item carried: ``weight`` is per unit, ``properties`` are free tags ("finesse", "ac+1")."""
-
-    model_config = _FROZEN
 
     name: str
     qty: int = Field(1, ge=0)
@@ -50,11 +47,9 @@ class InventoryItem(BaseModel):
     equipped: bool = False
 
 
-class Resource(BaseModel):
+class Resource(Frozen):
     """A feat or ability with limited uses: ``uses``/``max_uses`` is e.g. Lucky 3/3.
     ``max_uses`` None means no limit (Rage at barbarian 20, or a feat with no uses to track)."""
-
-    model_config = _FROZEN
 
     name: str
     uses: int | None = None
@@ -67,10 +62,8 @@ class Resource(BaseModel):
         return self.max_uses is not None
 
 
-class LevelRecord(BaseModel):
+class LevelRecord(Frozen):
     """The choices made when a level was gained (the first one is made at character creation)."""
-
-    model_config = _FROZEN
 
     class_name: str
     class_level: int = Field(ge=1, le=MAX_LEVEL)
@@ -84,19 +77,15 @@ class LevelRecord(BaseModel):
     choices: dict[str, str] = Field(default_factory=dict)  # {"Fighting Style": "Defense"}: dnd.class_choices
 
 
-class DeathSaves(BaseModel):
-    model_config = _FROZEN
-
+class DeathSaves(Frozen):
     successes: int = Field(0, ge=0, le=3)
     failures: int = Field(0, ge=0, le=3)
 
 
-class Character(BaseModel):
+class Character(Frozen):
     """A player character as stored. ``class_levels`` keeps insertion order; ``primary_class`` (the class
     taken at 1st level, which gives the saving throws) is filled from its first key when omitted, so the
     order survives storage in JSONB, which does not keep key order."""
-
-    model_config = _FROZEN
 
     name: str
     race: str

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from dnd.abilities import modifier, normalize_ability
 from dnd.character import (
@@ -32,6 +32,7 @@ from dnd.character import (
 )
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.errors import RulesError
+from dnd.frozen import Frozen
 from dnd.phrases import singularize
 
 __all__ = [
@@ -50,7 +51,6 @@ __all__ = [
 
 CombatantKind = Literal["monster", "character"]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ABILITY_FIELDS: dict[str, str] = {name.casefold(): code for code, name in ABILITY_NAMES.items()}
 _AREA = re.compile(r"\beach creature\b|\bcreatures? (?:in|within) (?:a|that|the)\b", re.IGNORECASE)
 _COST = re.compile(r"\(costs (\d) actions\)", re.IGNORECASE)
@@ -86,20 +86,16 @@ def cr_label(cr: float) -> str:
     return {0.125: "1/8", 0.25: "1/4", 0.5: "1/2"}.get(cr, f"{cr:g}")
 
 
-class DamagePart(BaseModel):
+class DamagePart(Frozen):
     """One damage term of an action: ``dice`` ("1d6+2", or a flat "1") of a ``damage_type`` ("slashing")."""
-
-    model_config = _FROZEN
 
     dice: str
     damage_type: str = ""
 
 
-class SaveRider(BaseModel):
+class SaveRider(Frozen):
     """What a hit also does through a saving throw: the Giant Spider's bite, "DC 11 CON save, 2d8 poison
     damage on a failure, half on a success"."""
-
-    model_config = _FROZEN
 
     dc: int = Field(ge=1)
     ability: str  # "CON"
@@ -111,15 +107,13 @@ class SaveRider(BaseModel):
     stable_at_zero: bool = False
 
 
-class MonsterAction(BaseModel):
+class MonsterAction(Frozen):
     """An action of a stat block. ``attack_bonus`` is set for attack rolls; ``dc`` for saving throws.
 
     ``rider``: a save the target of a hit makes (its damage is not in ``damage``). ``area``: the shape the text
     gives ("60-foot cone"). ``part_of``: the action this one is an option of (a metallic dragon's Fire Breath
     of its Breath Weapons), whose recharge it shares.
     """
-
-    model_config = _FROZEN
 
     name: str
     desc: str = ""
@@ -278,20 +272,16 @@ def _usage(entry: Mapping[str, Any]) -> dict[str, int]:
     return found
 
 
-class MultiattackStep(BaseModel):
+class MultiattackStep(Frozen):
     """``count`` attacks with the action ``action``; ``count`` is a number or dice ("1d4": rolled each turn)."""
-
-    model_config = _FROZEN
 
     action: str
     count: str = "1"
 
 
-class MultiattackOption(BaseModel):
+class MultiattackOption(Frozen):
     """One way to make a Multiattack: its attack rolls in order, and the parts that aren't attack rolls
     (Frightful Presence, a breath weapon) which the DM uses separately."""
-
-    model_config = _FROZEN
 
     steps: list[MultiattackStep] = Field(default_factory=list)
     others: list[str] = Field(default_factory=list)
@@ -404,10 +394,8 @@ def _names(entries: list[Any]) -> list[str]:
     return [str(e.get("name", "")) if isinstance(e, Mapping) else str(e) for e in entries]
 
 
-class MonsterBlock(BaseModel):
+class MonsterBlock(Frozen):
     """A monster's stat block: what combat, encounters and loot need of it."""
-
-    model_config = _FROZEN
 
     index: str
     name: str
@@ -535,12 +523,10 @@ class MonsterBlock(BaseModel):
 ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "help", "hide", "ready", "feature"]
 
 
-class ReactionOffer(BaseModel):
+class ReactionOffer(Frozen):
     """A reaction a character may take out of its turn (`dnd.combat.reactions`): a hit it took (Shield, Uncanny
     Dodge), or a creature the DM says leaves its reach (an opportunity attack). Offers last until a character
     next acts or ends a turn."""
-
-    model_config = _FROZEN
 
     kind: Literal["hit", "leaves_reach"]
     other_id: str  # the attacker, or the creature leaving reach
@@ -553,11 +539,9 @@ class ReactionOffer(BaseModel):
     temp_before: int = 0
 
 
-class TurnEconomy(BaseModel):
+class TurnEconomy(Frozen):
     """What a combatant's turn has spent besides its action (`dnd.combat.economy`), reset when its next turn
     starts; ``reaction`` (what it was spent on) and ``shield`` (AC the Shield spell added) last until then too."""
-
-    model_config = _FROZEN
 
     bonus_action: str | None = None
     reaction: str | None = None
@@ -571,10 +555,8 @@ class TurnEconomy(BaseModel):
     sneak_attack_turn: str | None = None  # the turn ("round:actor") its Sneak Attack was last used in
 
 
-class Combatant(BaseModel):
+class Combatant(Frozen):
     """One creature in a fight. ``defeated``: a monster at 0 HP, or a dead character."""
-
-    model_config = _FROZEN
 
     id: str
     name: str

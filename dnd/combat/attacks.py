@@ -75,6 +75,8 @@ _PROPERTY_DAMAGE = re.compile(r"^(\d+d\d+|\d+)\s+([a-z]+)$")
 
 def _weapon_from_properties(item: InventoryItem) -> Weapon | None:
     """A weapon the catalogue doesn't know, described by its tags ("1d8 slashing", "finesse", "ranged")."""
+    if not item.properties:  # most gear: no tags to read (asked for every item carried, every attack)
+        return None
     props = [p.strip().casefold() for p in item.properties]
     damage = next((m for p in props if (m := _PROPERTY_DAMAGE.match(p))), None)
     if damage is None:
@@ -108,9 +110,9 @@ def _unarmed(character: Character) -> _Profile:
 
 
 def _find_weapon(c: Combatant, character: Character, weapon: str) -> tuple[InventoryItem, Weapon]:
-    carried = _weapons_carried(character)
     item = find_inventory_item(character, weapon)
     if item is None:
+        carried = _weapons_carried(character)
         names = ", ".join(dict.fromkeys(i.name for i in carried)) or "none"
         raise RulesError(f"{c.name} doesn't carry a {weapon} (weapons: {names}).")
     info = find_item(item.name)
@@ -136,10 +138,29 @@ def _fighting_style(character: Character, weapon: Weapon, dice: str, two_handed:
     return "", 0, 0, dice
 
 
+# A weapon's profile is a function of the character's sheet alone, and a sheet is frozen (a change makes a new
+# one), so it is kept per sheet object: a fight asks for it at every attack. The entry holds the sheet, so its id
+# can't be reused while the entry lives.
+_PROFILES: dict[tuple[int, str | None, bool], tuple[Character, _Profile]] = {}
+_PROFILES_KEPT = 512
+
+
 def _character_profile(c: Combatant, weapon: str | None, two_handed: bool) -> _Profile:
     character = c.character
     if character is None:
         raise RulesError(f"{c.name} has no character sheet in this fight; give the attack bonus and damage.")
+    key = (id(character), weapon, two_handed)
+    kept = _PROFILES.get(key)
+    if kept is not None and kept[0] is character:
+        return kept[1]
+    profile = _sheet_profile(c, character, weapon, two_handed)
+    if len(_PROFILES) >= _PROFILES_KEPT:
+        _PROFILES.clear()
+    _PROFILES[key] = (character, profile)
+    return profile
+
+
+def _sheet_profile(c: Combatant, character: Character, weapon: str | None, two_handed: bool) -> _Profile:
     if weapon is None:
         carried = _weapons_carried(character)
         weapon = carried[0].name if carried else "unarmed strike"

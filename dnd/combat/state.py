@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from dnd.conditions import RollMode
 from dnd.dice import DiceError, RollResult, roll
 from dnd.errors import RulesError
+from dnd.frozen import Frozen
 from dnd.monsters import Combatant
 
 EventKind = Literal[
@@ -21,13 +23,8 @@ EventKind = Literal[
 Outcome = Literal["ongoing", "victory", "defeat"]
 
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
-class CombatEvent(BaseModel):
+class CombatEvent(Frozen):
     """One line of the fight's log. ``amount``: damage dealt (``damage``) or hit points regained (``heal``)."""
-
-    model_config = _FROZEN
 
     round: int
     kind: EventKind
@@ -37,12 +34,10 @@ class CombatEvent(BaseModel):
     text: str = ""
 
 
-class OngoingSpell(BaseModel):
+class OngoingSpell(Frozen):
     """A spell that lasts: held by its caster's concentration (``concentration``), and, for a zone spell
     (Spirit Guardians, Moonbeam), what it does to each creature in it (``targets``, by id) at the start of that
     creature's turn. ``ticked``: the round each target last took it (once a turn)."""
-
-    model_config = _FROZEN
 
     caster_id: str
     spell: str
@@ -57,11 +52,9 @@ class OngoingSpell(BaseModel):
     ticked: dict[str, int] = Field(default_factory=dict)
 
 
-class CombatState(BaseModel):
+class CombatState(Frozen):
     """A fight: ``combatants`` in initiative order (defeated monsters move to ``defeated``), whose turn it is
     (``current``), the round, and the log. ``started``: the first turn has been taken."""
-
-    model_config = _FROZEN
 
     combatants: list[Combatant] = Field(default_factory=list)
     current: int = Field(0, ge=0)
@@ -89,6 +82,7 @@ def index_of(state: CombatState, combatant_id: str) -> int:
     raise RulesError(f"No one with the id '{combatant_id}' is in this fight.")
 
 
+@lru_cache(maxsize=4096)  # every lookup of a target compares it with each combatant's name
 def name_key(text: str) -> str:
     return " ".join(text.replace("_", " ").split()).casefold()
 
@@ -156,11 +150,17 @@ def roll_dice(expression: str, rng: random.Random | None, *, crit: bool = False)
 
 def outcome(state: CombatState) -> Outcome:
     """"victory" when no monster is left standing, "defeat" when no character is, else "ongoing"."""
-    monsters = [c for c in state.combatants if c.kind == "monster"]
-    characters = [c for c in state.combatants if c.kind == "character"]
-    if (monsters or state.defeated) and not any(c.active for c in monsters):
+    monsters = characters = monsters_active = characters_active = False  # one pass: asked at every step of a fight
+    for c in state.combatants:
+        if c.kind == "monster":
+            monsters = True
+            monsters_active = monsters_active or c.active
+        else:
+            characters = True
+            characters_active = characters_active or c.active
+    if (monsters or state.defeated) and not monsters_active:
         return "victory"
-    if characters and not any(c.active for c in characters):
+    if characters and not characters_active:
         return "defeat"
     return "ongoing"
 

@@ -8,6 +8,7 @@ alternative spellings are accepted by :func:`find_item`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 from dnd.data.tables import COIN_VALUES
@@ -376,6 +377,7 @@ def _norm(name: str) -> str:
 _BY_KEY: Final[dict[str, str]] = {_norm(n): n for n in ITEMS}
 
 
+@lru_cache(maxsize=4096)  # the table is fixed and items are frozen; a fight looks up each carried item per attack
 def find_item(name: str) -> Item | None:
     """Case-insensitive lookup by SRD name or a common alias ("light crossbow", "healing potion")."""
     key = _norm(name)
