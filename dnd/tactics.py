@@ -45,6 +45,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from dnd.combat.abilities import (
@@ -99,15 +100,19 @@ class MonsterPlan:
 
 def average_damage(action: MonsterAction) -> float:
     """The average damage of an action's dice ("2d6+3" → 10.0), every damage part added."""
+    return sum((_average_of(part.dice) for part in action.damage), 0.0)
+
+
+@lru_cache(maxsize=4096)  # read from the stat block's text at every turn the policy plans
+def _average_of(dice: str) -> float:
     total = 0.0
-    for part in action.damage:
-        text = part.dice.replace(" ", "")
-        for count, sides in _DICE.findall(text):
-            total += int(count or 1) * (int(sides) + 1) / 2
-        for flat in _FLAT.findall(_DICE.sub("", text)):
-            total += int(flat.replace(" ", ""))
-        if not _DICE.search(text) and text.lstrip("+-").isdigit():
-            total += int(text)
+    text = dice.replace(" ", "")
+    for count, sides in _DICE.findall(text):
+        total += int(count or 1) * (int(sides) + 1) / 2
+    for flat in _FLAT.findall(_DICE.sub("", text)):
+        total += int(flat.replace(" ", ""))
+    if not _DICE.search(text) and text.lstrip("+-").isdigit():
+        total += int(text)
     return total
 
 

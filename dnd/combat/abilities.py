@@ -64,8 +64,10 @@ def start_monster_turn(state: CombatState, rng: random.Random | None = None) -> 
         told += [Rolled(rolled), Recharged(monster.name, name, charged)]
         if charged:
             spent.remove(name)
-    state = replace_combatant(state, monster.model_copy(update={"spent": spent,
-                                                                "legendary_left": legendary_per_round(monster)}))
+    legendary_left = legendary_per_round(monster)
+    if spent == monster.spent and legendary_left == monster.legendary_left:
+        return state, told  # nothing recharged, nothing to regain (most monsters' turns)
+    state = replace_combatant(state, monster.model_copy(update={"spent": spent, "legendary_left": legendary_left}))
     return state, told
 
 

@@ -41,6 +41,7 @@ from dnd.combat.state import (
     find_anywhere,
     find_combatant,
     log_event,
+    mark_started,
     mode_word,
     name_key,
     replace_combatant,
@@ -262,7 +263,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     if threshold < 20 and critical and attack_roll.natural < 20:
         notes.append(f"critical on {threshold}-20")
         told.append(FeatureUsed(attacker.name, "Improved Critical", notes[-1]))
-    state = state.model_copy(update={"started": True})
+    state = mark_started(state)
     if boons:  # attacking reveals a hidden attacker; the Help is spent
         state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
             update={"hidden": None, "helped_by": None})}))
@@ -476,6 +477,6 @@ def multiattack(state: CombatState, attacker_id: str, target_name: str, rng: ran
         told += result.told
     if chosen.others:
         told.append(NotRolledHere(tuple(chosen.others)))
-    state = state.model_copy(update={"started": True})
+    state = mark_started(state)
     return state, MultiattackResult(attacker=attacker.name, target=target.name, attacks=results, read=read,
                                     told=told)

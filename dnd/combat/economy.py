@@ -44,16 +44,23 @@ def attacks_per_action(character: Character | None) -> int:
     return best
 
 
+_KEPT = ("hidden", "helped_by", "sneak_attack_turn")  # what a new turn keeps of the economy
+_UNSPENT = TurnEconomy().__dict__
+
+
 def fresh_turn(combatant: Combatant) -> Combatant:
     """The combatant at the start of its turn: a fresh action, bonus action and reaction; the Dodge and the
     Shield spell's AC end; offers of reactions lapse. Rage, a hidden position, a Help
     received and the Sneak Attack mark stay."""
     economy = combatant.economy
+    if (combatant.action_this_turn is None and not combatant.attacks_this_turn and not combatant.dodging
+            and not combatant.offers and all(value == _UNSPENT[name] for name, value in economy.__dict__.items()
+                                             if name not in _KEPT)):
+        return combatant  # nothing was spent since its last turn began (a monster's turn spends none of these)
     return combatant.model_copy(update={
         "action_this_turn": None, "attacks_this_turn": 0, "dodging": False, "offers": [],
         "ac": max(0, combatant.ac - economy.shield),
-        "economy": TurnEconomy(hidden=economy.hidden, helped_by=economy.helped_by,
-                               sneak_attack_turn=economy.sneak_attack_turn)})
+        "economy": TurnEconomy(**{name: getattr(economy, name) for name in _KEPT})})
 
 
 def clear_offers(state: CombatState) -> CombatState:

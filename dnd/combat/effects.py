@@ -22,6 +22,7 @@ from dnd.combat.state import (
     find_combatant,
     index_of,
     log_event,
+    mark_started,
     name_key,
     replace_combatant,
     roll_dice,
@@ -40,7 +41,7 @@ def heal(state: CombatState, target_name: str, amount: int | str, rng: random.Ra
         actor = check_turn(state, actor_id)
         if is_incapacitated(actor.conditions) or actor.hp == 0:
             raise RulesError(f"{actor.name} can't take actions right now.")
-        state = state.model_copy(update={"started": True})
+        state = mark_started(state)
     target = find_combatant(state, target_name)
     heal_roll: RollResult | None = None
     if isinstance(amount, str):

@@ -20,6 +20,7 @@ from dnd.combat.state import (
     find_anywhere,
     find_combatant,
     log_event,
+    mark_started,
     mode_word,
     replace_combatant,
     roll_dice,
@@ -110,7 +111,7 @@ def _acting(state: CombatState, actor_id: str | None) -> tuple[CombatState, Comb
     actor = check_turn(state, actor_id)
     if is_incapacitated(actor.conditions) or actor.hp == 0:
         raise RulesError(f"{actor.name} can't take actions right now.")
-    return state.model_copy(update={"started": True}), actor
+    return mark_started(state), actor
 
 
 def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["auto_fail"], effect: _SaveEffect,
@@ -195,7 +196,7 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
         raise RulesError(f"{c.name} is stable and doesn't roll death saves.")
     save_roll = roll_dice(f"1d20 Death saving throw ({c.name})", rng)
     face = save_roll.total
-    state = state.model_copy(update={"started": True})
+    state = mark_started(state)
     result, successes, failures, update, message = _death_save_progress(c, face)
     state = replace_combatant(state, c.model_copy(update=update))
     state = log_event(state, "death_save", message, actor=c.id, amount=face)  # the log's record, worded here

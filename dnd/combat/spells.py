@@ -24,6 +24,7 @@ from dnd.combat.state import (
     find_anywhere,
     find_combatant,
     log_event,
+    mark_started,
     roll_dice,
 )
 from dnd.conditions import is_incapacitated
@@ -79,7 +80,7 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
     kind = _spell_kind(spell)
     chosen = _spell_targets(state, caster, spell, kind, targets)
     at = f" at {', '.join(c.name for c in chosen)}" if chosen else ""
-    state = state.model_copy(update={"started": True})
+    state = mark_started(state)
     state = log_event(state, "cast", f"{caster.name} casts {spell.spell}{at}.", actor=caster.id)
     names = [c.name for c in chosen]
     zone = spell.spell in ZONE_SPELLS

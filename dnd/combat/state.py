@@ -126,6 +126,11 @@ def check_turn(state: CombatState, combatant_id: str) -> Combatant:
     raise RulesError(f"It's {actor.name}'s turn, not {who}'s.")
 
 
+def mark_started(state: CombatState) -> CombatState:
+    """The fight with its first turn taken (the state itself when it already was: no copy)."""
+    return state if state.started else state.model_copy(update={"started": True})
+
+
 def replace_combatant(state: CombatState, combatant: Combatant) -> CombatState:
     combatants = [combatant if c.id == combatant.id else c for c in state.combatants]
     return state.model_copy(update={"combatants": combatants})
@@ -166,7 +171,10 @@ def outcome(state: CombatState) -> Outcome:
 
 
 def find_anywhere(state: CombatState, combatant_id: str) -> Combatant:
-    for c in [*state.combatants, *state.defeated]:
+    for c in state.combatants:
+        if c.id == combatant_id:
+            return c
+    for c in state.defeated:
         if c.id == combatant_id:
             return c
     raise RulesError(f"No one with the id '{combatant_id}' is in this fight.")

@@ -25,15 +25,22 @@ from dnd.combat.effects import heal
 from dnd.combat.features import PHYSICAL, martial_arts_die, rage_damage
 from dnd.combat.lines import FeatureUsed, Line, Rolled
 from dnd.combat.results import AttackResult, FeatureResult
-from dnd.combat.state import CombatState, check_turn, find_combatant, log_event, replace_combatant, roll_dice
+from dnd.combat.state import (
+    CombatState,
+    check_turn,
+    find_combatant,
+    log_event,
+    mark_started,
+    replace_combatant,
+    roll_dice,
+)
 from dnd.errors import RulesError
 from dnd.monsters import Combatant
 
 
 def _done(state: CombatState, actor: Combatant, feature: str, detail: str,
           told: list[Line] | None = None) -> tuple[CombatState, FeatureResult]:
-    state = log_event(state.model_copy(update={"started": True}), "condition", f"{actor.name}: {feature}.",
-                      actor=actor.id)
+    state = log_event(mark_started(state), "condition", f"{actor.name}: {feature}.", actor=actor.id)
     return state, FeatureResult(actor.name, feature, [*(told or []), FeatureUsed(actor.name, feature, detail)])
 
 

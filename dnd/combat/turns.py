@@ -5,7 +5,15 @@ from __future__ import annotations
 from dnd.combat.economy import fresh_turn
 from dnd.combat.lines import Dodges, Flees, Line, TurnSkipped, TurnStarts, WillSkip
 from dnd.combat.results import TurnResult
-from dnd.combat.state import CombatState, check_turn, current_actor, index_of, log_event, replace_combatant
+from dnd.combat.state import (
+    CombatState,
+    check_turn,
+    current_actor,
+    index_of,
+    log_event,
+    mark_started,
+    replace_combatant,
+)
 
 
 def settle(state: CombatState, start: int) -> tuple[CombatState, list[str]]:
@@ -49,7 +57,7 @@ def end_turn(state: CombatState, combatant_id: str | None = None) -> tuple[Comba
     """End the current turn (``combatant_id``, when given, must be whose turn it is): the next combatant who can
     act gets the turn; passing the end of the order starts a new round."""
     actor = current_actor(state) if combatant_id is None else check_turn(state, combatant_id)
-    state = state.model_copy(update={"started": True})
+    state = mark_started(state)
     state, skipped = settle(state, state.current + 1)
     told: list[Line] = [*(TurnSkipped(name) for name in skipped), _turn_starts(state)]
     nxt = current_actor(state)
@@ -63,7 +71,7 @@ def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult
     target = state.combatants[index]
     if index == state.current:
         state = log_event(state, "skip", f"{target.name}'s turn is skipped.", actor=target.id)
-        state = state.model_copy(update={"started": True})
+        state = mark_started(state)
         state, skipped = settle(state, state.current + 1)
         told: list[Line] = [TurnSkipped(name) for name in [target.name, *skipped]]
         told.append(_turn_starts(state))
