@@ -138,7 +138,8 @@ def replace_combatant(state: CombatState, combatant: Combatant) -> CombatState:
 
 def log_event(state: CombatState, kind: EventKind, text: str, *, actor: str | None = None, target: str | None = None,
            amount: int = 0) -> CombatState:
-    event = CombatEvent(round=state.round, kind=kind, actor_id=actor, target_id=target, amount=amount, text=text)
+    event = CombatEvent.trusted(round=state.round, kind=kind, actor_id=actor, target_id=target, amount=amount,
+                                text=text)
     return state.model_copy(update={"log": [*state.log, event]})
 
 
