@@ -23,7 +23,6 @@ import functools
 import json
 import os
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -119,15 +118,14 @@ def engine_monster_run(runs: int) -> list[float]:
 
 
 def system_monster_run(runs: int) -> list[float]:
-    """Through the running system: the hero's `!end_turn` until the reply with the 8 goblins' turns arrives."""
+    """Through the running system: the hero's `!end_turn` until the reply with the 8 goblins' turns arrives. The
+    narration that follows is not timed, but waited for before the next run, so runs don't overlap it."""
     from tests.integration.test_characters import fighter, seed
     from tests.integration.test_srd_import import run_import
-    from tests.system import SystemUnderTest
+    from tests.system import own_system
 
-    system = SystemUnderTest.start(MONSTER_CONTROL="auto", USER_RATE_PER_MIN="100000",
-                                   CHANNEL_RATE_PER_MIN="1000000")
     times: list[float] = []
-    try:
+    with own_system(MONSTER_CONTROL="auto", USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000") as system:
         run_import(system)
         player = 4_200_000
         seed(system, player, fighter("Vala").model_copy(update={"hp": 10 ** 6, "max_hp": 10 ** 6}))
@@ -141,10 +139,8 @@ def system_monster_run(runs: int) -> list[float]:
             elapsed = (time.perf_counter() - sent) * 1000
             assert reply["content"].count("⏭️ Goblin") == 8, reply["content"]
             times.append(elapsed)
-        return times[2:]  # the first runs warm the caches
-    finally:
-        system.shutdown()
-        shutil.rmtree(system.var_dir, ignore_errors=True)
+            system.narration_of(message, after)
+    return times[2:]  # the first runs warm the caches
 
 
 def main() -> None:
