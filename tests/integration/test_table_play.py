@@ -152,18 +152,8 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
         else:
             assert gate(system) == {"actor_id": None, "actor": actor["name"]}
             refused(system, p1, "!end_turn", "turn, not yours", [p1, p2])
-            targets = [c for c in combat_row(system).initiative if c["kind"] == "character" and c["hp"] > 0]
-            if targets:
-                reply = owner(system, f"!attack {targets[0]['name']}")
-                assert "attack on" in reply, reply
-                if combat_row(system) is None:  # the blow downed the last one standing: the fight is over
-                    break
-                hurt = next(c for c in combat_row(system).initiative if c["name"] == targets[0]["name"])
-                assert state(system, int(hurt["player_id"])) is not None
-                stored = system.sql("SELECT hp FROM characters WHERE player_id = :p",
-                                    p=int(hurt["player_id"]))[0].hp
-                assert stored == hurt["hp"]  # the blow reached the character row
-            owner(system, "!end_turn")
+            if not owner_plays_the_monster(system):
+                break
     assert question_seen and stated_seen and narrated_seen
 
     # The last blow ended the fight: its summary follows, with nobody typing `!end_combat`.
@@ -172,6 +162,23 @@ def test_combat_two_players_against_srd_monsters(srd: SystemUnderTest) -> None:
     assert combat_row(system) is None and gate(system) is None
     refused(system, p1, "!attack goblin", "no combat in this channel", [p1, p2])
     refused(system, p1, "!end_combat", "no combat in this channel", [p1, p2])
+
+
+def owner_plays_the_monster(system: SystemUnderTest) -> bool:
+    """The owner attacks a character standing for the monster whose turn it is and ends its turn; False when the
+    blow downed the last one standing (the fight is over)."""
+    targets = [c for c in combat_row(system).initiative if c["kind"] == "character" and c["hp"] > 0]
+    if targets:
+        reply = owner(system, f"!attack {targets[0]['name']}")
+        assert "attack on" in reply, reply
+        if combat_row(system) is None:
+            return False
+        hurt = next(c for c in combat_row(system).initiative if c["name"] == targets[0]["name"])
+        assert state(system, int(hurt["player_id"])) is not None
+        stored = system.sql("SELECT hp FROM characters WHERE player_id = :p", p=int(hurt["player_id"]))[0].hp
+        assert stored == hurt["hp"]  # the blow reached the character row
+    owner(system, "!end_turn")
+    return True
 
 
 def test_the_sweeper_puts_a_lost_combat_gate_back_and_clears_a_stale_one(srd: SystemUnderTest) -> None:
