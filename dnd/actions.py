@@ -349,6 +349,22 @@ def heal(character: Character, amount: int) -> tuple[Character, int]:
     return set_hp(character, new_hp), new_hp - character.hp
 
 
+def gain_temp_hp(character: Character, amount: int) -> tuple[Character, int]:
+    """Temporary hit points don't stack (SRD): the character keeps the higher of what it has and ``amount``.
+    Returns the character and its temporary hit points now."""
+    kept = max(character.temp_hp, max(0, amount))
+    return character.model_copy(update={"temp_hp": kept}), kept
+
+
+def raise_hit_point_maximum(character: Character, amount: int) -> tuple[Character, int]:
+    """Aid: the hit point maximum and current hit points rise by ``amount``; a second casting doesn't add to the
+    first (the higher raise applies). Returns the character and how much both rose now."""
+    rise = max(0, amount - character.hp_max_bonus)
+    raised = character.model_copy(update={"hp_max_bonus": character.hp_max_bonus + rise,
+                                          "max_hp": character.max_hp + rise})
+    return (set_hp(raised, min(effective_max_hp(raised), raised.hp + rise)) if rise else raised), rise
+
+
 # SRD "Improvising Damage", the setback column: (highest character level, dice).
 IMPROVISED_SETBACK_DICE: tuple[tuple[int, str], ...] = ((4, "1d10"), (10, "2d10"), (16, "4d10"), (20, "10d10"))
 

@@ -106,6 +106,7 @@ class Character(Frozen):
     hp: int = Field(0, ge=0)
     max_hp: int = Field(0, ge=0)
     temp_hp: int = Field(0, ge=0)
+    hp_max_bonus: int = Field(0, ge=0)  # Aid's raise of the hit point maximum (in max_hp), until a long rest
     hit_dice: dict[str, int] = Field(default_factory=dict)  # remaining, e.g. {"d10": 3}
     xp: int = Field(0, ge=0)
     inventory: list[InventoryItem] = Field(default_factory=list)
@@ -453,12 +454,14 @@ def _records(character: Character) -> list[LevelRecord]:
 
 def compute_max_hp(character: Character, scores: dict[str, int] | None = None) -> int:
     """Max hp from the level history: each level's die value + the *current* CON modifier (min 1 per
-    level), plus per-level bonuses (Hill Dwarf, Tough) and Draconic Resilience's 1 per sorcerer level."""
+    level), plus per-level bonuses (Hill Dwarf, Tough), Draconic Resilience's 1 per sorcerer level and Aid's
+    raise (``hp_max_bonus``)."""
     con_mod = modifier((scores or compute_ability_scores(character))["CON"])
     per_level = _per_level_hp_bonus(character)
     sorcerer = _subclass(character, "Sorcerer")
     resilience = class_level(character, "Sorcerer") if (sorcerer or "").casefold() == "draconic" else 0
-    return sum(hp_gain(r.hp_roll, con_mod) + per_level for r in _records(character)) + resilience
+    return (sum(hp_gain(r.hp_roll, con_mod) + per_level for r in _records(character)) + resilience
+            + character.hp_max_bonus)
 
 
 def effective_max_hp(character: Character) -> int:

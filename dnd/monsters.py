@@ -565,6 +565,7 @@ class Combatant(Frozen):
     hp: int = Field(ge=0)
     max_hp: int = Field(ge=1)
     temp_hp: int = Field(0, ge=0)
+    hp_max_bonus: int = Field(0, ge=0)  # Aid's raise of the hit point maximum, included in max_hp
     ac: int = Field(ge=0)
     dex_modifier: int = 0
     dex_score: int = 10
@@ -620,6 +621,7 @@ class Combatant(Frozen):
         return cls(
             id=id or slug(character.name), name=character.name, kind="character", player_id=player_id,
             hp=character.hp, max_hp=max(1, character.max_hp), temp_hp=character.temp_hp,
+            hp_max_bonus=character.hp_max_bonus,
             ac=armor_class(character), dex_modifier=ability_modifier(character, "DEX"),
             dex_score=scores.get("DEX", 10), initiative_bonus=initiative_bonus(character),
             conditions=conditions, exhaustion=character.exhaustion, dead=dead, defeated=dead,
@@ -650,12 +652,16 @@ class Combatant(Frozen):
 
 
 def apply_to_character(combatant: Combatant, character: Character) -> Character:
-    """The character after the fight: hit points, temporary hit points, conditions and death saves."""
+    """The character after the fight: hit points, temporary hit points, Aid's raised maximum, conditions and
+    death saves."""
     if combatant.kind != "character":
         raise RulesError(f"{combatant.name} is not a character.")
     conditions = list(combatant.conditions)
+    max_hp = character.max_hp - character.hp_max_bonus + combatant.hp_max_bonus
     return character.model_copy(update={
-        "hp": min(combatant.hp, character.max_hp),
+        "hp": min(combatant.hp, max_hp),
+        "max_hp": max_hp,
+        "hp_max_bonus": combatant.hp_max_bonus,
         "temp_hp": combatant.temp_hp,
         "conditions": conditions,
         # Dead is three failed death saves on the sheet, however it came (massive damage too).

@@ -153,7 +153,9 @@ def long_rest(character: Character) -> tuple[Character, RestResult]:
             regained[die] = take
             budget -= take
     exhaustion = max(0, character.exhaustion - 1)
-    rested = character.model_copy(update={"exhaustion": exhaustion})
+    # Aid's 8 hours are over when a long rest ends: the hit point maximum it raised goes back down.
+    rested = character.model_copy(update={"exhaustion": exhaustion, "hp_max_bonus": 0,
+                                          "max_hp": character.max_hp - character.hp_max_bonus})
     hp = effective_max_hp(rested)
     abilities, rec_a = _refill(list(character.abilities), {"short", "long"})
     feats, rec_f = _refill(list(character.feats), {"short", "long"})
@@ -170,7 +172,7 @@ def long_rest(character: Character) -> tuple[Character, RestResult]:
         "death_saves": DeathSaves(),
         "can_prepare": True,  # prepared casters change their prepared spells when a long rest ends
     })
-    lines = [f"{character.name} takes a long rest.", f"HP {character.hp} -> {hp}/{character.max_hp}."]
+    lines = [f"{character.name} takes a long rest.", f"HP {character.hp} -> {hp}/{rested.max_hp}."]
     if regained:
         lines.append("Hit Dice regained: " + ", ".join(f"{n} {d}" for d, n in regained.items()) + ".")
     if slots or pact:

@@ -28,7 +28,7 @@ SlotKind = Literal["cantrip", "slot", "pact"]
 __all__ = [
     "SPELLS", "CastResult", "SpellCatalog", "SpellGains", "SpellInfo", "always_prepared", "available_slots",
     "CopyResult", "builtin_catalog", "cast_spell", "castable_spells", "catalog_from_srd", "choose_spells",
-    "copy_spell", "damage_at",
+    "boost_at", "copy_spell", "damage_at", "projectiles_at",
     "find_spell", "healing_at", "is_castable", "max_spell_level", "ordinal", "prepare_limit", "prepare_spells",
     "restore_slots", "spell_from_srd", "spell_gains",
 ]
@@ -86,7 +86,43 @@ def damage_at(spell: SpellInfo, slot_level: int | None = None, character_level: 
         dice = _scale(spell.damage, spell.upcast, (level - spell.level) // spell.upcast_every)
     if spell.add_mod_to_damage and ability_mod is not None:
         dice += f"{ability_mod:+d}"
+    if spell.extra_damage:  # two damage types, each tagged so resistances apply to its own part
+        return f"{_typed(dice, spell.damage_type)}+{_typed(spell.extra_damage, spell.extra_damage_type)}"
     return dice
+
+
+def _typed(dice: str, damage_type: str) -> str:
+    """"2d8" + "cold" -> "2d8[cold]"; "3d4+3" -> "(3d4+3)[cold]" (a tag types the term right before it)."""
+    return f"({dice})[{damage_type}]" if "+" in dice or "-" in dice else f"{dice}[{damage_type}]"
+
+
+def projectiles_at(spell: SpellInfo, slot_level: int | None = None, character_level: int = 1) -> int:
+    """How many beams, rays or darts the spell makes (0: it isn't such a spell): a cantrip's grow at 5th, 11th
+    and 17th character level (Eldritch Blast), a levelled spell's by one per slot level above its own."""
+    if not spell.projectiles:
+        return 0
+    if spell.is_cantrip:
+        return spell.projectiles * _cantrip_multiplier(character_level)
+    level = spell.level if slot_level is None else slot_level
+    return spell.projectiles + max(0, level - spell.level)
+
+
+def boost_at(spell: SpellInfo, slot_level: int | None = None, ability_mod: int | None = None) -> str:
+    """The temporary hit points (False Life "1d4+4"; Heroism's spellcasting modifier) or the hit point maximum
+    raise (Aid "5") the spell gives at this slot level; "" for a spell that gives neither."""
+    level = spell.level if slot_level is None else slot_level
+    more = spell.boost_upcast * max(0, level - spell.level)
+    if spell.max_hp_bonus:
+        return str(spell.max_hp_bonus + more)
+    if not spell.temp_hp:
+        return ""
+    if spell.temp_hp.upper() == "MOD":
+        return str(max(0, ability_mod or 0))
+    found = _DICE.match(spell.temp_hp)
+    if found is None:
+        raise ValueError(f"can't scale {spell.temp_hp!r}")
+    flat = int(found.group(3) or 0) + more
+    return f"{found.group(1)}d{found.group(2)}" + (f"+{flat}" if flat else "")
 
 
 def healing_at(spell: SpellInfo, slot_level: int | None = None, ability_mod: int | None = None) -> str:
@@ -116,6 +152,13 @@ class CastResult:
     save_dc: int | None = None
     save_effect: Literal["half", "none", ""] = ""  # on a successful save
     concentration: bool = False
+    casting_time: str = ""
+    projectiles: int = 0  # beams, rays or darts, each at its own target (``damage_each`` each)
+    damage_each: str = ""
+    max_targets: int = 1  # creatures a healing or bolstering spell may choose
+    temp_hp: str = ""  # temporary hit points each target gains (dice or a number)
+    max_hp_bonus: int = 0  # each target's hit point maximum and current hit points rise by this (Aid)
+    later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""  # its damage comes later
 
 
 def available_slots(character: Character) -> dict[int, int]:
@@ -190,7 +233,7 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
         dmg = damage_at(info, character_level=character.level, ability_mod=mod) if info else ""
         return character, CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip",
                                      message=f"{character.name} casts {name}.", damage=dmg,
-                                     **extras)  # type: ignore[arg-type]
+                                     **extras, **_volley(info, None, character.level, dmg))  # type: ignore[arg-type]
 
     updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
@@ -198,8 +241,17 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
     message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
     dmg = damage_at(info, used_level, character.level, mod) if info else ""
     heal = healing_at(info, used_level, mod) if info else ""
+    boost = boost_at(info, used_level, mod) if info else ""
+    bolster = {"max_hp_bonus": int(boost)} if info and info.max_hp_bonus else {"temp_hp": boost}
     return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
-                               message=message, damage=dmg, healing=heal, **extras)  # type: ignore[arg-type]
+                               message=message, damage=dmg, healing=heal, **extras, **bolster,
+                               **_volley(info, used_level, character.level, dmg))  # type: ignore[arg-type]
+
+
+def _volley(info: SpellInfo | None, slot_level: int | None, character_level: int, damage: str) -> dict[str, object]:
+    """A spell of several beams, rays or darts: how many, and each one's dice."""
+    count = projectiles_at(info, slot_level, character_level) if info else 0
+    return {"projectiles": count, "damage_each": (info.damage_each or damage) if info and count else ""}
 
 
 def _cast_details(character: Character, info: SpellInfo | None, caster_class: str) -> dict[str, object]:
@@ -214,6 +266,9 @@ def _cast_details(character: Character, info: SpellInfo | None, caster_class: st
         "save_dc": spell_save_dc(character, caster_class) if info.save else None,
         "save_effect": info.save_effect,
         "concentration": info.concentration,
+        "casting_time": info.casting_time,
+        "max_targets": info.max_targets,
+        "later": info.later,
     }
 
 

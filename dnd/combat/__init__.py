@@ -29,9 +29,13 @@ Rules applied:
 * Multiattack: a monster makes the attacks its stat block's Multiattack lists (one of its options), all at
   one target, stopping when the target drops; one attack, said so, when the Multiattack couldn't be read.
 * Spells (:func:`cast`, after :func:`dnd.spellcasting.cast_spell` spent the slot): a spell attack (spell
-  attack bonus against AC, dice doubled on a critical hit), a saving throw against the spell save DC for
-  each target (half damage on a success when the spell says so), healing, or damage that always hits
-  (Magic Missile).
+  attack bonus against AC, dice doubled on a critical hit; Eldritch Blast's beams and Scorching Ray's rays each
+  an attack of their own at the target named for it), a saving throw against the spell save DC for each target
+  (half damage on a success when the spell says so; Ice Storm's and Flame Strike's two damage types each meet
+  the target's defenses), healing for up to the spell's number of targets, temporary hit points (False Life;
+  Heroism each turn) or a raised hit point maximum (Aid), or damage that always hits (Magic Missile's darts,
+  each at its own target). A smite's damage waits for the caster's next weapon hit; Flaming Sphere and Call
+  Lightning are used again on later turns with a bonus action or an action (:func:`cast_again`).
 
 Not modelled: positions and ranges (callers say ``ranged=True`` for a thrown or long-range attack), cover,
 reactions, concentration and legendary actions.
@@ -62,7 +66,7 @@ from dnd.combat.results import (
     TurnResult,
 )
 from dnd.combat.saves import death_save, saving_throw
-from dnd.combat.spells import cast, zone_ticks
+from dnd.combat.spells import cast, cast_again, held_spell, zone_ticks
 from dnd.combat.state import CombatEvent, CombatState, current_actor, find_combatant, outcome
 from dnd.combat.summary import summary
 from dnd.combat.turn_start import DownedTurn, start_turn
@@ -88,6 +92,8 @@ __all__ = [
     "add_monsters",
     "attack",
     "cast",
+    "cast_again",
+    "held_spell",
     "zone_ticks",
     "current_actor",
     "death_save",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
 from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier, has_fighting_style
+from dnd.combat.concentration import weapon_hit_spells
 from dnd.combat.damage import take_damage
 from dnd.combat.effects import give_condition
 from dnd.combat.features import (
@@ -286,7 +287,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     state, extras = _features(state, actor_now, profile, mode, ally_adjacent)
     notes += extras.notes
     told += [FeatureUsed(attacker.name, note) for note in extras.notes]  # the table sees what a feature added
-    damage_roll = roll_dice(f"{profile.damage}{extras.damage} {profile.label} damage", rng, crit=critical)
+    state, dice = _with_held_spells(state, attacker.id, profile, f"{profile.damage}{extras.damage}", told)
+    damage_roll = roll_dice(f"{dice} {profile.label} damage", rng, crit=critical)
     told.append(Rolled(damage_roll))
     by_type = dict(damage_roll.damage_by_type) or {profile.damage_type: damage_roll.total}
     if critical and profile.weapon_attack and not is_ranged:
@@ -306,6 +308,19 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         damage=dealt, target_hp=after.hp, fell=applied.fell or fell.get("fell", False),
         defeated=applied.defeated or fell.get("defeated", False), dead=applied.dead or fell.get("dead", False),
         death_save_failures=applied.failures, notes=notes, told=told, rider=rider)
+
+
+def _with_held_spells(state: CombatState, attacker_id: str, profile: _Profile, dice: str,
+                      told: list[Line]) -> tuple[CombatState, str]:
+    """A weapon hit's damage dice with a smite's or Divine Favor's held for it, each part typed so defenses apply
+    to its own type."""
+    if not profile.weapon_attack:
+        return state, dice
+    state, extra, spells_told = weapon_hit_spells(state, attacker_id)
+    if not extra:
+        return state, dice
+    told += spells_told
+    return state, f"({dice})[{profile.damage_type}]{extra}"
 
 
 def _rider_save(state: CombatState, profile: _Profile, attacker: Combatant, target: Combatant,

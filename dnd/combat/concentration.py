@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from dnd.combat.lines import ConcentrationEnds, ConcentrationHeld, Line, Rolled
+from dnd.combat.lines import ConcentrationEnds, ConcentrationHeld, FeatureUsed, Line, Rolled
 from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, log_event, roll_dice
 
 
@@ -49,3 +49,22 @@ def check_concentration(state: CombatState, target_id: str, damage: int,
         return state, [ConcentrationHeld(target.name, held.spell, save, dc)]
     state, told = end_concentration(state, target_id, "failed save")
     return state, [Rolled(save), *told]
+
+
+def weapon_hit_spells(state: CombatState, attacker_id: str) -> tuple[CombatState, str, list[Line]]:
+    """A weapon hit by ``attacker_id``: the extra damage of the spells it holds for one (a smite's, which the hit
+    spends; Divine Favor's on every hit), as typed dice to add to the hit's ("+2d6[radiant]", doubled on a
+    critical hit like the hit's own dice), and the lines that say so."""
+    extra = ""
+    told: list[Line] = []
+    kept: list[OngoingSpell] = []
+    caster = find_anywhere(state, attacker_id)
+    for held in state.ongoing:
+        if held.caster_id != attacker_id or held.trigger not in ("next_hit", "each_hit") or not held.damage:
+            kept.append(held)
+            continue
+        extra += f"+{held.damage}[{held.damage_type}]" if held.damage_type else f"+{held.damage}"
+        told.append(FeatureUsed(caster.name, held.spell, f"+{held.damage} {held.damage_type}".rstrip()))
+        # A smite's damage is spent; the spell itself lasts while concentration does.
+        kept.append(held.model_copy(update={"trigger": "", "damage": ""}) if held.trigger == "next_hit" else held)
+    return (state.model_copy(update={"ongoing": kept}) if told else state), extra, told

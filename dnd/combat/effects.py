@@ -11,9 +11,11 @@ from dnd.combat.lines import (
     ConditionImmune,
     ExhaustionChanged,
     Healed,
+    HpMaxRaised,
     Line,
     RegainsConsciousness,
     Rolled,
+    TempHpGained,
 )
 from dnd.combat.results import ConditionResult, HealResult
 from dnd.combat.state import (
@@ -68,6 +70,30 @@ def heal(state: CombatState, target_name: str, amount: int | str, rng: random.Ra
         told.append(RegainsConsciousness(target.name))
     return state, HealResult(target=target.name, healed=healed, hp=new_hp, max_hp=target.max_hp, roll=heal_roll,
                              revived=revived, told=told)
+
+
+def gain_temp_hp(state: CombatState, target_id: str, amount: int, source: str) -> tuple[CombatState, Line]:
+    """``target_id`` gains ``amount`` temporary hit points; they don't stack, so it keeps the higher of those and
+    what it has (SRD)."""
+    target = find_combatant(state, target_id)
+    kept = max(target.temp_hp, max(0, amount))
+    state = replace_combatant(state, target.model_copy(update={"temp_hp": kept}))
+    state = log_event(state, "heal", f"{target.name} has {kept} temporary HP ({source}).", target=target.id)
+    return state, TempHpGained(target.name, max(0, amount), kept)
+
+
+def raise_max_hp(state: CombatState, target_id: str, amount: int, source: str) -> tuple[CombatState, list[Line]]:
+    """Aid: the target's hit point maximum and current hit points rise by ``amount`` (a second casting doesn't add
+    to the first: the higher raise holds); a character at 0 hit points wakes, as from healing."""
+    target = find_combatant(state, target_id)
+    rise = max(0, amount - target.hp_max_bonus)
+    raised = target.model_copy(update={"hp_max_bonus": target.hp_max_bonus + rise, "max_hp": target.max_hp + rise})
+    state = replace_combatant(state, raised)
+    if not rise:
+        return state, [HpMaxRaised(target.name, 0, target.hp, target.max_hp)]
+    state, healed = heal(state, target.id, rise, source=source)
+    told = [HpMaxRaised(target.name, rise, healed.hp, healed.max_hp)]
+    return state, told + [line for line in healed.told if isinstance(line, RegainsConsciousness)]
 
 
 def update_from_sheet(state: CombatState, combatant_id: str, character: Character) -> CombatState:

@@ -227,6 +227,21 @@ class Healed(Line):
 
 
 @dataclass(frozen=True)
+class TempHpGained(Line):
+    target: str
+    gained: int  # what the spell gave; the creature keeps the higher of it and what it had
+    temp_hp: int  # its temporary hit points now
+
+
+@dataclass(frozen=True)
+class HpMaxRaised(Line):
+    target: str
+    amount: int  # the maximum and current hit points rose by this (0: a raise as high already held)
+    hp: int
+    max_hp: int
+
+
+@dataclass(frozen=True)
 class RegainsConsciousness(Line):
     target: str
 
@@ -358,6 +373,24 @@ class ConcentrationHeld(Line):
     spell: str
     roll: RollResult
     dc: int
+
+
+@dataclass(frozen=True)
+class SpellWaits(Line):
+    """A held spell whose damage comes later: on the caster's next weapon hit or each one, or when it spends its
+    bonus action or action on the spell on a later turn."""
+
+    caster: str
+    spell: str
+    trigger: Literal["next_hit", "each_hit", "bonus_action", "action"]
+
+
+@dataclass(frozen=True)
+class Volley(Line):
+    """A spell of several beams, rays or darts: each one's target, in order."""
+
+    spell: str
+    shots: tuple[str, ...]
 
 
 @dataclass(frozen=True)

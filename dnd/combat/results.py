@@ -141,16 +141,19 @@ class MultiattackResult(Told):
 
 @dataclass(frozen=True)
 class SpellResult(Told):
-    """What a spell did in the fight: ``kind`` "attack", "save", "heal", "damage" (always hits) or "other"."""
+    """What a spell did in the fight: ``kind`` "attack", "save", "heal", "damage" (always hits), "boost"
+    (temporary or maximum hit points), "later" (held for a later hit or turn) or "other"."""
 
     caster: str
     spell: str
-    kind: Literal["attack", "save", "heal", "damage", "other"]
+    kind: Literal["attack", "save", "heal", "damage", "boost", "later", "other"]
     targets: list[str]
-    attack: AttackResult | None = None
+    attack: AttackResult | None = None  # the first of ``attacks``
     save: SaveResult | None = None
-    heal: HealResult | None = None
-    damage: int = 0  # dealt by a spell that always hits
+    heal: HealResult | None = None  # the first of ``heals``
+    damage: int = 0  # dealt by a spell that always hits, or by all its beams, rays or darts
+    attacks: list[AttackResult] = field(default_factory=list)  # one per beam or ray
+    heals: list[HealResult] = field(default_factory=list)  # one per creature healed
     told: list[Line] = field(default_factory=list)
 
 

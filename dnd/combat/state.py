@@ -37,13 +37,17 @@ class CombatEvent(Frozen):
 class OngoingSpell(Frozen):
     """A spell that lasts: held by its caster's concentration (``concentration``), and, for a zone spell
     (Spirit Guardians, Moonbeam), what it does to each creature in it (``targets``, by id) at the start of that
-    creature's turn. ``ticked``: the round each target last took it (once a turn)."""
+    creature's turn (``temp_hp``: the temporary hit points Heroism gives its target then). ``ticked``: the round
+    each target last took it (once a turn). A spell whose damage comes later strikes on the caster's next
+    weapon hit (``next_hit``: a smite, spent by that hit), on each of them (``each_hit``), or when the caster
+    spends its bonus action or action on it again (``bonus_action``, ``action``)."""
 
     caster_id: str
     spell: str
     concentration: bool = True
-    trigger: Literal["", "turn_start"] = ""
+    trigger: Literal["", "turn_start", "next_hit", "each_hit", "bonus_action", "action"] = ""
     targets: list[str] = Field(default_factory=list)
+    temp_hp: int = 0
     damage: str = ""
     damage_type: str = ""
     save: str | None = None

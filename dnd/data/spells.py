@@ -40,6 +40,18 @@ class SpellInfo:
     damage_by_slot: tuple[tuple[int, str], ...] = ()
     damage_by_character_level: tuple[tuple[int, str], ...] = ()
     heal_by_slot: tuple[tuple[int, str], ...] = ()
+    # How a spell lands when it is more than one roll at one target (the SRD's text of each spell):
+    projectiles: int = 0  # separate beams, rays or darts at the spell's level, each at a target of its own choice
+    damage_each: str = ""  # one dart's dice, where ``damage`` is the whole volley's (Magic Missile)
+    extra_damage: str = ""  # a second damage type that doesn't grow with the slot (Ice Storm's 4d6 cold)
+    extra_damage_type: str = ""
+    max_targets: int = 1  # creatures a healing or bolstering spell may choose (Mass Cure Wounds 6, Aid 3)
+    temp_hp: str = ""  # temporary hit points given ("1d4+4"; "MOD": the spellcasting modifier, Heroism)
+    max_hp_bonus: int = 0  # hit point maximum and current hit points raised by this (Aid)
+    boost_upcast: int = 0  # temporary or maximum hit points more per slot level above the spell's
+    # Damage that comes later, while the spell is held: on the caster's next weapon hit (a smite), on each of its
+    # weapon hits (Divine Favor), or when the caster spends its bonus action or action on it on a later turn.
+    later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""
 
     @property
     def is_cantrip(self) -> bool:
@@ -66,7 +78,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            damage="1d8", damage_type="necrotic", cantrip_scaling=True,
            summary="A ghostly hand; the target can't regain hit points until your next turn."),
         _s("Eldritch Blast", 0, "Evocation", _A, "120 feet", "Warlock", attack="ranged", damage="1d10",
-           damage_type="force",
+           damage_type="force", projectiles=1,
            summary="A beam of crackling energy; more beams (not bigger dice) at 5th, 11th and 17th level."),
         _s("Fire Bolt", 0, "Evocation", _A, "120 feet", _ARC, attack="ranged", damage="1d10",
            damage_type="fire", cantrip_scaling=True, summary="A mote of fire; ignites unattended objects."),
@@ -120,7 +132,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Mage Armor", 1, "Abjuration", _A, "Touch", _ARC,
            summary="An unarmored willing creature's AC becomes 13 + its DEX modifier for 8 hours."),
         _s("Magic Missile", 1, "Evocation", _A, "120 feet", _ARC, damage="3d4+3", damage_type="force",
-           upcast="1d4+1", summary="Three darts of force that always hit (one more dart per slot level)."),
+           upcast="1d4+1", projectiles=3, damage_each="1d4+1",
+           summary="Three darts of force that always hit (one more dart per slot level)."),
         _s("Shield", 1, "Abjuration", _R, "Self", _ARC,
            summary="+5 AC until your next turn, including against the triggering attack."),
         _s("Sleep", 1, "Enchantment", _A, "90 feet", "Bard,Sorcerer,Wizard",
@@ -138,9 +151,10 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            save_effect="half", damage="2d10", damage_type="radiant", upcast="1d10",
            summary="A cylinder of moonlight burns creatures that enter or start their turn in it."),
         _s("Prayer of Healing", 2, "Evocation", "10 minutes", "30 feet", "Cleric", heal="2d8", upcast="1d8",
+           max_targets=6,
            summary="Up to six creatures regain hit points."),
         _s("Scorching Ray", 2, "Evocation", _A, "120 feet", _ARC, attack="ranged", damage="2d6",
-           damage_type="fire",
+           damage_type="fire", projectiles=3,
            summary="Three rays, each a separate attack for 2d6 (one more ray per level)."),
         _s("Shatter", 2, "Evocation", _A, "60 feet", "Bard,Sorcerer,Warlock,Wizard", save="CON",
            save_effect="half", damage="3d8", damage_type="thunder", upcast="1d8",
@@ -159,7 +173,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Lightning Bolt", 3, "Evocation", _A, "Self", _ARC, save="DEX", save_effect="half", damage="8d6",
            damage_type="lightning", upcast="1d6", summary="A 100-foot line of lightning."),
         _s("Mass Healing Word", 3, "Evocation", _BA, "60 feet", "Cleric", heal="1d4", upcast="1d4",
-           summary="Up to six creatures regain hit points."),
+           max_targets=6, summary="Up to six creatures regain hit points."),
         _s("Revivify", 3, "Conjuration", _A, "Touch", "Cleric,Paladin",
            summary="A creature dead for no more than a minute returns with 1 hit point (300 gp diamonds)."),
         _s("Spirit Guardians", 3, "Conjuration", _A, "Self", "Cleric", concentration=True, save="WIS",
@@ -209,7 +223,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            concentration=True, ritual=True, summary="Sense poisons, poisonous creatures and diseases within 30 feet."),
         _s("Disguise Self", 1, "Illusion", _A, "Self", "Bard,Sorcerer,Wizard",
            summary="You look like someone else, clothes and gear included, for an hour."),
-        _s("Divine Favor", 1, "Evocation", _BA, "Self", "Paladin", concentration=True, damage_type="radiant",
+        _s("Divine Favor", 1, "Evocation", _BA, "Self", "Paladin", concentration=True, damage="1d4",
+           damage_type="radiant", later="each_hit",
            summary="Your weapon hits deal an extra 1d4 radiant damage for a minute."),
         _s("Entangle", 1, "Conjuration", _A, "90 feet", "Druid", concentration=True, save="STR",
            summary="Grasping weeds in a 20-foot square restrain creatures that fail."),
@@ -225,7 +240,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            summary="Ten berries, each restoring 1 hit point and a day's nourishment."),
         _s("Grease", 1, "Conjuration", _A, "60 feet", "Wizard", save="DEX",
            summary="A 10-foot square of slick grease; creatures in it may fall prone."),
-        _s("Heroism", 1, "Enchantment", _A, "Touch", "Bard,Paladin", concentration=True,
+        _s("Heroism", 1, "Enchantment", _A, "Touch", "Bard,Paladin", concentration=True, temp_hp="MOD",
            summary="The target can't be frightened and gains temporary hit points each turn."),
         _s("Hideous Laughter", 1, "Enchantment", _A, "30 feet", "Bard,Wizard", concentration=True, save="WIS",
            summary="A creature falls prone laughing and is incapacitated."),
@@ -255,9 +270,13 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            summary="A spirit serves you as a familiar in the form of a small animal."),
         _s("Floating Disk", 1, "Conjuration", _A, "30 feet", "Wizard", ritual=True,
            summary="A flat disk of force that carries up to 500 pounds behind you for an hour."),
+        _s("False Life", 1, "Necromancy", _A, "Self", "Sorcerer,Wizard", temp_hp="1d4+4", boost_upcast=5,
+           summary="You gain 1d4 + 4 temporary hit points for an hour (5 more per slot level above 1st)."),
         # More of 2nd level
+        _s("Aid", 2, "Abjuration", _A, "30 feet", "Cleric,Paladin", max_hp_bonus=5, boost_upcast=5, max_targets=3,
+           summary="Up to three creatures' hit point maximum and current hit points rise by 5 for 8 hours."),
         _s("Branding Smite", 2, "Evocation", _BA, "Self", "Paladin", concentration=True, damage="2d6",
-           damage_type="radiant", upcast="1d6",
+           damage_type="radiant", upcast="1d6", later="next_hit",
            summary="Your next weapon hit deals extra radiant damage and makes an invisible target visible."),
         _s("Acid Arrow", 2, "Evocation", _A, "90 feet", "Wizard", attack="ranged", damage="4d4",
            damage_type="acid", upcast="1d4",
@@ -302,7 +321,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            upcast="1d6", upcast_every=2,
            summary="A fiery scimitar in your hand for 10 minutes; attack with it as an action."),
         _s("Flaming Sphere", 2, "Conjuration", _A, "60 feet", "Druid,Wizard", concentration=True, save="DEX",
-           save_effect="half", damage="2d6", damage_type="fire", upcast="1d6",
+           save_effect="half", damage="2d6", damage_type="fire", upcast="1d6", later="bonus_action",
            summary="A rolling 5-foot sphere of fire that scorches creatures next to it."),
         _s("Gentle Repose", 2, "Necromancy", _A, "Touch", "Cleric,Wizard", ritual=True,
            summary="A corpse doesn't decay or rise as undead for 10 days."),
@@ -363,7 +382,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Blink", 3, "Transmutation", _A, "Self", _ARC,
            summary="On a roll of 11 or more each turn you vanish into the Ethereal Plane until your next turn."),
         _s("Call Lightning", 3, "Conjuration", _A, "120 feet", "Druid", concentration=True, save="DEX",
-           save_effect="half", damage="3d10", damage_type="lightning", upcast="1d10",
+           save_effect="half", damage="3d10", damage_type="lightning", upcast="1d10", later="action",
            summary="A storm cloud; each turn call a bolt down on a point below it."),
         _s("Clairvoyance", 3, "Divination", "10 minutes", "1 mile", "Bard,Cleric,Sorcerer,Wizard",
            concentration=True, summary="An invisible sensor lets you see or hear a familiar place."),
@@ -421,10 +440,18 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Wind Wall", 3, "Evocation", _A, "120 feet", "Druid,Ranger", concentration=True, save="STR",
            save_effect="half", damage="3d8", damage_type="bludgeoning",
            summary="A wall of strong wind that deflects arrows and small flying creatures."),
+        # 4th level
+        _s("Ice Storm", 4, "Evocation", _A, "300 feet", "Druid,Sorcerer,Wizard", save="DEX", save_effect="half",
+           damage="2d8", damage_type="bludgeoning", upcast="1d8", extra_damage="4d6", extra_damage_type="cold",
+           summary="Hail pounds a 20-foot-radius cylinder; the ground there is difficult terrain for a turn."),
         # 5th level
+        _s("Flame Strike", 5, "Evocation", _A, "60 feet", "Cleric", save="DEX", save_effect="half", damage="4d6",
+           damage_type="fire", upcast="1d6", extra_damage="4d6", extra_damage_type="radiant",
+           summary="A column of divine fire in a 10-foot-radius cylinder (the fire grows with the slot)."),
         _s("Cone of Cold", 5, "Evocation", _A, "Self", _ARC, save="CON", save_effect="half", damage="8d8",
            damage_type="cold", upcast="1d8", summary="A 60-foot cone of cold air."),
         _s("Mass Cure Wounds", 5, "Conjuration", _A, "60 feet", "Bard,Cleric,Druid", heal="3d8", upcast="1d8",
+           max_targets=6,
            summary="Up to six creatures in a 30-foot sphere regain hit points."),
     )
 }

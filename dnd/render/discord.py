@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ from dnd.combat.lines import (
     GoesFirst,
     Healed,
     HitUndone,
+    HpMaxRaised,
     InitiativeOrder,
     Joined,
     KilledOutright,
@@ -60,11 +62,14 @@ from dnd.combat.lines import (
     SaveRolled,
     SpellNarrated,
     SpellTakesHold,
+    SpellWaits,
     SummaryHeading,
     SummaryRow,
     TempHpAbsorbed,
+    TempHpGained,
     TurnSkipped,
     TurnStarts,
+    Volley,
     WillSkip,
     ZoneCast,
     ZoneTakesHold,
@@ -393,6 +398,21 @@ def _(line: Healed) -> str:
 
 
 @combat_line.register
+def _(line: TempHpGained) -> str:
+    if line.temp_hp > line.gained:
+        return (f"{line.target} would gain {line.gained} temporary HP but keeps the {line.temp_hp} it has "
+                "(temporary hit points don't stack).")
+    return f"{line.target} gains **{line.gained}** temporary HP."
+
+
+@combat_line.register
+def _(line: HpMaxRaised) -> str:
+    if not line.amount:
+        return f"{line.target}'s hit point maximum is already raised as high ({line.hp}/{line.max_hp})."
+    return f"{line.target}'s hit point maximum and hit points rise by **{line.amount}** ({line.hp}/{line.max_hp})."
+
+
+@combat_line.register
 def _(line: RegainsConsciousness) -> str:
     return f"{line.target} regains consciousness."
 
@@ -500,6 +520,24 @@ def _(line: ConcentrationEnds) -> str:
 @combat_line.register
 def _(line: ConcentrationHeld) -> str:
     return f"{render_roll(line.roll)} vs DC {line.dc}: {line.caster} keeps concentrating on **{line.spell}**."
+
+
+@combat_line.register
+def _(line: SpellWaits) -> str:
+    how = {"next_hit": f"on {line.caster}'s next weapon hit (extra damage)",
+           "each_hit": f"on each of {line.caster}'s weapon hits (extra damage)",
+           "bonus_action": f"when {line.caster} spends a bonus action on it on a later turn "
+                           f"(`!cast {line.spell} at <target>`, no slot)",
+           "action": f"when {line.caster} spends an action on it on a later turn "
+                     f"(`!cast {line.spell} at <target>`, no slot)"}[line.trigger]
+    return f"**{line.spell}** is held: it strikes {how}, while {line.caster} concentrates."
+
+
+@combat_line.register
+def _(line: Volley) -> str:
+    counts = Counter(line.shots)
+    return f"**{line.spell}**: {len(line.shots)} at " + ", ".join(
+        f"{name} ×{n}" if n > 1 else name for name, n in counts.items()) + "."
 
 
 @combat_line.register

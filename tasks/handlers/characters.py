@@ -32,6 +32,7 @@ from dnd.phrases import advantage_word
 from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import (
+    CastResult,
     cast_spell,
     copy_spell,
     is_castable,
@@ -42,6 +43,7 @@ from dnd.spellcasting import (
 from dnd.wealth import coin_weight, format_wealth
 from tasks.handlers.character_support import log_roll, my_character, rng, spell_data
 from tasks.handlers.combat_support import (
+    Fight,
     death_save_status,
     end_stated_turn,
     fight_of,
@@ -51,6 +53,7 @@ from tasks.handlers.combat_support import (
     target_name,
 )
 from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.spell_support import bolsters_party, cast_held_again, cast_on_party, spell_done
 
 EMBED_FIELD_LIMIT = 1024
 CATEGORY = "Character"
@@ -217,32 +220,50 @@ def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
 
 @command("cast", CAST_USAGE, "Cast a spell you know or have prepared, spending a slot (e.g. `!cast Magic Missile "
          "at 2`); in a fight, on your turn, name the targets: `!cast Fire Bolt at goblin 1`, `!cast Burning Hands "
-         "on goblin 1, goblin 2`, `!cast Cure Wounds on @player`.", category=CATEGORY)
+         "on goblin 1, goblin 2`, `!cast Cure Wounds on @player`. Beams, rays and darts (Eldritch Blast, Scorching "
+         "Ray, Magic Missile): one target takes them all, or name one target per ray, repeating a name to send "
+         "more at it: `!cast Scorching Ray at goblin 1, goblin 1, goblin 2` (never more names than rays). Mass "
+         "heals and Aid take several targets (`!cast Aid on @a, @b, @c`), outside a fight too. A smite waits "
+         "for your next weapon hit; while you hold Flaming Sphere or Call Lightning, `!cast` it again with no "
+         "level to ram the sphere (bonus action) or call a bolt (action), no slot spent.", category=CATEGORY)
 def cast_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Which spell? For example `!cast Magic Missile`, `!cast Cure Wounds at 2` or, in a fight, "
                            "`!cast Fire Bolt at goblin 1`.")
     name, level, targets = parse_cast(ctx.args)
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
-    if spell_as_reaction(ctx, fight, name):  # Shield answering a hit, out of turn; else the turn's action is spent
+    info = spell_data(ctx, name)
+    if fight is not None and level is None and cast_held_again(ctx, fight, info.name if info else name, targets):
+        return
+    if fight is None and info is not None and bolsters_party(info):
+        cast_on_party(ctx, info, level, targets)
+        return
+    # Shield answering a hit, out of turn; else the turn's action (or bonus action) is spent
+    if spell_as_reaction(ctx, fight, name, bonus_action=info is not None and info.casting_time == "1 bonus action"):
         return
     stored = my_character(ctx, for_update=True)
     character = stored.character
-    info = spell_data(ctx, name)
     if info is None and not is_castable(character, name):
         raise CommandError(f"I don't know a spell called '{name[:60]}'.")
     updated, result = cast_spell(character, name, slot_level=level, spell=info)
     if fight is not None:
-        state, effect = engine.cast(fight.state, fight.me.id, result, [target_name(t) for t in targets], rng)
-        if updated is not character:
-            _save(ctx, stored, updated)  # the slot, before the blows are written back to the same rows
-        touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
-        ending = finish_action(ctx, fight, state, touched)
-        ctx.reply(f"✨ {result.message}\n{effect.text}{ending}")
-        ctx.narrate(facts.fight_facts(effect, engine.outcome(state)),
-                    facts=facts.fight_events(effect, engine.outcome(state)))
-        end_stated_turn(ctx, fight.row, fight.state, state)
-        return
+        _cast_in_fight(ctx, fight, stored, character, updated, result, targets)
+    else:
+        _cast_outside_fight(ctx, stored, character, updated, result, targets)
+
+
+def _cast_in_fight(ctx: CommandContext, fight: Fight, stored: StoredCharacter, character: Character,
+                   updated: Character, result: CastResult, targets: list[str]) -> None:
+    state, effect = engine.cast(fight.state, fight.me.id, result, [target_name(t) for t in targets], rng)
+    if updated is not character:
+        _save(ctx, stored, updated)  # the slot, before the blows are written back to the same rows
+    spell_done(ctx, fight, state, effect, result.message)
+
+
+def _cast_outside_fight(ctx: CommandContext, stored: StoredCharacter, character: Character, updated: Character,
+                        result: CastResult, targets: list[str]) -> None:
+    """Outside a fight a spell's dice are rolled and shown (the DM applies them; healing and Aid change the party's
+    rows: `spell_support.cast_on_party`)."""
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
     if result.attack:
         lines.append(f"Spell attack: +{result.attack_bonus} ({result.attack})")
@@ -250,10 +271,15 @@ def cast_command(ctx: CommandContext) -> None:
         lines.append(f"{result.save} saving throw against DC {result.save_dc}")
     if result.concentration:
         lines.append("Requires concentration.")
-    for what, dice in (("Damage", result.damage), ("Healing", result.healing)):
-        if dice:
+    if result.projectiles:
+        lines.append(f"{result.projectiles} separate {'attacks' if result.attack else 'darts'}, each "
+                     f"{result.damage_each} {result.damage_type}:")
+    for what, dice in (("Damage", result.damage_each or result.damage), ("Healing", result.healing)):
+        for _ in range(max(1, result.projectiles) if what == "Damage" else 1):
+            if not dice:
+                break
             rolled = roll(f"{dice} {result.spell} {what.lower()}", rng)
-            kind = f" {result.damage_type}" if what == "Damage" and result.damage_type else ""
+            kind = f" {result.damage_type}" if what == "Damage" and result.damage_type and "[" not in dice else ""
             lines.append(f"{what}{kind}: {rolled}")
             log_roll(ctx, f"{dice} ({result.spell} {what.lower()}) = {rolled.total}", stored.campaign_id)
     if updated is not character:

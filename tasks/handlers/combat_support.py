@@ -27,7 +27,7 @@ from dnd import tactics
 from dnd.character import Character
 from dnd.class_features import spend_inspiration
 from dnd.combat import CombatState, abilities, reactions, turn_actions
-from dnd.combat.economy import clear_offers, take_action
+from dnd.combat.economy import clear_offers, take_action, take_bonus_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
@@ -588,14 +588,16 @@ def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shie
     return True
 
 
-def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str) -> bool:
+def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, bonus_action: bool = False) -> bool:
     """`!cast` in a fight: Shield answering a hit is the reaction (True: done); any other cast is the turn's
-    action, on the caster's turn (spent in `fight.state`)."""
+    action (its bonus action for a spell cast with one: Healing Word, a smite), on the caster's turn (spent in
+    `fight.state`)."""
     if shield_reaction(ctx, fight, spell):
         return True
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")
-        fight.state = take_action(fight.state, fight.me.id, "cast")
+        fight.state = (take_bonus_action(fight.state, fight.me.id, spell) if bonus_action
+                       else take_action(fight.state, fight.me.id, "cast"))
     return False
 
 

@@ -14,9 +14,9 @@ from dnd.data.equipment import ITEMS, Armor, Weapon, find_item
 from dnd.data.feats import FEATS
 from dnd.data.races import RACES, SUBRACES
 from dnd.data.skills import LANGUAGES, SKILLS
-from dnd.data.spells import SPELLS
+from dnd.data.spells import SPELLS, SpellInfo
 from dnd.data.tables import COIN_VALUES
-from dnd.spellcasting import damage_at, healing_at
+from dnd.spellcasting import boost_at, damage_at, healing_at, projectiles_at
 from tests.srd_paths import srd_json as srd
 
 
@@ -256,27 +256,83 @@ def test_spell(name: str) -> None:
     if dc:
         assert mine.save == dc["dc_type"]["name"]
         assert mine.save_effect == dc["dc_success"]
+    _check_damage(mine, entry)
+    _check_heal(mine, entry)
+
+
+def _check_damage(mine: SpellInfo, entry: dict[str, Any]) -> None:
+    """The damage dice at every slot or character level, and the types."""
     damage = entry.get("damage") or {}
     if "damage_type" in damage:
         assert mine.damage_type == damage["damage_type"]["index"]
     if mine.damage and "damage_at_slot_level" in damage:
         for lvl, dice in damage["damage_at_slot_level"].items():
             got = damage_at(mine, int(lvl)) + (" + MOD" if mine.add_mod_to_damage else "")
-            assert _norm_dice(got) == _norm_dice(dice), lvl
+            if mine.extra_damage:  # two damage types: the same dice, each part tagged with its own type
+                assert _dice_terms(got) == _dice_terms(dice), lvl
+            else:
+                assert _norm_dice(got) == _norm_dice(dice), lvl
+    if mine.extra_damage:  # the JSON names one type; the text names both
+        text = _norm_dice(" ".join(entry["desc"]))
+        assert _norm_dice(f"{mine.damage} {mine.damage_type} damage") in text
+        assert _norm_dice(f"{mine.extra_damage} {mine.extra_damage_type} damage") in text
     if "damage_at_character_level" in damage:
         for lvl, dice in damage["damage_at_character_level"].items():
             assert _norm_dice(damage_at(mine, character_level=int(lvl))) == _norm_dice(dice), lvl
+
+
+def _check_heal(mine: SpellInfo, entry: dict[str, Any]) -> None:
+    """Healing, temporary hit points and Aid's raise at every slot level, and how many creatures it may choose."""
     heal = entry.get("heal_at_slot_level")
-    if heal:
+    if heal and (mine.temp_hp or mine.max_hp_bonus):  # the JSON gives temporary or maximum hit points as healing
+        for lvl, dice in heal.items():
+            assert _norm_dice(boost_at(mine, int(lvl))) == _norm_dice(dice), lvl
+        assert not mine.heal
+    elif heal:
         for lvl, dice in heal.items():
             assert _norm_dice(healing_at(mine, int(lvl)) + " + MOD") == _norm_dice(dice), lvl
     else:
         assert not mine.heal
+    if mine.max_targets > 1:
+        assert f"up to {_NUMBER_WORDS[mine.max_targets]} creatures" in " ".join(entry["desc"]).casefold()
 
 
-# The SRD spells of levels 0-3 the engine leaves to an imported compendium: the SRD's data gives their flat
-# hit point gains as healing dice, or a save whose success changes something other than damage.
-NOT_BUILT_IN = {"aid", "false life", "heat metal", "glyph of warding", "magic circle"}
+def _dice_terms(text: str) -> list[str]:
+    """"2d8[bludgeoning]+4d6[cold]" and "2d8 + 4d6" -> ["2d8", "4d6"] (types and order aside)."""
+    return sorted(t.strip("()") for t in re.sub(r"\[[a-z]+\]", "", _norm_dice(text)).split("+"))
+
+
+_NUMBER_WORDS = {1: "a", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+_WORD_NUMBERS = {word: n for n, word in _NUMBER_WORDS.items()}
+_SHOTS = re.compile(r"\b(a|three) (?:glowing )?(beam|ray|dart)")
+_MORE_AT_LEVELS = re.compile(r"\b(two|three|four) beams at (\d+)th level")
+_ONE_MORE_PER_SLOT = re.compile(r"one (?:additional|more) (?:ray|dart) for each slot level above")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in SPELLS.items() if s.projectiles))
+def test_beams_rays_and_darts_as_the_srd_text_counts_them(name: str) -> None:
+    """Eldritch Blast's beams by character level, Scorching Ray's rays and Magic Missile's darts by slot level,
+    counted as the SRD's text says, and each one's damage."""
+    mine = SPELLS[name]
+    entry = _by_name("Spells")[name.casefold()]
+    desc = " ".join(entry["desc"]).casefold()
+    base = _SHOTS.search(desc)
+    assert base is not None
+    steps = {int(level): _WORD_NUMBERS[word] for word, level in _MORE_AT_LEVELS.findall(desc)}
+    per_slot = bool(_ONE_MORE_PER_SLOT.search(" ".join(entry.get("higher_level", [])).casefold()))
+    for character_level in range(1, 21):
+        for slot in ([None] if mine.is_cantrip else range(mine.level, 10)):
+            expected = max([_WORD_NUMBERS[base.group(1)]] + [n for at, n in steps.items() if at <= character_level])
+            if per_slot and slot is not None:
+                expected += slot - mine.level
+            assert projectiles_at(mine, slot, character_level) == expected, (slot, character_level)
+    each = mine.damage_each or damage_at(mine)
+    assert _norm_dice(f"{each} {mine.damage_type} damage") in _norm_dice(desc)
+
+
+# The SRD spells of levels 0-3 the engine leaves to an imported compendium: the SRD's data gives a save whose
+# success changes something other than damage.
+NOT_BUILT_IN = {"heat metal", "glyph of warding", "magic circle"}
 
 
 def test_every_srd_spell_up_to_3rd_level_is_built_in() -> None:

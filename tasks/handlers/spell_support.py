@@ -1,0 +1,139 @@
+"""`!cast` beyond one roll at one target: a held spell used again on a later turn of a fight (Flaming Sphere,
+Call Lightning), and, outside a fight, healing, temporary hit points and Aid on party members' rows."""
+
+from __future__ import annotations
+
+from db import combat as fights
+from db.campaigns import ensure_active_campaign
+from db.characters import StoredCharacter, load_many_for_update, save
+from dnd import actions
+from dnd import combat as engine
+from dnd.character import Character
+from dnd.combat import CombatState, SpellResult
+from dnd.combat.economy import take_action, take_bonus_action
+from dnd.combat.state import name_key
+from dnd.dice import RollResult, roll
+from dnd.render import facts
+from dnd.spellcasting import CastResult, SpellInfo, cast_spell
+from tasks.handlers.character_support import MENTION, is_dead, log_roll, mentioned_id, my_character, rng
+from tasks.handlers.combat_support import Fight, end_stated_turn, finish_action, require_turn, target_name
+from tasks.handlers.registry import CommandContext, CommandError
+
+_ME = frozenset({"me", "myself", "self"})
+
+
+def cast_held_again(ctx: CommandContext, fight: Fight, spell: str, targets: list[str]) -> bool:
+    """`!cast Flaming Sphere at goblin 1` while the caster holds it: the sphere rams (its bonus action), or Call
+    Lightning's next bolt (its action), no slot spent. False when the caster holds no such spell."""
+    held = engine.held_spell(fight.state, fight.me.id, spell)
+    if held is None:
+        return False
+    require_turn(ctx, fight, f"Using {held.spell}")
+    bonus = held.trigger == "bonus_action"
+    fight.state = (take_bonus_action(fight.state, fight.me.id, held.spell) if bonus
+                   else take_action(fight.state, fight.me.id, "cast"))
+    state, effect = engine.cast_again(fight.state, fight.me.id, held.spell, [target_name(t) for t in targets], rng)
+    spell_done(ctx, fight, state, effect, f"{fight.me.name} uses **{held.spell}** again "
+               f"({'bonus action' if bonus else 'action'}, no slot spent).")
+    return True
+
+
+def spell_done(ctx: CommandContext, fight: Fight, state: CombatState, effect: SpellResult, heading: str) -> None:
+    """A spell resolved in the fight: the caster and the creatures it touched go back to their rows, the fight is
+    stored, the table reads what happened and the narrator retells it; a stated spell ends the turn."""
+    touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
+    ending = finish_action(ctx, fight, state, touched)
+    ctx.reply(f"✨ {heading}\n{effect.text}{ending}")
+    ctx.narrate(facts.fight_facts(effect, engine.outcome(state)),
+                facts=facts.fight_events(effect, engine.outcome(state)))
+    end_stated_turn(ctx, fight.row, fight.state, state)
+
+
+def bolsters_party(info: SpellInfo) -> bool:
+    """A spell that changes party members' hit points outside a fight: healing, temporary hit points (not
+    Heroism's, which come at the start of turns) and Aid."""
+    return bool(info.heal or info.heal_by_slot or info.max_hp_bonus or (info.temp_hp and not info.concentration))
+
+
+def _party_ids(ctx: CommandContext, caster: Character, spell: SpellInfo, targets: list[str]) -> list[int]:
+    """The players whose characters the spell is for: @mentions, or the caster by name or "me" (the caster when
+    none is named), at most the spell's number of targets, none twice."""
+    ids: list[int] = []
+    for text in targets:
+        found = MENTION.fullmatch(text.strip())
+        if found is not None:
+            ids.append(mentioned_id(found))
+        elif name_key(text) in _ME or name_key(text) == name_key(caster.name):
+            ids.append(ctx.author_id)
+        else:
+            raise CommandError(f"Outside a fight, name the party members {spell.name} is for with @mentions "
+                               f"(`!cast {spell.name} on @player, @player`); '{text.strip()[:40]}' isn't one.")
+    ids = ids or [ctx.author_id]
+    if len(ids) > spell.max_targets:
+        many = f"up to {spell.max_targets} creatures" if spell.max_targets > 1 else "one creature"
+        raise CommandError(f"{spell.name} affects {many}: name at most {spell.max_targets} ({len(ids)} given).")
+    if len(set(ids)) != len(ids):
+        raise CommandError("A character is named twice.")
+    return ids
+
+
+def cast_on_party(ctx: CommandContext, spell: SpellInfo, level: int | None, targets: list[str]) -> None:
+    """Outside a fight: the slot is spent and each character named (the caster when none) regains the hit points
+    rolled once for all (Prayer of Healing, Mass Cure Wounds), gains the temporary hit points (False Life; they
+    don't stack: the higher is kept) or has its maximum raised (Aid), on its row, in one transaction with the
+    rows locked in id order. A refusal changes nothing."""
+    campaign_id = ensure_active_campaign(ctx.session)
+    caster = my_character(ctx).character
+    ids = _party_ids(ctx, caster, spell, targets)
+    rows = load_many_for_update(ctx.session, {*ids, ctx.author_id}, campaign_id)
+    mine = my_character(ctx, for_update=True)  # already locked, in id order with the others; refused if dead
+    for player_id in ids:
+        if player_id not in rows:
+            raise CommandError(f"<@{player_id}> has no character in this campaign.")
+        if is_dead(rows[player_id].character):
+            raise CommandError(f"💀 {rows[player_id].character.name} is dead: {spell.name} can't help them.")
+        if player_id != ctx.author_id and fights.player_in_fight(ctx.session, campaign_id, player_id):
+            raise CommandError(f"{rows[player_id].character.name} is in a fight: cast {spell.name} there, on your "
+                               "turn, if you join it.")
+    updated, result = cast_spell(mine.character, spell.name, slot_level=level, spell=spell)
+    amount = _amount(ctx, result, campaign_id)
+    lines = [f"✨ {result.message}"]
+    if amount is not None:
+        lines.append(f"{'Healing' if result.healing else 'Temporary hit points'}: {amount}")
+    changed: dict[int, tuple[StoredCharacter, Character]] = {ctx.author_id: (mine, updated)}
+    for player_id in ids:
+        stored, before = changed.get(player_id, (rows[player_id], rows[player_id].character))
+        after, line = _bolster(before, result, amount)
+        changed[player_id] = (stored, after)
+        lines.append(line)
+    for stored, after in changed.values():
+        save(ctx.session, stored, after)
+    ctx.reply("\n".join(lines))
+
+
+def _amount(ctx: CommandContext, result: CastResult, campaign_id: int) -> RollResult | None:
+    """The healing or temporary hit points, rolled once for every target (None for Aid's fixed raise)."""
+    dice, what = (result.healing, "healing") if result.healing else (result.temp_hp, "temporary hit points")
+    if result.max_hp_bonus or not dice:
+        return None
+    rolled = roll(f"{dice} {result.spell} {what}", rng)
+    log_roll(ctx, f"{dice} ({result.spell} {what}) = {rolled.total}", campaign_id)
+    return rolled
+
+
+def _bolster(character: Character, result: CastResult, amount: RollResult | None) -> tuple[Character, str]:
+    if result.max_hp_bonus:
+        after, rise = actions.raise_hit_point_maximum(character, result.max_hp_bonus)
+        if not rise:
+            return after, f"{character.name}'s hit point maximum is already raised as high ({after.hp}/{after.max_hp})."
+        return after, (f"{character.name}'s hit point maximum and hit points rise by **{rise}** "
+                       f"({after.hp}/{after.max_hp}).")
+    value = max(0, amount.total) if amount is not None else 0
+    if result.healing:
+        after, healed = actions.heal(character, value)
+        return after, f"{character.name} regains **{healed}** HP ({after.hp}/{after.max_hp})."
+    after, temp = actions.gain_temp_hp(character, value)
+    if temp > value:
+        return after, (f"{character.name} keeps the {temp} temporary HP it has (temporary hit points don't "
+                       "stack).")
+    return after, f"{character.name} gains **{temp}** temporary HP."
