@@ -390,6 +390,7 @@ class Volley(Line):
     """A spell of several beams, rays or darts: each one's target, in order."""
 
     spell: str
+    word: str  # "beam", "ray", "dart"
     shots: tuple[str, ...]
 
 

@@ -234,7 +234,7 @@ def _volley(state: CombatState, caster: Combatant, spell: CastResult, kind: Spel
             rng: random.Random | None) -> tuple[CombatState, SpellResult]:
     """Each beam, ray or dart at its own target in turn: an attack roll each (or a dart that always hits); those
     still aimed at a creature already down are lost."""
-    told: list[Line] = [Volley(spell.spell, tuple(c.name for c in chosen))]
+    told: list[Line] = [Volley(spell.spell, _VOLLEY_WORDS.get(spell.spell, "shot"), tuple(c.name for c in chosen))]
     hits: list[AttackResult] = []
     dealt = 0
     for number, target in enumerate(chosen):

@@ -536,7 +536,8 @@ def _(line: SpellWaits) -> str:
 @combat_line.register
 def _(line: Volley) -> str:
     counts = Counter(line.shots)
-    return f"**{line.spell}**: {len(line.shots)} at " + ", ".join(
+    count = len(line.shots)
+    return f"**{line.spell}**: {count} {line.word}{'s' if count != 1 else ''} at " + ", ".join(
         f"{name} ×{n}" if n > 1 else name for name, n in counts.items()) + "."
 
 

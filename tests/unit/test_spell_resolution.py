@@ -61,9 +61,9 @@ def test_scorching_ray_split_over_two_goblins_is_three_attack_rolls() -> None:
     assert [(a.target, a.hit, a.damage) for a in r.attacks] == [("Goblin 1", True, 2), ("Goblin 1", False, 0),
                                                                 ("Goblin 2", True, 6)]
     assert hit_points(state, "Goblin 1", "Goblin 2") == [5, 1] and r.damage == 8
-    assert r.targets == ["Goblin 1", "Goblin 2"] and Volley("Scorching Ray", ("Goblin 1", "Goblin 1", "Goblin 2")) \
-        in r.told
-    assert "3 at Goblin 1 ×2, Goblin 2" in r.text.replace("**", "").replace("Scorching Ray: ", "")
+    assert r.targets == ["Goblin 1", "Goblin 2"]
+    assert Volley("Scorching Ray", "ray", ("Goblin 1", "Goblin 1", "Goblin 2")) in r.told
+    assert "**Scorching Ray**: 3 rays at Goblin 1 ×2, Goblin 2." in r.text
     assert r.text.count("Scorching Ray attack on") == 3
 
 
