@@ -356,7 +356,8 @@ def test_spells_in_a_fight(srd: SystemUnderTest) -> None:
     reply = system.command(mage, "!cast Magic Missile at Bugbear 2")["content"]
     darts = [int(d) for d in re.findall(r"Magic Missile hits Bugbear 2 for \*\*(\d+)\*\*", reply)]
     dealt = sum(darts)  # three darts of 1d4+1, each its own damage
-    assert len(darts) == 3 and all(2 <= d <= 5 for d in darts) and 6 <= dealt <= 15 and fighter_in_fight(system, "Bugbear 2")["hp"] == before_mm - dealt
+    assert len(darts) == 3 and all(2 <= d <= 5 for d in darts)
+    assert fighter_in_fight(system, "Bugbear 2")["hp"] == before_mm - dealt
     assert first_slots(system, mage) == 0
     system.command(mage, "!end_turn")
     turn_until(system, is_mage)
