@@ -17,7 +17,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import select, text
 
 from corpus.chunking import Window, build_parents, group_windows, heading_overhead, plan_windows
-from corpus.embedding import get_embedder, model_identity
+from corpus.embedding import get_embedder, get_query_encoder, model_identity
 from corpus.readers import SUPPORTED_SUFFIXES, Block, ReaderError, max_file_bytes, read_blocks
 from corpus.store import (
     CAMPAIGN_PREFIX,
@@ -339,6 +339,22 @@ def _rows(spec: IndexSpec, prepared: _Prepared, campaign_id: int | None) -> list
                                         windows[i].embed_tokens, vectors[i])
                               for i, (start, end) in zip(parent.windows, parent.spans, strict=True)]))
     return rows
+
+
+def memory_rows(spec: IndexSpec, documents: Sequence[tuple[str, str]], campaign_id: int | None) -> list[list[ChunkRow]]:
+    """Short Markdown texts held in memory (a campaign journal's entries, as (name, text)) chunked like files, their
+    windows embedded by the NumPy encoder (a few windows: no torch in a command worker): rows for `replace_file`."""
+    prepared = []
+    for rel, body in documents:
+        data = body.encode()
+        prepared.append(_prepare(spec, SourceFile(rel, Path(rel), len(data), 0, hashlib.sha256(data).hexdigest(),
+                                                  data)))
+    vectors = get_query_encoder().encode([window.embed_text for item in prepared for window in item.windows])
+    position = 0
+    for item in prepared:
+        item.vectors = vectors[position:position + len(item.windows)]
+        position += len(item.windows)
+    return [_rows(spec, item, campaign_id) for item in prepared]
 
 
 def build_index(spec: IndexSpec, *, progress: ProgressCallback | None = None,

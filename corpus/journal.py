@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from corpus import journal_index
 from db import journal
 from db.characters import find_many
 from db.models import Campaign
@@ -205,12 +206,20 @@ def search(session: Session, campaign_id: int, text: str, limit: int = 6) -> lis
     return journal.relevant(session, campaign_id, search_terms(text), limit)
 
 
+MEANT_IN_PROMPT = 3  # entries found by meaning alone, after those that share the players' words
+
+
 def for_prompt(session: Session, campaign_id: int, text: str, limit: int = 6) -> list[str]:
-    """What the narrator is reminded of this turn: the last session's summary and the notes the players'
-    words call up (a name from three sessions ago, a promise)."""
-    lines = [entry.line() for entry in search(session, campaign_id, text, limit)]
+    """What the narrator is reminded of this turn: the last session's summary, the notes the players' words call
+    up (full text), then the entries closest to them in meaning (the journal's vector index, `journal_index`),
+    so a name from three sessions ago comes back when the players only describe it."""
     last = journal.last_summary(session, campaign_id)
-    return ([last.line()] if last is not None else []) + lines
+    found = search(session, campaign_id, text, limit)
+    known = {entry.id for entry in found} | ({last.id} if last is not None else set())
+    nearest = journal_index.nearest(session, campaign_id, text, MEANT_IN_PROMPT + len(known))
+    meant = [entry_id for entry_id in nearest if entry_id not in known][:MEANT_IN_PROMPT]
+    found += sorted(journal.live_entries(session, campaign_id, meant), key=lambda entry: meant.index(entry.id))
+    return ([last.line()] if last is not None else []) + [entry.line() for entry in found]
 
 
 @dataclass(frozen=True)

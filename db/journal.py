@@ -90,6 +90,14 @@ def relevant(session: Session, campaign_id: int, terms: list[str], limit: int = 
     return [_entry(row) for row in rows]
 
 
+def live_entries(session: Session, campaign_id: int, ids: Iterable[int] | None = None) -> list[Entry]:
+    """The campaign's live entries (summaries and notes), oldest first; or those of `ids`."""
+    query = select(JournalEntry).where(*_live(campaign_id))
+    if ids is not None:
+        query = query.where(JournalEntry.id.in_(list(ids)))
+    return [_entry(row) for row in session.execute(query.order_by(JournalEntry.id)).scalars()]
+
+
 def last_summary(session: Session, campaign_id: int) -> Entry | None:
     row = _last_summary(session, campaign_id)
     return _entry(row) if row is not None and not row.struck else None

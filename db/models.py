@@ -352,7 +352,8 @@ class CorpusIndex(Base):
     last_build_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_build_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_report: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    __table_args__ = (CheckConstraint("kind IN ('rules', 'campaign')", name="corpus_index_kind"),)
+    # journal: a campaign journal's entries (corpus.journal_index), not a campaign's book
+    __table_args__ = (CheckConstraint("kind IN ('rules', 'campaign', 'journal')", name="corpus_index_kind"),)
 
 
 class CorpusFile(Base):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import keys
-from corpus import journal
+from corpus import journal, journal_index
 from db.campaigns import campaign_for_update
 from db.engine import run_in_transaction, transaction
 from db.journal import campaign_ids
@@ -120,3 +120,11 @@ def close_quiet_sessions() -> int:
             send_follow_ups([session_summary.follow_up(done)])
             closed += 1
     return closed
+
+
+def index_journals() -> int:
+    """New, edited and struck journal entries into (or out of) their campaign's vector index."""
+    with transaction() as session:
+        every = campaign_ids(session)
+    return sum(run_in_transaction(lambda session, campaign_id=campaign_id: journal_index.sync(session, campaign_id))
+               for campaign_id in every)

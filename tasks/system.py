@@ -32,8 +32,9 @@ def sweep() -> dict[str, int]:
     gates = sweeper.repair_combat_gates()
     idle = sweeper.pass_idle_turns()
     sessions = sweeper.close_quiet_sessions()
+    indexed = sweeper.index_journals()
     return {"republished": republished, "redriven": len(stale), "orphans": len(orphans), "trades_expired": expired,
-            "gates_repaired": gates, "idle_turns_passed": idle, "sessions_closed": sessions}
+            "gates_repaired": gates, "idle_turns_passed": idle, "sessions_closed": sessions, "journal_indexed": indexed}
 
 
 @app.task(name=keys.SWITCH_MODEL_TASK, base=DndTask, user_facing_name="the model switch",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -160,3 +161,50 @@ def test_the_model_writes_the_session_summary_once_and_the_record_stays_when_it_
     [last] = system.sql("SELECT text FROM journal_entries WHERE campaign_id = :c AND kind = 'summary' "
                         "ORDER BY id DESC LIMIT 1", c=campaign_id)
     assert last.text == closed.split("is in the journal:\n", 1)[1]
+
+
+def journal_index_holds(system: SystemUnderTest, campaign_id: int, words: str, timeout: float = 30) -> bool:
+    """Whether the sweeper indexed (or dropped) the entries with `words` within `timeout`: the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        held = bool(system.sql("SELECT 1 FROM corpus_chunks WHERE index_name = :n AND text LIKE :w",
+                               n=f"journal:{campaign_id}", w=f"%{words}%"))
+        if held or time.monotonic() > deadline:
+            return held
+        time.sleep(0.5)
+
+
+def test_a_promise_three_sessions_ago_is_recalled_by_meaning(system: SystemUnderTest, model: object) -> None:
+    player = new_player_id()
+    campaign_id = activate_own_campaign(system, "The Salt Caves (journal retrieval test)")
+    system.command(system.owner_id, "!end_session")  # close whatever earlier tests played
+    # The offline narrator tells these sessions: the stand-in model's narration echoes its whole prompt, journal
+    # included, and its echo of the promise would be noted again in every session.
+    model.control(mode="fail")  # type: ignore[attr-defined]
+    dm_turn(system, player, "I promise Mirela Thistlewood that we will find her brother in the salt caves.")
+    system.command(system.owner_id, "!end_session")
+    for day in (2, 3):
+        dm_turn(system, player, f"I keep walking down the long road, day {day}.")
+        system.command(system.owner_id, "!end_session")
+    assert journal_index_holds(system, campaign_id, "her brother in the salt caves")
+
+    question = "What did we tell the woman about her lost relative?"
+    # No word of the question is in the promise: the journal's full-text search alone finds nothing.
+    assert "Nothing in the journal about" in system.command(player, f"!journal {question}", dm=True)["content"]
+    model.control(mode="ok")  # type: ignore[attr-defined]
+    narrated_by(system, "vllm", player, question)
+    data = prompt_data(model.requests()[-1])  # type: ignore[attr-defined]
+    recalled = [line for line in data["journal"] if "salt caves" in line]
+    # The last summary (session 3) is always there; the promise comes back by meaning, from session 1.
+    assert data["journal"][0].startswith("[summary, session 3]") and "salt caves" not in data["journal"][0]
+    assert recalled and all("session 1]" in line for line in recalled), data["journal"]
+
+    # A struck entry leaves the index too.
+    number = int(re.search(r"`#(\d+)`", system.command(player, "!journal mirela", dm=True)["content"]).group(1))  # type: ignore[union-attr]
+    assert "struck out" in system.command(system.owner_id, f"!journal_strike {number}")["content"]
+    deadline = time.monotonic() + 30
+    while system.sql("SELECT 1 FROM corpus_files WHERE index_name = :n AND path = :p", n=f"journal:{campaign_id}",
+                     p=f"{number}.md") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not system.sql("SELECT 1 FROM corpus_files WHERE index_name = :n AND path = :p",
+                          n=f"journal:{campaign_id}", p=f"{number}.md")
