@@ -22,6 +22,7 @@ from dnd.character import (
     saving_throw_modifier,
     skill_modifier,
 )
+from dnd.class_choices import CheckSubject, check_bonuses
 from dnd.conditions import RollMode, ability_check_mode, saving_throw_mode
 from dnd.data.equipment import Weapon, find_item
 from dnd.data.feats import find_feat
@@ -278,18 +279,35 @@ def _flags(extra: str) -> tuple[bool, bool]:
     return "advantage" in modes, "disadvantage" in modes
 
 
-def ability_check(character: Character, what: str, extra: str = "") -> D20Test:
-    """A skill check (with proficiency/expertise) or a plain ability check, with the conditions' effect."""
+def split_check(words: list[str]) -> tuple[str, str]:
+    """("Survival", "goblin 2") for `survival goblin 2`: the longest leading words that name a skill or an ability,
+    and what the check is about (the rest); the words unchanged when none do."""
+    for n in range(len(words), 0, -1):
+        head = " ".join(words[:n])
+        for normalize in (normalize_skill, normalize_ability):
+            try:
+                normalize(head)
+            except RulesError:
+                continue
+            return head, " ".join(words[n:])
+    return " ".join(words), ""
+
+
+def ability_check(character: Character, what: str, extra: str = "", about: CheckSubject | None = None) -> D20Test:
+    """A skill check (with proficiency/expertise) or a plain ability check, with the conditions' effect, and what a
+    ranger's Favored Enemy or Natural Explorer adds when the check is ``about`` one of them."""
     adv, dis = _flags(extra)
     reasons: list[str] = []
     try:
         skill = normalize_skill(what)
     except RulesError:
         skill = None
+    proficient = False
     if skill is not None:
         label = f"{skill} check"
         mod = skill_modifier(character, skill)
         ability = SKILLS[skill]
+        proficient = skill in character.skills and skill not in character.expertise
         body, _ = equipped_armor(character)
         if skill == "Stealth" and body is not None and body.stealth_disadvantage:
             dis = True
@@ -302,6 +320,10 @@ def ability_check(character: Character, what: str, extra: str = "") -> D20Test:
                              f"abilities: {', '.join(ABILITY_NAMES)}.") from None
         label = f"{ABILITY_NAMES[ability]} check"
         mod = ability_modifier(character, ability)
+    favored, doubled, notes = check_bonuses(character, skill, ability, about, proficient)
+    adv, mod, reasons = adv or favored, mod + doubled, reasons + notes
+    if about is not None:
+        label += f" ({about.name})"
     mode = ability_check_mode(character.conditions, character.exhaustion, advantage=adv, disadvantage=dis)
     reasons += _condition_reasons(character)
     return D20Test(label=label, modifier=mod, mode=mode, reasons=reasons)

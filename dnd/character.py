@@ -35,6 +35,8 @@ from dnd.progression import (
 from dnd.wealth import Wealth, coin_weight
 
 HpMethod = Literal["max", "average", "roll"]
+# A ranger's Favored Enemy comes with a language of its own choosing (dnd.class_choices); derive() adds it.
+FAVORED_ENEMY_LANGUAGE = "Favored Enemy Language"
 
 
 class InventoryItem(Frozen):
@@ -663,6 +665,8 @@ def derive(character: Character, *, grow_from: Character | None = None) -> Chara
     languages = list(character.languages)
     if race is not None:
         languages = [*race.languages, *[lang for lang in languages if lang not in race.languages]]
+    languages += [r.choices[FAVORED_ENEMY_LANGUAGE] for r in character.history
+                  if FAVORED_ENEMY_LANGUAGE in r.choices and r.choices[FAVORED_ENEMY_LANGUAGE] not in languages]
 
     return character.model_copy(update={
         "ability_scores": scores,

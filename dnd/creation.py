@@ -523,7 +523,8 @@ def create_character(choices: CreationChoices, rng: random.Random | None = None,
                            catalog=catalog)
 
     items, wealth = starting_equipment(cls.name, bg.name, choices.equipment, rng)
-    picked = validate_choices(cls.name, 1, subclass, choices.class_choices, required=False)  # the flow asks each
+    picked = validate_choices(cls.name, 1, subclass, choices.class_choices, languages=languages,
+                              required=False)  # the flow asks each
     record = LevelRecord(class_name=cls.name, class_level=1, hp_method="max", hp_roll=cls.hit_die,
                          feat=feat.name if feat else None, feat_ability=feat_ability, subclass=subclass,
                          choices=picked)

@@ -25,8 +25,12 @@ from dnd.abilities import modifier, normalize_ability, normalize_skill
 from dnd.character import Character, armor_class
 from dnd.class_choices import (
     DRAGON_ANCESTOR,
+    FAVORED_ENEMY,
+    FAVORED_ENEMY_LANGUAGE,
     FIGHTING_STYLE,
+    NATURAL_EXPLORER,
     choice_points,
+    choice_title,
     choices_text,
     describe_options,
     validate_choice,
@@ -340,7 +344,15 @@ def _subclass_handle(data: dict[str, Any], text: str, rng: random.Random) -> tup
 
 
 # The class choices of 1st level (dnd.class_choices), each a step: its answer's key → the choice point.
-_CHOICE_KEYS: dict[str, str] = {"fighting_style": FIGHTING_STYLE, "dragon_ancestor": DRAGON_ANCESTOR}
+_CHOICE_KEYS: dict[str, str] = {"fighting_style": FIGHTING_STYLE, "dragon_ancestor": DRAGON_ANCESTOR,
+                                 "favored_enemy": FAVORED_ENEMY, "natural_explorer": NATURAL_EXPLORER,
+                                 "favored_enemy_language": FAVORED_ENEMY_LANGUAGE}
+
+
+def _known_languages(data: dict[str, Any]) -> list[str]:
+    """The languages the answers so far give (the race's and those chosen)."""
+    race, _ = _race(data)
+    return [*(race.languages if race else ()), *(data.get("languages") or [])]
 
 
 def _choice_step(key: str) -> tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], str], Handler]:
@@ -351,11 +363,14 @@ def _choice_step(key: str) -> tuple[Callable[[dict[str, Any]], bool], Callable[[
         cls = _class(data)
         return cls is not None and point in choice_points(cls.name, 1, data.get("subclass"))
 
+    def taken(data: dict[str, Any]) -> list[str]:
+        return _known_languages(data) if point == FAVORED_ENEMY_LANGUAGE else []
+
     def ask(data: dict[str, Any]) -> str:
-        return f"Choose your **{point.lower()}**:\n{describe_options(point, data['class_name'])}"
+        return f"Choose your **{choice_title(point)}**:\n{describe_options(point, data['class_name'], taken(data))}"
 
     def handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple[dict[str, Any], str]:
-        found = validate_choice(point, data["class_name"], text)
+        found = validate_choice(point, data["class_name"], text, taken(data))
         return {key: found}, f"{point}: **{found}**."
 
     return applies, ask, handle
@@ -725,6 +740,10 @@ STEPS: tuple[Step, ...] = (
          _choice_step("fighting_style")[0]),
     Step("dragon_ancestor", "Dragon Ancestor", ("dragon_ancestor",), *_choice_step("dragon_ancestor")[1:],
          _choice_step("dragon_ancestor")[0]),
+    Step("favored_enemy", "Favored Enemy", ("favored_enemy",), *_choice_step("favored_enemy")[1:],
+         _choice_step("favored_enemy")[0]),
+    Step("natural_explorer", "Natural Explorer", ("natural_explorer",), *_choice_step("natural_explorer")[1:],
+         _choice_step("natural_explorer")[0]),
     Step("method", "Ability scores", ("ability_method", "rolled_scores", "rolled_detail"), _method_prompt,
          _method_handle),
     Step("scores", "Assign scores", ("base_scores",), _scores_prompt, _scores_handle),
@@ -737,6 +756,8 @@ STEPS: tuple[Step, ...] = (
     Step("expertise", "Expertise", ("expertise",), _expertise_prompt, _expertise_handle, _needs_expertise),
     Step("languages", "Languages", ("languages",), _languages_prompt, _languages_handle,
          lambda d: _languages_wanted(d) > 0),
+    Step("favored_enemy_language", "Favored Enemy's language", ("favored_enemy_language",),
+         *_choice_step("favored_enemy_language")[1:], _choice_step("favored_enemy_language")[0]),
     Step("tools", "Tools", ("tools",), _tools_prompt, _tools_handle, _needs_tools),
     Step("race_tool", "Racial tool", ("race_tool",), _race_tool_prompt, _race_tool_handle, _needs_race_tool),
     Step("cantrips", "Cantrips", ("cantrips",), _cantrips_prompt, _cantrips_handle, _needs_cantrips),
@@ -760,6 +781,10 @@ _MENUS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "ancestry": lambda data: list(DRACONIC_ANCESTRIES),
     "fighting_style": lambda data: list(choice_options(FIGHTING_STYLE, data.get("class_name") or "")),
     "dragon_ancestor": lambda data: list(DRACONIC_ANCESTRIES),
+    "favored_enemy": lambda data: list(choice_options(FAVORED_ENEMY, "Ranger")),
+    "natural_explorer": lambda data: list(choice_options(NATURAL_EXPLORER, "Ranger")),
+    "favored_enemy_language": lambda data: [lang for lang in choice_options(FAVORED_ENEMY_LANGUAGE, "Ranger")
+                                            if lang not in _known_languages(data)],
     "class": lambda data: list(CLASSES),
     "method": lambda data: ["point buy", "standard array", "roll"],
     "background": lambda data: [b.name for b in BACKGROUNDS.values()],

@@ -22,11 +22,18 @@ import random
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dnd.abilities import modifier, normalize_ability
 from dnd.character import Character, compute_ability_scores, hp_gain
-from dnd.class_choices import choice_points, describe_options, fighting_styles, validate_choice
+from dnd.class_choices import (
+    FIGHTING_STYLE,
+    already_chosen,
+    choice_points,
+    choice_title,
+    describe_options,
+    validate_choice,
+)
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
 from dnd.creation_flow import BACK_WORDS, CANCEL_WORDS, NO_WORDS, YES_WORDS, parse_skills, split_list
 from dnd.data.classes import CLASSES
@@ -62,7 +69,7 @@ class LevelUpState(BaseModel):
     subclass: str | None = None
     skills: list[str] = Field(default_factory=list)
     expertise: list[str] = Field(default_factory=list)
-    class_choice: str | None = None  # the answer to the level's class choice (dnd.class_choices), if it has one
+    class_choices: dict[str, str] = Field(default_factory=dict)  # the class choices answered (dnd.class_choices)
     new_cantrips: list[str] = Field(default_factory=list)
     new_spells: list[str] = Field(default_factory=list)
     swap: list[str] = Field(default_factory=list)  # [the known spell given up, the one learned instead]
@@ -71,12 +78,26 @@ class LevelUpState(BaseModel):
     character: dict[str, Any] | None = None  # the levelled character, once confirmed
     summary: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_choice_before(cls, data: Any) -> Any:
+        """A session stored when a level had one class choice, a Fighting Style (`class_choice`), resumes."""
+        if isinstance(data, dict) and "class_choice" in data:
+            data = dict(data)
+            legacy = data.pop("class_choice")
+            if legacy:
+                data["class_choices"] = {FIGHTING_STYLE: legacy}
+        return data
 
-STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", "class_choice", "skills", "expertise",
+
+# A level asks up to three class choices (a Ranger's 6th: Favored Enemy, its language, Natural Explorer), one step each.
+CHOICE_STEPS: tuple[str, ...] = ("class_choice", "class_choice_2", "class_choice_3")
+STEP_ORDER: tuple[str, ...] = ("class", "hp", "asi", "feat_ability", "subclass", *CHOICE_STEPS, "skills", "expertise",
                                "cantrips", "spells", "swap", "arcanum", "confirm")
 STEP_TITLES: dict[str, str] = {
     "class": "Class", "hp": "Hit points", "asi": "Ability Score Improvement or feat",
-    "feat_ability": "Feat increase", "subclass": "Subclass", "class_choice": "Class choice", "skills": "Skills",
+    "feat_ability": "Feat increase", "subclass": "Subclass", "class_choice": "Class choice",
+    "class_choice_2": "Class choice", "class_choice_3": "Class choice", "skills": "Skills",
     "expertise": "Expertise",
     "cantrips": "New cantrips", "spells": "New spells", "swap": "Replace a spell", "arcanum": "Mystic Arcanum",
     "confirm": "Confirm",
@@ -107,8 +128,8 @@ def _applies(step: str, state: LevelUpState, character: Character) -> bool:
         return options.asi and info is not None and bool(info.ability_choice)
     if step == "subclass":
         return options.subclass_required
-    if step == "class_choice":
-        return _choice_point(state, character) is not None
+    if step in CHOICE_STEPS:
+        return _choice_point(state, character, step) is not None
     if step == "skills":
         return options.skill_choices > 0
     if step == "expertise":
@@ -135,7 +156,7 @@ def _gains(state: LevelUpState, character: Character) -> SpellGains:
 
 def _clear(step: str) -> dict[str, Any]:
     return {"asi": {"asi": {}, "feat": None, "feat_ability": None}, "feat_ability": {"feat_ability": None},
-            "subclass": {"subclass": None}, "class_choice": {"class_choice": None}, "skills": {"skills": []},
+            "subclass": {"subclass": None}, "class_choice": {"class_choices": {}}, "skills": {"skills": []},
             "expertise": {"expertise": []}, "cantrips": {"new_cantrips": []}, "spells": {"new_spells": []},
             "swap": {"swap": []}, "arcanum": {"arcanum": None}}.get(step, {})
 
@@ -206,32 +227,40 @@ def _confirm_prompt(state: LevelUpState, character: Character) -> str:
     return "\n".join(summary.lines) + "\n\nReply `yes` to level up, `back` to change an answer, or `cancel`."
 
 
-def _choice_point(state: LevelUpState, character: Character) -> str | None:
-    """The class choice the level asks (Fighting Style at Paladin/Ranger 2, Champion 10, Fighter 1), if any."""
+def _level_points(state: LevelUpState, character: Character) -> list[str]:
+    """The class choices the level asks (a Fighting Style at Paladin/Ranger 2, Champion 10; a Ranger's Favored
+    Enemy, its language and Natural Explorer at 6; ...), in order."""
     options = _options(state, character)
     subclass = state.subclass or next((v for k, v in character.subclasses.items()
                                        if k.casefold() == options.class_name.casefold()), None)
-    points = choice_points(options.class_name, options.class_level, subclass)
-    return points[0] if points else None
+    return choice_points(options.class_name, options.class_level, subclass)
+
+
+def _choice_point(state: LevelUpState, character: Character, step: str | None = None) -> str | None:
+    """The class choice the step (the current one by default) asks, if the level has that many."""
+    points = _level_points(state, character)
+    index = CHOICE_STEPS.index(step or state.step)
+    return points[index] if index < len(points) else None
 
 
 def _class_choice_prompt(state: LevelUpState, character: Character) -> str:
     point = _choice_point(state, character)
     assert point is not None and state.class_name is not None
-    return f"Choose your **{point.lower()}**:\n{describe_options(point, state.class_name, fighting_styles(character))}"
+    taken = already_chosen(point, character)
+    return f"Choose your **{choice_title(point)}**:\n{describe_options(point, state.class_name, taken)}"
 
 
 def _class_choice_answer(state: LevelUpState, character: Character, text: str,
                          rng: random.Random) -> tuple[dict[str, Any], str]:
     point = _choice_point(state, character)
     assert point is not None
-    found = validate_choice(point, state.class_name or "", text, fighting_styles(character))
-    return {"class_choice": found}, f"{point}: **{found}**."
+    found = validate_choice(point, state.class_name or "", text, already_chosen(point, character))
+    return {"class_choices": {**state.class_choices, point: found}}, f"{point}: **{found}**."
 
 
 _PROMPTS = {
     "class": _class_prompt, "hp": _hp_prompt, "asi": _asi_prompt, "feat_ability": _feat_ability_prompt,
-    "subclass": _subclass_prompt, "class_choice": _class_choice_prompt, "skills": _skills_prompt,
+    "subclass": _subclass_prompt, **dict.fromkeys(CHOICE_STEPS, _class_choice_prompt), "skills": _skills_prompt,
     "expertise": _expertise_prompt,
     "confirm": _confirm_prompt,
 }
@@ -529,7 +558,7 @@ def learned(state: LevelUpState, character: Character) -> Character:
 
 _ANSWERS = {
     "class": _class_answer, "hp": _hp_answer, "asi": _asi_answer, "feat_ability": _feat_ability_answer,
-    "subclass": _subclass_answer, "class_choice": _class_choice_answer, "skills": _skills_answer,
+    "subclass": _subclass_answer, **dict.fromkeys(CHOICE_STEPS, _class_choice_answer), "skills": _skills_answer,
     "expertise": _expertise_answer,
 }
 
@@ -542,11 +571,11 @@ def hp_roll(state: LevelUpState, character: Character) -> int:
 
 
 def choices_of(state: LevelUpState, character: Character | None = None) -> LevelUpChoices:
-    point = _choice_point(state, character) if character is not None and state.class_choice else None
+    points = _level_points(state, character) if character is not None and state.class_name else []
     return LevelUpChoices(hp_method=state.hp_method or "average", asi=state.asi, feat=state.feat,
                           feat_ability=state.feat_ability, subclass=state.subclass, skills=state.skills,
                           expertise=state.expertise,
-                          class_choices={point: state.class_choice} if point and state.class_choice else {})
+                          class_choices={p: v for p, v in state.class_choices.items() if p in points})
 
 
 def preview(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:

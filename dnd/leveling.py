@@ -19,7 +19,7 @@ from dnd.character import (
     derive,
     hp_gain,
 )
-from dnd.class_choices import fighting_styles, validate_choices
+from dnd.class_choices import validate_choices
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
 from dnd.data.classes import ALL_SKILLS_LABEL
 from dnd.data.races import find_race, find_subrace
@@ -257,7 +257,7 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     if subclass:
         subclasses[key] = subclass
     picked = validate_choices(cls.name, options.class_level, subclass or subclasses.get(key), choices.class_choices,
-                              fighting_styles(character), required=False)  # the flow asks each (class_choice)
+                              character, required=False)  # the flow asks each (class_choice)
     record = LevelRecord(class_name=cls.name, class_level=options.class_level, hp_method=choices.hp_method,
                          hp_roll=die_value, asi=asi, feat=feat_name, feat_ability=feat_ability,
                          subclass=subclass, skills=new_skills, choices=picked)

@@ -21,7 +21,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
-from dnd.class_choices import choices_text
+from dnd.class_choices import CheckSubject, choices_text, find_creature_type, find_terrain
 from dnd.class_features import spend_inspiration
 from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
@@ -460,17 +460,49 @@ def _d20(ctx: CommandContext, test: actions.D20Test, stored: StoredCharacter, in
     log_roll(ctx, f"{test.expression()} = {result.total}", stored.campaign_id)
 
 
-@command("check", "!check <skill|ability> [adv|dis] [insp]", "An ability check with your modifiers and "
-         "proficiency, e.g. `!check stealth`, `!check str` (`insp`: add your Bardic Inspiration die).",
+MAX_SUBJECT_CHARS = 60
+
+
+def check_subject(ctx: CommandContext, text: str) -> CheckSubject | None:
+    """What a check is about, named after the skill: a terrain, a creature type or humanoid race ("undead",
+    "orcs"), a monster the game knows ("goblin"), or a creature of the player's fight ("goblin 2")."""
+    if not text:
+        return None
+    if len(text) > MAX_SUBJECT_CHARS:
+        raise CommandError(f"Name what the check is about in at most {MAX_SUBJECT_CHARS} characters.")
+    terrain = find_terrain(text)
+    if terrain is not None:
+        return CheckSubject(name=terrain, terrain=terrain)
+    kind = find_creature_type(text)
+    if kind is not None:
+        return CheckSubject(name=text.strip(), creature_type=kind[0], subtype=kind[1])
+    fight = fight_of(ctx, ctx.author_id, lock=False)
+    foe = next((c for c in fight.state.combatants if c.monster is not None
+                and c.name.casefold() == " ".join(text.split()).casefold()), None) if fight is not None else None
+    found = compendium.monster(ctx.session, foe.monster.name if foe is not None and foe.monster else text)
+    if found is None:
+        raise CommandError(f"I don't know a creature or terrain called '{text}'. Name a monster (`!check survival "
+                           "goblin`), a creature type (`undead`) or a terrain (`forest`) after the skill.")
+    return CheckSubject(name=found.name, creature_type=str(found.details.get("type", "")).casefold(),
+                        subtype=str(found.details.get("subtype") or "").casefold())
+
+
+@command("check", "!check <skill|ability> [about] [adv|dis] [insp]", "An ability check with your modifiers and "
+         "proficiency, e.g. `!check stealth`, `!check str` (`insp`: add your Bardic Inspiration die). Name what it "
+         "is about after the skill — a creature, its type or a terrain: `!check survival goblin` — and a ranger's "
+         "Favored Enemy (advantage on Survival to track and Intelligence checks to recall) and Natural Explorer "
+         "(double proficiency) count.",
          category=CATEGORY)
 def check_command(ctx: CommandContext) -> None:
     words = ctx.args.split()
     if not words:
         raise CommandError("Which check? For example `!check Perception` or `!check dex`.")
     extra = [w for w in words if advantage_word(w) is not None or w.casefold() == INSPIRED]
-    what = " ".join(w for w in words if w not in extra)
+    what, about = actions.split_check([w for w in words if w not in extra])
+    subject = check_subject(ctx, about)
     stored = my_character(ctx)
-    _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra)), stored, INSPIRED in lowered(extra))
+    _d20(ctx, actions.ability_check(stored.character, what, " ".join(extra), subject), stored,
+         INSPIRED in lowered(extra))
 
 
 @command("save", "!save <ability> [adv|dis] [insp] | !save death", "A saving throw with your modifiers, "

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from dnd.character import Character
-from dnd.class_choices import choice_points, fighting_styles
+from dnd.class_choices import already_chosen, choice_points
 from dnd.class_choices import options as choice_options
 from dnd.creation import CreationChoices, create_character
 from dnd.data.classes import ALL_SKILLS_LABEL, CLASSES
 from dnd.data.equipment import MUSICAL_INSTRUMENTS
 from dnd.data.skills import ABILITIES, SKILLS
 from dnd.errors import RulesError
-from dnd.level_up_flow import LevelUpState, answer, leveled_character, start
+from dnd.level_up_flow import CHOICE_STEPS, LevelUpState, answer, leveled_character, start
 from dnd.leveling import level_up_options, xp_for_level
 from dnd.progression import get_class
 from dnd.spellcasting import (
@@ -121,10 +121,10 @@ def _answer_for(state: LevelUpState, character: Character, cls: str, level: int)
         return _asi(character)
     if step == "subclass":
         return get_class(cls).subclass
-    if step == "class_choice":
+    if step in CHOICE_STEPS:
         sub = state.subclass or character.subclasses.get(cls)
-        point = choice_points(cls, level, sub)[0]
-        return next(o for o in choice_options(point, cls) if o not in fighting_styles(character))
+        point = choice_points(cls, level, sub)[CHOICE_STEPS.index(step)]
+        return next(o for o in choice_options(point, cls) if o not in already_chosen(point, character))
     if step == "skills":
         options = level_up_options(character, cls)
         return ", ".join(options.skill_options[:options.skill_choices])
