@@ -18,7 +18,7 @@ from dnd.character import Character, InventoryItem, LevelRecord, derive
 from dnd.class_choices import validate_choices
 from dnd.data.backgrounds import BACKGROUNDS, BackgroundInfo, find_background
 from dnd.data.classes import ALL_SKILLS_LABEL, ClassInfo
-from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS, STARTING_EQUIPMENT, Armor, find_item
+from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS, Armor, find_item
 from dnd.data.feats import FEATS, FeatInfo, find_feat
 from dnd.data.races import DRACONIC_ANCESTRIES, RACES, RaceInfo, SubraceInfo, find_race, find_subrace
 from dnd.data.skills import ABILITIES, LANGUAGES, SKILLS
@@ -34,6 +34,7 @@ from dnd.spellcasting import (
     choose_spells,
     max_spell_level,
 )
+from dnd.starting_kit import kit_items
 from dnd.wealth import Wealth
 
 AbilityMethod = Literal["point_buy", "standard_array", "rolled"]
@@ -391,15 +392,23 @@ def roll_starting_gold(class_name: str, rng: random.Random) -> int:
     return sum(rng.randint(1, 4) for _ in range(dice)) * mult
 
 
+def class_proficiencies(class_name: str, subclass: str | None) -> list[str]:
+    """The armor and weapon proficiencies a 1st-level character of the class (and subclass) has."""
+    cls = get_class(class_name)
+    return [*cls.armor, *cls.weapons, *(get_subclass(cls.name, subclass).proficiencies if subclass else ())]
+
+
 def starting_equipment(class_name: str, background: str, method: Literal["package", "gold"],
-                       rng: random.Random | None = None) -> tuple[list[InventoryItem], Wealth]:
-    """The class package (or rolled starting gold instead) plus the background's kit and pouch."""
+                       rng: random.Random | None = None, kit: Sequence[str] | None = None,
+                       subclass: str | None = None) -> tuple[list[InventoryItem], Wealth]:
+    """The class's starting equipment as the ``kit`` answers choose it (`dnd.starting_kit`; None: option (a)
+    throughout), or rolled starting gold instead, plus the background's kit and pouch."""
     cls = get_class(class_name)
     bg = validate_background(background)
     entries: list[tuple[str, int]] = list(bg.equipment)
     gold = bg.gold
     if method == "package":
-        entries = list(STARTING_EQUIPMENT[cls.name]) + entries
+        entries = kit_items(cls.name, kit, class_proficiencies(cls.name, subclass)) + entries
     elif method == "gold":
         if rng is None:
             raise RulesError("Rolling starting gold needs dice (an rng).")
@@ -453,6 +462,7 @@ class CreationChoices(BaseModel):
     tools: list[str] = Field(default_factory=list)  # Bard instruments, Monk tool/instrument
     race_tool: str | None = None  # Dwarf: smith's, brewer's or mason's
     equipment: Literal["package", "gold"] = "package"
+    kit: list[str] | None = None  # the starting-equipment answers (dnd.starting_kit); None: option (a) throughout
     feat: str | None = None  # Variant Human only
     feat_ability: str | None = None
     draconic_ancestry: str | None = None  # Dragonborn
@@ -522,7 +532,7 @@ def create_character(choices: CreationChoices, rng: random.Random | None = None,
     validate_spell_choices(cls, scores, choices.cantrips, choices.spells, bonus_cantrips=bonus_cantrips,
                            catalog=catalog)
 
-    items, wealth = starting_equipment(cls.name, bg.name, choices.equipment, rng)
+    items, wealth = starting_equipment(cls.name, bg.name, choices.equipment, rng, choices.kit, subclass)
     picked = validate_choices(cls.name, 1, subclass, choices.class_choices, languages=languages,
                               required=False)  # the flow asks each
     record = LevelRecord(class_name=cls.name, class_level=1, hp_method="max", hp_roll=cls.hit_die,

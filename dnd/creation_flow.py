@@ -39,6 +39,7 @@ from dnd.class_choices import options as choice_options
 from dnd.creation import (
     CreationChoices,
     can_cast_spells_at_first_level,
+    class_proficiencies,
     create_character,
     point_buy_cost,
     racial_bonuses,
@@ -58,7 +59,7 @@ from dnd.creation import (
 )
 from dnd.data.backgrounds import BACKGROUNDS
 from dnd.data.classes import ALL_SKILLS_LABEL, CLASSES, ClassInfo
-from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS, STARTING_EQUIPMENT
+from dnd.data.equipment import ARTISAN_TOOLS, MUSICAL_INSTRUMENTS
 from dnd.data.feats import FEATS, find_feat
 from dnd.data.races import DRACONIC_ANCESTRIES, RACES, SUBRACES, RaceInfo, SubraceInfo, find_race, find_subrace
 from dnd.data.skills import ABILITIES, LANGUAGES, SKILLS
@@ -66,6 +67,7 @@ from dnd.data.spells import SPELLS
 from dnd.data.tables import POINT_BUY_BUDGET, STANDARD_ARRAY
 from dnd.errors import RulesError
 from dnd.progression import at_level, get_class
+from dnd.starting_kit import KitWalk, walk
 from dnd.wealth import format_wealth
 
 FlowStatus = Literal["active", "done", "cancelled"]
@@ -210,7 +212,8 @@ def choices_of(data: dict[str, Any]) -> CreationChoices:
     """The answers as :class:`CreationChoices` (only those of steps that apply)."""
     fields = {k: v for k, v in data.items() if k in CreationChoices.model_fields}
     picked = {point: data[key] for key, point in _CHOICE_KEYS.items() if data.get(key)}
-    return CreationChoices(**fields, **({"class_choices": picked} if picked else {}))
+    kit = {"kit": _kit_answers(data)} if data.get("equipment") == "package" else {}
+    return CreationChoices(**fields, **({"class_choices": picked} if picked else {}), **kit)
 
 
 def build_gold(data: dict[str, Any]) -> int:
@@ -628,11 +631,56 @@ def _spells_handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple
 def _equipment_prompt(data: dict[str, Any]) -> str:
     cls = _class(data)
     assert cls is not None
-    package = ", ".join(f"{name} ×{qty}" if qty > 1 else name for name, qty in STARTING_EQUIPMENT[cls.name])
     dice, mult = cls.starting_gold
-    return ("**Equipment**: reply `package` for the class equipment — " + package
-            + f" — or `gold` to roll {dice}d4 × {mult} gp instead and buy your own. "
-              "Either way you also get your background's kit.")
+    return ("**Equipment**: reply `package` for the class's starting equipment (you choose each of its options "
+            f"next) or `gold` to roll {dice}d4 × {mult} gp instead and buy your own. "
+            "Either way you also get your background's kit.")
+
+
+# The starting equipment's (a)/(b) choices and picks (dnd.starting_kit), one step each, answers under kit_1, kit_2...
+KIT_STEPS = tuple(f"kit_{n}" for n in range(1, 8))
+
+
+def _kit_answers(data: dict[str, Any]) -> list[str]:
+    return [data[step] for step in KIT_STEPS if data.get(step)]
+
+
+def _kit_walk(data: dict[str, Any], answers: list[str]) -> KitWalk:
+    return walk(data["class_name"], answers, class_proficiencies(data["class_name"], data.get("subclass")))
+
+
+def _kit_step(number: int) -> tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]], str], Handler]:
+    """(applies, prompt, handle) of the starting-equipment question asked ``number``-th."""
+    earlier = KIT_STEPS[:number - 1]
+
+    def before(data: dict[str, Any]) -> list[str]:
+        return [data[step] for step in earlier if data.get(step)]
+
+    def applies(data: dict[str, Any]) -> bool:
+        if data.get("equipment") != "package" or _class(data) is None or len(before(data)) != number - 1:
+            return False
+        try:
+            return _kit_walk(data, before(data)).question is not None
+        except RulesError:
+            return False
+
+    def ask(data: dict[str, Any]) -> str:
+        question = _kit_walk(data, before(data)).question
+        assert question is not None
+        return question.text
+
+    def handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple[dict[str, Any], str]:
+        done = _kit_walk(data, [*before(data), text])
+        got = ", ".join(f"{name} ×{qty}" if qty > 1 else name for name, qty in done.items)
+        return {KIT_STEPS[number - 1]: text}, f"Your starting equipment so far: {got}."
+
+    return applies, ask, handle
+
+
+def _kit_menu(data: dict[str, Any], step: str) -> list[str]:
+    number = KIT_STEPS.index(step) + 1
+    question = _kit_walk(data, [data[s] for s in KIT_STEPS[:number - 1] if data.get(s)]).question
+    return list(question.menu) if question else []
 
 
 def _equipment_handle(data: dict[str, Any], text: str, rng: random.Random) -> tuple[dict[str, Any], str]:
@@ -763,6 +811,8 @@ STEPS: tuple[Step, ...] = (
     Step("cantrips", "Cantrips", ("cantrips",), _cantrips_prompt, _cantrips_handle, _needs_cantrips),
     Step("spells", "Spells", ("spells",), _spells_prompt, _spells_handle, _needs_spells),
     Step("equipment", "Equipment", ("equipment", "gold_seed"), _equipment_prompt, _equipment_handle),
+    *(Step(step, "Starting equipment", (step,), *_kit_step(n)[1:], _kit_step(n)[0])
+      for n, step in enumerate(KIT_STEPS, start=1)),
     Step("feat", "Feat", ("feat",), _feat_prompt, _feat_handle, _needs_feat),
     Step("feat_ability", "Feat increase", ("feat_ability",), _feat_ability_prompt, _feat_ability_handle,
          _needs_feat_ability),
@@ -789,6 +839,7 @@ _MENUS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "method": lambda data: ["point buy", "standard array", "roll"],
     "background": lambda data: [b.name for b in BACKGROUNDS.values()],
     "equipment": lambda data: ["package", "gold"],
+    **{step: (lambda data, step=step: _kit_menu(data, step)) for step in KIT_STEPS},
     "confirm": lambda data: ["yes", "back", "cancel"],
 }
 

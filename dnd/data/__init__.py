@@ -18,7 +18,7 @@ from dnd.data.classes import (
     subclasses_of,
 )
 from dnd.data.conditions import CONDITIONS, EXHAUSTION_EFFECTS, ConditionInfo, find_condition
-from dnd.data.equipment import ITEMS, STARTING_EQUIPMENT, Armor, Item, Weapon, find_item
+from dnd.data.equipment import ITEMS, STARTING_KITS, Armor, Item, Weapon, find_item
 from dnd.data.feats import FEATS, FeatInfo, find_feat
 from dnd.data.races import RACES, SUBRACES, RaceInfo, SubraceInfo, find_race, find_subrace
 from dnd.data.skills import ABILITIES, ABILITY_NAMES, LANGUAGES, SKILLS
@@ -35,7 +35,7 @@ __all__ = [
     "ABILITIES", "ABILITY_NAMES", "ASI", "BACKGROUNDS", "CLASSES", "CONDITIONS", "EXHAUSTION_EFFECTS",
     "FEATS", "ITEMS", "LANGUAGES", "POINT_BUY_BUDGET", "POINT_BUY_COSTS", "RACES", "SKILLS", "SPELLS",
     "STANDARD_ARRAY",
-    "STARTING_EQUIPMENT", "SUBCLASSES", "SUBRACES", "XP_THRESHOLDS", "Armor", "BackgroundInfo", "ClassInfo",
+    "STARTING_KITS", "SUBCLASSES", "SUBRACES", "XP_THRESHOLDS", "Armor", "BackgroundInfo", "ClassInfo",
     "ConditionInfo", "FeatInfo", "Item", "RaceInfo", "ResourceSpec", "SpellInfo", "SubclassInfo",
     "SubraceInfo", "Weapon", "find_background", "find_class", "find_condition", "find_feat", "find_item",
     "find_race", "find_spell", "find_subclass", "find_subrace", "proficiency_bonus_for", "subclasses_of",

@@ -404,26 +404,124 @@ def is_monk_weapon(weapon: Weapon) -> bool:
             and "two-handed" not in weapon.properties and "heavy" not in weapon.properties)
 
 
-# Starting equipment packages (a fixed choice per class), as (item, quantity).
-STARTING_EQUIPMENT: Final[dict[str, tuple[tuple[str, int], ...]]] = {
-    "Barbarian": (("Greataxe", 1), ("Handaxe", 2), ("Explorer's Pack", 1), ("Javelin", 4)),
-    "Bard": (("Rapier", 1), ("Diplomat's Pack", 1), ("Lute", 1), ("Leather Armor", 1), ("Dagger", 1)),
-    "Cleric": (("Mace", 1), ("Scale Mail", 1), ("Crossbow, light", 1), ("Crossbow bolt", 20),
-               ("Priest's Pack", 1), ("Shield", 1), ("Amulet", 1)),
-    "Druid": (("Shield", 1), ("Scimitar", 1), ("Leather Armor", 1), ("Explorer's Pack", 1),
-              ("Wooden staff", 1)),
-    "Fighter": (("Chain Mail", 1), ("Longsword", 1), ("Shield", 1), ("Crossbow, light", 1),
-                ("Crossbow bolt", 20), ("Dungeoneer's Pack", 1)),
-    "Monk": (("Shortsword", 1), ("Dungeoneer's Pack", 1), ("Dart", 10)),
-    "Paladin": (("Longsword", 1), ("Shield", 1), ("Javelin", 5), ("Priest's Pack", 1), ("Chain Mail", 1),
-                ("Amulet", 1)),
-    "Ranger": (("Scale Mail", 1), ("Shortsword", 2), ("Dungeoneer's Pack", 1), ("Longbow", 1),
-               ("Quiver", 1), ("Arrow", 20)),
-    "Rogue": (("Rapier", 1), ("Shortbow", 1), ("Quiver", 1), ("Arrow", 20), ("Burglar's Pack", 1),
-              ("Leather Armor", 1), ("Dagger", 2), ("Thieves' Tools", 1)),
-    "Sorcerer": (("Crossbow, light", 1), ("Crossbow bolt", 20), ("Component pouch", 1),
-                 ("Dungeoneer's Pack", 1), ("Dagger", 2)),
-    "Warlock": (("Crossbow, light", 1), ("Crossbow bolt", 20), ("Component pouch", 1),
-                ("Scholar's Pack", 1), ("Leather Armor", 1), ("Quarterstaff", 1), ("Dagger", 2)),
-    "Wizard": (("Quarterstaff", 1), ("Component pouch", 1), ("Scholar's Pack", 1), ("Spellbook", 1)),
+# The foci a spellcaster may start with (the SRD's equipment categories), by name.
+ARCANE_FOCI: Final[tuple[str, ...]] = ("Crystal", "Orb", "Rod", "Staff", "Wand")
+DRUIDIC_FOCI: Final[tuple[str, ...]] = ("Sprig of mistletoe", "Totem", "Wooden staff", "Yew wand")
+HOLY_SYMBOLS: Final[tuple[str, ...]] = ("Amulet", "Emblem", "Reliquary")
+
+
+@dataclass(frozen=True)
+class KitPick:
+    """"any martial weapon": ``count`` items the player names from a group (`dnd.starting_kit.group_items`);
+    ``default``: the one a character made without the conversation gets."""
+
+    group: str  # "martial weapon", "simple melee weapon", "musical instrument", "arcane focus", ...
+    count: int = 1
+    default: str = ""
+    exclude: tuple[str, ...] = ()  # "any other musical instrument" than the lute
+
+
+KitEntry = tuple[str, int] | KitPick
+
+
+@dataclass(frozen=True)
+class KitOption:
+    """One lettered option of a starting-equipment choice; ``requires``: a proficiency it needs ("if proficient")."""
+
+    label: str
+    entries: tuple[KitEntry, ...]
+    requires: str = ""
+
+
+@dataclass(frozen=True)
+class StartingKit:
+    """A class's starting equipment (SRD 5.1): what every member gets, then each choice's options, (a) first."""
+
+    fixed: tuple[tuple[str, int], ...]
+    choices: tuple[tuple[KitOption, ...], ...]
+
+
+def _o(label: str, *entries: KitEntry, requires: str = "") -> KitOption:
+    return KitOption(label, entries, requires)
+
+
+_BOLTS: Final = _o("a light crossbow and 20 bolts", ("Crossbow, light", 1), ("Crossbow bolt", 20))
+_ANY_SIMPLE: Final = _o("any simple weapon", KitPick("simple weapon"))
+_DUNGEONEER_OR_EXPLORER: Final = (_o("a dungeoneer's pack", ("Dungeoneer's Pack", 1)),
+                                  _o("an explorer's pack", ("Explorer's Pack", 1)))
+_POUCH_OR_FOCUS: Final = (_o("a component pouch", ("Component pouch", 1)),
+                          _o("an arcane focus", KitPick("arcane focus")))
+_MARTIAL_AND_SHIELD: Final = (_o("a martial weapon and a shield", KitPick("martial weapon", default="Longsword"),
+                                 ("Shield", 1)),
+                              _o("two martial weapons", KitPick("martial weapon", 2)))
+_HOLY_SYMBOL: Final = (_o("a holy symbol", KitPick("holy symbol", default="Amulet")),)
+
+STARTING_KITS: Final[dict[str, StartingKit]] = {
+    "Barbarian": StartingKit((("Explorer's Pack", 1), ("Javelin", 4)), (
+        (_o("a greataxe", ("Greataxe", 1)), _o("any martial melee weapon", KitPick("martial melee weapon"))),
+        (_o("two handaxes", ("Handaxe", 2)), _ANY_SIMPLE),
+    )),
+    "Bard": StartingKit((("Leather Armor", 1), ("Dagger", 1)), (
+        (_o("a rapier", ("Rapier", 1)), _o("a longsword", ("Longsword", 1)), _ANY_SIMPLE),
+        (_o("a diplomat's pack", ("Diplomat's Pack", 1)), _o("an entertainer's pack", ("Entertainer's Pack", 1))),
+        (_o("a lute", ("Lute", 1)),
+         _o("any other musical instrument", KitPick("musical instrument", exclude=("Lute",)))),
+    )),
+    "Cleric": StartingKit((("Shield", 1),), (
+        (_o("a mace", ("Mace", 1)), _o("a warhammer (if proficient)", ("Warhammer", 1), requires="Martial Weapons")),
+        (_o("scale mail", ("Scale Mail", 1)), _o("leather armor", ("Leather Armor", 1)),
+         _o("chain mail (if proficient)", ("Chain Mail", 1), requires="Heavy Armor")),
+        (_BOLTS, _ANY_SIMPLE),
+        (_o("a priest's pack", ("Priest's Pack", 1)), _o("an explorer's pack", ("Explorer's Pack", 1))),
+        _HOLY_SYMBOL,
+    )),
+    "Druid": StartingKit((("Leather Armor", 1), ("Explorer's Pack", 1)), (
+        (_o("a wooden shield", ("Shield", 1)), _ANY_SIMPLE),
+        (_o("a scimitar", ("Scimitar", 1)), _o("any simple melee weapon", KitPick("simple melee weapon"))),
+        (_o("a druidic focus", KitPick("druidic focus", default="Wooden staff")),),
+    )),
+    "Fighter": StartingKit((), (
+        (_o("chain mail", ("Chain Mail", 1)),
+         _o("leather armor, a longbow and 20 arrows", ("Leather Armor", 1), ("Longbow", 1), ("Arrow", 20))),
+        _MARTIAL_AND_SHIELD,
+        (_BOLTS, _o("two handaxes", ("Handaxe", 2))),
+        _DUNGEONEER_OR_EXPLORER,
+    )),
+    "Monk": StartingKit((("Dart", 10),), (
+        (_o("a shortsword", ("Shortsword", 1)), _ANY_SIMPLE),
+        _DUNGEONEER_OR_EXPLORER,
+    )),
+    "Paladin": StartingKit((("Chain Mail", 1),), (
+        _MARTIAL_AND_SHIELD,
+        (_o("five javelins", ("Javelin", 5)), _o("any simple melee weapon", KitPick("simple melee weapon"))),
+        (_o("a priest's pack", ("Priest's Pack", 1)), _o("an explorer's pack", ("Explorer's Pack", 1))),
+        _HOLY_SYMBOL,
+    )),
+    "Ranger": StartingKit((("Longbow", 1), ("Quiver", 1), ("Arrow", 20)), (
+        (_o("scale mail", ("Scale Mail", 1)), _o("leather armor", ("Leather Armor", 1))),
+        (_o("two shortswords", ("Shortsword", 2)), _o("two simple melee weapons", KitPick("simple melee weapon", 2))),
+        _DUNGEONEER_OR_EXPLORER,
+    )),
+    "Rogue": StartingKit((("Leather Armor", 1), ("Dagger", 2), ("Thieves' Tools", 1)), (
+        (_o("a rapier", ("Rapier", 1)), _o("a shortsword", ("Shortsword", 1))),
+        (_o("a shortbow and a quiver of 20 arrows", ("Shortbow", 1), ("Quiver", 1), ("Arrow", 20)),
+         _o("a shortsword", ("Shortsword", 1))),
+        (_o("a burglar's pack", ("Burglar's Pack", 1)), *_DUNGEONEER_OR_EXPLORER),
+    )),
+    "Sorcerer": StartingKit((("Dagger", 2),), (
+        (_BOLTS, _ANY_SIMPLE),
+        _POUCH_OR_FOCUS,
+        _DUNGEONEER_OR_EXPLORER,
+    )),
+    "Warlock": StartingKit((("Leather Armor", 1), ("Dagger", 2)), (
+        (_BOLTS, _ANY_SIMPLE),
+        _POUCH_OR_FOCUS,
+        (_o("a scholar's pack", ("Scholar's Pack", 1)), _o("a dungeoneer's pack", ("Dungeoneer's Pack", 1))),
+        (_o("any simple weapon", KitPick("simple weapon", default="Quarterstaff")),),
+    )),
+    "Wizard": StartingKit((("Spellbook", 1),), (
+        (_o("a quarterstaff", ("Quarterstaff", 1)), _o("a dagger", ("Dagger", 1))),
+        _POUCH_OR_FOCUS,
+        (_o("a scholar's pack", ("Scholar's Pack", 1)), _o("an explorer's pack", ("Explorer's Pack", 1))),
+    )),
 }

@@ -22,9 +22,10 @@ from dnd.creation_flow import (
 from dnd.errors import RulesError
 from dnd.wealth import total_cp
 
+FIGHTER_KIT = ["a", "a", "Longsword", "a", "a"]  # the SRD's option (a) throughout, a longsword for the martial weapon
 FIGHTER = ["Brakka", "Half-Orc", "Fighter", "Defense", "standard array", "STR 15 DEX 14 CON 13 INT 12 WIS 10 CHA 8",
            "Acolyte",
-           "Athletics, Perception", "Giant, Dwarvish", "package"]
+           "Athletics, Perception", "Giant, Dwarvish", "package", *FIGHTER_KIT]
 
 
 def run(answers: list[str], seed: int = 1, state: CreationState | None = None) -> tuple[CreationState, str]:
@@ -69,7 +70,7 @@ def test_the_steps_visited_for_a_fighter() -> None:
         state, _ = answer(state, text, rng)
         visited.append(state.step)
     assert visited == ["name", "race", "class", "fighting_style", "method", "scores", "background", "skills",
-                       "languages", "equipment", "confirm"]
+                       "languages", "equipment", "kit_1", "kit_2", "kit_3", "kit_4", "kit_5", "confirm"]
 
 
 def test_point_buy_over_budget_is_refused_and_nothing_moves() -> None:
@@ -175,7 +176,7 @@ def test_variant_human_picks_increases_a_skill_and_a_feat() -> None:
     state, _ = run(["STR, CON", "Acolyte", "Athletics, Perception"], state=state)
     assert state.step == "race_skills"
     assert "You already have Athletics" in answer(state, "Athletics", random.Random(1))[1]
-    state, _ = run(["Stealth", "Elvish, Giant, Orc", "package"], state=state)
+    state, _ = run(["Stealth", "Elvish, Giant, Orc", "package", *FIGHTER_KIT], state=state)
     assert state.step == "feat"
     assert "Grappler requires STR 13" not in answer(state, "Grappler", random.Random(1))[1]
     assert "Unknown feat" in answer(state, "Flying", random.Random(1))[1]
@@ -215,7 +216,7 @@ def test_rogue_expertise_bard_instruments_and_dwarf_tools() -> None:
                         "Athletics, Perception", "Giant, Elvish"])
     assert dwarf.step == "race_tool" and "Smith's Tools" in reply
     assert "chooses one tool" in answer(dwarf, "Lute", random.Random(1))[1]
-    dwarf, _ = run(["mason's tools", "package", "yes"], state=dwarf)
+    dwarf, _ = run(["mason's tools", "package", *FIGHTER_KIT, "yes"], state=dwarf)
     assert "Mason's Tools" in finished_character(dwarf).proficiencies
 
 
@@ -229,7 +230,7 @@ def test_casters_choose_cantrips_and_spells() -> None:
     assert state.step == "spells" and "up to **6 1st-level spells" in reply
     assert "Fireball is a level 3 spell" in answer(state, "Fireball", random.Random(1))[1]
     assert "Cure Wounds is not on the Wizard spell list" in answer(state, "Cure Wounds", random.Random(1))[1]
-    state, _ = run(["Magic Missile, Shield", "package", "yes"], state=state)
+    state, _ = run(["Magic Missile, Shield", "package", "a", "a", "a", "yes"], state=state)
     character = finished_character(state)
     assert character.spells_known == ["Magic Missile", "Shield"] and character.spell_slots == {1: 2}
 
