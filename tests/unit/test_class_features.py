@@ -487,7 +487,8 @@ def test_draconic_resilience_and_the_dragon_ancestor_step() -> None:
     state, reply = answer(state, "Purple", rng)
     assert state.step == "dragon_ancestor" and "Choose a dragon ancestor" in reply
     for text in ["red dragon", "standard array", "8 14 15 10 12 13", "Scholar", "Insight, Persuasion",
-                 "Elvish, Dwarvish", "Fire Bolt, Light, Mage Hand, Ray of Frost", "Magic Missile, Shield", "package", "a", "a", "a"]:
+                 "Elvish, Dwarvish", "Fire Bolt, Light, Mage Hand, Ray of Frost", "Magic Missile, Shield", "package",
+                 "a", "a", "a"]:
         state, reply = answer(state, text, rng)
     assert "Dragon Ancestor: Red (fire)" in reply, reply
     state, _ = answer(state, "yes", rng)
