@@ -79,6 +79,16 @@ class LevelRecord(Frozen):
     choices: dict[str, str] = Field(default_factory=dict)  # {"Fighting Style": "Defense"}: dnd.class_choices
 
 
+class WildShape(Frozen):
+    """A druid in a beast's shape (`dnd.wild_shape`): the beast's own hit points and its stat block (the compendium's
+    entry), which stand in for the druid's in a fight; the druid's own hit points stay in ``Character.hp``."""
+
+    beast: str
+    hp: int = Field(ge=0)
+    max_hp: int = Field(ge=1)
+    stat_block: dict[str, Any] = Field(default_factory=dict)
+
+
 class DeathSaves(Frozen):
     successes: int = Field(0, ge=0, le=3)
     failures: int = Field(0, ge=0, le=3)
@@ -130,6 +140,7 @@ class Character(Frozen):
     history: list[LevelRecord] = Field(default_factory=list)
     draconic_ancestry: str | None = None
     inspiration_die: int = Field(0, ge=0, le=12)  # a Bardic Inspiration die given to this character, until spent
+    wild_shape: WildShape | None = None  # a druid's beast shape, until it reverts
 
     @model_validator(mode="before")
     @classmethod

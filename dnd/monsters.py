@@ -612,13 +612,14 @@ class Combatant(Frozen):
     @classmethod
     def from_character(cls, character: Character, *, player_id: str | None = None,
                        id: str | None = None) -> Combatant:
-        """A character in the fight: hit points, AC, initiative bonus and conditions from the sheet."""
+        """A character in the fight: hit points, AC, initiative bonus and conditions from the sheet; a druid in a
+        beast's shape (`dnd.wild_shape`) fights with the beast's hit points, armor class, DEX and stat block."""
         scores = scores_of(character)
         conditions = list(character.conditions)
         if character.hp == 0 and "Unconscious" not in conditions:
             conditions.append("Unconscious")
         dead = character.death_saves.failures >= 3
-        return cls(
+        fighter = cls(
             id=id or slug(character.name), name=character.name, kind="character", player_id=player_id,
             hp=character.hp, max_hp=max(1, character.max_hp), temp_hp=character.temp_hp,
             hp_max_bonus=character.hp_max_bonus,
@@ -627,6 +628,19 @@ class Combatant(Frozen):
             conditions=conditions, exhaustion=character.exhaustion, dead=dead, defeated=dead,
             death_saves=character.death_saves, character=character,
         )
+        shape = character.wild_shape
+        if shape is None:
+            return fighter
+        beast = MonsterBlock.from_srd(shape.stat_block)
+        return fighter.model_copy(update={
+            "hp": shape.hp, "max_hp": shape.max_hp, "ac": beast.armor_class, "dex_modifier": beast.dex_modifier,
+            "dex_score": beast.ability_scores.get("DEX", 10), "monster": beast, "hp_max_bonus": 0,
+            "conditions": [c for c in conditions if c != "Unconscious"]})
+
+    @property
+    def wild_shaped(self) -> bool:
+        """A druid fighting in a beast's shape (its ``monster`` is the beast's stat block)."""
+        return self.character is not None and self.character.wild_shape is not None
 
     @property
     def unconscious(self) -> bool:
@@ -657,8 +671,13 @@ def apply_to_character(combatant: Combatant, character: Character) -> Character:
     if combatant.kind != "character":
         raise RulesError(f"{combatant.name} is not a character.")
     conditions = list(combatant.conditions)
+    shape = combatant.character.wild_shape if combatant.character is not None else None
+    if shape is not None:  # still in the beast's shape: its hit points are the beast's, the druid's wait
+        return character.model_copy(update={"wild_shape": shape.model_copy(update={"hp": combatant.hp}),
+                                            "temp_hp": combatant.temp_hp, "conditions": conditions})
     max_hp = character.max_hp - character.hp_max_bonus + combatant.hp_max_bonus
     return character.model_copy(update={
+        "wild_shape": None,
         "hp": min(combatant.hp, max_hp),
         "max_hp": max_hp,
         "hp_max_bonus": combatant.hp_max_bonus,

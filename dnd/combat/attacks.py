@@ -244,8 +244,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
             raise RulesError("Give the damage dice of the attack too (\"\" for none).")
         profile = _Profile(weapon or "Attack", attack_bonus, damage, damage_type.casefold(), bool(ranged), magical)
     else:
-        profile = _monster_profile(attacker, weapon) if attacker.kind == "monster" else _character_profile(
-            attacker, weapon, two_handed)
+        beastly = attacker.kind == "monster" or attacker.wild_shaped  # a druid in a beast's shape: the beast's attacks
+        profile = _monster_profile(attacker, weapon) if beastly else _character_profile(attacker, weapon, two_handed)
     is_ranged = profile.ranged if ranged is None else ranged
     within_5ft = not is_ranged
     boons = attacker.economy.hidden is not None or attacker.economy.helped_by is not None

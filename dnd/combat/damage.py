@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from dnd.character import DeathSaves
 from dnd.combat.concentration import check_concentration
+from dnd.combat.effects import update_from_sheet
 from dnd.combat.features import resistances
 from dnd.combat.lines import (
     DamageTaken,
@@ -16,6 +17,7 @@ from dnd.combat.lines import (
     Dies,
     DiesAtZero,
     FallsUnconscious,
+    FeatureUsed,
     KilledOutright,
     Line,
     TempHpAbsorbed,
@@ -94,6 +96,24 @@ def _remove_from_order(state: CombatState, index: int) -> CombatState:
     return moved
 
 
+def _hit_at_zero(t: Combatant, rest: int, critical: bool, out: DamageApplied, update: dict[str, object]) -> None:
+    """Damage to a character at 0 hit points: death saves failed (two on a critical hit), or death outright when it
+    is at least the hit point maximum."""
+    if rest >= t.max_hp:
+        update.update(dead=True, defeated=True, stable=False)
+        out.dead = True
+        out.told.append(DiesAtZero(t.name, rest))
+        return
+    out.failures = 2 if critical else 1
+    failures = min(3, t.death_saves.failures + out.failures)
+    update.update(stable=False, death_saves=DeathSaves(successes=t.death_saves.successes, failures=failures))
+    out.told.append(DeathSavesFailedByDamage(t.name, out.failures, failures))
+    if failures >= 3:
+        update.update(dead=True, defeated=True)
+        out.dead = True
+        out.told.append(Dies(t.name))
+
+
 def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: bool, actor_id: str | None,
                   source: str) -> tuple[CombatState, DamageApplied]:
     index = index_of(state, target_id)
@@ -106,22 +126,11 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
     if absorbed:
         out.told.append(TempHpAbsorbed(t.name, absorbed))
     update: dict[str, object] = {"temp_hp": t.temp_hp - absorbed}
+    if t.wild_shaped and rest >= t.hp and rest > 0:
+        return _wild_shape_drops(state, t, rest, out, critical=critical, actor_id=actor_id, source=source)
     if t.hp == 0 and t.kind == "character":
         if rest > 0:
-            if rest >= t.max_hp:
-                update.update(dead=True, defeated=True, stable=False)
-                out.dead = True
-                out.told.append(DiesAtZero(t.name, rest))
-            else:
-                out.failures = 2 if critical else 1
-                failures = min(3, t.death_saves.failures + out.failures)
-                update.update(stable=False,
-                              death_saves=DeathSaves(successes=t.death_saves.successes, failures=failures))
-                out.told.append(DeathSavesFailedByDamage(t.name, out.failures, failures))
-                if failures >= 3:
-                    update.update(dead=True, defeated=True)
-                    out.dead = True
-                    out.told.append(Dies(t.name))
+            _hit_at_zero(t, rest, critical, out, update)
     elif rest >= t.hp and rest > 0:
         overflow = rest - t.hp
         update["hp"] = 0
@@ -153,6 +162,28 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
         state = log_event(state, "defeated", f"{t.name} is defeated.", actor=actor_id, target=t.id)
         state = _remove_from_order(state, index_of(state, t.id))
     return state, out
+
+
+def _wild_shape_drops(state: CombatState, beast: Combatant, rest: int, out: DamageApplied, *, critical: bool,
+                      actor_id: str | None, source: str) -> tuple[CombatState, DamageApplied]:
+    """A druid's beast shape drops to 0 hit points (`dnd.wild_shape`): the druid reverts, and the damage beyond the
+    beast's hit points carries over to its own."""
+    assert beast.character is not None and beast.character.wild_shape is not None
+    shape = beast.character.wild_shape
+    druid = beast.character.model_copy(update={"wild_shape": None, "temp_hp": beast.temp_hp - (out.amount - rest)})
+    state = update_from_sheet(state, beast.id, druid)
+    overflow = rest - beast.hp
+    state = log_event(state, "condition", f"{beast.name} drops out of the {shape.beast}'s shape.", actor=actor_id,
+                      target=beast.id)
+    state, after = apply_damage(state, beast.id, overflow, critical=critical, actor_id=actor_id,
+                                source=f"{source}, carried over") if overflow else (state, None)
+    ended = FeatureUsed(beast.name, "Wild Shape ends", f"the {shape.beast} drops to 0 HP and {beast.name} reverts"
+                        + (f"; {overflow} damage carries over" if overflow else ""))
+    told = [*out.told, ended, *(after.told if after else [])]
+    if after is None:
+        return state, DamageApplied(amount=out.amount, hp_before=beast.hp, hp_after=druid.hp, told=told)
+    return state, DamageApplied(amount=out.amount, hp_before=beast.hp, hp_after=after.hp_after, fell=after.fell,
+                                defeated=after.defeated, dead=after.dead, failures=after.failures, told=told)
 
 
 def take_damage(state: CombatState, target: Combatant, by_type: dict[str, int], magical: bool, *, critical: bool,

@@ -127,6 +127,10 @@ def sheet_embed(character: Character) -> dict[str, Any]:
         fields.append({"name": "Spells" + (f" ({casting})" if casting else ""), "value": clip(spells)})
     if choices_text(character):
         fields.append({"name": "Class choices", "value": clip(choices_text(character))})
+    if character.wild_shape is not None:
+        shape = character.wild_shape
+        fields.append({"name": "Wild Shape", "value": f"{shape.beast}: {shape.hp}/{shape.max_hp} HP (your own "
+                       f"{character.hp}/{character.max_hp} wait; `!revert`)"})
     if character.inspiration_die:
         fields.append({"name": "Bardic Inspiration", "value": f"d{character.inspiration_die} (spend with `insp`)"})
     race = character.subrace or character.race

@@ -2,7 +2,7 @@
 `!hide`, `!ready`, (`!help <ally>`, in `tasks.handlers.basic`), `!rage`, `!second_wind`, `!action_surge`,
 `!bonus_attack`, `!flurry`, `!patient_defense`, `!step_of_the_wind`, `!react`, and the DM's `!leaves_reach`; and
 the features with a pool or a die given to another (`dnd.class_features`), in or out of a fight:
-`!arcane_recovery`, `!lay_on_hands`, `!inspire`.
+`!arcane_recovery`, `!lay_on_hands`, `!inspire`; a druid's `!wild_shape <beast>` and `!revert` (`dnd.wild_shape`).
 
 The rules are the engine's (`dnd.combat.turn_actions`, `dnd.combat.reactions`, `dnd.combat.economy`); a feature's
 use (Rage, Second Wind, Action Surge, Ki) is spent on the sheet in the same transaction as its effect, so a
@@ -15,10 +15,11 @@ import re
 from collections.abc import Callable
 
 from db import combat as combats
+from db import compendium
 from db.characters import StoredCharacter, save
 from dnd import combat as engine
 from dnd.actions import set_hp
-from dnd.character import effective_max_hp
+from dnd.character import Character, effective_max_hp
 from dnd.class_features import SECOND_WIND, arcane_recovery, inspire, lay_on_hands, second_wind_level
 from dnd.combat import reactions, turn_actions
 from dnd.combat.economy import take_action, take_bonus_action
@@ -27,6 +28,7 @@ from dnd.combat.state import CombatState
 from dnd.dice import roll
 from dnd.feats import use_resource
 from dnd.render import facts
+from dnd.wild_shape import WILD_SHAPE, assume_shape, revert
 from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng, their_character
 from tasks.handlers.combat_support import (
     Fight,
@@ -34,6 +36,7 @@ from tasks.handlers.combat_support import (
     end_stated_turn,
     fight_of,
     finish_action,
+    monster_block,
     require_turn,
     shield_reaction,
     sync_gate,
@@ -361,3 +364,60 @@ def inspire_command(ctx: CommandContext) -> None:
         finish(ctx, fight, fight.state, fight.state, f"🎶 {message}")
         return
     ctx.reply(f"🎶 {message}")
+
+
+# --------------------------------------------------------------------------- Wild Shape
+
+MAX_BEAST_CHARS = 60
+
+
+def _shape_changed(ctx: CommandContext, fight: Fight | None, stored: StoredCharacter, updated: Character,
+                   text: str) -> None:
+    """The sheet (and, in a fight, the combatant: the beast's stat block, or the druid's own again) take the shape."""
+    save(ctx.session, stored, updated)
+    if fight is None:
+        ctx.reply(text)
+        return
+    state = engine.update_from_sheet(fight.state, fight.me.id, updated)
+    finish(ctx, fight, fight.state, state, text)
+
+
+@command("wild_shape", "!wild_shape <beast>", "Druid: take a beast's shape (a use of Wild Shape; in a fight, your "
+         "action): you fight with its hit points, AC and attacks; damage beyond its hit points carries over to "
+         "yours when it drops. CR 1/4 without swim or fly speed at level 2, CR 1/2 without fly at 4, CR 1 at 8.",
+         category=CATEGORY)
+def wild_shape_command(ctx: CommandContext) -> None:
+    name = " ".join(ctx.args.split())
+    if not name:
+        raise CommandError("Which beast? For example `!wild_shape wolf`.")
+    if len(name) > MAX_BEAST_CHARS:
+        raise CommandError(f"That's too long for a beast's name (at most {MAX_BEAST_CHARS} characters).")
+    block, _ = monster_block(ctx, name)
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is not None:
+        require_turn(ctx, fight, "Wild Shape")
+        fight.state = take_action(fight.state, fight.me.id, "feature")
+    stored = my_character(ctx, for_update=True)
+    entry = compendium.monster(ctx.session, block.name)
+    assert entry is not None  # monster_block found it
+    updated = assume_shape(stored.character, block, entry.details)
+    uses = next((r for r in updated.abilities if r.name == WILD_SHAPE), None)
+    left = f" ({uses.uses}/{uses.max_uses} uses left)" if uses is not None and uses.limited else ""
+    _shape_changed(ctx, fight, stored, updated,
+                   f"🐾 {updated.name} takes the shape of a **{block.name}**: {block.hit_points} HP, AC "
+                   f"{block.armor_class}, {', '.join(a.name for a in block.attacks) or 'no attacks'}{left}. "
+                   "`!revert` (a bonus action) to change back.")
+
+
+@command("revert", "!revert", "Druid: leave the beast's shape (in a fight, your bonus action); your hit points are "
+         "what they were before the change.", category=CATEGORY)
+def revert_command(ctx: CommandContext) -> None:
+    _no_args(ctx, "revert")
+    fight = fight_of(ctx, ctx.author_id)
+    if fight is not None:
+        require_turn(ctx, fight, "Reverting")
+        fight.state = take_bonus_action(fight.state, fight.me.id, "Revert")
+    stored = my_character(ctx, for_update=True)
+    updated = revert(stored.character)
+    _shape_changed(ctx, fight, stored, updated, f"🐾 {updated.name} returns to their own shape: "
+                   f"{updated.hp}/{updated.max_hp} HP.")
