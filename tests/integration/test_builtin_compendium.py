@@ -48,7 +48,8 @@ def create_wizard_in_dms(system: SystemUnderTest, player: int, name: str) -> Non
                              ("point buy", "27 points"), ("STR 8 DEX 14 CON 14 INT 15 WIS 12 CHA 8", "background"),
                              ("Scholar", "skills"), ("Investigation, Medicine", "language"),
                              ("Dwarvish, Giant", "cantrip"), ("Fire Bolt, Light, Mage Hand, Ray of Frost", "1st-level"),
-                             ("Magic Missile, Shield, Sleep", "Equipment"), ("package", "Reply `yes`"),
+                             ("Magic Missile, Shield, Sleep", "Equipment"), ("package", "Choice 1 of 3"),
+                             ("a", "Choice 2"), ("a", "Choice 3"), ("a", "Reply `yes`"),
                              ("yes", "is ready")]:
         reply = dm(system, player, answer)
         assert expected in reply, (answer, reply)

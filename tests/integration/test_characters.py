@@ -124,7 +124,10 @@ def test_character_created_in_dms_then_levelled_to_five(system: SystemUnderTest)
     assert "cantrip" in dm(system, player, "Dwarvish, Giant")
     assert "1st-level spells" in dm(system, player, "Fire Bolt, Light, Mage Hand, Ray of Frost")
     assert "Equipment" in dm(system, player, "Magic Missile, Shield, Sleep")
-    reply = dm(system, player, "package")
+    assert "Choice 1 of 3: (a) a quarterstaff or (b) a dagger" in dm(system, player, "package")
+    assert "Choice 2 of 3" in dm(system, player, "a")
+    assert "Choice 3 of 3" in dm(system, player, "a")
+    reply = dm(system, player, "a")
     assert "**Eldrin** — High Elf Wizard 1, Scholar" in reply and "HP 8" in reply and "Reply `yes`" in reply
     assert "Eldrin** is ready" in dm(system, player, "yes")
 
