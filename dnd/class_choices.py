@@ -283,7 +283,7 @@ def check_bonuses(character: Character, skill: str | None, ability: str, subject
     if subject.creature_type and (skill == "Survival" or ability == "INT"):
         enemy = next((e for e in favored_enemies(character) if _is_favored(e, subject)), None)
         if enemy is not None:
-            return True, 0, [f"Favored Enemy ({enemy}): advantage"]
+            return True, 0, [f"Favored Enemy: advantage against {enemy}"]
     if subject.terrain and subject.terrain in favored_terrains(character) and ability in ("INT", "WIS") \
             and skill in SKILLS and proficient:
         return False, character.proficiency_bonus, [f"Natural Explorer ({subject.terrain}): proficiency doubled"]

@@ -477,13 +477,13 @@ def check_subject(ctx: CommandContext, text: str) -> CheckSubject | None:
     terrain = find_terrain(text)
     if terrain is not None:
         return CheckSubject(name=terrain, terrain=terrain)
-    kind = find_creature_type(text)
-    if kind is not None:
-        return CheckSubject(name=text.strip(), creature_type=kind[0], subtype=kind[1])
     fight = fight_of(ctx, ctx.author_id, lock=False)
     foe = next((c for c in fight.state.combatants if c.monster is not None
                 and c.name.casefold() == " ".join(text.split()).casefold()), None) if fight is not None else None
     found = compendium.monster(ctx.session, foe.monster.name if foe is not None and foe.monster else text)
+    kind = find_creature_type(text) if found is None else None
+    if kind is not None:
+        return CheckSubject(name=" ".join(text.split()), creature_type=kind[0], subtype=kind[1])
     if found is None:
         raise CommandError(f"I don't know a creature or terrain called '{text}'. Name a monster (`!check survival "
                            "goblin`), a creature type (`undead`) or a terrain (`forest`) after the skill.")
