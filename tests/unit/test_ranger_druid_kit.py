@@ -25,7 +25,7 @@ from dnd.class_choices import (
 from dnd.combat.damage import apply_damage
 from dnd.combat.state import CombatState
 from dnd.creation import CreationChoices, create_character
-from dnd.creation_flow import answer, finished_character, menu, start
+from dnd.creation_flow import answer, finished_character, menu
 from dnd.data.bestiary import entry
 from dnd.data.classes import CLASSES
 from dnd.data.equipment import STARTING_KITS, KitPick, find_item
@@ -38,6 +38,7 @@ from dnd.starting_kit import group_items, kit_items, walk
 from dnd.wild_shape import assume_shape, revert, shape_limits
 from tests.srd_paths import srd_json, srd_monsters
 from tests.unit.test_class_features import hero
+from tests.unit.test_creation_flow import run
 
 SCORES = {"STR": 12, "DEX": 16, "CON": 14, "INT": 12, "WIS": 15, "CHA": 8}
 
@@ -124,10 +125,8 @@ def test_what_a_check_is_about_is_read_after_the_skill() -> None:
 
 def test_a_ranger_is_asked_at_creation_and_at_sixth_level() -> None:
     rng = random.Random(1)
-    state, _ = start()
-    for text in ["Ara", "Human", "Ranger", "gnolls and goblins", "forest", "standard array", "15 14 13 12 10 8",
-                 "Wayfarer", "Stealth, Nature, Animal Handling", "Elvish, Orc"]:
-        state, reply = answer(state, text, rng)
+    state, _ = run(["Ara", "Human", "Ranger", "gnolls and goblins", "forest", "standard array", "15 14 13 12 10 8",
+                    "Wayfarer", "Stealth, Nature, Animal Handling", "Elvish, Orc"])
     assert state.step == "favored_enemy_language" and "Orc" not in menu(state) and "Goblin" in menu(state)
     again, reply = answer(state, "Elvish", rng)
     assert again == state and "You already speak Elvish" in reply
@@ -253,10 +252,8 @@ def test_chain_mail_needs_the_proficiency() -> None:
 
 def test_the_creation_flow_asks_each_option_with_a_menu() -> None:
     rng = random.Random(1)
-    state, _ = start()
-    for text in ["Bo", "Human", "Fighter", "Defense", "standard array", "15 14 13 12 10 8", "Acolyte",
-                 "Athletics, Perception", "Elvish, Orc, Giant", "package"]:
-        state, reply = answer(state, text, rng)
+    state, _ = run(["Bo", "Human", "Fighter", "Defense", "standard array", "15 14 13 12 10 8", "Acolyte",
+                    "Athletics, Perception", "Elvish, Orc, Giant", "package"])
     assert state.step == "kit_1" and menu(state) == ["(a) chain mail", "(b) leather armor, a longbow and 20 arrows"]
     state, _ = answer(state, menu(state)[1], rng)
     again, reply = answer(state, "c", rng)
