@@ -3,6 +3,7 @@ session through start_system.py under its own supervisord, in a temporary VAR_DI
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 
@@ -21,4 +22,5 @@ def system() -> Iterator[SystemUnderTest]:
         yield sut
     finally:
         sut.shutdown()
-        shutil.rmtree(sut.var_dir, ignore_errors=True)
+        if not os.environ.get("KEEP_TEST_VAR"):  # set it to read the session system's logs after a failure
+            shutil.rmtree(sut.var_dir, ignore_errors=True)
