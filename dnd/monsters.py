@@ -537,6 +537,7 @@ class ReactionOffer(Frozen):
     critical: bool = False
     hp_before: int = 0  # the target's hit points and temporary hit points before the hit
     temp_before: int = 0
+    logged_at: int = 0  # the fight log's length before the hit: a reaction that undoes it corrects what came after
 
 
 class TurnEconomy(Frozen):

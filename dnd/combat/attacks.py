@@ -294,9 +294,10 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     if critical and profile.weapon_attack and not is_ranged:
         by_type = _brutal_critical(actor_now, profile, by_type, rng, told, notes)
     before = find_anywhere(state, target.id)
+    logged_at = len(state.log)
     state, dealt, applied = take_damage(state, target, by_type, profile.magical, critical=critical,
                                         actor_id=attacker.id, source=profile.label, told=told, rng=rng)
-    state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt)
+    state = _offer_reaction(state, before, attacker, attack_roll, critical, dealt, logged_at)
     rider = _rider_save(state, profile, attacker, target, rng, told) if profile.rider is not None else None
     if rider is not None:
         state, rider = rider
@@ -418,7 +419,7 @@ def _brutal_critical(attacker: Combatant, profile: _Profile, by_type: dict[str, 
 
 
 def _offer_reaction(state: CombatState, before: Combatant, attacker: Combatant, attack_roll: RollResult,
-                    critical: bool, dealt: int) -> CombatState:
+                    critical: bool, dealt: int, logged_at: int) -> CombatState:
     """A conscious character hit by an attack, its reaction unspent, may answer it (Shield, Uncanny Dodge:
     `dnd.combat.reactions`)."""
     if before.kind != "character" or before.hp == 0 or before.economy.reaction is not None:
@@ -428,7 +429,7 @@ def _offer_reaction(state: CombatState, before: Combatant, attacker: Combatant, 
         return state
     offer = ReactionOffer(kind="hit", other_id=attacker.id, other_name=attacker.name, total=attack_roll.total,
                           natural=attack_roll.natural, amount=dealt, critical=critical, hp_before=before.hp,
-                          temp_before=before.temp_hp)
+                          temp_before=before.temp_hp, logged_at=logged_at)
     return replace_combatant(state, after.model_copy(update={"offers": [*after.offers, offer]}))
 
 

@@ -54,7 +54,7 @@ def _replay(state: CombatState, me: Combatant, amounts: list[int], told: list[Li
             scratch, _ = apply_damage(scratch, me.id, amount, critical=offer.critical, actor_id=offer.other_id,
                                       source=offer.other_name)
     after = find_anywhere(scratch, me.id)
-    state = replace_combatant(state, after.model_copy(update={"offers": []}))
+    state = _fall_undone(replace_combatant(state, after.model_copy(update={"offers": []})), after, start.logged_at)
     for offer, amount in zip(hits[first:], amounts[first:], strict=True):
         if amount != offer.amount:
             state = log_event(state, "damage", f"{me.name}'s reaction: {offer.amount - amount} damage of "
@@ -62,6 +62,14 @@ def _replay(state: CombatState, me: Combatant, amounts: list[int], told: list[Li
                               amount=amount - offer.amount)
             told.append(HitUndone(me.name, offer.other_name, offer.amount, amount, after.hp, after.max_hp))
     return state
+
+
+def _fall_undone(state: CombatState, after: Combatant, logged_at: int) -> CombatState:
+    """The fall (or death) the hits logged since ``logged_at`` no longer happens after the replay: it leaves the
+    log, so the fight's summary doesn't count it."""
+    undone = {kind for kind, still in (("fell", after.hp == 0), ("dead", after.dead)) if not still}
+    kept = [e for i, e in enumerate(state.log) if i < logged_at or e.target_id != after.id or e.kind not in undone]
+    return state if len(kept) == len(state.log) else state.model_copy(update={"log": kept})
 
 
 def _offered_hits(state: CombatState, combatant_id: str, what: str) -> Combatant:

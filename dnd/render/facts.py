@@ -31,6 +31,7 @@ from dnd.combat.lines import (
     FallsUnconscious,
     Flees,
     Healed,
+    HitUndone,
     KilledOutright,
     Line,
     MultiattackOptions,
@@ -368,6 +369,13 @@ def _(line: DamageTaken) -> dict[str, Any]:
 @combat_event.register
 def _(line: Healed) -> dict[str, Any]:
     return {"event": "healed", "target": line.target, "amount": line.amount, "state": hp_band(line.hp, line.max_hp)}
+
+
+@combat_event.register
+def _(line: HitUndone) -> dict[str, Any]:
+    # A reaction changed a hit already told: the narrator retells it (a miss after all, or a lesser blow).
+    return {"event": "hit_undone", "actor": line.attacker, "target": line.name,
+            "result": "miss" if line.after == 0 else "less damage", "state": hp_band(line.hp, line.max_hp)}
 
 
 @combat_event.register

@@ -33,7 +33,6 @@ from dnd.combat.economy import take_action
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant
 from dnd.phrases import advantage_word, counted_name
-from dnd.render.facts import fight_events, fight_facts
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
     MonsterTurns,
@@ -46,6 +45,7 @@ from tasks.handlers.combat_support import (
     fight_of,
     inspiration_spent,
     monster_block,
+    narrate_fight,
     pass_turn,
     play_monster_turns,
     player_of,
@@ -170,8 +170,7 @@ def attack_command(ctx: CommandContext) -> None:
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"🗡️ {outcome.text}{ending_line(state)}")
-    # Combat actions are moments of the story: the narrator follows the number (GPU path).
-    ctx.narrate(fight_facts(outcome, engine.outcome(state)), facts=fight_events(outcome, engine.outcome(state)))
+    narrate_fight(ctx, outcome, state)
     end_stated_turn(ctx, row, before, state)
 
 

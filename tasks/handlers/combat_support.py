@@ -28,6 +28,8 @@ from dnd.character import Character
 from dnd.class_features import spend_inspiration
 from dnd.combat import CombatState, abilities, reactions, turn_actions
 from dnd.combat.economy import clear_offers, take_action, take_bonus_action
+from dnd.combat.lines import HitUndone
+from dnd.combat.results import Told
 from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock, apply_to_character
 from dnd.render.discord import combat_lines
@@ -411,6 +413,20 @@ def target_name(text: str) -> str:
     return f"pc{mentioned_id(found)}" if found else text.strip()
 
 
+def narrate_fight(ctx: CommandContext, result: Told, state: CombatState) -> None:
+    """A combat result is a moment of the story: the narrator follows the numbers (GPU path), told the result as
+    text and as data, with the fight's end when it is decided."""
+    ending = engine.outcome(state)
+    ctx.narrate(fight_facts(result, ending), facts=fight_events(result, ending))
+
+
+def narrate_reaction(ctx: CommandContext, result: Told, state: CombatState) -> None:
+    """A reaction that changed a hit already told (Shield's miss after all, Uncanny Dodge's half) is narrated:
+    the story doesn't leave the character fallen or hurt by a blow that no longer lands."""
+    if any(isinstance(line, HitUndone) for line in result.told):
+        narrate_fight(ctx, result, state)
+
+
 def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched: list[str]) -> str:
     """Write the characters the action touched back to their rows, store the fight and move the gate; returns
     the line that says the fight is won or lost, if it is."""
@@ -585,6 +601,7 @@ def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shie
         save(ctx.session, stored, updated)
     ending = finish_action(ctx, fight, state, [fight.me.id])
     ctx.reply(f"🛡️ {cast.message}\n{result.text}{ending}")
+    narrate_reaction(ctx, result, state)
     return True
 
 

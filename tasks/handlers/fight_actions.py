@@ -27,7 +27,6 @@ from dnd.combat.results import FeatureResult
 from dnd.combat.state import CombatState
 from dnd.dice import roll
 from dnd.feats import use_resource
-from dnd.render import facts
 from dnd.wild_shape import WILD_SHAPE, assume_shape, revert
 from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng, their_character
 from tasks.handlers.combat_support import (
@@ -37,6 +36,8 @@ from tasks.handlers.combat_support import (
     fight_of,
     finish_action,
     monster_block,
+    narrate_fight,
+    narrate_reaction,
     require_turn,
     shield_reaction,
     sync_gate,
@@ -186,8 +187,7 @@ def _strike(ctx: CommandContext, flurry: bool) -> None:
     touched = [c.id for c in [*state.combatants, *state.defeated] if c.name in {r.target for r in results}]
     text = "\n".join(f"🥋 {r.text}" for r in results)
     for result in results:
-        ending = engine.outcome(state)
-        ctx.narrate(facts.fight_facts(result, ending), facts=facts.fight_events(result, ending))
+        narrate_fight(ctx, result, state)
     finish(ctx, fight, fight.state, state, text, touched)
 
 
@@ -244,11 +244,13 @@ def react_command(ctx: CommandContext) -> None:
         fight = my_fight(ctx, "Uncanny Dodge", on_my_turn=False)
         state, result = reactions.uncanny_dodge(fight.state, fight.me.id)
         finish(ctx, fight, fight.state, state, f"🛡️ {result.text}")
+        narrate_reaction(ctx, result, state)
     elif head.startswith("protection "):
         fight = my_fight(ctx, "Protection", on_my_turn=False)
         ally = target_name(words[len("protection"):].strip())
         state, result = reactions.protection(fight.state, fight.me.id, ally, rng)
         finish(ctx, fight, fight.state, state, f"🛡️ {result.text}", [ally])
+        narrate_reaction(ctx, result, state)
     elif head == "attack" or head.startswith("attack "):
         _react_attack(ctx, words[len("attack"):].strip())
     else:
@@ -262,8 +264,7 @@ def _react_attack(ctx: CommandContext, rest: str) -> None:
     fight = my_fight(ctx, "An opportunity attack", on_my_turn=False)
     state, result = reactions.reaction_attack(fight.state, fight.me.id, target, weapon, rng)
     touched = [c.id for c in [*state.combatants, *state.defeated] if c.name == result.target]
-    ending = engine.outcome(state)
-    ctx.narrate(facts.fight_facts(result, ending), facts=facts.fight_events(result, ending))
+    narrate_fight(ctx, result, state)
     finish(ctx, fight, fight.state, state, f"🗡️ {result.text}", touched)
 
 

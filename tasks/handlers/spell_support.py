@@ -13,10 +13,16 @@ from dnd.combat import CombatState, SpellResult
 from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.state import name_key
 from dnd.dice import RollResult, roll
-from dnd.render import facts
 from dnd.spellcasting import CastResult, SpellInfo, cast_spell
 from tasks.handlers.character_support import MENTION, is_dead, log_roll, mentioned_id, my_character, rng
-from tasks.handlers.combat_support import Fight, end_stated_turn, finish_action, require_turn, target_name
+from tasks.handlers.combat_support import (
+    Fight,
+    end_stated_turn,
+    finish_action,
+    narrate_fight,
+    require_turn,
+    target_name,
+)
 from tasks.handlers.registry import CommandContext, CommandError
 
 _ME = frozenset({"me", "myself", "self"})
@@ -44,8 +50,7 @@ def spell_done(ctx: CommandContext, fight: Fight, state: CombatState, effect: Sp
     touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
     ending = finish_action(ctx, fight, state, touched)
     ctx.reply(f"✨ {heading}\n{effect.text}{ending}")
-    ctx.narrate(facts.fight_facts(effect, engine.outcome(state)),
-                facts=facts.fight_events(effect, engine.outcome(state)))
+    narrate_fight(ctx, effect, state)
     end_stated_turn(ctx, fight.row, fight.state, state)
 
 

@@ -165,18 +165,26 @@ def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest)
     hit = combatant(system, mage)
     [offer] = hit["offers"]  # the hit's roll, kept for the reaction
     ac = hit["ac"]
-    shield = system.command(mage, "!cast Shield")["content"]  # out of turn: the reaction
+    after_hit = system.cursor()
+    cast = system.say(mage, "!cast Shield")  # out of turn: the reaction
+    shield = system.replies_to(cast, after_hit)[0]["content"]
     assert "Shield" in shield and f"AC {ac + 5}" in shield, shield
     assert first_slots(system, mage) == slots - 1
     after = combatant(system, mage)
     assert after["ac"] == ac + 5 and after["economy"]["reaction"] == "Shield"
     if offer["natural"] != 20 and offer["total"] < ac + 5:
         assert "misses after all" in shield and after["hp"] == offer["hp_before"], shield
+        # The story follows: the blow that was told missed after all (found playing at the local table: the
+        # narration left the wizard hurt, and the fight's summary counted the blow).
+        told = system.narration_of(cast, after_hit)["content"]
+        assert f"Wyn{mage}" in told and re.search(r"misses after all|glances off", told), told
     else:
         assert "misses after all" not in shield and after["hp"] == hit["hp"], shield
     assert system.sql("SELECT hp FROM characters WHERE player_id = :p", p=mage)[0].hp == after["hp"]
     refused(system, mage, "!react shield", "reaction", watch)
-    owner(system, "!end_combat")
+    ended = owner(system, "!end_combat")
+    row = next(line for line in ended.splitlines() if line.startswith(f"Wyn{mage}:"))
+    assert row == f"Wyn{mage}: dealt 0, took {offer['hp_before'] - after['hp']}", ended  # the summary's own count
 
 
 def test_second_wind_at_full_hp_is_refused_and_keeps_its_use(srd: SystemUnderTest) -> None:

@@ -328,6 +328,31 @@ def test_shield_undoes_a_fall_but_not_a_natural_20() -> None:
     assert get(state, "Wyn").hp == hp and "undone" not in result.text
 
 
+def test_a_fall_shield_undid_is_not_told_as_a_fall() -> None:
+    """Found playing at the local table: after Shield turned the blow that dropped Wyn into a miss, the fight's
+    summary still said Wyn fell, and the narrator was never told the blow missed after all."""
+    from dnd.combat import summary
+    from dnd.render.facts import combat_events
+
+    state = fight(wizard())
+    state = _ogre_hits(state, "Wyn", 9, 8, 8)  # 20 damage: Wyn drops
+    assert summary(state).fallen == ["Wyn"]
+    state, result = shield(state, "wyn")
+    s = summary(state)
+    assert s.fallen == [] and s.damage_taken["Wyn"] == 0 and s.damage_dealt["Ogre"] == 0
+    assert "Wyn: dealt 0, took 0" in s.text and "fell" not in s.text
+    assert {"event": "hit_undone", "actor": "Ogre", "target": "Wyn", "result": "miss",
+            "state": "unhurt"} in combat_events(result.told)
+    # Uncanny Dodge halving a blow that still drops the rogue: the fall stays told.
+    from dnd.combat.state import replace_combatant
+
+    state = fight(rogue(5))
+    state = replace_combatant(state, get(state, "Vex").model_copy(update={"hp": 8}))
+    state = _ogre_hits(state, "Vex", 15, 8, 8)  # 20 damage, halved to 10: still more than Vex's 8 HP
+    state, _ = uncanny_dodge(state, "vex")
+    assert get(state, "Vex").hp == 0 and summary(state).fallen == ["Vex"]
+
+
 def test_uncanny_dodge_halves_the_last_hit_once() -> None:
     state = fight(rogue(5))
     with pytest.raises(RulesError, match="Uncanny Dodge"):

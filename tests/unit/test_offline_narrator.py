@@ -94,6 +94,12 @@ def test_a_round_is_retold_from_its_events_in_order() -> None:
     assert not any(digit in narration.replace("Goblin 2", "") for digit in "0123456789"), narration
 
 
+def test_a_hit_a_reaction_undid_is_retold_as_a_miss() -> None:
+    events = [{"event": "hit_undone", "actor": "Ogre", "target": "Wyn", "result": "miss", "state": "unhurt"}]
+    narration = narrate("shield", [], fight=events, in_combat=True)
+    assert re.search(r"misses after all|glances off Wyn", narration), narration
+
+
 def test_at_most_one_hook_and_never_the_same_hook_twice() -> None:
     hook = "A soaked survivor grabs a sleeve and whispers about the harbour office."
     first = narrate("h1", [], plot_hook=hook)

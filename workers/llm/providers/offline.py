@@ -310,7 +310,8 @@ def _fight_event(told: _Telling, event: Mapping[str, Any]) -> None:
     fields.setdefault("spell", "the spell")
     key = {"attack": str(event.get("result")), "damage": str(event.get("state")), "save": f"save {event.get('result')}",
            "condition": f"condition {event.get('change')}", "death_save": f"death_save {event.get('result')}",
-           "fight_over": f"fight_over {event.get('result')}"}.get(kind, kind)
+           "fight_over": f"fight_over {event.get('result')}",
+           "hit_undone": f"hit_undone {event.get('result')}"}.get(kind, kind)
     options = phrases.FIGHT_LINES.get(key)
     if options:
         told.say(options, must=True, **fields)
