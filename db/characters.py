@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -106,6 +106,14 @@ def players_with_characters(session: Session, campaign_id: int, player_ids: Iter
         select(CharacterRow.player_id).where(CharacterRow.campaign_id == campaign_id,
                                              CharacterRow.player_id.in_(list(player_ids)))
         .order_by(CharacterRow.id)).scalars()]
+
+
+def find_by_name(session: Session, campaign_id: int, name: str) -> StoredCharacter | None:
+    """The campaign's character called ``name`` (any case), without a lock (for reading)."""
+    row = session.execute(select(CharacterRow).where(CharacterRow.campaign_id == campaign_id,
+                                                     func.lower(CharacterRow.name) == name.strip().casefold())
+                          .order_by(CharacterRow.id).limit(1)).scalar_one_or_none()
+    return _stored(row)
 
 
 # --------------------------------------------------------------------------- writing

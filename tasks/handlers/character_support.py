@@ -9,7 +9,7 @@ import re
 import keys
 from db import compendium, history
 from db.campaigns import campaign_name, ensure_active_campaign
-from db.characters import StoredCharacter, characters_of_player, find_by_player, load_for_update
+from db.characters import StoredCharacter, characters_of_player, find_by_name, find_by_player, load_for_update
 from dnd.character import Character
 from dnd.data.spells import find_spell
 from dnd.spellcasting import SpellInfo, spell_from_srd
@@ -82,6 +82,21 @@ def their_character(ctx: CommandContext, player_id: int, *, for_update: bool = T
     stored = load(ctx.session, player_id, campaign_id)
     if stored is None:
         raise CommandError(f"{mention(player_id)} has no character in **{campaign_name(ctx.session, campaign_id)}**.")
+    return stored
+
+
+def party_member(ctx: CommandContext, text: str) -> StoredCharacter:
+    """A party member named as a spell's target out of a fight: `@player`, or their character's name in the active
+    campaign; anything else is refused clearly (there are no other creatures to aim at outside a fight)."""
+    campaign_id = ensure_active_campaign(ctx.session)
+    found = MENTION.fullmatch(text.strip())
+    stored = (find_by_player(ctx.session, mentioned_id(found), campaign_id) if found
+              else find_by_name(ctx.session, campaign_id, text))
+    if stored is None:
+        who = f"{mention(mentioned_id(found))} has no character in this campaign" if found else (
+            f"There's no creature called '{text.strip()[:60]}' here")
+        raise CommandError(f"{who}. Outside a fight a spell targets party members: a character's name or `@player` "
+                           "(in a fight, the creatures in it).")
     return stored
 
 

@@ -33,6 +33,7 @@ from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import (
     CastResult,
+    SpellInfo,
     cast_spell,
     copy_spell,
     is_castable,
@@ -41,7 +42,7 @@ from dnd.spellcasting import (
     prepare_spells,
 )
 from dnd.wealth import coin_weight, format_wealth
-from tasks.handlers.character_support import log_roll, my_character, rng, spell_data
+from tasks.handlers.character_support import log_roll, my_character, party_member, rng, spell_data
 from tasks.handlers.combat_support import (
     Fight,
     death_save_status,
@@ -222,6 +223,21 @@ def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
     return spell, level, targets
 
 
+MAX_SPELL_NAME_WORDS = 6  # "Protection from Evil and Good"
+
+
+def _spell_then_target(ctx: CommandContext, text: str) -> tuple[str, SpellInfo, list[str]] | None:
+    """`Cure Wounds Bram`, the target named without `at`/`on`: the longest spell the words begin with, and the rest
+    as the target; None when no beginning of the words is a spell."""
+    words = text.split()
+    for end in range(min(len(words) - 1, MAX_SPELL_NAME_WORDS), 0, -1):
+        spell = " ".join(words[:end])
+        info = spell_data(ctx, spell)
+        if info is not None:
+            return spell, info, [" ".join(words[end:])]
+    return None
+
+
 @command("cast", CAST_USAGE, "Cast a spell you know or have prepared, spending a slot (e.g. `!cast Magic Missile "
          "at 2`); in a fight, on your turn, name the targets: `!cast Fire Bolt at goblin 1`, `!cast Burning Hands "
          "on goblin 1, goblin 2`, `!cast Cure Wounds on @player`. Beams, rays and darts (Eldritch Blast, Scorching "
@@ -237,6 +253,8 @@ def cast_command(ctx: CommandContext) -> None:
     name, level, targets = parse_cast(ctx.args)
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
     info = spell_data(ctx, name)
+    if info is None and not targets and (split := _spell_then_target(ctx, name)) is not None:
+        name, info, targets = split  # `!cast Fire Bolt Zorblax`: the target named without at/on
     if fight is not None and level is None and cast_held_again(ctx, fight, info.name if info else name, targets):
         return
     if fight is None and info is not None and bolsters_party(info):
@@ -249,11 +267,12 @@ def cast_command(ctx: CommandContext) -> None:
     character = stored.character
     if info is None and not is_castable(character, name):
         raise CommandError(f"I don't know a spell called '{name[:60]}'.")
+    shown = [party_member(ctx, t).character.name for t in targets] if fight is None else []  # before the slot
     updated, result = cast_spell(character, name, slot_level=level, spell=info)
     if fight is not None:
         _cast_in_fight(ctx, fight, stored, character, updated, result, targets)
     else:
-        _cast_outside_fight(ctx, stored, character, updated, result, targets)
+        _cast_outside_fight(ctx, stored, character, updated, result, shown)
 
 
 def _cast_in_fight(ctx: CommandContext, fight: Fight, stored: StoredCharacter, character: Character,
@@ -266,8 +285,8 @@ def _cast_in_fight(ctx: CommandContext, fight: Fight, stored: StoredCharacter, c
 
 def _cast_outside_fight(ctx: CommandContext, stored: StoredCharacter, character: Character, updated: Character,
                         result: CastResult, targets: list[str]) -> None:
-    """Outside a fight a spell's dice are rolled and shown (the DM applies them; healing and Aid change the party's
-    rows: `spell_support.cast_on_party`)."""
+    """Outside a fight a spell's dice are rolled and shown for the party members it targets (``targets``, their
+    characters' names; the DM applies them; healing and Aid change the party's rows: `spell_support.cast_on_party`)."""
     lines = [f"✨ {result.message}" + (f" Target: {', '.join(targets)}." if targets else "")]
     if result.attack:
         lines.append(f"Spell attack: +{result.attack_bonus} ({result.attack})")

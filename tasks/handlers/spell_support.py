@@ -14,7 +14,7 @@ from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.state import name_key
 from dnd.dice import RollResult, roll
 from dnd.spellcasting import CastResult, SpellInfo, cast_spell
-from tasks.handlers.character_support import MENTION, is_dead, log_roll, mentioned_id, my_character, rng
+from tasks.handlers.character_support import is_dead, log_roll, my_character, party_member, rng
 from tasks.handlers.combat_support import (
     Fight,
     end_stated_turn,
@@ -60,19 +60,10 @@ def bolsters_party(info: SpellInfo) -> bool:
     return bool(info.heal or info.heal_by_slot or info.max_hp_bonus or (info.temp_hp and not info.concentration))
 
 
-def _party_ids(ctx: CommandContext, caster: Character, spell: SpellInfo, targets: list[str]) -> list[int]:
-    """The players whose characters the spell is for: @mentions, or the caster by name or "me" (the caster when
-    none is named), at most the spell's number of targets, none twice."""
-    ids: list[int] = []
-    for text in targets:
-        found = MENTION.fullmatch(text.strip())
-        if found is not None:
-            ids.append(mentioned_id(found))
-        elif name_key(text) in _ME or name_key(text) == name_key(caster.name):
-            ids.append(ctx.author_id)
-        else:
-            raise CommandError(f"Outside a fight, name the party members {spell.name} is for with @mentions "
-                               f"(`!cast {spell.name} on @player, @player`); '{text.strip()[:40]}' isn't one.")
+def _party_ids(ctx: CommandContext, spell: SpellInfo, targets: list[str]) -> list[int]:
+    """The players whose characters the spell is for: @mentions or characters' names (`party_member`), or "me"
+    (the caster when none is named), at most the spell's number of targets, none twice."""
+    ids = [ctx.author_id if name_key(text) in _ME else party_member(ctx, text).player_id for text in targets]
     ids = ids or [ctx.author_id]
     if len(ids) > spell.max_targets:
         many = f"up to {spell.max_targets} creatures" if spell.max_targets > 1 else "one creature"
@@ -88,8 +79,8 @@ def cast_on_party(ctx: CommandContext, spell: SpellInfo, level: int | None, targ
     don't stack: the higher is kept) or has its maximum raised (Aid), on its row, in one transaction with the
     rows locked in id order. A refusal changes nothing."""
     campaign_id = ensure_active_campaign(ctx.session)
-    caster = my_character(ctx).character
-    ids = _party_ids(ctx, caster, spell, targets)
+    my_character(ctx)  # the caster has a character here (refused clearly otherwise)
+    ids = _party_ids(ctx, spell, targets)
     rows = load_many_for_update(ctx.session, {*ids, ctx.author_id}, campaign_id)
     mine = my_character(ctx, for_update=True)  # already locked, in id order with the others; refused if dead
     for player_id in ids:

@@ -400,6 +400,26 @@ def test_checks_and_saves_use_proficiency_and_conditions(system: SystemUnderTest
 # --------------------------------------------------------------------------- spells and items
 
 
+def test_a_spell_out_of_a_fight_targets_party_members_only(system: SystemUnderTest) -> None:
+    """Found playing at the local table: `!cast Magic Missile Zorblax` said no spell has that name, and `!cast Magic
+    Missile at Zorblax` spent a slot on a creature that isn't there. Outside a fight the targets are party members."""
+    player, friend, stranger = new_player_id(), new_player_id(), new_player_id()
+    seed(system, player, wizard(f"Eldrin{player}"))
+    seed(system, friend, fighter(f"Bram{friend}"))
+    hint = "Outside a fight a spell targets party members: a character's name or `@player`"
+    for text in ("!cast Magic Missile at Zorblax", "!cast Magic Missile Zorblax",
+                 f"!cast Fire Bolt on Bram{friend}, Zorblax"):
+        assert "There's no creature called 'Zorblax' here" in refused(system, player, text, hint)
+    assert "has no character in this campaign" in refused(system, player, f"!cast Magic Missile on <@{stranger}>",
+                                                          hint)
+    refused(system, player, "!cast Magic Missile at " + "Z" * 300, hint)  # oversized: clipped in the reply
+    assert row(system, player).spell_slots == {"1": {"remaining": 2, "max": 2}}
+    reply = system.command(player, f"!cast Magic Missile at bram{friend}")["content"]  # by name, any case
+    assert f"Target: Bram{friend}." in reply and "1 left" in reply, reply
+    reply = system.command(player, f"!cast Fire Bolt <@{friend}>")["content"]  # by @player, without `at`
+    assert f"Target: Bram{friend}." in reply, reply
+
+
 def test_casting_spends_slots_until_none_remain(system: SystemUnderTest) -> None:
     player = new_player_id()
     seed(system, player, wizard())

@@ -106,7 +106,7 @@ def test_aid_and_prayer_of_healing_change_two_party_rows_outside_a_fight(srd: Sy
 
     for text, expected in ((f"!cast Aid on <@{first}>, <@{second}>, <@{priest}>, <@{stranger}>",
                             "Aid affects up to 3 creatures: name at most 3 (4 given)"),
-                           (f"!cast Aid on <@{first}>, goblin", "name the party members Aid is for with @mentions"),
+                           (f"!cast Aid on <@{first}>, goblin", "There's no creature called 'goblin' here"),
                            (f"!cast Aid on <@{first}>, <@{first}>", "named twice")):
         before = {p: state(system, p) for p in party}
         reply = system.command(priest, text)["content"]
