@@ -65,7 +65,7 @@ from dnd.combat.results import (
     SpellResult,
     TurnResult,
 )
-from dnd.combat.saves import death_save, saving_throw
+from dnd.combat.saves import death_save, fall_of_the_party, saving_throw
 from dnd.combat.spells import cast, cast_again, held_spell, zone_ticks
 from dnd.combat.state import CombatEvent, CombatState, current_actor, find_combatant, outcome
 from dnd.combat.summary import summary
@@ -97,6 +97,7 @@ __all__ = [
     "zone_ticks",
     "current_actor",
     "death_save",
+    "fall_of_the_party",
     "dodge",
     "end_turn",
     "flee",

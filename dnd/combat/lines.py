@@ -215,6 +215,19 @@ class DeathSaveOutcome(Line):
     failures: int
 
 
+@dataclass(frozen=True)
+class PartyFalls(Line):
+    """No character is left standing and the foes hold the field: the fallen are on their own."""
+
+
+@dataclass(frozen=True)
+class WakesLater(Line):
+    """A stable character no one heals regains 1 hit point after some hours, and wakes."""
+
+    name: str
+    hours: int
+
+
 # ------------------------------------------------------------------------------------------ healing and conditions
 
 

@@ -12,7 +12,17 @@ from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
 from dnd.combat.features import evasion
-from dnd.combat.lines import AutoFailedSave, DeathSaveOutcome, Evades, LegendaryResistanceUsed, Line, Rolled, SaveRolled
+from dnd.combat.lines import (
+    AutoFailedSave,
+    DeathSaveOutcome,
+    Evades,
+    LegendaryResistanceUsed,
+    Line,
+    PartyFalls,
+    Rolled,
+    SaveRolled,
+    WakesLater,
+)
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
 from dnd.combat.state import (
     CombatState,
@@ -209,6 +219,31 @@ def death_save(state: CombatState, combatant_id: str, rng: random.Random | None 
     return state, DeathSaveResult(name=c.name, roll=save_roll, result=result, successes=successes,
                                   failures=failures,
                                   told=[Rolled(save_roll), DeathSaveOutcome(c.name, result, face, successes, failures)])
+
+
+def fall_of_the_party(state: CombatState, rng: random.Random | None = None) -> tuple[CombatState, list[Line]]:
+    """The foes won (no character standing): no one is left to help the fallen. Each dying character rolls its
+    death saves to the end (three successes: stable; three failures: dead; a 20: 1 hit point, awake); a stable one
+    no one heals regains 1 hit point after 1d4 hours (SRD) and wakes. The dead stay dead (the owner's
+    `!revive`)."""
+    told: list[Line] = [PartyFalls()]
+    for fallen in [c for c in state.combatants if c.kind == "character" and c.hp == 0 and not c.dead]:
+        c = fallen
+        while c.dying:
+            save_roll = roll_dice(f"1d20 Death saving throw ({c.name})", rng)
+            result, successes, failures, update, message = _death_save_progress(c, save_roll.total)
+            c = c.model_copy(update=update)
+            state = log_event(replace_combatant(state, c), "death_save", message, actor=c.id, amount=save_roll.total)
+            if result == "dead":
+                state = log_event(state, "dead", f"{c.name} dies.", target=c.id)
+            told += [Rolled(save_roll), DeathSaveOutcome(c.name, result, save_roll.total, successes, failures)]
+        if c.stable:
+            hours = roll_dice(f"1d4 hours until {c.name} wakes", rng)
+            c = c.model_copy(update={"hp": 1, "stable": False, "death_saves": DeathSaves(),
+                                     "conditions": [x for x in c.conditions if x != "Unconscious"]})
+            state = log_event(replace_combatant(state, c), "revived", f"{c.name} wakes with 1 HP.", target=c.id)
+            told += [Rolled(hours), WakesLater(c.name, hours.total)]
+    return state, told
 
 
 def _death_save_progress(c: Combatant, face: int) -> tuple[Literal["success", "failure", "stable", "dead", "revived"],

@@ -55,6 +55,7 @@ from dnd.combat.lines import (
     MultiattackUsed,
     NoDamage,
     NotRolledHere,
+    PartyFalls,
     Recharged,
     RegainsConsciousness,
     Rolled,
@@ -70,6 +71,7 @@ from dnd.combat.lines import (
     TurnSkipped,
     TurnStarts,
     Volley,
+    WakesLater,
     WillSkip,
     ZoneCast,
     ZoneTakesHold,
@@ -415,6 +417,18 @@ def _(line: HpMaxRaised) -> str:
 @combat_line.register
 def _(line: RegainsConsciousness) -> str:
     return f"{line.target} regains consciousness."
+
+
+@combat_line.register
+def _(line: PartyFalls) -> str:
+    return ("☠️ **The party falls.** No one is left standing, and the foes hold the field. Alone, the fallen fight "
+            "for their lives:")
+
+
+@combat_line.register
+def _(line: WakesLater) -> str:
+    hours = f"{line.hours} hour{'s' if line.hours != 1 else ''}"
+    return f"🩹 {line.name} is stable, and no one comes: {hours} later they wake with 1 HP."
 
 
 @combat_line.register

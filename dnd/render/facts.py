@@ -38,6 +38,7 @@ from dnd.combat.lines import (
     MultiattackUnread,
     MultiattackUsed,
     NotRolledHere,
+    PartyFalls,
     RegainsConsciousness,
     Rolled,
     SaveRolled,
@@ -46,6 +47,7 @@ from dnd.combat.lines import (
     SummaryHeading,
     SummaryRow,
     TurnStarts,
+    WakesLater,
 )
 from dnd.dice_ast import (
     Die,
@@ -173,6 +175,16 @@ def outcome_fact(outcome: Outcome) -> str:
 def combat_fact(line: Line) -> str | None:
     """The fact ``line`` tells the narrator; None for a line that only instructs the table."""
     return discord.combat_line(line)
+
+
+@combat_fact.register
+def _(line: PartyFalls) -> str:
+    return "The party falls: no character is left standing, and the foes hold the field."
+
+
+@combat_fact.register
+def _(line: WakesLater) -> str:
+    return f"{line.name}, stable and untended, wakes {line.hours} hour{'s' if line.hours != 1 else ''} later with 1 HP."
 
 
 @combat_fact.register
@@ -425,6 +437,16 @@ def _(line: ConditionChanged) -> dict[str, Any]:
 @combat_event.register
 def _(line: RegainsConsciousness) -> dict[str, Any]:
     return {"event": "wakes", "target": line.target}
+
+
+@combat_event.register
+def _(line: WakesLater) -> dict[str, Any]:
+    return {"event": "wakes", "target": line.name}
+
+
+@combat_event.register
+def _(line: PartyFalls) -> dict[str, Any]:
+    return {"event": "fight_over", "result": "defeat"}
 
 
 @combat_event.register(SpellTakesHold)

@@ -31,7 +31,9 @@ from dnd.combat import CombatState
 from dnd.combat.rewards import fight_treasure, xp_awards
 from dnd.inventory import merge_items
 from dnd.leveling import level_for_xp
-from dnd.monsters import Combatant
+from dnd.monsters import Combatant, apply_to_character
+from dnd.render.discord import combat_lines
+from dnd.render.facts import combat_events, combat_facts
 from dnd.wealth import total_cp
 from tasks.handlers.character_support import mention
 from tasks.handlers.ground_support import dropped, ground_stacks
@@ -45,17 +47,47 @@ def _player(combatant: Combatant) -> int | None:
     return int(combatant.player_id) if combatant.kind == "character" and combatant.player_id else None
 
 
+def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
+    """A character's hit points, conditions and death saves after a blow go back to the character row, in
+    the same transaction (combat row locked first, then the character's)."""
+    combatant = next((c for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
+    if combatant is None or combatant.kind != "character" or combatant.player_id is None:
+        return
+    stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
+    if stored is not None:
+        save(ctx.session, stored, apply_to_character(combatant, stored.character))
+
+
 def conclude(ctx: CommandContext, row: CombatRow, state: CombatState) -> str:
     """Close the fight and compute what it earned and cost; returns the text to post."""
+    fall, state = party_falls(ctx, row, state)
     result = engine.summary(state)
     row.active = False
     combats.store(ctx.session, row, state)
-    lines = [*award_xp(ctx, row.campaign_id, state), *leave_treasure(ctx, row, state),
+    lines = [*fall, *award_xp(ctx, row.campaign_id, state), *leave_treasure(ctx, row, state),
              *departures(state), *deaths(state)]
     _record_story(ctx, row, state)
     ctx.audit(f"combat:{row.id}", {"active": True}, {"active": False, "outcome": engine.outcome(state)},
               row.campaign_id)
     return f"🏳️ The combat is over.\n{result.text}" + "".join(f"\n{line}" for line in lines)
+
+
+WHAT_NOW = ("What now: the DM says what the victors do with the fallen (captured, robbed, left for dead). Those "
+            "who woke are at 1 HP (`!rest short` spends hit dice); for one who died, the owner can `!revive @player`, "
+            "or their player starts anew with `!create_character`.")
+
+
+def party_falls(ctx: CommandContext, row: CombatRow, state: CombatState) -> tuple[list[str], CombatState]:
+    """A fight lost (no character standing): the fallen roll their death saves to the end, alone, and the stable
+    wake hours later (`engine.fall_of_the_party`); their sheets follow, the table is told what happens next and
+    the narrator tells it."""
+    if engine.outcome(state) != "defeat":
+        return [], state
+    state, told = engine.fall_of_the_party(state, _rng)
+    for combatant in state.combatants:
+        write_back(ctx, row.campaign_id, state, combatant.id)
+    ctx.narrate(" ".join(combat_facts(told)), facts=combat_events(told))
+    return [*combat_lines(told), WHAT_NOW], state
 
 
 def award_xp(ctx: CommandContext, campaign_id: int, state: CombatState) -> list[str]:

@@ -19,7 +19,7 @@ import keys
 from db import combat as combats
 from db import compendium, history
 from db.campaigns import ensure_active_campaign
-from db.characters import StoredCharacter, find_by_player, load_for_update, players_with_characters, save
+from db.characters import StoredCharacter, find_by_player, players_with_characters, save
 from db.combat import CombatRow
 from db.engine import Session
 from dnd import combat as engine
@@ -31,12 +31,13 @@ from dnd.combat.economy import clear_offers, take_action, take_bonus_action
 from dnd.combat.lines import HitUndone
 from dnd.combat.results import Told
 from dnd.combat.state import replace_combatant
-from dnd.monsters import Combatant, MonsterBlock, apply_to_character
+from dnd.monsters import Combatant, MonsterBlock
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_events, combat_text, fight_events, fight_facts
 from dnd.spellcasting import cast_spell
 from tasks.handlers import combat_end
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, rng
+from tasks.handlers.combat_end import write_back
 from tasks.handlers.registry import CommandContext, CommandError
 from tasks.redis_client import get_redis
 
@@ -178,17 +179,6 @@ def ending_line(state: CombatState) -> str:
     if result == "defeat":
         return "\n🏁 Every hero is down — the fight is lost."
     return ""
-
-
-def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combatant_id: str) -> None:
-    """A character's hit points, conditions and death saves after a blow go back to the character row, in
-    the same transaction (combat row locked first, then the character's)."""
-    combatant = next((c for c in [*state.combatants, *state.defeated] if c.id == combatant_id), None)
-    if combatant is None or combatant.kind != "character" or combatant.player_id is None:
-        return
-    stored = load_for_update(ctx.session, int(combatant.player_id), campaign_id)
-    if stored is not None:
-        save(ctx.session, stored, apply_to_character(combatant, stored.character))
 
 
 # --------------------------------------------------------------------------- whose turn it is

@@ -187,6 +187,32 @@ def test_uncanny_dodge_and_shield_as_reactions_out_of_turn(srd: SystemUnderTest)
     assert row == f"Wyn{mage}: dealt 0, took {offer['hp_before'] - after['hp']}", ended  # the summary's own count
 
 
+def test_a_party_wipe_ends_the_fight_and_says_what_happens_next(srd: SystemUnderTest) -> None:
+    """Found playing at the local table: with every character at 0 HP nothing happened. The fight ends as a defeat,
+    the fallen roll their death saves to the end (the stable wake at 1 HP), and the table is told what now."""
+    system = srd
+    player = new_player_id()
+    seed(system, player, fighter_at(f"Last{player}", 1).model_copy(update={"hp": 1}))
+    start(system, [player], "ogre")
+    for _ in range(12):
+        until_turn(system, None)
+        after = system.cursor()
+        blow = system.say(system.owner_id, f"!attack Last{player} with greatclub")
+        if "the fight is lost" in system.replies_to(blow, after)[0]["content"]:
+            break
+        owner(system, "!end_turn")
+    else:
+        raise AssertionError("the ogre never landed a blow")
+    ended = system.wait_for(lambda e: e.get("reply_to") == blow and "The combat is over" in e["content"],
+                            after)[0]["content"]
+    assert "The party falls" in ended and "What now" in ended and "`!revive @player`" in ended, ended
+    assert combat_row(system) is None
+    row = system.sql("SELECT hp, sheet FROM characters WHERE player_id = :p", p=player)[0]
+    failures = row.sheet["death_saves"]["failures"]
+    assert (row.hp, failures) == (1, 0) or (row.hp, failures) == (0, 3), ended  # awake at 1 HP, or dead
+    assert ("wake with 1 HP" in ended) == (row.hp == 1), ended
+
+
 def test_second_wind_at_full_hp_is_refused_and_keeps_its_use(srd: SystemUnderTest) -> None:
     """Found playing at the local table: `!second_wind` at full HP spent the use for nothing."""
     system = srd

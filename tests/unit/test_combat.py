@@ -449,6 +449,31 @@ def test_death_saves_success_failure_one_and_stable() -> None:
     assert r.critical and r.death_save_failures == 2 and not get(state, "Aria").stable
 
 
+def test_a_party_wipe_leaves_the_fallen_to_their_death_saves_and_the_stable_wake_later() -> None:
+    """Found playing at the local table: with every character at 0 HP the fight was lost and they stayed at 0 HP,
+    dying, with nothing happening. Alone, each rolls its death saves to the end; the stable wake after 1d4 hours."""
+    from dnd.combat import fall_of_the_party
+    from dnd.render.discord import combat_lines
+
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state = down(down(state, "Aria", death_saves=DeathSaves(failures=1)), "Bram")
+    assert outcome(state) == "defeat"
+    # Aria: 12, 15, 10: three successes, stable; 1d4 = 3 hours later she wakes. Bram: 5 then a 1: dead.
+    state, told = fall_of_the_party(state, Script(12, 15, 10, 3, 5, 1))
+    aria_now, bram_now = get(state, "Aria"), get(state, "Bram")
+    assert (aria_now.hp, aria_now.conditions, aria_now.death_saves, aria_now.stable) == (1, [], DeathSaves(), False)
+    assert bram_now.dead and bram_now.hp == 0
+    text = "\n".join(combat_lines(told))
+    assert text.startswith("☠️ **The party falls.**") and "3 hours later they wake with 1 HP" in text, text
+    assert "Bram fails a third death save and dies" in text, text
+    assert summary(state).dead == ["Bram"]
+    # A natural 20 wakes a character at once, with no hours to wait.
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state, told = fall_of_the_party(down(down(state, "Aria"), "Bram", stable=True), Script(20, 4))
+    assert get(state, "Aria").hp == 1 and get(state, "Bram").hp == 1
+    assert "Natural 20! Aria" in "\n".join(combat_lines(told)) and "Bram is stable" in "\n".join(combat_lines(told))
+
+
 def test_damage_at_zero_hp_three_failures_and_massive_damage() -> None:
     state, rng = party_vs([("orc", 1)], 15, 10, 19)  # Orc 1 goes first (20)
     state = down(state, "Bram", death_saves=DeathSaves(failures=1))
