@@ -16,18 +16,16 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.inference_batching import percentile
-from tests.system import REAL_MODEL_MISSING, SystemUnderTest, new_player_id, real_model_gguf
+from bench.turn_pipeline import UNTHROTTLED, dm_round
+from tests.system import REAL_MODEL_MISSING, SystemUnderTest, new_player_id, own_system, real_model_gguf
 
 PROMPTS = ("I push open the tavern door", "I ask the innkeeper about the caravan", "I look for tracks",
            "I follow the tracks into the woods", "I climb a tree to look around", "I call out to the others")
@@ -37,29 +35,9 @@ _EVAL_RE = re.compile(r"[^t] eval time =\s*([\d.]+) ms /\s*(\d+) runs")
 
 def one_round(system: SystemUnderTest, players: list[int], round_index: int) -> list[tuple[float, str]]:
     """(latency s, path) for each player's turn of this round."""
-    after = system.cursor()
-    sent: dict[int, float] = {}
-
-    def speak(player: int) -> None:
-        sent[player] = time.perf_counter()
-        system.say(player, f"{PROMPTS[round_index % len(PROMPTS)]} ({round_index})", dm=True)
-
-    with ThreadPoolExecutor(max_workers=len(players)) as pool:
-        list(pool.map(speak, players))
-    done: dict[int, tuple[float, str]] = {}
-    cursor = after
-    deadline = time.monotonic() + 900
-    while len(done) < len(players) and time.monotonic() < deadline:
-        events, cursor = system.events(cursor, wait=1)
-        arrived = time.perf_counter()
-        for event in events:
-            player = event.get("dm_user_id")
-            meta = event.get("meta") or {}
-            if event.get("kind") == "bot" and meta.get("turn_id") and not meta.get("notice") \
-                    and player in sent and player not in done:
-                path = meta.get("answer", "valid") if meta.get("provider") == "vllm" else "fallback"
-                done[player] = (arrived - sent[player], path)
-    return list(done.values())
+    done = dm_round(system, players, f"{PROMPTS[round_index % len(PROMPTS)]} ({round_index})", 900)
+    return [(latency, meta.get("answer", "valid") if meta.get("provider") == "vllm" else "fallback")
+            for latency, meta in done.values()]
 
 
 def server_numbers(log_text: str) -> tuple[float | None, int, int]:
@@ -112,15 +90,10 @@ def main() -> None:
     if gguf is None:
         raise SystemExit(REAL_MODEL_MISSING)
     ks = [int(k) for k in args.ks.split(",")]
-    system = SystemUnderTest.start(LOCAL_MODEL_PATH=str(gguf), LOCAL_MODEL_NAME="smollm2-135m",
-                                   MAX_MODEL_LEN=str(args.context), LLM_TIMEOUT_S="600", TURN_STALE_S="1800",
-                                   USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000")
-    try:
+    with own_system(**UNTHROTTLED, LOCAL_MODEL_PATH=str(gguf), LOCAL_MODEL_NAME="smollm2-135m",
+                    MAX_MODEL_LEN=str(args.context), LLM_TIMEOUT_S="600", TURN_STALE_S="1800") as system:
         stage(system, 1, 1)  # warm-up: the first prompt is read whole, later ones reuse its cached prefix
         stages = {k: stage(system, k, max(args.turns, k)) for k in ks}
-    finally:
-        system.shutdown()
-        shutil.rmtree(system.var_dir, ignore_errors=True)
     first = stages.pop(ks[0])
     report = {**first, "model": gguf.name, "server": "llama-cpp-python (llama_cpp.server)",
               "context": args.context, "cores": os.cpu_count(), "load_average": os.getloadavg(),

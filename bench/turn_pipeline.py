@@ -13,51 +13,59 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.inference_batching import percentile
-from tests.system import SystemUnderTest
+from tests.system import SystemUnderTest, own_system
 
 BATCH_IDLE_S = 0.05
+UNTHROTTLED = {"USER_RATE_PER_MIN": "100000", "CHANNEL_RATE_PER_MIN": "1000000"}  # benchmarks flood on purpose
 
 
-def one_round(system: SystemUnderTest, players: list[int], round_index: int) -> list[float]:
+def dm_round(system: SystemUnderTest, players: list[int], text: str,
+             timeout_s: float) -> dict[int, tuple[float, dict[str, Any]]]:
+    """Every player says ``text`` by DM at once; for each whose narration came within ``timeout_s``: (seconds
+    from sending to the narration's event, the narration's meta)."""
     after = system.cursor()
     sent: dict[int, float] = {}
 
     def speak(player: int) -> None:
         sent[player] = time.perf_counter()
-        system.say(player, f"round {round_index}: I study the map", dm=True)
+        system.say(player, text, dm=True)
 
     with ThreadPoolExecutor(max_workers=min(32, len(players))) as pool:
         list(pool.map(speak, players))
-    latencies: dict[int, float] = {}
+    done: dict[int, tuple[float, dict[str, Any]]] = {}
     cursor = after
-    deadline = time.monotonic() + 120
-    while len(latencies) < len(players) and time.monotonic() < deadline:
+    deadline = time.monotonic() + timeout_s
+    while len(done) < len(players) and time.monotonic() < deadline:
         events, cursor = system.events(cursor, wait=1)
         arrived = time.perf_counter()
         for event in events:
             player = event.get("dm_user_id")
-            if event.get("kind") == "bot" and event["meta"].get("turn_id") and not event["meta"].get("notice") \
-                    and player in sent and player not in latencies:
-                latencies[player] = arrived - sent[player]
-    return list(latencies.values())
+            meta = event.get("meta") or {}
+            if event.get("kind") == "bot" and meta.get("turn_id") and not meta.get("notice") \
+                    and player in sent and player not in done:
+                done[player] = (arrived - sent[player], meta)
+    return done
+
+
+def one_round(system: SystemUnderTest, players: list[int], round_index: int) -> list[float]:
+    return [latency for latency, _ in dm_round(system, players, f"round {round_index}: I study the map",
+                                               120).values()]
 
 
 def measure(batch_max: int, ks: list[int], latency_ms: float, rounds: int) -> dict[str, dict[str, float | None]]:
-    system = SystemUnderTest.start(fake_model=True, GPU_BATCH_MAX=str(batch_max), BATCH_IDLE_S=str(BATCH_IDLE_S),
-                                   BATCH_MAX_S="0.3", USER_RATE_PER_MIN="100000", CHANNEL_RATE_PER_MIN="1000000",
-                                   LLM_TIMEOUT_S="600", TURN_STALE_S="900")
-    assert system.model is not None
     results: dict[str, dict[str, float | None]] = {}
-    try:
+    with own_system(fake_model=True, **UNTHROTTLED, GPU_BATCH_MAX=str(batch_max), BATCH_IDLE_S=str(BATCH_IDLE_S),
+                    BATCH_MAX_S="0.3", LLM_TIMEOUT_S="600", TURN_STALE_S="900") as system:
+        assert system.model is not None
         system.model.control(mode="ok", latency_ms=latency_ms)
         one_round(system, [900_000 + n for n in range(4)], 0)  # warm-up (and the breaker closes)
         for k in ks:
@@ -77,9 +85,6 @@ def measure(batch_max: int, ks: list[int], latency_ms: float, rounds: int) -> di
                 "peak_in_flight": system.model.stats()["peak_in_flight"],
                 "answered": len(ms), "expected": k * rounds,
             }
-    finally:
-        system.shutdown()
-        shutil.rmtree(system.var_dir, ignore_errors=True)
     return results
 
 
