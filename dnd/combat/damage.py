@@ -15,10 +15,9 @@ from dnd.combat.lines import (
     Defeated,
     Defense,
     Dies,
-    DiesAtZero,
     FallsUnconscious,
     FeatureUsed,
-    KilledOutright,
+    KilledByDamage,
     Line,
     TempHpAbsorbed,
 )
@@ -102,7 +101,7 @@ def _hit_at_zero(t: Combatant, rest: int, critical: bool, out: DamageApplied, up
     if rest >= t.max_hp:
         update.update(dead=True, defeated=True, stable=False)
         out.dead = True
-        out.told.append(DiesAtZero(t.name, rest))
+        out.told.append(KilledByDamage(t.name, rest, at_zero=True))
         return
     out.failures = 2 if critical else 1
     failures = min(3, t.death_saves.failures + out.failures)
@@ -144,7 +143,7 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
             conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
             update.update(dead=True, defeated=True, conditions=conditions)
             out.dead = True
-            out.told.append(KilledOutright(t.name, overflow))
+            out.told.append(KilledByDamage(t.name, overflow))
         else:
             conditions = t.conditions if "Unconscious" in t.conditions else [*t.conditions, "Unconscious"]
             update.update(conditions=conditions, death_saves=DeathSaves(), stable=False)

@@ -6,9 +6,8 @@ import random
 
 from dnd.character import Character, DeathSaves
 from dnd.combat.lines import (
-    ConditionAlready,
     ConditionChanged,
-    ConditionImmune,
+    ConditionUnchanged,
     ExhaustionChanged,
     Healed,
     HpMaxRaised,
@@ -118,7 +117,8 @@ def give_condition(state: CombatState, target: Combatant, name: str) -> tuple[Co
     info = condition_info(name)
     immunities = target.monster.condition_immunities if target.monster is not None else []
     if any(name_key(x) == name_key(info.name) for x in immunities):
-        return state, ConditionResult(target.name, info.name, False, [ConditionImmune(target.name, info.name)])
+        return state, ConditionResult(target.name, info.name, False,
+                                      [ConditionUnchanged(target.name, info.name, "immune")])
     if info.name == "Exhaustion":
         if target.exhaustion >= 6:
             raise RulesError(f"{target.name} is already at exhaustion level 6.")
@@ -126,7 +126,8 @@ def give_condition(state: CombatState, target: Combatant, name: str) -> tuple[Co
         told: Line = ExhaustionChanged(target.name, updated.exhaustion, gained=True)
         line = f"{target.name} gains a level of exhaustion ({updated.exhaustion})."
     elif info.name in target.conditions:
-        return state, ConditionResult(target.name, info.name, False, [ConditionAlready(target.name, info.name)])
+        return state, ConditionResult(target.name, info.name, False,
+                                      [ConditionUnchanged(target.name, info.name, "already")])
     else:
         updated = target.model_copy(update={"conditions": [*target.conditions, info.name]})
         told = ConditionChanged(target.name, info.name, added=True)

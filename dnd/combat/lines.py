@@ -54,11 +54,7 @@ class Joined(Line):
 @dataclass(frozen=True)
 class TurnSkipped(Line):
     name: str
-
-
-@dataclass(frozen=True)
-class WillSkip(Line):
-    name: str
+    later: bool = False  # the skip waits for the combatant's next turn
 
 
 @dataclass(frozen=True)
@@ -128,15 +124,13 @@ class FallsUnconscious(Line):
 
 
 @dataclass(frozen=True)
-class KilledOutright(Line):
-    target: str
-    overflow: int  # damage past 0 hit points
+class KilledByDamage(Line):
+    """Damage kills a character: past 0 hit points by its hit point maximum (killed outright), or taken at 0 hit
+    points (``at_zero``) as much as its hit point maximum."""
 
-
-@dataclass(frozen=True)
-class DiesAtZero(Line):
     target: str
-    damage: int  # at least the hit point maximum, taken at 0 hit points
+    amount: int  # the damage past 0 hit points, or taken at 0
+    at_zero: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,15 +254,10 @@ class RegainsConsciousness(Line):
 
 
 @dataclass(frozen=True)
-class ConditionImmune(Line):
+class ConditionUnchanged(Line):
     target: str
     condition: str
-
-
-@dataclass(frozen=True)
-class ConditionAlready(Line):
-    target: str
-    condition: str
+    why: Literal["immune", "already"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dnd.combat.economy import fresh_turn
-from dnd.combat.lines import Dodges, Flees, Line, TurnSkipped, TurnStarts, WillSkip
+from dnd.combat.lines import Dodges, Flees, Line, TurnSkipped, TurnStarts
 from dnd.combat.results import TurnResult
 from dnd.combat.state import (
     CombatState,
@@ -82,7 +82,7 @@ def skip(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult
     state = replace_combatant(state, target.model_copy(update={"skip_next": True}))
     now = current_actor(state)
     return state, TurnResult(previous=None, current=now.name, round=state.round, skipped=[],
-                             told=[WillSkip(target.name)])
+                             told=[TurnSkipped(target.name, later=True)])
 
 
 def dodge(state: CombatState, combatant_id: str) -> tuple[CombatState, TurnResult]:

@@ -25,16 +25,14 @@ from dnd.combat.lines import (
     AutoFailedSave,
     ConcentrationEnds,
     ConcentrationHeld,
-    ConditionAlready,
     ConditionChanged,
-    ConditionImmune,
+    ConditionUnchanged,
     DamageTaken,
     DeathSaveOutcome,
     DeathSavesFailedByDamage,
     Defeated,
     Defense,
     Dies,
-    DiesAtZero,
     Dodges,
     Evades,
     ExhaustionChanged,
@@ -47,7 +45,7 @@ from dnd.combat.lines import (
     HpMaxRaised,
     InitiativeOrder,
     Joined,
-    KilledOutright,
+    KilledByDamage,
     LegendaryResistanceUsed,
     Line,
     MultiattackOptions,
@@ -72,7 +70,6 @@ from dnd.combat.lines import (
     TurnStarts,
     Volley,
     WakesLater,
-    WillSkip,
     ZoneCast,
     ZoneTakesHold,
 )
@@ -260,17 +257,12 @@ def _(line: Joined) -> str:
 
 @combat_line.register
 def _(line: TurnSkipped) -> str:
-    return f"{line.name}'s turn is skipped."
+    return f"{line.name} will skip their next turn." if line.later else f"{line.name}'s turn is skipped."
 
 
 @combat_line.register
 def _(line: Flees) -> str:
     return f"🏃 **{line.name}** flees the fight ({line.hp}/{line.max_hp} HP)."
-
-
-@combat_line.register
-def _(line: WillSkip) -> str:
-    return f"{line.name} will skip their next turn."
 
 
 @combat_line.register
@@ -320,13 +312,10 @@ def _(line: FallsUnconscious) -> str:
 
 
 @combat_line.register
-def _(line: KilledOutright) -> str:
-    return f"💀 {line.target} is killed outright ({line.overflow} damage past 0 HP)."
-
-
-@combat_line.register
-def _(line: DiesAtZero) -> str:
-    return f"💀 {line.target} takes {line.damage} damage at 0 HP and dies."
+def _(line: KilledByDamage) -> str:
+    if line.at_zero:
+        return f"💀 {line.target} takes {line.amount} damage at 0 HP and dies."
+    return f"💀 {line.target} is killed outright ({line.amount} damage past 0 HP)."
 
 
 @combat_line.register
@@ -432,12 +421,9 @@ def _(line: WakesLater) -> str:
 
 
 @combat_line.register
-def _(line: ConditionImmune) -> str:
-    return f"{line.target} is immune to being {line.condition.lower()}."
-
-
-@combat_line.register
-def _(line: ConditionAlready) -> str:
+def _(line: ConditionUnchanged) -> str:
+    if line.why == "immune":
+        return f"{line.target} is immune to being {line.condition.lower()}."
     return f"{line.target} is already {line.condition.lower()}."
 
 

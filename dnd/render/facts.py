@@ -27,12 +27,11 @@ from dnd.combat.lines import (
     DeathSaveOutcome,
     Defeated,
     Dies,
-    DiesAtZero,
     FallsUnconscious,
     Flees,
     Healed,
     HitUndone,
-    KilledOutright,
+    KilledByDamage,
     Line,
     MultiattackOptions,
     MultiattackUnread,
@@ -220,13 +219,8 @@ def _(line: DamageTaken) -> str:
 
 
 @combat_fact.register
-def _(line: KilledOutright) -> str:
-    return f"{line.target} is killed outright ({line.overflow} damage past 0 HP)."
-
-
-@combat_fact.register
-def _(line: DiesAtZero) -> str:
-    return f"{line.target} takes {line.damage} damage at 0 HP and dies."
+def _(line: KilledByDamage) -> str:
+    return discord.combat_line(line).removeprefix("💀 ")
 
 
 @combat_fact.register
@@ -395,10 +389,9 @@ def _(line: FallsUnconscious) -> dict[str, Any]:
     return {"event": "falls", "target": line.target}
 
 
-@combat_event.register(KilledOutright)
-@combat_event.register(DiesAtZero)
+@combat_event.register(KilledByDamage)
 @combat_event.register(Dies)
-def _(line: KilledOutright | DiesAtZero | Dies) -> dict[str, Any]:
+def _(line: KilledByDamage | Dies) -> dict[str, Any]:
     return {"event": "dies", "target": line.target}
 
 
