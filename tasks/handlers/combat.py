@@ -35,10 +35,12 @@ from dnd.monsters import Combatant
 from dnd.phrases import advantage_word, counted_name
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, rng
 from tasks.handlers.combat_support import (
+    CATEGORY,
     MonsterTurns,
     after_turns,
     begin_turn,
     channel_fight,
+    check_length,
     end_fight,
     end_stated_turn,
     ending_line,
@@ -46,20 +48,19 @@ from tasks.handlers.combat_support import (
     inspiration_spent,
     monster_block,
     narrate_fight,
+    no_args,
     pass_turn,
     play_monster_turns,
     player_of,
     start_fight,
     sync_gate,
-    target_name,
+    target_and_weapon,
     turn_line,
     write_back,
 )
 from tasks.handlers.registry import CommandContext, CommandError, command
 
-CATEGORY = "Combat"
 MAX_MONSTERS_PER_ADD = 20
-_WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
 _MULTIATTACK = re.compile(r"multi-?attack(?:\s+(?:option\s+)?(\d{1,2}))?", re.IGNORECASE)
 
 
@@ -116,15 +117,11 @@ def initiative_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- turns
 
 
-MAX_ARGS_ATTACK = 200
-
-
 def attack_flags(args: str) -> tuple[str, set[str]]:
     """`goblin with rapier ally adv` → ("goblin with rapier", {"ally", "advantage"}): the trailing words `adv`/
     `dis` (advantage from the situation, e.g. the DM says so), `ally` (an ally of yours is within 5 feet of
     the target: Sneak Attack) and `insp` (spend the Bardic Inspiration die held)."""
-    if len(args) > MAX_ARGS_ATTACK:
-        raise CommandError(f"That's too long ({len(args)} characters; at most {MAX_ARGS_ATTACK}).")
+    check_length(args)
     words = args.split()
     flags: set[str] = set()
     while words:
@@ -149,9 +146,9 @@ def attack_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
     text, flags = attack_flags(ctx.args)
-    parts = _WITH.split(text, maxsplit=1)
-    target = target_name(parts[0])
-    weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    target, weapon = target_and_weapon(text)
+    if target is None:
+        raise CommandError("Attack whom? `!attack <target> [with <weapon>]`.")
     row, before = channel_fight(ctx)
     actor = engine.current_actor(before)
     _may_act(ctx, actor)
@@ -177,8 +174,7 @@ def attack_command(ctx: CommandContext) -> None:
 @command("end_turn", "!end_turn", "End your turn in the combat (the owner ends monsters' turns).",
          category=CATEGORY)
 def end_turn_command(ctx: CommandContext) -> None:
-    if ctx.args.strip():
-        raise CommandError("`!end_turn` takes nothing after it.")
+    no_args(ctx, "end_turn")
     row, state = channel_fight(ctx)
     actor = engine.current_actor(state)
     _may_act(ctx, actor)
@@ -248,8 +244,7 @@ def back_command(ctx: CommandContext) -> None:
 
 
 def _set_away(ctx: CommandContext, *, away: bool) -> None:
-    if ctx.args.strip():
-        raise CommandError(f"`!{'away' if away else 'back'}` takes nothing after it.")
+    no_args(ctx, "away" if away else "back")
     fight = fight_of(ctx, ctx.author_id)
     if fight is None:
         raise CommandError("You're not in a fight: `!away` hands your turns in a fight to the DM.")

@@ -10,6 +10,7 @@ messages as turns; everyone else's go to `tasks.turns.question`.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -401,6 +402,32 @@ def target_name(text: str) -> str:
     """A target as typed: a mention (`<@123>`) names that player's character in the fight."""
     found = MENTION.fullmatch(text.strip())
     return f"pc{mentioned_id(found)}" if found else text.strip()
+
+
+# --------------------------------------------------------------------------- what a fight command reads
+
+CATEGORY = "Combat"  # the help's heading of the fight commands (`combat`, `fight_actions`)
+MAX_ARGS = 200  # a target, a weapon and a few words: anything longer is not a fight command
+_WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
+
+
+def no_args(ctx: CommandContext, name: str) -> None:
+    """`!dodge`, `!end_turn` and their like take nothing after them."""
+    if ctx.args.strip():
+        raise CommandError(f"`!{name}` takes nothing after it.")
+
+
+def check_length(args: str) -> None:
+    if len(args) > MAX_ARGS:
+        raise CommandError(f"That's too long ({len(args)} characters; at most {MAX_ARGS}).")
+
+
+def target_and_weapon(text: str) -> tuple[str | None, str | None]:
+    """`goblin 1 with rapier` → (the target as the fight names it, "rapier"); either may be left out."""
+    parts = _WITH.split(text, maxsplit=1)
+    target = target_name(parts[0]) if parts[0].strip() else None
+    weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    return target, weapon
 
 
 def narrate_fight(ctx: CommandContext, result: Told, state: CombatState) -> None:

@@ -11,7 +11,6 @@ refusal (no bonus action left, no reaction offered) changes neither the fight no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from db import combat as combats
@@ -30,30 +29,29 @@ from dnd.feats import use_resource
 from dnd.wild_shape import WILD_SHAPE, assume_shape, revert
 from tasks.handlers.character_support import MENTION, mentioned_id, my_character, rng, their_character
 from tasks.handlers.combat_support import (
+    CATEGORY,
     Fight,
     channel_fight,
+    check_length,
     end_stated_turn,
     fight_of,
     finish_action,
     monster_block,
     narrate_fight,
     narrate_reaction,
+    no_args,
     require_turn,
     shield_reaction,
     sync_gate,
+    target_and_weapon,
     target_name,
 )
 from tasks.handlers.registry import CommandContext, CommandError, command
 
-CATEGORY = "Combat"
-MAX_ARGS = 200
-_WITH = re.compile(r"\s+with\s+", re.IGNORECASE)
-
 
 def my_fight(ctx: CommandContext, what: str, *, on_my_turn: bool = True) -> Fight:
     """The author's fight (its row locked first); `what` is an action there, on their turn unless a reaction."""
-    if len(ctx.args) > MAX_ARGS:
-        raise CommandError(f"That's too long ({len(ctx.args)} characters; at most {MAX_ARGS}).")
+    check_length(ctx.args)
     fight = fight_of(ctx, ctx.author_id)
     if fight is None:
         raise CommandError(f"{what} is something you do in a fight, and you're not in one.")
@@ -79,13 +77,10 @@ def finish(ctx: CommandContext, fight: Fight, before: CombatState, state: Combat
     end_stated_turn(ctx, fight.row, before, state)
 
 
-def _no_args(ctx: CommandContext, name: str) -> None:
-    if ctx.args.strip():
-        raise CommandError(f"`!{name}` takes nothing after it.")
-
-
 def _simple(ctx: CommandContext, name: str, what: str,
             act: Callable[[CombatState, str], tuple[CombatState, FeatureResult]]) -> None:
+    """An action that takes no words (`!dash`): on the author's turn, the engine's `act`, told."""
+    no_args(ctx, name)
     fight = my_fight(ctx, what)
     state, result = act(fight.state, fight.me.id)
     finish(ctx, fight, fight.state, state, result.text)
@@ -93,28 +88,24 @@ def _simple(ctx: CommandContext, name: str, what: str,
 
 @command("dash", "!dash", "The Dash action: double your movement this turn.", category=CATEGORY)
 def dash_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "dash")
     _simple(ctx, "dash", "Dashing", turn_actions.dash)
 
 
 @command("dodge", "!dodge", "The Dodge action: attacks at you have disadvantage, and you have advantage on DEX "
          "saves, until your next turn.", category=CATEGORY)
 def dodge_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "dodge")
     _simple(ctx, "dodge", "Dodging", turn_actions.dodge)
 
 
 @command("disengage", "!disengage", "The Disengage action: leaving a foe's reach provokes no opportunity attack "
          "this turn.", category=CATEGORY)
 def disengage_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "disengage")
     _simple(ctx, "disengage", "Disengaging", turn_actions.disengage)
 
 
 @command("hide", "!hide", "The Hide action: a Stealth check; while hidden your next attack roll has advantage.",
          category=CATEGORY)
 def hide_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "hide")
     _simple(ctx, "hide", "Hiding", lambda state, me: turn_actions.hide(state, me, rng))
 
 
@@ -132,7 +123,7 @@ def ready_command(ctx: CommandContext) -> None:
 @command("rage", "!rage", "Barbarian: rage as a bonus action (a use of Rage): extra melee damage and resistance "
          "to bludgeoning, piercing and slashing until the fight ends.", category=CATEGORY)
 def rage_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "rage")
+    no_args(ctx, "rage")
     fight = my_fight(ctx, "Raging")
     state, result = turn_actions.rage(fight.state, fight.me.id)
     spend(ctx, "Rage")
@@ -142,7 +133,7 @@ def rage_command(ctx: CommandContext) -> None:
 @command("second_wind", "!second_wind", "Fighter: regain 1d10 + your fighter level hit points as a bonus action "
          "(a use of Second Wind).", category=CATEGORY)
 def second_wind_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "second_wind")
+    no_args(ctx, "second_wind")
     fight = fight_of(ctx, ctx.author_id)
     if fight is None:
         _second_wind_outside(ctx)
@@ -168,7 +159,7 @@ def _second_wind_outside(ctx: CommandContext) -> None:
 @command("action_surge", "!action_surge", "Fighter: one more action this turn (a use of Action Surge).",
          category=CATEGORY)
 def action_surge_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "action_surge")
+    no_args(ctx, "action_surge")
     fight = my_fight(ctx, "Action Surge")
     state, result = turn_actions.action_surge(fight.state, fight.me.id)
     spend(ctx, "Action Surge")
@@ -206,7 +197,7 @@ def flurry_command(ctx: CommandContext) -> None:
 @command("patient_defense", "!patient_defense", "Monk: spend 1 ki to take the Dodge action as a bonus action.",
          category=CATEGORY)
 def patient_defense_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "patient_defense")
+    no_args(ctx, "patient_defense")
     _ki(ctx, "dodge")
 
 
@@ -258,9 +249,7 @@ def react_command(ctx: CommandContext) -> None:
 
 
 def _react_attack(ctx: CommandContext, rest: str) -> None:
-    parts = _WITH.split(rest, maxsplit=1)
-    target = target_name(parts[0]) if parts[0].strip() else None
-    weapon = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    target, weapon = target_and_weapon(rest)
     fight = my_fight(ctx, "An opportunity attack", on_my_turn=False)
     state, result = reactions.reaction_attack(fight.state, fight.me.id, target, weapon, rng)
     touched = [c.id for c in [*state.combatants, *state.defeated] if c.name == result.target]
@@ -272,8 +261,7 @@ def _react_attack(ctx: CommandContext, rest: str) -> None:
          "characters' reach; each may make an opportunity attack (`!react attack`).", owner_only=True,
          category=CATEGORY)
 def leaves_reach_command(ctx: CommandContext) -> None:
-    if len(ctx.args) > MAX_ARGS:
-        raise CommandError(f"That's too long ({len(ctx.args)} characters; at most {MAX_ARGS}).")
+    check_length(ctx.args)
     creature, _, rest = ctx.args.partition(" from ")
     players = [f"pc{mentioned_id(m)}" for m in MENTION.finditer(rest)]
     if not creature.strip() or not players or MENTION.sub("", rest).strip():
@@ -413,7 +401,7 @@ def wild_shape_command(ctx: CommandContext) -> None:
 @command("revert", "!revert", "Druid: leave the beast's shape (in a fight, your bonus action); your hit points are "
          "what they were before the change.", category=CATEGORY)
 def revert_command(ctx: CommandContext) -> None:
-    _no_args(ctx, "revert")
+    no_args(ctx, "revert")
     fight = fight_of(ctx, ctx.author_id)
     if fight is not None:
         require_turn(ctx, fight, "Reverting")
