@@ -11,8 +11,10 @@ from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState, SpellResult
 from dnd.combat.economy import take_action, take_bonus_action
+from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
 from dnd.combat.state import name_key
 from dnd.dice import RollResult, roll
+from dnd.render import discord
 from dnd.spellcasting import CastResult, SpellInfo, cast_spell
 from tasks.handlers.character_support import is_dead, log_roll, my_character, party_member, rng
 from tasks.handlers.combat_support import (
@@ -118,18 +120,15 @@ def _amount(ctx: CommandContext, result: CastResult, campaign_id: int) -> RollRe
 
 
 def _bolster(character: Character, result: CastResult, amount: RollResult | None) -> tuple[Character, str]:
+    """One party member's row after the spell, and the line the table reads (worded as in a fight)."""
     if result.max_hp_bonus:
         after, rise = actions.raise_hit_point_maximum(character, result.max_hp_bonus)
-        if not rise:
-            return after, f"{character.name}'s hit point maximum is already raised as high ({after.hp}/{after.max_hp})."
-        return after, (f"{character.name}'s hit point maximum and hit points rise by **{rise}** "
-                       f"({after.hp}/{after.max_hp}).")
-    value = max(0, amount.total) if amount is not None else 0
-    if result.healing:
-        after, healed = actions.heal(character, value)
-        return after, f"{character.name} regains **{healed}** HP ({after.hp}/{after.max_hp})."
-    after, temp = actions.gain_temp_hp(character, value)
-    if temp > value:
-        return after, (f"{character.name} keeps the {temp} temporary HP it has (temporary hit points don't "
-                       "stack).")
-    return after, f"{character.name} gains **{temp}** temporary HP."
+        line: Line = HpMaxRaised(character.name, rise, after.hp, after.max_hp)
+    elif result.healing:
+        after, healed = actions.heal(character, max(0, amount.total) if amount is not None else 0)
+        line = Healed(character.name, healed, after.hp, after.max_hp)
+    else:
+        gained = max(0, amount.total) if amount is not None else 0
+        after, temp = actions.gain_temp_hp(character, gained)
+        line = TempHpGained(character.name, gained, temp)
+    return after, discord.combat_line(line)
