@@ -156,6 +156,7 @@ class CastResult:
     projectiles: int = 0  # beams, rays or darts, each at its own target (``damage_each`` each)
     damage_each: str = ""
     max_targets: int = 1  # creatures a healing or bolstering spell may choose
+    living_only: bool = False  # no effect on undead or constructs
     temp_hp: str = ""  # temporary hit points each target gains (dice or a number)
     max_hp_bonus: int = 0  # each target's hit point maximum and current hit points rise by this (Aid)
     later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""  # its damage comes later
@@ -268,6 +269,7 @@ def _cast_details(character: Character, info: SpellInfo | None, caster_class: st
         "concentration": info.concentration,
         "casting_time": info.casting_time,
         "max_targets": info.max_targets,
+        "living_only": info.living_only,
         "later": info.later,
     }
 

@@ -234,6 +234,14 @@ class Healed(Line):
 
 
 @dataclass(frozen=True)
+class NotOnUndeadOrConstructs(Line):
+    """A healing spell has no effect on an undead or a construct."""
+
+    target: str
+    spell: str
+
+
+@dataclass(frozen=True)
 class TempHpGained(Line):
     target: str
     gained: int  # what the spell gave; the creature keeps the higher of it and what it had

@@ -20,6 +20,7 @@ from dnd.combat.lines import (
     AttacksUnused,
     DamageTaken,
     Line,
+    NotOnUndeadOrConstructs,
     Rolled,
     SpellNarrated,
     SpellTakesHold,
@@ -48,6 +49,7 @@ from dnd.monsters import Combatant
 from dnd.spellcasting import CastResult
 
 SpellKind = Literal["attack", "save", "heal", "damage", "boost", "later", "other"]
+_NOT_HEALED = frozenset({"undead", "construct"})
 _VOLLEY_WORDS = {"Eldritch Blast": "beam", "Scorching Ray": "ray", "Magic Missile": "dart"}
 
 
@@ -264,11 +266,14 @@ def _heal_all(state: CombatState, caster: Combatant, spell: CastResult, chosen: 
     told: list[Line] = [Rolled(heal_roll)]
     heals: list[HealResult] = []
     for target in chosen:
+        if spell.living_only and target.monster is not None and target.monster.type.casefold() in _NOT_HEALED:
+            told.append(NotOnUndeadOrConstructs(target.name, spell.spell))
+            continue
         state, healed = heal(state, target.id, max(0, heal_roll.total), actor_id=caster.id, source=spell.spell)
         heals.append(healed)
         told += healed.told
-    return state, SpellResult(caster.name, spell.spell, "heal", [c.name for c in chosen], heal=heals[0], heals=heals,
-                              told=told)
+    return state, SpellResult(caster.name, spell.spell, "heal", [c.name for c in chosen],
+                              heal=heals[0] if heals else None, heals=heals, told=told)
 
 
 def _boost_all(state: CombatState, caster: Combatant, spell: CastResult, chosen: list[Combatant],

@@ -46,6 +46,7 @@ class SpellInfo:
     extra_damage: str = ""  # a second damage type that doesn't grow with the slot (Ice Storm's 4d6 cold)
     extra_damage_type: str = ""
     max_targets: int = 1  # creatures a healing or bolstering spell may choose (Mass Cure Wounds 6, Aid 3)
+    living_only: bool = False  # "no effect on undead or constructs" (the healing spells)
     temp_hp: str = ""  # temporary hit points given ("1d4+4"; "MOD": the spellcasting modifier, Heroism)
     max_hp_bonus: int = 0  # hit point maximum and current hit points raised by this (Aid)
     boost_upcast: int = 0  # temporary or maximum hit points more per slot level above the spell's
@@ -114,13 +115,15 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Command", 1, "Enchantment", _A, "60 feet", "Cleric,Paladin", save="WIS",
            summary="A one-word command the target obeys on its next turn."),
         _s("Cure Wounds", 1, "Evocation", _A, "Touch", "Bard,Cleric,Druid,Paladin,Ranger", heal="1d8",
-           upcast="1d8", summary="A touch restores hit points."),
+           upcast="1d8", living_only=True,
+           summary="A touch restores hit points."),
         _s("Detect Magic", 1, "Divination", _A, "Self", "Bard,Cleric,Druid,Paladin,Ranger,Sorcerer,Wizard",
            concentration=True, ritual=True, summary="Sense magic within 30 feet for up to 10 minutes."),
         _s("Guiding Bolt", 1, "Evocation", _A, "120 feet", "Cleric", attack="ranged", damage="4d6",
            damage_type="radiant", upcast="1d6",
            summary="A flash of light; the next attack against the target has advantage."),
         _s("Healing Word", 1, "Evocation", _BA, "60 feet", "Bard,Cleric,Druid", heal="1d4", upcast="1d4",
+           living_only=True,
            summary="A word restores hit points to a creature you can see."),
         _s("Hellish Rebuke", 1, "Evocation", _R, "60 feet", "Warlock", save="DEX", save_effect="half",
            damage="2d10", damage_type="fire", upcast="1d10",
@@ -151,8 +154,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            save_effect="half", damage="2d10", damage_type="radiant", upcast="1d10",
            summary="A cylinder of moonlight burns creatures that enter or start their turn in it."),
         _s("Prayer of Healing", 2, "Evocation", "10 minutes", "30 feet", "Cleric", heal="2d8", upcast="1d8",
-           max_targets=6,
-           summary="Up to six creatures regain hit points."),
+           max_targets=6, living_only=True, summary="Up to six creatures regain hit points."),
         _s("Scorching Ray", 2, "Evocation", _A, "120 feet", _ARC, attack="ranged", damage="2d6",
            damage_type="fire", projectiles=3,
            summary="Three rays, each a separate attack for 2d6 (one more ray per level)."),
@@ -173,7 +175,8 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Lightning Bolt", 3, "Evocation", _A, "Self", _ARC, save="DEX", save_effect="half", damage="8d6",
            damage_type="lightning", upcast="1d6", summary="A 100-foot line of lightning."),
         _s("Mass Healing Word", 3, "Evocation", _BA, "60 feet", "Cleric", heal="1d4", upcast="1d4",
-           max_targets=6, summary="Up to six creatures regain hit points."),
+           max_targets=6, living_only=True,
+           summary="Up to six creatures regain hit points."),
         _s("Revivify", 3, "Conjuration", _A, "Touch", "Cleric,Paladin",
            summary="A creature dead for no more than a minute returns with 1 hit point (300 gp diamonds)."),
         _s("Spirit Guardians", 3, "Conjuration", _A, "Self", "Cleric", concentration=True, save="WIS",
@@ -198,7 +201,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
            summary="The target adds 1d4 to one saving throw of its choice within a minute."),
         _s("Shillelagh", 0, "Transmutation", _BA, "Touch", "Druid",
            summary="Your club or quarterstaff uses your spellcasting ability and deals a d8 for a minute."),
-        _s("Spare the Dying", 0, "Necromancy", _A, "Touch", "Cleric",
+        _s("Spare the Dying", 0, "Necromancy", _A, "Touch", "Cleric", living_only=True,
            summary="A living creature at 0 hit points becomes stable."),
         _s("Thaumaturgy", 0, "Transmutation", _A, "30 feet", "Cleric",
            summary="A minor wonder: a booming voice, flickering flames, tremors, a slammed door."),
@@ -451,7 +454,7 @@ SPELLS: Final[dict[str, SpellInfo]] = {
         _s("Cone of Cold", 5, "Evocation", _A, "Self", _ARC, save="CON", save_effect="half", damage="8d8",
            damage_type="cold", upcast="1d8", summary="A 60-foot cone of cold air."),
         _s("Mass Cure Wounds", 5, "Conjuration", _A, "60 feet", "Bard,Cleric,Druid", heal="3d8", upcast="1d8",
-           max_targets=6,
+           max_targets=6, living_only=True,
            summary="Up to six creatures in a 30-foot sphere regain hit points."),
     )
 }

@@ -52,6 +52,7 @@ from dnd.combat.lines import (
     MultiattackUnread,
     MultiattackUsed,
     NoDamage,
+    NotOnUndeadOrConstructs,
     NotRolledHere,
     PartyFalls,
     Recharged,
@@ -386,6 +387,11 @@ def _(line: DeathSaveOutcome) -> str:
 @combat_line.register
 def _(line: Healed) -> str:
     return f"{line.target} regains **{line.amount}** HP ({line.hp}/{line.max_hp})."
+
+
+@combat_line.register
+def _(line: NotOnUndeadOrConstructs) -> str:
+    return f"{line.spell} has no effect on {line.target}: not on undead or constructs."
 
 
 @combat_line.register

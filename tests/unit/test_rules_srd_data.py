@@ -293,6 +293,7 @@ def _check_heal(mine: SpellInfo, entry: dict[str, Any]) -> None:
             assert _norm_dice(healing_at(mine, int(lvl)) + " + MOD") == _norm_dice(dice), lvl
     else:
         assert not mine.heal
+    assert mine.living_only == ("no effect on undead or constructs" in " ".join(entry["desc"]))
     if mine.max_targets > 1:
         assert f"up to {_NUMBER_WORDS[mine.max_targets]} creatures" in " ".join(entry["desc"]).casefold()
 

@@ -16,7 +16,7 @@ from dnd.combat.concentration import concentrating_on
 from dnd.combat.damage import apply_damage
 from dnd.combat.lines import AttacksUnused, Defense, FeatureUsed, SpellWaits, TempHpGained, Volley
 from dnd.combat.spells import zone_ticks
-from dnd.combat.state import CombatState
+from dnd.combat.state import CombatState, replace_combatant
 from dnd.data.spells import SPELLS
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, apply_to_character
@@ -221,6 +221,12 @@ def test_mass_healing_word_heals_each_target_the_same_roll_up_to_six() -> None:
     assert hit_points(state, "Bram", "Dell", "Cyra") == [10, 10, 27] and [h.healed for h in r.heals] == [7, 7, 7]
     with pytest.raises(RulesError, match="up to 6 creatures: name at most 6 \\(7 given\\)"):
         cast(state, "cyra", word, ["Bram"] * 7, Script())
+    state = on_turn(state, "Cyra", 2)
+    undead = fight([cleric], "zombie", 1)
+    zombie = get(undead, "Zombie 1")
+    undead = replace_combatant(undead, zombie.model_copy(update={"hp": 5}))
+    undead, r = cast(undead, "cyra", word, ["Zombie 1", "Cyra"], Script(2))
+    assert get(undead, "Zombie 1").hp == 5 and "no effect on Zombie 1: not on undead or constructs" in r.text
     cure = spell(cleric, "Cure Wounds")
     with pytest.raises(RulesError, match="Cure Wounds has one target"):
         cast(state, "cyra", cure, ["Bram", "Dell"], Script())
