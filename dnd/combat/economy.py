@@ -108,6 +108,12 @@ def take_bonus_action(state: CombatState, combatant_id: str, what: str) -> Comba
         "economy": actor.economy.model_copy(update={"bonus_action": what})}))
 
 
+def take_casting(state: CombatState, combatant_id: str, spell: str, *, bonus_action: bool) -> CombatState:
+    """Spends what casting `spell` takes: the bonus action for a spell cast with one (Healing Word, a smite, a
+    Flaming Sphere's ram), else the action."""
+    return take_bonus_action(state, combatant_id, spell) if bonus_action else take_action(state, combatant_id, "cast")
+
+
 def take_reaction(state: CombatState, combatant_id: str, what: str, *, to_a_hit: bool = False) -> CombatState:
     """Spends a combatant's reaction on `what`, in or out of its turn; refused when it is spent or the combatant
     can't act (a creature at 0 HP or incapacitated takes no reactions). ``to_a_hit``: the reaction answers a hit

@@ -28,7 +28,7 @@ from dnd import tactics
 from dnd.character import Character
 from dnd.class_features import spend_inspiration
 from dnd.combat import CombatState, abilities, reactions, turn_actions
-from dnd.combat.economy import clear_offers, take_action, take_bonus_action
+from dnd.combat.economy import clear_offers, take_casting
 from dnd.combat.lines import HitUndone
 from dnd.combat.results import Told
 from dnd.combat.state import replace_combatant
@@ -630,8 +630,7 @@ def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, b
         return True
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")
-        fight.state = (take_bonus_action(fight.state, fight.me.id, spell) if bonus_action
-                       else take_action(fight.state, fight.me.id, "cast"))
+        fight.state = take_casting(fight.state, fight.me.id, spell, bonus_action=bonus_action)
     return False
 
 

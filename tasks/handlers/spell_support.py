@@ -10,7 +10,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState, SpellResult
-from dnd.combat.economy import take_action, take_bonus_action
+from dnd.combat.economy import take_casting
 from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
 from dnd.combat.state import name_key
 from dnd.dice import RollResult, roll
@@ -38,8 +38,7 @@ def cast_held_again(ctx: CommandContext, fight: Fight, spell: str, targets: list
         return False
     require_turn(ctx, fight, f"Using {held.spell}")
     bonus = held.trigger == "bonus_action"
-    fight.state = (take_bonus_action(fight.state, fight.me.id, held.spell) if bonus
-                   else take_action(fight.state, fight.me.id, "cast"))
+    fight.state = take_casting(fight.state, fight.me.id, held.spell, bonus_action=bonus)
     state, effect = engine.cast_again(fight.state, fight.me.id, held.spell, [target_name(t) for t in targets], rng)
     spell_done(ctx, fight, state, effect, f"{fight.me.name} uses **{held.spell}** again "
                f"({'bonus action' if bonus else 'action'}, no slot spent).")
