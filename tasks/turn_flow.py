@@ -74,7 +74,7 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         scene = scene_brief(session, campaign)
         if scene:
             context["scene"] = scene
-        note = spotlight(session, campaign.id, turn, context["player_messages"])
+        note = spotlight(session, campaign.id, turn, context["player_messages"], sheets)
         if note:
             context["spotlight"] = note
         if loaded.npc_attitudes:
@@ -119,14 +119,18 @@ def speaker_sheets(session: Session, campaign_id: int, messages: list[dict[str, 
                                     find_many(session, players, campaign_id).items())]
 
 
-def spotlight(session: Session, campaign_id: int, turn: ClaimedTurn,
-              messages: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Who has been quiet in this channel (by their characters' names), and who speaks in this batch."""
+def spotlight(session: Session, campaign_id: int, turn: ClaimedTurn, messages: list[dict[str, Any]],
+              sheets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Who has been quiet in this channel (by their characters' names), and who speaks in this batch (their
+    characters: `sheets`, read already; only the quiet ones' are looked up)."""
     speakers = recent_speakers(session, campaign_id, destination(turn.channel)["channel_id"])
     now = [m["player_id"] for m in messages if isinstance(m.get("player_id"), int)]
     players = {p for p in [*speakers, *now] if p is not None}
     names = {m["player_id"]: str(m["author"]) for m in messages if isinstance(m.get("player_id"), int)}
-    names.update({p: stored.character.name for p, stored in find_many(session, players, campaign_id).items()})
+    names.update({sheet["player_id"]: sheet["name"] for sheet in sheets})
+    quiet = players - set(now)
+    if quiet:
+        names.update({p: stored.character.name for p, stored in find_many(session, quiet, campaign_id).items()})
     return spotlight_note(speakers, {p: names.get(p, f"player {p}") for p in players}, now)
 
 
