@@ -323,7 +323,8 @@ def own_system(**start_options: Any) -> Iterator[SystemUnderTest]:
     finally:
         if sut is not None:
             sut.shutdown()
-            shutil.rmtree(sut.var_dir, ignore_errors=True)
+            if not os.environ.get("KEEP_TEST_VAR"):  # set it to read this system's logs after a failure
+                shutil.rmtree(sut.var_dir, ignore_errors=True)
         os.environ.clear()
         os.environ.update(saved)
         get_settings.cache_clear()
