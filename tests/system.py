@@ -163,10 +163,14 @@ class SystemUnderTest:
         raise AssertionError("the local table did not come back")
 
     def say(self, author_id: int, content: str, name: str | None = None, dm: bool = False) -> str:
+        return str(self.post_message(author_id, content, name, dm)["message_id"])
+
+    def post_message(self, author_id: int, content: str, name: str | None = None, dm: bool = False) -> dict[str, Any]:
+        """The local table's answer to a message: its `message_id` and the gateway's `outcome` for it."""
         status, body = self.http("POST", "/api/messages", {"author_id": author_id, "content": content,
                                                             "author_name": name or f"Player{author_id}", "dm": dm})
         assert status == 202, (status, body)
-        return str(body["message_id"])
+        return dict(body)
 
     def react(self, message_id: str, user_id: int, emoji: str) -> tuple[int, Any]:
         return self.http("POST", "/api/reactions", {"message_id": message_id, "user_id": user_id, "emoji": emoji})

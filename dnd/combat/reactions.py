@@ -31,12 +31,34 @@ from dnd.combat.results import AttackResult, FeatureResult
 from dnd.combat.state import CombatState, find_anywhere, find_combatant, log_event, replace_combatant, roll_dice
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, ReactionOffer
+from dnd.spellcasting import is_castable
 
 SHIELD_AC = 5
 
 
 def _hits(me: Combatant) -> list[ReactionOffer]:
     return [o for o in me.offers if o.kind == "hit"]
+
+
+def _protects(me: Combatant, state: CombatState) -> bool:
+    return (me.character is not None and has_fighting_style(me.character, "Protection")
+            and equipped_armor(me.character)[1] is not None
+            and any(_hits(c) for c in state.combatants if c.id != me.id and c.kind == "character"))
+
+
+def who_may_react(state: CombatState) -> list[Combatant]:
+    """The characters with a reaction they could take now against what was just offered: an opportunity attack at
+    a creature leaving their reach, Shield (known or prepared) or Uncanny Dodge against a hit they took, Protection
+    for an ally just hit. A hit on a character with none of these offers it nothing to answer."""
+    ready = []
+    for me in state.combatants:
+        if me.kind != "character" or me.character is None or me.economy.reaction is not None or me.dead:
+            continue
+        answers_hit = is_castable(me.character, "Shield") or has_feature(me.character, "Uncanny Dodge")
+        if (any(o.kind == "leaves_reach" for o in me.offers) and me.hp > 0) or (answers_hit and _hits(me)) \
+                or (me.hp > 0 and _protects(me, state)):
+            ready.append(me)
+    return ready
 
 
 def _replay(state: CombatState, me: Combatant, amounts: list[int], told: list[Line]) -> CombatState:

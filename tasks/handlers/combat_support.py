@@ -110,8 +110,8 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
     value = ""
     if state is not None:
         actor = engine.current_actor(state)
-        # "reacting": the players offered a reaction (dnd.combat.reactions): their messages are let through too
-        reacting = [p for c in state.combatants if c.offers and (p := player_of(c)) is not None]
+        # "reacting": the players with a reaction to take now: their messages are let through too
+        reacting = [p for c in reactions.who_may_react(state) if (p := player_of(c)) is not None]
         value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq,
                             "since": round(time.time(), 3), **({"reacting": reacting} if reacting else {})})
     return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))

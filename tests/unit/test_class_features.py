@@ -582,6 +582,31 @@ def test_protection_rolls_the_disadvantage_after_the_hit() -> None:
         protection(_ogre_hits(bare, "Vex", 12, 2, 2), "tor", "Vex")
 
 
+def test_who_may_react_is_who_has_a_reaction_to_take_now() -> None:
+    """The gateway lets a player's words through out of turn only for these (found in play: a plain Fighter hit by
+    a goblin had nothing to answer the hit with, yet their table talk was taken as a turn)."""
+    from dnd.character import LevelRecord
+    from dnd.combat.reactions import who_may_react
+
+    def ids(state: CombatState) -> list[str]:
+        return [c.id for c in who_may_react(state)]
+
+    assert ids(_ogre_hits(fight(fighter(1), rogue(5)), "Kara", 15, 4, 3)) == []  # a hit, and no way to answer it
+    assert ids(_ogre_hits(fight(fighter(1), rogue(5)), "Vex", 15, 4, 3)) == ["vex"]  # Uncanny Dodge
+    assert ids(_ogre_hits(fight(fighter(1), rogue(4)), "Vex", 15, 4, 3)) == []
+    assert ids(_ogre_hits(fight(wizard()), "Wyn", 8, 3, 3)) == ["wyn"]  # Shield, prepared
+    shielded, _ = shield(_ogre_hits(fight(wizard()), "Wyn", 8, 3, 3), "wyn")
+    assert ids(shielded) == []  # the reaction is spent
+    offered, _ = leaves_reach(turn(fight(fighter(1), rogue(1)), "m"), "m", ["Kara"])
+    assert ids(offered) == ["kara"]  # an opportunity attack
+    guard = derive(hero("Tor", "Fighter", 1, FIGHTER, [("Longsword", 1), ("Chain Mail", 1), ("Shield", 1)],
+                        ("Chain Mail", "Shield", "Longsword")).model_copy(update={"history": [LevelRecord(
+                            class_name="Fighter", class_level=1, hp_method="max", hp_roll=10,
+                            choices={"Fighting Style": "Protection"})]}))
+    assert ids(_ogre_hits(fight(guard, rogue(1)), "Vex", 12, 2, 2)) == ["tor"]  # Protection for the ally
+    assert ids(_ogre_hits(fight(guard, rogue(1)), "Tor", 12, 2, 2)) == []  # not for its own hit
+
+
 def test_ki_patient_defense_and_step_of_the_wind_are_bonus_actions() -> None:
     from dnd.combat.turn_actions import ki_bonus_action
 
