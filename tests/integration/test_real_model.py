@@ -68,6 +68,8 @@ def narrated_by(system: SystemUnderTest, provider: str, player: int, text: str, 
 
 def wait_for_a_probe(system: SystemUnderTest) -> None:
     """Until the local model's breaker, if open, has cooled down (the next turn then reaches the model)."""
+    if not system.redis.get(keys.provider_state()):
+        return  # nothing published yet: no turn has reached the GPU worker, so no breaker has opened
     breaker = provider_status(system)["breaker"]
     if breaker["state"] == "open" and breaker.get("opened_at"):
         time.sleep(min(10.0, max(0.0, breaker["opened_at"] + breaker["cooldown_s"] + 0.5 - time.time())))
