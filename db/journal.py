@@ -49,6 +49,14 @@ def current_session_number(session: Session, campaign_id: int) -> int:
     return int(done) + 1
 
 
+def session_ends(session: Session, campaign_id: int) -> list[int]:
+    """The last message-history id of each session played to its end (its summary's), oldest first: session n
+    holds the messages after the (n-1)th id up to the nth; the session in play, those after the last."""
+    rows = session.execute(select(JournalEntry.until_history_id).where(
+        JournalEntry.campaign_id == campaign_id, JournalEntry.kind == "summary").order_by(JournalEntry.id))
+    return [until or 0 for until in rows.scalars()]
+
+
 def add_notes(session: Session, campaign_id: int, notes: Iterable[tuple[str, str, str]]) -> int:
     """Store new (kind, subject, text) notes; one already in this session's journal is not written twice."""
     number = current_session_number(session, campaign_id)

@@ -50,12 +50,14 @@ def use_plot_hook(session: Session, campaign_id: int, act: int, deviation: int, 
     return thread.hook
 
 
-def recent_speakers(session: Session, campaign_id: int, channel_id: int | None, limit: int = 80) -> list[int | None]:
-    """Who spoke in the channel lately, oldest first: a player's id per message, None per narration (a turn's
-    end), for the spotlight."""
+def recent_speakers(session: Session, campaign_id: int, channel_id: int | None, limit: int = 80, *,
+                    after_id: int = 0, until_id: int | None = None) -> list[int | None]:
+    """Who spoke in the channel lately (within the history ids (after_id, until_id] when given), oldest first: a
+    player's id per message, None per narration (a turn's end), for the spotlight."""
+    bounds = [MessageHistory.id > after_id, *([MessageHistory.id <= until_id] if until_id is not None else [])]
     rows = session.execute(
         select(MessageHistory.kind, MessageHistory.player_id)
         .where(MessageHistory.campaign_id == campaign_id, MessageHistory.channel_id == channel_id,
-               MessageHistory.kind.in_(("player", "narration")))
+               MessageHistory.kind.in_(("player", "narration")), *bounds)
         .order_by(MessageHistory.id.desc()).limit(limit))
     return [player_id if kind == "player" else None for kind, player_id in reversed(list(rows))]

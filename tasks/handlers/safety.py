@@ -1,7 +1,7 @@
 """Safety tools: the X-card (`!x`: the last narration withdrawn, the story steered away, nobody told who), lines
 (never in the story) and veils (off-screen only), `!lines`, `!veils`, `!safety`: anyone at the table may add one, by
 DM too, and nothing records who did; removing one is the owner's. And the owner's `!spotlight`: each player's share
-of the table's recent messages."""
+of the session's table messages."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import keys
 from db import safety
 from db.campaigns import active_campaign_id
 from db.characters import find_many
+from db.journal import session_ends
 from db.outbox import Reply
 from db.turn_context import recent_speakers
 from tasks.handlers.registry import CommandContext, CommandError, command
@@ -87,19 +88,27 @@ def _edit(ctx: CommandContext, kind: str) -> None:
     ctx.reply(f"Noted: `{topic}` is one of the table's {name} now. Thank you for saying so.")
 
 
-SPOTLIGHT_MESSAGES = 400  # the table channel's recent messages the shares are counted over
+SPOTLIGHT_MESSAGES = 5000  # at most this many of a session's latest messages are counted
 
 
-@command("spotlight", "!spotlight", "Each player's share of the table's recent messages (owner).",
-         owner_only=True, category=CATEGORY)
+@command("spotlight", "!spotlight", "Each player's share of this session's table messages, or of the last "
+         "session's when nothing has been said since it ended (owner).", owner_only=True, category=CATEGORY)
 def spotlight_command(ctx: CommandContext) -> None:
     if ctx.args.strip():
         raise CommandError("`!spotlight` takes nothing after it.")
     campaign_id = active_campaign_id(ctx.session)
     if campaign_id is None:
         raise CommandError("No campaign is active: `!load_campaign <name>` first.")
-    speakers = [p for p in recent_speakers(ctx.session, campaign_id, ctx.settings.bot_channel_id, SPOTLIGHT_MESSAGES)
+    ends = session_ends(ctx.session, campaign_id)  # a session ends with its summary (a quiet hour, !end_session)
+
+    def players(after_id: int, until_id: int | None) -> list[int]:
+        return [p for p in recent_speakers(ctx.session, campaign_id, ctx.settings.bot_channel_id,
+                                           SPOTLIGHT_MESSAGES, after_id=after_id, until_id=until_id)
                 if p is not None]
+
+    speakers, which = players(ends[-1] if ends else 0, None), f"session {len(ends) + 1}, so far"
+    if not speakers and ends:
+        speakers, which = players(ends[-2] if len(ends) > 1 else 0, ends[-1]), f"session {len(ends)}, the last played"
     if not speakers:
         ctx.reply("Nobody has spoken at the table yet in this campaign.", dm=True)
         return
@@ -107,4 +116,5 @@ def spotlight_command(ctx: CommandContext) -> None:
     names = {p: stored.character.name for p, stored in find_many(ctx.session, said, campaign_id).items()}
     rows = [f"**{names.get(p, f'<@{p}>')}**: {n} message{'s' if n != 1 else ''} ({100 * n / len(speakers):.0f}%)"
             for p, n in said.most_common()]
-    ctx.reply(f"🔦 The spotlight over the table's last {len(speakers)} player messages:\n" + "\n".join(rows), dm=True)
+    count = f"{len(speakers)} player message{'s' if len(speakers) != 1 else ''}"
+    ctx.reply(f"🔦 The spotlight over {which} ({count} at the table):\n" + "\n".join(rows), dm=True)

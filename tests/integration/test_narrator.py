@@ -4,6 +4,7 @@ OpenAI-compatible server), the offline narrator, owner controls and plot state i
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 
@@ -339,6 +340,16 @@ def test_the_quiet_players_are_named_in_the_spotlight_note_and_the_owner_sees_th
     assert "takes nothing after it" in system.command(system.owner_id, "!spotlight everyone")["content"]
     shares = system.command(system.owner_id, "!spotlight")["content"]
     assert f"Chatty{chatty}" in shares and f"Quill{quiet1}" in shares and "%" in shares, shares
+    number = int(re.search(r"over session (\d+), so far", shares).group(1))
+    # The session ended: its shares stay the last session's until someone speaks in the next one, which then
+    # counts alone.
+    assert "is in the journal" in system.command(system.owner_id, "!end_session")["content"]
+    last = system.command(system.owner_id, "!spotlight")["content"]
+    assert f"over session {number}, the last played" in last and f"Chatty{chatty}" in last, last
+    table_narration(system, quiet2, "I stretch and look at the sky", f"Wren{quiet2}")
+    now = system.command(system.owner_id, "!spotlight")["content"]
+    assert f"over session {number + 1}, so far (1 player message at the table)" in now, now
+    assert f"**Wren{quiet2}**: 1 message (100%)" in now and f"Chatty{chatty}" not in now, now
 
 
 def test_the_narration_calls_a_speaker_by_their_characters_name(system: SystemUnderTest, model) -> None:
