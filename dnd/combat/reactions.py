@@ -54,9 +54,11 @@ def who_may_react(state: CombatState) -> list[Combatant]:
     for me in state.combatants:
         if me.kind != "character" or me.character is None or me.economy.reaction is not None or me.dead:
             continue
-        answers_hit = is_castable(me.character, "Shield") or has_feature(me.character, "Uncanny Dodge")
-        if (any(o.kind == "leaves_reach" for o in me.offers) and me.hp > 0) or (answers_hit and _hits(me)) \
-                or (me.hp > 0 and _protects(me, state)):
+        # the spell and feature look-ups only for a character that was hit: the gate asks after every command
+        answers_hit = bool(_hits(me)) and (is_castable(me.character, "Shield")
+                                           or has_feature(me.character, "Uncanny Dodge"))
+        strikes = me.hp > 0 and any(o.kind == "leaves_reach" for o in me.offers)
+        if answers_hit or strikes or (me.hp > 0 and _protects(me, state)):
             ready.append(me)
     return ready
 
