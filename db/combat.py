@@ -68,12 +68,18 @@ def is_active(session: Session, combat_id: int) -> bool:
     return bool(session.execute(select(CombatRow.active).where(CombatRow.id == combat_id)).scalar_one_or_none())
 
 
+def state_in_channel(session: Session, channel_id: int) -> CombatState | None:
+    """The channel's fight, or None when the channel has no combat."""
+    row = active(session, channel_id)
+    return from_row(row) if row is not None else None
+
+
 def foes_in_channel(session: Session, channel_id: int) -> list[str] | None:
     """The monsters still fighting in the channel's combat, by name; None when the channel has no combat."""
-    row = active(session, channel_id)
-    if row is None:
+    state = state_in_channel(session, channel_id)
+    if state is None:
         return None
-    return [c.name for c in from_row(row).combatants if c.kind == "monster" and c.active]
+    return [c.name for c in state.combatants if c.kind == "monster" and c.active]
 
 
 def player_in_fight(session: Session, campaign_id: int, player_id: int) -> bool:

@@ -594,6 +594,10 @@ class Combatant(Frozen):
     spent: list[str] = Field(default_factory=list)
     used: dict[str, int] = Field(default_factory=dict)
     legendary_left: int = Field(0, ge=0)
+    # The model's choice for this monster's next turn, made while it narrated the last one: a menu id of
+    # `dnd.tactics.legal_actions` and the provider that chose it. Played only if still legal when the turn comes.
+    intent: str | None = None
+    intent_by: str | None = None
     monster: MonsterBlock | None = None
     character: Character | None = None
 

@@ -36,7 +36,10 @@ attacks, with its equipped (or first) weapon, the monster that last hurt it, els
 carries out any plan with the engine, and :func:`play_fight` plays a whole fight by this policy on both sides.
 
 The menu (:func:`legal_actions`) lists every action the engine can resolve for the monster now, by id, so a
-model may choose from it instead; :func:`plan_from_choice` checks such a choice and falls back to the policy.
+model may choose from it instead. A model narrating a round is shown the menu of each monster the DM plays
+(:func:`model_menu`) and may choose its next turn ahead (:func:`set_intent`, kept on the monster); when that
+turn comes, :func:`plan_monster_turn` plays the choice if it is still legal, else the policy's plan (a target
+who fell meanwhile, a breath already spent). The run of monster turns never waits on a model.
 """
 
 from __future__ import annotations
@@ -59,9 +62,10 @@ from dnd.combat.abilities import (
 from dnd.combat.attacks import attack, multiattack
 from dnd.combat.economy import attacks_per_action, take_action
 from dnd.combat.results import AttackResult, MultiattackResult, Told
-from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome
+from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome, replace_combatant
 from dnd.combat.turn_start import start_turn
 from dnd.combat.turns import dodge, end_turn, flee
+from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction
 
 PlanKind = Literal["multiattack", "attack", "area", "legendary", "flee", "dodge", "wait"]
@@ -300,13 +304,99 @@ def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
     return plans
 
 
+def chosen_plan(state: CombatState, monster_id: str, choice: str) -> MonsterPlan | None:
+    """The plan of :func:`legal_actions` whose id is ``choice``, or None (an invented action, a downed target)."""
+    wanted = choice.strip()
+    return next((plan for plan in legal_actions(state, monster_id) if plan.id == wanted), None)
+
+
 def plan_from_choice(state: CombatState, monster_id: str, choice: str, rng: random.Random) -> MonsterPlan:
-    """A choice by id from :func:`legal_actions`; anything else (an invented action, a downed target) gives
-    the policy's own plan."""
-    for plan in legal_actions(state, monster_id):
-        if plan.id == choice.strip():
-            return plan
-    return plan_turn(state, monster_id, rng)
+    """A choice by id from :func:`legal_actions`; anything else gives the policy's own plan."""
+    return chosen_plan(state, monster_id, choice) or plan_turn(state, monster_id, rng)
+
+
+# --------------------------------------------------------------------------- the model's choices, made ahead
+
+MAX_MENU_MONSTERS = 8  # the monsters a narration request offers choices for
+MAX_MENU_CHOICES = 12  # and the choices of each (the policy's own first: a model that copies the first is safe)
+
+
+def played_by_dm(combatant: Combatant, monster_control: str) -> bool:
+    """The DM plays a monster whose controller says so, or every monster when MONSTER_CONTROL is auto, and a
+    character whose player is away (`!away`)."""
+    if combatant.kind != "monster":
+        return combatant.controller == "dm" and combatant.active
+    if combatant.controller is not None:
+        return combatant.controller == "dm"
+    return monster_control != "owner"
+
+
+def describe(state: CombatState, plan: MonsterPlan) -> str:
+    """A menu entry in words, for the model: "Scimitar at Aria", "Fire Breath catching Aria, Bram"."""
+    if plan.kind == "flee":
+        return "flee the fight"
+    if plan.kind in ("wait", "dodge"):
+        return "hold back and do nothing"
+    if plan.kind == "area":
+        return f"{plan.action} catching {', '.join(find_anywhere(state, t).name for t in plan.target_ids)}"
+    target = find_anywhere(state, plan.target_id).name if plan.target_id else "no one"
+    return f"{'Multiattack' if plan.kind == 'multiattack' else plan.action} at {target}"
+
+
+def model_menu(state: CombatState, monster_control: str) -> dict[str, dict[str, object]]:
+    """For each standing monster the DM plays: its name and the choices a model may make for its next turn
+    ({"id", "does"}), the policy's choice first. Empty when the DM plays none."""
+    menu: dict[str, dict[str, object]] = {}
+    for monster in state.combatants:
+        if len(menu) >= MAX_MENU_MONSTERS:
+            break
+        if monster.kind != "monster" or not monster.active or not played_by_dm(monster, monster_control):
+            continue
+        policy = plan_turn(state, monster.id, random.Random(0)).id
+        plans = sorted(legal_actions(state, monster.id), key=lambda plan: plan.id != policy)[:MAX_MENU_CHOICES]
+        menu[monster.id] = {"name": monster.name,
+                            "choices": [{"id": plan.id, "does": describe(state, plan)} for plan in plans]}
+    return menu
+
+
+def set_intent(state: CombatState, monster_id: str, choice: str, by: str, monster_control: str) -> CombatState:
+    """The model's choice for the monster's next turn, kept on it; refused (RulesError, nothing changed) unless
+    the monster stands, the DM plays it, and the choice is legal now."""
+    monster = next((c for c in state.combatants if c.id == monster_id and c.kind == "monster"), None)
+    if monster is None or not monster.active:
+        raise RulesError(f"no monster {monster_id!r} is standing in this fight")
+    if not played_by_dm(monster, monster_control):
+        raise RulesError(f"{monster.name} is played by the owner, not the DM")
+    if chosen_plan(state, monster.id, choice) is None:
+        raise RulesError(f"{choice!r} is not one of the actions the engine offers {monster.name} now")
+    return replace_combatant(state, monster.model_copy(update={"intent": choice.strip(), "intent_by": by}))
+
+
+@dataclass(frozen=True)
+class TurnChoice:
+    """A monster's turn as played: the plan, the model's choice it came from (``intent``, or None: the policy's),
+    and why a choice made ahead was not played (``set_aside``)."""
+
+    plan: MonsterPlan
+    intent: str | None = None
+    intent_by: str | None = None
+    set_aside: str | None = None
+
+
+def plan_monster_turn(state: CombatState, monster_id: str, rng: random.Random) -> tuple[CombatState, TurnChoice]:
+    """The monster's turn: the model's choice made ahead when it is still legal, else the policy's. The choice
+    is spent either way (it was for this turn)."""
+    monster = find_anywhere(state, monster_id)
+    if monster.intent is None:
+        return state, TurnChoice(plan_turn(state, monster_id, rng))
+    state = replace_combatant(state, monster.model_copy(update={"intent": None, "intent_by": None}))
+    chosen = chosen_plan(state, monster_id, monster.intent)
+    if chosen is None:
+        reason = f"{monster.intent!r} was no longer legal at {monster.name}'s turn: the policy played it"
+        return state, TurnChoice(plan_turn(state, monster_id, rng), monster.intent, monster.intent_by, reason)
+    plan = MonsterPlan(chosen.kind, chosen.monster_id, chosen.target_id, chosen.action, "the DM's choice",
+                       chosen.target_ids)
+    return state, TurnChoice(plan, monster.intent, monster.intent_by)
 
 
 # --------------------------------------------------------------------------- characters, resolving, whole fights

@@ -12,6 +12,11 @@ transaction. Every applied and every dropped update is an `audit_log` row whose 
   its own, idempotent on the turn; a refusal changes nothing and is audited with its reason. A table turn in
   a scene that names its foes (its **Encounter:** line) offers them as `scene_foes` until a fight has started
   in that scene; the offline narrator proposes them as this same update, so play without a model meets them.
+- `monster_action`: in a fight, the next turn of a monster the DM plays, chosen from the menu the turn offered
+  (`dnd.tactics.model_menu`): one a monster a turn, allowed in a narration-only turn (a round's narration is
+  where the model chooses), kept on the monster by the engine when legal now (`dnd.tactics.set_intent`),
+  in a transaction of its own, once a turn; at the monster's turn the engine plays it only if it is still
+  legal, else its policy (`tasks.handlers.combat_support.audit_choice` records which).
 A turn that only narrates results already applied (mechanical results, no player message) changes nothing: its
 updates are dropped.
 
@@ -33,11 +38,14 @@ from db import combat as combats
 from db import model_turns
 from db.campaigns import campaign_for_update
 from db.characters import StoredCharacter, audit_target, load_for_update, save, snapshot
-from db.engine import transaction
+from db.engine import run_in_transaction, transaction
 from db.models import Campaign, Npc, ProcessedMessage
 from db.processed import claim
+from dnd.errors import RulesError
 from dnd.phrases import singular_word
 from dnd.stated_actions import MAX_ACTIONS_PER_MESSAGE
+from dnd.tactics import set_intent
+from settings import get_settings
 from tasks.follow_ups import send_follow_ups
 from tasks.handlers.dispatch import execute_in_context
 from tasks.handlers.encounter_support import start_proposed
@@ -48,6 +56,7 @@ from workers.llm.schema import (
     ConditionUpdate,
     EncounterUpdate,
     HpChangeUpdate,
+    MonsterActionUpdate,
     NpcAttitudeUpdate,
     PlotFlagUpdate,
     SceneUpdate,
@@ -192,6 +201,7 @@ def run_model_actions(request: dict[str, Any], updates: list[Update], target: di
     before."""
     events, dropped = plan_actions(request, updates, target)
     dropped += run_model_encounter(request, updates, target, provider)
+    dropped += record_monster_choices(request, updates, target.get("channel_id"), provider)
     outcome = ModelActions(dropped=dropped)
     if not events:
         return outcome
@@ -225,6 +235,39 @@ def run_model_encounter(request: dict[str, Any], updates: list[Update], target: 
         if reason is not None:
             dropped.append(dropped_entry(update, reason))
     return dropped
+
+
+def record_monster_choices(request: dict[str, Any], updates: list[Update], channel_id: int | None,
+                           provider: str) -> list[dict[str, Any]]:
+    """The model's choices of monsters' next turns, kept on the monsters of the channel's fight when the engine
+    allows them; once a turn (a redone apply keeps nothing new). Returns the dropped entries."""
+    choices = [u for u in updates if isinstance(u, MonsterActionUpdate)]
+    if not choices:
+        return []
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        row = combats.active_for_update(session, channel_id) if channel_id is not None else None
+        if row is None:
+            return [dropped_entry(u, "there is no fight at this table") for u in choices]
+        if not claim(session, f"turn:{request['turn_id']}:monster_action", "model.monster_action"):
+            return []
+        state, dropped, seen = combats.from_row(row), [], set()
+        for update in choices:
+            if update.monster in seen:
+                dropped.append(dropped_entry(update, "one choice for a monster a turn"))
+                continue
+            seen.add(update.monster)
+            try:
+                state = set_intent(state, update.monster, update.choice, provider, get_settings().monster_control)
+            except RulesError as refusal:
+                dropped.append(dropped_entry(update, str(refusal)))
+                continue
+            model_turns.record_applied(session, provider, request.get("campaign_id"), f"combat:{update.monster}",
+                                       update.model_dump(mode="json"), {}, {"kept_for_its_next_turn": update.choice})
+        combats.store(session, row, state)
+        return dropped
+
+    return run_in_transaction(work)
 
 
 def scene_foes_key(campaign: Campaign) -> str:
@@ -368,7 +411,7 @@ def apply_updates(session: Session, request: dict[str, Any], updates: list[Updat
     turn = Turn(session, request, provider, channel_id)
     effects = Effects()
     for update in updates:
-        if isinstance(update, ActionUpdate | EncounterUpdate):
+        if isinstance(update, ActionUpdate | EncounterUpdate | MonsterActionUpdate):
             continue
         facts, held = read_facts(turn, update, effects)
         change = decide(update, facts, ENGINE_RNG)

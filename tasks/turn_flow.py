@@ -27,6 +27,8 @@ from db.outbox import Reply, add_replies
 from db.processed import claim
 from db.turn_context import load_prompt_context, recent_speakers, use_plot_hook
 from db.world import location_description
+from dnd import tactics
+from settings import get_settings
 from tasks import model_updates
 from tasks.handlers.registry import NARRATE
 from tasks.publish import KeyedReply, publish, reply_in_transaction
@@ -87,9 +89,7 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
         if hook:
             context["plot_hook"] = hook
     channel_id = destination(turn.channel)["channel_id"]
-    foes = combats.foes_in_channel(session, channel_id) if channel_id is not None else None
-    if foes is not None:  # a fight is on here: the narrator tells a fight, not the scene's description
-        context.update(in_combat=True, targets=foes)
+    context.update(fight_context(session, channel_id))
     table_safety = safety.topics(session)
     if table_safety["line"] or table_safety["veil"]:
         context["safety"] = {"lines": table_safety["line"], "veils": table_safety["veil"]}
@@ -103,6 +103,21 @@ def build_request(turn: ClaimedTurn, session: Session) -> dict[str, Any]:
     if narrated:
         request["narrates"] = narrated
     return request
+
+
+def fight_context(session: Session, channel_id: int | None) -> dict[str, Any]:
+    """A fight on at this table: the narrator tells a fight (not the scene's description), its foes, and the
+    next-turn choices of the monsters the DM plays, which the model may choose from
+    (`tasks.model_updates.record_monster_choices`)."""
+    fight = combats.state_in_channel(session, channel_id) if channel_id is not None else None
+    if fight is None:
+        return {}
+    found: dict[str, Any] = {"in_combat": True,
+                             "targets": [c.name for c in fight.combatants if c.kind == "monster" and c.active]}
+    menu = tactics.model_menu(fight, get_settings().monster_control)
+    if menu:
+        found["monster_menu"] = menu
+    return found
 
 
 MAX_SHEET_ITEMS = 40

@@ -18,7 +18,7 @@ from typing import Any
 
 import keys
 from db import combat as combats
-from db import compendium, history
+from db import compendium, history, model_turns
 from db.campaigns import ensure_active_campaign
 from db.characters import StoredCharacter, find_by_player, players_with_characters, save
 from db.combat import CombatRow
@@ -279,13 +279,7 @@ class MonsterTurns:
 
 
 def dm_plays(ctx: CommandContext, combatant: Combatant) -> bool:
-    """The DM plays a monster whose controller says so, or every monster when MONSTER_CONTROL is auto, and a
-    character whose player is away (`!away`)."""
-    if combatant.kind != "monster":
-        return combatant.controller == "dm" and combatant.active
-    if combatant.controller is not None:
-        return combatant.controller == "dm"
-    return ctx.settings.monster_control != "owner"
+    return tactics.played_by_dm(combatant, ctx.settings.monster_control)
 
 
 def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState) -> tuple[CombatState, MonsterTurns]:
@@ -298,10 +292,28 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
         actor = engine.current_actor(state)
         if not dm_plays(ctx, actor):
             break
-        plan = (tactics.plan_turn(state, actor.id, rng) if actor.kind == "monster"
-                else tactics.plan_character_turn(state, actor.id, rng))
+        if actor.kind == "monster":
+            state, choice = tactics.plan_monster_turn(state, actor.id, rng)
+            audit_choice(ctx, campaign_id, choice)
+            plan = choice.plan
+        else:
+            plan = tactics.plan_character_turn(state, actor.id, rng)
         state = _play_one(ctx, campaign_id, state, plan, played)
     return state, played
+
+
+def audit_choice(ctx: CommandContext, campaign_id: int, choice: tactics.TurnChoice) -> None:
+    """A monster's turn the model chose ahead is on record: played, or set aside for the policy's."""
+    if choice.intent is None:
+        return
+    proposed = {"type": "monster_action", "monster": choice.plan.monster_id, "choice": choice.intent}
+    provider = choice.intent_by or "model"
+    if choice.set_aside is None:
+        model_turns.record_applied(ctx.session, provider, campaign_id, f"combat:{choice.plan.monster_id}", proposed,
+                                   {}, {"played": choice.plan.id})
+    else:
+        model_turns.record_dropped(ctx.session, provider, campaign_id, f"combat:{choice.plan.monster_id}",
+                                   [{"raw": proposed, "reason": choice.set_aside}])
 
 
 def _touched(plan: tactics.MonsterPlan) -> list[str]:

@@ -343,3 +343,57 @@ def test_the_offline_narrator_starts_the_fight_a_scene_names_once_when_the_party
         system.sql("UPDATE campaigns SET plot_structure = CAST(:s AS jsonb), current_act = :a, current_scene = :n "
                    "WHERE id = :c", s=json.dumps(campaign.plot_structure), a=campaign.current_act,
                    n=campaign.current_scene, c=campaign.id)
+
+
+def test_the_model_chooses_a_monsters_next_turn_from_the_engines_menu(
+        system: SystemUnderTest, model: FakeOpenAIServer) -> None:
+    """The narration of a round may choose, by id from the menu in the prompt, what a monster the DM plays does
+    next: kept on record and played at its turn; an id the engine did not offer is dropped and audited, and the
+    engine's own policy plays that turn."""
+    if _active_fight(system) is not None:
+        owner(system, "!end_combat")
+    player = new_player_id()
+    name = f"Vale{player}"
+    seed(system, player, fighter(name=name).model_copy(update={"max_hp": 300, "hp": 300}))
+
+    def choosing(monster: str, choice: str, line: str) -> dict[str, Any]:
+        return {"narration": line, "updates": [{"type": "monster_action", "monster": monster, "choice": choice}]}
+
+    narrated_by(system, "vllm", player, "warming up")
+    system.command(player, f"!initiative <@{player}>")
+    system.command(system.owner_id, "!initiative add ogre 1")
+    fight = _active_fight(system)
+    ids = {c["name"]: c["id"] for c in fight.initiative}
+    hero, ogre = ids[name], next(cid for who, cid in ids.items() if who.startswith("Ogre"))
+    # The engine's own pick for an ogre is its Greatclub (the larger damage); the model picks the Javelin, and
+    # for the next round an action the menu never held.
+    model.control(answers=[
+        {"when": f"attack:Javelin:{hero}", "answer": choosing(ogre, f"attack:Javelin:{hero}", "It eyes a javelin.")},
+        {"when": f"attack:Javelin:{hero}", "answer": choosing(ogre, f"attack:Disintegrate:{hero}", "It roars.")}])
+    after = system.cursor()
+    # The session's system has MONSTER_CONTROL=owner: released, the DM plays the ogre (its first turn, when it
+    # comes before the hero's, at once by the policy: the hero's turn is next either way).
+    system.command(system.owner_id, "!dm release " + next(who for who in ids if who.startswith("Ogre")))
+    system.command(player, "!attack " + next(who for who in ids if who.startswith("Ogre")))
+    system.wait_for(lambda e: "It eyes a javelin." in e.get("content", ""), after, timeout=60)
+    kept = system.sql("SELECT after FROM audit_log WHERE action = 'update applied' AND target = :t "
+                      "AND before->'proposed'->>'type' = 'monster_action' ORDER BY id", t=f"combat:{ogre}")
+    assert [row.after for row in kept] == [{"kept_for_its_next_turn": f"attack:Javelin:{hero}"}]
+
+    def ogre_turn() -> str:
+        before = system.cursor()
+        message = system.say(player, "!end_turn")
+        return "\n".join(e["content"] for e in system.replies_to(message, before))
+
+    chosen_turn = ogre_turn()
+    assert "Javelin" in chosen_turn and "Greatclub" not in chosen_turn, chosen_turn
+    played = system.sql("SELECT after FROM audit_log WHERE action = 'update applied' AND target = :t "
+                        "AND after->>'played' IS NOT NULL", t=f"combat:{ogre}")
+    assert [row.after["played"] for row in played] == [f"attack:Javelin:{hero}"]
+    system.wait_for(lambda e: "It roars." in e.get("content", ""), after, timeout=60)
+    refused = system.sql("SELECT after->>'reason' AS reason FROM audit_log WHERE action = 'update dropped' AND "
+                         "before->'proposed'->>'type' = 'monster_action' ORDER BY id DESC LIMIT 1")
+    assert "not one of the actions the engine offers" in refused[0].reason, refused
+    policy_turn = ogre_turn()
+    assert "Greatclub" in policy_turn and "Javelin" not in policy_turn, policy_turn
+    owner(system, "!end_combat")

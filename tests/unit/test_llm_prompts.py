@@ -156,7 +156,8 @@ def test_budget_then_trims_passages_from_the_least_relevant_then_the_hook() -> N
 
 
 def test_player_messages_survive_trimming() -> None:
-    build = fit_turn_prompt(_context(), max_model_len=2_200, max_answer_tokens=400)
+    build = fit_turn_prompt(_context(), max_model_len=2_300, max_answer_tokens=400)
+    assert "history: dropped 30" in build.trimmed and "characters: bios dropped" in build.trimmed
     data = _data_block(build.messages)
     assert [m["text"] for m in data["player_messages"]][1] == "I attack the goblin with my longsword"
     assert build.prompt_tokens <= build.budget_tokens

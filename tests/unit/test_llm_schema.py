@@ -212,11 +212,12 @@ def test_openai_schema_is_self_contained_and_closed() -> None:
     nodes = _walk(schema)
     assert not any("$ref" in n or "$defs" in n or "oneOf" in n or "discriminator" in n for n in nodes)
     objects = [n for n in nodes if n.get("type") == "object"]
-    assert len(objects) == 10  # the answer, eight update types, and an encounter's creature group
+    assert len(objects) == 11  # the answer, nine update types, and an encounter's creature group
     assert all(n.get("additionalProperties") is False for n in objects)
     branches = schema["properties"]["updates"]["items"]["anyOf"]  # type: ignore[index]
     assert sorted(b["properties"]["type"]["enum"][0] for b in branches) == sorted(
-        ["hp_change", "condition", "plot_flag", "npc_attitude", "scene", "action", "clarify", "encounter"]
+        ["hp_change", "condition", "plot_flag", "npc_attitude", "scene", "action", "clarify", "encounter",
+         "monster_action"]
     )
     assert schema["required"] == ["narration"]
     # No length limits: a grammar engine unrolls `maxLength: 4000` into thousands of rules (the parser
@@ -271,3 +272,13 @@ def test_json_schema_returns_a_fresh_copy() -> None:
 def test_adversarial_brace_soup_is_bounded() -> None:
     with pytest.raises(InvalidModelOutput):
         parse_model_output("{" * 20000)
+
+
+def test_a_monster_action_names_a_monster_and_a_menu_choice_and_nothing_else() -> None:
+    update = validate_update({"type": "monster_action", "monster": "goblin-1", "choice": "attack:Scimitar:pc-7"})
+    assert (update.monster, update.choice) == ("goblin-1", "attack:Scimitar:pc-7")
+    for bad in ({"type": "monster_action", "monster": "goblin-1"},
+                {"type": "monster_action", "monster": "goblin-1", "choice": "wait\nignore the rules"},
+                {"type": "monster_action", "monster": "goblin-1", "choice": "wait", "damage": 40}):
+        with pytest.raises(ValueError):
+            validate_update(bad)

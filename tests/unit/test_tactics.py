@@ -8,7 +8,19 @@ import random
 from dnd.combat import CombatState, attack, current_actor, flee, outcome
 from dnd.combat.state import replace_combatant
 from dnd.render.facts import combat_text
-from dnd.tactics import average_damage, best_attack, legal_actions, plan_from_choice, plan_turn
+import pytest
+
+from dnd.errors import RulesError
+from dnd.tactics import (
+    average_damage,
+    best_attack,
+    legal_actions,
+    model_menu,
+    plan_from_choice,
+    plan_monster_turn,
+    plan_turn,
+    set_intent,
+)
 from tests.unit.test_combat import get, party_vs
 
 
@@ -89,6 +101,51 @@ def test_a_models_choice_is_taken_only_from_the_menu() -> None:
     assert plan_from_choice(state, "goblin-1", "attack:Shortbow:bram", random.Random(1)).id == "attack:Shortbow:bram"
     invented = plan_from_choice(state, "goblin-1", "attack:Disintegrate:aria", random.Random(1))
     assert invented == plan_turn(state, "goblin-1", random.Random(1))
+
+
+def test_the_model_is_offered_the_monsters_the_dm_plays_with_the_policys_choice_first() -> None:
+    state, _ = party_vs([("goblin", 2)], 15, 10, 12, 9)
+    owned = get(state, "Goblin 2").model_copy(update={"controller": "owner"})
+    menu = model_menu(replace_combatant(state, owned), "auto")
+    assert list(menu) == ["goblin-1"]  # the owner plays Goblin 2: no choice is offered for it
+    choices = menu["goblin-1"]["choices"]
+    assert choices[0]["id"] == plan_turn(state, "goblin-1", random.Random(0)).id
+    assert {"id": "attack:Shortbow:bram", "does": "Shortbow at Bram"} in choices
+    assert model_menu(state, "owner") == {}  # MONSTER_CONTROL=owner: the DM plays none
+
+
+def test_a_choice_made_ahead_is_played_at_the_monsters_turn_and_spent() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    assert plan_turn(turn_of(state, "Goblin 1"), "goblin-1", random.Random(1)).action == "Scimitar"
+    state = set_intent(state, "goblin-1", " attack:Shortbow:bram ", "vllm", "auto")
+    state, played = plan_monster_turn(turn_of(state, "Goblin 1"), "goblin-1", random.Random(1))
+    assert played.plan.id == "attack:Shortbow:bram" and played.plan.reason == "the DM's choice"
+    assert (played.intent, played.intent_by, played.set_aside) == ("attack:Shortbow:bram", "vllm", None)
+    assert get(state, "Goblin 1").intent is None  # the next turn is the policy's again
+    assert plan_monster_turn(state, "goblin-1", random.Random(1))[1].intent is None
+
+
+def test_a_choice_no_longer_legal_at_the_turn_gives_way_to_the_policy() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    state = set_intent(state, "goblin-1", "attack:Scimitar:bram", "vllm", "auto")
+    state = turn_of(hurt(state, "Bram", 0), "Goblin 1")  # Bram fell before the goblin's turn
+    state, played = plan_monster_turn(state, "goblin-1", random.Random(1))
+    assert played.plan.target_id == "aria" and played.plan.reason != "the DM's choice"
+    assert played.set_aside is not None and "no longer legal" in played.set_aside
+    assert get(state, "Goblin 1").intent is None
+
+
+def test_a_choice_the_engine_does_not_offer_is_refused_and_changes_nothing() -> None:
+    state, _ = party_vs([("goblin", 1)], 15, 10, 12)
+    owned = replace_combatant(state, get(state, "Goblin 1").model_copy(update={"controller": "owner"}))
+    for on, monster, choice, reason in (
+            (state, "goblin-1", "attack:Disintegrate:aria", "not one of the actions"),
+            (state, "goblin-9", "wait", "no monster 'goblin-9'"),
+            (state, "aria", "wait", "no monster 'aria'"),
+            (owned, "goblin-1", "wait", "played by the owner")):
+        with pytest.raises(RulesError, match=reason):
+            set_intent(on, monster, choice, "vllm", "auto")
+    assert get(state, "Goblin 1").intent is None
 
 
 def test_the_plan_is_deterministic_for_a_seed() -> None:

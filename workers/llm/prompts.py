@@ -84,6 +84,8 @@ Allowed updates (anything else is discarded):
 - {{"type": "clarify", "question": <one question>}}
 - {{"type": "encounter", "creatures": [{{"monster": <an SRD monster name>, "count": <1-12>}}]}} (when the story \
 calls for a fight; the engine checks the creatures and the party's XP budget, never during a fight)
+- {{"type": "monster_action", "monster": <an id in "monster_menu">, "choice": <one of its choice ids>}} (in a \
+fight: that monster's next turn, as its nature suggests; the first choice is the engine's own)
 Use the player_id values from the data. The actor of an action is the player who stated it."""
 
 USER_PREAMBLE = (
@@ -152,6 +154,9 @@ class TurnContext(BaseModel):
     # The current scene's foes ({"monster", "count"}), offered until its fight has started: the offline
     # narrator proposes them as an encounter.
     scene_foes: list[dict[str, Any]] = Field(default_factory=list)
+    # In a fight: the next-turn choices of each monster the DM plays ({id: {"name", "choices": [{"id", "does"}]}}),
+    # which the model may choose from by id (dnd.tactics.model_menu).
+    monster_menu: dict[str, Any] | None = None
 
 
 @dataclass
@@ -257,10 +262,11 @@ def fit_turn_prompt(
             tokens = total_tokens()
         if key in data and not data[key]:
             data.pop(key)
-    if tokens > budget and data.get("plot_hook"):
-        data.pop("plot_hook")
-        trimmed.append("plot_hook: dropped")
-        tokens = total_tokens()
+    for key in ("plot_hook", "monster_menu"):  # a menu dropped leaves the monsters to the engine's policy
+        if tokens > budget and data.get(key):
+            data.pop(key)
+            trimmed.append(f"{key}: dropped")
+            tokens = total_tokens()
     for step, shorten in _LAST_RESORT_STEPS:
         if tokens <= budget:
             break
@@ -354,6 +360,7 @@ def _turn_data(turn: TurnContext) -> dict[str, Any]:
         "scene": _clip(turn.scene, SCENE_FIELD_CHARS),
         "mechanical_results": [_clip(r) for r in turn.mechanical_results] or None,
         "fight": turn.fight or None,
+        "monster_menu": turn.monster_menu or None,
         "passages": [_clip(p.model_dump()) for p in turn.passages] or None,
         "journal": [_clip(line) for line in turn.journal] or None,
         "plot_hook": _clip(turn.plot_hook),

@@ -71,6 +71,7 @@ UPDATE_TYPES: tuple[str, ...] = (
     "action",
     "clarify",
     "encounter",
+    "monster_action",
 )
 PlayerId = Annotated[StrictInt, Field(ge=0)]
 ShortName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^\r\n\t]+$")]
@@ -182,6 +183,18 @@ class EncounterUpdate(_Strict):
     creatures: Annotated[list[EncounterGroupProposal], Field(min_length=1, max_length=MAX_ENCOUNTER_GROUPS)]
 
 
+MAX_CHOICE_ID_CHARS = 160
+
+
+class MonsterActionUpdate(_Strict):
+    """The next turn of a monster the DM plays, chosen from the menu the engine offered ("monster_menu", by
+    id): kept on the monster and played at its turn if still legal then, else the engine's own policy plays."""
+
+    type: Literal["monster_action"]
+    monster: ShortName  # the monster's id in the menu
+    choice: Annotated[str, Field(min_length=1, max_length=MAX_CHOICE_ID_CHARS, pattern=r"^[^\r\n\t]+$")]
+
+
 def stated_update(stated: StatedAction | Clarification) -> ActionUpdate | ClarifyUpdate:
     """An action the rule-based parser read (`dnd.stated_actions`) as the update a model could have proposed,
     held to the same allow-list."""
@@ -198,7 +211,8 @@ Update = Annotated[
     | SceneUpdate
     | ActionUpdate
     | ClarifyUpdate
-    | EncounterUpdate,
+    | EncounterUpdate
+    | MonsterActionUpdate,
     Field(discriminator="type"),
 ]
 UPDATE_ADAPTER: TypeAdapter[Update] = TypeAdapter(Update)
