@@ -15,6 +15,10 @@ unconscious (or dying of massive damage) is undone when the new damage wouldn't 
   for a character that took the Disengage action), that character may make one melee attack at it.
 * A readied action: the Ready action's response, taken as an attack at the target the player names.
 * Protection (the fighting style, with a shield): disadvantage on the attack that just hit an ally, rolled now.
+
+A blow that leaves every hero down does not end the fight at once while a character it struck could still turn
+it (:func:`blow_held`): the fight is decided when they react, or let it stand (:func:`let_pass`), and the
+decided outcome (:func:`settled_outcome`) stays "ongoing" until then.
 """
 
 from __future__ import annotations
@@ -28,7 +32,16 @@ from dnd.combat.economy import take_reaction
 from dnd.combat.features import has_feature
 from dnd.combat.lines import FeatureUsed, HitUndone, Line, Rolled
 from dnd.combat.results import AttackResult, FeatureResult
-from dnd.combat.state import CombatState, find_anywhere, find_combatant, log_event, replace_combatant, roll_dice
+from dnd.combat.state import (
+    CombatState,
+    Outcome,
+    find_anywhere,
+    find_combatant,
+    log_event,
+    outcome,
+    replace_combatant,
+    roll_dice,
+)
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, ReactionOffer
 from dnd.spellcasting import is_castable
@@ -61,6 +74,27 @@ def who_may_react(state: CombatState) -> list[Combatant]:
         if answers_hit or strikes or (me.hp > 0 and _protects(me, state)):
             ready.append(me)
     return ready
+
+
+def blow_held(state: CombatState) -> list[Combatant]:
+    """Every hero is down, but a blow that did it can still be turned by the character it struck (Shield, Uncanny
+    Dodge): those characters. Until they react or let it stand, the fight is not lost."""
+    return who_may_react(state) if outcome(state) == "defeat" else []
+
+
+def settled_outcome(state: CombatState) -> Outcome:
+    """The fight's outcome, "ongoing" while a blow that would lose it is held for a reaction (:func:`blow_held`)."""
+    decided = outcome(state)
+    return "ongoing" if decided == "defeat" and blow_held(state) else decided
+
+
+def let_pass(state: CombatState, combatant_id: str) -> tuple[CombatState, FeatureResult]:
+    """The character takes no reaction to what was just offered: the offers lapse (a blow held stands)."""
+    me = find_anywhere(state, combatant_id)
+    if not me.offers:
+        raise RulesError(f"Nothing has happened that {me.name} could react to: no reaction is offered.")
+    state = replace_combatant(state, me.model_copy(update={"offers": []}))
+    return state, FeatureResult(me.name, "No reaction", [FeatureUsed(me.name, "No reaction", "lets the moment pass")])
 
 
 def _replay(state: CombatState, me: Combatant, amounts: list[int], told: list[Line]) -> CombatState:

@@ -112,8 +112,10 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
         actor = engine.current_actor(state)
         # "reacting": the players with a reaction to take now: their messages are let through too
         reacting = [p for c in reactions.who_may_react(state) if (p := player_of(c)) is not None]
+        held = bool(reactions.blow_held(state))  # the fight waits on a reaction: the sweeper lets it stand in time
         value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq,
-                            "since": round(time.time(), 3), **({"reacting": reacting} if reacting else {})})
+                            "since": round(time.time(), 3), **({"reacting": reacting} if reacting else {}),
+                            **({"held": True} if held else {})})
     return int(get_redis().eval(_SET_GATE, 2, key, f"{key}:ended", value, str(combat_id), str(seq)))
 
 
@@ -122,7 +124,7 @@ def sync_gate(ctx: CommandContext, row: CombatRow, state: CombatState | None) ->
     ends by itself, after the command's own replies (`end_fight`)."""
     if state is not None and not state.combatants:
         return
-    if state is not None and row.active and engine.outcome(state) != "ongoing":
+    if state is not None and row.active and reactions.settled_outcome(state) != "ongoing":
         ctx.finishing.append(lambda: end_fight(ctx, row))
     channel_id, combat_id = row.channel_id, row.id
     ctx.after_commit.append(lambda: set_gate(channel_id, combat_id, state))
@@ -175,6 +177,11 @@ def end_fight(ctx: CommandContext, row: CombatRow) -> None:
 
 def ending_line(state: CombatState) -> str:
     result = engine.outcome(state)
+    held = reactions.blow_held(state)
+    if held:
+        names = " and ".join(f"**{c.name}**" for c in held)
+        return (f"\n⏸️ Every hero is down — but {names} may still react to the blow that did it (`!react shield`, "
+                "`!react uncanny dodge`), or `!react pass` to let it stand.")
     if result == "victory":
         return "\n🏁 No foe is left standing — the fight is won."
     if result == "defeat":
@@ -335,8 +342,8 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
         return state
     if result is not None:
         played.lines.append(f"{'🔥' if plan.kind == 'area' else '🗡️'} {result.text}")
-        played.facts.append(fight_facts(result, engine.outcome(state)))
-        played.events.extend(fight_events(result, engine.outcome(state)))
+        played.facts.append(fight_facts(result, reactions.settled_outcome(state)))
+        played.events.extend(fight_events(result, reactions.settled_outcome(state)))
     state = legendary_actions(ctx, campaign_id, state, played)
     if engine.outcome(state) != "ongoing":
         return state
@@ -463,7 +470,19 @@ def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched
         write_back(ctx, fight.row.campaign_id, state, combatant_id)
     combats.store(ctx.session, fight.row, state)
     sync_gate(ctx, fight.row, state)
+    if reactions.blow_held(fight.state) and not reactions.blow_held(state):
+        ctx.finishing.append(lambda: resume_after_held_blow(ctx, fight.row, state))
     return ending_line(state)
+
+
+def resume_after_held_blow(ctx: CommandContext, row: CombatRow, state: CombatState) -> None:
+    """A reaction turned the blow that had every hero down (or no one took one): a fight still on goes on from
+    the turn the blow came in — a monster the DM plays ends it, and the next turns begin (after the reaction's
+    own reply). A fight lost ends by itself (`sync_gate`)."""
+    actor = engine.current_actor(state) if state.combatants else None
+    if actor is None or engine.outcome(state) != "ongoing" or actor.kind != "monster" or not dm_plays(ctx, actor):
+        return
+    pass_turn(ctx, row, state, actor)
 
 
 def sheet_changed(ctx: CommandContext, fight: Fight, character: Character) -> str:
@@ -588,7 +607,7 @@ def idle_turns(timeout_s: float, now: float | None = None) -> list[IdleTurn]:
             gate = json.loads(client.get(key) or "{}")
         except ValueError:
             continue
-        if gate.get("actor_id") is None or not gate.get("since"):
+        if (gate.get("actor_id") is None and not gate.get("held")) or not gate.get("since"):
             continue
         if now - float(gate["since"]) > timeout_s:
             found.append(IdleTurn(channel_id, int(gate["combat"]), int(gate["seq"])))
@@ -603,12 +622,26 @@ def pass_idle_turn(ctx: CommandContext, idle: IdleTurn) -> None:
         return
     state = combats.from_row(row)
     actor = engine.current_actor(state)
+    waited = f"{ctx.settings.combat_turn_timeout_s:g}"
+    if len(state.log) == idle.seq and reactions.blow_held(state):
+        let_the_blow_stand(ctx, row, state, waited)
+        return
     if len(state.log) != idle.seq or actor.kind != "character":
         return
-    waited = f"{ctx.settings.combat_turn_timeout_s:g}"
     ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they take the "
               "Dodge action, and the turn passes. (`!away` hands your turns to the DM while you're gone.)")
     pass_turn(ctx, row, state, actor, dodging=True)
+
+
+def let_the_blow_stand(ctx: CommandContext, row: CombatRow, state: CombatState, waited: str) -> None:
+    """No reaction came to the blow that had every hero down: it stands, and the fight is lost."""
+    held = reactions.blow_held(state)
+    for character in held:
+        state, _ = reactions.let_pass(state, character.id)
+    combats.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    names = " and ".join(f"**{c.name}**" for c in held)
+    ctx.reply(f"⌛ No reaction from {names} in {waited} s: the blow stands.{ending_line(state)}")
 
 
 # --------------------------------------------------------------------------- reactions out of turn

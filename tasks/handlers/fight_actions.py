@@ -220,12 +220,13 @@ def _ki(ctx: CommandContext, which: str) -> None:
 # --------------------------------------------------------------------------- reactions
 
 REACT_USAGE = ("!react shield | !react uncanny dodge | !react protection <ally> | "
-               "!react attack [<target>] [with <weapon>]")
+               "!react attack [<target>] [with <weapon>] | !react pass")
 
 
 @command("react", REACT_USAGE, "Your reaction, out of your turn: Shield (+5 AC against the hit you just took), "
          "Uncanny Dodge (half its damage), Protection (disadvantage on the attack that hit an ally), or an attack "
-         "(a creature the DM says leaves your reach, or your readied action).", category=CATEGORY)
+         "(a creature the DM says leaves your reach, or your readied action); `pass` takes none. A blow that leaves "
+         "every hero down waits for the reaction that could turn it.", category=CATEGORY)
 def react_command(ctx: CommandContext) -> None:
     words = " ".join(ctx.args.split())
     head = words.casefold()
@@ -244,6 +245,10 @@ def react_command(ctx: CommandContext) -> None:
         narrate_reaction(ctx, result, state)
     elif head == "attack" or head.startswith("attack "):
         _react_attack(ctx, words[len("attack"):].strip())
+    elif head == "pass":
+        fight = my_fight(ctx, "Letting a reaction pass", on_my_turn=False)
+        state, result = reactions.let_pass(fight.state, fight.me.id)
+        finish(ctx, fight, fight.state, state, f"🤚 {result.text}")
     else:
         raise CommandError(f"Which reaction? `{REACT_USAGE}`.")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_characters import fighter, seed
+from tests.integration.test_characters import fighter, seed, wizard
 from tests.integration.test_srd_import import import_if_present
 from tests.system import SystemUnderTest, new_player_id, own_system
 
@@ -173,3 +173,54 @@ def test_bad_input_to_dm_control(dm: SystemUnderTest) -> None:
     assert "in this fight" in dm.command(dm.owner_id, "!dm control " + "x" * 500)["content"]
     assert json.dumps(list(fight(dm)), default=str, sort_keys=True) == snapshot
     dm.command(dm.owner_id, "!end_combat")
+
+
+def _until_the_blow_is_held(sut: SystemUnderTest, player: int, first: list[str]) -> str:
+    """The lone hero passes their turns until a goblin's blow downs them; returns the reply that holds it."""
+    replies = first
+    for _ in range(60):
+        text = "\n".join(replies)
+        if "may still react" in text:
+            return text
+        assert fight(sut) is not None, text  # the fight can't end before the hero is down
+        assert current(sut)["kind"] == "character"
+        after = sut.cursor()
+        message = sut.say(player, "!end_turn")
+        replies = [e["content"] for e in sut.replies_to(message, after)]
+    raise AssertionError("the goblin never landed a blow")
+
+
+def test_a_blow_that_downs_the_last_hero_waits_for_the_reaction_that_could_turn_it(dm: SystemUnderTest) -> None:
+    """A wizard alone, at 1 HP, against a goblin: the blow that drops them would lose the fight, yet it waits for
+    their Shield; the first time they cast it (the fight goes on if it turns the blow, else it is lost), the
+    second time they never answer and the timeout lets the blow stand."""
+    for reacts in (True, False):
+        player = new_player_id()
+        name = f"Wyn{player}"
+        seed(dm, player, wizard(name).model_copy(update={"max_hp": 40, "hp": 1}))  # 40: no death by massive damage
+        start = dm.cursor()
+        dm.command(player, f"!initiative <@{player}>")
+        if reacts:
+            assert "no reaction is offered" in dm.command(player, "!react pass")["content"]
+        message = dm.say(dm.owner_id, "!initiative add goblin 1")
+        held = _until_the_blow_is_held(dm, player, [e["content"] for e in dm.replies_to(message, start)])
+        assert f"**{name}** may still react" in held and "the fight is lost" not in held, held
+        assert fight(dm) is not None  # not lost yet
+        gate = json.loads(dm.redis.get(f"combat:{CHANNEL}"))
+        assert gate.get("held") is True and gate.get("reacting") == [player], gate
+        if reacts:
+            text = dm.command(player, "!react shield")["content"]
+            if "undone" in text:  # the blow misses after all: the goblin's turn ends, and it is the wizard's
+                dm.wait_for(lambda e: "⏭️ Goblin 1 ends its turn." in e.get("content", ""), start)
+                assert fight(dm) is not None and current(dm)["name"] == name
+                assert "the fight is lost" not in text, text
+                dm.command(dm.owner_id, "!end_combat")
+            else:  # the roll beat AC + 5 too: the blow stands
+                assert "the fight is lost" in text, text
+                assert fight(dm) is None
+        else:
+            stood = dm.wait_for(lambda e: "No reaction from" in e.get("content", ""), start,
+                                timeout=IDLE_TURN_S + 30)[0]["content"]
+            assert f"**{name}**" in stood and "the blow stands" in stood and "the fight is lost" in stood, stood
+            dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
+            assert fight(dm) is None

@@ -607,6 +607,23 @@ def test_who_may_react_is_who_has_a_reaction_to_take_now() -> None:
     assert ids(_ogre_hits(fight(guard, rogue(1)), "Tor", 12, 2, 2)) == []  # not for its own hit
 
 
+def test_a_blow_that_downs_the_last_hero_waits_for_the_reaction_that_could_turn_it() -> None:
+    from dnd.combat import outcome
+    from dnd.combat.reactions import blow_held, let_pass, settled_outcome
+
+    state = _ogre_hits(fight(wizard()), "Wyn", 9, 8, 8)  # 20 damage: Wyn, the only hero, drops
+    assert outcome(state) == "defeat" and [c.id for c in blow_held(state)] == ["wyn"]
+    assert settled_outcome(state) == "ongoing"  # not lost yet: Wyn knows Shield
+    turned, _ = shield(state, "wyn")
+    assert outcome(turned) == settled_outcome(turned) == "ongoing" and get(turned, "Wyn").hp > 0
+    stood, result = let_pass(state, "wyn")
+    assert blow_held(stood) == [] and settled_outcome(stood) == "defeat" and "lets the moment pass" in result.text
+    with pytest.raises(RulesError, match="no reaction is offered"):
+        let_pass(stood, "wyn")
+    plain = _ogre_hits(fight(fighter(1)), "Kara", 19, 8, 8)  # a fighter has nothing to turn a blow with
+    assert get(plain, "Kara").hp == 0 and blow_held(plain) == [] and settled_outcome(plain) == "defeat"
+
+
 def test_ki_patient_defense_and_step_of_the_wind_are_bonus_actions() -> None:
     from dnd.combat.turn_actions import ki_bonus_action
 

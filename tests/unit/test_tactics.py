@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 
-from dnd.combat import CombatState, attack, current_actor, flee, outcome
-from dnd.combat.state import replace_combatant
-from dnd.render.facts import combat_text
 import pytest
 
+from dnd.combat import CombatState, attack, current_actor, flee, outcome
+from dnd.combat.state import replace_combatant
 from dnd.errors import RulesError
+from dnd.render.facts import combat_text
 from dnd.tactics import (
     average_damage,
     best_attack,
