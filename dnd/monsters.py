@@ -394,6 +394,63 @@ def _names(entries: list[Any]) -> list[str]:
     return [str(e.get("name", "")) if isinstance(e, Mapping) else str(e) for e in entries]
 
 
+class MonsterSpell(Frozen):
+    """A spell on a monster's list: its level, and ``per_day`` uses for an innate spell with a limit (None: cast
+    with a slot, or at will for a cantrip or an innate "at will" spell)."""
+
+    name: str
+    level: int = Field(0, ge=0, le=9)
+    per_day: int | None = Field(None, ge=1)
+
+
+class MonsterSpellcasting(Frozen):
+    """A monster's Spellcasting (or Innate Spellcasting): the caster level its cantrips scale with, the ability,
+    the spell save DC and spell attack bonus, its slots by level, and its spells."""
+
+    caster_level: int = Field(1, ge=1, le=20)
+    ability: str = "INT"
+    dc: int | None = None
+    attack_bonus: int | None = None
+    slots: dict[int, int] = Field(default_factory=dict)
+    spells: list[MonsterSpell] = Field(default_factory=list)
+
+
+def _spellcasting(entries: list[Any]) -> MonsterSpellcasting | None:
+    """The first Spellcasting of the 5e-database's special abilities (its structured ``spellcasting``)."""
+    for entry in entries:
+        data = entry.get("spellcasting") if isinstance(entry, Mapping) else None
+        if not isinstance(data, Mapping):
+            continue
+        spells = []
+        for spell in data.get("spells") or []:
+            if not isinstance(spell, Mapping) or not spell.get("name"):
+                continue
+            usage = spell.get("usage") if isinstance(spell.get("usage"), Mapping) else {}
+            per_day = int(usage["times"]) if usage.get("type") == "per day" and usage.get("times") else None
+            spells.append(MonsterSpell(name=str(spell["name"]), level=int(spell.get("level") or 0), per_day=per_day))
+        ability = data.get("ability")
+        return MonsterSpellcasting(
+            caster_level=max(1, min(20, int(data.get("level") or 1))),
+            ability=normalize_ability(str(ability.get("name") if isinstance(ability, Mapping) else ability or "INT")),
+            dc=int(data["dc"]) if data.get("dc") is not None else None,
+            attack_bonus=int(data["modifier"]) if data.get("modifier") is not None else None,
+            slots={int(level): int(count) for level, count in (data.get("slots") or {}).items() if int(count) > 0},
+            spells=spells)
+    return None
+
+
+_PARRY_BONUS = re.compile(r"adds (\d+) to its AC|\+(\d+) AC", re.IGNORECASE)
+
+
+def _parry(reactions: list[Any]) -> int:
+    """The AC a Parry reaction adds against one melee attack that would hit (the knight's +2), 0 without one."""
+    for reaction in reactions:
+        if isinstance(reaction, Mapping) and str(reaction.get("name", "")).casefold() == "parry":
+            found = _PARRY_BONUS.search(str(reaction.get("desc", "")))
+            return int(found.group(1) or found.group(2)) if found else 2
+    return 0
+
+
 class MonsterBlock(Frozen):
     """A monster's stat block: what combat, encounters and loot need of it."""
 
@@ -424,6 +481,8 @@ class MonsterBlock(Frozen):
     special_abilities: list[str] = Field(default_factory=list)  # names only
     legendary_actions: list[MonsterAction] = Field(default_factory=list)
     legendary_resistance: int = Field(0, ge=0)  # "Legendary Resistance (3/Day)": failed saves made successes
+    spellcasting: MonsterSpellcasting | None = None
+    parry: int = Field(0, ge=0)  # the Parry reaction's AC against one melee attack that would hit; 0: none
     environments: list[str] = Field(default_factory=list)  # tags, when the data has them
 
     @classmethod
@@ -479,6 +538,8 @@ class MonsterBlock(Frozen):
             special_abilities=_names(data.get("special_abilities") or []),
             legendary_actions=[_action(a) for a in data.get("legendary_actions") or [] if isinstance(a, Mapping)],
             legendary_resistance=_legendary_resistance(data.get("special_abilities") or []),
+            spellcasting=_spellcasting(data.get("special_abilities") or []),
+            parry=_parry(data.get("reactions") or []),
             environments=[str(e).casefold() for e in environments],
         )
 

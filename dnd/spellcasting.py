@@ -229,24 +229,35 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
         _check_known(character, name, cantrip=level == 0)
 
     mod = ability_modifier(character, get_class(caster_class).spellcasting_ability or "INT")
-    extras = _cast_details(character, info, caster_class)
+    bonus, dc = spell_attack_bonus(character, caster_class), spell_save_dc(character, caster_class)
     if level == 0:
-        dmg = damage_at(info, character_level=character.level, ability_mod=mod) if info else ""
-        return character, CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip",
-                                     message=f"{character.name} casts {name}.", damage=dmg,
-                                     **extras, **_volley(info, None, character.level, dmg))  # type: ignore[arg-type]
+        return character, spell_effect(info, name, 0, None, "cantrip", f"{character.name} casts {name}.",
+                                       character.level, mod, bonus, dc)
 
     updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
     source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
     message = f"{character.name} casts {name}{upcast} ({source} spent, {left} left)."
-    dmg = damage_at(info, used_level, character.level, mod) if info else ""
-    heal = healing_at(info, used_level, mod) if info else ""
-    boost = boost_at(info, used_level, mod) if info else ""
+    return updated, spell_effect(info, name, level, used_level, kind, message, character.level, mod, bonus, dc)
+
+
+def spell_effect(info: SpellInfo | None, name: str, level: int, slot_level: int | None, kind: SlotKind,
+                 message: str, caster_level: int, ability_mod: int, attack_bonus: int,
+                 save_dc: int) -> CastResult:
+    """What a spell paid for does, for any caster (a character's class, a monster's Spellcasting): its dice at the
+    slot level (a cantrip's at the caster level), with the caster's spell attack bonus or save DC."""
+    extras = _cast_details(info, attack_bonus, save_dc)
+    if level == 0:
+        dmg = damage_at(info, character_level=caster_level, ability_mod=ability_mod) if info else ""
+        return CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip", message=message,
+                          damage=dmg, **extras, **_volley(info, None, caster_level, dmg))  # type: ignore[arg-type]
+    dmg = damage_at(info, slot_level, caster_level, ability_mod) if info else ""
+    heal = healing_at(info, slot_level, ability_mod) if info else ""
+    boost = boost_at(info, slot_level, ability_mod) if info else ""
     bolster = {"max_hp_bonus": int(boost)} if info and info.max_hp_bonus else {"temp_hp": boost}
-    return updated, CastResult(spell=name, spell_level=level, slot_level=used_level, slot_kind=kind,
-                               message=message, damage=dmg, healing=heal, **extras, **bolster,
-                               **_volley(info, used_level, character.level, dmg))  # type: ignore[arg-type]
+    return CastResult(spell=name, spell_level=level, slot_level=slot_level, slot_kind=kind, message=message,
+                      damage=dmg, healing=heal, **extras, **bolster,  # type: ignore[arg-type]
+                      **_volley(info, slot_level, caster_level, dmg))
 
 
 def _volley(info: SpellInfo | None, slot_level: int | None, character_level: int, damage: str) -> dict[str, object]:
@@ -255,16 +266,16 @@ def _volley(info: SpellInfo | None, slot_level: int | None, character_level: int
     return {"projectiles": count, "damage_each": (info.damage_each or damage) if info and count else ""}
 
 
-def _cast_details(character: Character, info: SpellInfo | None, caster_class: str) -> dict[str, object]:
+def _cast_details(info: SpellInfo | None, attack_bonus: int, save_dc: int) -> dict[str, object]:
     """What a known spell does when cast: damage type, attack bonus or save DC, concentration."""
     if info is None:
         return {}
     return {
         "damage_type": info.damage_type,
         "attack": info.attack,
-        "attack_bonus": spell_attack_bonus(character, caster_class) if info.attack else None,
+        "attack_bonus": attack_bonus if info.attack else None,
         "save": info.save,
-        "save_dc": spell_save_dc(character, caster_class) if info.save else None,
+        "save_dc": save_dc if info.save else None,
         "save_effect": info.save_effect,
         "concentration": info.concentration,
         "casting_time": info.casting_time,

@@ -9,6 +9,12 @@ The action:
 * else an **area action** that is charged (a recharge action not spent, a limited one with uses left:
   :mod:`dnd.combat.abilities`) when it catches two or more targets and its expected damage over them (the
   average, times the targets, times 3/4 when a save halves it, else 1/2) beats the single-target choice's;
+* a caster (`dnd.combat.monster_spells`: its Spellcasting's slots and innate uses) below half its hit points
+  **heals itself** with a healing spell it has left, before it would flee; a caster's **damaging spell** worth
+  more than the other choices (its average dice times the hit chance for a spell attack, per creature caught
+  times 3/4 or 1/2 for a save, in full for damage that always hits; a save spell's area by the same rule of
+  thumb as actions, one target without an area) is cast with the lowest slot left, except a concentration
+  spell while it holds one. Control spells (Hold Person, Command) are not chosen by the policy;
 * else its **Multiattack** (the first option its stat block lists), if it has one;
 * else its **best attack**: the charged attack action with the highest expected damage on a hit (average of
   its dice) plus its attack bonus as the tie-break.
@@ -60,7 +66,9 @@ from dnd.combat.abilities import (
     use_legendary_action,
 )
 from dnd.combat.attacks import attack, multiattack
+from dnd.combat.concentration import concentrating_on
 from dnd.combat.economy import attacks_per_action, take_action
+from dnd.combat.monster_spells import Castable, cast_monster_spell, castable_spells, preview
 from dnd.combat.results import AttackResult, MultiattackResult, Told
 from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome, replace_combatant
 from dnd.combat.turn_start import start_turn
@@ -68,7 +76,7 @@ from dnd.combat.turns import dodge, end_turn, flee
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction
 
-PlanKind = Literal["multiattack", "attack", "area", "legendary", "flee", "dodge", "wait"]
+PlanKind = Literal["multiattack", "attack", "area", "spell", "legendary", "flee", "dodge", "wait"]
 HIT_CHANCE = 0.65  # the expected share of attack rolls that hit, to weigh an attack against an area
 MINDLESS_TYPES = frozenset({"beast", "construct", "ooze", "plant", "undead"})
 CRUEL_TYPES = frozenset({"fiend", "undead"})
@@ -99,6 +107,8 @@ class MonsterPlan:
             return f"multiattack:{self.target_id}"
         if self.kind == "area":
             return f"area:{self.action}"
+        if self.kind == "spell":
+            return f"spell:{self.action}" + ("" if len(self.target_ids) > 1 else f":{self.target_id}")
         return f"attack:{self.action}:{self.target_id}"
 
 
@@ -189,19 +199,23 @@ _PER_TARGET_FEET = {"cone": 15, "line": 30, "sphere": 5, "radius": 5, "cylinder"
 
 def area_capacity(action: MonsterAction) -> int:
     """How many targets an area catches, by the rule of thumb of this module's docstring."""
-    found = _AREA_SIZE.search(action.desc)
+    return _capacity(action.desc, 2)
+
+
+def _capacity(text: str, otherwise: int) -> int:
+    found = _AREA_SIZE.search(text)
     if found is None:
-        return 2
+        return otherwise
     feet, shape = (int(found.group(1)), found.group(2).casefold()) if found.group(1) else (int(found.group(3)),
                                                                                           "within")
     return max(1, feet // _PER_TARGET_FEET[shape])
 
 
-def caught_by(state: CombatState, monster: Combatant, action: MonsterAction, first: Combatant) -> list[Combatant]:
-    """The targets an area catches: ``first``, then the most wounded of the others standing."""
+def caught_by(state: CombatState, monster: Combatant, capacity: int, first: Combatant) -> list[Combatant]:
+    """The ``capacity`` targets an area catches: ``first``, then the most wounded of the others standing."""
     others = sorted((c for c in targets(state, monster) if c.hp > 0 and c.id != first.id),
                     key=lambda c: (c.hp / c.max_hp, c.id))
-    return [first, *others][:area_capacity(action)]
+    return [first, *others][:capacity]
 
 
 def area_value(action: MonsterAction, caught: int) -> float:
@@ -222,13 +236,14 @@ def single_value(monster: Combatant) -> float:
     return average_damage(attack) * HIT_CHANCE if attack is not None else 0.0
 
 
-def best_area(state: CombatState, monster: Combatant, first: Combatant) -> MonsterPlan | None:
-    """The charged area action worth more than the single-target choice, catching two or more, if any."""
+def best_area(state: CombatState, monster: Combatant, first: Combatant) -> tuple[float, MonsterPlan] | None:
+    """The charged area action worth more than the single-target choice, catching two or more, if any (with
+    its expected damage)."""
     block = monster.monster
     options: list[tuple[float, MonsterAction, list[Combatant]]] = []
     for action in block.actions if block else []:
         if action.is_area and is_charged(monster, action):
-            caught = caught_by(state, monster, action, first)
+            caught = caught_by(state, monster, area_capacity(action), first)
             if len(caught) >= 2:
                 options.append((area_value(action, len(caught)), action, caught))
     if not options:
@@ -236,13 +251,16 @@ def best_area(state: CombatState, monster: Combatant, first: Combatant) -> Monst
     value, action, caught = max(options, key=lambda o: o[0])
     if value <= single_value(monster):
         return None
-    return MonsterPlan("area", monster.id, first.id, action.name, reason=f"its {action.name} catches {len(caught)}",
-                       target_ids=tuple(c.id for c in caught))
+    return value, MonsterPlan("area", monster.id, first.id, action.name,
+                              reason=f"its {action.name} catches {len(caught)}", target_ids=tuple(c.id for c in caught))
 
 
 def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan:
     """The monster's turn by the policy of this module."""
     monster = find_anywhere(state, monster_id)
+    mending = healing_plan(monster)
+    if mending is not None:
+        return mending
     if wants_to_flee(monster):
         return MonsterPlan("flee", monster.id, reason="badly hurt, it runs for its life")
     chosen = choose_target(state, monster, rng)
@@ -250,8 +268,11 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
         return MonsterPlan("wait", monster.id, reason="no one it can reach")
     target, why = chosen
     area = best_area(state, monster, target)
+    spell = best_spell(state, monster, target, why)
+    if spell is not None and spell[0] > max(single_value(monster), area[0] if area else 0.0):
+        return spell[1]
     if area is not None:
-        return area
+        return area[1]
     block = monster.monster
     if block is not None and block.multiattack:
         return MonsterPlan("multiattack", monster.id, target.id, reason=why)
@@ -259,6 +280,61 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
     if attack is None:
         return MonsterPlan("wait", monster.id, reason="it has no attack")
     return MonsterPlan("attack", monster.id, target.id, attack.name, reason=why)
+
+
+# --------------------------------------------------------------------------- spells (dnd.combat.monster_spells)
+
+HEAL_BELOW = 0.5  # a caster hurt below half its hit points heals itself, when it has a healing spell left
+
+
+def spell_capacity(found: Castable) -> int:
+    """How many a saving-throw spell catches, by its area (the same rule of thumb as actions; one without an
+    area); an attack or a spell that always hits is at one target."""
+    return _capacity(found.info.summary, 1) if found.info.save else 1
+
+
+def spell_worth(monster: Combatant, found: Castable, caught: int) -> float:
+    """The expected damage of a spell: its average dice, times the chance an attack hits, or per creature caught
+    times 3/4 when a save halves it (else 1/2); damage that always hits counts in full."""
+    effect = preview(monster, found)
+    average = _average_of(effect.damage) if effect.damage else 0.0
+    if effect.attack:
+        return average * HIT_CHANCE
+    if effect.save:
+        return average * caught * (0.75 if effect.save_effect == "half" else 0.5)
+    return average
+
+
+def _harmful(found: Castable) -> bool:
+    info = found.info
+    return bool(info.damage) and not info.later
+
+
+def best_spell(state: CombatState, monster: Combatant, first: Combatant,
+               why: str) -> tuple[float, MonsterPlan] | None:
+    """The damaging spell worth most now (at ``first``, or catching it and the most wounded others), if any."""
+    options: list[tuple[float, MonsterPlan]] = []
+    holding = concentrating_on(state, monster.id) is not None
+    for found in castable_spells(monster):
+        if not _harmful(found) or (found.info.concentration and holding):  # it keeps the spell it holds
+            continue
+        capacity = spell_capacity(found)
+        caught = caught_by(state, monster, capacity, first)
+        plan = MonsterPlan("spell", monster.id, first.id, found.info.name, reason=why,
+                           target_ids=tuple(c.id for c in caught))
+        options.append((spell_worth(monster, found, len(caught)), plan))
+    return max(options, key=lambda o: o[0]) if options else None
+
+
+def healing_plan(monster: Combatant) -> MonsterPlan | None:
+    """A caster below half its hit points heals itself with a healing spell it has left."""
+    if monster.hp >= monster.max_hp * HEAL_BELOW or monster.hp == 0:
+        return None
+    found = next((f for f in castable_spells(monster) if f.info.heal), None)
+    if found is None:
+        return None
+    return MonsterPlan("spell", monster.id, monster.id, found.info.name, reason="hurt, it mends its wounds",
+                       target_ids=(monster.id,))
 
 
 def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan | None:
@@ -270,7 +346,7 @@ def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> M
         return None
     target, why = chosen
     for action in usable:
-        caught = caught_by(state, monster, action, target) if action.is_area else []
+        caught = caught_by(state, monster, area_capacity(action), target) if action.is_area else []
         if len(caught) >= 2:
             return MonsterPlan("legendary", monster.id, target.id, action.name, reason=f"it catches {len(caught)}",
                                target_ids=tuple(c.id for c in caught))
@@ -295,8 +371,17 @@ def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
     first = choose_target(state, monster, random.Random(0))
     for action in block.actions if block and first else []:
         if first is not None and action.is_area and is_charged(monster, action):
-            caught = caught_by(state, monster, action, first[0])
+            caught = caught_by(state, monster, area_capacity(action), first[0])
             plans.append(MonsterPlan("area", monster.id, first[0].id, action.name,
+                                     target_ids=tuple(c.id for c in caught)))
+    for found in castable_spells(monster):
+        if found.info.heal and monster.hp < monster.max_hp:
+            plans.append(MonsterPlan("spell", monster.id, monster.id, found.info.name, target_ids=(monster.id,)))
+        elif _harmful(found) and not found.info.save:
+            plans += [MonsterPlan("spell", monster.id, t.id, found.info.name, target_ids=(t.id,)) for t in standing]
+        elif _harmful(found) and first is not None:
+            caught = caught_by(state, monster, spell_capacity(found), first[0])
+            plans.append(MonsterPlan("spell", monster.id, first[0].id, found.info.name,
                                      target_ids=tuple(c.id for c in caught)))
     if not is_mindless(monster):
         plans.append(MonsterPlan("flee", monster.id))
@@ -337,7 +422,7 @@ def describe(state: CombatState, plan: MonsterPlan) -> str:
         return "flee the fight"
     if plan.kind in ("wait", "dodge"):
         return "hold back and do nothing"
-    if plan.kind == "area":
+    if plan.kind == "area" or (plan.kind == "spell" and len(plan.target_ids) > 1):
         return f"{plan.action} catching {', '.join(find_anywhere(state, t).name for t in plan.target_ids)}"
     target = find_anywhere(state, plan.target_id).name if plan.target_id else "no one"
     return f"{'Multiattack' if plan.kind == 'multiattack' else plan.action} at {target}"
@@ -430,6 +515,8 @@ def resolve(state: CombatState, plan: MonsterPlan, rng: random.Random | None) ->
         return use_area_action(state, actor.id, plan.action, names, rng)
     if plan.kind == "legendary" and plan.action:
         return use_legendary_action(state, actor.id, plan.action, names, rng)
+    if plan.kind == "spell" and plan.action:
+        return cast_monster_spell(state, actor.id, plan.action, names, rng)
     if plan.target_id is None:
         return state, None
     if plan.kind == "multiattack":

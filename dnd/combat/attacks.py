@@ -10,6 +10,7 @@ from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapo
 from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier, has_fighting_style
 from dnd.combat.concentration import weapon_hit_spells
 from dnd.combat.damage import take_damage
+from dnd.combat.economy import take_reaction
 from dnd.combat.effects import give_condition
 from dnd.combat.features import (
     AttackExtras,
@@ -257,10 +258,12 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     threshold = crit_threshold(attacker.character) if profile.weapon_attack else 20
     hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     told: list[Line] = [Rolled(attack_roll)]
+    state, parry = _parried(state, target, attack_roll, hit and not critical and within_5ft, told)
+    hit = hit and not parry
     notes = list(profile.notes)
     if mode != "normal":
         notes.append(f"{mode} from conditions" if not (advantage or disadvantage or boons) else mode)
-    told.append(AttackVerdict(attacker.name, target.name, target.ac, hit, critical, attack_roll.natural))
+    told.append(AttackVerdict(attacker.name, target.name, target.ac + parry, hit, critical, attack_roll.natural))
     if threshold < 20 and critical and attack_roll.natural < 20:
         notes.append(f"critical on {threshold}-20")
         told.append(FeatureUsed(attacker.name, "Improved Critical", notes[-1]))
@@ -390,6 +393,20 @@ def _attacker(state: CombatState, attacker_id: str, reaction: bool) -> Combatant
         blocking = ", ".join(attacker.conditions)
         raise RulesError(f"{attacker.name} can't take actions ({blocking}).")
     return attacker
+
+
+def _parried(state: CombatState, target: Combatant, attack_roll: RollResult, melee_hit: bool,
+             told: list[Line]) -> tuple[CombatState, int]:
+    """A monster's Parry turns a melee hit into a miss when it can (its reaction unspent, able to act, the roll
+    below its AC plus the bonus), spending its reaction: the state and the AC it added (0: no parry)."""
+    bonus = target.monster.parry if target.monster is not None else 0
+    if not bonus or not melee_hit or target.economy.reaction is not None or target.hp == 0:
+        return state, 0
+    if is_incapacitated(target.conditions) or attack_roll.total >= target.ac + bonus:
+        return state, 0
+    state = take_reaction(state, target.id, "Parry")
+    told.append(FeatureUsed(target.name, "Parry", f"+{bonus} AC (AC {target.ac + bonus}) against this attack"))
+    return state, bonus
 
 
 def _verdict(attack_roll: RollResult, target: Combatant, within_5ft: bool, threshold: int) -> tuple[bool, bool]:

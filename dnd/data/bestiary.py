@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from dnd.abilities import modifier
 
-__all__ = ["BESTIARY", "Attack", "Creature", "SaveAction", "entries", "entry", "find_creature",
+__all__ = ["BESTIARY", "Attack", "Creature", "SaveAction", "Spells", "entries", "entry", "find_creature",
            "proficiency_for_cr", "xp_for_cr"]
 
 # XP by challenge rating, and the proficiency bonus a creature of that rating has (the SRD's tables).
@@ -61,6 +61,19 @@ class SaveAction:
 
 
 @dataclass(frozen=True)
+class Spells:
+    """A creature's Spellcasting as facts: its caster level, ability, save DC and spell attack bonus, slots by
+    level, and its spells (name, level)."""
+
+    level: int
+    ability: str
+    dc: int
+    to_hit: int
+    slots: tuple[tuple[int, int], ...]
+    spells: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class Creature:
     name: str
     size: str
@@ -88,6 +101,7 @@ class Creature:
     saves_actions: tuple[SaveAction, ...] = ()
     multiattack: tuple[tuple[tuple[str, int], ...], ...] = ()  # options, each (action, count) pairs
     traits: tuple[tuple[str, str], ...] = ()
+    spells: Spells | None = None  # the structured form of its "Spellcasting" trait
 
     @property
     def index(self) -> str:
@@ -134,6 +148,7 @@ _ANTIMAGIC = ("Antimagic Susceptibility", "Incapacitated inside an antimagic fie
 _INCORP = ("Incorporeal Movement", "Moves through creatures and objects (5 force damage if it ends inside one).")
 _DEVOTION = ("Dark Devotion", "Advantage on saves against being charmed or frightened.")
 _SWARM = ("Swarm", "Can share spaces and squeeze through tiny gaps; can't regain hit points or gain temporary ones.")
+_CLERIC_CANTRIPS = (("Light", 0), ("Sacred Flame", 0), ("Thaumaturgy", 0))
 _TRIP = "a creature hit must succeed on a DC {dc} Strength save or fall prone"
 
 BESTIARY: Final[dict[str, Creature]] = {c.name: c for c in (
@@ -219,7 +234,9 @@ BESTIARY: Final[dict[str, Creature]] = {c.name: c for c in (
        0.25, 50, "A junior priest who tends a shrine and its sick.", skills={"Medicine": 4, "Religion": 2},
        languages="any one language (usually Common)", attacks=(_a("Club", 2, "1d4", "bludgeoning"),),
        traits=(("Spellcasting", "A 1st-level cleric (Wisdom, save DC 12, +4 to hit): sacred flame, bless, "
-                "cure wounds, sanctuary."),)),
+                "cure wounds, sanctuary."),),
+       spells=Spells(1, "WIS", 12, 4, ((1, 3),),
+                     (*_CLERIC_CANTRIPS, ("Bless", 1), ("Cure Wounds", 1), ("Sanctuary", 1)))),
     _c("Flying Sword", "Small construct", "unaligned", 17, "natural armor", 17, "5d6", "0, fly 50",
        "12 15 11 1 5 1", 0.25, 50, "An animated blade that darts through the air on its own.",
        saves={"DEX": 4}, senses="blindsight 60 ft. (blind beyond)", immune=("poison", "psychic"),
@@ -430,7 +447,10 @@ BESTIARY: Final[dict[str, Creature]] = {c.name: c for c in (
        attacks=(_a("Dagger", 4, "1d4+2", "piercing"),), multiattack=((("Dagger", 2),),),
        traits=(_DEVOTION, ("Spellcasting", "A 4th-level caster (Wisdom, save DC 11, +3 to hit): light, sacred "
                            "flame, thaumaturgy, command, inflict wounds, shield of faith, hold person, "
-                           "spiritual weapon."))),
+                           "spiritual weapon.")),
+       spells=Spells(4, "WIS", 11, 3, ((1, 4), (2, 3)), (*_CLERIC_CANTRIPS, ("Command", 1), ("Inflict Wounds", 1),
+                                                          ("Shield of Faith", 1), ("Hold Person", 2),
+                                                          ("Spiritual Weapon", 2)))),
     _c("Bandit Captain", "Medium humanoid (any race)", "any non-lawful alignment", 15, "studded leather", 65,
        "10d8+20", "30", "15 16 14 14 11 14", 2, 450, "The sharp-tongued leader of a bandit gang.",
        saves={"STR": 4, "DEX": 5, "WIS": 2}, skills={"Athletics": 4, "Deception": 4},
@@ -443,7 +463,12 @@ BESTIARY: Final[dict[str, Creature]] = {c.name: c for c in (
        skills={"Medicine": 7, "Persuasion": 3, "Religion": 4}, languages="any two languages",
        attacks=(_a("Mace", 2, "1d6", "bludgeoning"),),
        traits=(("Spellcasting", "A 5th-level cleric (Wisdom, save DC 13, +5 to hit): sacred flame, cure wounds, "
-                "guiding bolt, lesser restoration, spiritual weapon, dispel magic, spirit guardians."),)),
+                "guiding bolt, lesser restoration, spiritual weapon, dispel magic, spirit guardians."),),
+       spells=Spells(5, "WIS", 13, 5, ((1, 4), (2, 3), (3, 2)),
+                     (*_CLERIC_CANTRIPS, ("Cure Wounds", 1), ("Guiding Bolt", 1),
+                                                                   ("Sanctuary", 1), ("Lesser Restoration", 2),
+                                                                   ("Spiritual Weapon", 2), ("Dispel Magic", 3),
+                                                                   ("Spirit Guardians", 3)))),
     _c("Berserker", "Medium humanoid (any race)", "any chaotic alignment", 13, "hide armor", 67, "9d8+27", "30",
        "16 12 17 9 11 9", 2, 450, "A warrior who fights in a howling rage.",
        languages="any one language (usually Common)", attacks=(_a("Greataxe", 5, "1d12+3", "slashing"),),
@@ -673,6 +698,20 @@ def _hit_points_roll(creature: Creature) -> str:
     return f"{dice}{bonus:+d}" if bonus else dice
 
 
+REACTIONS: Final = frozenset({"Parry"})  # traits that are reactions (the 5e-database lists them apart)
+
+
+def _trait_entry(creature: Creature, name: str, desc: str) -> dict[str, Any]:
+    trait: dict[str, Any] = {"name": name, "desc": desc}
+    if name == "Spellcasting" and creature.spells is not None:
+        spells = creature.spells
+        trait["spellcasting"] = {
+            "level": spells.level, "ability": {"name": spells.ability}, "dc": spells.dc, "modifier": spells.to_hit,
+            "slots": {str(level): count for level, count in spells.slots},
+            "spells": [{"name": spell, "level": level} for spell, level in spells.spells]}
+    return trait
+
+
 @cache
 def _entry(name: str) -> dict[str, Any]:
     creature = BESTIARY[name]
@@ -696,7 +735,8 @@ def _entry(name: str) -> dict[str, Any]:
         "condition_immunities": [{"index": c, "name": c.capitalize()} for c in creature.condition_immune],
         "senses": _senses(creature), "languages": creature.languages,
         "challenge_rating": creature.cr, "proficiency_bonus": proficiency_for_cr(creature.cr), "xp": creature.xp,
-        "special_abilities": [{"name": n, "desc": d} for n, d in creature.traits],
+        "special_abilities": [_trait_entry(creature, n, d) for n, d in creature.traits if n not in REACTIONS],
+        "reactions": [{"name": n, "desc": d} for n, d in creature.traits if n in REACTIONS],
         "actions": actions, "source": "built-in",
     }
     data["desc"] = _summary(creature, data)

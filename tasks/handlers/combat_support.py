@@ -341,7 +341,7 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
         played.lines.extend(death_save.strip("\n").split("\n") if death_save else [])
         return state
     if result is not None:
-        played.lines.append(f"{'🔥' if plan.kind == 'area' else '🗡️'} {result.text}")
+        played.lines.append(f"{ {'area': '🔥', 'spell': '✨'}.get(plan.kind, '🗡️')} {result.text}")
         played.facts.append(fight_facts(result, reactions.settled_outcome(state)))
         played.events.extend(fight_events(result, reactions.settled_outcome(state)))
     state = legendary_actions(ctx, campaign_id, state, played)

@@ -7,9 +7,13 @@ import random
 
 import pytest
 
-from dnd.combat import CombatState, attack, current_actor, flee, outcome
+from dnd.combat import CombatState, add_monsters, attack, current_actor, flee, outcome, roll_initiative
+from dnd.combat.concentration import concentrating_on
+from dnd.combat.monster_spells import cast_monster_spell, castable_spells
 from dnd.combat.state import replace_combatant
+from dnd.data.bestiary import entry
 from dnd.errors import RulesError
+from dnd.monsters import Combatant, MonsterBlock
 from dnd.render.facts import combat_text
 from dnd.tactics import (
     average_damage,
@@ -19,9 +23,10 @@ from dnd.tactics import (
     plan_from_choice,
     plan_monster_turn,
     plan_turn,
+    resolve,
     set_intent,
 )
-from tests.unit.test_combat import get, party_vs
+from tests.unit.test_combat import Script, aria, bram, get, party_vs
 
 
 def hurt(state: CombatState, name: str, hp: int) -> CombatState:
@@ -168,3 +173,59 @@ def test_a_fight_earns_the_defeated_monsters_xp_split_among_the_survivors() -> N
     assert {(a.combatant.name, a.xp) for a in xp_awards(state)} == {("Aria", 25), ("Bram", 25)}
     dead_bram = replace_combatant(state, get(state, "Bram").model_copy(update={"hp": 0, "dead": True}))
     assert {(a.combatant.name, a.xp) for a in xp_awards(dead_bram)} == {("Aria", 50)}
+
+
+# ------------------------------------------------------------------ spellcasting monsters and Parry (built-in blocks)
+
+
+def builtin_vs_party(name: str, *faces: int) -> tuple[CombatState, Script, str]:
+    """Aria and Bram against one creature of the built-in bestiary (no SRD data needed); its id."""
+    rng = Script(*faces)
+    state, _ = roll_initiative([Combatant.from_character(aria()), Combatant.from_character(bram())], rng)
+    state, _ = add_monsters(state, MonsterBlock.from_srd(entry(name)), 1, rng)
+    return state, rng, next(c.id for c in state.combatants if c.kind == "monster")
+
+
+def test_a_priest_calls_spirit_guardians_on_the_party_then_holds_it_and_casts_guiding_bolt() -> None:
+    state, _, priest = builtin_vs_party("Priest", 15, 10, 2)
+    state = turn_of(state, "Priest 1")
+    plan = plan_turn(state, priest, random.Random(1))
+    assert (plan.kind, plan.action, set(plan.target_ids)) == ("spell", "Spirit Guardians", {"aria", "bram"})
+    assert plan.id == "spell:Spirit Guardians" and plan.id in {p.id for p in legal_actions(state, priest)}
+    state, result = resolve(state, plan, random.Random(4))
+    assert get(state, "Priest 1").used == {"slot:3": 1} and "Spirit Guardians" in combat_text(result)
+    assert concentrating_on(state, priest).spell == "Spirit Guardians"
+    again = plan_turn(state, priest, random.Random(1))  # it keeps the spell it holds
+    assert (again.kind, again.action) == ("spell", "Guiding Bolt") and again.id.startswith("spell:Guiding Bolt:")
+
+
+def test_a_hurt_priest_heals_itself_and_a_caster_out_of_slots_falls_back_on_its_weapon() -> None:
+    state, _, priest = builtin_vs_party("Priest", 15, 10, 2)
+    state = turn_of(hurt(state, "Priest 1", 5), "Priest 1")
+    plan = plan_turn(state, priest, random.Random(1))
+    assert (plan.kind, plan.action, plan.target_ids) == ("spell", "Cure Wounds", (priest,))
+    state, _ = resolve(state, plan, random.Random(4))
+    assert get(state, "Priest 1").hp > 5 and get(state, "Priest 1").used == {"slot:1": 1}
+    spent = get(state, "Priest 1").model_copy(update={"used": {"slot:1": 4, "slot:2": 3, "slot:3": 2}})
+    state = replace_combatant(state, spent)
+    assert [c.info.name for c in castable_spells(get(state, "Priest 1"))] == ["Light", "Sacred Flame",
+                                                                            "Thaumaturgy"]
+    with pytest.raises(RulesError, match="can't cast Guiding Bolt now"):
+        cast_monster_spell(state, priest, "Guiding Bolt", ["Aria"], random.Random(1))
+    assert plan_turn(state, priest, random.Random(1)).action == "Sacred Flame"  # 2d8 at caster level 5
+
+
+def test_a_bandit_captain_parries_one_melee_hit_a_round() -> None:
+    state, _, captain = builtin_vs_party("Bandit Captain", 15, 10, 2)
+    name = "Bandit Captain 1"
+    state = turn_of(state, "Aria")
+    state, first = attack(state, "aria", name, "Longsword", Script(10))  # 15 hits AC 15, not AC 17
+    assert not first.hit and "Parry" in first.text and get(state, name).economy.reaction == "Parry"
+    state, second = attack(state, "aria", name, "Longsword", Script(10, 4))  # its reaction is spent
+    assert second.hit and get(state, name).hp == get(state, name).max_hp - 7
+    fresh, _, _ = builtin_vs_party("Bandit Captain", 15, 10, 2)
+    _, shot = attack(turn_of(fresh, "Aria"), "aria", name, "Shortbow", Script(12, 3))  # ranged: no parry
+    assert shot.hit
+    _, crit = attack(turn_of(fresh, "Aria"), "aria", name, "Longsword", Script(20, 4, 4))
+    assert crit.hit and crit.critical
+    assert castable_spells(get(fresh, name)) == []
