@@ -208,7 +208,7 @@ def class_level(character: Character, class_name: str) -> int:
     return next((v for k, v in character.class_levels.items() if k.casefold() == class_name.casefold()), 0)
 
 
-def _subclass(character: Character, class_name: str) -> str | None:
+def subclass_of(character: Character, class_name: str) -> str | None:
     return next((v for k, v in character.subclasses.items() if k.casefold() == class_name.casefold()), None)
 
 
@@ -217,7 +217,7 @@ def _jack_of_all_trades(character: Character) -> bool:
 
 
 def _remarkable_athlete(character: Character) -> bool:
-    sub = _subclass(character, "Fighter")
+    sub = subclass_of(character, "Fighter")
     return class_level(character, "Fighter") >= 7 and sub is not None and sub.casefold() == "champion"
 
 
@@ -313,7 +313,7 @@ def armor_class(character: Character) -> int:
             info = get_class(cls)
             if info.unarmored_ac_ability and (shield is None or info.unarmored_shield_ok):
                 options.append(10 + dex + ability_modifier(character, info.unarmored_ac_ability))
-            sub_name = _subclass(character, cls)
+            sub_name = subclass_of(character, cls)
             sub = find_subclass(info.name, sub_name) if sub_name else None
             if sub is not None and sub.unarmored_ac_ability:
                 options.append(13 + ability_modifier(character, sub.unarmored_ac_ability))
@@ -471,7 +471,7 @@ def compute_max_hp(character: Character, scores: dict[str, int] | None = None) -
     raise (``hp_max_bonus``)."""
     con_mod = modifier((scores or compute_ability_scores(character))["CON"])
     per_level = _per_level_hp_bonus(character)
-    sorcerer = _subclass(character, "Sorcerer")
+    sorcerer = subclass_of(character, "Sorcerer")
     resilience = class_level(character, "Sorcerer") if (sorcerer or "").casefold() == "draconic" else 0
     return (sum(hp_gain(r.hp_roll, con_mod) + per_level for r in _records(character)) + resilience
             + character.hp_max_bonus)
@@ -523,7 +523,7 @@ def resource_maxima(character: Character, scores: dict[str, int] | None = None) 
         info = get_class(cls)
         for spec in info.resources:
             add(_spec_resource(spec, lvl, scores, info.name))
-        sub_name = _subclass(character, info.name)
+        sub_name = subclass_of(character, info.name)
         sub = find_subclass(info.name, sub_name) if sub_name else None
         if sub is not None:
             for spec in sub.resources:
@@ -589,7 +589,7 @@ def required_proficiencies(character: Character) -> list[str]:
             add(info.armor + info.weapons + info.tools)
         else:
             add(info.multiclass_proficiencies)
-        sub_name = _subclass(character, info.name)
+        sub_name = subclass_of(character, info.name)
         sub = find_subclass(info.name, sub_name) if sub_name else None
         if sub is not None and class_level(character, info.name) >= info.subclass_level:
             add(sub.proficiencies)
@@ -619,7 +619,7 @@ def required_skills(character: Character) -> list[str]:
 def compute_features(character: Character) -> list[str]:
     out: list[str] = []
     for cls, lvl in character.class_levels.items():
-        for name in features_through(cls, lvl, _subclass(character, cls)):
+        for name in features_through(cls, lvl, subclass_of(character, cls)):
             if name not in out:
                 out.append(name)
     return out

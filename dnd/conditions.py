@@ -14,6 +14,9 @@ from dnd.character import Character
 from dnd.data.conditions import CONDITIONS, MAX_EXHAUSTION, ConditionInfo, find_condition
 from dnd.errors import RulesError
 
+# Channel Divinity's turning (dnd.combat.channel_divinity): not an SRD condition, a state of the fight.
+TURNED = "Turned"
+
 RollMode = Literal["advantage", "disadvantage", "normal"]
 
 

@@ -73,6 +73,7 @@ from dnd.combat.results import AttackResult, MultiattackResult, Told
 from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome, replace_combatant
 from dnd.combat.turn_start import start_turn
 from dnd.combat.turns import dodge, end_turn, flee
+from dnd.conditions import TURNED
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction
 
@@ -258,6 +259,8 @@ def best_area(state: CombatState, monster: Combatant, first: Combatant) -> tuple
 def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan:
     """The monster's turn by the policy of this module."""
     monster = find_anywhere(state, monster_id)
+    if TURNED in monster.conditions:
+        return MonsterPlan("wait", monster.id, reason="turned, it runs from the holy power")
     mending = healing_plan(monster)
     if mending is not None:
         return mending
@@ -359,6 +362,8 @@ def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> M
 def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
     """Every choice the engine can resolve for the monster now (a model may pick one by its ``id``)."""
     monster = find_anywhere(state, monster_id)
+    if TURNED in monster.conditions:  # it can only get away
+        return [MonsterPlan("wait", monster.id)]
     plans: list[MonsterPlan] = []
     block = monster.monster
     standing = targets(state, monster)
@@ -374,18 +379,27 @@ def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
             caught = caught_by(state, monster, area_capacity(action), first[0])
             plans.append(MonsterPlan("area", monster.id, first[0].id, action.name,
                                      target_ids=tuple(c.id for c in caught)))
-    for found in castable_spells(monster):
-        if found.info.heal and monster.hp < monster.max_hp:
-            plans.append(MonsterPlan("spell", monster.id, monster.id, found.info.name, target_ids=(monster.id,)))
-        elif _harmful(found) and not found.info.save:
-            plans += [MonsterPlan("spell", monster.id, t.id, found.info.name, target_ids=(t.id,)) for t in standing]
-        elif _harmful(found) and first is not None:
-            caught = caught_by(state, monster, spell_capacity(found), first[0])
-            plans.append(MonsterPlan("spell", monster.id, first[0].id, found.info.name,
-                                     target_ids=tuple(c.id for c in caught)))
+    plans += _spell_choices(state, monster, standing, first[0] if first else None)
     if not is_mindless(monster):
         plans.append(MonsterPlan("flee", monster.id))
     plans.append(MonsterPlan("wait", monster.id))
+    return plans
+
+
+def _spell_choices(state: CombatState, monster: Combatant, standing: list[Combatant],
+                   first: Combatant | None) -> list[MonsterPlan]:
+    """The menu's spells: a healing spell on itself when hurt, a spell attack (or damage that always hits) at each
+    target standing, a saving-throw spell catching ``first`` and the most wounded others."""
+    plans: list[MonsterPlan] = []
+    for found in castable_spells(monster):
+        name = found.info.name
+        if found.info.heal and monster.hp < monster.max_hp:
+            plans.append(MonsterPlan("spell", monster.id, monster.id, name, target_ids=(monster.id,)))
+        elif _harmful(found) and not found.info.save:
+            plans += [MonsterPlan("spell", monster.id, t.id, name, target_ids=(t.id,)) for t in standing]
+        elif _harmful(found) and first is not None:
+            caught = caught_by(state, monster, spell_capacity(found), first)
+            plans.append(MonsterPlan("spell", monster.id, first.id, name, target_ids=tuple(c.id for c in caught)))
     return plans
 
 

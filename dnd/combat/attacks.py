@@ -49,7 +49,7 @@ from dnd.combat.state import (
     replace_combatant,
     roll_dice,
 )
-from dnd.conditions import RollMode, attack_roll_mode, hit_is_critical, is_incapacitated
+from dnd.conditions import TURNED, RollMode, attack_roll_mode, hit_is_critical, is_incapacitated
 from dnd.data.equipment import Weapon, find_item
 from dnd.dice import RollResult
 from dnd.errors import RulesError
@@ -402,7 +402,7 @@ def _parried(state: CombatState, target: Combatant, attack_roll: RollResult, mel
     bonus = target.monster.parry if target.monster is not None else 0
     if not bonus or not melee_hit or target.economy.reaction is not None or target.hp == 0:
         return state, 0
-    if is_incapacitated(target.conditions) or attack_roll.total >= target.ac + bonus:
+    if is_incapacitated(target.conditions) or TURNED in target.conditions or attack_roll.total >= target.ac + bonus:
         return state, 0
     state = take_reaction(state, target.id, "Parry")
     told.append(FeatureUsed(target.name, "Parry", f"+{bonus} AC (AC {target.ac + bonus}) against this attack"))

@@ -23,6 +23,7 @@ from dnd.combat.lines import (
 )
 from dnd.combat.state import CombatState, find_anywhere, index_of, log_event, replace_combatant
 from dnd.combat.turns import settle
+from dnd.conditions import TURNED
 from dnd.monsters import Combatant
 
 _DAMAGE_TYPES = {
@@ -117,6 +118,8 @@ def apply_damage(state: CombatState, target_id: str, amount: int, *, critical: b
                   source: str) -> tuple[CombatState, DamageApplied]:
     index = index_of(state, target_id)
     t = state.combatants[index]
+    if amount > 0 and TURNED in t.conditions:  # a turned creature that takes damage is no longer turned
+        t = t.model_copy(update={"conditions": [c for c in t.conditions if c != TURNED]})
     state = log_event(state, "damage", f"{t.name} takes {amount} damage from {source}.", actor=actor_id,
                    target=t.id, amount=amount)
     absorbed = min(t.temp_hp, amount)

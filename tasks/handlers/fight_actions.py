@@ -20,7 +20,7 @@ from dnd import combat as engine
 from dnd.actions import set_hp
 from dnd.character import Character, effective_max_hp
 from dnd.class_features import SECOND_WIND, arcane_recovery, inspire, lay_on_hands, second_wind_level
-from dnd.combat import reactions, turn_actions
+from dnd.combat import channel_divinity, reactions, turn_actions
 from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.results import FeatureResult
 from dnd.combat.state import CombatState
@@ -154,6 +154,29 @@ def _second_wind_outside(ctx: CommandContext) -> None:
     hp = min(effective_max_hp(updated), updated.hp + max(0, healed.total))
     save(ctx.session, stored, set_hp(updated, hp))
     ctx.reply(f"⚡ {character.name} uses Second Wind: {healed} → {hp}/{effective_max_hp(updated)} HP.")
+
+
+@command("channel_divinity", "!channel_divinity turn undead | preserve life | turn the unholy",
+         "Cleric: Turn Undead (each undead in the fight makes a Wisdom save or is turned until it takes damage; "
+         "Destroy Undead from 5th); Life Domain: Preserve Life (five times your cleric level in hit points among "
+         "the wounded of your side, none above half its maximum); Oath of Devotion: Turn the Unholy (fiends and "
+         "undead). Your action, a use of Channel Divinity.", category=CATEGORY)
+def channel_divinity_command(ctx: CommandContext) -> None:
+    check_length(ctx.args)
+    option = " ".join(ctx.args.split()).casefold()
+    if option not in channel_divinity.CHANNEL_OPTIONS:
+        raise CommandError("Which one? `!channel_divinity turn undead`, `!channel_divinity preserve life` or "
+                           "`!channel_divinity turn the unholy`.")
+    fight = my_fight(ctx, "Channel Divinity")
+    healed: list[str] = []
+    if option == "preserve life":
+        state, result, healed = channel_divinity.preserve_life(fight.state, fight.me.id)
+    elif option == "turn undead":
+        state, result = channel_divinity.turn_undead(fight.state, fight.me.id, rng)
+    else:
+        state, result = channel_divinity.turn_the_unholy(fight.state, fight.me.id, rng)
+    spend(ctx, "Channel Divinity")
+    finish(ctx, fight, fight.state, state, f"✨ {result.text}", healed)
 
 
 @command("action_surge", "!action_surge", "Fighter: one more action this turn (a use of Action Surge).",

@@ -275,3 +275,42 @@ def test_a_fighting_style_chosen_is_on_the_sheet_and_in_the_ac(srd: SystemUnderT
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Class choices"] == "Fighting Style: Defense"
     assert f"AC **{armor_class(plain) + 1}**" in fields["Combat"]
+
+
+CLERIC = {"STR": 12, "DEX": 10, "CON": 14, "INT": 10, "WIS": 16, "CHA": 10}
+
+
+def test_channel_divinity_turns_undead_and_refuses_cleanly(srd: SystemUnderTest) -> None:
+    """A Life cleric 5 against two skeletons: Turn Undead (DC 14) destroys each that fails (Destroy Undead, CR 1/4
+    up to 1/2) and spends the use; bad input, the wrong class or nothing to restore changes nothing."""
+    from tests.integration.test_characters import sheet, state
+
+    system = srd
+    priest, brute = new_player_id(), new_player_id()
+    seed(system, priest, hero(f"Ilsa{priest}", "Cleric", 5, CLERIC, [("Mace", 1)], subclass="Life"))
+    seed(system, brute, fighter_at(f"Bors{brute}", 1))
+    watch = [priest, brute]
+    start(system, [priest, brute], "skeleton 2")
+    until_turn(system, brute)
+    refused(system, brute, "!channel_divinity turn undead", "can't use Turn Undead", watch)
+    until_turn(system, priest)
+    refused(system, priest, "!channel_divinity smite", "Which one?", watch)
+    refused(system, priest, "!channel_divinity " + "x" * 3000, "too long", watch)
+    refused(system, priest, "!channel_divinity preserve life", "No one on your side", watch)
+    def uses() -> int:
+        return next(a["uses"] for a in sheet(system, priest)["abilities"] if a["name"] == "Channel Divinity")
+
+    assert uses() == 1
+    before, combat_id = state(system, priest), combat_row(system).id
+    reply = system.command(priest, "!channel_divinity turn undead")["content"]
+    assert "Turn Undead" in reply and "DC 14" in reply, reply
+    assert uses() == 0 and state(system, priest) != before
+    [fight] = system.sql("SELECT initiative FROM combat_state WHERE id = :i", i=combat_id)  # ended if both fell
+    skeletons = [c for c in fight.initiative if c["kind"] == "monster"]
+    for skeleton in skeletons:  # each either failed (destroyed: out of the order) or resisted (unharmed)
+        assert (skeleton.get("out") and skeleton["hp"] == 0) or (skeleton["hp"] == skeleton["max_hp"]
+                                                                  and "Turned" not in skeleton["conditions"])
+    assert ("destroyed" in reply) == any(s.get("out") for s in skeletons), reply
+    if combat_row(system) is not None:
+        refused(system, priest, "!channel_divinity turn undead", "", watch)  # the action (and the use) are spent
+        owner(system, "!end_combat")
