@@ -68,12 +68,13 @@ from dnd.combat.abilities import (
 from dnd.combat.attacks import attack, multiattack
 from dnd.combat.concentration import concentrating_on
 from dnd.combat.economy import attacks_per_action, take_action
+from dnd.combat.holds import finish_turn
 from dnd.combat.monster_spells import Castable, cast_monster_spell, castable_spells, preview
 from dnd.combat.results import AttackResult, MultiattackResult, Told
 from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome, replace_combatant
 from dnd.combat.turn_start import start_turn
-from dnd.combat.turns import dodge, end_turn, flee
-from dnd.conditions import TURNED
+from dnd.combat.turns import dodge, flee
+from dnd.conditions import TURNED, is_incapacitated
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction
 
@@ -259,9 +260,12 @@ def best_area(state: CombatState, monster: Combatant, first: Combatant) -> tuple
 def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> MonsterPlan:
     """The monster's turn by the policy of this module."""
     monster = find_anywhere(state, monster_id)
+    if is_incapacitated(monster.conditions):  # held, stunned, asleep: its turn passes
+        return MonsterPlan("wait", monster.id, reason=f"it can't act ({', '.join(monster.conditions)})")
     if TURNED in monster.conditions:
         return MonsterPlan("wait", monster.id, reason="turned, it runs from the holy power")
-    mending = healing_plan(monster)
+    caster = monster.monster is not None and monster.monster.spellcasting is not None
+    mending = healing_plan(monster) if caster else None
     if mending is not None:
         return mending
     if wants_to_flee(monster):
@@ -271,7 +275,7 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
         return MonsterPlan("wait", monster.id, reason="no one it can reach")
     target, why = chosen
     area = best_area(state, monster, target)
-    spell = best_spell(state, monster, target, why)
+    spell = best_spell(state, monster, target, why) if caster else None
     if spell is not None and spell[0] > max(single_value(monster), area[0] if area else 0.0):
         return spell[1]
     if area is not None:
@@ -362,7 +366,7 @@ def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> M
 def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
     """Every choice the engine can resolve for the monster now (a model may pick one by its ``id``)."""
     monster = find_anywhere(state, monster_id)
-    if TURNED in monster.conditions:  # it can only get away
+    if TURNED in monster.conditions or is_incapacitated(monster.conditions):  # it can only get away, or nothing
         return [MonsterPlan("wait", monster.id)]
     plans: list[MonsterPlan] = []
     block = monster.monster
@@ -505,6 +509,8 @@ def plan_character_turn(state: CombatState, character_id: str, rng: random.Rando
     """A character played by the DM's simple policy (see the module's docstring)."""
     me = find_anywhere(state, character_id)
     foes = [c for c in state.combatants if c.kind == "monster" and c.active]
+    if is_incapacitated(me.conditions):
+        return MonsterPlan("wait", me.id, reason=f"it can't act ({', '.join(me.conditions)})")
     if not foes or not me.active:
         return MonsterPlan("dodge", me.id, reason="nothing to strike at")
     by_id = {c.id: c for c in foes}
@@ -597,7 +603,7 @@ def play_turn(state: CombatState, rng: random.Random) -> CombatState:
     state, _ = legendary_step(state, rng)
     if outcome(state) != "ongoing":
         return state
-    state, _ = end_turn(state, actor.id)
+    state, _ = finish_turn(state, actor.id, rng)
     return state
 
 

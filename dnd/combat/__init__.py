@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from dnd.combat.attacks import attack, multiattack
 from dnd.combat.effects import add_condition, heal, remove_condition, update_from_sheet
+from dnd.combat.holds import finish_turn
 from dnd.combat.initiative import add_monsters, monster_combatants, roll_initiative
 from dnd.combat.results import (
     AttackResult,
@@ -100,6 +101,7 @@ __all__ = [
     "fall_of_the_party",
     "dodge",
     "end_turn",
+    "finish_turn",
     "flee",
     "find_combatant",
     "heal",

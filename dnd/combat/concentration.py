@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 
-from dnd.combat.lines import ConcentrationEnds, ConcentrationHeld, FeatureUsed, Line, Rolled
-from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, log_event, roll_dice
+from dnd.combat.lines import ConcentrationEnds, ConcentrationHeld, ConditionChanged, FeatureUsed, Line, Rolled
+from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, log_event, replace_combatant, roll_dice
 
 
 def concentrating_on(state: CombatState, caster_id: str) -> OngoingSpell | None:
@@ -21,7 +21,22 @@ def end_concentration(state: CombatState, caster_id: str, reason: str) -> tuple[
     caster = find_anywhere(state, caster_id)
     state = state.model_copy(update={"ongoing": [o for o in state.ongoing if o is not held]})
     state = log_event(state, "condition", f"{caster.name} loses concentration on {held.spell}.", target=caster_id)
-    return state, [ConcentrationEnds(caster.name, held.spell, reason)]  # type: ignore[arg-type]
+    state, released = release_hold(state, held, held.targets)
+    return state, [ConcentrationEnds(caster.name, held.spell, reason), *released]  # type: ignore[arg-type]
+
+
+def release_hold(state: CombatState, spell: OngoingSpell, target_ids: list[str]) -> tuple[CombatState, list[Line]]:
+    """The conditions a holding spell gave (`dnd.combat.holds`) end on ``target_ids``."""
+    told: list[Line] = []
+    for target_id in target_ids if spell.conditions else []:
+        target = next((c for c in state.combatants if c.id == target_id), None)
+        if target is None:
+            continue
+        ended = [c for c in spell.conditions if c in target.conditions]
+        state = replace_combatant(state, target.model_copy(update={
+            "conditions": [c for c in target.conditions if c not in spell.conditions]}))
+        told += [ConditionChanged(target.name, condition, added=False) for condition in ended]
+    return state, told
 
 
 def start_spell(state: CombatState, spell: OngoingSpell) -> tuple[CombatState, list[Line]]:

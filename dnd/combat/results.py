@@ -53,6 +53,7 @@ class TurnResult(Told):
     round: int
     skipped: list[str] = field(default_factory=list)
     told: list[Line] = field(default_factory=list)
+    held: list[Line] = field(default_factory=list)  # at the turn's end: repeated saves, spells that ran out
 
 
 @dataclass(frozen=True)

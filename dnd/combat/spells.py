@@ -16,6 +16,7 @@ from dnd.combat.attacks import attack
 from dnd.combat.concentration import check_concentration, start_spell
 from dnd.combat.damage import apply_damage, defend, take_damage
 from dnd.combat.effects import gain_temp_hp, heal, raise_max_hp
+from dnd.combat.holds import HOLDS, take_hold
 from dnd.combat.lines import (
     AttacksUnused,
     DamageTaken,
@@ -163,6 +164,9 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
         return state, SpellResult(caster.name, spell.spell, "other", names,
                                   told=[*lasting, ZoneCast(spell.spell, tuple(names))])
     state, result = _resolve(state, caster, spell, kind, chosen, rng)
+    if result.save is not None and spell.spell in HOLDS:  # those who failed are held (dnd.combat.holds)
+        state, held = take_hold(state, caster.id, spell.spell, result.save, spell.concentration)
+        result = dataclasses.replace(result, told=[*result.told, *held])
     if spell.later:
         result = dataclasses.replace(result, told=[*result.told, SpellWaits(caster.name, spell.spell, spell.later)])
     return state, dataclasses.replace(result, told=[*lasting, *result.told]) if lasting else result

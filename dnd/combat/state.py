@@ -54,6 +54,11 @@ class OngoingSpell(Frozen):
     save_dc: int | None = None
     half_on_success: bool = False
     ticked: dict[str, int] = Field(default_factory=dict)
+    # A spell that holds its targets in conditions (`dnd.combat.holds`): the conditions it gave, whether a target
+    # repeats the save at the end of each of its turns, and the caster's turns left before it ends.
+    conditions: list[str] = Field(default_factory=list)
+    repeat_save: bool = False
+    rounds_left: int | None = None
 
 
 class CombatState(Frozen):

@@ -243,7 +243,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
         ctx.reply(f"⏭️ {actor.name} ends their turn.{legendary.text}{after_turns(state)}")
         ctx.narrate(" ".join(legendary.facts), facts=legendary.events)
         return
-    state, result = engine.end_turn(state, actor.id)
+    state, result = engine.finish_turn(state, actor.id, rng)
+    held = "".join(f"\n{line}" for line in combat_lines(result.held))
     state, death_save = begin_turn(ctx, row.campaign_id, state)
     state, monsters = play_monster_turns(ctx, row.campaign_id, state)
     monsters = MonsterTurns([*legendary.lines, *monsters.lines], [*legendary.facts, *monsters.facts],
@@ -252,7 +253,7 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
     ends = "takes the Dodge action, and the turn passes" if dodging else "ends their turn"
-    ctx.reply(f"⏭️ {actor.name} {ends}.{skipped}{death_save}{monsters.text}{after_turns(state)}")
+    ctx.reply(f"⏭️ {actor.name} {ends}.{held}{skipped}{death_save}{monsters.text}{after_turns(state)}")
     told = [f"{actor.name} ends their turn. {combat_text(result)}"] if ctx.stated else []
     if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
         events = combat_events(result.told) if ctx.stated else []
@@ -340,6 +341,9 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
         state, death_save = begin_turn(ctx, campaign_id, state) if state.combatants else (state, "")
         played.lines.extend(death_save.strip("\n").split("\n") if death_save else [])
         return state
+    if result is None and plan.kind == "wait" and plan.reason:  # it can't act, or has no one to reach
+        played.lines.append(f"💤 {monster.name}: {plan.reason}.")
+        played.facts.append(f"{monster.name} does nothing: {plan.reason}.")
     if result is not None:
         played.lines.append(f"{ {'area': '🔥', 'spell': '✨'}.get(plan.kind, '🗡️')} {result.text}")
         played.facts.append(fight_facts(result, reactions.settled_outcome(state)))
@@ -347,10 +351,11 @@ def _play_one(ctx: CommandContext, campaign_id: int, state: CombatState, plan: t
     state = legendary_actions(ctx, campaign_id, state, played)
     if engine.outcome(state) != "ongoing":
         return state
-    state, ended = engine.end_turn(state, monster.id)
+    state, ended = engine.finish_turn(state, monster.id, rng)
     state, death_save = begin_turn(ctx, campaign_id, state)
     its = "its" if monster.kind == "monster" else "their"
     played.lines.append(f"⏭️ {monster.name} ends {its} turn."
+                        + "".join(f" {line}" for line in combat_lines(ended.held))
                         + "".join(f" {name}'s turn is skipped." for name in ended.skipped) + death_save)
     return state
 

@@ -1,0 +1,116 @@
+"""Spells that hold creatures in conditions (SRD 5.1), and how long they last.
+
+A creature that fails such a spell's save gets its conditions (:data:`HOLDS`; a creature immune to one is not
+given it, `dnd.combat.effects.give_condition`). Where the spell says so, a held creature makes the save again at
+the end of each of its turns, and a success frees it. The spell lasts its duration, counted in its caster's turns
+(a minute is 10), or until the caster's concentration ends (`dnd.combat.concentration.release_hold`); then every
+creature it holds is freed. :func:`finish_turn` ends a turn with both: the saves of the creature whose turn ends,
+and its spells' time.
+
+Left as the narrator's: Command's one word, Sleep's hit-point pool, and escaping Entangle or Web with a Strength
+check (the creatures stay restrained until the spell ends).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+
+from dnd.combat.concentration import release_hold
+from dnd.combat.effects import give_condition
+from dnd.combat.lines import FeatureUsed, Line
+from dnd.combat.results import SaveResult, TurnResult
+from dnd.combat.saves import saving_throw
+from dnd.combat.state import CombatState, OngoingSpell, find_anywhere
+from dnd.combat.turns import end_turn
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What a holding spell does to those who fail its save, whether they repeat it at the end of each of their
+    turns, and its duration in its caster's turns."""
+
+    conditions: tuple[str, ...]
+    repeat_save: bool = False
+    rounds: int = 10
+
+
+HOLDS: dict[str, Hold] = {
+    "Hold Person": Hold(("Paralyzed",), repeat_save=True),
+    "Hold Monster": Hold(("Paralyzed",), repeat_save=True),
+    "Blindness/Deafness": Hold(("Blinded",), repeat_save=True),  # the caster may choose deafened: narrated
+    "Hideous Laughter": Hold(("Prone", "Incapacitated"), repeat_save=True),
+    "Hypnotic Pattern": Hold(("Charmed", "Incapacitated")),
+    "Fear": Hold(("Frightened",)),
+    "Entangle": Hold(("Restrained",)),
+    "Web": Hold(("Restrained",), rounds=600),  # an hour
+}
+
+
+def _same(a: OngoingSpell, b: OngoingSpell) -> bool:
+    return a.caster_id == b.caster_id and a.spell == b.spell
+
+
+def _replace(state: CombatState, spell: OngoingSpell, **update: object) -> CombatState:
+    ongoing = [o.model_copy(update=update) if _same(o, spell) else o for o in state.ongoing]
+    return state.model_copy(update={"ongoing": ongoing})
+
+
+def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult,
+              concentration: bool) -> tuple[CombatState, list[Line]]:
+    """Those who failed the save of a holding spell are held; the spell is kept with them (a concentration
+    spell is already in ``state.ongoing``, started by `dnd.combat.spells.cast`)."""
+    hold = HOLDS.get(spell)
+    if hold is None:
+        return state, []
+    failed = {o.target for o in save.outcomes if not o.success}
+    told: list[Line] = []
+    held: list[str] = []
+    for target in [c for c in state.combatants if c.name in failed]:
+        for condition in hold.conditions:
+            state, given = give_condition(state, find_anywhere(state, target.id), condition)
+            told += given.told
+        held.append(target.id)
+    kept = OngoingSpell(caster_id=caster_id, spell=spell, concentration=concentration, targets=held,
+                        save=save.ability, save_dc=save.dc, conditions=list(hold.conditions),
+                        repeat_save=hold.repeat_save, rounds_left=hold.rounds)
+    if any(_same(o, kept) for o in state.ongoing):
+        return _replace(state, kept, **{k: getattr(kept, k) for k in (
+            "targets", "save", "save_dc", "conditions", "repeat_save", "rounds_left")}), told
+    return state.model_copy(update={"ongoing": [*state.ongoing, kept]}), told
+
+
+def end_of_turn(state: CombatState, combatant_id: str, rng: random.Random | None) -> tuple[CombatState, list[Line]]:
+    """At the end of ``combatant_id``'s turn: its saves against the spells that hold it and let it repeat one,
+    then a turn off each spell it keeps going (one that runs out frees those it holds)."""
+    told: list[Line] = []
+    for spell in list(state.ongoing):
+        if not (spell.repeat_save and combatant_id in spell.targets and spell.save and spell.save_dc):
+            continue
+        state, saved = saving_throw(state, [combatant_id], spell.save, spell.save_dc, rng, source=spell.spell)
+        told += saved.told
+        if saved.outcomes and saved.outcomes[0].success:
+            state, freed = release_hold(state, spell, [combatant_id])
+            told += freed
+            state = _replace(state, spell, targets=[t for t in spell.targets if t != combatant_id])
+    for spell in list(state.ongoing):
+        if spell.caster_id != combatant_id or spell.rounds_left is None:
+            continue
+        if spell.rounds_left > 1:
+            state = _replace(state, spell, rounds_left=spell.rounds_left - 1)
+            continue
+        state = state.model_copy(update={"ongoing": [o for o in state.ongoing if not _same(o, spell)]})
+        state, freed = release_hold(state, spell, spell.targets)
+        told += [FeatureUsed(find_anywhere(state, combatant_id).name, spell.spell, "its duration is over"), *freed]
+    return state, told
+
+
+def finish_turn(state: CombatState, combatant_id: str, rng: random.Random | None = None) -> tuple[
+        CombatState, TurnResult]:
+    """The turn ends as `dnd.combat.turns.end_turn` ends it, after :func:`end_of_turn` (in ``held``)."""
+    if not state.ongoing:  # the usual case, at every turn of a fight: nothing lasting to look at
+        return end_turn(state, combatant_id)
+    state, held = end_of_turn(state, combatant_id, rng)
+    state, result = end_turn(state, combatant_id)
+    return state, dataclasses.replace(result, held=held) if held else result
