@@ -224,3 +224,34 @@ def test_a_blow_that_downs_the_last_hero_waits_for_the_reaction_that_could_turn_
             assert f"**{name}**" in stood and "the blow stands" in stood and "the fight is lost" in stood, stood
             dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
             assert fight(dm) is None
+
+
+def test_a_held_bandit_loses_its_turns_until_it_saves(dm: SystemUnderTest) -> None:
+    """Hold Person through the table: a bandit that fails the save is paralyzed; the DM plays no action for it,
+    and it repeats the save at the end of its turn."""
+    from tests.unit.test_class_features import WIZARD, hero
+
+    player = new_player_id()
+    name = f"Mira{player}"
+    seed(dm, player, hero(name, "Wizard", 9, WIZARD, [("Dagger", 1)], spells_known=["Hold Person"],
+                          spells_prepared=["Hold Person"]).model_copy(update={"max_hp": 200, "hp": 200}))
+    start = dm.cursor()
+    dm.command(player, f"!initiative <@{player}>")
+    dm.command(dm.owner_id, "!initiative add bandit 1")
+    for _ in range(8):
+        assert current(dm)["name"] == name
+        cast = dm.command(player, "!cast Hold Person at Bandit 1")["content"]
+        if "Bandit 1 is now paralyzed" in cast or "Paralyzed" in cast:
+            break
+        after = dm.cursor()
+        dm.replies_to(dm.say(player, "!end_turn"), after)
+    else:
+        raise AssertionError("the bandit never failed its save")
+    bandit = next(c for c in fight(dm).initiative if c["name"] == "Bandit 1")
+    assert "Paralyzed" in bandit["conditions"]
+    after = dm.cursor()
+    turn = "\n".join(e["content"] for e in dm.replies_to(dm.say(player, "!end_turn"), after))
+    assert "💤 Bandit 1: it can't act (Paralyzed)." in turn and "WIS" in turn, turn
+    assert "Bandit 1 attacks" not in turn and current(dm)["name"] == name
+    dm.command(dm.owner_id, "!end_combat")
+    assert dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
