@@ -697,7 +697,7 @@ class Combatant(Frozen):
         shape = character.wild_shape
         if shape is None:
             return fighter
-        beast = MonsterBlock.from_srd(shape.stat_block)
+        beast = in_shape(MonsterBlock.from_srd(shape.stat_block), character, scores)
         return fighter.model_copy(update={
             "hp": shape.hp, "max_hp": shape.max_hp, "ac": beast.armor_class, "dex_modifier": beast.dex_modifier,
             "dex_score": beast.ability_scores.get("DEX", 10), "monster": beast, "hp_max_bonus": 0,
@@ -729,6 +729,21 @@ class Combatant(Frozen):
         if self.character is not None:
             return saving_throw_modifier(self.character, code)
         return 0
+
+
+def in_shape(beast: MonsterBlock, druid: Character, scores: Mapping[str, int]) -> MonsterBlock:
+    """The beast's block as the druid wears it (SRD Wild Shape): the druid keeps its Intelligence, Wisdom and
+    Charisma, and its saving throw proficiencies; a save uses the better of the beast's bonus and the druid's own
+    (its proficiency and features, with the ability score it has in the shape)."""
+    kept = {code: scores.get(code, 10) for code in ("INT", "WIS", "CHA")}
+    shaped = {**beast.ability_scores, **kept}
+    saves: dict[str, int] = {}
+    for code in ABILITIES:
+        own = saving_throw_modifier(druid, code) - modifier(scores.get(code, 10)) + modifier(shaped.get(code, 10))
+        listed = beast.saving_throws.get(code, modifier(shaped.get(code, 10)))
+        if max(own, listed) != modifier(shaped.get(code, 10)):
+            saves[code] = max(own, listed)
+    return beast.model_copy(update={"ability_scores": shaped, "saving_throws": saves})
 
 
 def apply_to_character(combatant: Combatant, character: Character) -> Character:

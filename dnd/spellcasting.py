@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from dnd.abilities import normalize_ability
-from dnd.character import Character, ability_modifier, skill_modifier, spell_attack_bonus, spell_save_dc
+from dnd.character import (
+    Character,
+    ability_modifier,
+    class_level,
+    skill_modifier,
+    spell_attack_bonus,
+    spell_save_dc,
+)
 from dnd.data.classes import find_subclass
 from dnd.data.spells import SPELLS, SpellInfo, find_spell
 from dnd.errors import RulesError
@@ -23,6 +30,7 @@ from dnd.inventory import remove_item
 from dnd.progression import get_class, slots_for
 from dnd.wealth import can_afford, pay, total_cp
 
+BEAST_SPELLS_LEVEL = 18  # a druid casts in a beast's shape from this level (Beast Spells)
 SlotKind = Literal["cantrip", "slot", "pact"]
 
 __all__ = [
@@ -217,6 +225,9 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
     """
     info = spell or find_spell(spell_name)
     name = info.name if info else spell_name.strip()
+    if character.wild_shape is not None and class_level(character, "Druid") < BEAST_SPELLS_LEVEL:
+        raise RulesError(f"{character.name} can't cast spells in the {character.wild_shape.beast}'s shape (Beast "
+                         f"Spells comes at Druid {BEAST_SPELLS_LEVEL}); `!revert` first.")
     level = info.level if info else spell_level
     if level is None:
         raise RulesError(f"I don't know the spell '{spell_name}'; tell me its level.")

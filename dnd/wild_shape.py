@@ -6,8 +6,11 @@ In the beast's shape the druid fights with the beast's stat block — its hit po
 attacks, resistances and saving throws (`dnd.monsters.Combatant.from_character`); the druid's own hit points
 wait on the sheet. The druid reverts with a bonus action (`!revert`: its hit points are what they were), or when
 the beast drops to 0 hit points: the damage beyond the beast's hit points carries over to the druid's own
-(`dnd.combat.damage.apply_damage`). Not modelled: the shape's duration (half the druid level in hours), spells
-(a beast can't cast), the druid's own save and skill proficiencies mixed into the beast's.
+(`dnd.combat.damage.apply_damage`). The druid keeps its Intelligence, Wisdom and Charisma and its saving throw
+proficiencies, using the better of the beast's save bonus and its own (`dnd.monsters.in_shape`); it can't cast
+spells in the shape before Druid 18 (Beast Spells, `dnd.spellcasting.cast_spell`). Not modelled: the shape's
+duration (half the druid level in hours; a fight is far shorter), and skill proficiencies (checks are rolled
+from the sheet).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dnd.actions import ability_check, split_check
-from dnd.character import LevelRecord, armor_class, derive
+from dnd.character import LevelRecord, armor_class, derive, scores_of
 from dnd.class_choices import (
     FAVORED_ENEMY,
     FAVORED_ENEMY_LANGUAGE,
@@ -340,3 +340,18 @@ def test_damage_beyond_the_beasts_hit_points_carries_over() -> None:
     assert "5 damage carries over" in hit.told[0].detail
     sheet = apply_to_character(back, wolf)
     assert sheet.wild_shape is None and sheet.hp == fern.max_hp - 5
+
+
+def test_in_a_beasts_shape_the_druid_keeps_its_mind_and_saves_and_casts_no_spell() -> None:
+    from dnd.character import saving_throw_modifier
+    from dnd.spellcasting import cast_spell
+
+    fern = druid(8).model_copy(update={"spells_prepared": ["Cure Wounds"]})
+    wolf = Combatant.from_character(assume_shape(fern, *block("Wolf")), id="fern", player_id="1")
+    assert {k: wolf.monster.ability_scores[k] for k in ("INT", "WIS", "CHA")} == {
+        k: v for k, v in scores_of(fern).items() if k in ("INT", "WIS", "CHA")}
+    assert wolf.saving_throw_bonus("WIS") == saving_throw_modifier(fern, "WIS")  # proficient, the druid's own WIS
+    assert wolf.saving_throw_bonus("STR") == MonsterBlock.from_srd(entry("Wolf")).ability_modifier("STR")
+    with pytest.raises(RulesError, match="can't cast spells in the Wolf's shape"):
+        cast_spell(assume_shape(fern, *block("Wolf")), "Cure Wounds")
+    assert cast_spell(fern, "Cure Wounds")[1].spell == "Cure Wounds"
