@@ -69,8 +69,9 @@ from dnd.combat.attacks import attack, multiattack
 from dnd.combat.concentration import concentrating_on
 from dnd.combat.economy import attacks_per_action, take_action
 from dnd.combat.holds import finish_turn
-from dnd.combat.monster_spells import Castable, cast_monster_spell, castable_spells, preview
+from dnd.combat.monster_spells import Castable, castable_spells, preview
 from dnd.combat.results import AttackResult, MultiattackResult, Told
+from dnd.combat.spells import cast_monster_spell
 from dnd.combat.state import CombatState, current_actor, find_anywhere, outcome, replace_combatant
 from dnd.combat.turn_start import start_turn
 from dnd.combat.turns import dodge, flee

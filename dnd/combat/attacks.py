@@ -34,6 +34,7 @@ from dnd.combat.lines import (
     NotRolledHere,
     Rolled,
 )
+from dnd.combat.monster_spells import castable_spells, monster_spell
 from dnd.combat.results import AttackResult, MultiattackResult, SaveResult
 from dnd.combat.saves import saving_throw
 from dnd.combat.state import (
@@ -56,6 +57,8 @@ from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction, MultiattackOption, MultiattackStep, ReactionOffer, SaveRider
 
 _UNARMED = {"unarmed", "unarmed strike", "fist", "fists", "punch", "kick"}
+
+SHIELD_AC = 5  # the Shield spell's AC, until the start of the caster's next turn
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     threshold = crit_threshold(attacker.character) if profile.weapon_attack else 20
     hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     told: list[Line] = [Rolled(attack_roll)]
-    state, parry = _parried(state, target, attack_roll, hit and not critical and within_5ft, told)
+    state, parry = _monster_reacts(state, target, attack_roll, hit and not critical, within_5ft, told)
     hit = hit and not parry
     notes = list(profile.notes)
     if mode != "normal":
@@ -395,18 +398,27 @@ def _attacker(state: CombatState, attacker_id: str, reaction: bool) -> Combatant
     return attacker
 
 
-def _parried(state: CombatState, target: Combatant, attack_roll: RollResult, melee_hit: bool,
-             told: list[Line]) -> tuple[CombatState, int]:
-    """A monster's Parry turns a melee hit into a miss when it can (its reaction unspent, able to act, the roll
-    below its AC plus the bonus), spending its reaction: the state and the AC it added (0: no parry)."""
-    bonus = target.monster.parry if target.monster is not None else 0
-    if not bonus or not melee_hit or target.economy.reaction is not None or target.hp == 0:
+def _monster_reacts(state: CombatState, target: Combatant, attack_roll: RollResult, hit: bool, melee: bool,
+                    told: list[Line]) -> tuple[CombatState, int]:
+    """A monster answers a hit (not a critical one) with its reaction when that turns it into a miss: its Parry
+    against a melee attack (the bonus for this attack), else the Shield spell from its list (+5 AC until its
+    next turn, a slot spent: `dnd.combat.monster_spells`). Returns the state and the AC added (0: no reaction)."""
+    if (not hit or target.kind != "monster" or target.monster is None or target.economy.reaction is not None
+            or target.hp == 0 or is_incapacitated(target.conditions) or TURNED in target.conditions):
         return state, 0
-    if is_incapacitated(target.conditions) or TURNED in target.conditions or attack_roll.total >= target.ac + bonus:
-        return state, 0
-    state = take_reaction(state, target.id, "Parry")
-    told.append(FeatureUsed(target.name, "Parry", f"+{bonus} AC (AC {target.ac + bonus}) against this attack"))
-    return state, bonus
+    parry = target.monster.parry
+    if parry and melee and attack_roll.total < target.ac + parry:
+        state = take_reaction(state, target.id, "Parry")
+        told.append(FeatureUsed(target.name, "Parry", f"+{parry} AC (AC {target.ac + parry}) against this attack"))
+        return state, parry
+    if attack_roll.total < target.ac + SHIELD_AC and any(f.info.name == "Shield" for f in castable_spells(target)):
+        paid, spell = monster_spell(target, "Shield")
+        economy = paid.economy.model_copy(update={"reaction": "Shield", "shield": SHIELD_AC})
+        state = replace_combatant(state, paid.model_copy(update={"ac": paid.ac + SHIELD_AC, "economy": economy}))
+        told.append(FeatureUsed(target.name, "Shield", f"+{SHIELD_AC} AC (AC {paid.ac + SHIELD_AC}) until its next "
+                                f"turn — {spell.message}"))
+        return state, SHIELD_AC
+    return state, 0
 
 
 def _verdict(attack_roll: RollResult, target: Combatant, within_5ft: bool, threshold: int) -> tuple[bool, bool]:

@@ -2,7 +2,7 @@
 
 Its slots by level and its innate spells' uses a day are spent on the monster for the fight
 (``Combatant.used``: ``"slot:<level>"``, ``"spell:<name>"``); a cantrip or an innate "at will" spell costs
-nothing. The spell resolves as a character's does (`dnd.combat.spells.cast`: attack rolls, saves, damage,
+nothing. The spell resolves as a character's does (`dnd.combat.spells.cast_monster_spell`: attack rolls, saves, damage,
 concentration, zones) with the monster's own spell save DC and spell attack bonus, its cantrips scaling with
 its caster level, a levelled spell cast with the lowest slot of its level or higher that is left. Only the
 spells of the engine's spell table (`dnd.data.spells`) can be cast; the others on a list are never chosen.
@@ -10,13 +10,8 @@ spells of the engine's spell table (`dnd.data.spells`) can be cast; the others o
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dnd.combat.results import SpellResult
-from dnd.combat.spells import cast
-from dnd.combat.state import CombatState, check_turn, replace_combatant
 from dnd.data.spells import SpellInfo, find_spell
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterSpell
@@ -94,11 +89,3 @@ def monster_spell(monster: Combatant, name: str) -> tuple[Combatant, CastResult]
         spent = f" ({ordinal(found.slot_level)}-level slot spent, {slots_left(monster, found.slot_level) - 1} left)"
     paid = monster.model_copy(update={"used": used})
     return paid, preview(monster, found, f"{monster.name} casts {info.name}{spent}.")
-
-
-def cast_monster_spell(state: CombatState, monster_id: str, name: str, targets: Sequence[str] = (),
-                       rng: random.Random | None = None) -> tuple[CombatState, SpellResult]:
-    """The monster casts ``name`` at ``targets`` on its turn: paid for, then resolved by the engine."""
-    monster = check_turn(state, monster_id)
-    paid, spell = monster_spell(monster, name)
-    return cast(replace_combatant(state, paid), monster.id, spell, targets, rng)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import random
 
 from dnd.character import DeathSaves, equipped_armor, has_fighting_style
-from dnd.combat.attacks import attack
+from dnd.combat.attacks import SHIELD_AC, attack
 from dnd.combat.damage import apply_damage
 from dnd.combat.economy import take_reaction
 from dnd.combat.features import has_feature
@@ -45,8 +45,6 @@ from dnd.combat.state import (
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, ReactionOffer
 from dnd.spellcasting import is_castable
-
-SHIELD_AC = 5
 
 
 def _hits(me: Combatant) -> list[ReactionOffer]:

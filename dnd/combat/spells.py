@@ -30,6 +30,7 @@ from dnd.combat.lines import (
     ZoneCast,
     ZoneTakesHold,
 )
+from dnd.combat.monster_spells import monster_spell
 from dnd.combat.results import AttackResult, HealResult, SaveResult, SpellResult
 from dnd.combat.saves import saving_throw
 from dnd.combat.state import (
@@ -42,6 +43,7 @@ from dnd.combat.state import (
     log_event,
     mark_started,
     name_key,
+    replace_combatant,
     roll_dice,
 )
 from dnd.conditions import is_incapacitated
@@ -371,3 +373,12 @@ def zone_ticks(state: CombatState, rng: random.Random | None = None) -> tuple[Co
         if not actor.active:
             break
     return state, told
+
+
+def cast_monster_spell(state: CombatState, monster_id: str, name: str, targets: Sequence[str] = (),
+                       rng: random.Random | None = None) -> tuple[CombatState, SpellResult]:
+    """A monster casts ``name`` from its Spellcasting at ``targets`` on its turn: paid for
+    (`dnd.combat.monster_spells`), then resolved as any spell is."""
+    monster = check_turn(state, monster_id)
+    paid, spell = monster_spell(monster, name)
+    return cast(replace_combatant(state, paid), monster.id, spell, targets, rng)

@@ -9,7 +9,8 @@ import pytest
 
 from dnd.combat import CombatState, add_monsters, attack, current_actor, flee, outcome, roll_initiative
 from dnd.combat.concentration import concentrating_on
-from dnd.combat.monster_spells import cast_monster_spell, castable_spells
+from dnd.combat.monster_spells import castable_spells
+from dnd.combat.spells import cast_monster_spell
 from dnd.combat.state import replace_combatant
 from dnd.data.bestiary import entry
 from dnd.errors import RulesError
@@ -229,3 +230,24 @@ def test_a_bandit_captain_parries_one_melee_hit_a_round() -> None:
     _, crit = attack(turn_of(fresh, "Aria"), "aria", name, "Longsword", Script(20, 4, 4))
     assert crit.hit and crit.critical
     assert castable_spells(get(fresh, name)) == []
+
+
+def test_a_caster_with_shield_on_its_list_turns_a_hit_and_keeps_the_ac_until_its_turn() -> None:
+    from dnd.combat.economy import fresh_turn
+    from dnd.monsters import MonsterSpell, MonsterSpellcasting
+
+    state, _, bandit = builtin_vs_party("Bandit", 15, 10, 2)
+    mage = get(state, "Bandit 1")  # AC 12, given a mage's Shield and one 1st-level slot
+    casting = MonsterSpellcasting(caster_level=1, ability="INT", dc=12, attack_bonus=4, slots={1: 1},
+                                  spells=[MonsterSpell(name="Shield", level=1)])
+    state = replace_combatant(state, mage.model_copy(update={
+        "monster": mage.monster.model_copy(update={"spellcasting": casting})}))
+    state = turn_of(state, "Aria")
+    state, first = attack(state, "aria", "Bandit 1", "Longsword", Script(9))  # 14 hits AC 12, not AC 17
+    shielded = get(state, "Bandit 1")
+    assert not first.hit and "Shield" in first.text and shielded.ac == 17 and shielded.used == {"slot:1": 1}
+    state, second = attack(state, "aria", "Bandit 1", "Longsword", Script(10))  # 15 against AC 17 now
+    assert not second.hit and get(state, "Bandit 1").economy.reaction == "Shield"
+    assert fresh_turn(get(state, "Bandit 1")).ac == 12  # its turn begins: the spell is over
+    state, third = attack(state, "aria", "Bandit 1", "Longsword", Script(18, 4))  # 23: no reaction would help
+    assert third.hit
