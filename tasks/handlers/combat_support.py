@@ -252,7 +252,8 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     combats.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     skipped = "".join(f"\n{name}'s turn is skipped." for name in result.skipped)
-    ends = "takes the Dodge action, and the turn passes" if dodging else "ends their turn"
+    its = "its" if actor.kind == "monster" else "their"
+    ends = "takes the Dodge action, and the turn passes" if dodging else f"ends {its} turn"
     ctx.reply(f"⏭️ {actor.name} {ends}.{held}{skipped}{death_save}{monsters.text}{after_turns(state)}")
     told = [f"{actor.name} ends their turn. {combat_text(result)}"] if ctx.stated else []
     if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
