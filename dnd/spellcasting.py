@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from dnd.abilities import normalize_ability
-from dnd.character import Character, ability_modifier, skill_modifier, spell_attack_bonus, spell_save_dc
+from dnd.character import (
+    Character,
+    ability_modifier,
+    invocations,
+    skill_modifier,
+    spell_attack_bonus,
+    spell_save_dc,
+)
 from dnd.data.classes import find_subclass
 from dnd.data.spells import SPELLS, SpellInfo, find_spell
 from dnd.errors import RulesError
@@ -160,6 +167,7 @@ class CastResult:
     temp_hp: str = ""  # temporary hit points each target gains (dice or a number)
     max_hp_bonus: int = 0  # each target's hit point maximum and current hit points rise by this (Aid)
     later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""  # its damage comes later
+    metamagic: str = ""  # the Metamagic option it is cast with (dnd.metamagic)
 
 
 def available_slots(character: Character) -> dict[int, int]:
@@ -232,9 +240,12 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
     extras = _cast_details(character, info, caster_class)
     if level == 0:
         dmg = damage_at(info, character_level=character.level, ability_mod=mod) if info else ""
+        volley = _volley(info, None, character.level, dmg)
+        if name == "Eldritch Blast" and "Agonizing Blast" in invocations(character) and volley["damage_each"]:
+            volley["damage_each"] = f"{volley['damage_each']}{ability_modifier(character, 'CHA'):+d}"  # each beam
         return character, CastResult(spell=name, spell_level=0, slot_level=None, slot_kind="cantrip",
                                      message=f"{character.name} casts {name}.", damage=dmg,
-                                     **extras, **_volley(info, None, character.level, dmg))  # type: ignore[arg-type]
+                                     **extras, **volley)  # type: ignore[arg-type]
 
     updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
