@@ -248,10 +248,10 @@ def describe_options(point: str, class_name: str, taken: Sequence[str] = (), *, 
                 + "\n".join(f"• **{m}** — {e}" for m, e in METAMAGIC_OPTIONS.items() if m not in taken))
     if point in (ELDRITCH_INVOCATIONS, INVOCATION_SWAP):
         allowed = open_invocations(character, class_level, answered or {})
-        menu = "\n".join(f"• **{i.name}** — {i.effect}" for i in allowed)
-        if point == INVOCATION_SWAP:
+        if point == INVOCATION_SWAP:  # names only: the menu with effects was shown when they were learned
             return (f"you may replace one invocation you know ({', '.join(taken)}) with another: reply "
-                    f"`replace <old> with <new>`, or `no`. Open to you:\n{menu}")
+                    f"`replace <old> with <new>`, or `no`. Open to you: {', '.join(i.name for i in allowed)}.")
+        menu = "\n".join(f"• **{i.name}** — {i.effect}" for i in allowed)
         return f"choose {picks(point, class_name, class_level)}, separated by commas:\n{menu}"
     if point == PACT_BOON:
         return "\n".join(f"• **{p}** — {e}" for p, e in PACT_BOONS.items())
@@ -543,9 +543,12 @@ def choices_text(character: Character) -> str:
             parts.append(f"{FAVORED_ENEMY}: {record.choices[FAVORED_ENEMY]}" + (f" ({language})" if language else ""))
     parts += [f"{NATURAL_EXPLORER}: {t}" for t in favored_terrains(character)]
     if metamagic_known(character):
-        parts.append(f"{METAMAGIC}: {', '.join(metamagic_known(character))}")
-    if pact_boon(character):
-        parts.append(f"{PACT_BOON}: {pact_boon(character)}")
+        parts.append(f"{METAMAGIC}: " + ", ".join(f"{m} ({METAMAGIC_OPTIONS.get(m, '')})"
+                                                  for m in metamagic_known(character)))
+    boon = pact_boon(character)
+    if boon:
+        familiar = " (Find Familiar known as a ritual)" if _pact(boon) == "Chain" else ""
+        parts.append(f"{PACT_BOON}: {boon}{familiar}")
     if invocations(character):
         parts.append(f"{ELDRITCH_INVOCATIONS}: " + ", ".join(
             f"{n} ({INVOCATIONS[n].effect}{'' if INVOCATIONS[n].acts else '; told, not modelled'})"

@@ -81,7 +81,8 @@ def test_the_level_up_flow_asks_two_metamagic_options_at_sorcerer_3_never_one_tw
     assert state.step != "class_choice" and "Quickened Spell, Twinned Spell" in reply
     leveled, _ = preview(state, sira)
     assert metamagic_known(leveled) == ["Quickened Spell", "Twinned Spell"]
-    assert "Metamagic: Quickened Spell, Twinned Spell" in choices_text(leveled)
+    assert "Metamagic: Quickened Spell (2 points: a spell with a casting time of 1 action cast as a bonus action), " \
+        "Twinned Spell (points = " in choices_text(leveled)
 
     tenth = ready(sorcerer(9))
     state, _ = start(tenth)
@@ -270,3 +271,9 @@ def test_cast_takes_metamagic_as_its_last_clause() -> None:
     words, option = split_metamagic("Fire Bolt at goblin 1, goblin 2 with twinned spell")
     assert option == "twinned spell" and parse_cast(words)[2] == ["goblin 1", "goblin 2"]
     assert split_metamagic("Magic Missile at 2") == ("Magic Missile at 2", None)
+
+
+def test_a_pact_of_the_chain_is_shown_with_its_familiar() -> None:
+    chain = warlock(3, l2={ELDRITCH_INVOCATIONS: "Armor of Shadows, Devil's Sight"},
+                    l3={PACT_BOON: "Pact of the Chain"})
+    assert "Pact Boon: Pact of the Chain (Find Familiar known as a ritual)" in choices_text(chain)
