@@ -25,6 +25,7 @@ from dnd.feats import find_resource
 from dnd.level_up_flow import LevelUpState, answer, preview, start
 from dnd.leveling import xp_for_level
 from dnd.metamagic import apply_metamagic
+from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import cast_spell
 from tasks.handlers.characters import parse_cast, split_metamagic
 from tests.unit.test_class_features import fight, hero
@@ -205,6 +206,7 @@ def test_metamagic_refusals_leave_the_character_unchanged() -> None:
     with pytest.raises(RulesError, match="casting time of 1 action"):
         apply_metamagic(*cast_spell(sira, "Shield"), "quickened")
     assert points(sira) == 3 and points(spent) == 1
+    assert points(short_rest(spent)[0]) == 1 and points(long_rest(spent)[0]) == 3  # Font of Magic: a long rest
 
 
 def test_twinned_fire_bolt_strikes_two_goblins_for_one_point() -> None:
