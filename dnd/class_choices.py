@@ -170,7 +170,7 @@ INVOCATIONS: Final[dict[str, Invocation]] = {i.name: i for i in (
 
 # The pact boons and what each gives, in the engine's words.
 PACT_BOONS: Final[dict[str, str]] = {
-    "Pact of the Chain": "Find Familiar known as a ritual; your familiar (stored and shown)",
+    "Pact of the Chain": "Find Familiar known as a ritual, for a familiar of your own (on your sheet)",
     "Pact of the Blade": "a pact weapon of the melee form you name (proficient), e.g. `blade longsword`",
     "Pact of the Tome": "a Book of Shadows: three cantrips from any class's list, e.g. `tome: guidance, light, "
                         "thaumaturgy`",
