@@ -22,7 +22,7 @@ from dnd.character import (
     saving_throw_modifier,
     skill_modifier,
 )
-from dnd.class_choices import CheckSubject, check_bonuses
+from dnd.class_choices import CheckSubject, check_bonuses, pact_weapon
 from dnd.conditions import RollMode, ability_check_mode, saving_throw_mode
 from dnd.data.equipment import Weapon, find_item
 from dnd.data.feats import find_feat
@@ -171,8 +171,9 @@ def _apply_ability(plan: RollPlan, name: str, d20: bool) -> None:
 
 
 def proficient_with(character: Character, weapon: Weapon) -> bool:
+    """By the sheet's proficiencies, or as a Pact of the Blade's pact weapon (its form: proficient by the pact)."""
     profs = {_key(p) for p in character.proficiencies}
-    if f"{weapon.category} weapons" in profs:
+    if f"{weapon.category} weapons" in profs or weapon.name == pact_weapon(character):
         return True
     name = _key(weapon.name)
     if "," in name:  # "crossbow, light" -> "light crossbow"

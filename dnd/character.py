@@ -37,6 +37,11 @@ from dnd.wealth import Wealth, coin_weight
 HpMethod = Literal["max", "average", "roll"]
 # A ranger's Favored Enemy comes with a language of its own choosing (dnd.class_choices); derive() adds it.
 FAVORED_ENEMY_LANGUAGE = "Favored Enemy Language"
+# A warlock's invocations: those learned at a level (comma-separated) and one swapped ("Old → New"), read here
+# because the AC and the attacks need them (the choices themselves: dnd.class_choices).
+ELDRITCH_INVOCATIONS = "Eldritch Invocations"
+INVOCATION_SWAP = "Invocation Swap"
+SWAP_ARROW = " → "
 
 
 class InventoryItem(Frozen):
@@ -302,7 +307,8 @@ def _item_ac_bonus(character: Character) -> int:
 
 def armor_class(character: Character) -> int:
     """Armor (with its DEX cap) or the best unarmored option: 10 + DEX, Barbarian 10 + DEX + CON
-    (shield allowed), Monk 10 + DEX + WIS (no shield), Draconic Resilience 13 + DEX; +2 for a shield."""
+    (shield allowed), Monk 10 + DEX + WIS (no shield), Draconic Resilience and a warlock's Armor of Shadows (Mage
+    Armor) 13 + DEX; +2 for a shield."""
     body, shield = equipped_armor(character)
     dex = ability_modifier(character, "DEX")
     if body is not None:
@@ -317,12 +323,25 @@ def armor_class(character: Character) -> int:
             sub = find_subclass(info.name, sub_name) if sub_name else None
             if sub is not None and sub.unarmored_ac_ability:
                 options.append(13 + ability_modifier(character, sub.unarmored_ac_ability))
+        if "Armor of Shadows" in invocations(character):
+            options.append(13 + dex)  # Mage Armor on itself at will: kept on whenever no armor is worn
         ac = max(options)
     if shield is not None:
         ac += shield.base_ac
     if body is not None and has_fighting_style(character, "Defense"):
         ac += 1
     return ac + _item_ac_bonus(character)
+
+
+def invocations(character: Character) -> list[str]:
+    """The Eldritch Invocations known now: each level's new ones, with each level's swap applied in order."""
+    known: list[str] = []
+    for record in character.history:
+        known += [n.strip() for n in record.choices.get(ELDRITCH_INVOCATIONS, "").split(",") if n.strip()]
+        old, _, new = record.choices.get(INVOCATION_SWAP, "").partition(SWAP_ARROW)
+        if old in known and new:
+            known[known.index(old)] = new
+    return known
 
 
 def has_fighting_style(character: Character, style: str) -> bool:

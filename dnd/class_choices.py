@@ -17,16 +17,43 @@
   :func:`check_bonuses`).
 * Natural Explorer — Ranger 1, 6 and 10: a favored terrain. An Intelligence or Wisdom check that names it, with a
   skill the ranger is proficient in, adds the proficiency bonus twice (:func:`check_bonuses`).
+* Metamagic — Sorcerer 3 (two options), 10 and 17 (one more each), never the same twice; spent from the
+  Sorcery Points of Font of Magic (a resource, regained on a long rest) when a spell is cast with it
+  (`dnd.metamagic`). Quickened, Twinned, Empowered and Heightened Spell act in a fight; Careful, Distant,
+  Extended and Subtle Spell spend their point and are shown, their effect told (the engine has no map, no
+  spell components and no durations to double).
+* Eldritch Invocations — Warlock 2 (two), then as many as the Warlock table's Invocations Known column
+  (`invocations_known` in `dnd.data.classes`), with the SRD prerequisites (warlock level, Pact Boon, Eldritch
+  Blast known); at each Warlock level from 3rd one known invocation may be swapped for another
+  (:data:`INVOCATION_SWAP`, optional). What acts: Agonizing Blast (+CHA to each Eldritch Blast beam's damage,
+  `dnd.spellcasting`), Armor of Shadows (Mage Armor's 13 + DEX without armor, `dnd.character.armor_class`),
+  Thirsting Blade (two attacks per Attack action with the pact weapon, `dnd.combat.economy.attacks_per_action`),
+  Lifedrinker (+CHA necrotic on a pact weapon hit, `dnd.combat.attacks`). The others are stored and shown with
+  what they allow (Repelling Blast's push: there is no map; the senses, the at-will spells, Book of Ancient
+  Secrets' rituals).
+* Pact Boon — Warlock 3: Pact of the Chain (Find Familiar known as a ritual, the familiar stored and shown),
+  of the Blade (the pact weapon's form, a melee weapon, proficient by the pact), or of the Tome (three cantrips
+  from any class's list, added to the cantrips known: checked against the game's spells by the level-up flow).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from dnd.character import FAVORED_ENEMY_LANGUAGE, Character, LevelRecord
+from dnd.character import (
+    ELDRITCH_INVOCATIONS,
+    FAVORED_ENEMY_LANGUAGE,
+    INVOCATION_SWAP,
+    SWAP_ARROW,
+    Character,
+    LevelRecord,
+    invocations,
+)
+from dnd.data.classes import CLASSES, step
+from dnd.data.equipment import Weapon, find_item
 from dnd.data.races import DRACONIC_ANCESTRIES
 from dnd.data.skills import LANGUAGES, SKILLS
 from dnd.errors import RulesError
@@ -35,6 +62,12 @@ FIGHTING_STYLE: Final = "Fighting Style"
 DRAGON_ANCESTOR: Final = "Dragon Ancestor"
 FAVORED_ENEMY: Final = "Favored Enemy"
 NATURAL_EXPLORER: Final = "Natural Explorer"
+METAMAGIC: Final = "Metamagic"
+PACT_BOON: Final = "Pact Boon"
+# Answered with a "no" the choice is left out of the level's record (every other point must be answered).
+OPTIONAL_POINTS: Final = frozenset({INVOCATION_SWAP})
+# Several names in one answer, comma-separated (as many as :func:`picks` says).
+_MANY: Final = frozenset({METAMAGIC, ELDRITCH_INVOCATIONS})
 
 # The styles and what each does, in the engine's words.
 FIGHTING_STYLES: Final[dict[str, str]] = {
@@ -68,6 +101,83 @@ FAVORED_TERRAINS: Final[tuple[str, ...]] = (
 _FAVORED_ENEMY_LEVELS: Final = (1, 6, 14)
 _NATURAL_EXPLORER_LEVELS: Final = (1, 6, 10)
 
+# What each Metamagic option costs in sorcery points and does, in the engine's words ("=level": the spell's level,
+# 1 for a cantrip).
+METAMAGIC_OPTIONS: Final[dict[str, str]] = {
+    "Careful Spell": "1 point: chosen creatures automatically succeed on the spell's save (told, not rolled)",
+    "Distant Spell": "1 point: double the spell's range, or 30 ft for a touch spell (told: there is no map)",
+    "Empowered Spell": "1 point: reroll up to your CHA modifier of the lowest damage dice, keeping the new rolls",
+    "Extended Spell": "1 point: double a duration of a minute or more (told: durations aren't tracked)",
+    "Heightened Spell": "3 points: one target has disadvantage on its first save against the spell",
+    "Quickened Spell": "2 points: a spell with a casting time of 1 action cast as a bonus action",
+    "Subtle Spell": "1 point: no verbal or somatic components (told)",
+    "Twinned Spell": "points = the spell's level (1 for a cantrip): a single-target spell gets a second target",
+}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An Eldritch Invocation, its prerequisites, and what it does (``acts``: the engine applies it)."""
+
+    name: str
+    effect: str
+    level: int = 0  # warlock level
+    pact: str = ""  # "Blade", "Chain", "Tome"
+    eldritch_blast: bool = False
+    acts: bool = False
+
+
+def _inv(name: str, effect: str, level: int = 0, pact: str = "", *, eldritch_blast: bool = False,
+         acts: bool = False) -> Invocation:
+    return Invocation(name, effect, level, pact, eldritch_blast, acts)
+
+
+INVOCATIONS: Final[dict[str, Invocation]] = {i.name: i for i in (
+    _inv("Agonizing Blast", "+CHA modifier to each Eldritch Blast beam's damage", eldritch_blast=True, acts=True),
+    _inv("Armor of Shadows", "Mage Armor on yourself at will: AC 13 + DEX without armor", acts=True),
+    _inv("Ascendant Step", "Levitate on yourself at will", 9),
+    _inv("Beast Speech", "Speak with Animals at will"),
+    _inv("Beguiling Influence", "proficiency in Deception and Persuasion"),
+    _inv("Bewitching Whispers", "Compulsion once per long rest with a warlock slot", 7),
+    _inv("Book of Ancient Secrets", "ritual spells written in your Book of Shadows", pact="Tome"),
+    _inv("Chains of Carceri", "Hold Monster at will on a celestial, fiend or elemental", 15, "Chain"),
+    _inv("Devil's Sight", "see normally in darkness, magical too, to 120 ft"),
+    _inv("Dreadful Word", "Confusion once per long rest with a warlock slot", 7),
+    _inv("Eldritch Sight", "Detect Magic at will"),
+    _inv("Eldritch Spear", "Eldritch Blast's range becomes 300 ft", eldritch_blast=True),
+    _inv("Eyes of the Rune Keeper", "read all writing"),
+    _inv("Fiendish Vigor", "False Life on yourself at will as a 1st-level spell"),
+    _inv("Gaze of Two Minds", "perceive through a willing humanoid's senses"),
+    _inv("Lifedrinker", "+CHA modifier necrotic damage on a pact weapon hit", 12, "Blade", acts=True),
+    _inv("Mask of Many Faces", "Disguise Self at will"),
+    _inv("Master of Myriad Forms", "Alter Self at will", 15),
+    _inv("Minions of Chaos", "Conjure Elemental once per long rest with a warlock slot", 9),
+    _inv("Mire the Mind", "Slow once per long rest with a warlock slot", 5),
+    _inv("Misty Visions", "Silent Image at will"),
+    _inv("One with Shadows", "invisible in dim light or darkness until you move or act", 5),
+    _inv("Otherworldly Leap", "Jump on yourself at will", 9),
+    _inv("Repelling Blast", "an Eldritch Blast beam that hits pushes the creature 10 ft (told: there is no map)",
+         eldritch_blast=True),
+    _inv("Sculptor of Flesh", "Polymorph once per long rest with a warlock slot", 7),
+    _inv("Sign of Ill Omen", "Bestow Curse once per long rest with a warlock slot", 5),
+    _inv("Thief of Five Fates", "Bane once per long rest with a warlock slot"),
+    _inv("Thirsting Blade", "two attacks with your pact weapon per Attack action", 5, "Blade", acts=True),
+    _inv("Visions of Distant Realms", "Arcane Eye at will", 15),
+    _inv("Voice of the Chain Master", "talk through and perceive through your familiar", pact="Chain"),
+    _inv("Whispers of the Grave", "Speak with Dead at will", 9),
+    _inv("Witch Sight", "see the true form of shapechangers and illusions within 30 ft", 15),
+)}
+
+# The pact boons and what each gives, in the engine's words.
+PACT_BOONS: Final[dict[str, str]] = {
+    "Pact of the Chain": "Find Familiar known as a ritual, for a familiar of your own (on your sheet)",
+    "Pact of the Blade": "a pact weapon of the melee form you name (proficient), e.g. `blade longsword`",
+    "Pact of the Tome": "a Book of Shadows: three cantrips from any class's list, e.g. `tome: guidance, light, "
+                        "thaumaturgy`",
+}
+TOME_CANTRIPS: Final = 3
+_METAMAGIC_LEVELS: Final = (3, 10, 17)
+
 
 def choice_points(class_name: str, class_level: int, subclass: str | None) -> list[str]:
     """The choices a class level asks for (besides spells, skills, ASIs and subclass)."""
@@ -82,7 +192,33 @@ def choice_points(class_name: str, class_level: int, subclass: str | None) -> li
         points += [FAVORED_ENEMY, FAVORED_ENEMY_LANGUAGE]
     if class_name == "Ranger" and class_level in _NATURAL_EXPLORER_LEVELS:
         points.append(NATURAL_EXPLORER)
+    if class_name == "Sorcerer" and class_level in _METAMAGIC_LEVELS:
+        points.append(METAMAGIC)
+    if class_name == "Warlock" and class_level == 3:
+        points.append(PACT_BOON)
+    if class_name == "Warlock" and picks(ELDRITCH_INVOCATIONS, class_name, class_level):
+        points.append(ELDRITCH_INVOCATIONS)
+    if class_name == "Warlock" and _invocations_known(class_level - 1):
+        points.append(INVOCATION_SWAP)
     return points
+
+
+def _invocations_known(warlock_level: int) -> int:
+    return int(step(CLASSES["Warlock"].extras["invocations_known"], warlock_level) or 0)
+
+
+def _metamagic_known(sorcerer_level: int) -> int:
+    return int(step(CLASSES["Sorcerer"].extras["metamagic_known"], sorcerer_level) or 0)
+
+
+def picks(point: str, class_name: str, class_level: int) -> int:
+    """How many names the point's answer gives: the new Metamagic options or invocations of the level (the class
+    table's count, less the one before), else 1."""
+    if point == METAMAGIC:
+        return _metamagic_known(class_level) - _metamagic_known(class_level - 1)
+    if point == ELDRITCH_INVOCATIONS:
+        return _invocations_known(class_level) - _invocations_known(class_level - 1) if class_name == "Warlock" else 0
+    return 1
 
 
 _OPTIONS: Final[dict[str, Callable[[str], tuple[str, ...]]]] = {
@@ -91,6 +227,10 @@ _OPTIONS: Final[dict[str, Callable[[str], tuple[str, ...]]]] = {
     FAVORED_ENEMY: lambda class_name: FAVORED_ENEMY_TYPES,
     FAVORED_ENEMY_LANGUAGE: lambda class_name: LANGUAGES,
     NATURAL_EXPLORER: lambda class_name: FAVORED_TERRAINS,
+    METAMAGIC: lambda class_name: tuple(METAMAGIC_OPTIONS),
+    ELDRITCH_INVOCATIONS: lambda class_name: tuple(INVOCATIONS),
+    INVOCATION_SWAP: lambda class_name: tuple(INVOCATIONS),
+    PACT_BOON: lambda class_name: tuple(PACT_BOONS),
 }
 
 
@@ -99,7 +239,22 @@ def options(point: str, class_name: str) -> tuple[str, ...]:
     return _OPTIONS[point](class_name)
 
 
-def describe_options(point: str, class_name: str, taken: Sequence[str] = ()) -> str:
+def describe_options(point: str, class_name: str, taken: Sequence[str] = (), *, character: Character | None = None,
+                     class_level: int = 0, answered: Mapping[str, str] | None = None) -> str:
+    """The menu of a choice point: what is left to choose (for invocations, those whose prerequisites are met at
+    ``class_level``, with the Pact Boon ``answered`` at this level), each with what it does."""
+    if point == METAMAGIC:
+        return (f"choose {picks(point, class_name, class_level)}, separated by commas:\n"
+                + "\n".join(f"• **{m}** — {e}" for m, e in METAMAGIC_OPTIONS.items() if m not in taken))
+    if point in (ELDRITCH_INVOCATIONS, INVOCATION_SWAP):
+        allowed = open_invocations(character, class_level, answered or {})
+        if point == INVOCATION_SWAP:  # names only: the menu with effects was shown when they were learned
+            return (f"you may replace one invocation you know ({', '.join(taken)}) with another: reply "
+                    f"`replace <old> with <new>`, or `no`. Open to you: {', '.join(i.name for i in allowed)}.")
+        menu = "\n".join(f"• **{i.name}** — {i.effect}" for i in allowed)
+        return f"choose {picks(point, class_name, class_level)}, separated by commas:\n{menu}"
+    if point == PACT_BOON:
+        return "\n".join(f"• **{p}** — {e}" for p, e in PACT_BOONS.items())
     if point == FIGHTING_STYLE:
         return "\n".join(f"• **{s}** — {FIGHTING_STYLES[s]}" for s in options(point, class_name)
                          if s not in taken)
@@ -118,8 +273,9 @@ def describe_options(point: str, class_name: str, taken: Sequence[str] = ()) -> 
 
 def choice_title(point: str) -> str:
     """How a prompt names the choice: "Choose your **favored terrain**"."""
-    return {NATURAL_EXPLORER: "favored terrain (Natural Explorer)",
-            FAVORED_ENEMY_LANGUAGE: "favored enemy's language"}.get(point, point.lower())
+    return {NATURAL_EXPLORER: "favored terrain (Natural Explorer)", FAVORED_ENEMY_LANGUAGE: "favored enemy's language",
+            METAMAGIC: "Metamagic options", ELDRITCH_INVOCATIONS: "Eldritch Invocations",
+            INVOCATION_SWAP: "invocation to replace", PACT_BOON: "Pact Boon"}.get(point, point.lower())
 
 
 def _key(value: str) -> str:
@@ -159,11 +315,158 @@ def _validate_favored_enemy(value: str, taken: Sequence[str]) -> str:
     return found
 
 
-def validate_choice(point: str, class_name: str, value: str, taken: Sequence[str] = ()) -> str:
+# --------------------------------------------------------------------------- Metamagic, invocations, Pact Boon
+
+
+def _names(value: str) -> list[str]:
+    return [n.strip() for n in re.split(r",|;|\s+and\s+", value) if n.strip()]
+
+
+def _canonical(name: str, allowed: Sequence[str], what: str) -> str:
+    key = _key(name)
+    found = next((o for o in allowed if _key(o) in (key, f"{key} spell")), None)
+    if found is None:
+        raise RulesError(f"'{name[:60]}' is not one of the {what}: {', '.join(allowed)}.")
+    return found
+
+
+def _pact(value: str | None) -> str:
+    """"Pact of the Blade (Longsword)" -> "Blade"; "" for none."""
+    found = re.match(r"Pact of the (\w+)", value or "")
+    return found.group(1) if found else ""
+
+
+def pact_boon(character: Character | None) -> str | None:
+    """The Pact Boon chosen ("Pact of the Tome (Guidance, Light, Thaumaturgy)"), if any."""
+    records = _records(character) if character is not None else []
+    return next((r.choices[PACT_BOON] for r in records if PACT_BOON in r.choices), None)
+
+
+def pact_weapon(character: Character) -> str | None:
+    """The pact weapon's form of a Pact of the Blade ("Longsword")."""
+    found = re.match(r"Pact of the Blade \((.+)\)$", pact_boon(character) or "")
+    return found.group(1) if found else None
+
+
+def tome_cantrips(value: str | None) -> list[str]:
+    """The cantrips of a Pact of the Tome's Book of Shadows, from the Pact Boon's value."""
+    found = re.match(r"Pact of the Tome \((.+)\)$", value or "")
+    return _names(found.group(1)) if found else []
+
+
+def metamagic_known(character: Character) -> list[str]:
+    return [m for r in _records(character) for m in _names(r.choices.get(METAMAGIC, ""))]
+
+
+def _validate_pact_boon(value: str) -> str:
+    found = re.match(r"^\s*(?:pact\s+of\s+(?:the\s+)?)?(chain|blade|tome)\b[\s:(]*(.*?)[\s)]*$", value,
+                     re.IGNORECASE)
+    if found is None:
+        raise RulesError(f"Choose a pact boon: {', '.join(PACT_BOONS)}.")
+    kind, rest = found.group(1).casefold(), found.group(2)
+    if kind == "chain":
+        return "Pact of the Chain"
+    if kind == "blade":
+        weapon = find_item(rest) if rest else None
+        if not isinstance(weapon, Weapon) or weapon.ranged:
+            raise RulesError("Name the pact weapon's form, a melee weapon: e.g. `blade longsword`.")
+        return f"Pact of the Blade ({weapon.name})"
+    cantrips = _names(rest)
+    if len(cantrips) != TOME_CANTRIPS or len({_key(c) for c in cantrips}) != TOME_CANTRIPS:
+        raise RulesError(f"Pact of the Tome: name {TOME_CANTRIPS} different cantrips from any class's list, e.g. "
+                         "`tome: guidance, light, thaumaturgy`.")
+    return f"Pact of the Tome ({', '.join(cantrips)})"
+
+
+def unmet_prerequisite(invocation: Invocation, warlock_level: int, pact: str, cantrips: Sequence[str]) -> str | None:
+    """Why an invocation can't be learned yet ("needs 5th level"), or None."""
+    if invocation.level > warlock_level:
+        return f"{invocation.name} needs warlock level {invocation.level}"
+    if invocation.pact and invocation.pact != pact:
+        return f"{invocation.name} needs the Pact of the {invocation.pact}"
+    if invocation.eldritch_blast and "eldritch blast" not in {_key(c) for c in cantrips}:
+        return f"{invocation.name} needs the Eldritch Blast cantrip"
+    return None
+
+
+def _pact_now(character: Character | None, answered: Mapping[str, str]) -> str:
+    return _pact(pact_boon(character) or answered.get(PACT_BOON))
+
+
+def open_invocations(character: Character | None, warlock_level: int,
+                     answered: Mapping[str, str] | None = None) -> list[Invocation]:
+    """The invocations a warlock reaching ``warlock_level`` may learn: prerequisites met, not known already (nor
+    learned at this level, in ``answered``)."""
+    answered = answered or {}
+    known = {*(invocations(character) if character is not None else []),
+             *_names(answered.get(ELDRITCH_INVOCATIONS, ""))}
+    pact = _pact_now(character, answered)
+    cantrips = character.cantrips if character is not None else []
+    return [i for i in INVOCATIONS.values()
+            if i.name not in known and unmet_prerequisite(i, warlock_level, pact, cantrips) is None]
+
+
+def _check_invocation(name: str, character: Character | None, warlock_level: int,
+                      answered: Mapping[str, str]) -> None:
+    problem = unmet_prerequisite(INVOCATIONS[name], warlock_level, _pact_now(character, answered),
+                                 character.cantrips if character is not None else [])
+    if problem:
+        raise RulesError(problem + ".")
+
+
+def _validate_many(point: str, class_name: str, value: str, taken: Sequence[str], class_level: int,
+                   character: Character | None, answered: Mapping[str, str]) -> str:
+    wanted = picks(point, class_name, class_level)
+    what = "Metamagic options" if point == METAMAGIC else "Eldritch Invocations"
+    names = _names(value)
+    if len(names) != wanted:
+        raise RulesError(f"Choose {wanted} {what}, separated by commas ({len(names)} given).")
+    found = [_canonical(n, options(point, class_name), what) for n in names]
+    if len(set(found)) != len(found):
+        raise RulesError(f"{what}: each one once.")
+    again = next((f for f in found if f in taken), None)
+    if again:
+        raise RulesError(f"You already know {again}; choose another.")
+    if point == ELDRITCH_INVOCATIONS:
+        for name in found:
+            _check_invocation(name, character, class_level, answered)
+    return ", ".join(found)
+
+
+_SWAP_WORDS = re.compile(r"^(?:replace|swap)?\s*(.+?)\s+(?:with|for|->|→|by)\s+(.+)$", re.IGNORECASE)
+
+
+def _validate_swap(value: str, taken: Sequence[str], class_level: int, character: Character | None,
+                   answered: Mapping[str, str]) -> str:
+    found = _SWAP_WORDS.match(value.strip())
+    if found is None:
+        raise RulesError("Reply `replace <old invocation> with <new invocation>`, or `no`.")
+    known = [*taken, *_names(answered.get(ELDRITCH_INVOCATIONS, ""))]
+    old = next((k for k in known if _key(k) == _key(found.group(1))), None)
+    if old is None:
+        raise RulesError(f"You don't know the invocation '{found.group(1)[:60]}'. You know: {', '.join(known)}.")
+    new = _canonical(found.group(2), tuple(INVOCATIONS), "Eldritch Invocations")
+    if new in known:
+        raise RulesError(f"You already know {new}; choose another.")
+    _check_invocation(new, character, class_level, answered)
+    return f"{old}{SWAP_ARROW}{new}"
+
+
+def validate_choice(point: str, class_name: str, value: str, taken: Sequence[str] = (), *,
+                    character: Character | None = None, class_level: int = 0,
+                    answered: Mapping[str, str] | None = None) -> str:
     """The canonical name of ``value`` for ``point``; refused when it isn't offered or already taken (the
-    fighting styles, favored enemies, terrains already chosen; the languages already known)."""
+    fighting styles, favored enemies, terrains, Metamagic options, invocations already chosen; the languages
+    already known) or, for an invocation, its prerequisites aren't met by ``character`` reaching ``class_level``
+    (with the other answers of the level, ``answered``)."""
     if point == FAVORED_ENEMY:
         return _validate_favored_enemy(value, taken)
+    if point in _MANY:
+        return _validate_many(point, class_name, value, taken, class_level, character, answered or {})
+    if point == INVOCATION_SWAP:
+        return _validate_swap(value, taken, class_level, character, answered or {})
+    if point == PACT_BOON:
+        return _validate_pact_boon(value)
     key = _key(value).removesuffix(" dragon")
     allowed = options(point, class_name)
     found = next((o for o in allowed if o.casefold() == key), None)
@@ -181,6 +484,10 @@ def already_chosen(point: str, character: Character | None, languages: Sequence[
     those of a character still being made)."""
     if point == FAVORED_ENEMY_LANGUAGE:
         return [*languages, *(character.languages if character is not None else [])]
+    if point == METAMAGIC:
+        return metamagic_known(character) if character is not None else []
+    if point in (ELDRITCH_INVOCATIONS, INVOCATION_SWAP):
+        return invocations(character) if character is not None else []
     return [r.choices[point] for r in _records(character) if point in r.choices] if character is not None else []
 
 
@@ -195,11 +502,12 @@ def validate_choices(class_name: str, class_level: int, subclass: str | None, ch
         raise RulesError(f"A level {class_level} {class_name} doesn't choose a {extra[0].lower()}.")
     out = {}
     for point in points:
-        if point not in chosen and not required:
+        if point not in chosen and (not required or point in OPTIONAL_POINTS):
             continue
         if point not in chosen:
             raise RulesError(f"Choose a {point.lower()}: {', '.join(options(point, class_name))}.")
-        out[point] = validate_choice(point, class_name, chosen[point], already_chosen(point, character, languages))
+        out[point] = validate_choice(point, class_name, chosen[point], already_chosen(point, character, languages),
+                                     character=character, class_level=class_level, answered=chosen)
     return out
 
 
@@ -234,6 +542,17 @@ def choices_text(character: Character) -> str:
             language = record.choices.get(FAVORED_ENEMY_LANGUAGE)
             parts.append(f"{FAVORED_ENEMY}: {record.choices[FAVORED_ENEMY]}" + (f" ({language})" if language else ""))
     parts += [f"{NATURAL_EXPLORER}: {t}" for t in favored_terrains(character)]
+    if metamagic_known(character):
+        parts.append(f"{METAMAGIC}: " + ", ".join(f"{m} ({METAMAGIC_OPTIONS.get(m, '')})"
+                                                  for m in metamagic_known(character)))
+    boon = pact_boon(character)
+    if boon:
+        familiar = " (Find Familiar known as a ritual)" if _pact(boon) == "Chain" else ""
+        parts.append(f"{PACT_BOON}: {boon}{familiar}")
+    if invocations(character):
+        parts.append(f"{ELDRITCH_INVOCATIONS}: " + ", ".join(
+            f"{n} ({INVOCATIONS[n].effect}{'' if INVOCATIONS[n].acts else '; told, not modelled'})"
+            if n in INVOCATIONS else n for n in invocations(character)))
     return "; ".join(parts)
 
 

@@ -28,10 +28,14 @@ from dnd.abilities import modifier, normalize_ability
 from dnd.character import Character, compute_ability_scores, hp_gain
 from dnd.class_choices import (
     FIGHTING_STYLE,
+    OPTIONAL_POINTS,
+    PACT_BOON,
+    TOME_CANTRIPS,
     already_chosen,
     choice_points,
     choice_title,
     describe_options,
+    tome_cantrips,
     validate_choice,
 )
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
@@ -247,15 +251,28 @@ def _class_choice_prompt(state: LevelUpState, character: Character) -> str:
     point = _choice_point(state, character)
     assert point is not None and state.class_name is not None
     taken = already_chosen(point, character)
-    return f"Choose your **{choice_title(point)}**:\n{describe_options(point, state.class_name, taken)}"
+    menu = describe_options(point, state.class_name, taken, character=character,
+                            class_level=_options(state, character).class_level, answered=state.class_choices)
+    return f"Choose your **{choice_title(point)}**:\n{menu}"
 
 
 def _class_choice_answer(state: LevelUpState, character: Character, text: str,
-                         rng: random.Random) -> tuple[dict[str, Any], str]:
+                         catalog: SpellCatalog) -> tuple[dict[str, Any], str]:
+    """The level's class choice; a swap of an invocation may be declined (`no`); a Pact of the Tome's cantrips
+    are checked against the game's spells (any class's list, not known yet) and take their proper names."""
     point = _choice_point(state, character)
     assert point is not None
-    found = validate_choice(point, state.class_name or "", text, already_chosen(point, character))
-    return {"class_choices": {**state.class_choices, point: found}}, f"{point}: **{found}**."
+    rest = {p: v for p, v in state.class_choices.items() if p != point}
+    if point in OPTIONAL_POINTS and " ".join(text.split()).casefold() in _NO_SWAP:
+        return {"class_choices": rest}, "You keep the invocations you know."
+    found = validate_choice(point, state.class_name or "", text, already_chosen(point, character),
+                            character=character, class_level=_options(state, character).class_level,
+                            answered=state.class_choices)
+    if point == PACT_BOON and tome_cantrips(found):
+        names = choose_spells(catalog, tome_cantrips(found), class_name="Warlock", min_level=0, max_level=0,
+                              any_list=TOME_CANTRIPS, known=character.cantrips, exactly=TOME_CANTRIPS)
+        found = f"Pact of the Tome ({', '.join(names)})"
+    return {"class_choices": {**rest, point: found}}, f"{point}: **{found}**."
 
 
 _PROMPTS = {
@@ -545,20 +562,22 @@ def _arcanum_answer(state: LevelUpState, character: Character, text: str,
 _SPELL_PROMPTS = {"cantrips": _cantrips_prompt, "spells": _spells_prompt, "swap": _swap_prompt,
                   "arcanum": _arcanum_prompt}
 _SPELL_ANSWERS = {"cantrips": _cantrips_answer, "spells": _spells_answer, "swap": _swap_answer,
-                  "arcanum": _arcanum_answer}
+                  "arcanum": _arcanum_answer, **dict.fromkeys(CHOICE_STEPS, _class_choice_answer)}
 
 
 def learned(state: LevelUpState, character: Character) -> Character:
-    """The character with the cantrips and spells chosen in this level-up (a swap replaces the spell given up)."""
+    """The character with the cantrips and spells chosen in this level-up (a swap replaces the spell given up; a
+    Pact of the Tome's cantrips are known from now on)."""
     known = [s for s in character.spells_known if not state.swap or s != state.swap[0]]
     known += [*state.new_spells, *state.swap[1:], *([state.arcanum] if state.arcanum else [])]
-    return character.model_copy(update={"cantrips": [*character.cantrips, *state.new_cantrips],
+    tome = tome_cantrips(state.class_choices.get(PACT_BOON))
+    return character.model_copy(update={"cantrips": [*character.cantrips, *state.new_cantrips, *tome],
                                         "spells_known": list(dict.fromkeys(known))})
 
 
 _ANSWERS = {
     "class": _class_answer, "hp": _hp_answer, "asi": _asi_answer, "feat_ability": _feat_ability_answer,
-    "subclass": _subclass_answer, **dict.fromkeys(CHOICE_STEPS, _class_choice_answer), "skills": _skills_answer,
+    "subclass": _subclass_answer, "skills": _skills_answer,
     "expertise": _expertise_answer,
 }
 

@@ -615,6 +615,9 @@ class TurnEconomy(Frozen):
     readied: str | None = None  # the Ready action's trigger and response, in the player's words
     shield: int = Field(0, ge=0)
     sneak_attack_turn: str | None = None  # the turn ("round:actor") its Sneak Attack was last used in
+    # The spells cast this turn, to hold the bonus-action spell rule: "bonus" (a spell cast as a bonus action),
+    # "cantrip" and "leveled" (cast with the action).
+    spells_cast: tuple[str, ...] = ()
 
 
 class Combatant(Frozen):

@@ -8,6 +8,7 @@ Refusals are :class:`RulesError` in the game's voice: "Your spell fails; no slot
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from dnd.character import (
     Character,
     ability_modifier,
     class_level,
+    invocations,
     skill_modifier,
     spell_attack_bonus,
     spell_save_dc,
@@ -168,6 +170,7 @@ class CastResult:
     temp_hp: str = ""  # temporary hit points each target gains (dice or a number)
     max_hp_bonus: int = 0  # each target's hit point maximum and current hit points rise by this (Aid)
     later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""  # its damage comes later
+    metamagic: str = ""  # the Metamagic option it is cast with (dnd.metamagic)
 
 
 def available_slots(character: Character) -> dict[int, int]:
@@ -242,8 +245,12 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
     mod = ability_modifier(character, get_class(caster_class).spellcasting_ability or "INT")
     bonus, dc = spell_attack_bonus(character, caster_class), spell_save_dc(character, caster_class)
     if level == 0:
-        return character, spell_effect(info, name, 0, None, "cantrip", f"{character.name} casts {name}.",
-                                       character.level, mod, bonus, dc)
+        cantrip = spell_effect(info, name, 0, None, "cantrip", f"{character.name} casts {name}.", character.level,
+                               mod, bonus, dc)
+        if name == "Eldritch Blast" and "Agonizing Blast" in invocations(character) and cantrip.damage_each:
+            cantrip = dataclasses.replace(  # each beam
+                cantrip, damage_each=f"{cantrip.damage_each}{ability_modifier(character, 'CHA'):+d}")
+        return character, cantrip
 
     updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from dnd.actions import find_inventory_item, magic_bonus, proficient_with, weapon_ability
-from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier, has_fighting_style
+from dnd.character import Character, DeathSaves, InventoryItem, ability_modifier, has_fighting_style, invocations
+from dnd.class_choices import pact_weapon
 from dnd.combat.concentration import weapon_hit_spells
 from dnd.combat.damage import take_damage
 from dnd.combat.economy import take_reaction
@@ -294,6 +295,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     notes += extras.notes
     told += [FeatureUsed(attacker.name, note) for note in extras.notes]  # the table sees what a feature added
     state, dice = _with_held_spells(state, attacker.id, profile, f"{profile.damage}{extras.damage}", told)
+    dice = _lifedrinker(actor_now, profile, dice, notes, told)
     damage_roll = roll_dice(f"{dice} {profile.label} damage", rng, crit=critical)
     told.append(Rolled(damage_roll))
     by_type = dict(damage_roll.damage_by_type) or {profile.damage_type: damage_roll.total}
@@ -328,6 +330,20 @@ def _with_held_spells(state: CombatState, attacker_id: str, profile: _Profile, d
         return state, dice
     told += spells_told
     return state, f"({dice})[{profile.damage_type}]{extra}"
+
+
+def _lifedrinker(attacker: Combatant, profile: _Profile, dice: str, notes: list[str], told: list[Line]) -> str:
+    """Lifedrinker: a hit with the pact weapon deals the warlock's CHA modifier (at least 1) more, necrotic (typed,
+    so the target's defenses meet it apart from the weapon's own damage)."""
+    character = attacker.character
+    if character is None or profile.weapon is None or profile.weapon.name != pact_weapon(character) \
+            or "Lifedrinker" not in invocations(character):
+        return dice
+    bonus = max(1, ability_modifier(character, "CHA"))
+    notes.append(f"Lifedrinker +{bonus} necrotic")
+    told.append(FeatureUsed(attacker.name, notes[-1]))
+    typed = dice if "[" in dice else f"({dice})[{profile.damage_type}]"
+    return f"{typed}+{bonus}[necrotic]"
 
 
 def _rider_save(state: CombatState, profile: _Profile, attacker: Combatant, target: Combatant,

@@ -2,7 +2,8 @@
 next turn starts.
 
 * The action: the Attack action (one weapon attack, two with Extra Attack — Barbarian, Fighter, Monk, Paladin,
-  Ranger at 5th level —, three with Fighter's Extra Attack (2) at 11th, four with Extra Attack (3) at 20th),
+  Ranger at 5th level —, three with Fighter's Extra Attack (2) at 11th, four with Extra Attack (3) at 20th; a
+  warlock's Thirsting Blade: two with the pact weapon),
   casting a spell with a casting time of one action, using an object (a potion), or Dash, Disengage, Dodge,
   Help, Hide, Ready. Action Surge (Fighter 2) gives one more action this turn (once a turn).
 * The bonus action: what a feature says takes one (Rage, Second Wind, Martial Arts' unarmed strike).
@@ -13,15 +14,19 @@ Everything resets when the character's next turn starts (:func:`fresh_turn`, fro
 the Shield spell's +5 AC ends then. Monsters are not counted here: a monster's turn is its Multiattack or one
 attack (`dnd.tactics`, or the owner's `!attack`).
 
-Not modelled: the free object interaction, movement (speed is shown, not spent), a bonus-action spell limiting
-the other spell to a cantrip.
+A spell cast as a bonus action (Healing Word, a Quickened Spell) leaves only a cantrip with a casting time of 1
+action for the rest of the turn; a leveled spell cast with the action leaves no bonus-action spell
+(:func:`take_casting`, given the spell's level).
+
+Not modelled: the free object interaction, movement (speed is shown, not spent).
 """
 
 from __future__ import annotations
 
 import re
 
-from dnd.character import Character
+from dnd.character import Character, invocations
+from dnd.class_choices import pact_weapon
 from dnd.combat.state import CombatState, check_turn, find_anywhere, replace_combatant
 from dnd.conditions import is_incapacitated
 from dnd.errors import RulesError
@@ -33,10 +38,22 @@ _DOING = {"attack": "the Attack action", "cast": "casting a spell", "item": "usi
 _EXTRA_ATTACK = re.compile(r"^Extra Attack(?: \((\d)\))?$")
 
 
-def attacks_per_action(character: Character | None) -> int:
+def wields_pact_weapon(character: Character, weapon: str | None) -> bool:
+    """The weapon named (none: the one equipped) is the Pact of the Blade's pact weapon."""
+    pact = pact_weapon(character)
+    if pact is None:
+        return False
+    if weapon is not None:
+        return " ".join(weapon.split()).casefold() == pact.casefold()
+    return any(i.equipped and i.name == pact for i in character.inventory)
+
+
+def attacks_per_action(character: Character | None, weapon: str | None = None) -> int:
     """The attacks one Attack action makes: 1, plus Extra Attack's (2 with "Extra Attack", 3 with "Extra Attack
-    (2)", 4 with "Extra Attack (3)")."""
-    best = 1
+    (2)", 4 with "Extra Attack (3)"); a warlock's Thirsting Blade makes 2 with the pact weapon (``weapon``: the one
+    attacked with, the equipped one when None)."""
+    best = 2 if character and "Thirsting Blade" in invocations(character) and wields_pact_weapon(character, weapon) \
+        else 1
     for feature in character.features if character else []:
         found = _EXTRA_ATTACK.match(feature)
         if found:
@@ -72,9 +89,10 @@ def clear_offers(state: CombatState) -> CombatState:
                                                    for c in state.combatants]})
 
 
-def take_action(state: CombatState, combatant_id: str, kind: ActionKind) -> CombatState:
-    """Spends the action of the current character's turn on `kind` (one attack of its Attack action at a time);
-    refuses what the turn no longer allows. An Action Surge's extra action is spent when the first is."""
+def take_action(state: CombatState, combatant_id: str, kind: ActionKind, *, weapon: str | None = None) -> CombatState:
+    """Spends the action of the current character's turn on `kind` (one attack of its Attack action at a time,
+    ``weapon``: the one it is made with); refuses what the turn no longer allows. An Action Surge's extra action is
+    spent when the first is."""
     actor = check_turn(state, combatant_id)
     if actor.kind != "character":
         return state
@@ -82,14 +100,14 @@ def take_action(state: CombatState, combatant_id: str, kind: ActionKind) -> Comb
     actor = check_turn(state, combatant_id)
     used = actor.action_this_turn
     extra = actor.economy.extra_actions
-    if kind == "attack" and used == "attack" and actor.attacks_this_turn < attacks_per_action(actor.character):
+    if kind == "attack" and used == "attack" and actor.attacks_this_turn < attacks_per_action(actor.character, weapon):
         return replace_combatant(state, actor.model_copy(update={"attacks_this_turn": actor.attacks_this_turn + 1}))
     if used is None or extra:
         economy = actor.economy.model_copy(update={"extra_actions": extra - (used is not None)})
         return replace_combatant(state, actor.model_copy(update={
             "action_this_turn": kind, "attacks_this_turn": 1 if kind == "attack" else 0, "economy": economy}))
     if kind == "attack" and used == "attack":
-        allowed = attacks_per_action(actor.character)
+        allowed = attacks_per_action(actor.character, weapon)
         made = "its attack" if allowed == 1 else f"all {allowed} attacks of its Attack action"
         raise RulesError(f"{actor.name} has made {made} this turn. `!end_turn` to pass the turn.")
     raise RulesError(f"{actor.name} has already used this turn's action ({_DOING[used]}). `!end_turn` to pass "
@@ -108,10 +126,32 @@ def take_bonus_action(state: CombatState, combatant_id: str, what: str) -> Comba
         "economy": actor.economy.model_copy(update={"bonus_action": what})}))
 
 
-def take_casting(state: CombatState, combatant_id: str, spell: str, *, bonus_action: bool) -> CombatState:
+def take_casting(state: CombatState, combatant_id: str, spell: str, *, bonus_action: bool,
+                 spell_level: int | None = None) -> CombatState:
     """Spends what casting `spell` takes: the bonus action for a spell cast with one (Healing Word, a smite, a
-    Flaming Sphere's ram), else the action."""
-    return take_bonus_action(state, combatant_id, spell) if bonus_action else take_action(state, combatant_id, "cast")
+    Flaming Sphere's ram, a Quickened Spell), else the action. With the spell's level (a spell being cast, not a
+    held one used again) the bonus-action spell rule holds: after a bonus-action spell only a cantrip cast with
+    the action; no bonus-action spell after a leveled spell cast with the action."""
+    if spell_level is not None:
+        _check_spell_rule(check_turn(state, combatant_id), spell, bonus_action, spell_level)
+    state = take_bonus_action(state, combatant_id, spell) if bonus_action else take_action(state, combatant_id, "cast")
+    if spell_level is None:
+        return state
+    actor = check_turn(state, combatant_id)
+    cast_as = "bonus" if bonus_action else "cantrip" if spell_level == 0 else "leveled"
+    return replace_combatant(state, actor.model_copy(update={"economy": actor.economy.model_copy(
+        update={"spells_cast": (*actor.economy.spells_cast, cast_as)})}))
+
+
+def _check_spell_rule(actor: Combatant, spell: str, bonus_action: bool, spell_level: int) -> None:
+    cast = actor.economy.spells_cast
+    if bonus_action and any(c in ("bonus", "leveled") for c in cast):
+        raise RulesError(f"{actor.name} has cast a {'spell as a bonus action' if 'bonus' in cast else 'leveled spell'}"
+                         f" this turn: {spell} can't be cast as a bonus action too (only a cantrip with a casting "
+                         "time of 1 action may follow a bonus-action spell).")
+    if not bonus_action and spell_level > 0 and "bonus" in cast:
+        raise RulesError(f"{actor.name} cast a spell as a bonus action this turn: the only other spell this turn "
+                         f"is a cantrip with a casting time of 1 action, not {spell}.")
 
 
 def take_reaction(state: CombatState, combatant_id: str, what: str, *, to_a_hit: bool = False) -> CombatState:

@@ -48,6 +48,7 @@ from dnd.combat.state import (
 )
 from dnd.conditions import is_incapacitated
 from dnd.errors import RulesError
+from dnd.metamagic import HEIGHTENED, TWINNED
 from dnd.monsters import Combatant
 from dnd.spellcasting import CastResult
 
@@ -93,6 +94,8 @@ def _spell_targets(state: CombatState, caster: Combatant, spell: CastResult, kin
         raise RulesError(f"{spell.spell} names no target: it strikes {caster.name}'s next weapon hit"
                          + (" and each one after" if spell.later == "each_hit" else "") + ".")
     limit = spell.max_targets if kind in ("heal", "boost") else 1 if kind in ("attack", "damage", "later") else 0
+    if spell.metamagic == TWINNED:
+        limit = 2  # a second creature (dnd.metamagic.twinnable: only spells of one target take it)
     if limit == 1 and len(names) > 1:
         raise RulesError(f"{spell.spell} has one target: name one ({', '.join(names)} given).")
     if limit and len(names) > limit:
@@ -140,7 +143,8 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
     points (the higher of the old and new) and Aid's raised maximum go to each target; damage without attack
     or save always hits one target. A smite or Flaming Sphere is held for later (:func:`cast_again`). A harmful
     spell with no target named aims at the only foe standing. Other spells are recorded; their effect is
-    narrated.
+    narrated. Metamagic (`dnd.metamagic`, paid for already): Twinned Spell gives a one-target spell a second
+    target, each its own roll; Heightened Spell gives the first target disadvantage on its save.
     """
     caster = check_turn(state, caster_id)
     if caster.dead or caster.hp == 0 or is_incapacitated(caster.conditions):
@@ -183,12 +187,17 @@ def _resolve(state: CombatState, caster: Combatant, spell: CastResult, kind: Spe
     names = list(dict.fromkeys(c.name for c in chosen))
     if spell.projectiles:
         return _volley(state, caster, spell, kind, chosen, rng)
-    if kind == "attack":
-        state, hit = _spell_attack(state, caster, spell, chosen[0], spell.damage, rng)
-        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hit, attacks=[hit], told=hit.told)
+    if kind == "attack":  # one target, or two with Twinned Spell, each its own roll
+        hits: list[AttackResult] = []
+        for target in chosen:
+            state, hit = _spell_attack(state, caster, spell, target, spell.damage, rng)
+            hits.append(hit)
+        return state, SpellResult(caster.name, spell.spell, kind, names, attack=hits[0], attacks=hits,
+                                  damage=sum(h.damage for h in hits), told=[line for h in hits for line in h.told])
     if kind == "save":
         state, saved = _spell_save(state, caster, spell.spell, chosen, spell.save, spell.save_dc, spell.damage,
-                                   spell.damage_type, spell.save_effect == "half", rng)
+                                   spell.damage_type, spell.save_effect == "half", rng,
+                                   heightened=spell.metamagic == HEIGHTENED)
         return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, told=saved.told)
     if kind == "heal":
         return _heal_all(state, caster, spell, chosen, rng)
@@ -196,7 +205,10 @@ def _resolve(state: CombatState, caster: Combatant, spell: CastResult, kind: Spe
         return _boost_all(state, caster, spell, chosen, rng)
     if kind == "damage":
         told: list[Line] = []
-        state, dealt = _always_hits(state, caster, spell.spell, chosen[0], spell.damage, spell.damage_type, rng, told)
+        dealt = 0
+        for target in chosen:
+            state, done = _always_hits(state, caster, spell.spell, target, spell.damage, spell.damage_type, rng, told)
+            dealt += done
         return state, SpellResult(caster.name, spell.spell, kind, names, damage=dealt, told=told)
     if kind == "later":
         return state, SpellResult(caster.name, spell.spell, kind, names)
@@ -212,12 +224,13 @@ def _spell_attack(state: CombatState, caster: Combatant, spell: CastResult, targ
 
 def _spell_save(state: CombatState, caster: Combatant, spell: str, chosen: Sequence[Combatant], save: str | None,
                 dc: int | None, damage: str, damage_type: str, half: bool,
-                rng: random.Random | None) -> tuple[CombatState, SaveResult]:
+                rng: random.Random | None, *, heightened: bool = False) -> tuple[CombatState, SaveResult]:
+    """``heightened``: Heightened Spell, the first target saves with disadvantage."""
     if dc is None:
         raise RulesError(f"{spell} needs a save DC.")
     state, saved = saving_throw(state, [c.id for c in chosen], save, dc, rng, damage=damage or None,
                                 damage_type=damage_type, half_on_success=half, source=spell, actor_id=caster.id,
-                                magical=True)
+                                magical=True, disadvantage_for=chosen[0].id if heightened and chosen else None)
     if not damage and any(not o.success for o in saved.outcomes):
         saved = dataclasses.replace(saved, told=[*saved.told, SpellTakesHold(spell)])
     return state, saved

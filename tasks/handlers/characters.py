@@ -28,6 +28,7 @@ from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
+from dnd.metamagic import QUICKENED, apply_metamagic, find_metamagic
 from dnd.phrases import advantage_word
 from dnd.render import discord, facts
 from dnd.rests import long_rest, short_rest
@@ -198,7 +199,8 @@ def _save(ctx: CommandContext, stored: StoredCharacter, character: Character) ->
 
 # --------------------------------------------------------------------------- spells
 
-CAST_USAGE = "!cast <spell> [at <level>] [at|on <target>[, <target>…]]"
+CAST_USAGE = "!cast <spell> [at <level>] [at|on <target>[, <target>…]] [with <metamagic>]"
+_METAMAGIC_CLAUSE = re.compile(r"\s+with\s+(?P<option>[\w' -]+?)\s*$", re.IGNORECASE)
 _CLAUSE = re.compile(r"\s+(at|on)\s+", re.IGNORECASE)
 _LEVEL = re.compile(r"^(?:level\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:[\s-]+level)?$", re.IGNORECASE)
 _TARGETS = re.compile(r"\s*,\s*|\s+and\s+", re.IGNORECASE)
@@ -223,6 +225,13 @@ def parse_cast(text: str) -> tuple[str, int | None, list[str]]:
     return spell, level, targets
 
 
+def split_metamagic(text: str) -> tuple[str, str | None]:
+    """`Fire Bolt at goblin 1 with quickened` → ("Fire Bolt at goblin 1", "quickened"): a sorcerer's Metamagic
+    option, the last clause of the command."""
+    found = _METAMAGIC_CLAUSE.search(text)
+    return (text[:found.start()], found.group("option")) if found else (text, None)
+
+
 MAX_SPELL_NAME_WORDS = 6  # "Protection from Evil and Good"
 
 
@@ -245,23 +254,34 @@ def _spell_then_target(ctx: CommandContext, text: str) -> tuple[str, SpellInfo, 
          "more at it: `!cast Scorching Ray at goblin 1, goblin 1, goblin 2` (never more names than rays). Mass "
          "heals and Aid take several targets (`!cast Aid on @a, @b, @c`), outside a fight too. A smite waits "
          "for your next weapon hit; while you hold Flaming Sphere or Call Lightning, `!cast` it again with no "
-         "level to ram the sphere (bonus action) or call a bolt (action), no slot spent.", category=CATEGORY)
+         "level to ram the sphere (bonus action) or call a bolt (action), no slot spent. A sorcerer adds Metamagic "
+         "last, paid in sorcery points: `!cast Fire Bolt at goblin 1 with quickened` (a 1-action spell as a bonus "
+         "action; then only a cantrip with your action), `with twinned` (a one-target spell at two: `at goblin 1, "
+         "goblin 2`), `with empowered` (reroll your lowest damage dice), `with heightened` (the first target saves "
+         "with disadvantage), `with careful`, `distant`, `extended` or `subtle` (told).", category=CATEGORY)
 def cast_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Which spell? For example `!cast Magic Missile`, `!cast Cure Wounds at 2` or, in a fight, "
                            "`!cast Fire Bolt at goblin 1`.")
-    name, level, targets = parse_cast(ctx.args)
+    words, metamagic = split_metamagic(ctx.args)
+    name, level, targets = parse_cast(words)
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
     info = spell_data(ctx, name)
     if info is None and not targets and (split := _spell_then_target(ctx, name)) is not None:
         name, info, targets = split  # `!cast Fire Bolt Zorblax`: the target named without at/on
-    if fight is not None and level is None and cast_held_again(ctx, fight, info.name if info else name, targets):
+    if metamagic is None and fight is not None and level is None \
+            and cast_held_again(ctx, fight, info.name if info else name, targets):
         return
     if fight is None and info is not None and bolsters_party(info):
+        if metamagic is not None:
+            raise CommandError("Metamagic on a party's healing outside a fight isn't modelled: cast it without.")
         cast_on_party(ctx, info, level, targets)
         return
+    quickened = metamagic is not None and find_metamagic(metamagic) == QUICKENED
     # Shield answering a hit, out of turn; else the turn's action (or bonus action) is spent
-    if spell_as_reaction(ctx, fight, name, bonus_action=info is not None and info.casting_time == "1 bonus action"):
+    if spell_as_reaction(ctx, fight, name, bonus_action=quickened or (info is not None
+                                                                      and info.casting_time == "1 bonus action"),
+                         spell_level=info.level if info is not None else None):
         return
     stored = my_character(ctx, for_update=True)
     character = stored.character
@@ -269,6 +289,8 @@ def cast_command(ctx: CommandContext) -> None:
         raise CommandError(f"I don't know a spell called '{name[:60]}'.")
     shown = [party_member(ctx, t).character.name for t in targets] if fight is None else []  # before the slot
     updated, result = cast_spell(character, name, slot_level=level, spell=info)
+    if metamagic is not None:  # refused before anything is written: the slot and the points together
+        updated, result = apply_metamagic(updated, result, metamagic)
     if fight is not None:
         _cast_in_fight(ctx, fight, stored, character, updated, result, targets)
     else:

@@ -152,7 +152,7 @@ def attack_command(ctx: CommandContext) -> None:
     row, before = channel_fight(ctx)
     actor = engine.current_actor(before)
     _may_act(ctx, actor)
-    state = take_action(before, actor.id, "attack")  # one attack of the turn's Attack action (characters)
+    state = take_action(before, actor.id, "attack", weapon=weapon)  # one attack of the turn's Attack action
     multi = _MULTIATTACK.fullmatch(weapon) if weapon else None
     if actor.kind == "monster" and (weapon is None or multi):
         option = int(multi.group(1)) if multi and multi.group(1) else 1

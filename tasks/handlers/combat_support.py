@@ -673,15 +673,16 @@ def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shie
     return True
 
 
-def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, bonus_action: bool = False) -> bool:
+def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, bonus_action: bool = False,
+                      spell_level: int | None = None) -> bool:
     """`!cast` in a fight: Shield answering a hit is the reaction (True: done); any other cast is the turn's
     action (its bonus action for a spell cast with one: Healing Word, a smite), on the caster's turn (spent in
-    `fight.state`)."""
+    `fight.state`), with the bonus-action spell rule when the spell's level is known."""
     if shield_reaction(ctx, fight, spell):
         return True
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")
-        fight.state = take_casting(fight.state, fight.me.id, spell, bonus_action=bonus_action)
+        fight.state = take_casting(fight.state, fight.me.id, spell, bonus_action=bonus_action, spell_level=spell_level)
     return False
 
 

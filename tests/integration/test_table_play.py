@@ -1,7 +1,7 @@
 """Table play end to end through the local table: a combat from `!initiative` to `!end_combat` (with an
-out-of-turn message answered and not acted on), spells, potions and a monster's Multiattack in a fight, the
-sheet and the fight kept in step, shopping, trades and dropped items. Every refusal gets a clear message and
-changes nothing."""
+out-of-turn message answered and not acted on), spells (a Quickened Spell too), potions and a monster's
+Multiattack in a fight, the sheet and the fight kept in step, shopping, trades and dropped items. Every refusal
+gets a clear message and changes nothing."""
 
 from __future__ import annotations
 
@@ -366,6 +366,43 @@ def test_spells_in_a_fight(srd: SystemUnderTest) -> None:
     system.command(mage, "!end_turn")
     turn_until(system, is_mage)
     refused(system, mage, "!cast Burning Hands on Bugbear 3", "Your spell fails; no slots remain", watch)
+    assert "Combat summary" in system.command(mage, "!end_combat")["content"]
+
+
+def sorcerer_with(name: str) -> Character:
+    """Sorcerer 3 (CHA 16, spell attack +5) knowing Quickened and Twinned Spell, 3 sorcery points."""
+    from dnd.character import LevelRecord, derive
+
+    history = [LevelRecord(class_name="Sorcerer", class_level=n, hp_method="average", hp_roll=4,
+                           choices={"Metamagic": "Quickened Spell, Twinned Spell"} if n == 3 else {})
+               for n in (1, 2, 3)]
+    sorcerer = derive(Character(
+        name=name, race="Human", class_levels={"Sorcerer": 3}, history=history,
+        base_scores={"STR": 8, "DEX": 14, "CON": 14, "INT": 10, "WIS": 10, "CHA": 16},
+        cantrips=["Fire Bolt", "Ray of Frost", "Light", "Mage Hand"], spells_known=["Magic Missile", "Shield"]))
+    return sorcerer.model_copy(update={"hp": sorcerer.max_hp})
+
+
+def test_a_quickened_spell_in_a_fight(srd: SystemUnderTest) -> None:
+    system = srd
+    fresh_fight(system)
+    mage, ally = new_player_id(), new_player_id()
+    seed(system, mage, sorcerer_with(f"Sira{mage}"))
+    seed(system, ally, fighter(f"Fen{ally}"))
+    watch = [mage, ally]
+    system.command(mage, f"!initiative <@{mage}> <@{ally}>")
+    owner(system, "!initiative add bugbear 2")
+    turn_until(system, lambda actor: actor.get("player_id") == str(mage))
+    refused(system, mage, "!cast Fire Bolt at Bugbear 1 with empowered", "doesn't know Empowered Spell", watch)
+    refused(system, mage, "!cast Magic Missile at Bugbear 1 with twinned", "targets one creature only", watch)
+    reply = system.command(mage, "!cast Fire Bolt at Bugbear 1 with quickened")["content"]
+    assert "Quickened Spell (2 sorcery points spent, 1 left)" in reply and "Fire Bolt attack on Bugbear 1" in reply
+    refused(system, mage, "!cast Magic Missile at Bugbear 2", "only other spell this turn is a cantrip", watch)
+    reply = system.command(mage, "!cast Ray of Frost at Bugbear 2")["content"]  # the action, still free
+    assert "Ray of Frost attack on Bugbear 2" in reply, reply
+    system.command(mage, "!end_turn")
+    turn_until(system, lambda actor: actor.get("player_id") == str(mage))
+    refused(system, mage, "!cast Fire Bolt at Bugbear 1 with quickened", "only 1 of 3 left, not 2", watch)
     assert "Combat summary" in system.command(mage, "!end_combat")["content"]
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from dnd.character import Character
-from dnd.class_choices import already_chosen, choice_points
+from dnd.character import ELDRITCH_INVOCATIONS, INVOCATION_SWAP, Character, invocations
+from dnd.class_choices import already_chosen, choice_points, metamagic_known, open_invocations, pact_boon, picks
 from dnd.class_choices import options as choice_options
 from dnd.creation import CreationChoices, create_character
 from dnd.data.classes import ALL_SKILLS_LABEL, CLASSES
@@ -31,7 +31,7 @@ from dnd.spellcasting import (
     prepare_spells,
     spell_gains,
 )
-from tests.srd_paths import srd_json
+from tests.srd_paths import SRD_MARKDOWN_DIR, srd_json
 
 BACKGROUND_SKILLS = ("Insight", "Religion")  # the Acolyte's
 
@@ -44,6 +44,24 @@ def catalog() -> SpellCatalog:
 @cache
 def srd_levels() -> dict[tuple[str, int], dict[str, Any]]:
     return {(e["class"]["name"], e["level"]): e for e in srd_json("Levels") if not e.get("subclass")}
+
+
+@cache
+def srd_table_column(cls: str, column: str) -> dict[int, int]:
+    """A number column of the class's table in the SRD's Markdown (`Classes/<cls>.md`), by level ("-" is 0)."""
+    path = SRD_MARKDOWN_DIR / "OldManUmby-DND.SRD.Wiki" / "Classes" / f"{cls}.md"
+    if not path.is_file():
+        pytest.skip(f"SRD Markdown test data not found at {path} (set SRD_MARKDOWN_DIR)")
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+    header = next(r for r in rows if column in r)
+    index = header.index(column)
+    return {int(r[0][:-2]): int(r[index]) if r[index].isdigit() else 0 for r in rows
+            if len(r) == len(header) and r[0][:-2].isdigit()}
+
+
+def _feature_names(cls: str, level: int) -> set[str]:
+    return {f["name"] for f in srd_levels()[(cls, level)].get("features", [])}
 
 
 def _spellcasting(cls: str, level: int) -> dict[str, int]:
@@ -112,6 +130,17 @@ def _spell_answer(state: LevelUpState, character: Character, cls: str, level: in
     return _first(cat, cls, 1, gains.arcanum, gains.arcanum, have)[0]
 
 
+def _class_choice(point: str, state: LevelUpState, character: Character, cls: str, level: int) -> str:
+    """The first options open (as many as the level gives); an invocation swapped at every third level."""
+    if point in (ELDRITCH_INVOCATIONS, INVOCATION_SWAP):
+        open_now = [i.name for i in open_invocations(character, level, state.class_choices)]
+        if point == INVOCATION_SWAP:
+            return f"replace {invocations(character)[0]} with {open_now[0]}" if level % 3 == 0 else "no"
+        return ", ".join(open_now[:picks(point, cls, level)])
+    taken = already_chosen(point, character)
+    return ", ".join([o for o in choice_options(point, cls) if o not in taken][:picks(point, cls, level)])
+
+
 def _answer_for(state: LevelUpState, character: Character, cls: str, level: int) -> str:
     step = state.step
     fixed = {"class": cls, "hp": "average", "confirm": "yes"}
@@ -124,7 +153,7 @@ def _answer_for(state: LevelUpState, character: Character, cls: str, level: int)
     if step in CHOICE_STEPS:
         sub = state.subclass or character.subclasses.get(cls)
         point = choice_points(cls, level, sub)[CHOICE_STEPS.index(step)]
-        return next(o for o in choice_options(point, cls) if o not in already_chosen(point, character))
+        return _class_choice(point, state, character, cls, level)
     if step == "skills":
         options = level_up_options(character, cls)
         return ", ".join(options.skill_options[:options.skill_choices])
@@ -173,8 +202,17 @@ def test_spells_grow_by_the_class_table_to_level_20(cls: str) -> None:
             assert len(known) == 6 + 2 * (level - 1)  # the SRD's spellbook: six at 1st, two more each level
         else:
             assert known == []
+        specific = srd_levels()[(cls, level)].get("class_specific") or {}
+        if cls == "Sorcerer":  # the levels with the Metamagic feature: two options at the first, one more at each
+            # other (the data's metamagic_known column rises at 16th, a level early for the SRD's "17th level")
+            gained = [n for n in range(1, level + 1) if "Metamagic" in _feature_names(cls, n)]
+            assert len(metamagic_known(character)) == len(gained) + bool(gained), level
+            assert len(set(metamagic_known(character))) == len(metamagic_known(character))
         if cls == "Warlock":
-            specific = srd_levels()[(cls, level)]["class_specific"]
+            # the SRD's Warlock table (the data's invocations_known column runs ahead of it at 4th and 6th)
+            assert len(invocations(character)) == srd_table_column(cls, "Invocations Known")[level], level
+            assert len(set(invocations(character))) == len(invocations(character))
+            assert (pact_boon(character) is not None) == (level >= 3)
             assert len(arcana) == sum(specific.get(f"mystic_arcanum_level_{n}", 0) for n in range(6, 10))
             assert character.pact_slots_max == sum(_srd_slots(cls, level).values())
             assert character.pact_slot_level == max(_srd_slots(cls, level), default=0)
