@@ -336,10 +336,38 @@ def test_feats_and_abilities_track_uses_and_rests_restore_them(system: SystemUnd
     assert "short rest" in reply and "Recovered: Second Wind" in reply
     s = sheet(system, player)
     assert s["abilities"][0]["uses"] == 1 and s["feats"][0]["uses"] == 1  # Lucky waits for a long rest
-    assert "Recovered: Lucky" in system.command(player, "!rest long")["content"]
+    assert "Recovered: Lucky" in system.confirm(system.command(player, "!rest long"), player)["content"]
     assert sheet(system, player)["feats"][0]["uses"] == 3
     refused(system, player, "!rest nap", "Take a `!rest short`")
     refused(system, player, "!rest short 5", "has only 1 Hit Dice left")
+
+
+def test_a_long_rest_is_confirmed_with_a_button_once_and_only_by_the_rester(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    seed(system, player, fighter())
+    system.command(player, "!use_feat Lucky reroll the attack")
+    before = state(system, player)
+    question = system.command(player, "!rest long")
+    assert question["meta"]["awaiting"] == "long_rest" and question["reactions"] == ["✅", "❌"], question
+    assert "8 hours" in question["content"] and "gives back" in question["content"] and "Lucky" in question["content"]
+    assert state(system, player) == before  # asking changes nothing
+    after = system.cursor()
+    assert system.react(question["id"], other, "✅")[0] == 202  # another player's press is not an answer
+    assert system.quiet_for(lambda e: e.get("reply_to") == question["id"], after, 2) == []
+    assert state(system, player) == before
+    assert "No long rest" in system.confirm(question, player, "❌")["content"]
+    assert "already answered" in system.confirm(question, player, "✅")["content"]  # ❌ was the answer
+    assert state(system, player) == before
+
+    question = system.command(player, "!rest long")
+    assert "Recovered: Lucky" in system.confirm(question, player)["content"]
+    assert sheet(system, player)["feats"][0]["uses"] == 3
+    system.command(player, "!use_feat Lucky reroll the attack")
+    assert "already answered" in system.confirm(question, player)["content"]  # pressing again: one rest
+    assert sheet(system, player)["feats"][0]["uses"] == 2
+    refused(system, player, "!rest long 8", "takes no number")
+    refused(system, player, "!rest " + "long " * 500, "That's too long")
+    refused(system, new_player_id(), "!rest long", "don't have a character")
 
 
 def test_short_rest_spends_hit_dice(system: SystemUnderTest) -> None:
@@ -433,7 +461,7 @@ def test_casting_spends_slots_until_none_remain(system: SystemUnderTest) -> None
     refused(system, player, "!cast Blargh of Doom", "I don't know a spell called 'Blargh of Doom'")
     refused(system, player, "!cast", "Which spell?")
     assert row(system, player).spell_slots == {"1": {"remaining": 0, "max": 2}}
-    assert "Spell slots restored" in system.command(player, "!rest long")["content"]
+    assert "Spell slots restored" in system.confirm(system.command(player, "!rest long"), player)["content"]
     assert row(system, player).spell_slots == {"1": {"remaining": 2, "max": 2}}
     refused(system, new_player_id(), "!cast Light", "don't have a character")
 
