@@ -16,7 +16,7 @@ from db.characters import create
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from dnd.leveling import LevelUpChoices, apply_level_up
-from tests.system import SystemUnderTest, new_player_id
+from tests.system import Event, SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
 
@@ -255,6 +255,48 @@ def test_cancel_command_stops_a_level_up(system: SystemUnderTest) -> None:
     assert "cancelled" in system.command(player, "!cancel")["content"]
     assert state(system, player) == before and sheet(system, player)["class_levels"] == {"Fighter": 1}
     assert system.redis.get(f"session:{player}") is None
+
+
+def test_level_up_offers_menus_and_is_confirmed_with_a_button_once(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    seed(system, player, fighter("Menuka").model_copy(update={"xp": 300}))
+    after = system.cursor()
+    system.command(player, "!level_up")
+    opening = system.wait_for(lambda e: e.get("dm_user_id") == player and "Level up" in e["content"], after)[0]
+    assert opening["meta"]["choices"][0] == "Fighter" and "Rogue" in opening["meta"]["choices"]
+    assert "Wizard" not in opening["meta"]["choices"]  # INT 12: the prerequisites are checked before offering
+
+    def answered(text: str) -> Event:
+        after = system.cursor()
+        return system.replies_to(system.say(player, text, dm=True), after)[-1]
+
+    hp = answered(opening["meta"]["choices"][0])  # picking from the menu is answering
+    assert "Hit points" in hp["content"] and hp["meta"]["choices"] == ["roll", "average"]
+    stale = answered("average")
+    assert stale["meta"]["awaiting"] == "level_up" and stale["reactions"] == ["✅", "❌"], stale
+    assert "back" in answered("back")["content"].lower()
+    question = answered("average")
+    assert question["meta"]["awaiting"] == "level_up" and question["meta"]["answers"] == stale["meta"]["answers"]
+    before = state(system, player)
+    after = system.cursor()
+    assert system.react(question["id"], other, "✅")[0] == 202  # another player's press is not an answer
+    assert system.quiet_for(lambda e: e.get("reply_to") == question["id"], after, 2) == []
+    assert state(system, player) == before
+    assert "reaches level 2" in system.confirm(question, player)["content"]
+    assert sheet(system, player)["class_levels"] == {"Fighter": 2}
+    assert "already answered" in system.confirm(question, player)["content"]  # a second press: one level
+    assert "already answered" in system.confirm(stale, player)["content"]
+    assert sheet(system, player)["class_levels"] == {"Fighter": 2}
+    assert system.redis.get(f"session:{player}") is None
+
+    assert "Enough for level" in owner(system, f"!xp <@{player}> 600")
+    system.command(player, "!level_up")
+    question = answered("Fighter")
+    while not question["meta"].get("awaiting"):  # hit points, then the Martial Archetype: each from its menu
+        question = answered(question["meta"]["choices"][-1])
+    before = state(system, player)
+    assert "cancelled" in system.confirm(question, player, "❌")["content"]
+    assert state(system, player) == before and system.redis.get(f"session:{player}") is None
 
 
 def test_multiclass_prerequisites_are_checked(system: SystemUnderTest) -> None:
