@@ -703,8 +703,24 @@ _MENU_CANDIDATES = {
     "subclass": lambda state, character, catalog: list(_options(state, character).subclass_options),
     **dict.fromkeys(CHOICE_STEPS, _choice_candidates),
     "skills": lambda state, character, catalog: list(_options(state, character).skill_options),
+    "expertise": lambda state, character, catalog: [
+        s for s in [*character.skills, *state.skills, *(p for p in character.proficiencies if p == "Thieves' Tools")]
+        if s not in character.expertise],
     "cantrips": _spell_candidates, "spells": _spell_candidates, "arcanum": _spell_candidates,
 }
+# The steps whose answer names several entries of the menu (a select of that many; joined by commas).
+_MENU_COUNTS = {
+    "skills": lambda state, character: _options(state, character).skill_choices,
+    "expertise": lambda state, character: 2,
+    "cantrips": lambda state, character: _gains(state, character).cantrips,
+    "spells": lambda state, character: _gains(state, character).spells,
+}
+
+
+def menu_count(state: LevelUpState, character: Character) -> int:
+    """How many entries of the menu one answer names (1 but for a step that asks several skills or spells)."""
+    count = _MENU_COUNTS.get(state.step) if state.status == "active" else None
+    return max(1, count(state, character)) if count is not None else 1
 
 
 def _takes(state: LevelUpState, character: Character, text: str, catalog: SpellCatalog) -> bool:
@@ -726,10 +742,16 @@ def menu(state: LevelUpState, character: Character, catalog: SpellCatalog | None
         return []
     cat = catalog or builtin_catalog()
     candidates = list(dict.fromkeys(pick(state, character, cat)))
-    if len(candidates) > _MENU_CANDIDATES_CAP:
+    count = menu_count(state, character)
+    if len(candidates) > _MENU_CANDIDATES_CAP or len(candidates) < count:
         return []
-    options = [c for c in candidates if _takes(state, character, c, cat)]
-    return options if 0 < len(options) <= creation_flow.MAX_MENU_CHOICES else []
+    # Several at once: each entry is checked in a whole answer with the first others (themselves a whole answer).
+    base = candidates[:count]
+    if count > 1 and not _takes(state, character, ", ".join(base), cat):
+        return []
+    options = [c for c in candidates
+               if _takes(state, character, ", ".join([c, *[b for b in base if b != c][:count - 1]]), cat)]
+    return options if count <= len(options) <= creation_flow.MAX_MENU_CHOICES else []
 
 
 __all__ = ["LevelUpState", "answer", "choices_of", "headline", "hp_roll", "leveled_character", "parse_asi",

@@ -228,7 +228,8 @@ def _level_up_meta(ctx: CommandContext, row: SessionRow, state: level_up_flow.Le
         return confirmation(LEVEL_UP_CONFIRM, player_id=row.user_id, session_id=row.id,
                             answers=_answers_digest(state))
     choices = level_up_flow.menu(state, character, compendium.spell_catalog(ctx.session))
-    return {"choices": choices} if choices else {}
+    count = level_up_flow.menu_count(state, character)
+    return ({"choices": choices, **({"choose": count} if count > 1 else {})} if choices else {})
 
 
 @reaction(LEVEL_UP_CONFIRM)

@@ -36,6 +36,12 @@ def dm(system: SystemUnderTest, player: int, text: str, timeout: float = 30) -> 
     return "\n".join(r["content"] for r in replies)
 
 
+def last_dm(system: SystemUnderTest, player: int, text: str) -> Event:
+    """Send a DM and return the bot's (last) answer as an event: its text and its menu or buttons."""
+    after = system.cursor()
+    return system.replies_to(system.say(player, text, dm=True), after)[-1]
+
+
 def row(system: SystemUnderTest, player: int) -> Any:
     rows = system.sql(f"SELECT {ROW_COLUMNS} FROM characters WHERE player_id = :p", p=player)
     return rows[0] if rows else None
@@ -267,8 +273,7 @@ def test_level_up_offers_menus_and_is_confirmed_with_a_button_once(system: Syste
     assert "Wizard" not in opening["meta"]["choices"]  # INT 12: the prerequisites are checked before offering
 
     def answered(text: str) -> Event:
-        after = system.cursor()
-        return system.replies_to(system.say(player, text, dm=True), after)[-1]
+        return last_dm(system, player, text)
 
     hp = answered(opening["meta"]["choices"][0])  # picking from the menu is answering
     assert "Hit points" in hp["content"] and hp["meta"]["choices"] == ["roll", "average"]
@@ -308,9 +313,12 @@ def test_multiclass_prerequisites_are_checked(system: SystemUnderTest) -> None:
     reply = dm(system, player, "level up in Wizard")
     assert "can't multiclass into the Wizard" in reply and "Intelligence 13" in reply
     assert "Hit points" in dm(system, player, "level up in Rogue")  # DEX 14 meets the Rogue's minimum
-    assert "skill" in dm(system, player, "average")
-    assert "Expertise" in dm(system, player, "Stealth")  # a Rogue's 1st level brings Expertise
-    assert "Confirm" in dm(system, player, "Stealth, Athletics")
+    skill = last_dm(system, player, "average")
+    assert "skill" in skill["content"] and "Stealth" in skill["meta"]["choices"] and "choose" not in skill["meta"]
+    expertise = last_dm(system, player, "Stealth")  # a Rogue's 1st level brings Expertise
+    assert "Expertise" in expertise["content"] and expertise["meta"]["choose"] == 2
+    assert {"Stealth", "Athletics", "Perception"} <= set(expertise["meta"]["choices"])
+    assert "Confirm" in dm(system, player, "Stealth, Athletics")  # two picks of the menu, as the table sends them
     assert "reaches level 2 (Rogue 1)" in dm(system, player, "yes")
     assert sheet(system, player)["class_levels"] == {"Fighter": 1, "Rogue": 1}
     assert row(system, player)._mapping["class"] == "Fighter 1 / Rogue 1"

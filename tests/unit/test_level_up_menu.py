@@ -9,7 +9,7 @@ from typing import Any
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from dnd.creation_flow import MAX_MENU_CHOICES
-from dnd.level_up_flow import LevelUpState, answer, menu, start
+from dnd.level_up_flow import LevelUpState, answer, menu, menu_count, start
 
 SCORES = {"STR": 15, "DEX": 14, "CON": 13, "INT": 12, "WIS": 10, "CHA": 8}
 
@@ -29,13 +29,15 @@ def walk(hero: Character, picks: dict[str, str] | None = None) -> list[tuple[str
     state, _ = start(hero)
     seen: list[tuple[str, list[str]]] = []
     while state.step != "confirm":
-        options = menu(state, hero)
+        options, count = menu(state, hero), menu_count(state, hero)
         assert len(options) <= MAX_MENU_CHOICES
-        for option in options:
-            after, reply = answer(state, hero, option, random.Random(1))
-            assert after.step != state.step or after.status != "active", (state.step, option, reply)
+        for option in options:  # with the first others where the answer names several
+            whole = ", ".join([option, *[o for o in options if o != option][:count - 1]])
+            after, reply = answer(state, hero, whole, random.Random(1))
+            assert after.step != state.step or after.status != "active", (state.step, whole, reply)
         seen.append((state.step, options))
-        state, reply = answer(state, hero, (picks or {}).get(state.step) or options[0], random.Random(1))
+        state, reply = answer(state, hero, (picks or {}).get(state.step) or ", ".join(options[:count]),
+                              random.Random(1))
     assert menu(state, hero) == []  # the confirmation is answered with ✅/❌ instead
     return seen
 
@@ -56,9 +58,16 @@ def test_a_ranger_picks_each_class_choice_from_the_class_choice_definitions() ->
     assert "Undead" in choices[0] and "Elvish" in choices[1] and "Forest" in choices[2], steps
 
 
-def test_a_step_that_needs_two_answers_or_has_too_many_offers_no_menu() -> None:
+def test_a_step_that_names_several_offers_a_menu_of_that_many_and_a_long_list_offers_none() -> None:
     rogue = character("Rogue", 14_000, skills=["Stealth", "Acrobatics", "Perception", "Deception"],
-                      expertise=["Stealth", "Perception"])
-    state = LevelUpState(step="expertise", class_name="Rogue")  # two skills at once: typed
-    assert menu(state, rogue.model_copy(update={"class_levels": {"Rogue": 5}})) == []
+                      expertise=["Stealth", "Perception"]).model_copy(update={"class_levels": {"Rogue": 5}})
+    state = LevelUpState(step="expertise", class_name="Rogue")  # Rogue 6: two more skills for Expertise
+    options = menu(state, rogue)
+    assert menu_count(state, rogue) == 2 and "Acrobatics" in options and "Thieves' Tools" in options
+    assert "Stealth" not in options  # already an expert
+    after, reply = answer(state, rogue, "Acrobatics, Thieves' Tools", random.Random(1))
+    assert after.step != "expertise", reply
+    wizard = character("Wizard", 300, skills=["Arcana", "History"])
+    spells = LevelUpState(step="spells", class_name="Wizard", subclass="Evocation")
+    assert menu_count(spells, wizard) == 2 and menu(spells, wizard) == []  # more 1st-level spells than a menu holds
     assert menu(LevelUpState(step="class", status="done"), rogue) == []
