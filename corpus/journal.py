@@ -146,9 +146,30 @@ def offline_summary(record: SessionRecord) -> str:
 
 MIN_MODEL_SUMMARY_CHARS = 40
 MAX_MODEL_SUMMARY_CHARS = 1000
+MAX_KNOWN_NAMES = 2000  # the journal's names a summary may use, at most (they ride in the summary's request)
 MAX_SUMMARY_SOURCE_CHARS = 12_000  # the session's turns the model reads: its most recent ones, this much at most
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NOT_PLAIN = re.compile(r"[{}<>`|\\]|https?://|^\s*[#>*-]", re.MULTILINE)
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+
+
+def _word_key(word: str) -> str:
+    return re.sub(r"['’]s?$", "", word).casefold()  # "Aldous's", "Aldous'" -> "aldous"
+
+
+def invented_names(story: str, seen: Iterable[str]) -> list[str]:
+    """The capitalized words inside the story's sentences (a name, a title, a place) that none of the `seen` lines
+    (the session's turns and record, the journal's names) contains: the model may not invent one. A sentence's
+    first word is left out (every sentence starts with a capital), and "I"."""
+    known = {_word_key(word) for line in seen for word in _WORD.findall(line)}
+    found: list[str] = []
+    for sentence in sentences(story):
+        for word in _WORD.findall(sentence)[1:]:
+            if word[0].isupper() and word != "I" and _word_key(word) not in known:
+                found.append(word)
+    return list(dict.fromkeys(found))
 
 
 def summary_source(played: Sequence[tuple[str, str]], names: dict[str, str] | None = None) -> list[str]:
@@ -170,8 +191,8 @@ def summary_source(played: Sequence[tuple[str, str]], names: dict[str, str] | No
 def accept_model_summary(text: str, request: Mapping[str, Any]) -> str | None:
     """The model's summary of the session `request` (a `ClosedSession.model_request`) made into the journal's
     entry (the header, the model's story, then the mechanical facts as the record has them), or None when it
-    can't be trusted: not plain text, too short or too long, or a number in it that neither the session's turns
-    nor its record contain (the model may not invent one)."""
+    can't be trusted: not plain text, too short or too long, or a number or a name in it that neither the
+    session's turns nor its record (nor, for a name, the journal) contain (the model may not invent one)."""
     story = " ".join(str(text or "").split())
     if not (MIN_MODEL_SUMMARY_CHARS <= len(story) <= MAX_MODEL_SUMMARY_CHARS) or _NOT_PLAIN.search(str(text)):
         return None
@@ -180,6 +201,8 @@ def accept_model_summary(text: str, request: Mapping[str, Any]) -> str | None:
     seen = [str(request.get("record_text") or ""), header, *map(str, request.get("turns") or []), *facts]
     known = {number for line in seen for number in _NUMBER.findall(line)}
     if any(number not in known for number in _NUMBER.findall(story)):
+        return None
+    if invented_names(story, [*seen, *map(str, request.get("known_names") or [])]):
         return None
     return _clip(" ".join([header, story, *facts]), MAX_SUMMARY_CHARS)
 
@@ -257,4 +280,8 @@ def close_session(session: Session, campaign: Campaign, *, quiet_for: timedelta 
     return ClosedSession(entry, {
         "entry_id": entry.id, "campaign_id": campaign.id, "campaign": campaign.name, "session": number,
         "header": _header(record), "facts": mechanical_facts(record), "record_text": entry.text,
-        "turns": source, "npcs": list(dict.fromkeys(record.npcs)), "places": list(dict.fromkeys(record.places))})
+        "turns": source, "npcs": list(dict.fromkeys(record.npcs)), "places": list(dict.fromkeys(record.places)),
+        # Names the summary may use besides the session's own: the campaign's, its NPCs', the journal's.
+        "known_names": list(dict.fromkeys([
+            campaign.name, *journal.npc_names(session, campaign.id), *journal.subjects(session, campaign.id, "npc"),
+            *journal.subjects(session, campaign.id, "place")]))[:MAX_KNOWN_NAMES]})

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from db import bot_state
 from db.models import SafetyTopic
 
 
@@ -28,3 +29,15 @@ def remove(session: Session, kind: str, topic: str) -> bool:
     """False when there was no such topic."""
     removed = session.execute(delete(SafetyTopic).where(SafetyTopic.kind == kind, SafetyTopic.topic == topic))
     return bool(removed.rowcount)
+
+
+# Whether the owner is told who used the X-card (their choice, off by default); a bot_state key.
+XCARD_REVEAL_KEY = "xcard_reveal"
+
+
+def xcard_reveal(session: Session) -> bool:
+    return bool((bot_state.get_value(session, XCARD_REVEAL_KEY) or {}).get("enabled"))
+
+
+def set_xcard_reveal(session: Session, enabled: bool) -> None:
+    bot_state.set_value(session, XCARD_REVEAL_KEY, {"enabled": enabled})

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dnd import class_choices, creation_flow
 from dnd.abilities import modifier, normalize_ability
 from dnd.character import Character, compute_ability_scores, hp_gain
 from dnd.class_choices import (
@@ -43,6 +44,7 @@ from dnd.creation_flow import BACK_WORDS, CANCEL_WORDS, NO_WORDS, YES_WORDS, par
 from dnd.data.classes import CLASSES
 from dnd.data.feats import FEATS, find_feat
 from dnd.data.races import find_race, find_subrace
+from dnd.data.skills import ABILITIES
 from dnd.errors import RulesError
 from dnd.leveling import (
     LevelUpChoices,
@@ -676,6 +678,99 @@ def leveled_character(state: LevelUpState) -> Character:
     if state.status != "done" or state.character is None:
         raise RulesError("The level-up isn't finished yet.")
     return Character.model_validate(state.character)
+
+
+# --------------------------------------------------------------------------- menus
+
+# A step whose answers are few offers them as a menu (a select on Discord, buttons at the local table), as the
+# creation flow does; a pick is sent as the answer, as if typed. Each step names its candidates and only those
+# the step takes as a whole answer are offered (so a step that wants two picks, or a choice point whose options
+# this module doesn't know, offers none). The confirm step is answered with ✅/❌ instead.
+_MENU_CANDIDATES_CAP = 4 * creation_flow.MAX_MENU_CHOICES  # past this many, checking each isn't worth it
+
+
+def _class_candidates(state: LevelUpState, character: Character, catalog: SpellCatalog) -> list[str]:
+    return [*character.class_levels, *(c for c in CLASSES if c not in character.class_levels)]
+
+
+def _spell_candidates(state: LevelUpState, character: Character, catalog: SpellCatalog) -> list[str]:
+    gains = _gains(state, character)
+    sub = character.subclasses.get(gains.class_name) or state.subclass
+    low, high = {"cantrips": (0, 0), "spells": (1, gains.max_level), "arcanum": (gains.arcanum, gains.arcanum)}[
+        state.step]
+    names = _candidates(catalog, character, "Warlock" if state.step == "arcanum" else gains.class_name, low, high,
+                        sub, state.step == "spells" and bool(gains.any_list))
+    return [re.sub(r" \(\d+\w\w\)$", "", n) for n in names]  # "Shield (1st)" -> "Shield"
+
+
+def _choice_candidates(state: LevelUpState, character: Character, catalog: SpellCatalog) -> list[str]:
+    point = _choice_point(state, character)
+    try:  # the options the class-choice definitions give, whatever the point
+        offered = class_choices.options(point or "", state.class_name or "")
+    except KeyError:
+        return []
+    taken = already_chosen(point or "", character)
+    return [o for o in offered if o not in taken]
+
+
+_MENU_CANDIDATES = {
+    "class": _class_candidates,
+    "hp": lambda state, character, catalog: ["roll", "average"],
+    "asi": lambda state, character, catalog: [*(f"+2 {a}" for a in ABILITIES), *(f"feat {f}" for f in FEATS)],
+    "feat_ability": lambda state, character, catalog: list(info.ability_choice) if (
+        info := find_feat(state.feat or "")) else [],
+    "subclass": lambda state, character, catalog: list(_options(state, character).subclass_options),
+    **dict.fromkeys(CHOICE_STEPS, _choice_candidates),
+    "skills": lambda state, character, catalog: list(_options(state, character).skill_options),
+    "expertise": lambda state, character, catalog: [
+        s for s in [*character.skills, *state.skills, *(p for p in character.proficiencies if p == "Thieves' Tools")]
+        if s not in character.expertise],
+    "cantrips": _spell_candidates, "spells": _spell_candidates, "arcanum": _spell_candidates,
+}
+# The steps whose answer names several entries of the menu (a select of that many; joined by commas).
+_MENU_COUNTS = {
+    "skills": lambda state, character: _options(state, character).skill_choices,
+    "expertise": lambda state, character: 2,
+    "cantrips": lambda state, character: _gains(state, character).cantrips,
+    "spells": lambda state, character: _gains(state, character).spells,
+}
+
+
+def menu_count(state: LevelUpState, character: Character) -> int:
+    """How many entries of the menu one answer names (1 but for a step that asks several skills or spells)."""
+    count = _MENU_COUNTS.get(state.step) if state.status == "active" else None
+    return max(1, count(state, character)) if count is not None else 1
+
+
+def _takes(state: LevelUpState, character: Character, text: str, catalog: SpellCatalog) -> bool:
+    """Whether the current step accepts `text` as its whole answer."""
+    try:
+        if state.step in _SPELL_ANSWERS:
+            _SPELL_ANSWERS[state.step](state, character, text, catalog)
+        else:
+            _ANSWERS[state.step](state, character, text, random.Random(0))
+    except (RulesError, ValueError, KeyError):
+        return False
+    return True
+
+
+def menu(state: LevelUpState, character: Character, catalog: SpellCatalog | None = None) -> list[str]:
+    """The answers the current step can take, when they are few enough for a menu (else none)."""
+    pick = _MENU_CANDIDATES.get(state.step) if state.status == "active" else None
+    if pick is None:
+        return []
+    cat = catalog or builtin_catalog()
+    candidates = list(dict.fromkeys(pick(state, character, cat)))
+    count = menu_count(state, character)
+    if len(candidates) > _MENU_CANDIDATES_CAP or len(candidates) < count:
+        return []
+    # Several at once: each entry is checked in a whole answer with the first others (themselves a whole answer).
+    base = candidates[:count]
+    if count > 1 and not _takes(state, character, ", ".join(base), cat):
+        return []
+    options = [c for c in candidates
+               if _takes(state, character, ", ".join([c, *[b for b in base if b != c][:count - 1]]), cat)]
+    return options if count <= len(options) <= creation_flow.MAX_MENU_CHOICES else []
 
 
 __all__ = ["LevelUpState", "answer", "choices_of", "headline", "hp_roll", "leveled_character", "parse_asi",

@@ -184,3 +184,21 @@ def long_rest(character: Character) -> tuple[Character, RestResult]:
     return updated, RestResult(kind="long", hp_before=character.hp, hp_after=hp, hit_dice_regained=regained,
                                recovered=rec_a + rec_f, slots_restored=slots, pact_slots_restored=pact,
                                exhaustion=(character.exhaustion, exhaustion), lines=lines)
+
+
+def long_rest_offer(character: Character) -> str:
+    """What a long rest would give back, said before the player commits 8 hours to it (refused as
+    :func:`long_rest` refuses): "HP 4 → 12, 1 d10 hit die, spell slots, Second Wind"."""
+    _, result = long_rest(character)
+    parts = [f"HP {result.hp_before} → {result.hp_after}"]
+    if result.hit_dice_regained:
+        parts.append(" and ".join(f"{n} {d} hit {'die' if n == 1 else 'dice'}"
+                                  for d, n in result.hit_dice_regained.items()))
+    if result.slots_restored or result.pact_slots_restored:
+        parts.append("all spell slots")
+    parts += result.recovered
+    before, after = result.exhaustion
+    if before != after:
+        parts.append(f"exhaustion {before} → {after}")
+    ends = " Aid's raised hit point maximum ends." if character.hp_max_bonus else ""
+    return ", ".join(parts) + "." + ends

@@ -71,7 +71,7 @@ def command_payloads(catalog: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def message_view(meta: dict[str, Any]) -> discord.ui.View | None:
     """The components of a reply: ✅/❌ buttons for a confirmation (the same as the reactions), a select menu for
-    a question with a short list of answers (`meta["choices"]`, at most 25)."""
+    a question with a short list of answers (`meta["choices"]`, at most 25; `meta["choose"]` of them at once)."""
     view = discord.ui.View(timeout=None)
     for emoji in [e for e in meta.get("reactions") or [] if isinstance(e, str) and e in ("✅", "❌")]:
         style = discord.ButtonStyle.success if emoji == "✅" else discord.ButtonStyle.danger
@@ -79,7 +79,10 @@ def message_view(meta: dict[str, Any]) -> discord.ui.View | None:
     choices = [str(c)[:100] for c in meta.get("choices") or [] if str(c).strip()][:MAX_MENU_OPTIONS]
     if choices:
         options = [discord.SelectOption(label=c, value=c) for c in dict.fromkeys(choices)]
-        view.add_item(discord.ui.Select(custom_id=CHOOSE, placeholder="Choose…", options=options))
+        count = meta.get("choose")
+        count = count if isinstance(count, int) and 1 <= count <= len(options) else 1
+        view.add_item(discord.ui.Select(custom_id=CHOOSE, placeholder="Choose…" if count == 1 else f"Choose {count}…",
+                                        options=options, min_values=count, max_values=count))
     return view if view.children else None
 
 
@@ -183,12 +186,12 @@ class Interactions:
         custom_id = str(data.get("custom_id", ""))
         await self._callback(interaction, {"type": DEFERRED_UPDATE})
         if custom_id == CHOOSE and interaction.guild_id is None:
-            values = [str(v) for v in data.get("values") or []]
-            if values:  # answered in the DM, exactly as if typed there
+            values = [str(v) for v in data.get("values") or []][:MAX_MENU_OPTIONS]
+            if values:  # answered in the DM, exactly as if typed there (several picks: separated by commas)
                 user = interaction.user
                 await self.intake.receive(IncomingMessage(
                     message_id=f"i{interaction.id}", author_id=user.id, author_name=user.display_name,
-                    content=values[0], dm_user_id=user.id, is_bot=user.bot))
+                    content=", ".join(values), dm_user_id=user.id, is_bot=user.bot))
             return
         if not custom_id.startswith(REACT_PREFIX) or interaction.message is None:
             return

@@ -2,8 +2,9 @@
 (`!end_session`, a quiet hour), so nothing waits on the model; then the model is asked on the GPU queue (the
 request rides in the turns' batch) and its answer, once checked, takes the record's place: once, whoever
 retries. On any failure the record's summary stays: the model down or slow (the offline narrator's answer is
-not even sent here), or an answer that is not plain text, too long, has a number the session never had, or
-names one of the table's lines."""
+not even sent here), or an answer that is not plain text, too long, has a number the session never had or a
+name neither the session nor the journal ever had (`corpus.journal.invented_names`), or names one of the table's
+lines."""
 
 from __future__ import annotations
 

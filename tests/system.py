@@ -215,6 +215,13 @@ class SystemUnderTest:
         message_id = self.say(author_id, content, dm=dm)
         return self.replies_to(message_id, after, timeout)[0]
 
+    def confirm(self, question: Event, user_id: int, emoji: str = "✅", timeout: float = 30) -> Event:
+        """Presses ✅ (or ❌) on a question the bot asked (a trade, a long rest, a level-up) and returns the answer."""
+        after = self.cursor()
+        status, body = self.react(question["id"], user_id, emoji)
+        assert status == 202, (status, body)
+        return self.replies_to(question["id"], after, timeout)[0]
+
     def quiet_for(self, predicate: Callable[[Event], bool], after: str, seconds: float) -> list[Event]:
         """Bot events matching `predicate` that appear within `seconds` (expected to be none)."""
         deadline = time.monotonic() + seconds

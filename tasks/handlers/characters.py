@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from typing import Any
 
 from db import compendium, ledger
 from db.characters import StoredCharacter, save
+from db.processed import claim
 from dnd import actions
 from dnd import combat as engine
 from dnd.abilities import modifier
@@ -31,7 +33,7 @@ from dnd.feats import find_resource, format_uses, use_resource
 from dnd.metamagic import QUICKENED, apply_metamagic, find_metamagic
 from dnd.phrases import advantage_word
 from dnd.render import discord, facts
-from dnd.rests import long_rest, short_rest
+from dnd.rests import long_rest, long_rest_offer, short_rest
 from dnd.spellcasting import (
     CastResult,
     SpellInfo,
@@ -54,7 +56,15 @@ from tasks.handlers.combat_support import (
     spell_as_reaction,
     target_name,
 )
-from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.registry import (
+    ACCEPT,
+    DECLINE,
+    CommandContext,
+    CommandError,
+    command,
+    confirmation,
+    reaction,
+)
 from tasks.handlers.spell_support import bolsters_party, cast_held_again, cast_on_party, spell_done
 
 EMBED_FIELD_LIMIT = 1024
@@ -401,29 +411,75 @@ def copy_spell_command(ctx: CommandContext) -> None:
 # --------------------------------------------------------------------------- rests
 
 
+LONG_REST = "long_rest"  # the awaiting key of the ✅/❌ that confirms a long rest
+LONG_REST_ANSWER_S = 10 * 60  # a confirmation older than this is asked again: the situation may have moved on
+
+
 @command("rest", "!rest short [hit dice] | !rest long", "Short rest (spend hit dice: `!rest short 2`) or long "
-         "rest (HP, slots, hit dice and uses back).", category=CATEGORY)
+         "rest (HP, slots, hit dice and uses back; confirmed with ✅, as it takes 8 hours).", category=CATEGORY)
 def rest_command(ctx: CommandContext) -> None:
     words = ctx.args.lower().split()
     if not words or words[0] not in ("short", "long"):
         raise CommandError("Take a `!rest short` (optionally spending hit dice: `!rest short 2`) or a `!rest long`.")
-    fight = fight_of(ctx, ctx.author_id, lock=False)
-    if fight is not None and not fight.me.dead:
-        raise CommandError(f"{fight.me.name} is in the middle of a fight: no rest until it's over (`!end_combat`).")
-    stored = my_character(ctx, for_update=True)
     if words[0] == "long":
         if len(words) > 1:
             raise CommandError("A long rest takes no number: `!rest long`.")
-        updated, result = long_rest(stored.character)
-    else:
-        if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-            raise CommandError("Spend a number of hit dice, e.g. `!rest short 2`.")
-        count = int(words[1]) if len(words) == 2 else 0
-        if count > 20:
-            raise CommandError("You have at most 20 hit dice.")
-        updated, result = short_rest(stored.character, count, rng)
-        for die in result.hit_dice_rolls:
-            log_roll(ctx, f"1{die.die}{die.con_mod:+d} (hit die) = {die.roll + die.con_mod}", stored.campaign_id)
+        _offer_long_rest(ctx)
+        return
+    if len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+        raise CommandError("Spend a number of hit dice, e.g. `!rest short 2`.")
+    count = int(words[1]) if len(words) == 2 else 0
+    if count > 20:
+        raise CommandError("You have at most 20 hit dice.")
+    stored = _rester(ctx)
+    updated, result = short_rest(stored.character, count, rng)
+    for die in result.hit_dice_rolls:
+        log_roll(ctx, f"1{die.die}{die.con_mod:+d} (hit die) = {die.roll + die.con_mod}", stored.campaign_id)
+    _save(ctx, stored, updated)
+    ctx.reply("🛏️ " + "\n".join(result.lines))
+
+
+def _rester(ctx: CommandContext) -> StoredCharacter:
+    """The author's character, locked, when it may rest now (not in a fight it is still standing in)."""
+    fight = fight_of(ctx, ctx.author_id, lock=False)
+    if fight is not None and not fight.me.dead:
+        raise CommandError(f"{fight.me.name} is in the middle of a fight: no rest until it's over (`!end_combat`).")
+    return my_character(ctx, for_update=True)
+
+
+def _offer_long_rest(ctx: CommandContext) -> None:
+    """A long rest is 8 hours of the story and resets the day's resources: asked with ✅/❌ first, saying what
+    it gives back (refused now when it couldn't be taken)."""
+    stored = _rester(ctx)
+    restores = long_rest_offer(stored.character)
+    minutes = LONG_REST_ANSWER_S // 60
+    ctx.reply(f"🛏️ A long rest for **{stored.character.name}**: 8 hours of sleep and light activity. It gives back "
+              f"{restores} Press {ACCEPT} to rest or {DECLINE} to keep going (within {minutes} minutes).",
+              meta=confirmation(LONG_REST, player_id=ctx.author_id, campaign_id=stored.campaign_id,
+                                asked_at=int(time.time())))
+
+
+@reaction(LONG_REST)
+def settle_long_rest(ctx: CommandContext) -> None:
+    """The resting player's ✅ or ❌: answered once per confirmation (a second press, or ✅ after ❌, is told so),
+    and the rest is checked again as it is taken (a fight may have started since)."""
+    meta = ctx.event.get("meta") or {}
+    emoji = ctx.event.get("emoji")
+    if emoji not in (ACCEPT, DECLINE) or ctx.event.get("author_id") is None or ctx.author_id != meta.get("player_id"):
+        return  # only the resting player's answer counts
+    asked = str(ctx.event.get("reply_key") or ctx.event.get("message_id"))
+    if not claim(ctx.session, f"{LONG_REST}:{asked}", "commands.reaction"):
+        ctx.reply("This long rest was already answered; `!rest long` asks again.")
+        return
+    if emoji == DECLINE:
+        ctx.reply("❌ No long rest: the party keeps going.")
+        return
+    if time.time() - float(meta.get("asked_at") or 0) > LONG_REST_ANSWER_S:
+        raise CommandError("That long rest was offered too long ago: `!rest long` asks again.")
+    stored = _rester(ctx)
+    if stored.campaign_id != meta.get("campaign_id"):
+        raise CommandError("That long rest was offered in another campaign: `!rest long` asks again.")
+    updated, result = long_rest(stored.character)
     _save(ctx, stored, updated)
     ctx.reply("🛏️ " + "\n".join(result.lines))
 

@@ -39,12 +39,19 @@ from dnd.trade import Offer, execute_trade, parse_coins, validate_offer
 from dnd.wealth import format_cp, format_wealth
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, no_character
 from tasks.handlers.ground_support import dropped, parse_quantity, pick_up
-from tasks.handlers.registry import CommandContext, CommandError, command, reaction
+from tasks.handlers.registry import (
+    ACCEPT,
+    DECLINE,
+    CommandContext,
+    CommandError,
+    command,
+    confirmation,
+    reaction,
+)
 from tasks.redis_client import get_redis
 
 CATEGORY = "Economy"
 TRADE_TTL = trades.OFFER_TTL
-ACCEPT, DECLINE = "✅", "❌"
 EMBED_DESCRIPTION_LIMIT = 4000
 
 
@@ -201,7 +208,7 @@ def trade_item_command(ctx: CommandContext) -> None:
     minutes = int(TRADE_TTL.total_seconds() // 60)
     ctx.reply(f"🤝 {mention(receiver_id)}, **{offer.sender}** offers you {_offered(offer)}. React {ACCEPT} to "
               f"accept or {DECLINE} to decline (within {minutes} minutes).",
-              meta={"awaiting": "trade", "trade_id": trade_id, "reactions": [ACCEPT, DECLINE]})
+              meta=confirmation("trade", trade_id=trade_id))
 
 
 def _offered(offer: Offer) -> str:

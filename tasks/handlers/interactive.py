@@ -7,6 +7,7 @@ player's DMs here (`tasks.commands.session_reply`). Each answer is one transacti
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -23,7 +24,15 @@ from dnd.inventory import holdings
 from dnd.wealth import format_wealth
 from tasks.handlers.character_support import clear_session, is_dead, log_roll, mark_session, my_character, rng
 from tasks.handlers.dispatch import execute_in_context
-from tasks.handlers.registry import CommandContext, CommandError, command
+from tasks.handlers.registry import (
+    ACCEPT,
+    DECLINE,
+    CommandContext,
+    CommandError,
+    command,
+    confirmation,
+    reaction,
+)
 from tasks.redis_client import get_redis
 
 KIND_NAMES = {sessions.CREATION: "character creation", sessions.LEVEL_UP: "level-up"}
@@ -34,14 +43,17 @@ def _point_to_dms(ctx: CommandContext, what: str) -> None:
         ctx.reply(f"📬 I've sent you a DM to {what}.")
 
 
-def _current_prompt(ctx: CommandContext, row: SessionRow) -> str:
+def _current_prompt(ctx: CommandContext, row: SessionRow) -> tuple[str, dict[str, Any]]:
+    """The question the session is at, with its menu or buttons."""
     if row.kind == sessions.CREATION:
-        return creation_flow.prompt(creation_flow.CreationState.model_validate(row.state))
+        state = creation_flow.CreationState.model_validate(row.state)
+        return creation_flow.prompt(state), _menu(state)
     stored = find_by_player(ctx.session, row.user_id, row.campaign_id) if row.campaign_id else None
     if stored is None:
-        return ""
-    return level_up_flow.prompt(level_up_flow.LevelUpState.model_validate(row.state), stored.character,
-                                compendium.spell_catalog(ctx.session))
+        return "", {}
+    level_up = level_up_flow.LevelUpState.model_validate(row.state)
+    return (level_up_flow.prompt(level_up, stored.character, compendium.spell_catalog(ctx.session)),
+            _level_up_meta(ctx, row, level_up, stored.character))
 
 
 def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None:
@@ -50,8 +62,9 @@ def _resume_or_refuse(ctx: CommandContext, row: SessionRow, wanted: str) -> None
         raise CommandError(f"You're in the middle of a {KIND_NAMES.get(row.kind, row.kind)}: answer it in our DMs, "
                            "or type `!cancel` to stop it first.")
     _point_to_dms(ctx, f"continue your {KIND_NAMES[wanted]}")
-    ctx.reply(f"You already have a {KIND_NAMES[wanted]} in progress — here's where we are:\n\n"
-              + _current_prompt(ctx, row), dm=True)
+    question, meta = _current_prompt(ctx, row)
+    ctx.reply(f"You already have a {KIND_NAMES[wanted]} in progress — here's where we are:\n\n" + question,
+              dm=True, meta=meta)
     mark_session(ctx, row.kind)
 
 
@@ -85,10 +98,10 @@ def level_up_command(ctx: CommandContext) -> None:
         _resume_or_refuse(ctx, row, sessions.LEVEL_UP)
         return
     state, text = level_up_flow.start(stored.character)  # refuses at level 20 or without the XP
-    sessions.start(ctx.session, ctx.author_id, sessions.LEVEL_UP, state.step, state.model_dump(mode="json"),
-                   stored.campaign_id)
+    row = sessions.start(ctx.session, ctx.author_id, sessions.LEVEL_UP, state.step, state.model_dump(mode="json"),
+                         stored.campaign_id)
     _point_to_dms(ctx, "level up")
-    ctx.reply(text, dm=True)
+    ctx.reply(text, dm=True, meta=_level_up_meta(ctx, row, state, stored.character))
     mark_session(ctx, sessions.LEVEL_UP)
 
 
@@ -181,10 +194,12 @@ def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
         return
     state = level_up_flow.LevelUpState.model_validate(row.state)
     new, reply = level_up_flow.answer(state, stored.character, text, rng, compendium.spell_catalog(ctx.session))
+    meta: dict[str, Any] = {}
     if new.hp_method == "roll" and new.hp_seed and new.hp_seed != state.hp_seed:
         log_roll(ctx, f"level-up hit points = {level_up_flow.hp_roll(new, stored.character)}", row.campaign_id)
     if new.status == "active":
         sessions.advance(ctx.session, row, new.step, new.model_dump(mode="json"))
+        meta = _level_up_meta(ctx, row, new, stored.character)
     elif new.status == "cancelled":
         sessions.finish(ctx.session, row, "cancelled", new.model_dump(mode="json"))
         clear_session(ctx)
@@ -195,7 +210,42 @@ def _level_up_step(ctx: CommandContext, row: SessionRow, text: str) -> None:
         clear_session(ctx)
         ctx.narrate(f"{leveled.name} reaches level {leveled.level}: {reply[:600]}",
                     {**ctx.event, "channel_id": None, "dm_user_id": ctx.author_id})
-    ctx.reply(reply, dm=True)
+    ctx.reply(reply, dm=True, meta=meta)
+
+
+LEVEL_UP_CONFIRM = "level_up"  # the awaiting key of the ✅/❌ on the level-up's last question
+
+
+def _answers_digest(state: level_up_flow.LevelUpState) -> str:
+    """Names the answers a confirm question summed up: after `back` and other answers, its buttons are stale."""
+    return hashlib.sha256(json.dumps(state.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _level_up_meta(ctx: CommandContext, row: SessionRow, state: level_up_flow.LevelUpState,
+                   character: Character) -> dict[str, Any]:
+    """The question's answers for the front ends: ✅/❌ on the confirmation, a menu where the answers are few."""
+    if state.status == "active" and state.step == "confirm":
+        return confirmation(LEVEL_UP_CONFIRM, player_id=row.user_id, session_id=row.id,
+                            answers=_answers_digest(state))
+    choices = level_up_flow.menu(state, character, compendium.spell_catalog(ctx.session))
+    count = level_up_flow.menu_count(state, character)
+    return ({"choices": choices, **({"choose": count} if count > 1 else {})} if choices else {})
+
+
+@reaction(LEVEL_UP_CONFIRM)
+def confirm_level_up(ctx: CommandContext) -> None:
+    """The player's ✅ (level up) or ❌ (cancel) on the confirmation: the same as answering `yes` or `cancel`, once
+    (the session moves on, so a second press finds nothing to confirm)."""
+    meta = ctx.event.get("meta") or {}
+    emoji = ctx.event.get("emoji")
+    if emoji not in (ACCEPT, DECLINE) or ctx.event.get("author_id") is None or ctx.author_id != meta.get("player_id"):
+        return  # only the levelling player's answer counts
+    row = sessions.get_active(ctx.session, ctx.author_id)
+    if row is None or row.id != meta.get("session_id") or row.step != "confirm" \
+            or _answers_digest(level_up_flow.LevelUpState.model_validate(row.state)) != meta.get("answers"):
+        ctx.reply("That level-up question was already answered.", dm=True)
+        return
+    _level_up_step(ctx, row, "yes" if emoji == ACCEPT else "cancel")
 
 
 def session_step(ctx: CommandContext) -> None:

@@ -291,16 +291,18 @@ def load_campaign_command(ctx: CommandContext) -> None:
         lines.append("Its index is being built in the background.")
     ctx.reply("\n".join(lines))
     if previous != active_campaign_id(ctx.session):  # a campaign starts: the table's safety tools, out loud
-        ctx.reply(session_zero(safety.topics(ctx.session)))
+        ctx.reply(session_zero(safety.topics(ctx.session), safety.xcard_reveal(ctx.session)))
 
 
-def session_zero(topics: dict[str, list[str]]) -> str:
-    """The open-door message of a campaign's start: the table's lines and veils, and how to use the tools."""
+def session_zero(topics: dict[str, list[str]], xcard_revealed: bool = False) -> str:
+    """The open-door message of a campaign's start: the table's lines and veils, and how to use the tools (and
+    whether the owner chose to be told who uses the X-card)."""
+    who = "only the owner is told who, as they chose" if xcard_revealed else "nobody is told who"
     return ("🚪 **Session zero — an open door.** Anyone may step away from the table at any time, no reason "
             f"needed.\n**Lines** (never in the story): {', '.join(topics['line']) or 'none yet'}\n"
             f"**Veils** (off-screen only): {', '.join(topics['veil']) or 'none yet'}\n"
             "Add your own at any time, by DM to stay anonymous: `!lines add <topic>`, `!veils add <topic>`. If a "
-            "scene goes where you don't want it to, send `!x` (by DM: nobody is told who): the narration is "
+            f"scene goes where you don't want it to, send `!x` (by DM: {who}): the narration is "
             "withdrawn and the story steers away.")
 
 

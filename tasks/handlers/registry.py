@@ -103,6 +103,7 @@ def command(name: str, usage: str, summary: str, *, owner_only: bool = False,
 
 # A ✅/❌ on one of the bot's messages, handled like a command by the reacting user (`author_id`).
 ReactionHandler = Callable[[CommandContext], None]
+ACCEPT, DECLINE = "✅", "❌"
 # meta["awaiting"] of the reacted-to message → the handler that owns that confirmation.
 REACTION_HANDLERS: dict[str, ReactionHandler] = {}
 
@@ -117,6 +118,12 @@ def reaction(awaiting: str) -> Callable[[ReactionHandler], ReactionHandler]:
         return handler
 
     return register
+
+
+def confirmation(awaiting: str, **fields: Any) -> dict[str, Any]:
+    """The meta of a reply that asks ✅/❌ (buttons on Discord, reactions at the local table): the answer goes to
+    the handler registered with :func:`reaction` for `awaiting`, with `fields` in the event's meta."""
+    return {"awaiting": awaiting, **fields, "reactions": [ACCEPT, DECLINE]}
 
 
 def parse_command(content: str) -> tuple[str, str]:

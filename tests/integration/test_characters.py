@@ -16,7 +16,7 @@ from db.characters import create
 from dnd.character import Character
 from dnd.creation import CreationChoices, create_character
 from dnd.leveling import LevelUpChoices, apply_level_up
-from tests.system import SystemUnderTest, new_player_id
+from tests.system import Event, SystemUnderTest, new_player_id
 
 pytestmark = pytest.mark.system
 
@@ -34,6 +34,12 @@ def dm(system: SystemUnderTest, player: int, text: str, timeout: float = 30) -> 
     replies = system.replies_to(message_id, after, timeout)
     assert all(r.get("dm_user_id") == player for r in replies)
     return "\n".join(r["content"] for r in replies)
+
+
+def last_dm(system: SystemUnderTest, player: int, text: str) -> Event:
+    """Send a DM and return the bot's (last) answer as an event: its text and its menu or buttons."""
+    after = system.cursor()
+    return system.replies_to(system.say(player, text, dm=True), after)[-1]
 
 
 def row(system: SystemUnderTest, player: int) -> Any:
@@ -257,6 +263,47 @@ def test_cancel_command_stops_a_level_up(system: SystemUnderTest) -> None:
     assert system.redis.get(f"session:{player}") is None
 
 
+def test_level_up_offers_menus_and_is_confirmed_with_a_button_once(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    seed(system, player, fighter("Menuka").model_copy(update={"xp": 300}))
+    after = system.cursor()
+    system.command(player, "!level_up")
+    opening = system.wait_for(lambda e: e.get("dm_user_id") == player and "Level up" in e["content"], after)[0]
+    assert opening["meta"]["choices"][0] == "Fighter" and "Rogue" in opening["meta"]["choices"]
+    assert "Wizard" not in opening["meta"]["choices"]  # INT 12: the prerequisites are checked before offering
+
+    def answered(text: str) -> Event:
+        return last_dm(system, player, text)
+
+    hp = answered(opening["meta"]["choices"][0])  # picking from the menu is answering
+    assert "Hit points" in hp["content"] and hp["meta"]["choices"] == ["roll", "average"]
+    stale = answered("average")
+    assert stale["meta"]["awaiting"] == "level_up" and stale["reactions"] == ["✅", "❌"], stale
+    assert "back" in answered("back")["content"].lower()
+    question = answered("average")
+    assert question["meta"]["awaiting"] == "level_up" and question["meta"]["answers"] == stale["meta"]["answers"]
+    before = state(system, player)
+    after = system.cursor()
+    assert system.react(question["id"], other, "✅")[0] == 202  # another player's press is not an answer
+    assert system.quiet_for(lambda e: e.get("reply_to") == question["id"], after, 2) == []
+    assert state(system, player) == before
+    assert "reaches level 2" in system.confirm(question, player)["content"]
+    assert sheet(system, player)["class_levels"] == {"Fighter": 2}
+    assert "already answered" in system.confirm(question, player)["content"]  # a second press: one level
+    assert "already answered" in system.confirm(stale, player)["content"]
+    assert sheet(system, player)["class_levels"] == {"Fighter": 2}
+    assert system.redis.get(f"session:{player}") is None
+
+    assert "Enough for level" in owner(system, f"!xp <@{player}> 600")
+    system.command(player, "!level_up")
+    question = answered("Fighter")
+    while not question["meta"].get("awaiting"):  # hit points, then the Martial Archetype: each from its menu
+        question = answered(question["meta"]["choices"][-1])
+    before = state(system, player)
+    assert "cancelled" in system.confirm(question, player, "❌")["content"]
+    assert state(system, player) == before and system.redis.get(f"session:{player}") is None
+
+
 def test_multiclass_prerequisites_are_checked(system: SystemUnderTest) -> None:
     player = new_player_id()
     seed(system, player, fighter("Grond").model_copy(update={"xp": 300}))
@@ -266,9 +313,12 @@ def test_multiclass_prerequisites_are_checked(system: SystemUnderTest) -> None:
     reply = dm(system, player, "level up in Wizard")
     assert "can't multiclass into the Wizard" in reply and "Intelligence 13" in reply
     assert "Hit points" in dm(system, player, "level up in Rogue")  # DEX 14 meets the Rogue's minimum
-    assert "skill" in dm(system, player, "average")
-    assert "Expertise" in dm(system, player, "Stealth")  # a Rogue's 1st level brings Expertise
-    assert "Confirm" in dm(system, player, "Stealth, Athletics")
+    skill = last_dm(system, player, "average")
+    assert "skill" in skill["content"] and "Stealth" in skill["meta"]["choices"] and "choose" not in skill["meta"]
+    expertise = last_dm(system, player, "Stealth")  # a Rogue's 1st level brings Expertise
+    assert "Expertise" in expertise["content"] and expertise["meta"]["choose"] == 2
+    assert {"Stealth", "Athletics", "Perception"} <= set(expertise["meta"]["choices"])
+    assert "Confirm" in dm(system, player, "Stealth, Athletics")  # two picks of the menu, as the table sends them
     assert "reaches level 2 (Rogue 1)" in dm(system, player, "yes")
     assert sheet(system, player)["class_levels"] == {"Fighter": 1, "Rogue": 1}
     assert row(system, player)._mapping["class"] == "Fighter 1 / Rogue 1"
@@ -336,10 +386,38 @@ def test_feats_and_abilities_track_uses_and_rests_restore_them(system: SystemUnd
     assert "short rest" in reply and "Recovered: Second Wind" in reply
     s = sheet(system, player)
     assert s["abilities"][0]["uses"] == 1 and s["feats"][0]["uses"] == 1  # Lucky waits for a long rest
-    assert "Recovered: Lucky" in system.command(player, "!rest long")["content"]
+    assert "Recovered: Lucky" in system.confirm(system.command(player, "!rest long"), player)["content"]
     assert sheet(system, player)["feats"][0]["uses"] == 3
     refused(system, player, "!rest nap", "Take a `!rest short`")
     refused(system, player, "!rest short 5", "has only 1 Hit Dice left")
+
+
+def test_a_long_rest_is_confirmed_with_a_button_once_and_only_by_the_rester(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    seed(system, player, fighter())
+    system.command(player, "!use_feat Lucky reroll the attack")
+    before = state(system, player)
+    question = system.command(player, "!rest long")
+    assert question["meta"]["awaiting"] == "long_rest" and question["reactions"] == ["✅", "❌"], question
+    assert "8 hours" in question["content"] and "gives back" in question["content"] and "Lucky" in question["content"]
+    assert state(system, player) == before  # asking changes nothing
+    after = system.cursor()
+    assert system.react(question["id"], other, "✅")[0] == 202  # another player's press is not an answer
+    assert system.quiet_for(lambda e: e.get("reply_to") == question["id"], after, 2) == []
+    assert state(system, player) == before
+    assert "No long rest" in system.confirm(question, player, "❌")["content"]
+    assert "already answered" in system.confirm(question, player, "✅")["content"]  # ❌ was the answer
+    assert state(system, player) == before
+
+    question = system.command(player, "!rest long")
+    assert "Recovered: Lucky" in system.confirm(question, player)["content"]
+    assert sheet(system, player)["feats"][0]["uses"] == 3
+    system.command(player, "!use_feat Lucky reroll the attack")
+    assert "already answered" in system.confirm(question, player)["content"]  # pressing again: one rest
+    assert sheet(system, player)["feats"][0]["uses"] == 2
+    refused(system, player, "!rest long 8", "takes no number")
+    refused(system, player, "!rest " + "long " * 500, "That's too long")
+    refused(system, new_player_id(), "!rest long", "don't have a character")
 
 
 def test_short_rest_spends_hit_dice(system: SystemUnderTest) -> None:
@@ -433,7 +511,7 @@ def test_casting_spends_slots_until_none_remain(system: SystemUnderTest) -> None
     refused(system, player, "!cast Blargh of Doom", "I don't know a spell called 'Blargh of Doom'")
     refused(system, player, "!cast", "Which spell?")
     assert row(system, player).spell_slots == {"1": {"remaining": 0, "max": 2}}
-    assert "Spell slots restored" in system.command(player, "!rest long")["content"]
+    assert "Spell slots restored" in system.confirm(system.command(player, "!rest long"), player)["content"]
     assert row(system, player).spell_slots == {"1": {"remaining": 2, "max": 2}}
     refused(system, new_player_id(), "!cast Light", "don't have a character")
 

@@ -1203,3 +1203,45 @@ def test_a_question_with_few_answers_comes_with_a_select_menu_and_the_pick_is_th
             assert t.api.callbacks == [(pick["token"], {"type": 6})]
 
     run(scenario)
+
+
+def test_a_confirmation_in_dms_comes_with_buttons_and_the_press_is_the_players_reaction(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            question = await t.reply("**Level up — Confirm**\nFighter level 2 …", channel_id=None, dm_user_id=ALICE,
+                                     meta={"awaiting": "level_up", "player_id": ALICE, "session_id": 3,
+                                           "answers": "abc", "reactions": ["✅", "❌"]})
+            await t.wait_posted(question)
+            [posted] = t.api.posted()
+            buttons = posted["components"][0]["components"]
+            assert [(b["emoji"]["name"], b["custom_id"]) for b in buttons] == [("✅", "react:✅"), ("❌", "react:❌")]
+            press = interaction_payload(t.api, 3, {"custom_id": "react:❌", "component_type": 2},
+                                        channel_id=t.api.dm_channels[ALICE], dm=True, message=posted)
+            await t.event("interaction_create", press)
+            [[event]] = t.sender.named(REACTION_TASK)
+            assert (event["user_id"], event["emoji"], event["dm_user_id"]) == (ALICE, "❌", ALICE)
+            assert event["meta"]["awaiting"] == "level_up" and event["meta"]["session_id"] == 3
+            assert t.api.callbacks == [(press["token"], {"type": 6})]
+
+    run(scenario)
+
+
+def test_a_question_that_takes_several_answers_comes_with_a_select_of_that_many(settings: Settings) -> None:
+    async def scenario() -> None:
+        async with table(settings) as t:
+            question = await t.reply("**Level up — Expertise**\nChoose **2 proficient skills** …", channel_id=None,
+                                     dm_user_id=ALICE, meta={"choices": ["Athletics", "Stealth", "Thieves' Tools"],
+                                                             "choose": 2})
+            await t.wait_posted(question)
+            [posted] = t.api.posted()
+            [menu] = posted["components"][0]["components"]
+            assert (menu["type"], menu["min_values"], menu["max_values"]) == (3, 2, 2)
+            await t.redis.set(keys.session(ALICE), "level_up")
+            pick = interaction_payload(t.api, 3, {"custom_id": "choose", "component_type": 3,
+                                                  "values": ["Stealth", "Thieves' Tools"]},
+                                       channel_id=t.api.dm_channels[ALICE], dm=True, message=posted)
+            await t.event("interaction_create", pick)
+            [[answer]] = t.sender.named(SESSION_REPLY_TASK)
+            assert (answer["content"], answer["dm_user_id"]) == ("Stealth, Thieves' Tools", ALICE)
+
+    run(scenario)

@@ -163,6 +163,23 @@ def test_the_model_writes_the_session_summary_once_and_the_record_stays_when_it_
     assert last.text == closed.split("is in the journal:\n", 1)[1]
 
 
+def test_a_model_summary_naming_someone_the_session_never_met_is_not_saved(system: SystemUnderTest,
+                                                                           model: object) -> None:
+    player = new_player_id()
+    campaign_id = activate_own_campaign(system, "The Silent Bell (invented names)")
+    system.command(system.owner_id, "!end_session")  # close whatever earlier tests played
+    narrated_by(system, "vllm", player, "I kneel at the shrine of the silent bell QXINVENTED")
+    invented = STORY.replace("a candle was lit", "Lord Varanis of Thornwall lit a candle")
+    model.control(answers=[{"when": "QXINVENTED", "answer": {"narration": invented}}])  # type: ignore[attr-defined]
+    after = system.cursor()
+    closed = system.command(system.owner_id, "!end_session")["content"]
+    assert "is in the journal" in closed, closed
+    assert chronicled(system, after, 6) == []  # the model's story was refused: the record's summary stays
+    [last] = system.sql("SELECT text FROM journal_entries WHERE campaign_id = :c AND kind = 'summary' "
+                        "ORDER BY id DESC LIMIT 1", c=campaign_id)
+    assert last.text == closed.split("is in the journal:\n", 1)[1] and "Varanis" not in last.text
+
+
 def journal_index_holds(system: SystemUnderTest, campaign_id: int, words: str, timeout: float = 30) -> bool:
     """Whether the sweeper indexed (or dropped) the entries with `words` within `timeout`: the last answer."""
     deadline = time.monotonic() + timeout

@@ -540,3 +540,51 @@ def test_a_session_at_the_table_page(system: SystemUnderTest, chromium: tuple[su
             assert png.startswith(PNG_MAGIC) and len(png) > 1000
 
     asyncio.run(asyncio.wait_for(scenario(), timeout=4 * REPLY_TIMEOUT_S + 120))
+
+
+def test_a_level_up_at_the_page_with_its_menus_and_the_confirm_button(
+        system: SystemUnderTest, chromium: tuple[subprocess.Popen[bytes], int]) -> None:
+    """The level-up in the DM pane: each short answer list is a row of buttons (one click answers; where two are
+    asked, two clicks), and the summary is confirmed with the ✅ reaction button, as on Discord."""
+    _, port = chromium
+    player = new_player_id()
+    name = f"Lev{player % 10_000}"
+    seed(system, player, fighter(name).model_copy(update={"xp": 300}))
+    last = "[...document.querySelectorAll('#dm-log .msg.bot')].at(-1)"
+
+    async def scenario() -> None:
+        async with devtools(port) as page:
+            await open_table(page, system.table_url + "/")
+            await page.wait_until("document.getElementById('info').textContent", 20, "the table's info")
+            await play_as(page, player, name)
+
+            async def pick(value: str, asked: str) -> None:
+                button = f"{last}?.querySelector('.choice[data-value=\"{value}\"]')"
+                await page.wait_until(f"{last}?.textContent.includes('{asked}') && {button} ? true : null",
+                                      REPLY_TIMEOUT_S, f"the {value} button")
+                await click(page, button, f"the {value} button")
+
+            await type_and_send(page, "!level_up", box="dm-content")
+            await pick("Rogue", "Which class gains the level")  # multiclassing, from the menu
+            await pick("average", "Hit points")
+            await pick("Stealth", "skill")
+            await pick("Athletics", "Expertise")  # two are asked: the first click only marks it
+            await asyncio.sleep(1.0)
+            assert await page.evaluate(f"{last}.querySelector('.choice.picked')?.dataset.value") == "Athletics"
+            assert "Expertise" in await page.evaluate(f"{last}.textContent")
+            await pick("Perception", "Expertise")
+            confirm = f"{last}?.querySelector('.reaction[data-emoji=\"✅\"]')"
+            await page.wait_until(f"{last}?.textContent.includes('Confirm') && {confirm} ? true : null",
+                                  REPLY_TIMEOUT_S, "the confirmation's ✅ button")
+            await click(page, confirm, "the ✅ button")
+            await page.wait_until(f"{last}?.querySelector('.text').textContent.includes('🎉') ? true : null",
+                                  REPLY_TIMEOUT_S,
+                                  "the level reached")
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=4 * REPLY_TIMEOUT_S))
+    stored = system.sql("SELECT sheet FROM characters WHERE player_id = :p", p=player)[0].sheet
+    assert stored["class_levels"] == {"Fighter": 1, "Rogue": 1} and {"Athletics", "Perception"} <= set(
+        stored["expertise"])
+    said = [json.loads(fields["event"]) for _, fields in system.redis.xrange("table:events", "-", "+")]
+    assert "Athletics, Perception" in [e["content"] for e in said if e.get("kind") == "player"
+                                       and e.get("author_id") == player]

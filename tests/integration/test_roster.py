@@ -38,6 +38,7 @@ def test_a_character_follows_its_player_into_the_next_campaign(system: SystemUnd
     assert f"`!import_character {crypt_name}`" in loaded, loaded
     # A campaign starts with the open-door message: the table's lines and veils, and the X-card.
     assert "Session zero" in door and "harm to animals" in door and "`!x`" in door, door
+    assert "by DM: nobody is told who" in door  # the owner has not chosen to be told (`!safety xcard-reveal`)
     system.command(system.owner_id, "!lines remove harm to animals")
     ashes = system.sql("SELECT id FROM campaigns WHERE source_file = 'ashes-of-thornwall.md'")[0].id
 

@@ -60,7 +60,7 @@ def test_prepare_after_a_long_rest(srd: SystemUnderTest) -> None:  # noqa: F811
     assert s["spells_prepared"] == ["Bless", "Cure Wounds", "Guiding Bolt", "Healing Word", "Command",
                                     "Inflict Wounds"]
     refused(system, priest, "!prepare Command", "when a long rest ends")
-    system.command(priest, "!rest long")
+    system.confirm(system.command(priest, "!rest long"), priest)
     assert "prepares: Bless, Cure Wounds, Command" in system.command(priest, "!prepare Command")["content"]
 
 

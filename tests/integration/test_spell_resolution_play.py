@@ -130,5 +130,5 @@ def test_aid_and_prayer_of_healing_change_two_party_rows_outside_a_fight(srd: Sy
     for player in (first, second):  # the same roll for both, up to the raised maximum
         assert sheet(system, player)["hp"] == min(maxima[player] + 5, 3 + int(healed.group(1))), reply
 
-    system.command(first, "!rest long")  # Aid's 8 hours end with a long rest
+    system.confirm(system.command(first, "!rest long"), first)  # Aid's 8 hours end with a long rest
     assert (sheet(system, first)["max_hp"], sheet(system, first)["hp_max_bonus"]) == (maxima[first], 0)

@@ -7,6 +7,7 @@ from corpus.journal import (
     MAX_SUMMARY_SOURCE_CHARS,
     SessionRecord,
     accept_model_summary,
+    invented_names,
     notes_from_turn,
     offline_summary,
     search_terms,
@@ -61,7 +62,8 @@ def test_a_narration_quoting_the_players_promise_does_not_note_it_twice() -> Non
 
 SESSION = {"header": "Session 2: 3 turns of play.", "record_text": "Session 2: 3 turns of play. Gained: Rope.",
            "facts": ["Gained: Rope.", "The story stands at act 1, scene 2."],
-           "turns": ["Ana: I promise Pell we'll be back in 3 days.", "DM: Pell nods and hands over the rope."]}
+           "turns": ["Ana: I promise Pell we'll be back in 3 days.", "DM: Pell nods and hands over the rope."],
+           "known_names": ["Pell Quickwater"]}  # from the journal: met in an earlier session
 
 
 def test_a_models_summary_keeps_the_records_header_and_facts_around_its_story() -> None:
@@ -91,3 +93,11 @@ def test_the_turns_the_model_reads_are_named_and_the_latest_that_fit() -> None:
     kept = summary_source(long)
     assert sum(map(len, kept)) <= MAX_SUMMARY_SOURCE_CHARS and kept[-1].startswith("DM: Turn 199.")
     assert not any(line.startswith("DM: Turn 0.") for line in kept)
+
+
+def test_a_models_summary_that_names_someone_or_somewhere_the_session_and_journal_never_did_is_refused() -> None:
+    story = "Ana promised Pell Quickwater to return, and Pell's rope went with the party."
+    assert accept_model_summary(story, SESSION) is not None  # Quickwater: the journal's; Pell's: Pell
+    assert accept_model_summary(story + " Then Lord Varanis greeted them.", SESSION) is None
+    assert accept_model_summary("Ana and Pell walked to Baldur's Gate with the rope in hand.", SESSION) is None
+    assert invented_names("Ana met Pell. Strahd? He laughed with Ireena's guards.", SESSION["turns"]) == ["Ireena's"]

@@ -127,3 +127,16 @@ def test_dead_characters_do_not_rest_and_zero_hp_wakes() -> None:
         "hp": 0, "conditions": ["Unconscious"], "death_saves": DeathSaves(successes=3)})
     up, _ = short_rest(down, 1, random.Random(2))
     assert up.hp > 0 and up.conditions == [] and up.death_saves == DeathSaves()
+
+
+def test_the_long_rest_offer_says_what_it_gives_back_and_refuses_as_the_rest_does() -> None:
+    from dnd.rests import long_rest_offer
+
+    fighter = pc({"Fighter": 4})
+    spent, _ = use_resource(fighter, "Second Wind")
+    tired = spent.model_copy(update={"hp": 5, "hit_dice": {"d10": 1}, "exhaustion": 2})
+    offer = long_rest_offer(tired)
+    assert offer.startswith(f"HP 5 → {fighter.max_hp}, 2 d10 hit dice, Second Wind, exhaustion 2 → 1")
+    assert long_rest_offer(fighter) == f"HP {fighter.max_hp} → {fighter.max_hp}."
+    with pytest.raises(RulesError, match="at least 1 hit point"):
+        long_rest_offer(fighter.model_copy(update={"hp": 0, "death_saves": DeathSaves(successes=3)}))
