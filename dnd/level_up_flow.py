@@ -39,6 +39,9 @@ from dnd.class_choices import (
     tome_cantrips,
     validate_choice,
 )
+from dnd.class_choices import (
+    picks as point_picks,
+)
 from dnd.creation import validate_expertise, validate_feat, validate_feat_ability
 from dnd.creation_flow import BACK_WORDS, CANCEL_WORDS, NO_WORDS, YES_WORDS, parse_skills, split_list
 from dnd.data.classes import CLASSES
@@ -733,7 +736,16 @@ _MENU_COUNTS = {
     "expertise": lambda state, character: 2,
     "cantrips": lambda state, character: _gains(state, character).cantrips,
     "spells": lambda state, character: _gains(state, character).spells,
+    # Metamagic options and Eldritch Invocations come several a level (class_choices.picks)
+    **{step: (lambda state, character, step=step: _choice_picks(state, character, step)) for step in CHOICE_STEPS},
 }
+
+
+def _choice_picks(state: LevelUpState, character: Character, step: str) -> int:
+    point = _choice_point(state, character, step)
+    if point is None or state.class_name is None:
+        return 1
+    return point_picks(point, state.class_name, _options(state, character).class_level)
 
 
 def menu_count(state: LevelUpState, character: Character) -> int:

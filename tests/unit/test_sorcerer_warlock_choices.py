@@ -14,6 +14,7 @@ from dnd.character import Character, LevelRecord, armor_class, derive, invocatio
 from dnd.class_choices import (
     ELDRITCH_INVOCATIONS,
     METAMAGIC,
+    METAMAGIC_OPTIONS,
     PACT_BOON,
     choices_text,
     metamagic_known,
@@ -279,3 +280,14 @@ def test_a_pact_of_the_chain_is_shown_with_its_familiar() -> None:
     chain = warlock(3, l2={ELDRITCH_INVOCATIONS: "Armor of Shadows, Devil's Sight"},
                     l3={PACT_BOON: "Pact of the Chain"})
     assert "Pact Boon: Pact of the Chain (Find Familiar known as a ritual)" in choices_text(chain)
+
+
+def test_metamagic_and_invocations_are_offered_as_a_select_of_as_many_as_the_level_gives() -> None:
+    from dnd.level_up_flow import menu, menu_count
+
+    sira = ready(chosen(hero("Sira", "Sorcerer", 2, CASTER, [], cantrips=["Fire Bolt"])))
+    state, _ = answers(start(sira)[0], sira, "Sorcerer", "average")
+    assert state.step == "class_choice" and menu_count(state, sira) == 2
+    assert set(menu(state, sira)) == set(METAMAGIC_OPTIONS)  # every option, each taken with another
+    state, reply = answers(state, sira, ", ".join(menu(state, sira)[:2]))
+    assert state.step != "class_choice", reply
