@@ -7,6 +7,9 @@ hit's roll and damage. The offers last until a character next acts or ends a tur
 * Shield (the spell; the caller spends the slot): +5 AC until the start of the caster's next turn, and every
   offered hit whose roll no longer reaches the new AC (a natural 20 always does) misses after all.
 * Uncanny Dodge (Rogue 5): the damage of the last offered hit is halved (rounded down).
+* Hellish Rebuke (the spell; the caller spends the slot): the creature whose hit damaged the character last makes
+  a Dexterity save against the caster's spell save DC, taking the spell's fire damage (half on a success). It
+  answers the damage once taken, so a character the hit dropped can't cast it.
 
 The hits are replayed from the hit points the character had before the first one changed, so falling
 unconscious (or dying of massive damage) is undone when the new damage wouldn't have done it.
@@ -32,6 +35,7 @@ from dnd.combat.economy import take_reaction
 from dnd.combat.features import has_feature
 from dnd.combat.lines import FeatureUsed, HitUndone, Line, Rolled
 from dnd.combat.results import AttackResult, FeatureResult
+from dnd.combat.saves import saving_throw
 from dnd.combat.state import (
     CombatState,
     Outcome,
@@ -44,7 +48,7 @@ from dnd.combat.state import (
 )
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, ReactionOffer
-from dnd.spellcasting import is_castable
+from dnd.spellcasting import CastResult, is_castable
 
 
 def _hits(me: Combatant) -> list[ReactionOffer]:
@@ -67,7 +71,8 @@ def who_may_react(state: CombatState) -> list[Combatant]:
             continue
         # the spell and feature look-ups only for a character that was hit: the gate asks after every command
         answers_hit = bool(_hits(me)) and (is_castable(me.character, "Shield")
-                                           or has_feature(me.character, "Uncanny Dodge"))
+                                           or has_feature(me.character, "Uncanny Dodge")
+                                           or (me.hp > 0 and is_castable(me.character, HELLISH_REBUKE)))
         strikes = me.hp > 0 and any(o.kind == "leaves_reach" for o in me.offers)
         if answers_hit or strikes or (me.hp > 0 and _protects(me, state)):
             ready.append(me)
@@ -152,6 +157,29 @@ def shield(state: CombatState, combatant_id: str) -> tuple[CombatState, FeatureR
         state = replace_combatant(state, me.model_copy(update={"offers": []}))
     state = log_event(state, "cast", f"{me.name} casts Shield as a reaction.", actor=me.id)
     return state, FeatureResult(me.name, "Shield", told)
+
+
+HELLISH_REBUKE = "Hellish Rebuke"
+
+
+def hellish_rebuke(state: CombatState, combatant_id: str, spell: CastResult,
+                   rng: random.Random | None = None) -> tuple[CombatState, FeatureResult]:
+    """Hellish Rebuke as a reaction to the last offered hit: its attacker saves against ``spell`` (paid for by
+    the caller: its DC and damage at the slot level)."""
+    me = _offered_hits(state, combatant_id, HELLISH_REBUKE)
+    attacker = find_anywhere(state, _hits(me)[-1].other_id)
+    if not attacker.active:
+        raise RulesError(f"{attacker.name} is out of the fight: there is no one to rebuke.")
+    state = take_reaction(state, combatant_id, HELLISH_REBUKE)
+    me = find_anywhere(state, combatant_id)
+    state = replace_combatant(state, me.model_copy(update={"offers": []}))
+    state, saved = saving_throw(state, [attacker.id], "DEX", spell.save_dc or 10, rng, damage=spell.damage,
+                                damage_type="fire", half_on_success=True, source=HELLISH_REBUKE, magical=True,
+                                dealt_by=me.id)
+    state = log_event(state, "cast", f"{me.name} casts Hellish Rebuke at {attacker.name} as a reaction.", actor=me.id,
+                      target=attacker.id)
+    told: list[Line] = [FeatureUsed(me.name, HELLISH_REBUKE, f"flames engulf {attacker.name}"), *saved.told]
+    return state, FeatureResult(me.name, HELLISH_REBUKE, told)
 
 
 def uncanny_dodge(state: CombatState, combatant_id: str) -> tuple[CombatState, FeatureResult]:

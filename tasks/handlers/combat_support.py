@@ -673,12 +673,31 @@ def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shie
     return True
 
 
+def rebuke_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_level: int | None = None) -> bool:
+    """Hellish Rebuke as a reaction to the damage just taken (`!react hellish rebuke`, or `!cast Hellish Rebuke`
+    out of turn): the slot spent with the spell's own checks, in one transaction with the save it calls for. False
+    (nothing done) for another spell, or on the caster's own turn."""
+    if fight is None or " ".join(spell.split()).casefold() != reactions.HELLISH_REBUKE.casefold():
+        return False
+    if engine.current_actor(fight.state).id == fight.me.id:
+        raise CommandError("Hellish Rebuke is a reaction to being damaged, cast out of your turn.")
+    stored = my_character(ctx, for_update=True)
+    updated, cast = cast_spell(stored.character, reactions.HELLISH_REBUKE, slot_level=slot_level)
+    state, result = reactions.hellish_rebuke(fight.state, fight.me.id, cast, rng)
+    if updated is not stored.character:
+        save(ctx.session, stored, updated)
+    ending = finish_action(ctx, fight, state, [fight.me.id])
+    ctx.reply(f"🔥 {cast.message}\n{result.text}{ending}")
+    narrate_fight(ctx, result, state)
+    return True
+
+
 def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, bonus_action: bool = False,
                       spell_level: int | None = None) -> bool:
     """`!cast` in a fight: Shield answering a hit is the reaction (True: done); any other cast is the turn's
     action (its bonus action for a spell cast with one: Healing Word, a smite), on the caster's turn (spent in
     `fight.state`), with the bonus-action spell rule when the spell's level is known."""
-    if shield_reaction(ctx, fight, spell):
+    if shield_reaction(ctx, fight, spell) or rebuke_reaction(ctx, fight, spell):
         return True
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")

@@ -40,6 +40,7 @@ from tasks.handlers.combat_support import (
     narrate_fight,
     narrate_reaction,
     no_args,
+    rebuke_reaction,
     require_turn,
     shield_reaction,
     sync_gate,
@@ -242,12 +243,13 @@ def _ki(ctx: CommandContext, which: str) -> None:
 
 # --------------------------------------------------------------------------- reactions
 
-REACT_USAGE = ("!react shield | !react uncanny dodge | !react protection <ally> | "
-               "!react attack [<target>] [with <weapon>] | !react pass")
+REACT_USAGE = ("!react shield | !react uncanny dodge | !react hellish rebuke [at <level>] | "
+               "!react protection <ally> | !react attack [<target>] [with <weapon>] | !react pass")
 
 
 @command("react", REACT_USAGE, "Your reaction, out of your turn: Shield (+5 AC against the hit you just took), "
-         "Uncanny Dodge (half its damage), Protection (disadvantage on the attack that hit an ally), or an attack "
+         "Uncanny Dodge (half its damage), Hellish Rebuke (the attacker saves or burns), Protection (disadvantage "
+         "on the attack that hit an ally), or an attack "
          "(a creature the DM says leaves your reach, or your readied action); `pass` takes none. A blow that leaves "
          "every hero down waits for the reaction that could turn it.", category=CATEGORY)
 def react_command(ctx: CommandContext) -> None:
@@ -268,6 +270,12 @@ def react_command(ctx: CommandContext) -> None:
         narrate_reaction(ctx, result, state)
     elif head == "attack" or head.startswith("attack "):
         _react_attack(ctx, words[len("attack"):].strip())
+    elif head.startswith("hellish rebuke"):
+        level = words[len("hellish rebuke"):].strip().casefold()
+        if level and not (level.startswith("at ") and level[3:].strip().isdigit() and len(level) <= 5):
+            raise CommandError("Upcast it with a slot level: `!react hellish rebuke at 2`.")
+        rebuke_reaction(ctx, my_fight(ctx, "Hellish Rebuke", on_my_turn=False), "Hellish Rebuke",
+                        int(level[3:]) if level else None)
     elif head == "pass":
         fight = my_fight(ctx, "Letting a reaction pass", on_my_turn=False)
         state, result = reactions.let_pass(fight.state, fight.me.id)

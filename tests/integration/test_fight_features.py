@@ -314,3 +314,30 @@ def test_channel_divinity_turns_undead_and_refuses_cleanly(srd: SystemUnderTest)
     if combat_row(system) is not None:
         refused(system, priest, "!channel_divinity turn undead", "", watch)  # the action (and the use) are spent
         owner(system, "!end_combat")
+
+
+def test_hellish_rebuke_answers_the_blow_out_of_turn(srd: SystemUnderTest) -> None:
+    """A warlock hit by the ogre rebukes it out of turn: the slot is spent, the ogre saves against the warlock's
+    DC and takes fire damage (none refused for a warlock not hit, or on its own turn)."""
+    system = srd
+    player = new_player_id()
+    name = f"Zed{player}"
+    seed(system, player, hero(name, "Warlock", 3, WIZARD, [("Dagger", 1)], cantrips=["Eldritch Blast"],
+                              spells_known=["Hellish Rebuke"]).model_copy(update={"hp": 60, "max_hp": 60}))
+    watch = [player]
+    start(system, [player], "ogre")
+    until_turn(system, player)
+    refused(system, player, "!react hellish rebuke", "out of your turn", watch)
+    until_turn(system, None)
+    refused(system, player, "!react hellish rebuke", "no reaction is offered", watch)
+    refused(system, player, "!react hellish rebuke at nine", "Upcast it with a slot level", watch)
+    _hit(system, "Ogre 1", name, watch)
+    ogre = next(c for c in combat_row(system).initiative if c["name"] == "Ogre 1")["hp"]
+    pact = system.sql("SELECT sheet->'pact_slots' AS n FROM characters WHERE player_id = :p", p=player)[0].n
+    reply = system.command(player, "!react hellish rebuke")["content"]
+    assert "Hellish Rebuke" in reply and "DEX save" in reply, reply
+    after = next((c for c in combat_row(system).initiative if c["name"] == "Ogre 1"), None)
+    assert after is None or after["hp"] < ogre  # it burns, half on a success (2d10 is at least 2)
+    assert system.sql("SELECT sheet->'pact_slots' AS n FROM characters WHERE player_id = :p", p=player)[0].n == pact - 1
+    refused(system, player, "!react hellish rebuke", "reaction", watch)
+    owner(system, "!end_combat")

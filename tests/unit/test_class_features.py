@@ -624,6 +624,26 @@ def test_a_blow_that_downs_the_last_hero_waits_for_the_reaction_that_could_turn_
     assert get(plain, "Kara").hp == 0 and blow_held(plain) == [] and settled_outcome(plain) == "defeat"
 
 
+def test_hellish_rebuke_burns_the_attacker_that_just_damaged_the_warlock() -> None:
+    from dnd.combat.reactions import hellish_rebuke, who_may_react
+    from dnd.spellcasting import cast_spell
+
+    zed = hero("Zed", "Warlock", 3, WIZARD, [("Dagger", 1)], cantrips=["Eldritch Blast"],
+               spells_known=["Hellish Rebuke"]).model_copy(update={"hp": 40, "max_hp": 40})
+    state = fight(zed)
+    with pytest.raises(RulesError, match="no reaction is offered"):
+        hellish_rebuke(state, "zed", cast_spell(zed, "Hellish Rebuke")[1], Script(2, 5, 5))
+    state = _ogre_hits(state, "Zed", 15, 3, 3)  # 10 damage: Zed stands
+    assert [c.id for c in who_may_react(state)] == ["zed"]
+    ogre = get(state, "Ogre").hp
+    _, spell = cast_spell(zed, "Hellish Rebuke", slot_level=2)  # 3d10 at 2nd level, DC 8 + 2 + 0
+    state, result = hellish_rebuke(state, "zed", spell, Script(5, 5, 5, 2))  # 15 fire; the ogre's DEX save fails
+    assert get(state, "Ogre").hp == ogre - 15 and "Hellish Rebuke" in result.text
+    assert get(state, "Zed").economy.reaction == "Hellish Rebuke" and get(state, "Zed").offers == []
+    downed = _ogre_hits(fight(zed.model_copy(update={"hp": 5})), "Zed", 15, 3, 3)  # dropped: no rebuke
+    assert who_may_react(downed) == []
+
+
 def test_ki_patient_defense_and_step_of_the_wind_are_bonus_actions() -> None:
     from dnd.combat.turn_actions import ki_bonus_action
 
