@@ -6,11 +6,12 @@ from typing import Literal
 
 from dnd.combat.lines import Line, SummaryHeading, SummaryRow
 from dnd.combat.results import CombatSummary
-from dnd.combat.state import CombatState, outcome
+from dnd.combat.state import CombatState, Outcome, outcome
 
 
-def summary(state: CombatState) -> CombatSummary:
-    """Rounds fought, damage dealt and taken per combatant, who fell and who died, and the outcome."""
+def summary(state: CombatState, decided: Outcome | None = None) -> CombatSummary:
+    """Rounds fought, damage dealt and taken per combatant, who fell and who died, and the outcome (``decided``:
+    as the fight ended, when what came after it — a fallen hero waking — changed the state)."""
     everyone = [*state.combatants, *state.defeated]
     names = {c.id: c.name for c in everyone}
     dealt = {c.name: 0 for c in everyone}
@@ -27,7 +28,7 @@ def summary(state: CombatState) -> CombatSummary:
             fallen.append(names[event.target_id])
         elif event.kind == "dead" and event.target_id in names and names[event.target_id] not in dead:
             dead.append(names[event.target_id])
-    result = outcome(state)
+    result = decided or outcome(state)
     told: list[Line] = [SummaryHeading(state.round, result)]
     for c in everyone:
         status: Literal["dead", "fell", "standing"] = (

@@ -60,15 +60,15 @@ def write_back(ctx: CommandContext, campaign_id: int, state: CombatState, combat
 
 def conclude(ctx: CommandContext, row: CombatRow, state: CombatState) -> str:
     """Close the fight and compute what it earned and cost; returns the text to post."""
+    decided = engine.outcome(state)  # before the fallen's death saves: one who wakes doesn't undo the defeat
     fall, state = party_falls(ctx, row, state)
-    result = engine.summary(state)
+    result = engine.summary(state, decided)
     row.active = False
     combats.store(ctx.session, row, state)
     lines = [*fall, *award_xp(ctx, row.campaign_id, state), *leave_treasure(ctx, row, state),
              *departures(state), *deaths(state)]
-    _record_story(ctx, row, state)
-    ctx.audit(f"combat:{row.id}", {"active": True}, {"active": False, "outcome": engine.outcome(state)},
-              row.campaign_id)
+    _record_story(ctx, row, state, decided)
+    ctx.audit(f"combat:{row.id}", {"active": True}, {"active": False, "outcome": decided}, row.campaign_id)
     return f"🏳️ The combat is over.\n{result.text}" + "".join(f"\n{line}" for line in lines)
 
 
@@ -154,9 +154,8 @@ def deaths(state: CombatState) -> list[str]:
     return lines
 
 
-def _record_story(ctx: CommandContext, row: CombatRow, state: CombatState) -> None:
+def _record_story(ctx: CommandContext, row: CombatRow, state: CombatState, result: str) -> None:
     """One line for the campaign's history, which the narrator reads: who won, who fled, who died."""
-    result = engine.outcome(state)
     everyone = [*state.combatants, *state.defeated]
     foes = sorted({c.monster.name for c in everyone if c.kind == "monster" and c.monster})
     heroes = [c.name for c in everyone if c.kind == "character"]

@@ -291,7 +291,7 @@ def test_lines_and_veils_are_set_listed_checked_and_kept_out_of_the_narration(sy
                            ("!lines add <@123>", "A topic is a word"),
                            ("!lines sing spiders", "Usage: `!lines add <topic>`"),
                            ("!lines remove spiders", "Only the owner can remove"),
-                           ("!safety now", "takes nothing after it")):
+                           ("!safety now", "`!safety` alone shows the table's safety tools")):
         assert expected in system.command(player, text)["content"], text
     assert "is not one of the veils" in system.command(owner_id, "!veils remove ghosts")["content"]
     listed = system.command(player, "!safety")["content"]
