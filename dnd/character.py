@@ -336,6 +336,8 @@ def armor_class(character: Character) -> int:
 def invocations(character: Character) -> list[str]:
     """The Eldritch Invocations known now: each level's new ones, with each level's swap applied in order."""
     known: list[str] = []
+    if not class_level(character, "Warlock"):  # asked at every weapon attack of a fight
+        return known
     for record in character.history:
         known += [n.strip() for n in record.choices.get(ELDRITCH_INVOCATIONS, "").split(",") if n.strip()]
         old, _, new = record.choices.get(INVOCATION_SWAP, "").partition(SWAP_ARROW)

@@ -50,6 +50,7 @@ from dnd.character import (
     SWAP_ARROW,
     Character,
     LevelRecord,
+    class_level,
     invocations,
 )
 from dnd.data.classes import CLASSES, step
@@ -344,6 +345,8 @@ def pact_boon(character: Character | None) -> str | None:
 
 def pact_weapon(character: Character) -> str | None:
     """The pact weapon's form of a Pact of the Blade ("Longsword")."""
+    if not class_level(character, "Warlock"):  # asked at every weapon attack of a fight
+        return None
     found = re.match(r"Pact of the Blade \((.+)\)$", pact_boon(character) or "")
     return found.group(1) if found else None
 
