@@ -35,7 +35,7 @@ from dnd.combat.state import replace_combatant
 from dnd.monsters import Combatant, MonsterBlock
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_events, combat_text, fight_events, fight_facts
-from dnd.spellcasting import cast_spell
+from dnd.spellcasting import CastResult, cast_spell
 from tasks.handlers import combat_end
 from tasks.handlers.character_support import MENTION, mention, mentioned_id, my_character, rng
 from tasks.handlers.combat_end import write_back
@@ -663,14 +663,20 @@ def shield_reaction(ctx: CommandContext, fight: Fight | None, spell: str = "Shie
     if not fight.me.offers and engine.current_actor(fight.state).id == fight.me.id:
         return False
     state, result = reactions.shield(fight.state, fight.me.id)
-    stored = my_character(ctx, for_update=True)
-    updated, cast = cast_spell(stored.character, "Shield")
-    if updated is not stored.character:
-        save(ctx.session, stored, updated)
-    ending = finish_action(ctx, fight, state, [fight.me.id])
-    ctx.reply(f"🛡️ {cast.message}\n{result.text}{ending}")
+    cast = pay_for_spell(ctx, "Shield")
+    ctx.reply(f"🛡️ {cast.message}\n{result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
     narrate_reaction(ctx, result, state)
     return True
+
+
+def pay_for_spell(ctx: CommandContext, spell: str, slot_level: int | None = None) -> CastResult:
+    """The author's character pays for a spell (known or prepared, a slot left: `cast_spell`'s checks), on the
+    sheet in the command's transaction; what the spell does."""
+    stored = my_character(ctx, for_update=True)
+    updated, cast = cast_spell(stored.character, spell, slot_level=slot_level)
+    if updated is not stored.character:
+        save(ctx.session, stored, updated)
+    return cast
 
 
 def rebuke_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_level: int | None = None) -> bool:
@@ -681,13 +687,9 @@ def rebuke_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_l
         return False
     if engine.current_actor(fight.state).id == fight.me.id:
         raise CommandError("Hellish Rebuke is a reaction to being damaged, cast out of your turn.")
-    stored = my_character(ctx, for_update=True)
-    updated, cast = cast_spell(stored.character, reactions.HELLISH_REBUKE, slot_level=slot_level)
+    cast = pay_for_spell(ctx, reactions.HELLISH_REBUKE, slot_level)
     state, result = reactions.hellish_rebuke(fight.state, fight.me.id, cast, rng)
-    if updated is not stored.character:
-        save(ctx.session, stored, updated)
-    ending = finish_action(ctx, fight, state, [fight.me.id])
-    ctx.reply(f"🔥 {cast.message}\n{result.text}{ending}")
+    ctx.reply(f"🔥 {cast.message}\n{result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
     narrate_fight(ctx, result, state)
     return True
 
