@@ -57,10 +57,11 @@ def _replace(state: CombatState, spell: OngoingSpell, **update: object) -> Comba
     return state.model_copy(update={"ongoing": ongoing})
 
 
-def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult,
-              concentration: bool) -> tuple[CombatState, list[Line]]:
+def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult, concentration: bool, *,
+              extended: bool = False) -> tuple[CombatState, list[Line]]:
     """Those who failed the save of a holding spell are held; the spell is kept with them (a concentration
-    spell is already in ``state.ongoing``, started by `dnd.combat.spells.cast`)."""
+    spell is already in ``state.ongoing``, started by `dnd.combat.spells.cast`). ``extended``: cast with the
+    Extended Spell Metamagic, it lasts twice as long."""
     hold = HOLDS.get(spell)
     if hold is None:
         return state, []
@@ -74,7 +75,7 @@ def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult,
         held.append(target.id)
     kept = OngoingSpell(caster_id=caster_id, spell=spell, concentration=concentration, targets=held,
                         save=save.ability, save_dc=save.dc, conditions=list(hold.conditions),
-                        repeat_save=hold.repeat_save, rounds_left=hold.rounds)
+                        repeat_save=hold.repeat_save, rounds_left=hold.rounds * (2 if extended else 1))
     if any(_same(o, kept) for o in state.ongoing):
         return _replace(state, kept, **{k: getattr(kept, k) for k in (
             "targets", "save", "save_dc", "conditions", "repeat_save", "rounds_left")}), told

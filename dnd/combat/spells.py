@@ -171,7 +171,8 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
                                   told=[*lasting, ZoneCast(spell.spell, tuple(names))])
     state, result = _resolve(state, caster, spell, kind, chosen, rng)
     if result.save is not None and spell.spell in HOLDS:  # those who failed are held (dnd.combat.holds)
-        state, held = take_hold(state, caster.id, spell.spell, result.save, spell.concentration)
+        state, held = take_hold(state, caster.id, spell.spell, result.save, spell.concentration,
+                                extended=spell.metamagic == "Extended Spell")
         result = dataclasses.replace(result, told=[*result.told, *held])
     if spell.later:
         result = dataclasses.replace(result, told=[*result.told, SpellWaits(caster.name, spell.spell, spell.later)])

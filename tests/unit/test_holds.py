@@ -63,3 +63,15 @@ def test_the_spell_ends_with_concentration_or_when_its_minute_is_over() -> None:
     state, last = finish_turn(turn(state, "wyn"), "wyn", Script())
     assert "Paralyzed" not in get(state, "Bandit 1").conditions and concentrating_on(state, "wyn") is None
     assert "its duration is over" in repr(last.held)
+
+
+def test_an_extended_hold_person_lasts_twice_its_minute() -> None:
+    import dataclasses
+
+    wyn = hero("Wyn", "Wizard", 3, WIZARD, [("Dagger", 1)], spells_known=["Hold Person"],
+               spells_prepared=["Hold Person"])
+    bandit = Combatant.from_monster(MonsterBlock.from_srd(entry("Bandit")), name="Bandit 1", id="b1")
+    state = CombatState(combatants=[Combatant.from_character(wyn, id="wyn", player_id="1"), bandit], current=0)
+    _, spell = cast_spell(wyn, "Hold Person")
+    state, _ = cast(state, "wyn", dataclasses.replace(spell, metamagic="Extended Spell"), ["Bandit 1"], Script(4))
+    assert concentrating_on(state, "wyn").rounds_left == 20
