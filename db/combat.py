@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import CombatState as CombatRow
 from dnd.combat import CombatEvent, CombatState
-from dnd.combat.state import OngoingSpell
+from dnd.combat.state import OngoingSpell, PendingSpell
 from dnd.errors import RulesError
 from dnd.monsters import Combatant
 
@@ -29,7 +29,8 @@ def to_columns(state: CombatState) -> dict[str, Any]:
     entries += [{**c.model_dump(mode="json"), "out": True} for c in state.defeated]
     return {"initiative": entries, "current_turn": state.current, "round": state.round,
             "log": [event.model_dump(mode="json") for event in state.log],
-            "ongoing": [spell.model_dump(mode="json") for spell in state.ongoing]}
+            "ongoing": [spell.model_dump(mode="json") for spell in state.ongoing],
+            "pending_spell": state.pending_spell.model_dump(mode="json") if state.pending_spell else None}
 
 
 def from_row(row: CombatRow) -> CombatState:
@@ -43,7 +44,8 @@ def from_row(row: CombatRow) -> CombatState:
     started = any(event.kind not in _SETUP_EVENTS for event in log)
     return CombatState(combatants=order, current=min(row.current_turn, max(0, len(order) - 1)), round=row.round,
                        started=started, log=log, defeated=out,
-                       ongoing=[OngoingSpell.model_validate(o) for o in row.ongoing or []])
+                       ongoing=[OngoingSpell.model_validate(o) for o in row.ongoing or []],
+                       pending_spell=PendingSpell.model_validate(row.pending_spell) if row.pending_spell else None)
 
 
 def active_for_update(session: Session, channel_id: int) -> CombatRow | None:

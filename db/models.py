@@ -158,6 +158,7 @@ class CombatState(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     log: Mapped[list[Any]] = mapped_column(default=list)
     ongoing: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))  # lasting spells
+    pending_spell: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # waiting on a Counterspell
     started_at: Mapped[datetime] = _now()
     __table_args__ = (
         Index("one_active_combat_per_channel", "channel_id", unique=True, postgresql_where=text("active")),

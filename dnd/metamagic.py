@@ -13,8 +13,12 @@ from 2nd, regained on a long rest). One option a spell. The checks and the price
 * Heightened Spell (3 points): the first target has disadvantage on its save against the spell.
 * Extended Spell (1 point): a spell that holds its targets (`dnd.combat.holds`: Hold Person, Web…) lasts twice
   its duration; other spells' durations are not counted, and the option is told.
-* Careful, Distant, Subtle Spell (1 point each): the points are spent and the option told; the engine has no map
-  and no spell components, and doesn't pick the creatures a Careful Spell spares.
+* Careful Spell (1 point): the caster's allies among the spell's targets, up to the CHA modifier (at least 1),
+  in the order named, succeed on its save without rolling (`dnd.combat.spells`); a spell that catches no ally is
+  refused before anything is spent.
+* Subtle Spell (1 point): no verbal or somatic components, so no one sees the spell being cast: a monster can't
+  counter it (`dnd.combat.counterspell`).
+* Distant Spell (1 point): the points are spent and the doubled range told; the engine has no map.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ QUICKENED: Final = "Quickened Spell"
 TWINNED: Final = "Twinned Spell"
 EMPOWERED: Final = "Empowered Spell"
 HEIGHTENED: Final = "Heightened Spell"
-_COST: Final[dict[str, int]] = {"Careful Spell": 1, "Distant Spell": 1, EMPOWERED: 1, "Extended Spell": 1,
-                                HEIGHTENED: 3, QUICKENED: 2, "Subtle Spell": 1}
+CAREFUL: Final = "Careful Spell"
+SUBTLE: Final = "Subtle Spell"
+_COST: Final[dict[str, int]] = {CAREFUL: 1, "Distant Spell": 1, EMPOWERED: 1, "Extended Spell": 1,
+                                HEIGHTENED: 3, QUICKENED: 2, SUBTLE: 1}
 _FIRST_DICE: Final = re.compile(r"(\d+d\d+)")
 
 
@@ -66,7 +72,7 @@ def _refusal(option: str, result: CastResult) -> str | None:
                 f"one); {result.spell} doesn't.")
     if option == EMPOWERED and not (result.damage or result.damage_each):
         return f"Empowered Spell rerolls damage dice; {result.spell} rolls none."
-    if option in (HEIGHTENED, "Careful Spell") and not result.save:
+    if option in (HEIGHTENED, CAREFUL) and not result.save:
         return f"{option} works on a spell with a saving throw; {result.spell} has none."
     return None
 

@@ -586,11 +586,11 @@ ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "he
 
 class ReactionOffer(Frozen):
     """A reaction a character may take out of its turn (`dnd.combat.reactions`): a hit it took (Shield, Uncanny
-    Dodge), or a creature the DM says leaves its reach (an opportunity attack). Offers last until a character
-    next acts or ends a turn."""
+    Dodge), a creature the DM says leaves its reach (an opportunity attack), or a spell a creature is casting
+    (Counterspell, `dnd.combat.counterspell`). Offers last until a character next acts or ends a turn."""
 
-    kind: Literal["hit", "leaves_reach"]
-    other_id: str  # the attacker, or the creature leaving reach
+    kind: Literal["hit", "leaves_reach", "spell"]
+    other_id: str  # the attacker, the creature leaving reach, or the caster
     other_name: str
     total: int = 0  # the attack roll's total (a hit)
     natural: int = 0

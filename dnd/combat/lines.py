@@ -367,6 +367,38 @@ class HitUndone(Line):
     max_hp: int
 
 
+@dataclass(frozen=True)
+class SpellBegun(Line):
+    """A creature begins casting a spell that the ``counterers`` may answer with Counterspell before it acts."""
+
+    caster: str
+    spell: str
+    level: int  # the level it is cast at (0: a cantrip)
+    targets: tuple[str, ...]
+    counterers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Counterspelled(Line):
+    """Counterspell against ``caster``'s ``spell``: ``countered`` (by the slot's level, or by the ability check
+    against 10 + the spell's level, ``dc``, when higher) or the spell goes on."""
+
+    name: str
+    caster: str
+    spell: str
+    slot_level: int
+    countered: bool
+    dc: int | None = None  # the check's DC, when the spell was above the slot's level
+
+
+@dataclass(frozen=True)
+class SpellSpared(Line):
+    """Careful Spell: a creature the caster chose succeeds on the spell's save without rolling."""
+
+    target: str
+    ability: str
+
+
 # ------------------------------------------------------------------------------------------ concentration
 
 

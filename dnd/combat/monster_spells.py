@@ -32,7 +32,7 @@ def slots_left(monster: Combatant, level: int) -> int:
     return (casting.slots.get(level, 0) if casting else 0) - monster.used.get(f"slot:{level}", 0)
 
 
-def _castable(monster: Combatant, spell: MonsterSpell) -> Castable | None:
+def _castable(monster: Combatant, spell: MonsterSpell, at_least: int = 0) -> Castable | None:
     info = find_spell(spell.name)
     casting = monster.monster.spellcasting if monster.monster is not None else None
     if info is None or casting is None:
@@ -42,7 +42,7 @@ def _castable(monster: Combatant, spell: MonsterSpell) -> Castable | None:
         return Castable(info, None, per_day=True) if left > 0 else None
     if info.level == 0 or not casting.slots:  # a cantrip, or an innate spell at will
         return Castable(info, None)
-    level = next((lvl for lvl in range(info.level, 10) if slots_left(monster, lvl) > 0), None)
+    level = next((lvl for lvl in range(max(info.level, at_least), 10) if slots_left(monster, lvl) > 0), None)
     return Castable(info, level) if level is not None else None
 
 
@@ -67,15 +67,16 @@ def preview(monster: Combatant, found: Castable, message: str = "") -> CastResul
                         casting.dc or 10)
 
 
-def monster_spell(monster: Combatant, name: str) -> tuple[Combatant, CastResult]:
-    """The monster pays for ``name`` (a slot, or a use of an innate spell) and gets what it does; refused when it
-    has no such spell, or nothing left to cast it with."""
+def monster_spell(monster: Combatant, name: str, at_least: int = 0) -> tuple[Combatant, CastResult]:
+    """The monster pays for ``name`` (a slot, or a use of an innate spell; the lowest slot of ``at_least`` or
+    higher, when given) and gets what it does; refused when it has no such spell, or nothing left to cast it
+    with."""
     casting = monster.monster.spellcasting if monster.monster is not None else None
     key = " ".join(name.split()).casefold()
     listed = next((s for s in casting.spells if s.name.casefold() == key), None) if casting else None
     if casting is None or listed is None:
         raise RulesError(f"{monster.name} has no spell called '{name}'.")
-    found = _castable(monster, listed)
+    found = _castable(monster, listed, at_least)
     if found is None:
         raise RulesError(f"{monster.name} can't cast {listed.name} now (no slot or use of it is left, or the "
                          "engine doesn't know the spell).")

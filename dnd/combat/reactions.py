@@ -30,6 +30,7 @@ import random
 
 from dnd.character import DeathSaves, equipped_armor, has_fighting_style
 from dnd.combat.attacks import SHIELD_AC, attack
+from dnd.combat.counterspell import can_counter
 from dnd.combat.damage import apply_damage
 from dnd.combat.economy import take_reaction
 from dnd.combat.features import has_feature
@@ -64,7 +65,8 @@ def _protects(me: Combatant, state: CombatState) -> bool:
 def who_may_react(state: CombatState) -> list[Combatant]:
     """The characters with a reaction they could take now against what was just offered: an opportunity attack at
     a creature leaving their reach, Shield (known or prepared) or Uncanny Dodge against a hit they took, Protection
-    for an ally just hit. A hit on a character with none of these offers it nothing to answer."""
+    for an ally just hit, Counterspell against a spell being cast (`dnd.combat.counterspell`). A hit on a character
+    with none of these offers it nothing to answer."""
     ready = []
     for me in state.combatants:
         if me.kind != "character" or me.character is None or me.economy.reaction is not None or me.dead:
@@ -74,7 +76,8 @@ def who_may_react(state: CombatState) -> list[Combatant]:
                                            or has_feature(me.character, "Uncanny Dodge")
                                            or (me.hp > 0 and is_castable(me.character, HELLISH_REBUKE)))
         strikes = me.hp > 0 and any(o.kind == "leaves_reach" for o in me.offers)
-        if answers_hit or strikes or (me.hp > 0 and _protects(me, state)):
+        counters = any(o.kind == "spell" for o in me.offers) and can_counter(me)
+        if answers_hit or strikes or counters or (me.hp > 0 and _protects(me, state)):
             ready.append(me)
     return ready
 

@@ -82,8 +82,8 @@ class AttackResult(Told):
 @dataclass(frozen=True)
 class SaveOutcome:
     target: str
-    roll: RollResult | None  # None on an automatic failure
-    mode: RollMode | Literal["auto_fail"]
+    roll: RollResult | None  # None on an automatic failure or success
+    mode: RollMode | Literal["auto_fail", "auto_success"]
     success: bool
     damage: int = 0
     fell: bool = False

@@ -21,6 +21,7 @@ from dnd.combat.lines import (
     PartyFalls,
     Rolled,
     SaveRolled,
+    SpellSpared,
     WakesLater,
 )
 from dnd.combat.results import DeathSaveResult, SaveOutcome, SaveResult
@@ -48,7 +49,8 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
                  damage_type: str = "", half_on_success: bool = True, source: str = "",
                  actor_id: str | None = None, condition_on_fail: str | None = None, advantage: bool = False,
                  disadvantage: bool = False, magical: bool = True,
-                 dealt_by: str | None = None, disadvantage_for: str | None = None) -> tuple[CombatState, SaveResult]:
+                 dealt_by: str | None = None, disadvantage_for: str | None = None,
+                 succeed_for: Sequence[str] = ()) -> tuple[CombatState, SaveResult]:
     """Each target makes a saving throw against ``dc``: d20 + its save modifier, with the conditions' effect
     (a paralyzed, stunned, petrified or unconscious creature fails STR and DEX saves automatically).
 
@@ -57,7 +59,8 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     save is part of that combatant's turn (refused out of turn); a monster's ``source`` action fills in the
     DC, ability, damage and half-on-success from its stat block. ``dealt_by``: whose damage it is when the save
     is not part of their turn (a monster's poison after its bite, a legendary action), for the fight's summary.
-    ``disadvantage_for``: the one target (its id) that saves with disadvantage (Heightened Spell).
+    ``disadvantage_for``: the one target (its id) that saves with disadvantage (Heightened Spell);
+    ``succeed_for``: the targets (ids) that succeed without rolling (Careful Spell).
     """
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
@@ -92,8 +95,9 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     outcomes: list[SaveOutcome] = []
     for target in chosen:
         dodge = code == "DEX" and target.dodging  # the Dodge action
-        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or dodge,
-                                  disadvantage=disadvantage or target.id == disadvantage_for)
+        mode: RollMode | Literal["auto_fail", "auto_success"] = "auto_success" if target.id in succeed_for else \
+            _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or dodge,
+                               disadvantage=disadvantage or target.id == disadvantage_for)
         state, outcome = _one_save(state, target, mode, effect, rng, told)
         outcomes.append(outcome)
     return state, SaveResult(ability=code, dc=dc, source=label, damage_roll=damage_roll, outcomes=outcomes,
@@ -125,13 +129,17 @@ def _acting(state: CombatState, actor_id: str | None) -> tuple[CombatState, Comb
     return mark_started(state), actor
 
 
-def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["auto_fail"], effect: _SaveEffect,
-              rng: random.Random | None, told: list[Line]) -> tuple[CombatState, SaveOutcome]:
-    """One target's save: rolled (or failed outright), its share of the damage, the condition on a failure."""
+def _one_save(state: CombatState, target: Combatant, mode: RollMode | Literal["auto_fail", "auto_success"],
+              effect: _SaveEffect, rng: random.Random | None, told: list[Line]) -> tuple[CombatState, SaveOutcome]:
+    """One target's save: rolled (or failed or won outright), its share of the damage, the condition on a
+    failure."""
     save_roll: RollResult | None = None
     if mode == "auto_fail":
         success = False
         told.append(AutoFailedSave(target.name, effect.code, tuple(target.conditions)))
+    elif mode == "auto_success":
+        success = True
+        told.append(SpellSpared(target.name, effect.code))
     else:
         bonus = target.saving_throw_bonus(effect.code)
         save_roll = roll_dice(f"1d20{bonus:+d}{mode_word(mode)} {target.name} {effect.code} save", rng)

@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 from typing import Literal
 
+from dnd.character import ability_modifier
 from dnd.combat.attacks import attack
 from dnd.combat.concentration import check_concentration, start_spell
 from dnd.combat.damage import apply_damage, defend, take_damage
@@ -48,7 +49,7 @@ from dnd.combat.state import (
 )
 from dnd.conditions import is_incapacitated
 from dnd.errors import RulesError
-from dnd.metamagic import HEIGHTENED, TWINNED
+from dnd.metamagic import CAREFUL, HEIGHTENED, TWINNED
 from dnd.monsters import Combatant
 from dnd.spellcasting import CastResult
 
@@ -196,9 +197,10 @@ def _resolve(state: CombatState, caster: Combatant, spell: CastResult, kind: Spe
         return state, SpellResult(caster.name, spell.spell, kind, names, attack=hits[0], attacks=hits,
                                   damage=sum(h.damage for h in hits), told=[line for h in hits for line in h.told])
     if kind == "save":
+        spared = _careful(caster, spell, chosen) if spell.metamagic == CAREFUL else []
         state, saved = _spell_save(state, caster, spell.spell, chosen, spell.save, spell.save_dc, spell.damage,
                                    spell.damage_type, spell.save_effect == "half", rng,
-                                   heightened=spell.metamagic == HEIGHTENED)
+                                   heightened=spell.metamagic == HEIGHTENED, spared=spared)
         return state, SpellResult(caster.name, spell.spell, kind, names, save=saved, told=saved.told)
     if kind == "heal":
         return _heal_all(state, caster, spell, chosen, rng)
@@ -223,15 +225,28 @@ def _spell_attack(state: CombatState, caster: Combatant, spell: CastResult, targ
                   damage=damage, damage_type=spell.damage_type, ranged=spell.attack == "ranged", magical=True)
 
 
+def _careful(caster: Combatant, spell: CastResult, chosen: Sequence[Combatant]) -> list[str]:
+    """Careful Spell: the caster's allies among the targets (itself included), up to its CHA modifier (at least
+    one), in the order named."""
+    allies = [c.id for c in chosen if c.kind == caster.kind]
+    if not allies:
+        raise RulesError(f"Careful Spell spares the caster's allies caught in {spell.spell}, and none of its targets "
+                         "is one: name them among the targets, or cast it without.")
+    return allies[:max(1, ability_modifier(caster.character, "CHA")) if caster.character is not None else 1]
+
+
 def _spell_save(state: CombatState, caster: Combatant, spell: str, chosen: Sequence[Combatant], save: str | None,
                 dc: int | None, damage: str, damage_type: str, half: bool,
-                rng: random.Random | None, *, heightened: bool = False) -> tuple[CombatState, SaveResult]:
-    """``heightened``: Heightened Spell, the first target saves with disadvantage."""
+                rng: random.Random | None, *, heightened: bool = False,
+                spared: Sequence[str] = ()) -> tuple[CombatState, SaveResult]:
+    """``heightened``: Heightened Spell, the first target saves with disadvantage; ``spared``: the targets that
+    succeed without rolling (Careful Spell)."""
     if dc is None:
         raise RulesError(f"{spell} needs a save DC.")
     state, saved = saving_throw(state, [c.id for c in chosen], save, dc, rng, damage=damage or None,
                                 damage_type=damage_type, half_on_success=half, source=spell, actor_id=caster.id,
-                                magical=True, disadvantage_for=chosen[0].id if heightened and chosen else None)
+                                magical=True, disadvantage_for=chosen[0].id if heightened and chosen else None,
+                                succeed_for=spared)
     if not damage and any(not o.success for o in saved.outcomes):
         saved = dataclasses.replace(saved, told=[*saved.told, SpellTakesHold(spell)])
     return state, saved

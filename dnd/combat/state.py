@@ -61,6 +61,18 @@ class OngoingSpell(Frozen):
     rounds_left: int | None = None
 
 
+class PendingSpell(Frozen):
+    """A monster's spell cast but not yet resolved: paid for (``slot_level``, None for a cantrip or an innate
+    spell), it waits for the characters who may counter it (`dnd.combat.counterspell`). ``countered``: it failed."""
+
+    caster_id: str
+    spell: str
+    spell_level: int  # the level it is cast at (0: a cantrip)
+    slot_level: int | None = None
+    target_ids: list[str] = Field(default_factory=list)
+    countered: bool = False
+
+
 class CombatState(Frozen):
     """A fight: ``combatants`` in initiative order (defeated monsters move to ``defeated``), whose turn it is
     (``current``), the round, and the log. ``started``: the first turn has been taken."""
@@ -72,6 +84,7 @@ class CombatState(Frozen):
     log: list[CombatEvent] = Field(default_factory=list)
     defeated: list[Combatant] = Field(default_factory=list)
     ongoing: list[OngoingSpell] = Field(default_factory=list)  # concentration and zone spells in effect
+    pending_spell: PendingSpell | None = None  # a monster's spell waiting on a Counterspell
 
 
 def current_actor(state: CombatState) -> Combatant:

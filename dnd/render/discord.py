@@ -27,6 +27,7 @@ from dnd.combat.lines import (
     ConcentrationHeld,
     ConditionChanged,
     ConditionUnchanged,
+    Counterspelled,
     DamageTaken,
     DeathSaveOutcome,
     DeathSavesFailedByDamage,
@@ -60,7 +61,9 @@ from dnd.combat.lines import (
     Rolled,
     RollOff,
     SaveRolled,
+    SpellBegun,
     SpellNarrated,
+    SpellSpared,
     SpellTakesHold,
     SpellWaits,
     SummaryHeading,
@@ -84,6 +87,7 @@ from dnd.dice_ast import (
     RolledTagged,
     RolledUnaryMinus,
 )
+from dnd.spellcasting import ordinal
 
 if TYPE_CHECKING:
     from dnd.actions import ItemUse
@@ -506,6 +510,28 @@ def _(line: Evades) -> str:
 @combat_line.register
 def _(line: FeatureUsed) -> str:
     return f"⚡ {line.name}: **{line.feature}**" + (f" — {line.detail}" if line.detail else "") + "."
+
+
+@combat_line.register
+def _(line: SpellBegun) -> str:
+    at = f" at {', '.join(line.targets)}" if line.targets else ""
+    level = f" ({ordinal(line.level)} level)" if line.level else " (a cantrip)"
+    who = " or ".join(f"**{name}**" for name in line.counterers)
+    return f"⏸️ {line.caster} begins casting **{line.spell}**{level}{at} — {who} may counter it."
+
+
+@combat_line.register
+def _(line: Counterspelled) -> str:
+    slot = f"{ordinal(line.slot_level)}-level Counterspell"
+    if line.countered:
+        how = f", the check beats DC {line.dc}" if line.dc is not None else ""
+        return f"✋ {line.name}'s {slot}{how}: {line.caster}'s **{line.spell}** fails."
+    return f"{line.name}'s {slot} misses its DC {line.dc} check: {line.caster}'s **{line.spell}** goes on."
+
+
+@combat_line.register
+def _(line: SpellSpared) -> str:
+    return f"{line.target} succeeds on the {line.ability} save (Careful Spell)."
 
 
 @combat_line.register

@@ -25,6 +25,7 @@ from dnd.abilities import modifier
 from dnd.character import Character, Resource, summary
 from dnd.class_choices import CheckSubject, choices_text, find_creature_type, find_terrain
 from dnd.class_features import spend_inspiration
+from dnd.combat import counterspell
 from dnd.combat.economy import take_action
 from dnd.data.skills import ABILITIES, ABILITY_NAMES
 from dnd.dice import DiceError, roll
@@ -49,6 +50,7 @@ from tasks.handlers.character_support import log_roll, my_character, party_membe
 from tasks.handlers.combat_support import (
     Fight,
     death_save_status,
+    dm_plays,
     end_stated_turn,
     fight_of,
     finish_action,
@@ -268,7 +270,9 @@ def _spell_then_target(ctx: CommandContext, text: str) -> tuple[str, SpellInfo, 
          "last, paid in sorcery points: `!cast Fire Bolt at goblin 1 with quickened` (a 1-action spell as a bonus "
          "action; then only a cantrip with your action), `with twinned` (a one-target spell at two: `at goblin 1, "
          "goblin 2`), `with empowered` (reroll your lowest damage dice), `with heightened` (the first target saves "
-         "with disadvantage), `with careful`, `distant`, `extended` or `subtle` (told).", category=CATEGORY)
+         "with disadvantage), `with careful` (your allies among the targets succeed on the save), `with subtle` (no "
+         "monster can counter it), `with extended` (a holding spell lasts twice as long), `with distant` (told). A "
+         "monster's spell may wait for your `!react counterspell`.", category=CATEGORY)
 def cast_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Which spell? For example `!cast Magic Missile`, `!cast Cure Wounds at 2` or, in a fight, "
@@ -309,10 +313,17 @@ def cast_command(ctx: CommandContext) -> None:
 
 def _cast_in_fight(ctx: CommandContext, fight: Fight, stored: StoredCharacter, character: Character,
                    updated: Character, result: CastResult, targets: list[str]) -> None:
-    state, effect = engine.cast(fight.state, fight.me.id, result, [target_name(t) for t in targets], rng)
+    """The spell in the fight, unless a monster the DM plays counters it (the slot and the action spent all the
+    same; a refusal of the targets afterwards rolls the counter back with the rest)."""
+    state, answer, countered = counterspell.monster_counters(fight.state, fight.me.id, result, rng,
+                                                             lambda monster: dm_plays(ctx, monster))
     if updated is not character:
         _save(ctx, stored, updated)  # the slot, before the blows are written back to the same rows
-    spell_done(ctx, fight, state, effect, result.message)
+    if countered and answer is not None:
+        spell_done(ctx, fight, state, answer, result.message)
+        return
+    state, effect = engine.cast(state, fight.me.id, result, [target_name(t) for t in targets], rng)
+    spell_done(ctx, fight, state, effect, result.message + (f"\n{answer.text}" if answer is not None else ""))
 
 
 def _cast_outside_fight(ctx: CommandContext, stored: StoredCharacter, character: Character, updated: Character,

@@ -27,7 +27,7 @@ from dnd import combat as engine
 from dnd import tactics
 from dnd.character import Character
 from dnd.class_features import spend_inspiration
-from dnd.combat import CombatState, abilities, reactions, turn_actions
+from dnd.combat import CombatState, abilities, counterspell, reactions, turn_actions
 from dnd.combat.economy import clear_offers, take_casting
 from dnd.combat.lines import HitUndone
 from dnd.combat.results import Told
@@ -112,7 +112,8 @@ def set_gate(channel_id: int, combat_id: int, state: CombatState | None) -> int:
         actor = engine.current_actor(state)
         # "reacting": the players with a reaction to take now: their messages are let through too
         reacting = [p for c in reactions.who_may_react(state) if (p := player_of(c)) is not None]
-        held = bool(reactions.blow_held(state))  # the fight waits on a reaction: the sweeper lets it stand in time
+        # the fight waits on a reaction (a blow held, a spell that may be countered): the sweeper moves on in time
+        held = bool(reactions.blow_held(state)) or counterspell.spell_waits(state)
         value = json.dumps({"actor_id": player_of(actor), "actor": actor.name, "combat": combat_id, "seq": seq,
                             "since": round(time.time(), 3), **({"reacting": reacting} if reacting else {}),
                             **({"held": True} if held else {})})
@@ -296,7 +297,7 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
     then the next turn begins; stops at a turn someone else plays, or when the fight is decided."""
     played = MonsterTurns()
     for _ in range(MAX_MONSTER_TURNS):
-        if engine.outcome(state) != "ongoing" or not state.combatants:
+        if engine.outcome(state) != "ongoing" or not state.combatants or state.pending_spell is not None:
             break
         actor = engine.current_actor(state)
         if not dm_plays(ctx, actor):
@@ -307,8 +308,41 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
             plan = choice.plan
         else:
             plan = tactics.plan_character_turn(state, actor.id, rng)
+        if plan.kind == "spell" and plan.action and counterspell.could_counter(state, actor):
+            state = _hold_spell(state, plan, played)  # the run stops: the spell waits on a Counterspell
+            break
         state = _play_one(ctx, campaign_id, state, plan, played)
     return state, played
+
+
+COUNTER_HINT = "`!react counterspell [at <level>]` to counter it, or `!react pass`"
+
+
+def _hold_spell(state: CombatState, plan: tactics.MonsterPlan, played: MonsterTurns) -> CombatState:
+    """A monster's spell that a character could counter waits for them (`dnd.combat.counterspell`)."""
+    targets = list(plan.target_ids) or ([plan.target_id] if plan.target_id else [])
+    state, begun = counterspell.hold_spell(state, plan.monster_id, plan.action or "", targets)
+    played.lines.append(f"{begun.text} ({COUNTER_HINT}.)")
+    played.facts.append(combat_text(begun))
+    played.events.extend(combat_events(begun.told))
+    return state
+
+
+def resume_after_spell(ctx: CommandContext, row: CombatRow, state: CombatState) -> None:
+    """No one holds up the monster's spell any longer (countered, let pass, or the wait ran out): it takes effect
+    unless countered, and the monster's turn goes on to its end and the next turns (after the reaction's reply)."""
+    state, result = counterspell.settle(state, rng)
+    if result is not None:
+        for target_id in [c.id for c in [*state.combatants, *state.defeated] if c.name in result.targets]:
+            write_back(ctx, row.campaign_id, state, target_id)
+        ctx.reply(f"✨ {result.text}")
+        narrate_fight(ctx, result, state)
+    actor = engine.current_actor(state) if state.combatants else None
+    if actor is None or engine.outcome(state) != "ongoing" or actor.kind != "monster" or not dm_plays(ctx, actor):
+        combats.store(ctx.session, row, state)
+        sync_gate(ctx, row, state)
+        return
+    pass_turn(ctx, row, state, actor)
 
 
 def audit_choice(ctx: CommandContext, campaign_id: int, choice: tactics.TurnChoice) -> None:
@@ -478,6 +512,8 @@ def finish_action(ctx: CommandContext, fight: Fight, state: CombatState, touched
     sync_gate(ctx, fight.row, state)
     if reactions.blow_held(fight.state) and not reactions.blow_held(state):
         ctx.finishing.append(lambda: resume_after_held_blow(ctx, fight.row, state))
+    if fight.state.pending_spell is not None and not counterspell.spell_waits(state):
+        ctx.finishing.append(lambda: resume_after_spell(ctx, fight.row, state))
     return ending_line(state)
 
 
@@ -632,6 +668,9 @@ def pass_idle_turn(ctx: CommandContext, idle: IdleTurn) -> None:
     if len(state.log) == idle.seq and reactions.blow_held(state):
         let_the_blow_stand(ctx, row, state, waited)
         return
+    if len(state.log) == idle.seq and counterspell.spell_waits(state):
+        let_the_spell_go_on(ctx, row, state, waited)
+        return
     if len(state.log) != idle.seq or actor.kind != "character":
         return
     ctx.reply(f"⌛ {mention(player_of(actor) or 0)} — **{actor.name}** hasn't acted for {waited} s: they take the "
@@ -648,6 +687,16 @@ def let_the_blow_stand(ctx: CommandContext, row: CombatRow, state: CombatState, 
     sync_gate(ctx, row, state)
     names = " and ".join(f"**{c.name}**" for c in held)
     ctx.reply(f"⌛ No reaction from {names} in {waited} s: the blow stands.{ending_line(state)}")
+
+
+def let_the_spell_go_on(ctx: CommandContext, row: CombatRow, state: CombatState, waited: str) -> None:
+    """No one countered the monster's spell in time: it takes effect, and the monster's turn goes on."""
+    waiting = counterspell.counterspellers(state)
+    for character in waiting:
+        state, _ = reactions.let_pass(state, character.id)
+    names = " and ".join(f"**{c.name}**" for c in waiting)
+    ctx.reply(f"⌛ No Counterspell from {names} in {waited} s: the spell goes on.")
+    resume_after_spell(ctx, row, state)
 
 
 # --------------------------------------------------------------------------- reactions out of turn
@@ -694,12 +743,29 @@ def rebuke_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_l
     return True
 
 
+def counter_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_level: int | None = None) -> bool:
+    """Counterspell as a reaction to a monster's spell being cast (`!react counterspell [at N]`, or `!cast
+    Counterspell` out of turn): the slot spent with the spell's own checks, in one transaction with its outcome.
+    False (nothing done) for another spell."""
+    if fight is None or " ".join(spell.split()).casefold() != counterspell.COUNTERSPELL.casefold():
+        return False
+    if fight.state.pending_spell is None or not any(o.kind == "spell" for o in fight.me.offers):
+        raise CommandError(f"Counterspell answers a creature casting a spell, and {fight.me.name} has none to "
+                           "counter now: no reaction is offered.")
+    cast = pay_for_spell(ctx, counterspell.COUNTERSPELL, slot_level)
+    state, result = counterspell.counter(fight.state, fight.me.id, cast, rng)
+    ctx.reply(f"✋ {cast.message}\n{result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
+    narrate_fight(ctx, result, state)
+    return True
+
+
 def spell_as_reaction(ctx: CommandContext, fight: Fight | None, spell: str, *, bonus_action: bool = False,
                       spell_level: int | None = None) -> bool:
     """`!cast` in a fight: Shield answering a hit is the reaction (True: done); any other cast is the turn's
     action (its bonus action for a spell cast with one: Healing Word, a smite), on the caster's turn (spent in
     `fight.state`), with the bonus-action spell rule when the spell's level is known."""
-    if shield_reaction(ctx, fight, spell) or rebuke_reaction(ctx, fight, spell):
+    if shield_reaction(ctx, fight, spell) or rebuke_reaction(ctx, fight, spell) \
+            or counter_reaction(ctx, fight, spell):
         return True
     if fight is not None:
         require_turn(ctx, fight, "Casting a spell")

@@ -33,6 +33,7 @@ from tasks.handlers.combat_support import (
     Fight,
     channel_fight,
     check_length,
+    counter_reaction,
     end_stated_turn,
     fight_of,
     finish_action,
@@ -244,12 +245,14 @@ def _ki(ctx: CommandContext, which: str) -> None:
 # --------------------------------------------------------------------------- reactions
 
 REACT_USAGE = ("!react shield | !react uncanny dodge | !react hellish rebuke [at <level>] | "
-               "!react protection <ally> | !react attack [<target>] [with <weapon>] | !react pass")
+               "!react counterspell [at <level>] | !react protection <ally> | !react attack [<target>] "
+               "[with <weapon>] | !react pass")
 
 
 @command("react", REACT_USAGE, "Your reaction, out of your turn: Shield (+5 AC against the hit you just took), "
-         "Uncanny Dodge (half its damage), Hellish Rebuke (the attacker saves or burns), Protection (disadvantage "
-         "on the attack that hit an ally), or an attack "
+         "Uncanny Dodge (half its damage), Hellish Rebuke (the attacker saves or burns), Counterspell (a creature's "
+         "spell being cast fails: at once up to the slot's level, above it on a spellcasting check against 10 + "
+         "its level), Protection (disadvantage on the attack that hit an ally), or an attack "
          "(a creature the DM says leaves your reach, or your readied action); `pass` takes none. A blow that leaves "
          "every hero down waits for the reaction that could turn it.", category=CATEGORY)
 def react_command(ctx: CommandContext) -> None:
@@ -271,17 +274,25 @@ def react_command(ctx: CommandContext) -> None:
     elif head == "attack" or head.startswith("attack "):
         _react_attack(ctx, words[len("attack"):].strip())
     elif head.startswith("hellish rebuke"):
-        level = words[len("hellish rebuke"):].strip().casefold()
-        if level and not (level.startswith("at ") and level[3:].strip().isdigit() and len(level) <= 5):
-            raise CommandError("Upcast it with a slot level: `!react hellish rebuke at 2`.")
         rebuke_reaction(ctx, my_fight(ctx, "Hellish Rebuke", on_my_turn=False), "Hellish Rebuke",
-                        int(level[3:]) if level else None)
+                        _slot_level(words[len("hellish rebuke"):], "hellish rebuke at 2"))
+    elif head.startswith("counterspell"):
+        counter_reaction(ctx, my_fight(ctx, "Counterspell", on_my_turn=False), "Counterspell",
+                         _slot_level(words[len("counterspell"):], "counterspell at 4"))
     elif head == "pass":
         fight = my_fight(ctx, "Letting a reaction pass", on_my_turn=False)
         state, result = reactions.let_pass(fight.state, fight.me.id)
         finish(ctx, fight, fight.state, state, f"🤚 {result.text}")
     else:
         raise CommandError(f"Which reaction? `{REACT_USAGE}`.")
+
+
+def _slot_level(text: str, example: str) -> int | None:
+    """A reaction spell's "at <level>" (None: its own level)."""
+    level = text.strip().casefold()
+    if level and not (level.startswith("at ") and level[3:].strip().isdigit() and len(level) <= 5):
+        raise CommandError(f"Upcast it with a slot level: `!react {example}`.")
+    return int(level[3:]) if level else None
 
 
 def _react_attack(ctx: CommandContext, rest: str) -> None:

@@ -12,6 +12,7 @@ from dnd.character import Character
 from dnd.combat import CombatState, SpellResult
 from dnd.combat.economy import take_casting
 from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
+from dnd.combat.results import FeatureResult
 from dnd.combat.state import name_key
 from dnd.dice import RollResult, roll
 from dnd.render import discord
@@ -45,10 +46,13 @@ def cast_held_again(ctx: CommandContext, fight: Fight, spell: str, targets: list
     return True
 
 
-def spell_done(ctx: CommandContext, fight: Fight, state: CombatState, effect: SpellResult, heading: str) -> None:
-    """A spell resolved in the fight: the caster and the creatures it touched go back to their rows, the fight is
-    stored, the table reads what happened and the narrator retells it; a stated spell ends the turn."""
-    touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in effect.targets)]
+def spell_done(ctx: CommandContext, fight: Fight, state: CombatState, effect: SpellResult | FeatureResult,
+               heading: str) -> None:
+    """A spell resolved in the fight (or countered: ``effect`` is then the Counterspell): the caster and the
+    creatures it touched go back to their rows, the fight is stored, the table reads what happened and the
+    narrator retells it; a stated spell ends the turn."""
+    targets = effect.targets if isinstance(effect, SpellResult) else []
+    touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in targets)]
     ending = finish_action(ctx, fight, state, touched)
     ctx.reply(f"✨ {heading}\n{effect.text}{ending}")
     narrate_fight(ctx, effect, state)

@@ -255,3 +255,62 @@ def test_a_held_bandit_loses_its_turns_until_it_saves(dm: SystemUnderTest) -> No
     assert "Bandit 1 attacks" not in turn and current(dm)["name"] == name
     dm.command(dm.owner_id, "!end_combat")
     assert dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
+
+
+def test_a_priests_spell_waits_for_the_wizards_counterspell(dm: SystemUnderTest) -> None:
+    """A priest the DM plays begins casting Spirit Guardians at a wizard who has Counterspell prepared: its slot
+    spent, the spell waits (the gate held, the wizard let through). Countered with a 3rd-level slot, it fails and
+    the priest's turn ends; the next spell, never answered, goes on after the timeout."""
+    from tests.integration.test_characters import sheet
+    from tests.integration.test_table_play import refused
+    from tests.unit.test_class_features import WIZARD, hero
+
+    player, other = new_player_id(), new_player_id()
+    name = f"Orla{player}"
+    seed(dm, player, hero(name, "Wizard", 5, WIZARD, [("Dagger", 1)], spells_known=["Counterspell"],
+                          spells_prepared=["Counterspell"]).model_copy(update={"max_hp": 200, "hp": 200}))
+    seed(dm, other, fighter(f"Bo{other}"))
+    watch = [player, other]
+    start = dm.cursor()
+    dm.command(player, f"!initiative <@{player}>")
+    refused(dm, player, "!react counterspell", "no reaction is offered", watch)
+
+    def until_the_spell_waits(replies: list[str]) -> str:
+        for _ in range(4):
+            text = "\n".join(replies)
+            if "may counter it" in text:
+                return text
+            assert current(dm)["name"] == name, text
+            after = dm.cursor()
+            replies = [e["content"] for e in dm.replies_to(dm.say(player, "!end_turn"), after)]
+        raise AssertionError("the priest never cast a spell")
+
+    message = dm.say(dm.owner_id, "!initiative add priest 1")
+    held = until_the_spell_waits([e["content"] for e in dm.replies_to(message, start)])
+    assert "Priest 1 begins casting **Spirit Guardians** (3rd level)" in held and f"**{name}**" in held, held
+    gate = json.loads(dm.redis.get(f"combat:{CHANNEL}"))
+    assert gate.get("held") is True and gate.get("reacting") == [player], gate
+    refused(dm, other, "!react counterspell", "not in one", watch)  # Bo isn't in this fight
+    refused(dm, player, "!react counterspell at nine", "Upcast it with a slot level", watch)
+    refused(dm, player, "!react counterspell " + "x" * 3000, "too long", watch)
+    slots = sheet(dm, player)["spell_slots"]
+    after = dm.cursor()
+    message = dm.say(player, "!react counterspell")
+    answer = dm.replies_to(message, after)[0]["content"]
+    assert f"{name}'s 3rd-level Counterspell: Priest 1's **Spirit Guardians** fails" in answer, answer
+    dm.wait_for(lambda e: "⏭️ Priest 1 ends its turn." in e.get("content", ""), after)
+    assert sheet(dm, player)["spell_slots"]["3"] == slots["3"] - 1
+    priest = next(c for c in fight(dm).initiative if c["name"] == "Priest 1")
+    assert priest["used"].get("slot:3") == 1
+    assert current(dm)["name"] == name
+    # the next spell is never answered: it waits, then goes on
+    after = dm.cursor()
+    held = until_the_spell_waits([e["content"] for e in dm.replies_to(dm.say(player, "!end_turn"), after)])
+    assert "Priest 1 begins casting" in held, held
+    went = dm.wait_for(lambda e: "No Counterspell from" in e.get("content", ""), after,
+                       timeout=IDLE_TURN_S + 30)[0]["content"]
+    assert f"**{name}**" in went and "the spell goes on" in went, went
+    dm.wait_for(lambda e: "⏭️ Priest 1 ends its turn." in e.get("content", ""), after)
+    assert current(dm)["name"] == name
+    dm.command(dm.owner_id, "!end_combat")
+    dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
