@@ -33,7 +33,9 @@ radius, a cube one per 10 feet; anything else two. The first caught is the targe
 wounded of the rest.
 
 Legendary actions (:func:`plan_legendary`), at the end of another creature's turn while it has some left: an
-area legendary action it can afford that catches two or more targets, else a legendary attack at its target.
+area legendary action it can afford that catches two or more targets, else a legendary attack at its target, or
+a legendary action that casts (the Lich's cantrip, a sphinx's spell) its most damaging spell at it when that is
+worth more for each legendary action spent.
 
 The target, among the characters still standing (above 0 HP; a creature that is cruel by its kind — a fiend or
 an undead — also strikes the downed):
@@ -68,6 +70,7 @@ from typing import Literal
 from dnd.combat.abilities import (
     is_charged,
     legendary_attack,
+    legendary_spells,
     start_monster_turn,
     usable_legendary,
     use_area_action,
@@ -108,6 +111,7 @@ class MonsterPlan:
     action: str | None = None
     reason: str = ""
     target_ids: tuple[str, ...] = ()  # an area action's (or an area legendary action's) creatures caught
+    spell: str = ""  # the spell a legendary action that casts one casts (the Lich's cantrip)
 
     @property
     def id(self) -> str:
@@ -336,12 +340,13 @@ def holding_someone(state: CombatState, caster_id: str) -> bool:
     return held is not None and not (held.conditions and not held.targets)
 
 
-def best_spell(state: CombatState, monster: Combatant, first: Combatant,
-               why: str) -> tuple[float, MonsterPlan] | None:
-    """The damaging spell worth most now (at ``first``, or catching it and the most wounded others), if any."""
+def best_spell(state: CombatState, monster: Combatant, first: Combatant, why: str,
+               spells: list[Castable] | None = None) -> tuple[float, MonsterPlan] | None:
+    """The damaging spell worth most now (at ``first``, or catching it and the most wounded others), if any; of
+    ``spells`` when given (a legendary action's), else of all it can cast."""
     options: list[tuple[float, MonsterPlan]] = []
     holding = holding_someone(state, monster.id)
-    for found in castable_spells(monster):
+    for found in castable_spells(monster) if spells is None else spells:
         if not _harmful(found) or (found.info.concentration and holding):  # it keeps the spell it holds
             continue
         capacity = spell_capacity(found)
@@ -436,9 +441,29 @@ def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> M
             return MonsterPlan("legendary", monster.id, target.id, action.name, reason=f"it catches {len(caught)}",
                                target_ids=tuple(c.id for c in caught))
     strike = next((a for a in usable if legendary_attack(monster, a) is not None), None)
+    casting = _legendary_cast(state, monster, usable, target, why)
+    struck = legendary_attack(monster, strike) if strike is not None else None
+    if casting is not None and (strike is None or struck is None
+                                or casting[0] > average_damage(struck) * HIT_CHANCE / strike.cost):
+        return casting[1]
     if strike is None:
         return None
     return MonsterPlan("legendary", monster.id, target.id, strike.name, reason=why, target_ids=(target.id,))
+
+
+def _legendary_cast(state: CombatState, monster: Combatant, usable: list[MonsterAction], target: Combatant,
+                    why: str) -> tuple[float, MonsterPlan] | None:
+    """The damaging spell a legendary action that casts one is worth most casting now, by its worth per
+    legendary action spent."""
+    options: list[tuple[float, MonsterPlan]] = []
+    for action in usable:
+        spells = legendary_spells(monster, action)
+        best = best_spell(state, monster, target, why, spells) if spells else None
+        if best is not None:
+            plan = best[1]
+            options.append((best[0] / action.cost, MonsterPlan("legendary", monster.id, plan.target_id, action.name,
+                                                               why, plan.target_ids, spell=plan.action or "")))
+    return max(options, key=lambda o: o[0]) if options else None
 
 
 def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
@@ -628,7 +653,7 @@ def resolve(state: CombatState, plan: MonsterPlan, rng: random.Random | None) ->
     if plan.kind == "area" and plan.action:
         return use_area_action(state, actor.id, plan.action, names, rng)
     if plan.kind == "legendary" and plan.action:
-        return use_legendary_action(state, actor.id, plan.action, names, rng)
+        return use_legendary_action(state, actor.id, plan.action, names, rng, spell=plan.spell or None)
     if plan.kind == "spell" and plan.action:
         return cast_monster_spell(state, actor.id, plan.action, names, rng)
     if plan.target_id is None:
