@@ -19,9 +19,9 @@
   skill the ranger is proficient in, adds the proficiency bonus twice (:func:`check_bonuses`).
 * Metamagic — Sorcerer 3 (two options), 10 and 17 (one more each), never the same twice; spent from the
   Sorcery Points of Font of Magic (a resource, regained on a long rest) when a spell is cast with it
-  (`dnd.metamagic`). Quickened, Twinned, Empowered, Heightened, Careful, Extended (a holding spell's rounds) and
-  Subtle Spell (no Counterspell) act in a fight; Distant Spell spends its point and is told (the engine has no
-  map).
+  (`dnd.metamagic`). Quickened, Twinned, Empowered, Heightened, Careful, Extended (every lasting spell the
+  fight keeps) and Subtle Spell (no Counterspell) act in a fight; Distant Spell spends its point and is told (the
+  engine has no map).
 * Eldritch Invocations — Warlock 2 (two), then as many as the Warlock table's Invocations Known column
   (`invocations_known` in `dnd.data.classes`), with the SRD prerequisites (warlock level, Pact Boon, Eldritch
   Blast known); at each Warlock level from 3rd one known invocation may be swapped for another
@@ -108,7 +108,7 @@ METAMAGIC_OPTIONS: Final[dict[str, str]] = {
     "Careful Spell": "1 point: your allies among the spell's targets (up to your CHA modifier) succeed on its save",
     "Distant Spell": "1 point: double the spell's range, or 30 ft for a touch spell (told: there is no map)",
     "Empowered Spell": "1 point: reroll up to your CHA modifier of the lowest damage dice, keeping the new rolls",
-    "Extended Spell": "1 point: double a duration of a minute or more (a holding spell's rounds are doubled)",
+    "Extended Spell": "1 point: double a duration of a minute or more (counted in a fight for the spells it keeps)",
     "Heightened Spell": "3 points: one target has disadvantage on its first save against the spell",
     "Quickened Spell": "2 points: a spell with a casting time of 1 action cast as a bonus action",
     "Subtle Spell": "1 point: no verbal or somatic components, so the spell can't be counterspelled",

@@ -11,8 +11,8 @@ from 2nd, regained on a long rest). One option a spell. The checks and the price
 * Empowered Spell (1 point): up to the CHA modifier (at least 1) of the lowest damage dice are rerolled once and
   the new rolls kept (the dice notation's ``rolN``; a spell of beams rerolls that many in each beam's dice).
 * Heightened Spell (3 points): the first target has disadvantage on its save against the spell.
-* Extended Spell (1 point): a spell that holds its targets (`dnd.combat.holds`: Hold Person, Web…) lasts twice
-  its duration; other spells' durations are not counted, and the option is told.
+* Extended Spell (1 point): a lasting spell the fight keeps (a hold, Bless, Hunter's Mark…: `dnd.combat.holds`)
+  lasts twice its duration; an instant spell's option is told.
 * Careful Spell (1 point): the caster's allies among the spell's targets, up to the CHA modifier (at least 1),
   in the order named, succeed on its save without rolling (`dnd.combat.spells`); a spell that catches no ally is
   refused before anything is spent.

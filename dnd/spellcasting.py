@@ -171,6 +171,7 @@ class CastResult:
     max_hp_bonus: int = 0  # each target's hit point maximum and current hit points rise by this (Aid)
     later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""  # its damage comes later
     metamagic: str = ""  # the Metamagic option it is cast with (dnd.metamagic)
+    rounds: int | None = None  # how long it lasts in rounds (duration_rounds), None: not counted
 
 
 def available_slots(character: Character) -> dict[int, int]:
@@ -300,7 +301,20 @@ def _cast_details(info: SpellInfo | None, attack_bonus: int, save_dc: int) -> di
         "max_targets": info.max_targets,
         "living_only": info.living_only,
         "later": info.later,
+        "rounds": duration_rounds(info.duration),
     }
+
+
+_DURATION: Final = re.compile(r"(\d+)\s+(minute|hour)s?\b", re.IGNORECASE)
+_ROUNDS_PER: Final = {"minute": 10, "hour": 600}
+
+
+def duration_rounds(duration: str) -> int | None:
+    """A duration in rounds, 10 a minute ("Up to 1 minute" → 10, "1 hour" → 600); None for an instant one, one
+    "until dispelled", or one of rounds (True Strike's round is the narrator's: the fight counts it in the
+    caster's turns, which would end it before the turn it is for)."""
+    found = _DURATION.search(duration)
+    return int(found.group(1)) * _ROUNDS_PER[found.group(2).casefold()] if found else None
 
 
 def _spend_slot(character: Character, name: str, level: int, slot_level: int | None,
@@ -377,6 +391,7 @@ def spell_from_srd(entry: Mapping[str, Any]) -> SpellInfo:
         save=save, save_effect=effect, damage=_from_table(damage_table, level, None) if damage_table else "",
         damage_type=damage_type, heal=_from_table(heal, level, None) if heal else "", damage_by_slot=by_slot,
         damage_by_character_level=by_character, heal_by_slot=heal,
+        duration=str(entry.get("duration") or "").removeprefix("Up to ").strip(),
     )
 
 

@@ -14,7 +14,15 @@ The action:
   more than the other choices (its average dice times the hit chance for a spell attack, per creature caught
   times 3/4 or 1/2 for a save, in full for damage that always hits; a save spell's area by the same rule of
   thumb as actions, one target without an area) is cast with the lowest slot left, except a concentration
-  spell while it holds one. Control spells (Hold Person, Command) are not chosen by the policy;
+  spell while it holds one;
+* a caster's **holding spell** (`dnd.combat.holds`: Hold Person, Blindness/Deafness, Hideous Laughter, Hypnotic
+  Pattern, Fear, Entangle, Web; Command, which costs its target the next turn) at the hero whose lost turns are
+  worth most, when that is worth more than all of the above: its value (:func:`hold_worth`) is the turns it is
+  expected to deny (the chance the target fails the save, again at each turn for a spell it repeats, over at most
+  :data:`HOLD_HORIZON` rounds; a hold that only hampers — blinded, restrained, frightened: its attacks at
+  disadvantage — denies a third of each) times the damage that target deals in a turn. Never at a target that
+  saves more often than it fails (:data:`MIN_FAIL_CHANCE`), or one already held or commanded, nor a concentration
+  spell while it holds one that holds someone;
 * else its **Multiattack** (the first option its stat block lists), if it has one;
 * else its **best attack**: the charged attack action with the highest expected damage on a hit (average of
   its dice) plus its attack bonus as the tie-break.
@@ -25,7 +33,9 @@ radius, a cube one per 10 feet; anything else two. The first caught is the targe
 wounded of the rest.
 
 Legendary actions (:func:`plan_legendary`), at the end of another creature's turn while it has some left: an
-area legendary action it can afford that catches two or more targets, else a legendary attack at its target.
+area legendary action it can afford that catches two or more targets, else a legendary attack at its target, or
+a legendary action that casts (the Lich's cantrip, a sphinx's spell) its most damaging spell at it when that is
+worth more for each legendary action spent.
 
 The target, among the characters still standing (above 0 HP; a creature that is cruel by its kind — a fiend or
 an undead — also strikes the downed):
@@ -60,15 +70,16 @@ from typing import Literal
 from dnd.combat.abilities import (
     is_charged,
     legendary_attack,
+    legendary_spells,
     start_monster_turn,
     usable_legendary,
     use_area_action,
     use_legendary_action,
 )
-from dnd.combat.attacks import attack, multiattack
+from dnd.combat.attacks import attack, multiattack, weapon_damage
 from dnd.combat.concentration import concentrating_on
 from dnd.combat.economy import attacks_per_action, take_action
-from dnd.combat.holds import finish_turn
+from dnd.combat.holds import HOLDS, Hold, finish_turn
 from dnd.combat.monster_spells import Castable, castable_spells, preview
 from dnd.combat.results import AttackResult, MultiattackResult, Told
 from dnd.combat.spells import cast_monster_spell
@@ -100,6 +111,7 @@ class MonsterPlan:
     action: str | None = None
     reason: str = ""
     target_ids: tuple[str, ...] = ()  # an area action's (or an area legendary action's) creatures caught
+    spell: str = ""  # the spell a legendary action that casts one casts (the Lich's cantrip)
 
     @property
     def id(self) -> str:
@@ -277,7 +289,11 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
     target, why = chosen
     area = best_area(state, monster, target)
     spell = best_spell(state, monster, target, why) if caster else None
-    if spell is not None and spell[0] > max(single_value(monster), area[0] if area else 0.0):
+    hold = best_hold(state, monster) if caster else None
+    other = max(single_value(monster), area[0] if area else 0.0)
+    if hold is not None and hold[0] > max(other, spell[0] if spell else 0.0):
+        return hold[1]
+    if spell is not None and spell[0] > other:
         return spell[1]
     if area is not None:
         return area[1]
@@ -318,12 +334,19 @@ def _harmful(found: Castable) -> bool:
     return bool(info.damage) and not info.later
 
 
-def best_spell(state: CombatState, monster: Combatant, first: Combatant,
-               why: str) -> tuple[float, MonsterPlan] | None:
-    """The damaging spell worth most now (at ``first``, or catching it and the most wounded others), if any."""
+def holding_someone(state: CombatState, caster_id: str) -> bool:
+    """The caster keeps a concentration spell worth keeping: any but a hold that every target resisted."""
+    held = concentrating_on(state, caster_id)
+    return held is not None and not (held.conditions and not held.targets)
+
+
+def best_spell(state: CombatState, monster: Combatant, first: Combatant, why: str,
+               spells: list[Castable] | None = None) -> tuple[float, MonsterPlan] | None:
+    """The damaging spell worth most now (at ``first``, or catching it and the most wounded others), if any; of
+    ``spells`` when given (a legendary action's), else of all it can cast."""
     options: list[tuple[float, MonsterPlan]] = []
-    holding = concentrating_on(state, monster.id) is not None
-    for found in castable_spells(monster):
+    holding = holding_someone(state, monster.id)
+    for found in castable_spells(monster) if spells is None else spells:
         if not _harmful(found) or (found.info.concentration and holding):  # it keeps the spell it holds
             continue
         capacity = spell_capacity(found)
@@ -331,6 +354,65 @@ def best_spell(state: CombatState, monster: Combatant, first: Combatant,
         plan = MonsterPlan("spell", monster.id, first.id, found.info.name, reason=why,
                            target_ids=tuple(c.id for c in caught))
         options.append((spell_worth(monster, found, len(caught)), plan))
+    return max(options, key=lambda o: o[0]) if options else None
+
+
+HOLD_HORIZON = 3  # the rounds a hold is counted for: about what is left of a fight
+MIN_FAIL_CHANCE = 0.5  # a hold is tried only at a target that fails its save at least this often
+HAMPERED_SHARE = 1 / 3  # of a turn a hold denies when it doesn't incapacitate (the target's attacks at disadvantage)
+_DENYING = frozenset({"Paralyzed", "Incapacitated", "Stunned", "Unconscious"})
+
+
+def fail_chance(target: Combatant, ability: str, dc: int) -> float:
+    """The chance ``target`` fails a save of ``ability`` against ``dc`` (a natural 1 and 20 aside: 5% to 95%)."""
+    return min(0.95, max(0.05, (dc - 1 - target.saving_throw_bonus(ability)) / 20))
+
+
+def turn_damage(target: Combatant) -> float:
+    """The damage a creature deals in a turn, expected: a monster's best choice (:func:`single_value`), a
+    character's Attack action with its weapon (every attack of it, at :data:`HIT_CHANCE`)."""
+    if target.kind == "monster":
+        return single_value(target)
+    dice = weapon_damage(target)
+    return _average_of(dice) * attacks_per_action(target.character) * HIT_CHANCE if dice else 0.0
+
+
+def hold_worth(hold: Hold, chance: float, damage: float) -> float:
+    """The damage a hold is expected to deny one target: turns lost (``chance`` it fails the save; for a spell it
+    repeats, again at each of the turns counted; otherwise held for all of them) times its ``damage`` a turn."""
+    if hold.loses_turn:
+        return chance * damage
+    turns = sum(chance ** k for k in range(1, HOLD_HORIZON + 1)) if hold.repeat_save else chance * HOLD_HORIZON
+    return turns * damage * (1.0 if _DENYING.intersection(hold.conditions) else HAMPERED_SHARE)
+
+
+def _free_to_hold(state: CombatState, monster: Combatant) -> list[Combatant]:
+    """The heroes standing that no spell holds and nothing stops from acting already."""
+    held = {t for spell in state.ongoing if spell.conditions for t in spell.targets}
+    return [c for c in targets(state, monster)
+            if c.hp > 0 and c.id not in held and not c.skip_next and not is_incapacitated(c.conditions)]
+
+
+def best_hold(state: CombatState, monster: Combatant) -> tuple[float, MonsterPlan] | None:
+    """The holding spell worth most now, at the hero whose lost turns are worth most (an area one catching the
+    most wounded others too), with its worth; None when it has none, or no one is worth holding."""
+    free = _free_to_hold(state, monster)
+    holding = holding_someone(state, monster.id)
+    options: list[tuple[float, MonsterPlan]] = []
+    for found in castable_spells(monster) if free else []:
+        hold = HOLDS.get(found.info.name)
+        if hold is None or not found.info.save or (found.info.concentration and holding):
+            continue
+        dc = preview(monster, found).save_dc or 10
+        worth = {c.id: hold_worth(hold, chance, turn_damage(c)) for c in free
+                 if (chance := fail_chance(c, found.info.save, dc)) >= MIN_FAIL_CHANCE}
+        if not worth:
+            continue
+        first = max((c for c in free if c.id in worth), key=lambda c: (worth[c.id], c.id))
+        caught = caught_by(state, monster, spell_capacity(found), first)
+        plan = MonsterPlan("spell", monster.id, first.id, found.info.name, reason=f"it holds {first.name}",
+                           target_ids=tuple(c.id for c in caught))
+        options.append((sum(worth.get(c.id, 0.0) for c in caught), plan))
     return max(options, key=lambda o: o[0]) if options else None
 
 
@@ -359,9 +441,29 @@ def plan_legendary(state: CombatState, monster_id: str, rng: random.Random) -> M
             return MonsterPlan("legendary", monster.id, target.id, action.name, reason=f"it catches {len(caught)}",
                                target_ids=tuple(c.id for c in caught))
     strike = next((a for a in usable if legendary_attack(monster, a) is not None), None)
+    casting = _legendary_cast(state, monster, usable, target, why)
+    struck = legendary_attack(monster, strike) if strike is not None else None
+    if casting is not None and (strike is None or struck is None
+                                or casting[0] > average_damage(struck) * HIT_CHANCE / strike.cost):
+        return casting[1]
     if strike is None:
         return None
     return MonsterPlan("legendary", monster.id, target.id, strike.name, reason=why, target_ids=(target.id,))
+
+
+def _legendary_cast(state: CombatState, monster: Combatant, usable: list[MonsterAction], target: Combatant,
+                    why: str) -> tuple[float, MonsterPlan] | None:
+    """The damaging spell a legendary action that casts one is worth most casting now, by its worth per
+    legendary action spent."""
+    options: list[tuple[float, MonsterPlan]] = []
+    for action in usable:
+        spells = legendary_spells(monster, action)
+        best = best_spell(state, monster, target, why, spells) if spells else None
+        if best is not None:
+            plan = best[1]
+            options.append((best[0] / action.cost, MonsterPlan("legendary", monster.id, plan.target_id, action.name,
+                                                               why, plan.target_ids, spell=plan.action or "")))
+    return max(options, key=lambda o: o[0]) if options else None
 
 
 def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
@@ -394,7 +496,8 @@ def legal_actions(state: CombatState, monster_id: str) -> list[MonsterPlan]:
 def _spell_choices(state: CombatState, monster: Combatant, standing: list[Combatant],
                    first: Combatant | None) -> list[MonsterPlan]:
     """The menu's spells: a healing spell on itself when hurt, a spell attack (or damage that always hits) at each
-    target standing, a saving-throw spell catching ``first`` and the most wounded others."""
+    target standing, a saving-throw spell catching ``first`` and the most wounded others, a holding spell at each
+    hero it doesn't hold yet (an area one catching ``first`` and the most wounded others)."""
     plans: list[MonsterPlan] = []
     for found in castable_spells(monster):
         name = found.info.name
@@ -405,7 +508,22 @@ def _spell_choices(state: CombatState, monster: Combatant, standing: list[Combat
         elif _harmful(found) and first is not None:
             caught = caught_by(state, monster, spell_capacity(found), first)
             plans.append(MonsterPlan("spell", monster.id, first.id, name, target_ids=tuple(c.id for c in caught)))
+        elif name in HOLDS and found.info.save:
+            plans += _hold_choices(state, monster, found, standing, first)
     return plans
+
+
+def _hold_choices(state: CombatState, monster: Combatant, found: Castable, standing: list[Combatant],
+                  first: Combatant | None) -> list[MonsterPlan]:
+    """A holding spell at each hero standing that it doesn't hold yet (one of an area: catching ``first``)."""
+    free = {c.id for c in _free_to_hold(state, monster)}
+    name = found.info.name
+    if spell_capacity(found) > 1:
+        if first is None:
+            return []
+        caught = caught_by(state, monster, spell_capacity(found), first)
+        return [MonsterPlan("spell", monster.id, first.id, name, target_ids=tuple(c.id for c in caught))]
+    return [MonsterPlan("spell", monster.id, t.id, name, target_ids=(t.id,)) for t in standing if t.id in free]
 
 
 def chosen_plan(state: CombatState, monster_id: str, choice: str) -> MonsterPlan | None:
@@ -535,7 +653,7 @@ def resolve(state: CombatState, plan: MonsterPlan, rng: random.Random | None) ->
     if plan.kind == "area" and plan.action:
         return use_area_action(state, actor.id, plan.action, names, rng)
     if plan.kind == "legendary" and plan.action:
-        return use_legendary_action(state, actor.id, plan.action, names, rng)
+        return use_legendary_action(state, actor.id, plan.action, names, rng, spell=plan.spell or None)
     if plan.kind == "spell" and plan.action:
         return cast_monster_spell(state, actor.id, plan.action, names, rng)
     if plan.target_id is None:

@@ -12,26 +12,33 @@ Rules applied:
   the damage rolled once, half on a success where the block says so).
 * Legendary actions: a legendary creature has 3 a round, regained at the start of its turn; it uses one (or
   more, by the action's cost) only at the end of another creature's turn. An action that "makes a <name>
-  attack" is that attack roll; one with a saving throw is an area action with its DC.
+  attack" is that attack roll; one with a saving throw is an area action with its DC; one that "casts a cantrip"
+  (the Lich) or "casts a spell" (the sphinxes: a slot spent as normal) casts one of its Spellcasting's spells
+  (`dnd.combat.spells.cast_monster_spell`), out of its turn.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from dnd.combat.attacks import attack
 from dnd.combat.lines import AbilityUsed, Line, Recharged, Rolled
-from dnd.combat.results import AttackResult, SaveResult
+from dnd.combat.monster_spells import Castable, castable_spells
+from dnd.combat.results import AttackResult, SaveResult, SpellResult
 from dnd.combat.saves import saving_throw
+from dnd.combat.spells import cast_monster_spell
 from dnd.combat.state import CombatState, check_turn, find_anywhere, replace_combatant, roll_dice
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterAction
 
 LEGENDARY_ACTIONS_PER_ROUND = 3
 _MAKES_ATTACK = re.compile(r"\bmakes (?:a|one) ([a-z]+(?: [a-z]+)?) attack\b", re.IGNORECASE)
+Result = TypeVar("Result")
+_CASTS = re.compile(r"\bcasts a (cantrip|spell)\b", re.IGNORECASE)
 
 
 def is_charged(monster: Combatant, action: MonsterAction) -> bool:
@@ -121,38 +128,61 @@ def legendary_attack(monster: Combatant, action: MonsterAction) -> MonsterAction
     return named if named is not None and named.is_attack else None
 
 
+def legendary_spells(monster: Combatant, action: MonsterAction) -> list[Castable]:
+    """The spells a legendary action that casts one may cast now (its cantrips, or any it can pay for); none for
+    another action."""
+    found = _CASTS.search(action.desc)
+    if found is None:
+        return []
+    cantrip = found.group(1).casefold() == "cantrip"
+    return [c for c in castable_spells(monster) if c.info.level == 0 or not cantrip]
+
+
 def usable_legendary(monster: Combatant) -> list[MonsterAction]:
-    """The legendary actions the engine resolves (an attack, or an area save) that the monster can afford now."""
+    """The legendary actions the engine resolves (an attack, an area save, or a spell) that the monster can afford
+    now."""
     block = monster.monster
     if block is None or not monster.active:
         return []
     return [a for a in block.legendary_actions if a.cost <= monster.legendary_left
-            and (legendary_attack(monster, a) is not None or a.is_area)]
+            and (legendary_attack(monster, a) is not None or a.is_area or legendary_spells(monster, a))]
+
+
+def _out_of_turn(state: CombatState, monster: Combatant,
+                        act: Callable[[CombatState], tuple[CombatState, Result]]) -> tuple[CombatState, Result]:
+    """``act`` resolved as if it were ``monster``'s turn, then the turn goes back (its targets are characters,
+    who stay in the order when they fall)."""
+    current = state.current
+    state, result = act(state.model_copy(update={"current": state.combatants.index(monster)}))
+    return state.model_copy(update={"current": current}), result
 
 
 def use_legendary_action(state: CombatState, monster_id: str, action_name: str, target_names: Sequence[str],
-                         rng: random.Random | None = None) -> tuple[CombatState, AttackResult | SaveResult]:
-    """A legendary action, out of the monster's turn (never on it): an attack at the one target named, or an
-    area save for those named. Costs its legendary actions."""
+                         rng: random.Random | None = None, *, spell: str | None = None) -> tuple[
+                             CombatState, AttackResult | SaveResult | SpellResult]:
+    """A legendary action, out of the monster's turn (never on it): an attack at the one target named, an area
+    save for those named, or (an action that casts) ``spell`` at them. Costs its legendary actions."""
     monster = find_anywhere(state, monster_id)
     if state.combatants and state.combatants[state.current].id == monster_id:
         raise RulesError(f"{monster.name} takes legendary actions only at the end of another creature's turn.")
     action = next((a for a in usable_legendary(monster) if a.name.casefold() == action_name.casefold()), None)
     if action is None:
         raise RulesError(f"{monster.name} can't take the legendary action '{action_name}' now.")
+    castable = {c.info.name.casefold() for c in legendary_spells(monster, action)}
+    if castable and (spell or "").casefold() not in castable:
+        raise RulesError(f"{action.name} casts one of {monster.name}'s spells it can cast now; name one.")
     spent = monster.model_copy(update={"legendary_left": monster.legendary_left - action.cost})
     state = replace_combatant(state, spent)
     left = spent.legendary_left
+    if castable and spell:
+        state, cast = _out_of_turn(state, spent, lambda s: cast_monster_spell(s, monster_id, spell, target_names, rng))
+        return state, replace(cast, told=[AbilityUsed(monster.name, action.name, tuple(target_names), left),
+                                          *cast.told])
     strike = legendary_attack(monster, action)
     if strike is not None:
         if len(target_names) != 1:
             raise RulesError(f"{action.name} is an attack at one target.")
-        # An attack out of turn: resolved as if it were the monster's, then the turn goes back (its targets are
-        # characters, who stay in the order when they fall).
-        current = state.current
-        state, hit = attack(state.model_copy(update={"current": state.combatants.index(spent)}), monster_id,
-                            target_names[0], strike.name, rng)
-        state = state.model_copy(update={"current": current})
+        state, hit = _out_of_turn(state, spent, lambda s: attack(s, monster_id, target_names[0], strike.name, rng))
         return state, replace(hit, told=[AbilityUsed(monster.name, action.name, tuple(target_names), left),
                                          *hit.told])
     state, saved = _area(state, spent, action, target_names, rng, on_turn=False)

@@ -195,6 +195,11 @@ def _sheet_profile(c: Combatant, character: Character, weapon: str | None, two_h
                     weapon_attack=True, weapon=info, ability=ability)
 
 
+def weapon_damage(c: Combatant) -> str:
+    """The damage dice of a character's attack with its equipped (else first carried) weapon; "" without a sheet."""
+    return _character_profile(c, None, False).damage if c.character is not None else ""
+
+
 def monster_action(c: Combatant, action: str | None) -> MonsterAction:
     block = c.monster
     if block is None:

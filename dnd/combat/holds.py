@@ -1,13 +1,18 @@
-"""Spells that hold creatures in conditions (SRD 5.1), and how long they last.
+"""Spells that hold creatures in conditions (SRD 5.1), and how long lasting spells last.
 
 A creature that fails such a spell's save gets its conditions (:data:`HOLDS`; a creature immune to one is not
 given it, `dnd.combat.effects.give_condition`). Where the spell says so, a held creature makes the save again at
-the end of each of its turns, and a success frees it. The spell lasts its duration, counted in its caster's turns
-(a minute is 10), or until the caster's concentration ends (`dnd.combat.concentration.release_hold`); then every
-creature it holds is freed. :func:`finish_turn` ends a turn with both: the saves of the creature whose turn ends,
-and its spells' time.
+the end of each of its turns, and a success frees it. Command is the one word that costs the target its next turn
+(halt, grovel, flee or approach: the word is the narrator's; an undead is not commanded).
 
-Left as the narrator's: Command's one word, Sleep's hit-point pool, and escaping Entangle or Web with a Strength
+Every lasting spell the fight keeps (`dnd.combat.state.OngoingSpell`: a hold, a concentration spell such as Bless
+or Hunter's Mark, a zone) lasts its duration (:func:`lasting_rounds`, 10 rounds a minute; twice that with the
+Extended Spell Metamagic), counted in its caster's turns: it ends at the end of the caster's turn that uses up its
+last round, the turn it was cast in counting as the first, or earlier when the caster's concentration ends
+(`dnd.combat.concentration.end_concentration`); then every creature it holds is freed, and the table is told.
+:func:`finish_turn` ends a turn with both: the saves of the creature whose turn ends, and its spells' time.
+
+Left as the narrator's: Command's "drop", Sleep's hit-point pool, and escaping Entangle or Web with a Strength
 check (the creatures stay restrained until the spell ends).
 """
 
@@ -19,21 +24,24 @@ from dataclasses import dataclass
 
 from dnd.combat.concentration import release_hold
 from dnd.combat.effects import give_condition
-from dnd.combat.lines import FeatureUsed, Line
+from dnd.combat.lines import ConditionUnchanged, FeatureUsed, Line, TurnSkipped
 from dnd.combat.results import SaveResult, TurnResult
 from dnd.combat.saves import saving_throw
-from dnd.combat.state import CombatState, OngoingSpell, find_anywhere
+from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, replace_combatant
 from dnd.combat.turns import end_turn
+from dnd.spellcasting import CastResult
+
+EXTENDED = "Extended Spell"
 
 
 @dataclass(frozen=True)
 class Hold:
-    """What a holding spell does to those who fail its save, whether they repeat it at the end of each of their
-    turns, and its duration in its caster's turns."""
+    """What a holding spell does to those who fail its save: its conditions, whether they repeat the save at the
+    end of each of their turns, or (Command) the loss of their next turn."""
 
     conditions: tuple[str, ...]
     repeat_save: bool = False
-    rounds: int = 10
+    loses_turn: bool = False
 
 
 HOLDS: dict[str, Hold] = {
@@ -44,8 +52,18 @@ HOLDS: dict[str, Hold] = {
     "Hypnotic Pattern": Hold(("Charmed", "Incapacitated")),
     "Fear": Hold(("Frightened",)),
     "Entangle": Hold(("Restrained",)),
-    "Web": Hold(("Restrained",), rounds=600),  # an hour
+    "Web": Hold(("Restrained",)),
+    "Command": Hold((), loses_turn=True),
 }
+_NOT_COMMANDED = "undead"
+
+
+def lasting_rounds(spell: CastResult) -> int | None:
+    """How many of its caster's turns a lasting spell lasts: its duration's rounds, twice as many with the
+    Extended Spell Metamagic; None when its duration isn't counted."""
+    if spell.rounds is None:
+        return None
+    return spell.rounds * (2 if spell.metamagic == EXTENDED else 1)
 
 
 def _same(a: OngoingSpell, b: OngoingSpell) -> bool:
@@ -58,14 +76,16 @@ def _replace(state: CombatState, spell: OngoingSpell, **update: object) -> Comba
 
 
 def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult, concentration: bool, *,
-              extended: bool = False) -> tuple[CombatState, list[Line]]:
-    """Those who failed the save of a holding spell are held; the spell is kept with them (a concentration
-    spell is already in ``state.ongoing``, started by `dnd.combat.spells.cast`). ``extended``: cast with the
-    Extended Spell Metamagic, it lasts twice as long."""
+              rounds: int | None = None) -> tuple[CombatState, list[Line]]:
+    """Those who failed the save of a holding spell are held; the spell is kept with them for ``rounds`` of its
+    caster's turns (:func:`lasting_rounds`; a concentration spell is already in ``state.ongoing``, started by
+    `dnd.combat.spells.cast`). Command's creatures lose their next turn instead."""
     hold = HOLDS.get(spell)
     if hold is None:
         return state, []
     failed = {o.target for o in save.outcomes if not o.success}
+    if hold.loses_turn:
+        return _commanded(state, failed)
     told: list[Line] = []
     held: list[str] = []
     for target in [c for c in state.combatants if c.name in failed]:
@@ -75,11 +95,23 @@ def take_hold(state: CombatState, caster_id: str, spell: str, save: SaveResult, 
         held.append(target.id)
     kept = OngoingSpell(caster_id=caster_id, spell=spell, concentration=concentration, targets=held,
                         save=save.ability, save_dc=save.dc, conditions=list(hold.conditions),
-                        repeat_save=hold.repeat_save, rounds_left=hold.rounds * (2 if extended else 1))
+                        repeat_save=hold.repeat_save, rounds_left=rounds)
     if any(_same(o, kept) for o in state.ongoing):
         return _replace(state, kept, **{k: getattr(kept, k) for k in (
             "targets", "save", "save_dc", "conditions", "repeat_save", "rounds_left")}), told
     return state.model_copy(update={"ongoing": [*state.ongoing, kept]}), told
+
+
+def _commanded(state: CombatState, failed: set[str]) -> tuple[CombatState, list[Line]]:
+    """Command: each creature that failed its save (but an undead) loses its next turn."""
+    told: list[Line] = []
+    for target in [c for c in state.combatants if c.name in failed]:
+        if target.monster is not None and target.monster.type.casefold().startswith(_NOT_COMMANDED):
+            told.append(ConditionUnchanged(target.name, "Commanded", "immune"))
+            continue
+        state = replace_combatant(state, target.model_copy(update={"skip_next": True}))
+        told.append(TurnSkipped(target.name, later=True))
+    return state, told
 
 
 def end_of_turn(state: CombatState, combatant_id: str, rng: random.Random | None) -> tuple[CombatState, list[Line]]:

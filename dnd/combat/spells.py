@@ -17,7 +17,7 @@ from dnd.combat.attacks import attack
 from dnd.combat.concentration import check_concentration, start_spell
 from dnd.combat.damage import apply_damage, defend, take_damage
 from dnd.combat.effects import gain_temp_hp, heal, raise_max_hp
-from dnd.combat.holds import HOLDS, take_hold
+from dnd.combat.holds import HOLDS, lasting_rounds, take_hold
 from dnd.combat.lines import (
     AttacksUnused,
     DamageTaken,
@@ -166,14 +166,14 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
             targets=[c.id for c in chosen] if trigger == "turn_start" else [],
             temp_hp=int(spell.temp_hp) if _heroism(spell) else 0,
             damage=spell.damage, damage_type=spell.damage_type, save=spell.save, save_dc=spell.save_dc,
-            half_on_success=spell.save_effect == "half"))
+            half_on_success=spell.save_effect == "half", rounds_left=lasting_rounds(spell)))
     if zone:
         return state, SpellResult(caster.name, spell.spell, "other", names,
                                   told=[*lasting, ZoneCast(spell.spell, tuple(names))])
     state, result = _resolve(state, caster, spell, kind, chosen, rng)
     if result.save is not None and spell.spell in HOLDS:  # those who failed are held (dnd.combat.holds)
         state, held = take_hold(state, caster.id, spell.spell, result.save, spell.concentration,
-                                extended=spell.metamagic == "Extended Spell")
+                                rounds=lasting_rounds(spell))
         result = dataclasses.replace(result, told=[*result.told, *held])
     if spell.later:
         result = dataclasses.replace(result, told=[*result.told, SpellWaits(caster.name, spell.spell, spell.later)])

@@ -55,7 +55,8 @@ class OngoingSpell(Frozen):
     half_on_success: bool = False
     ticked: dict[str, int] = Field(default_factory=dict)
     # A spell that holds its targets in conditions (`dnd.combat.holds`): the conditions it gave, whether a target
-    # repeats the save at the end of each of its turns, and the caster's turns left before it ends.
+    # repeats the save at the end of each of its turns; and any lasting spell's caster's turns left before it ends
+    # (None: not counted).
     conditions: list[str] = Field(default_factory=list)
     repeat_save: bool = False
     rounds_left: int | None = None

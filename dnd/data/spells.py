@@ -53,13 +53,37 @@ class SpellInfo:
     # Damage that comes later, while the spell is held: on the caster's next weapon hit (a smite), on each of its
     # weapon hits (Divine Favor), or when the caster spends its bonus action or action on it on a later turn.
     later: Literal["", "next_hit", "each_hit", "bonus_action", "action"] = ""
+    # How long it lasts, in the SRD's words ("1 minute", "10 minutes", "1 hour"): counted in a fight for the
+    # spells it keeps going (`dnd.combat.holds`); "" for an instant spell or one whose time isn't counted.
+    duration: str = ""
 
     @property
     def is_cantrip(self) -> bool:
         return self.level == 0
 
 
+# The durations of the lasting spells the engine keeps going in a fight: the concentration spells and the holds.
+_DURATIONS: Final[dict[str, str]] = {
+    name.strip(): duration for duration, names in (
+        ("1 minute", "Bless, Bane, Blindness/Deafness, Blur, Beacon of Hope, Bestow Curse, Branding Smite, "
+                     "Calm Emotions, Dancing Lights, Detect Thoughts, Divine Favor, Enlarge/Reduce, Entangle, "
+                     "Faerie Fire, Fear, Flaming Sphere, Guidance, Gust of Wind, Haste, Heroism, Hideous Laughter, "
+                     "Hold Person, Hypnotic Pattern, Moonbeam, Ray of Enfeeblement, Resistance, Sleet Storm, Slow, "
+                     "Stinking Cloud, Vampiric Touch, Wind Wall"),
+        ("10 minutes", "Call Lightning, Clairvoyance, Darkness, Detect Evil and Good, Detect Magic, "
+                       "Detect Poison and Disease, Expeditious Retreat, Flame Blade, Fly, Levitate, Locate Object, "
+                       "Major Image, Protection from Evil and Good, Shield of Faith, Silence, Silent Image, "
+                       "Spike Growth, Spirit Guardians"),
+        ("1 hour", "Alter Self, Barkskin, Conjure Animals, Enhance Ability, Fog Cloud, Gaseous Form, Hunter's Mark, "
+                   "Invisibility, Magic Weapon, Pass without Trace, Protection from Energy, Spider Climb, Web"),
+        ("8 hours", "Suggestion"),
+        ("1 round", "True Strike"),
+    ) for name in names.split(",")
+}
+
+
 def _s(name: str, level: int, school: str, time: str, rng: str, classes: str, **kw: object) -> SpellInfo:
+    kw.setdefault("duration", _DURATIONS.get(name, ""))
     if kw.get("save") and not kw.get("save_effect"):
         kw["save_effect"] = "none"  # a successful save avoids the effect entirely
     return SpellInfo(name, level, school, time, rng, tuple(classes.split(",")), **kw)  # type: ignore[arg-type]

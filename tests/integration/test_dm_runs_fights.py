@@ -314,3 +314,45 @@ def test_a_priests_spell_waits_for_the_wizards_counterspell(dm: SystemUnderTest)
     assert current(dm)["name"] == name
     dm.command(dm.owner_id, "!end_combat")
     dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
+
+
+def _held_by_the_fanatic(sut: SystemUnderTest, player: int, name: str) -> bool:
+    """A fight of the hero against a Cult Fanatic the DM plays, her turns passed until she is held at one (its
+    three 2nd-level slots spent, she may have saved each time): True when she is."""
+    sut.command(player, f"!initiative <@{player}>")
+    sut.command(sut.owner_id, "!initiative add cult fanatic 1")
+    for _ in range(5):
+        assert current(sut)["name"] == name
+        hero = next(c for c in fight(sut).initiative if c["name"] == name)
+        if "Paralyzed" in hero["conditions"]:
+            return True
+        after = sut.cursor()
+        sut.replies_to(sut.say(player, "!end_turn"), after)
+    sut.command(sut.owner_id, "!end_combat")
+    return False
+
+
+def test_the_dm_played_cult_fanatic_holds_a_weak_willed_hero_who_cant_attack_and_repeats_the_save(
+        dm: SystemUnderTest) -> None:
+    """Through the table, the DM's Cult Fanatic casts Hold Person at a weak-willed fighter (a 2nd-level slot
+    spent); on her turn her `!attack` is refused and changes nothing, and ending it she repeats the WIS save."""
+    from tests.unit.test_class_features import hero
+
+    player = new_player_id()
+    name = f"Kara{player}"
+    weak_willed = {"STR": 16, "DEX": 12, "CON": 14, "INT": 10, "WIS": 3, "CHA": 10}  # WIS save -4 against DC 11
+    seed(dm, player, hero(name, "Fighter", 5, weak_willed, [("Greatsword", 1), ("Chain Mail", 1)],
+                          ("Chain Mail", "Greatsword")).model_copy(update={"max_hp": 300, "hp": 300}))
+    start = dm.cursor()
+    assert any(_held_by_the_fanatic(dm, player, name) for _ in range(3)), "she saved against every Hold Person"
+    log = " ".join(str(e) for e in fight(dm).log)
+    assert "Cult Fanatic 1 casts Hold Person" in log, log
+    fanatic = next(c for c in fight(dm).initiative if c["name"] == "Cult Fanatic 1")
+    refused = dm.command(player, "!attack Cult Fanatic 1")["content"]
+    assert "can't take actions (Paralyzed)" in refused, refused
+    assert next(c for c in fight(dm).initiative if c["name"] == "Cult Fanatic 1")["hp"] == fanatic["hp"]
+    after = dm.cursor()
+    turn = "\n".join(e["content"] for e in dm.replies_to(dm.say(player, "!end_turn"), after))
+    assert "WIS" in turn and "vs DC 11" in turn, turn
+    dm.command(dm.owner_id, "!end_combat")
+    assert dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)

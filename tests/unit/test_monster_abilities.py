@@ -219,3 +219,20 @@ def party_of_three_against(*groups: tuple[str, int]) -> tuple[CombatState, Scrip
     for index, count in groups:
         state, _ = add_monsters(state, block(index), count, random.Random(1))
     return state, rng
+
+
+def test_the_lichs_cantrip_legendary_action_casts_ray_of_frost_out_of_its_turn() -> None:
+    state, _ = roll_initiative([Combatant.from_character(c) for c in (aria(), bram())], Script(15, 10))
+    state, _ = add_monsters(state, block("lich"), 1, Script(1))
+    state = turn_of(state, "Aria")
+    with pytest.raises(RulesError, match="name one"):  # the action casts a cantrip: which one
+        use_legendary_action(state, "lich-1", "Cantrip", ["Aria"], Script())
+    with pytest.raises(RulesError, match="name one"):  # a cantrip, not a levelled spell
+        use_legendary_action(state, "lich-1", "Cantrip", ["Aria"], Script(), spell="Fireball")
+    plan = plan_legendary(state, "lich-1", random.Random(1))
+    assert plan is not None and (plan.action, plan.spell, plan.target_ids) == ("Cantrip", "Ray of Frost", ("aria",))
+    state, result = resolve(state, plan, Script(8, 3, 6, 8, 2))  # 8 + 12 hits AC 18; 4d8 at caster level 18
+    lines = " ".join(combat_lines(result.told))
+    assert "Cantrip" in lines and "Ray of Frost" in lines and get(state, "Aria").hp == 28 - 19
+    lich = get(state, "Lich 1")
+    assert lich.legendary_left == 2 and lich.used == {} and current_actor(state).name == "Aria"
