@@ -54,6 +54,7 @@ from dnd.leveling import (
     LevelUpOptions,
     LevelUpSummary,
     apply_level_up,
+    expertise_tools,
     level_up_options,
     validate_asi,
 )
@@ -223,9 +224,15 @@ def _skills_prompt(state: LevelUpState, character: Character) -> str:
             f"{', '.join(options.skill_options)}.")
 
 
+def _expertise_candidates(state: LevelUpState, character: Character) -> list[str]:
+    """The skills (those gained at this level too) and, for a Rogue, the Thieves' Tools Expertise may take."""
+    tools = expertise_tools(character, _options(state, character)) if state.class_name == "Rogue" else []
+    return [s for s in [*character.skills, *state.skills, *tools] if s not in character.expertise]
+
+
 def _expertise_prompt(state: LevelUpState, character: Character) -> str:
-    return ("Choose **2 proficient skills for Expertise** (double proficiency bonus): "
-            f"{', '.join(s for s in character.skills if s not in character.expertise)}.")
+    return ("Choose **2 proficient skills for Expertise** (double proficiency bonus), separated by commas: "
+            f"{', '.join(_expertise_candidates(state, character))}.")
 
 
 def _confirm_prompt(state: LevelUpState, character: Character) -> str:
@@ -421,9 +428,8 @@ def _expertise_answer(state: LevelUpState, character: Character, text: str,
     cls = get_class(state.class_name or "")
     options = _options(state, character)
     skills = list(character.skills) + list(state.skills)
-    tools = [p for p in character.proficiencies if p == "Thieves' Tools"]
-    picks = validate_expertise(cls, options.class_level, skills, tools, split_list(text),
-                               already=character.expertise)
+    picks = validate_expertise(cls, options.class_level, skills, expertise_tools(character, options),
+                               split_list(text), already=character.expertise)
     return {"expertise": picks}, "Expertise: " + ", ".join(picks) + "."
 
 
@@ -725,9 +731,7 @@ _MENU_CANDIDATES = {
     "subclass": lambda state, character, catalog: list(_options(state, character).subclass_options),
     **dict.fromkeys(CHOICE_STEPS, _choice_candidates),
     "skills": lambda state, character, catalog: list(_options(state, character).skill_options),
-    "expertise": lambda state, character, catalog: [
-        s for s in [*character.skills, *state.skills, *(p for p in character.proficiencies if p == "Thieves' Tools")]
-        if s not in character.expertise],
+    "expertise": lambda state, character, catalog: _expertise_candidates(state, character),
     "cantrips": _spell_candidates, "spells": _spell_candidates, "arcanum": _spell_candidates,
 }
 # The steps whose answer names several entries of the menu (a select of that many; joined by commas).
