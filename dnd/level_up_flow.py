@@ -33,6 +33,7 @@ from dnd.class_choices import (
     PACT_BOON,
     TOME_CANTRIPS,
     already_chosen,
+    check_invocations_kept,
     choice_points,
     choice_title,
     describe_options,
@@ -559,7 +560,18 @@ def _swap_answer(state: LevelUpState, character: Character, text: str,
     sub = character.subclasses.get(gains.class_name) or state.subclass
     new = choose_spells(catalog, [found.group(2)], class_name=gains.class_name, max_level=gains.max_level,
                         subclass=sub, known=[*character.spells_known, *state.new_spells], exactly=1)[0]
+    _keeps_invocations(state.model_copy(update={"swap": [old, new]}), character)
     return {"swap": [old, new]}, f"You forget {old} and learn {new}."
+
+
+def _keeps_invocations(state: LevelUpState, character: Character) -> None:
+    """Refuses an answer that would leave a known invocation without its prerequisite (Agonizing Blast without
+    Eldritch Blast), with this level's other answers (an invocation replaced at this level no longer counts)."""
+    try:
+        leveled, _ = _leveled(state, character)
+    except RulesError:
+        return  # the confirmation checks the whole level again and says what doesn't fit
+    check_invocations_kept(character, leveled)
 
 
 def _arcanum_answer(state: LevelUpState, character: Character, text: str,
@@ -609,7 +621,14 @@ def choices_of(state: LevelUpState, character: Character | None = None) -> Level
 
 
 def preview(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
-    """The character after this level up, with the engine's summary (every choice checked again)."""
+    """The character after this level up, with the engine's summary (every choice checked again, and no known
+    invocation left without its prerequisite)."""
+    leveled, summary = _leveled(state, character)
+    check_invocations_kept(character, leveled)
+    return leveled, summary
+
+
+def _leveled(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
     if state.class_name is None:
         raise RulesError("Choose the class that gains the level first.")
     leveled, summary = apply_level_up(character, state.class_name, choices_of(state, character),
