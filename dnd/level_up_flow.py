@@ -278,14 +278,23 @@ def _class_choice_answer(state: LevelUpState, character: Character, text: str,
     rest = {p: v for p, v in state.class_choices.items() if p != point}
     if point in OPTIONAL_POINTS and " ".join(text.split()).casefold() in _NO_SWAP:
         return {"class_choices": rest}, "You keep the invocations you know."
-    found = validate_choice(point, state.class_name or "", text, already_chosen(point, character),
-                            character=character, class_level=_options(state, character).class_level,
-                            answered=state.class_choices)
+    found = checked_choice(point, state.class_name or "", text, character, _options(state, character).class_level,
+                           state.class_choices, catalog)
+    return {"class_choices": {**rest, point: found}}, f"{point}: **{found}**."
+
+
+def checked_choice(point: str, class_name: str, text: str, character: Character, class_level: int,
+                   answered: dict[str, str], catalog: SpellCatalog) -> str:
+    """The canonical answer of a class choice point at ``class_level`` (``answered``: the level's other choices),
+    checked as the level-up asks it: :func:`dnd.class_choices.validate_choice`, and a Pact of the Tome's cantrips
+    against the game's spells (any class's list, not known yet), with their proper names."""
+    found = validate_choice(point, class_name, text, already_chosen(point, character), character=character,
+                            class_level=class_level, answered=answered)
     if point == PACT_BOON and tome_cantrips(found):
         names = choose_spells(catalog, tome_cantrips(found), class_name="Warlock", min_level=0, max_level=0,
                               any_list=TOME_CANTRIPS, known=character.cantrips, exactly=TOME_CANTRIPS)
         found = f"Pact of the Tome ({', '.join(names)})"
-    return {"class_choices": {**rest, point: found}}, f"{point}: **{found}**."
+    return found
 
 
 _PROMPTS = {
@@ -808,5 +817,5 @@ def menu(state: LevelUpState, character: Character, catalog: SpellCatalog | None
     return options if count <= len(options) <= creation_flow.MAX_MENU_CHOICES else []
 
 
-__all__ = ["LevelUpState", "answer", "choices_of", "headline", "hp_roll", "leveled_character", "parse_asi",
-           "preview", "prompt", "start"]
+__all__ = ["LevelUpState", "answer", "checked_choice", "choices_of", "headline", "hp_roll", "leveled_character",
+           "parse_asi", "preview", "prompt", "start"]
