@@ -85,8 +85,10 @@ def find_owed(character: Character, text: str) -> tuple[OwedChoice, str]:
         if not 1 <= index <= len(owed):
             raise RulesError(f"There is no owed choice {index}: {_owed_names(owed)}.")
         return owed[index - 1], words[number.end():]
-    found = next((o for o in owed if words.casefold().startswith(o.point.casefold())
-                  and words[len(o.point):len(o.point) + 1] in ("", " ", ":")), None)
+    named = [o for o in owed if words.casefold().startswith(o.point.casefold())
+             and words[len(o.point):len(o.point) + 1] in ("", " ", ":")]
+    # the longest name that fits ("Favored Enemy Language" before "Favored Enemy"), then the oldest level
+    found = max(named, key=lambda o: len(o.point), default=None)
     if found is None:
         raise RulesError(f"That isn't a choice {character.name} owes: {_owed_names(owed)}. Type `!choose` to see "
                          "them with their options.")

@@ -95,6 +95,7 @@ def test_rangers_and_draconic_sorcerers_owe_their_first_level_choices() -> None:
     scout = chosen(hero("Nim", "Ranger", 1, CASTER, []))
     assert owed(scout) == ["Favored Enemy (Ranger 1)", "Favored Enemy Language (Ranger 1)",
                            "Natural Explorer (Ranger 1)"]
+    assert find_owed(scout, "favored enemy language abyssal")[0].point == "Favored Enemy Language"
     scout = choose(choose(scout, "favored enemy undead"), "natural explorer forest")
     assert scout.history[0].choices == {FAVORED_ENEMY: "Undead", NATURAL_EXPLORER: "Forest"}
     assert "Abyssal" in choose(scout, "1 abyssal").languages
