@@ -423,7 +423,7 @@ def unmet_invocations(character: Character) -> dict[str, str]:
 
 
 def check_invocations_kept(before: Character, after: Character) -> None:
-    """Refuses a change (a spell given up, a Pact Boon) that would leave a known invocation without its
+    """Refuses a change (a spell given up, say) that would leave a known invocation without its
     prerequisite: the SRD lets a warlock keep only invocations whose prerequisites it meets."""
     broken = {n: why for n, why in unmet_invocations(after).items() if n not in unmet_invocations(before)}
     if broken:
