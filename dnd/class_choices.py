@@ -396,6 +396,11 @@ def _pact_now(character: Character | None, answered: Mapping[str, str]) -> str:
     return _pact(pact_boon(character) or answered.get(PACT_BOON))
 
 
+def _spells_of(character: Character | None) -> list[str]:
+    """The cantrips and spells known (Eldritch Blast counts wherever it is written)."""
+    return [*character.cantrips, *character.spells_known] if character is not None else []
+
+
 def open_invocations(character: Character | None, warlock_level: int,
                      answered: Mapping[str, str] | None = None) -> list[Invocation]:
     """The invocations a warlock reaching ``warlock_level`` may learn: prerequisites met, not known already (nor
@@ -404,15 +409,32 @@ def open_invocations(character: Character | None, warlock_level: int,
     known = {*(invocations(character) if character is not None else []),
              *_names(answered.get(ELDRITCH_INVOCATIONS, ""))}
     pact = _pact_now(character, answered)
-    cantrips = character.cantrips if character is not None else []
     return [i for i in INVOCATIONS.values()
-            if i.name not in known and unmet_prerequisite(i, warlock_level, pact, cantrips) is None]
+            if i.name not in known and unmet_prerequisite(i, warlock_level, pact, _spells_of(character)) is None]
+
+
+def unmet_invocations(character: Character) -> dict[str, str]:
+    """The invocations known whose prerequisite no longer holds, each with why ("needs the Eldritch Blast
+    cantrip"): they can't be kept (a change that would cause this is refused: :func:`check_invocations_kept`)."""
+    level, pact, spells = class_level(character, "Warlock"), _pact(pact_boon(character)), _spells_of(character)
+    found = {n: unmet_prerequisite(INVOCATIONS[n], level, pact, spells) for n in invocations(character)
+             if n in INVOCATIONS}
+    return {n: why for n, why in found.items() if why}
+
+
+def check_invocations_kept(before: Character, after: Character) -> None:
+    """Refuses a change (a spell given up, say) that would leave a known invocation without its
+    prerequisite: the SRD lets a warlock keep only invocations whose prerequisites it meets."""
+    broken = {n: why for n, why in unmet_invocations(after).items() if n not in unmet_invocations(before)}
+    if broken:
+        raise RulesError("; ".join(broken.values()) + ": an invocation can't be kept without its prerequisite. "
+                         "Replace that invocation first, or keep what it needs.")
 
 
 def _check_invocation(name: str, character: Character | None, warlock_level: int,
                       answered: Mapping[str, str]) -> None:
     problem = unmet_prerequisite(INVOCATIONS[name], warlock_level, _pact_now(character, answered),
-                                 character.cantrips if character is not None else [])
+                                 _spells_of(character))
     if problem:
         raise RulesError(problem + ".")
 
@@ -553,7 +575,9 @@ def choices_text(character: Character) -> str:
         familiar = " (Find Familiar known as a ritual)" if _pact(boon) == "Chain" else ""
         parts.append(f"{PACT_BOON}: {boon}{familiar}")
     if invocations(character):
+        unmet = unmet_invocations(character)
         parts.append(f"{ELDRITCH_INVOCATIONS}: " + ", ".join(
+            f"{n} (not in effect: {unmet[n].removeprefix(n + ' ')})" if n in unmet else
             f"{n} ({INVOCATIONS[n].effect}{'' if INVOCATIONS[n].acts else '; told, not modelled'})"
             if n in INVOCATIONS else n for n in invocations(character)))
     return "; ".join(parts)

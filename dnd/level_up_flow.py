@@ -33,6 +33,7 @@ from dnd.class_choices import (
     PACT_BOON,
     TOME_CANTRIPS,
     already_chosen,
+    check_invocations_kept,
     choice_points,
     choice_title,
     describe_options,
@@ -54,6 +55,7 @@ from dnd.leveling import (
     LevelUpOptions,
     LevelUpSummary,
     apply_level_up,
+    expertise_tools,
     level_up_options,
     validate_asi,
 )
@@ -223,9 +225,15 @@ def _skills_prompt(state: LevelUpState, character: Character) -> str:
             f"{', '.join(options.skill_options)}.")
 
 
+def _expertise_candidates(state: LevelUpState, character: Character) -> list[str]:
+    """The skills (those gained at this level too) and, for a Rogue, the Thieves' Tools Expertise may take."""
+    tools = expertise_tools(character, _options(state, character)) if state.class_name == "Rogue" else []
+    return [s for s in [*character.skills, *state.skills, *tools] if s not in character.expertise]
+
+
 def _expertise_prompt(state: LevelUpState, character: Character) -> str:
-    return ("Choose **2 proficient skills for Expertise** (double proficiency bonus): "
-            f"{', '.join(s for s in character.skills if s not in character.expertise)}.")
+    return ("Choose **2 proficient skills for Expertise** (double proficiency bonus), separated by commas: "
+            f"{', '.join(_expertise_candidates(state, character))}.")
 
 
 def _confirm_prompt(state: LevelUpState, character: Character) -> str:
@@ -270,14 +278,23 @@ def _class_choice_answer(state: LevelUpState, character: Character, text: str,
     rest = {p: v for p, v in state.class_choices.items() if p != point}
     if point in OPTIONAL_POINTS and " ".join(text.split()).casefold() in _NO_SWAP:
         return {"class_choices": rest}, "You keep the invocations you know."
-    found = validate_choice(point, state.class_name or "", text, already_chosen(point, character),
-                            character=character, class_level=_options(state, character).class_level,
-                            answered=state.class_choices)
+    found = checked_choice(point, state.class_name or "", text, character, _options(state, character).class_level,
+                           state.class_choices, catalog)
+    return {"class_choices": {**rest, point: found}}, f"{point}: **{found}**."
+
+
+def checked_choice(point: str, class_name: str, text: str, character: Character, class_level: int,
+                   answered: dict[str, str], catalog: SpellCatalog) -> str:
+    """The canonical answer of a class choice point at ``class_level`` (``answered``: the level's other choices),
+    checked as the level-up asks it: :func:`dnd.class_choices.validate_choice`, and a Pact of the Tome's cantrips
+    against the game's spells (any class's list, not known yet), with their proper names."""
+    found = validate_choice(point, class_name, text, already_chosen(point, character), character=character,
+                            class_level=class_level, answered=answered)
     if point == PACT_BOON and tome_cantrips(found):
         names = choose_spells(catalog, tome_cantrips(found), class_name="Warlock", min_level=0, max_level=0,
                               any_list=TOME_CANTRIPS, known=character.cantrips, exactly=TOME_CANTRIPS)
         found = f"Pact of the Tome ({', '.join(names)})"
-    return {"class_choices": {**rest, point: found}}, f"{point}: **{found}**."
+    return found
 
 
 _PROMPTS = {
@@ -421,9 +438,8 @@ def _expertise_answer(state: LevelUpState, character: Character, text: str,
     cls = get_class(state.class_name or "")
     options = _options(state, character)
     skills = list(character.skills) + list(state.skills)
-    tools = [p for p in character.proficiencies if p == "Thieves' Tools"]
-    picks = validate_expertise(cls, options.class_level, skills, tools, split_list(text),
-                               already=character.expertise)
+    picks = validate_expertise(cls, options.class_level, skills, expertise_tools(character, options),
+                               split_list(text), already=character.expertise)
     return {"expertise": picks}, "Expertise: " + ", ".join(picks) + "."
 
 
@@ -553,7 +569,18 @@ def _swap_answer(state: LevelUpState, character: Character, text: str,
     sub = character.subclasses.get(gains.class_name) or state.subclass
     new = choose_spells(catalog, [found.group(2)], class_name=gains.class_name, max_level=gains.max_level,
                         subclass=sub, known=[*character.spells_known, *state.new_spells], exactly=1)[0]
+    _keeps_invocations(state.model_copy(update={"swap": [old, new]}), character)
     return {"swap": [old, new]}, f"You forget {old} and learn {new}."
+
+
+def _keeps_invocations(state: LevelUpState, character: Character) -> None:
+    """Refuses an answer that would leave a known invocation without its prerequisite (Agonizing Blast without
+    Eldritch Blast), with this level's other answers (an invocation replaced at this level no longer counts)."""
+    try:
+        leveled, _ = _leveled(state, character)
+    except RulesError:
+        return  # the confirmation checks the whole level again and says what doesn't fit
+    check_invocations_kept(character, leveled)
 
 
 def _arcanum_answer(state: LevelUpState, character: Character, text: str,
@@ -603,7 +630,14 @@ def choices_of(state: LevelUpState, character: Character | None = None) -> Level
 
 
 def preview(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
-    """The character after this level up, with the engine's summary (every choice checked again)."""
+    """The character after this level up, with the engine's summary (every choice checked again, and no known
+    invocation left without its prerequisite)."""
+    leveled, summary = _leveled(state, character)
+    check_invocations_kept(character, leveled)
+    return leveled, summary
+
+
+def _leveled(state: LevelUpState, character: Character) -> tuple[Character, LevelUpSummary]:
     if state.class_name is None:
         raise RulesError("Choose the class that gains the level first.")
     leveled, summary = apply_level_up(character, state.class_name, choices_of(state, character),
@@ -725,9 +759,7 @@ _MENU_CANDIDATES = {
     "subclass": lambda state, character, catalog: list(_options(state, character).subclass_options),
     **dict.fromkeys(CHOICE_STEPS, _choice_candidates),
     "skills": lambda state, character, catalog: list(_options(state, character).skill_options),
-    "expertise": lambda state, character, catalog: [
-        s for s in [*character.skills, *state.skills, *(p for p in character.proficiencies if p == "Thieves' Tools")]
-        if s not in character.expertise],
+    "expertise": lambda state, character, catalog: _expertise_candidates(state, character),
     "cantrips": _spell_candidates, "spells": _spell_candidates, "arcanum": _spell_candidates,
 }
 # The steps whose answer names several entries of the menu (a select of that many; joined by commas).
@@ -785,5 +817,5 @@ def menu(state: LevelUpState, character: Character, catalog: SpellCatalog | None
     return options if count <= len(options) <= creation_flow.MAX_MENU_CHOICES else []
 
 
-__all__ = ["LevelUpState", "answer", "choices_of", "headline", "hp_roll", "leveled_character", "parse_asi",
-           "preview", "prompt", "start"]
+__all__ = ["LevelUpState", "answer", "checked_choice", "choices_of", "headline", "hp_roll", "leveled_character",
+           "parse_asi", "preview", "prompt", "start"]

@@ -206,6 +206,13 @@ def level_up_options(character: Character, class_name: str) -> LevelUpOptions:
     )
 
 
+def expertise_tools(character: Character, options: LevelUpOptions) -> list[str]:
+    """The tools a Rogue's Expertise may take at this level: Thieves' Tools, known already or gained by
+    multiclassing into the Rogue at this very level (its proficiencies come with the level)."""
+    tools = "Thieves' Tools"
+    return [tools] if tools in [*character.proficiencies, *options.new_proficiencies] else []
+
+
 def validate_asi(asi: Mapping[str, int], scores: Mapping[str, int]) -> dict[str, int]:
     """+2 to one ability or +1 to two, never above 20."""
     picks: dict[str, int] = {}
@@ -246,9 +253,8 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
     skills = list(character.skills) + new_skills
     expertise = list(character.expertise)
     if options.expertise_choices or choices.expertise:
-        tools = [p for p in character.proficiencies if p == "Thieves' Tools"]
-        expertise += validate_expertise(cls, options.class_level, skills, tools, choices.expertise,
-                                        already=character.expertise)
+        expertise += validate_expertise(cls, options.class_level, skills, expertise_tools(character, options),
+                                        choices.expertise, already=character.expertise)
 
     key = _class_key(character, cls.name) or cls.name
     class_levels = dict(character.class_levels)
@@ -418,6 +424,6 @@ def _growth_lines(character: Character, leveled: Character, options: LevelUpOpti
 
 
 __all__ = [
-    "LevelUpChoices", "LevelUpOptions", "LevelUpSummary", "apply_level_up", "level_for_xp",
+    "LevelUpChoices", "LevelUpOptions", "LevelUpSummary", "apply_level_up", "expertise_tools", "level_for_xp",
     "level_up_options", "validate_asi", "xp_for_level",
 ]

@@ -32,6 +32,7 @@ from dnd.dice import DiceError, roll
 from dnd.errors import RulesError
 from dnd.feats import find_resource, format_uses, use_resource
 from dnd.metamagic import QUICKENED, apply_metamagic, find_metamagic
+from dnd.owed_choices import owed_choices
 from dnd.phrases import advantage_word
 from dnd.render import discord, facts
 from dnd.rests import long_rest, long_rest_offer, short_rest
@@ -141,6 +142,9 @@ def sheet_embed(character: Character) -> dict[str, Any]:
         fields.append({"name": "Spells" + (f" ({casting})" if casting else ""), "value": clip(spells)})
     if choices_text(character):
         fields.append({"name": "Class choices", "value": clip(choices_text(character))})
+    owed = owed_choices(character)
+    if owed:
+        fields.append({"name": "Choices owed", "value": clip(", ".join(o.label for o in owed) + " — `!choose`")})
     if character.wild_shape is not None:
         shape = character.wild_shape
         fields.append({"name": "Wild Shape", "value": f"{shape.beast}: {shape.hp}/{shape.max_hp} HP (your own "

@@ -1,4 +1,5 @@
-"""Interactive sessions in DMs: `!create_character`, `!level_up`, `!cancel`, and each DM answer.
+"""Interactive sessions in DMs: `!create_character`, `!level_up`, `!cancel`, and each DM answer; and `!choose`,
+the class choices a character's levels owe (levelled before those choices were asked: `dnd.owed_choices`).
 
 The conversation's state lives in the `sessions` table (the pure state machines are `dnd.creation_flow` and
 `dnd.level_up_flow`); while a session is open the Redis key `session:<user>` tells the gateway to send that
@@ -21,8 +22,18 @@ from dnd import creation_flow, level_up_flow
 from dnd.character import Character
 from dnd.errors import RulesError
 from dnd.inventory import holdings
+from dnd.owed_choices import answer_owed, nothing_owed, owed_choices, owed_text
 from dnd.wealth import format_wealth
-from tasks.handlers.character_support import clear_session, is_dead, log_roll, mark_session, my_character, rng
+from tasks.handlers.character_support import (
+    MENTION,
+    clear_session,
+    is_dead,
+    log_roll,
+    mark_session,
+    my_character,
+    rng,
+)
+from tasks.handlers.combat_support import fight_of
 from tasks.handlers.dispatch import execute_in_context
 from tasks.handlers.registry import (
     ACCEPT,
@@ -103,6 +114,31 @@ def level_up_command(ctx: CommandContext) -> None:
     _point_to_dms(ctx, "level up")
     ctx.reply(text, dm=True, meta=_level_up_meta(ctx, row, state, stored.character))
     mark_session(ctx, sessions.LEVEL_UP)
+
+
+CHOOSE_USAGE = "!choose [<number or choice> <answer>]"
+
+
+@command("choose", CHOOSE_USAGE, "Make the class choices your character's levels owe (a Fighting Style, Metamagic, "
+         "invocations, a Pact Boon, … missing from a character levelled before they were asked).",
+         category="Character", details="`!choose` lists them, numbered, with their options; answer one with "
+         "`!choose 1 Defense` or `!choose fighting style Defense`. Each answer is checked as the level-up checks it.")
+def choose_command(ctx: CommandContext) -> None:
+    if MENTION.match(ctx.args):
+        raise CommandError("You can make only your own character's choices: `!choose <number> <answer>`.")
+    if not ctx.args:
+        character = my_character(ctx).character
+        owed = owed_text(character)
+        ctx.reply(f"📝 {character.name}'s levels owe these choices — answer one with `!choose <number> <answer>`:"
+                  f"\n\n{owed}" if owed else f"✅ {nothing_owed(character)}")
+        return
+    if fight_of(ctx, ctx.author_id) is not None:  # the fight's combatant was made from the sheet as it stands
+        raise CommandError("Make your owed choices once the fight is over.")
+    stored = my_character(ctx, for_update=True)
+    updated, owed, found = answer_owed(stored.character, ctx.args, compendium.spell_catalog(ctx.session))
+    save(ctx.session, stored, updated)
+    ctx.reply(f"✅ {updated.name}: {owed.label} — **{found}**. " + (
+        "More choices are owed: type `!choose` to see them." if owed_choices(updated) else nothing_owed(updated)))
 
 
 @command("cancel", "!cancel", "Stop your character creation or level-up in progress (nothing is saved).",

@@ -634,3 +634,33 @@ def test_creation_questions_with_few_answers_offer_them_as_a_menu(system: System
     klass = system.wait_for(lambda e: e.get("dm_user_id") == player, after)[0]
     assert "Class" in klass["content"] and "Wizard" in klass["meta"]["choices"]
     system.command(player, "!cancel", dm=True)
+
+
+# --------------------------------------------------------------------------- choices a level owes
+
+
+def test_choose_makes_the_class_choices_an_old_character_owes(system: SystemUnderTest) -> None:
+    player, other = new_player_id(), new_player_id()
+    seed(system, player, fighter())  # stored with no Fighting Style, as a Fighter was before it was asked
+    seed(system, other, fighter("Other"))
+    fields = {f["name"]: f["value"] for f in system.command(player, "!my_sheet")["embeds"][0]["fields"]}
+    assert fields["Choices owed"] == "Fighting Style (Fighter 1) — `!choose`" and "AC **18**" in fields["Combat"]
+    listing = system.command(player, "!choose")["content"]
+    assert "1. **Fighting Style (Fighter 1)**" in listing and "**Defense** — +1 AC while wearing armor" in listing
+
+    refused(system, player, "!choose metamagic quickened, twinned", "isn't a choice Brakka owes: 1. Fighting Style")
+    refused(system, player, "!choose 1 kung fu", "Choose a fighting style of the Fighter: Archery, Defense")
+    refused(system, player, "!choose 7 defense", "There is no owed choice 7")
+    refused(system, player, "!choose 1 " + "defense " * 60, "too long (at most 300 characters)")
+    mine = state(system, player)
+    refused(system, player, f"!choose <@{other}> 1 defense", "only your own character's choices", watch=other)
+    assert state(system, player) == mine
+
+    reply = system.command(player, "!choose 1 defense")["content"]
+    assert "Fighting Style (Fighter 1) — **Defense**" in reply and "owes no class choices" in reply
+    fields = {f["name"]: f["value"] for f in system.command(player, "!my_sheet")["embeds"][0]["fields"]}
+    assert "Fighting Style: Defense" in fields["Class choices"] and "Choices owed" not in fields
+    assert "AC **19**" in fields["Combat"]  # Defense: +1 in armor
+    refused(system, player, "!choose 1 archery", "Brakka owes no class choices")
+    assert "owes no class choices" in system.command(player, "!choose")["content"]
+    assert "Choices owed" in {f["name"] for f in system.command(other, "!my_sheet")["embeds"][0]["fields"]}

@@ -206,3 +206,34 @@ def test_parse_asi_refuses_what_it_cannot_read(text: str) -> None:
         parse_asi(text)
 
 
+
+
+def test_a_fighter_multiclassing_into_rogue_may_take_thieves_tools_for_expertise() -> None:
+    """Multiclassing into the Rogue gives Thieves' Tools with the level, so its Expertise may take them."""
+    from dnd.level_up_flow import menu
+
+    character = fighter()
+    assert "Thieves' Tools" not in character.proficiencies
+    state, reply = run(character, ["multiclass into rogue", "average", "Stealth"])
+    assert state.step == "expertise" and "Thieves' Tools" in reply and "Stealth" in reply
+    assert "Thieves' Tools" in menu(state, character)
+    state, reply = run(character, ["Stealth, Thieves' Tools", "yes"], state=state)
+    new = leveled_character(state)
+    assert new.expertise == ["Stealth", "Thieves' Tools"] and "Thieves' Tools" in new.proficiencies
+    # the engine's own check, without the flow
+    direct, _ = apply_level_up(character, "Rogue", LevelUpChoices(skills=["Stealth"],
+                                                                  expertise=["Thieves' Tools", "Athletics"]))
+    assert direct.expertise == ["Thieves' Tools", "Athletics"]
+
+
+def test_a_straight_rogue_still_takes_thieves_tools_for_expertise() -> None:
+    rogue = create_character(CreationChoices(
+        name="Vex", race="Human", class_name="Rogue", ability_method="standard_array",
+        base_scores={"STR": 8, "DEX": 15, "CON": 14, "INT": 12, "WIS": 13, "CHA": 10}, background="Acolyte",
+        skills=["Stealth", "Acrobatics", "Perception", "Deception"], languages=["Elvish", "Dwarvish", "Giant"],
+        expertise=["Stealth", "Thieves' Tools"])).model_copy(update={"xp": 400_000})
+    assert rogue.expertise == ["Stealth", "Thieves' Tools"]
+    sixth = rogue.model_copy(update={"class_levels": {"Rogue": 5}, "expertise": ["Stealth", "Perception"]})
+    state = LevelUpState(step="expertise", class_name="Rogue")
+    after, reply = answer(state, sixth, "Acrobatics, Thieves' Tools", random.Random(1))
+    assert after.step != "expertise" and after.expertise == ["Acrobatics", "Thieves' Tools"], reply

@@ -291,3 +291,59 @@ def test_metamagic_and_invocations_are_offered_as_a_select_of_as_many_as_the_lev
     assert set(menu(state, sira)) == set(METAMAGIC_OPTIONS)  # every option, each taken with another
     state, reply = answers(state, sira, ", ".join(menu(state, sira)[:2]))
     assert state.step != "class_choice", reply
+
+
+# --------------------------------------------------------------------------------------------- prerequisites kept
+
+
+def old_blaster() -> Character:
+    """A warlock 4 with Agonizing Blast whose Eldritch Blast is written among its spells known (as an older sheet
+    may have it): a spell swap can give it up."""
+    return ready(chosen(hero("Vex", "Warlock", 4, CASTER, [], cantrips=["Minor Illusion", "Chill Touch", "Light"],
+                             spells_known=["Eldritch Blast", "Hex", "Armor of Agathys", "Charm Person",
+                                           "Hellish Rebuke"]),
+                        l2={ELDRITCH_INVOCATIONS: "Agonizing Blast, Armor of Shadows"}))
+
+
+def test_a_spell_swap_that_drops_eldritch_blast_is_refused_while_agonizing_blast_needs_it() -> None:
+    vex = old_blaster()
+    state, _ = answers(start(vex)[0], vex, "Warlock", "average", "Devil's Sight", "no", "Hold Person")
+    assert state.step == "swap"
+    kept, reply = answers(state, vex, "replace Eldritch Blast with Misty Step")
+    assert kept == state and "Agonizing Blast needs the Eldritch Blast cantrip" in reply
+    assert "can't be kept without its prerequisite" in reply
+    # another spell may go
+    state, _ = answers(state, vex, "replace Hex with Misty Step")
+    assert state.step == "confirm" and "Hex" not in preview(state, vex)[0].spells_known
+    # the confirmation checks again: a stale swap of Eldritch Blast is refused there too
+    stale = state.model_copy(update={"swap": ["Eldritch Blast", "Misty Step"]})
+    with pytest.raises(RulesError, match="Agonizing Blast needs the Eldritch Blast cantrip"):
+        preview(stale, vex)
+    done, reply = answers(stale, vex, "yes")
+    assert done.status == "active" and "Agonizing Blast needs" in reply
+
+
+def test_replacing_the_invocation_first_lets_the_spell_go() -> None:
+    vex = old_blaster()
+    state, reply = answers(start(vex)[0], vex, "Warlock", "average", "Devil's Sight",
+                           "replace Agonizing Blast with Eldritch Sight", "Hold Person",
+                           "replace Eldritch Blast with Misty Step")
+    assert state.step == "confirm", reply
+    leveled = preview(state, vex)[0]
+    assert invocations(leveled) == ["Eldritch Sight", "Armor of Shadows", "Devil's Sight"]
+    assert "Eldritch Blast" not in leveled.spells_known
+
+
+def test_an_invocation_whose_prerequisite_fails_is_shown_not_in_effect_and_does_not_act() -> None:
+    # stored before the prerequisites were checked: Agonizing Blast without Eldritch Blast, Thirsting Blade with
+    # the Pact of the Chain
+    vex = warlock(5, cantrips=("Minor Illusion", "Chill Touch"),
+                  l2={ELDRITCH_INVOCATIONS: "Agonizing Blast, Armor of Shadows"},
+                  l3={PACT_BOON: "Pact of the Chain"}, l5={ELDRITCH_INVOCATIONS: "Thirsting Blade"})
+    text = choices_text(vex)
+    assert "Agonizing Blast (not in effect: needs the Eldritch Blast cantrip)" in text
+    assert "Thirsting Blade (not in effect: needs the Pact of the Blade)" in text
+    assert "Armor of Shadows (Mage Armor" in text
+    with pytest.raises(RulesError, match="don't know Eldritch Blast"):
+        cast_spell(vex, "Eldritch Blast")
+    assert attacks_per_action(vex, "Longsword") == 1
