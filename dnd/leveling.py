@@ -36,6 +36,7 @@ from dnd.progression import (
     multiclass_prerequisite_failures,
     multiclass_spell_slots,
 )
+from dnd.spellcasting import always_prepared
 
 
 def xp_for_level(level: int) -> int:
@@ -267,8 +268,9 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
         "skills": skills,
         "expertise": expertise,
         "history": [*character.history, record],
-        "spells_prepared": _prepared_spells(character, cls, subclasses.get(key), options.class_level),
     })
+    draft = draft.model_copy(update={"spells_prepared": list(dict.fromkeys(
+        [*character.spells_prepared, *always_prepared(draft, cls.name)]))})  # a new level's subclass spells
     leveled = derive(draft, grow_from=character)
     features = character_features(cls.name, options.class_level, subclasses.get(key))
 
@@ -384,16 +386,6 @@ def _multiclass_skills(cls: ClassInfo, options: LevelUpOptions, choices: LevelUp
             raise RulesError(
                 f"{s} is not a skill you can gain from the {cls.name} (or you already have it).")
     return picks
-
-
-def _prepared_spells(character: Character, cls: ClassInfo, subclass: str | None, class_level: int) -> list[str]:
-    """The prepared spells plus the subclass's always-prepared spells up to this class level."""
-    prepared = list(character.spells_prepared)
-    if subclass and cls.prepares_spells:
-        for lvl, spells in get_subclass(cls.name, subclass).spells.items():
-            if lvl <= class_level:
-                prepared += [s for s in spells if s not in prepared]
-    return prepared
 
 
 def _growth_lines(character: Character, leveled: Character, options: LevelUpOptions) -> list[str]:
