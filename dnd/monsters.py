@@ -615,6 +615,8 @@ class TurnEconomy(Frozen):
     readied: str | None = None  # the Ready action's trigger and response, in the player's words
     shield: int = Field(0, ge=0)
     sneak_attack_turn: str | None = None  # the turn ("round:actor") its Sneak Attack was last used in
+    colossus_slayer_turn: str | None = None  # the same for a Hunter's Colossus Slayer
+    defended_from: str | None = None  # Multiattack Defense: "round:actor>attacker", the attacker that hit it
     # The spells cast this turn, to hold the bonus-action spell rule: "bonus" (a spell cast as a bonus action),
     # "cantrip" and "leveled" (cast with the action).
     spells_cast: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
-from dnd.combat.features import evasion
+from dnd.combat.features import evasion, steel_will
 from dnd.combat.lines import (
     AutoFailedSave,
     DeathSaveOutcome,
@@ -92,7 +92,8 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     outcomes: list[SaveOutcome] = []
     for target in chosen:
         dodge = code == "DEX" and target.dodging  # the Dodge action
-        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or dodge,
+        boon = dodge or steel_will(target, condition)
+        mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or boon,
                                   disadvantage=disadvantage or target.id == disadvantage_for)
         state, outcome = _one_save(state, target, mode, effect, rng, told)
         outcomes.append(outcome)
