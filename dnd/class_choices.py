@@ -34,6 +34,24 @@
 * Pact Boon — Warlock 3: Pact of the Chain (Find Familiar known as a ritual, the familiar stored and shown),
   of the Blade (the pact weapon's form, a melee weapon, proficient by the pact), or of the Tome (three cantrips
   from any class's list, added to the cantrips known: checked against the game's spells by the level-up flow).
+* A Hunter ranger's options (:data:`HUNTER_OPTIONS`), each a feature of the character once chosen
+  (`dnd.character.compute_features`): Hunter's Prey at Ranger 3 — Colossus Slayer acts (+1d8 once per turn on a
+  weapon hit against a creature below its hit point maximum, `dnd.combat.features.attack_extras`), Giant Killer
+  (a reaction attack: taken with `!attack` as a reaction) and Horde Breaker are told; Defensive Tactics at 7 —
+  Multiattack Defense (+4 AC against a creature's later attacks of the turn once it hits, `dnd.combat.attacks`)
+  and Steel Will (advantage on saves against being frightened, `dnd.combat.saves`) act, Escape the Horde is told;
+  Multiattack at 11 — Volley and Whirlwind Attack are told (no map); Superior Hunter's Defense at 15 — Evasion and
+  Uncanny Dodge are the Rogue's (`dnd.combat.saves`, `dnd.combat.reactions.uncanny_dodge`), Stand Against the
+  Tide is told.
+* Bonus Proficiencies — Lore bard 3: three skills not already had, added to the skills by `dnd.character.derive`.
+* Bonus Cantrip and Circle Land — Land druid 2: one druid cantrip (checked against the game's spells by the
+  level-up flow, added to the cantrips known) and the land (the SRD's seven; it has no Underdark list) whose
+  circle spells (`dnd.data.classes.CIRCLE_SPELLS`) are always prepared from Druid 3, not counted
+  (`dnd.spellcasting.always_prepared`, as a domain's or an oath's).
+* Spell Mastery — Wizard 18: a 1st-level and a 2nd-level spell of the spellbook, cast at their level without a
+  slot while prepared; Signature Spells — Wizard 20: two 3rd-level spellbook spells, always prepared, each cast
+  once at 3rd level without a slot (a resource, regained on a short or long rest). `dnd.spellcasting.cast_spell`
+  spends no slot for them; the levels are checked against the game's spells by the level-up flow.
 """
 
 from __future__ import annotations

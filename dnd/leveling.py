@@ -287,7 +287,7 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
         lines.append(f"{cls.subclass_title}: {get_subclass(cls.name, subclass).full_name}.")
     if options.features:
         lines.append("New features: " + ", ".join(features) + ".")
-    lines += _growth_lines(character, leveled, options)
+    lines += _growth_lines(character, leveled, options) + _choice_lines(character, leveled)
     if new_skills:
         lines.append("New skills: " + ", ".join(new_skills) + ".")
     summary = LevelUpSummary(
@@ -386,6 +386,15 @@ def _multiclass_skills(cls: ClassInfo, options: LevelUpOptions, choices: LevelUp
             raise RulesError(
                 f"{s} is not a skill you can gain from the {cls.name} (or you already have it).")
     return picks
+
+
+def _choice_lines(character: Character, leveled: Character) -> list[str]:
+    """The level's class choices, and the spells it makes always prepared (a domain's, a circle's, a Wizard's
+    Signature Spells)."""
+    lines = ["Class choices: " + "; ".join(f"{p}: {v}" for p, v in leveled.history[-1].choices.items()) + "."
+             ] if leveled.history[-1].choices else []
+    prepared = [s for s in leveled.spells_prepared if s not in character.spells_prepared]
+    return lines + (["Always prepared now: " + ", ".join(prepared) + "."] if prepared else [])
 
 
 def _growth_lines(character: Character, leveled: Character, options: LevelUpOptions) -> list[str]:

@@ -31,8 +31,8 @@ from dnd.combat import CombatState, attack, saving_throw
 from dnd.combat.reactions import uncanny_dodge
 from dnd.combat.state import find_anywhere, replace_combatant
 from dnd.errors import RulesError
-from dnd.level_up_flow import LevelUpState, answer, leveled_character, start
-from dnd.leveling import xp_for_level
+from dnd.level_up_flow import LevelUpState, answer, leveled_character, preview, start
+from dnd.leveling import LevelUpChoices, apply_level_up, xp_for_level
 from dnd.rests import long_rest, short_rest
 from dnd.spellcasting import always_prepared, cast_spell, prepare_limit, prepare_spells
 from tests.unit.test_class_features import fight, hero, turn
@@ -261,8 +261,18 @@ def test_a_land_druid_is_refused_an_off_list_or_known_cantrip_and_a_land_the_srd
     _refused(state, druid1, "Underdark", "Arctic, Coast, Desert, Forest, Grassland, Mountain, Swamp")
     leveled = _finish(state, druid1, "Druid", "forest")
     assert "Shillelagh" in leveled.cantrips and len(leveled.cantrips) == len(druid1.cantrips) + 1
+    assert "Class choices: Bonus Cantrip: Shillelagh; Circle Land: Forest." in leveled_summary(state, druid1)
     third = level_up(leveled, "Druid")
     assert {"Barkskin", "Spider Climb"} <= set(third.spells_prepared)
+    _, summary = apply_level_up(leveled.model_copy(update={"xp": xp_for_level(3)}), "Druid", LevelUpChoices(),
+                                random.Random(0))
+    assert "Always prepared now: Barkskin, Spider Climb." in summary.lines
+
+
+def leveled_summary(state: LevelUpState, character: Character) -> str:
+    """The confirm step's summary once the level's last class choice is answered (`forest`)."""
+    state, _ = answer(state, character, "forest", random.Random(0), catalog())
+    return "\n".join(preview(state, character)[1].lines)
 
 
 def test_spell_mastery_and_signature_spells_take_spellbook_spells_of_the_right_levels() -> None:
