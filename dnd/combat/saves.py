@@ -48,7 +48,8 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
                  damage_type: str = "", half_on_success: bool = True, source: str = "",
                  actor_id: str | None = None, condition_on_fail: str | None = None, advantage: bool = False,
                  disadvantage: bool = False, magical: bool = True,
-                 dealt_by: str | None = None, disadvantage_for: str | None = None) -> tuple[CombatState, SaveResult]:
+                 dealt_by: str | None = None, disadvantage_for: str | None = None,
+                 frightens: bool = False) -> tuple[CombatState, SaveResult]:
     """Each target makes a saving throw against ``dc``: d20 + its save modifier, with the conditions' effect
     (a paralyzed, stunned, petrified or unconscious creature fails STR and DEX saves automatically).
 
@@ -57,7 +58,9 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     save is part of that combatant's turn (refused out of turn); a monster's ``source`` action fills in the
     DC, ability, damage and half-on-success from its stat block. ``dealt_by``: whose damage it is when the save
     is not part of their turn (a monster's poison after its bite, a legendary action), for the fight's summary.
-    ``disadvantage_for``: the one target (its id) that saves with disadvantage (Heightened Spell).
+    ``disadvantage_for``: the one target (its id) that saves with disadvantage (Heightened Spell). ``frightens``:
+    the save is against being frightened (a Fear spell's), as one with ``condition_on_fail`` Frightened is (a
+    Hunter's Steel Will gives advantage).
     """
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
@@ -92,7 +95,7 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     outcomes: list[SaveOutcome] = []
     for target in chosen:
         dodge = code == "DEX" and target.dodging  # the Dodge action
-        boon = dodge or steel_will(target, condition)
+        boon = dodge or steel_will(target, "Frightened" if frightens else condition)
         mode = _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or boon,
                                   disadvantage=disadvantage or target.id == disadvantage_for)
         state, outcome = _one_save(state, target, mode, effect, rng, told)

@@ -27,7 +27,7 @@ from dnd.class_choices import (
     choices_text,
     validate_choice,
 )
-from dnd.combat import CombatState, attack, saving_throw
+from dnd.combat import CombatState, attack, cast, saving_throw
 from dnd.combat.reactions import uncanny_dodge
 from dnd.combat.state import find_anywhere, replace_combatant
 from dnd.errors import RulesError
@@ -289,3 +289,12 @@ def test_spell_mastery_and_signature_spells_take_spellbook_spells_of_the_right_l
     leveled = _finish(state, wyn, "Wizard", f"{book[2][0]}, {book[1][0]}")
     assert leveled.history[-1].choices[SPELL_MASTERY] == f"{book[1][0]}, {book[2][0]}"  # by level
     assert "Spell Mastery: " in choices_text(leveled)
+
+
+def test_steel_will_meets_a_fear_spell_with_advantage() -> None:
+    caster = hero("Wyn", "Wizard", 5, WIZARD, [], spells_known=["Fear"], spells_prepared=["Fear"])
+    for tactics, frightened in (("Steel Will", False), ("Escape the Horde", True)):
+        state = fight(caster, ranger(7, prey="Colossus Slayer", tactics=tactics))
+        _, result = cast_spell(caster, "Fear", spell=catalog().get("Fear"))
+        state, effect = cast(state, "wyn", result, ["Rook"], Script(3, 18))
+        assert ("Frightened" in get(state, "Rook").conditions) == frightened, effect
