@@ -95,7 +95,8 @@ BONUS_CANTRIP: Final = "Bonus Cantrip"
 # Answered with a "no" the choice is left out of the level's record (every other point must be answered).
 OPTIONAL_POINTS: Final = frozenset({INVOCATION_SWAP})
 # Several names in one answer, comma-separated (as many as :func:`picks` says).
-_MANY: Final = frozenset({METAMAGIC, ELDRITCH_INVOCATIONS})
+_MANY: Final[dict[str, str]] = {METAMAGIC: "Metamagic options", ELDRITCH_INVOCATIONS: "Eldritch Invocations",
+                                 BONUS_PROFICIENCIES: "skills"}
 # Spells named by the answer, checked against the game's spells by the level-up flow (the levels, the druid list);
 # here: how many, and a Wizard's from the spellbook.
 SPELL_POINTS: Final = frozenset({BONUS_CANTRIP, SPELL_MASTERY, SIGNATURE_SPELLS})
@@ -524,7 +525,7 @@ def _check_invocation(name: str, character: Character | None, warlock_level: int
 def _validate_many(point: str, class_name: str, value: str, taken: Sequence[str], class_level: int,
                    character: Character | None, answered: Mapping[str, str]) -> str:
     wanted = picks(point, class_name, class_level)
-    what = "Metamagic options" if point == METAMAGIC else "Eldritch Invocations"
+    what = _MANY[point]
     names = _names(value)
     if len(names) != wanted:
         raise RulesError(f"Choose {wanted} {what}, separated by commas ({len(names)} given).")
@@ -533,7 +534,8 @@ def _validate_many(point: str, class_name: str, value: str, taken: Sequence[str]
         raise RulesError(f"{what}: each one once.")
     again = next((f for f in found if f in taken), None)
     if again:
-        raise RulesError(f"You already know {again}; choose another.")
+        known = "are already proficient in" if point == BONUS_PROFICIENCIES else "already know"
+        raise RulesError(f"You {known} {again}; choose another.")
     if point == ELDRITCH_INVOCATIONS:
         for name in found:
             _check_invocation(name, character, class_level, answered)
@@ -557,21 +559,6 @@ def _validate_swap(value: str, taken: Sequence[str], class_level: int, character
         raise RulesError(f"You already know {new}; choose another.")
     _check_invocation(new, character, class_level, answered)
     return f"{old}{SWAP_ARROW}{new}"
-
-
-def _validate_skills(value: str, taken: Sequence[str]) -> str:
-    """A Lore bard's three Bonus Proficiencies: skills, each once, none already had."""
-    names = _names(value)
-    wanted = _PICKS[BONUS_PROFICIENCIES]
-    if len(names) != wanted:
-        raise RulesError(f"Choose {wanted} skills, separated by commas ({len(names)} given).")
-    found = [_canonical(n, SKILLS, "skills") for n in names]
-    if len(set(found)) != len(found):
-        raise RulesError("Bonus Proficiencies: each skill once.")
-    again = next((f for f in found if f in taken), None)
-    if again:
-        raise RulesError(f"You are already proficient in {again}; choose another skill.")
-    return ", ".join(found)
 
 
 def _validate_spell_names(point: str, value: str, taken: Sequence[str], character: Character | None) -> str:
@@ -607,8 +594,6 @@ def validate_choice(point: str, class_name: str, value: str, taken: Sequence[str
         return _validate_swap(value, taken, class_level, character, answered or {})
     if point == PACT_BOON:
         return _validate_pact_boon(value)
-    if point == BONUS_PROFICIENCIES:
-        return _validate_skills(value, taken)
     if point in SPELL_POINTS:
         return _validate_spell_names(point, value, taken, character)
     key = _key(value).removesuffix(" dragon")

@@ -241,9 +241,9 @@ def test_a_lore_bard_gains_three_skills_at_3_and_is_refused_one_it_has() -> None
     known = bard.skills[0]
     new = [s for s in ("Arcana", "Nature", "Survival", "Stealth", "History") if s not in bard.skills][:3]
     _refused(state, bard, f"{new[0]}, {new[1]}, {known}", f"already proficient in {known}")
-    _refused(state, bard, f"{new[0]}, {new[1]}", "Choose 3 skills")
+    _refused(state, bard, f"{new[0]}, {new[1]}", "Choose 3 skills, separated by commas")
     _refused(state, bard, f"{new[0]}, {new[1]}, Flying", "'Flying' is not one of the skills")
-    _refused(state, bard, f"{new[0]}, {new[0]}, {new[1]}", "each skill once")
+    _refused(state, bard, f"{new[0]}, {new[0]}, {new[1]}", "skills: each one once")
     leveled = _finish(state, bard, "Bard", ", ".join(new))
     assert set(new) <= set(leveled.skills) and len(leveled.skills) == len(bard.skills) + 3
     assert leveled.history[-1].choices[BONUS_PROFICIENCIES] == ", ".join(new)
