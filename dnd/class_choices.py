@@ -36,8 +36,9 @@
   from any class's list, added to the cantrips known: checked against the game's spells by the level-up flow).
 * A Hunter ranger's options (:data:`HUNTER_OPTIONS`), each a feature of the character once chosen
   (`dnd.character.compute_features`): Hunter's Prey at Ranger 3 — Colossus Slayer acts (+1d8 once per turn on a
-  weapon hit against a creature below its hit point maximum, `dnd.combat.features.attack_extras`), Giant Killer
-  (a reaction attack: taken with `!attack` as a reaction) and Horde Breaker are told; Defensive Tactics at 7 —
+  weapon hit against a creature below its hit point maximum, `dnd.combat.features.attack_extras`), so does Giant
+  Killer (a reaction attack at a Large or larger creature that attacked the ranger this turn,
+  `dnd.combat.reactions.reaction_attack`); Horde Breaker is told; Defensive Tactics at 7 —
   Multiattack Defense (+4 AC against a creature's later attacks of the turn once it hits, `dnd.combat.attacks`)
   and Steel Will (advantage on saves against being frightened, `dnd.combat.saves`) act, Escape the Horde is told;
   Multiattack at 11 — Volley and Whirlwind Attack are told (no map); Superior Hunter's Defense at 15 — Evasion and
@@ -110,8 +111,8 @@ HUNTER_OPTIONS: Final[dict[str, dict[str, str]]] = {
     HUNTERS_PREY: {
         "Colossus Slayer": "once per turn, +1d8 damage on a weapon hit against a creature below its hit point "
                            "maximum",
-        "Giant Killer": "your reaction: attack a Large or larger creature within 5 ft that attacks you (told: "
-                        "`!attack` as a reaction)",
+        "Giant Killer": "your reaction: attack a Large or larger creature within 5 ft that attacked you this turn "
+                        "(`!react attack <creature>`)",
         "Horde Breaker": "once per turn, another attack against a second creature within 5 ft of the first (told)",
     },
     DEFENSIVE_TACTICS: {

@@ -586,10 +586,11 @@ ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "he
 
 class ReactionOffer(Frozen):
     """A reaction a character may take out of its turn (`dnd.combat.reactions`): a hit it took (Shield, Uncanny
-    Dodge), or a creature the DM says leaves its reach (an opportunity attack). Offers last until a character
+    Dodge), a creature the DM says leaves its reach (an opportunity attack), or a Large one that attacked a Hunter
+    with Giant Killer. Offers last until a character
     next acts or ends a turn."""
 
-    kind: Literal["hit", "leaves_reach"]
+    kind: Literal["hit", "leaves_reach", "attacked"]  # attacked: by a Large creature, hit or miss (Giant Killer)
     other_id: str  # the attacker, or the creature leaving reach
     other_name: str
     total: int = 0  # the attack roll's total (a hit)

@@ -276,6 +276,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         told.append(FeatureUsed(attacker.name, "Improved Critical", notes[-1]))
     state = mark_started(state)
     state = _defend_from(state, target, attacker.id, hit and not defended)
+    state = _giant_killer_offer(state, attacker, target)
     if boons:  # attacking reveals a hidden attacker; the Help is spent
         state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
             update={"hidden": None, "helped_by": None})}))
@@ -321,6 +322,21 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         damage=dealt, target_hp=after.hp, fell=applied.fell or fell.get("fell", False),
         defeated=applied.defeated or fell.get("defeated", False), dead=applied.dead or fell.get("dead", False),
         death_save_failures=applied.failures, notes=notes, told=told, rider=rider)
+
+
+_GIANT_SIZES = ("Large", "Huge", "Gargantuan")
+
+
+def _giant_killer_offer(state: CombatState, attacker: Combatant, attacked: Combatant) -> CombatState:
+    """Giant Killer (Hunter 3): a Large or larger creature's attack, hit or miss, on a conscious ranger whose
+    reaction is unspent leaves it the offer of an attack back (`dnd.combat.reactions.reaction_attack`)."""
+    if attacked.kind != "character" or attacked.hp == 0 or attacked.economy.reaction is not None \
+            or attacker.monster is None or attacker.monster.size not in _GIANT_SIZES \
+            or not has_feature(attacked.character, "Giant Killer"):
+        return state
+    target = find_anywhere(state, attacked.id)
+    offer = ReactionOffer(kind="attacked", other_id=attacker.id, other_name=attacker.name)
+    return replace_combatant(state, target.model_copy(update={"offers": [*target.offers, offer]}))
 
 
 def _defense_key(state: CombatState, attacker_id: str) -> str:

@@ -28,7 +28,7 @@ from dnd.class_choices import (
     validate_choice,
 )
 from dnd.combat import CombatState, attack, cast, saving_throw
-from dnd.combat.reactions import uncanny_dodge
+from dnd.combat.reactions import reaction_attack, uncanny_dodge, who_may_react
 from dnd.combat.state import find_anywhere, replace_combatant
 from dnd.errors import RulesError
 from dnd.level_up_flow import LevelUpState, answer, leveled_character, preview, start
@@ -91,6 +91,27 @@ def test_colossus_slayer_adds_1d8_once_per_turn_and_only_to_a_wounded_target() -
     plain = _wounded(fight(ranger(3, prey="Horde Breaker")), "m", 10)
     _, r = attack(plain, "rook", "m", "Longbow", Script(15, 4))  # another option: nothing added
     assert r.damage == 4 + 3
+
+
+def test_giant_killer_attacks_a_large_creature_that_attacked_the_ranger_on_its_turn() -> None:
+    state = turn(fight(ranger(3, prey="Giant Killer")), "m")
+    with pytest.raises(RulesError, match="No reaction is offered"):
+        reaction_attack(state, "rook", "m")  # the ogre hasn't attacked yet
+    state, r = attack(state, "m", "Rook", "Greatclub", Script(2))  # a miss counts too
+    assert not r.hit and [c.name for c in who_may_react(state)] == ["Rook"]
+    state, r = reaction_attack(state, "rook", "m", "Longbow", Script(15, 4))
+    assert r.hit and r.damage == 4 + 3
+    with pytest.raises(RulesError, match="reaction"):
+        reaction_attack(state, "rook", "m", "Longbow", Script(15, 4))  # one reaction
+    plain = turn(fight(ranger(3, prey="Colossus Slayer")), "m")
+    plain, _ = attack(plain, "m", "Rook", "Greatclub", Script(2))
+    assert who_may_react(plain) == []
+    with pytest.raises(RulesError, match="No reaction is offered"):
+        reaction_attack(plain, "rook", "m", "Longbow")
+    small = turn(fight(ranger(3, prey="Giant Killer"), monster="goblin"), "m")
+    small, _ = attack(small, "m", "Rook", None, Script(2))
+    with pytest.raises(RulesError, match="No reaction is offered"):
+        reaction_attack(small, "rook", "m", "Longbow")  # a Small goblin
 
 
 def test_steel_will_gives_advantage_on_a_save_against_being_frightened_only() -> None:
