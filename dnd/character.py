@@ -42,6 +42,17 @@ FAVORED_ENEMY_LANGUAGE = "Favored Enemy Language"
 ELDRITCH_INVOCATIONS = "Eldritch Invocations"
 INVOCATION_SWAP = "Invocation Swap"
 SWAP_ARROW = " → "
+# A Hunter ranger's options: the one chosen at each of these points is a feature of the character (compute_features
+# adds it; the fight reads Colossus Slayer, Multiattack Defense, Steel Will, Evasion and Uncanny Dodge).
+HUNTER_POINTS = ("Hunter's Prey", "Defensive Tactics", "Multiattack", "Superior Hunter's Defense")
+# A Lore bard's three skills of Bonus Proficiencies (comma-separated), added to the skills by derive().
+BONUS_PROFICIENCIES = "Bonus Proficiencies"
+# A Land druid's land, whose circle spells are always prepared (dnd.spellcasting.always_prepared).
+CIRCLE_LAND = "Circle Land"
+# A Wizard's two Spell Mastery spells (1st and 2nd level) and two Signature Spells (3rd), comma-separated; each
+# Signature Spell has a free use, a resource regained on a short or long rest (resource_maxima).
+SPELL_MASTERY = "Spell Mastery"
+SIGNATURE_SPELLS = "Signature Spells"
 
 
 class InventoryItem(Frozen):
@@ -346,6 +357,21 @@ def invocations(character: Character) -> list[str]:
     return known
 
 
+def comma_names(value: str) -> list[str]:
+    """"Protection from Evil and Good, Misty Step" -> the two names (only commas part them)."""
+    return [n.strip() for n in value.split(",") if n.strip()]
+
+
+def choice_names(character: Character, point: str) -> list[str]:
+    """The names chosen at a class choice point over the levels (a comma-separated answer gives several)."""
+    return [n for record in character.history for n in comma_names(record.choices.get(point, ""))]
+
+
+def signature_spell_use(spell: str) -> str:
+    """The resource of a Signature Spell's free casting: "Signature Spell (Fireball)"."""
+    return f"Signature Spell ({spell})"
+
+
 def has_fighting_style(character: Character, style: str) -> bool:
     """A Fighting Style chosen at some level (the choices and their effects: `dnd.class_choices`)."""
     return any(r.choices.get("Fighting Style") == style for r in character.history)
@@ -549,6 +575,8 @@ def resource_maxima(character: Character, scores: dict[str, int] | None = None) 
         if sub is not None:
             for spec in sub.resources:
                 add(_spec_resource(spec, lvl, scores, sub.full_name))
+    for spell in choice_names(character, SIGNATURE_SPELLS):  # each cast once at 3rd level without a slot
+        add(Resource(name=signature_spell_use(spell), uses=1, max_uses=1, recovery="short", source="Wizard"))
     race = find_race(character.race)
     if race is not None:
         for spec in race.resources:
@@ -643,6 +671,7 @@ def compute_features(character: Character) -> list[str]:
         for name in features_through(cls, lvl, subclass_of(character, cls)):
             if name not in out:
                 out.append(name)
+    out += [n for point in HUNTER_POINTS for n in choice_names(character, point) if n not in out]
     return out
 
 
@@ -692,7 +721,8 @@ def derive(character: Character, *, grow_from: Character | None = None) -> Chara
     proficiencies = list(character.proficiencies)
     proficiencies += [p for p in required_proficiencies(character) if p not in proficiencies]
     skills = list(character.skills)
-    skills += [s for s in required_skills(character) if s not in skills]
+    skills += [s for s in [*required_skills(character), *choice_names(character, BONUS_PROFICIENCIES)]
+               if s not in skills]
     race = find_race(character.race)
     languages = list(character.languages)
     if race is not None:

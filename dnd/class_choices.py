@@ -34,6 +34,25 @@
 * Pact Boon — Warlock 3: Pact of the Chain (Find Familiar known as a ritual, the familiar stored and shown),
   of the Blade (the pact weapon's form, a melee weapon, proficient by the pact), or of the Tome (three cantrips
   from any class's list, added to the cantrips known: checked against the game's spells by the level-up flow).
+* A Hunter ranger's options (:data:`HUNTER_OPTIONS`), each a feature of the character once chosen
+  (`dnd.character.compute_features`): Hunter's Prey at Ranger 3 — Colossus Slayer acts (+1d8 once per turn on a
+  weapon hit against a creature below its hit point maximum, `dnd.combat.features.attack_extras`), so does Giant
+  Killer (a reaction attack at a Large or larger creature that attacked the ranger this turn,
+  `dnd.combat.reactions.reaction_attack`); Horde Breaker is told; Defensive Tactics at 7 —
+  Multiattack Defense (+4 AC against a creature's later attacks of the turn once it hits, `dnd.combat.attacks`)
+  and Steel Will (advantage on saves against being frightened, `dnd.combat.saves`) act, Escape the Horde is told;
+  Multiattack at 11 — Volley and Whirlwind Attack are told (no map); Superior Hunter's Defense at 15 — Evasion and
+  Uncanny Dodge are the Rogue's (`dnd.combat.saves`, `dnd.combat.reactions.uncanny_dodge`), Stand Against the
+  Tide is told.
+* Bonus Proficiencies — Lore bard 3: three skills not already had, added to the skills by `dnd.character.derive`.
+* Bonus Cantrip and Circle Land — Land druid 2: one druid cantrip (checked against the game's spells by the
+  level-up flow, added to the cantrips known) and the land (the SRD's seven; it has no Underdark list) whose
+  circle spells (`dnd.data.classes.CIRCLE_SPELLS`) are always prepared from Druid 3, not counted
+  (`dnd.spellcasting.always_prepared`, as a domain's or an oath's).
+* Spell Mastery — Wizard 18: a 1st-level and a 2nd-level spell of the spellbook, cast at their level without a
+  slot while prepared; Signature Spells — Wizard 20: two 3rd-level spellbook spells, always prepared, each cast
+  once at 3rd level without a slot (a resource, regained on a short or long rest). `dnd.spellcasting.cast_spell`
+  spends no slot for them; the levels are checked against the game's spells by the level-up flow.
 """
 
 from __future__ import annotations
@@ -44,16 +63,23 @@ from dataclasses import dataclass
 from typing import Final
 
 from dnd.character import (
+    BONUS_PROFICIENCIES,
+    CIRCLE_LAND,
     ELDRITCH_INVOCATIONS,
     FAVORED_ENEMY_LANGUAGE,
+    HUNTER_POINTS,
     INVOCATION_SWAP,
+    SIGNATURE_SPELLS,
+    SPELL_MASTERY,
     SWAP_ARROW,
     Character,
     LevelRecord,
+    choice_names,
     class_level,
+    comma_names,
     invocations,
 )
-from dnd.data.classes import CLASSES, step
+from dnd.data.classes import CIRCLE_SPELLS, CLASSES, step
 from dnd.data.equipment import Weapon, find_item
 from dnd.data.races import DRACONIC_ANCESTRIES
 from dnd.data.skills import LANGUAGES, SKILLS
@@ -65,10 +91,47 @@ FAVORED_ENEMY: Final = "Favored Enemy"
 NATURAL_EXPLORER: Final = "Natural Explorer"
 METAMAGIC: Final = "Metamagic"
 PACT_BOON: Final = "Pact Boon"
+HUNTERS_PREY, DEFENSIVE_TACTICS, HUNTER_MULTIATTACK, SUPERIOR_HUNTERS_DEFENSE = HUNTER_POINTS
+BONUS_CANTRIP: Final = "Bonus Cantrip"
 # Answered with a "no" the choice is left out of the level's record (every other point must be answered).
 OPTIONAL_POINTS: Final = frozenset({INVOCATION_SWAP})
 # Several names in one answer, comma-separated (as many as :func:`picks` says).
-_MANY: Final = frozenset({METAMAGIC, ELDRITCH_INVOCATIONS})
+_MANY: Final[dict[str, str]] = {METAMAGIC: "Metamagic options", ELDRITCH_INVOCATIONS: "Eldritch Invocations",
+                                 BONUS_PROFICIENCIES: "skills"}
+# Spells named by the answer, checked against the game's spells by the level-up flow (the levels, the druid list);
+# here: how many, and a Wizard's from the spellbook.
+SPELL_POINTS: Final = frozenset({BONUS_CANTRIP, SPELL_MASTERY, SIGNATURE_SPELLS})
+# The spell levels of a Wizard's Spell Mastery (one 1st, one 2nd) and Signature Spells (two 3rd).
+SPELLBOOK_LEVELS: Final[dict[str, tuple[int, ...]]] = {SPELL_MASTERY: (1, 2), SIGNATURE_SPELLS: (3, 3)}
+_PICKS: Final[dict[str, int]] = {BONUS_PROFICIENCIES: 3, SPELL_MASTERY: 2, SIGNATURE_SPELLS: 2}
+
+# A Hunter ranger's options at Ranger 3, 7, 11 and 15 and what each does, in the engine's words ("told": shown,
+# the table plays it; the engine has no map).
+HUNTER_OPTIONS: Final[dict[str, dict[str, str]]] = {
+    HUNTERS_PREY: {
+        "Colossus Slayer": "once per turn, +1d8 damage on a weapon hit against a creature below its hit point "
+                           "maximum",
+        "Giant Killer": "your reaction: attack a Large or larger creature within 5 ft that attacked you this turn "
+                        "(`!react attack <creature>`)",
+        "Horde Breaker": "once per turn, another attack against a second creature within 5 ft of the first (told)",
+    },
+    DEFENSIVE_TACTICS: {
+        "Escape the Horde": "opportunity attacks against you have disadvantage (told)",
+        "Multiattack Defense": "once a creature hits you, +4 AC against its other attacks this turn",
+        "Steel Will": "advantage on saving throws against being frightened",
+    },
+    HUNTER_MULTIATTACK: {
+        "Volley": "a ranged attack against any number of creatures within 10 ft of a point you can see (told)",
+        "Whirlwind Attack": "a melee attack against any number of creatures within 5 ft of you (told)",
+    },
+    SUPERIOR_HUNTERS_DEFENSE: {
+        "Evasion": "a DEX save for half damage: none on a success, half on a failure",
+        "Stand Against the Tide": "your reaction: a creature that misses you in melee attacks another creature "
+                                  "(told)",
+        "Uncanny Dodge": "your reaction: halve the damage of an attacker's hit you can see",
+    },
+}
+_HUNTER_LEVELS: Final = dict(zip(HUNTER_POINTS, (3, 7, 11, 15), strict=True))
 
 # The styles and what each does, in the engine's words.
 FIGHTING_STYLES: Final[dict[str, str]] = {
@@ -201,7 +264,23 @@ def choice_points(class_name: str, class_level: int, subclass: str | None) -> li
         points.append(ELDRITCH_INVOCATIONS)
     if class_name == "Warlock" and _invocations_known(class_level - 1):
         points.append(INVOCATION_SWAP)
+    points += _subclass_points(class_name, class_level, (subclass or "").casefold())
+    if class_name == "Wizard" and class_level == 18:
+        points.append(SPELL_MASTERY)
+    if class_name == "Wizard" and class_level == 20:
+        points.append(SIGNATURE_SPELLS)
     return points
+
+
+def _subclass_points(class_name: str, class_level: int, subclass: str) -> list[str]:
+    """A Hunter's options, a Lore bard's Bonus Proficiencies, a Land druid's bonus cantrip and land."""
+    if class_name == "Ranger" and subclass == "hunter":
+        return [p for p, lvl in _HUNTER_LEVELS.items() if lvl == class_level]
+    if class_name == "Bard" and subclass == "lore" and class_level == 3:
+        return [BONUS_PROFICIENCIES]
+    if class_name == "Druid" and subclass == "land" and class_level == 2:
+        return [BONUS_CANTRIP, CIRCLE_LAND]
+    return []
 
 
 def _invocations_known(warlock_level: int) -> int:
@@ -219,7 +298,7 @@ def picks(point: str, class_name: str, class_level: int) -> int:
         return _metamagic_known(class_level) - _metamagic_known(class_level - 1)
     if point == ELDRITCH_INVOCATIONS:
         return _invocations_known(class_level) - _invocations_known(class_level - 1) if class_name == "Warlock" else 0
-    return 1
+    return _PICKS.get(point, 1)
 
 
 _OPTIONS: Final[dict[str, Callable[[str], tuple[str, ...]]]] = {
@@ -232,6 +311,10 @@ _OPTIONS: Final[dict[str, Callable[[str], tuple[str, ...]]]] = {
     ELDRITCH_INVOCATIONS: lambda class_name: tuple(INVOCATIONS),
     INVOCATION_SWAP: lambda class_name: tuple(INVOCATIONS),
     PACT_BOON: lambda class_name: tuple(PACT_BOONS),
+    **{point: (lambda class_name, point=point: tuple(HUNTER_OPTIONS[point])) for point in HUNTER_POINTS},
+    BONUS_PROFICIENCIES: lambda class_name: SKILLS,
+    CIRCLE_LAND: lambda class_name: tuple(CIRCLE_SPELLS),
+    **dict.fromkeys(SPELL_POINTS, lambda class_name: ()),  # the game's spells: typed (checked by the flow)
 }
 
 
@@ -256,6 +339,10 @@ def describe_options(point: str, class_name: str, taken: Sequence[str] = (), *, 
         return f"choose {picks(point, class_name, class_level)}, separated by commas:\n{menu}"
     if point == PACT_BOON:
         return "\n".join(f"• **{p}** — {e}" for p, e in PACT_BOONS.items())
+    if point in HUNTER_OPTIONS:
+        return "\n".join(f"• **{o}** — {e}" for o, e in HUNTER_OPTIONS[point].items())
+    if point in _SUBCLASS_MENUS:
+        return _SUBCLASS_MENUS[point](taken)
     if point == FIGHTING_STYLE:
         return "\n".join(f"• **{s}** — {FIGHTING_STYLES[s]}" for s in options(point, class_name)
                          if s not in taken)
@@ -272,11 +359,30 @@ def describe_options(point: str, class_name: str, taken: Sequence[str] = (), *, 
             + " — double proficiency on Intelligence and Wisdom checks about that terrain.")
 
 
+_SUBCLASS_MENUS: Final[dict[str, Callable[[Sequence[str]], str]]] = {
+    BONUS_PROFICIENCIES: lambda taken: "three skills you aren't proficient in, separated by commas: "
+                                       + ", ".join(s for s in SKILLS if s not in taken) + ".",
+    BONUS_CANTRIP: lambda taken: "one more druid cantrip (one you don't know yet), e.g. `shillelagh`.",
+    CIRCLE_LAND: lambda taken: ("the land where you became a druid; its circle spells are always prepared from "
+                                "Druid 3 (not counted): " + "; ".join(
+                                    f"{land} ({', '.join(s for lvl in sorted(by) for s in by[lvl])})"
+                                    for land, by in CIRCLE_SPELLS.items())),
+    SPELL_MASTERY: lambda taken: ("one 1st-level and one 2nd-level spell of your spellbook, e.g. `shield, misty "
+                                  "step`: while prepared, cast at their lowest level without a slot."),
+    SIGNATURE_SPELLS: lambda taken: ("two 3rd-level spells of your spellbook, e.g. `fireball, counterspell`: always "
+                                     "prepared, each cast once at 3rd level without a slot (back on a short or "
+                                     "long rest)."),
+}
+
+
 def choice_title(point: str) -> str:
     """How a prompt names the choice: "Choose your **favored terrain**"."""
     return {NATURAL_EXPLORER: "favored terrain (Natural Explorer)", FAVORED_ENEMY_LANGUAGE: "favored enemy's language",
             METAMAGIC: "Metamagic options", ELDRITCH_INVOCATIONS: "Eldritch Invocations",
-            INVOCATION_SWAP: "invocation to replace", PACT_BOON: "Pact Boon"}.get(point, point.lower())
+            INVOCATION_SWAP: "invocation to replace", PACT_BOON: "Pact Boon",
+            BONUS_PROFICIENCIES: "Bonus Proficiencies (three skills)", BONUS_CANTRIP: "bonus cantrip",
+            CIRCLE_LAND: "land (Circle Spells)", SPELL_MASTERY: "Spell Mastery spells",
+            SIGNATURE_SPELLS: "Signature Spells"}.get(point, point.lower() if point not in HUNTER_OPTIONS else point)
 
 
 def _key(value: str) -> str:
@@ -358,7 +464,7 @@ def tome_cantrips(value: str | None) -> list[str]:
 
 
 def metamagic_known(character: Character) -> list[str]:
-    return [m for r in _records(character) for m in _names(r.choices.get(METAMAGIC, ""))]
+    return choice_names(character, METAMAGIC)
 
 
 def _validate_pact_boon(value: str) -> str:
@@ -442,7 +548,7 @@ def _check_invocation(name: str, character: Character | None, warlock_level: int
 def _validate_many(point: str, class_name: str, value: str, taken: Sequence[str], class_level: int,
                    character: Character | None, answered: Mapping[str, str]) -> str:
     wanted = picks(point, class_name, class_level)
-    what = "Metamagic options" if point == METAMAGIC else "Eldritch Invocations"
+    what = _MANY[point]
     names = _names(value)
     if len(names) != wanted:
         raise RulesError(f"Choose {wanted} {what}, separated by commas ({len(names)} given).")
@@ -451,7 +557,8 @@ def _validate_many(point: str, class_name: str, value: str, taken: Sequence[str]
         raise RulesError(f"{what}: each one once.")
     again = next((f for f in found if f in taken), None)
     if again:
-        raise RulesError(f"You already know {again}; choose another.")
+        known = "are already proficient in" if point == BONUS_PROFICIENCIES else "already know"
+        raise RulesError(f"You {known} {again}; choose another.")
     if point == ELDRITCH_INVOCATIONS:
         for name in found:
             _check_invocation(name, character, class_level, answered)
@@ -477,6 +584,24 @@ def _validate_swap(value: str, taken: Sequence[str], class_level: int, character
     return f"{old}{SWAP_ARROW}{new}"
 
 
+def _validate_spell_names(point: str, value: str, taken: Sequence[str], character: Character | None) -> str:
+    """The spells a spell point names: how many, none twice, a bonus cantrip not known already, a Wizard's from
+    the spellbook (their levels and lists: the level-up flow, against the game's spells)."""
+    names = comma_names(value)  # spell names may hold an "and"
+    wanted = _PICKS.get(point, 1)
+    if len(names) != wanted or len({_key(n) for n in names}) != wanted:
+        raise RulesError(f"Name {wanted} different spell(s) for {point} ({len(names)} given).")
+    if point == BONUS_CANTRIP:
+        if _key(names[0]) in {_key(t) for t in taken}:
+            raise RulesError(f"You already know {names[0]}; choose another cantrip.")
+        return names[0]
+    book = {_key(s): s for s in (character.spells_known if character is not None else [])}
+    missing = next((n for n in names if _key(n) not in book), None)
+    if missing is not None:
+        raise RulesError(f"{missing} isn't in your spellbook; {point} takes spells you have written in it.")
+    return ", ".join(book[_key(n)] for n in names)
+
+
 def validate_choice(point: str, class_name: str, value: str, taken: Sequence[str] = (), *,
                     character: Character | None = None, class_level: int = 0,
                     answered: Mapping[str, str] | None = None) -> str:
@@ -492,6 +617,8 @@ def validate_choice(point: str, class_name: str, value: str, taken: Sequence[str
         return _validate_swap(value, taken, class_level, character, answered or {})
     if point == PACT_BOON:
         return _validate_pact_boon(value)
+    if point in SPELL_POINTS:
+        return _validate_spell_names(point, value, taken, character)
     key = _key(value).removesuffix(" dragon")
     allowed = options(point, class_name)
     found = next((o for o in allowed if o.casefold() == key), None)
@@ -513,6 +640,10 @@ def already_chosen(point: str, character: Character | None, languages: Sequence[
         return metamagic_known(character) if character is not None else []
     if point in (ELDRITCH_INVOCATIONS, INVOCATION_SWAP):
         return invocations(character) if character is not None else []
+    if point == BONUS_PROFICIENCIES:
+        return list(character.skills) if character is not None else []
+    if point == BONUS_CANTRIP:
+        return list(character.cantrips) if character is not None else []
     return [r.choices[point] for r in _records(character) if point in r.choices] if character is not None else []
 
 
@@ -580,7 +711,20 @@ def choices_text(character: Character) -> str:
             f"{n} (not in effect: {unmet[n].removeprefix(n + ' ')})" if n in unmet else
             f"{n} ({INVOCATIONS[n].effect}{'' if INVOCATIONS[n].acts else '; told, not modelled'})"
             if n in INVOCATIONS else n for n in invocations(character)))
-    return "; ".join(parts)
+    return "; ".join(parts + _subclass_choices_text(character))
+
+
+def _subclass_choices_text(character: Character) -> list[str]:
+    """A Hunter's options (with what each does), a Lore bard's skills, a Land druid's cantrip and land, a Wizard's
+    Spell Mastery and Signature Spells."""
+    parts = [f"{point}: {n} ({HUNTER_OPTIONS[point].get(n, '')})"
+             for point in HUNTER_POINTS for n in choice_names(character, point)]
+    shown = {BONUS_PROFICIENCIES: "", BONUS_CANTRIP: "", CIRCLE_LAND: " (circle spells always prepared)",
+             SPELL_MASTERY: " (cast at their lowest level without a slot while prepared)",
+             SIGNATURE_SPELLS: " (always prepared; each cast once at 3rd level without a slot per short rest)"}
+    parts += [f"{point}: {', '.join(choice_names(character, point))}{note}"
+              for point, note in shown.items() if choice_names(character, point)]
+    return parts
 
 
 # --------------------------------------------------------------------------- what Favored Enemy and Natural Explorer do

@@ -26,11 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dnd import class_choices, creation_flow
 from dnd.abilities import modifier, normalize_ability
-from dnd.character import Character, compute_ability_scores, hp_gain
+from dnd.character import Character, comma_names, compute_ability_scores, hp_gain
 from dnd.class_choices import (
+    BONUS_CANTRIP,
     FIGHTING_STYLE,
     OPTIONAL_POINTS,
     PACT_BOON,
+    SPELLBOOK_LEVELS,
     TOME_CANTRIPS,
     already_chosen,
     check_invocations_kept,
@@ -294,7 +296,24 @@ def checked_choice(point: str, class_name: str, text: str, character: Character,
         names = choose_spells(catalog, tome_cantrips(found), class_name="Warlock", min_level=0, max_level=0,
                               any_list=TOME_CANTRIPS, known=character.cantrips, exactly=TOME_CANTRIPS)
         found = f"Pact of the Tome ({', '.join(names)})"
+    if point == BONUS_CANTRIP:  # a druid cantrip of the game's spells
+        found = choose_spells(catalog, [found], class_name="Druid", min_level=0, max_level=0,
+                              known=character.cantrips, exactly=1)[0]
+    if point in SPELLBOOK_LEVELS:
+        found = ", ".join(_spellbook_levels(catalog, point, comma_names(found)))
     return found
+
+
+def _spellbook_levels(catalog: SpellCatalog, point: str, names: list[str]) -> list[str]:
+    """A Wizard's Spell Mastery (one 1st-level and one 2nd-level spell) or Signature Spells (two 3rd-level),
+    in the order of their levels."""
+    spells = sorted((catalog.get(n) for n in names), key=lambda info: info.level)
+    wanted = SPELLBOOK_LEVELS[point]
+    if tuple(info.level for info in spells) != wanted:
+        levels = " and ".join(f"a {ordinal(lvl)}-level spell" for lvl in wanted)
+        have = ", ".join(f"{info.name} ({ordinal(info.level) if info.level else 'cantrip'})" for info in spells)
+        raise RulesError(f"{point} takes {levels} of your spellbook; you named {have}.")
+    return [info.name for info in spells]
 
 
 _PROMPTS = {
@@ -603,7 +622,8 @@ def learned(state: LevelUpState, character: Character) -> Character:
     known = [s for s in character.spells_known if not state.swap or s != state.swap[0]]
     known += [*state.new_spells, *state.swap[1:], *([state.arcanum] if state.arcanum else [])]
     tome = tome_cantrips(state.class_choices.get(PACT_BOON))
-    return character.model_copy(update={"cantrips": [*character.cantrips, *state.new_cantrips, *tome],
+    bonus = [state.class_choices[BONUS_CANTRIP]] if BONUS_CANTRIP in state.class_choices else []  # Land druid's
+    return character.model_copy(update={"cantrips": [*character.cantrips, *state.new_cantrips, *tome, *bonus],
                                         "spells_known": list(dict.fromkeys(known))})
 
 
@@ -742,6 +762,8 @@ def _spell_candidates(state: LevelUpState, character: Character, catalog: SpellC
 
 def _choice_candidates(state: LevelUpState, character: Character, catalog: SpellCatalog) -> list[str]:
     point = _choice_point(state, character)
+    if point == BONUS_CANTRIP:
+        return _candidates(catalog, character, "Druid", 0, 0, None, False)
     try:  # the options the class-choice definitions give, whatever the point
         offered = class_choices.options(point or "", state.class_name or "")
     except KeyError:

@@ -36,6 +36,7 @@ from dnd.progression import (
     multiclass_prerequisite_failures,
     multiclass_spell_slots,
 )
+from dnd.spellcasting import always_prepared
 
 
 def xp_for_level(level: int) -> int:
@@ -273,8 +274,9 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
         "skills": skills,
         "expertise": expertise,
         "history": [*character.history, record],
-        "spells_prepared": _prepared_spells(character, cls, subclasses.get(key), options.class_level),
     })
+    draft = draft.model_copy(update={"spells_prepared": list(dict.fromkeys(
+        [*character.spells_prepared, *always_prepared(draft, cls.name)]))})  # a new level's subclass spells
     leveled = derive(draft, grow_from=character)
     features = character_features(cls.name, options.class_level, subclasses.get(key))
 
@@ -291,7 +293,7 @@ def apply_level_up(character: Character, class_name: str, choices: LevelUpChoice
         lines.append(f"{cls.subclass_title}: {get_subclass(cls.name, subclass).full_name}.")
     if options.features:
         lines.append("New features: " + ", ".join(features) + ".")
-    lines += _growth_lines(character, leveled, options)
+    lines += _growth_lines(character, leveled, options) + _choice_lines(character, leveled)
     if new_skills:
         lines.append("New skills: " + ", ".join(new_skills) + ".")
     summary = LevelUpSummary(
@@ -392,14 +394,13 @@ def _multiclass_skills(cls: ClassInfo, options: LevelUpOptions, choices: LevelUp
     return picks
 
 
-def _prepared_spells(character: Character, cls: ClassInfo, subclass: str | None, class_level: int) -> list[str]:
-    """The prepared spells plus the subclass's always-prepared spells up to this class level."""
-    prepared = list(character.spells_prepared)
-    if subclass and cls.prepares_spells:
-        for lvl, spells in get_subclass(cls.name, subclass).spells.items():
-            if lvl <= class_level:
-                prepared += [s for s in spells if s not in prepared]
-    return prepared
+def _choice_lines(character: Character, leveled: Character) -> list[str]:
+    """The level's class choices, and the spells it makes always prepared (a domain's, a circle's, a Wizard's
+    Signature Spells)."""
+    lines = ["Class choices: " + "; ".join(f"{p}: {v}" for p, v in leveled.history[-1].choices.items()) + "."
+             ] if leveled.history[-1].choices else []
+    prepared = [s for s in leveled.spells_prepared if s not in character.spells_prepared]
+    return lines + (["Always prepared now: " + ", ".join(prepared) + "."] if prepared else [])
 
 
 def _growth_lines(character: Character, leveled: Character, options: LevelUpOptions) -> list[str]:

@@ -586,10 +586,12 @@ ActionKind = Literal["attack", "cast", "item", "dash", "disengage", "dodge", "he
 
 class ReactionOffer(Frozen):
     """A reaction a character may take out of its turn (`dnd.combat.reactions`): a hit it took (Shield, Uncanny
-    Dodge), a creature the DM says leaves its reach (an opportunity attack), or a spell a creature is casting
-    (Counterspell, `dnd.combat.counterspell`). Offers last until a character next acts or ends a turn."""
+    Dodge), a creature the DM says leaves its reach (an opportunity attack), a Large one that attacked a Hunter
+    with Giant Killer, or a spell a creature is casting (Counterspell, `dnd.combat.counterspell`). Offers last
+    until a character next acts or ends a turn."""
 
-    kind: Literal["hit", "leaves_reach", "spell"]
+    # attacked: by a Large creature, hit or miss (Giant Killer); spell: being cast (Counterspell)
+    kind: Literal["hit", "leaves_reach", "attacked", "spell"]
     other_id: str  # the attacker, the creature leaving reach, or the caster
     other_name: str
     total: int = 0  # the attack roll's total (a hit)
@@ -615,6 +617,8 @@ class TurnEconomy(Frozen):
     readied: str | None = None  # the Ready action's trigger and response, in the player's words
     shield: int = Field(0, ge=0)
     sneak_attack_turn: str | None = None  # the turn ("round:actor") its Sneak Attack was last used in
+    colossus_slayer_turn: str | None = None  # the same for a Hunter's Colossus Slayer
+    defended_from: str | None = None  # Multiattack Defense: "round:actor>attacker", the attacker that hit it
     # The spells cast this turn, to hold the bonus-action spell rule: "bonus" (a spell cast as a bonus action),
     # "cantrip" and "leveled" (cast with the action).
     spells_cast: tuple[str, ...] = ()

@@ -17,23 +17,29 @@ from typing import Any, Final, Literal
 
 from dnd.abilities import normalize_ability
 from dnd.character import (
+    CIRCLE_LAND,
+    SIGNATURE_SPELLS,
+    SPELL_MASTERY,
     Character,
     ability_modifier,
+    choice_names,
     class_level,
     invocations,
+    signature_spell_use,
     skill_modifier,
     spell_attack_bonus,
     spell_save_dc,
 )
-from dnd.data.classes import find_subclass
+from dnd.data.classes import CIRCLE_SPELLS, find_subclass
 from dnd.data.spells import SPELLS, SpellInfo, find_spell
 from dnd.errors import RulesError
+from dnd.feats import find_resource, use_resource
 from dnd.inventory import remove_item
 from dnd.progression import get_class, slots_for
 from dnd.wealth import can_afford, pay, total_cp
 
 BEAST_SPELLS_LEVEL = 18  # a druid casts in a beast's shape from this level (Beast Spells)
-SlotKind = Literal["cantrip", "slot", "pact"]
+SlotKind = Literal["cantrip", "slot", "pact", "free"]  # free: Spell Mastery, a Signature Spell's free casting
 
 __all__ = [
     "SPELLS", "CastResult", "SpellCatalog", "SpellGains", "SpellInfo", "always_prepared", "available_slots",
@@ -253,6 +259,11 @@ def cast_spell(character: Character, spell_name: str, *, slot_level: int | None 
                 cantrip, damage_each=f"{cantrip.damage_each}{ability_modifier(character, 'CHA'):+d}")
         return character, cantrip
 
+    free = _free_casting(character, name, level, slot_level)
+    if free is not None:
+        updated, why = free
+        message = f"{character.name} casts {name} ({why}: no slot spent)."
+        return updated, spell_effect(info, name, level, level, "free", message, character.level, mod, bonus, dc)
     updated, kind, used_level, left = _spend_slot(character, name, level, slot_level, use_pact)
     upcast = f" at {ordinal(used_level)} level" if used_level > level else ""
     source = "pact slot" if kind == "pact" else f"{ordinal(used_level)}-level slot"
@@ -315,6 +326,24 @@ def duration_rounds(duration: str) -> int | None:
     caster's turns, which would end it before the turn it is for)."""
     found = _DURATION.search(duration)
     return int(found.group(1)) * _ROUNDS_PER[found.group(2).casefold()] if found else None
+
+
+def _free_casting(character: Character, name: str, level: int,
+                  slot_level: int | None) -> tuple[Character, str] | None:
+    """A Wizard's spell cast at its own level without a slot: a Spell Mastery spell while prepared, or a
+    Signature Spell while its free casting is unspent (spent here, regained on a short or long rest)."""
+    if slot_level not in (None, level):
+        return None  # a higher level takes a slot as usual
+    key = _key(name)
+    if any(_key(s) == key for s in choice_names(character, SPELL_MASTERY)) \
+            and any(_key(s) == key for s in character.spells_prepared):
+        return character, "Spell Mastery"
+    signature = next((s for s in choice_names(character, SIGNATURE_SPELLS) if _key(s) == key), None)
+    found = find_resource(character, signature_spell_use(signature)) if signature else None
+    if signature is None or found is None or not found[2].uses:
+        return None
+    updated, _ = use_resource(character, signature_spell_use(signature))
+    return updated, "Signature Spell, its free casting until a short or long rest"
 
 
 def _spend_slot(character: Character, name: str, level: int, slot_level: int | None,
@@ -557,13 +586,19 @@ def prepare_limit(character: Character, class_name: str) -> int:
 
 
 def always_prepared(character: Character, class_name: str) -> list[str]:
-    """A prepared caster's subclass spells (Domain, Oath) at its level in the class: always prepared, not
-    counted."""
+    """A prepared caster's subclass spells (Domain, Oath; a Land druid's circle spells, of the land it chose) at its
+    level in the class, and a Wizard's Signature Spells: always prepared, not counted."""
     cls = get_class(class_name)
     sub = character.subclasses.get(cls.name)
     info = find_subclass(cls.name, sub) if sub and cls.prepares_spells else None
     level = character.class_levels.get(cls.name, 0)
-    return [s for lvl, names in sorted(info.spells.items()) if lvl <= level for s in names] if info else []
+    by_level = dict(info.spells) if info else {}
+    if info is not None and info.name == "Land":
+        by_level = CIRCLE_SPELLS.get(next(iter(choice_names(character, CIRCLE_LAND)), ""), {})
+    found = [s for lvl, names in sorted(by_level.items()) if lvl <= level for s in names]
+    if cls.name == "Wizard":
+        found += choice_names(character, SIGNATURE_SPELLS)
+    return list(dict.fromkeys(found))
 
 
 def prepare_spells(character: Character, names: Sequence[str], catalog: SpellCatalog) -> Character:

@@ -14,11 +14,13 @@ from dnd.combat.damage import take_damage
 from dnd.combat.economy import take_reaction
 from dnd.combat.effects import give_condition
 from dnd.combat.features import (
+    MULTIATTACK_DEFENSE_AC,
     AttackExtras,
     attack_extras,
     brutal_critical_dice,
     crit_threshold,
     die_size,
+    has_feature,
     martial_arts_applies,
     martial_arts_die,
     turn_key,
@@ -265,8 +267,9 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
     attack_roll = roll_dice(f"1d20{profile.to_hit:+d}{roll_bonus}{mode_word(mode)} {profile.label} attack on "
                             f"{target.name}", rng)
     threshold = crit_threshold(attacker.character) if profile.weapon_attack else 20
-    hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     told: list[Line] = [Rolled(attack_roll)]
+    target, defended = _multiattack_defense(state, attacker, target, told)
+    hit, critical = _verdict(attack_roll, target, within_5ft, threshold)
     state, parry = _monster_reacts(state, target, attack_roll, hit and not critical, within_5ft, told)
     hit = hit and not parry
     notes = list(profile.notes)
@@ -277,6 +280,8 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         notes.append(f"critical on {threshold}-20")
         told.append(FeatureUsed(attacker.name, "Improved Critical", notes[-1]))
     state = mark_started(state)
+    state = _defend_from(state, target, attacker.id, hit and not defended)
+    state = _giant_killer_offer(state, attacker, target)
     if boons:  # attacking reveals a hidden attacker; the Help is spent
         state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
             update={"hidden": None, "helped_by": None})}))
@@ -296,7 +301,7 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
             **_rider_fell(rider))
 
     actor_now = find_anywhere(state, attacker.id)
-    state, extras = _features(state, actor_now, profile, mode, ally_adjacent)
+    state, extras = _features(state, actor_now, profile, mode, ally_adjacent, find_anywhere(state, target.id))
     notes += extras.notes
     told += [FeatureUsed(attacker.name, note) for note in extras.notes]  # the table sees what a feature added
     state, dice = _with_held_spells(state, attacker.id, profile, f"{profile.damage}{extras.damage}", told)
@@ -322,6 +327,47 @@ def attack(state: CombatState, attacker_id: str, target_name: str, weapon: str |
         damage=dealt, target_hp=after.hp, fell=applied.fell or fell.get("fell", False),
         defeated=applied.defeated or fell.get("defeated", False), dead=applied.dead or fell.get("dead", False),
         death_save_failures=applied.failures, notes=notes, told=told, rider=rider)
+
+
+_GIANT_SIZES = ("Large", "Huge", "Gargantuan")
+
+
+def _giant_killer_offer(state: CombatState, attacker: Combatant, attacked: Combatant) -> CombatState:
+    """Giant Killer (Hunter 3): a Large or larger creature's attack, hit or miss, on a conscious ranger whose
+    reaction is unspent leaves it the offer of an attack back (`dnd.combat.reactions.reaction_attack`)."""
+    if attacked.kind != "character" or attacked.hp == 0 or attacked.economy.reaction is not None \
+            or attacker.monster is None or attacker.monster.size not in _GIANT_SIZES \
+            or not has_feature(attacked.character, "Giant Killer"):
+        return state
+    target = find_anywhere(state, attacked.id)
+    offer = ReactionOffer(kind="attacked", other_id=attacker.id, other_name=attacker.name)
+    return replace_combatant(state, target.model_copy(update={"offers": [*target.offers, offer]}))
+
+
+def _defense_key(state: CombatState, attacker_id: str) -> str:
+    """This turn's attacks by ``attacker_id`` ("round:actor>attacker")."""
+    return f"{turn_key(state.round, current_actor(state).id)}>{attacker_id}"
+
+
+def _multiattack_defense(state: CombatState, attacker: Combatant, target: Combatant,
+                         told: list[Line]) -> tuple[Combatant, bool]:
+    """The target as this attack's roll meets it: +4 AC (not stored) when Multiattack Defense holds against the
+    attacker (it hit the ranger earlier this turn)."""
+    if target.economy.defended_from != _defense_key(state, attacker.id):
+        return target, False
+    told.append(FeatureUsed(target.name, "Multiattack Defense", f"+{MULTIATTACK_DEFENSE_AC} AC against "
+                            f"{attacker.name}'s attacks this turn"))
+    return target.model_copy(update={"ac": target.ac + MULTIATTACK_DEFENSE_AC}), True
+
+
+def _defend_from(state: CombatState, attacked: Combatant, attacker_id: str, hit: bool) -> CombatState:
+    """Multiattack Defense (Hunter 7): a creature that hits the ranger meets +4 AC on its other attacks this
+    turn."""
+    if not hit or not has_feature(attacked.character, "Multiattack Defense"):
+        return state
+    target = find_anywhere(state, attacked.id)
+    return replace_combatant(state, target.model_copy(update={"economy": target.economy.model_copy(
+        update={"defended_from": _defense_key(state, attacker_id)})}))
 
 
 def _with_held_spells(state: CombatState, attacker_id: str, profile: _Profile, dice: str,
@@ -395,16 +441,21 @@ def _rider_fell(rider: SaveResult | None) -> dict[str, bool]:
 
 
 def _features(state: CombatState, attacker: Combatant, profile: _Profile, mode: RollMode,
-              ally_adjacent: bool) -> tuple[CombatState, AttackExtras]:
-    """A character's weapon attack that hit: what its features add (Rage, Sneak Attack, marked as used)."""
+              ally_adjacent: bool, target: Combatant) -> tuple[CombatState, AttackExtras]:
+    """A character's weapon attack that hit: what its features add (Rage, Sneak Attack and Colossus Slayer,
+    marked as used)."""
     if not profile.weapon_attack:
         return state, AttackExtras()
     turn = turn_key(state.round, current_actor(state).id)
     extras = attack_extras(attacker, profile.weapon, profile.ability, advantage=mode == "advantage",
-                           disadvantage=mode == "disadvantage", ally_adjacent=ally_adjacent, turn=turn)
-    if extras.sneak_attack:
+                           disadvantage=mode == "disadvantage", ally_adjacent=ally_adjacent, turn=turn,
+                           target=target)
+    marks = {"sneak_attack_turn": turn} if extras.sneak_attack else {}
+    if extras.colossus_slayer:
+        marks["colossus_slayer_turn"] = turn
+    if marks:
         state = replace_combatant(state, attacker.model_copy(update={"economy": attacker.economy.model_copy(
-            update={"sneak_attack_turn": turn})}))
+            update=marks)}))
     return state, extras
 
 

@@ -61,7 +61,8 @@ def attacks_per_action(character: Character | None, weapon: str | None = None) -
     return best
 
 
-_KEPT = ("hidden", "helped_by", "sneak_attack_turn")  # what a new turn keeps of the economy
+# What a new turn keeps of the economy (the once-a-turn marks name their turn).
+_KEPT = ("hidden", "helped_by", "sneak_attack_turn", "colossus_slayer_turn")
 _UNSPENT = TurnEconomy().__dict__
 
 

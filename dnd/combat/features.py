@@ -13,7 +13,12 @@
   ranged weapon when the attack has advantage, or when the attacker says an ally of theirs is within 5 feet of
   the target (the table has no map: the player says so, the DM may object) and the attack has no disadvantage.
 * Damage resistances of characters: a Dragonborn's ancestry type, a Tiefling's fire, a Dwarf's poison; Rage's.
-* Evasion (Monk 7, Rogue 7): a DEX save for half damage deals none on a success and half on a failure.
+* Evasion (Monk 7, Rogue 7; a Hunter's Superior Hunter's Defense): a DEX save for half damage deals none on a
+  success and half on a failure.
+* A Hunter ranger's options (`dnd.class_choices`): Colossus Slayer, once per turn +1d8 on a weapon hit against a
+  creature already below its hit point maximum; Multiattack Defense, +4 AC against a creature's later attacks of
+  the turn once it hits the ranger (`dnd.combat.attacks`); Steel Will, advantage on saves against being frightened
+  (`dnd.combat.saves`); Uncanny Dodge (`dnd.combat.reactions`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from dnd.monsters import Combatant
 from dnd.progression import get_class
 
 PHYSICAL = ("bludgeoning", "piercing", "slashing")
+COLOSSUS_SLAYER_DIE = "1d8"
+MULTIATTACK_DEFENSE_AC = 4
 
 
 def has_feature(character: Character | None, name: str) -> bool:
@@ -108,6 +115,7 @@ class AttackExtras:
     damage: str = ""
     notes: list[str] = field(default_factory=list)
     sneak_attack: bool = False
+    colossus_slayer: bool = False
 
 
 def turn_key(round_: int, actor_id: str) -> str:
@@ -115,9 +123,10 @@ def turn_key(round_: int, actor_id: str) -> str:
 
 
 def attack_extras(attacker: Combatant, weapon: Weapon | None, ability: str, *, advantage: bool,
-                  disadvantage: bool, ally_adjacent: bool, turn: str) -> AttackExtras:
-    """Rage's damage (a melee weapon attack with STR) and Sneak Attack's dice (once per ``turn``) for a
-    character's weapon attack; ``weapon`` None is an unarmed strike."""
+                  disadvantage: bool, ally_adjacent: bool, turn: str, target: Combatant | None = None) -> AttackExtras:
+    """Rage's damage (a melee weapon attack with STR), Sneak Attack's dice and Colossus Slayer's (each once per
+    ``turn``; Colossus Slayer's on a ``target`` below its hit point maximum) for a character's weapon attack;
+    ``weapon`` None is an unarmed strike."""
     out = AttackExtras()
     character = attacker.character
     if character is None:
@@ -133,4 +142,14 @@ def attack_extras(attacker: Combatant, weapon: Weapon | None, ability: str, *, a
         out.damage += f"+{dice}d6"
         out.notes.append(f"Sneak Attack +{dice}d6")
         out.sneak_attack = True
+    if has_feature(character, "Colossus Slayer") and target is not None and target.hp < target.max_hp \
+            and attacker.economy.colossus_slayer_turn != turn:
+        out.damage += f"+{COLOSSUS_SLAYER_DIE}"
+        out.notes.append(f"Colossus Slayer +{COLOSSUS_SLAYER_DIE}")
+        out.colossus_slayer = True
     return out
+
+
+def steel_will(target: Combatant, condition: str | None) -> bool:
+    """Steel Will (Hunter 7): advantage on a saving throw against being frightened."""
+    return condition == "Frightened" and has_feature(target.character, "Steel Will")

@@ -121,7 +121,8 @@ def end_of_turn(state: CombatState, combatant_id: str, rng: random.Random | None
     for spell in list(state.ongoing):
         if not (spell.repeat_save and combatant_id in spell.targets and spell.save and spell.save_dc):
             continue
-        state, saved = saving_throw(state, [combatant_id], spell.save, spell.save_dc, rng, source=spell.spell)
+        state, saved = saving_throw(state, [combatant_id], spell.save, spell.save_dc, rng, source=spell.spell,
+                                    frightens="Frightened" in spell.conditions)
         told += saved.told
         if saved.outcomes and saved.outcomes[0].success:
             state, freed = release_hold(state, spell, [combatant_id])

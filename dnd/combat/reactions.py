@@ -17,6 +17,8 @@ unconscious (or dying of massive damage) is undone when the new damage wouldn't 
 * An opportunity attack: when the DM says a creature leaves a character's reach (:func:`leaves_reach`, refused
   for a character that took the Disengage action), that character may make one melee attack at it.
 * A readied action: the Ready action's response, taken as an attack at the target the player names.
+* Giant Killer (a Hunter's Hunter's Prey): an attack at a Large or larger creature that just attacked the ranger,
+  hit or miss (within 5 feet: the player says so, there is no map).
 * Protection (the fighting style, with a shield): disadvantage on the attack that just hit an ally, rolled now.
 
 A blow that leaves every hero down does not end the fight at once while a character it struck could still turn
@@ -64,9 +66,10 @@ def _protects(me: Combatant, state: CombatState) -> bool:
 
 def who_may_react(state: CombatState) -> list[Combatant]:
     """The characters with a reaction they could take now against what was just offered: an opportunity attack at
-    a creature leaving their reach, Shield (known or prepared) or Uncanny Dodge against a hit they took, Protection
-    for an ally just hit, Counterspell against a spell being cast (`dnd.combat.counterspell`). A hit on a character
-    with none of these offers it nothing to answer."""
+    a creature leaving their reach (or Giant Killer's at a Large one that attacked them), Shield (known or
+    prepared) or Uncanny Dodge against a hit they took, Protection for an ally just hit, Counterspell against a
+    spell being cast (`dnd.combat.counterspell`). A hit on a character with none of these offers it nothing to
+    answer."""
     ready = []
     for me in state.combatants:
         if me.kind != "character" or me.character is None or me.economy.reaction is not None or me.dead:
@@ -75,7 +78,7 @@ def who_may_react(state: CombatState) -> list[Combatant]:
         answers_hit = bool(_hits(me)) and (is_castable(me.character, "Shield")
                                            or has_feature(me.character, "Uncanny Dodge")
                                            or (me.hp > 0 and is_castable(me.character, HELLISH_REBUKE)))
-        strikes = me.hp > 0 and any(o.kind == "leaves_reach" for o in me.offers)
+        strikes = me.hp > 0 and any(o.kind in ("leaves_reach", "attacked") for o in me.offers)
         counters = any(o.kind == "spell" for o in me.offers) and can_counter(me)
         if answers_hit or strikes or counters or (me.hp > 0 and _protects(me, state)):
             ready.append(me)
@@ -222,28 +225,41 @@ def leaves_reach(state: CombatState, creature: str, characters: list[str]) -> tu
     return state, FeatureResult(mover.name, "Leaves reach", told)
 
 
+def _reaction_attack_kind(me: Combatant, aimed: Combatant, provoked: bool) -> str:
+    """Which reaction an attack out of turn is: an opportunity attack, a Hunter's Giant Killer (at the Large or
+    larger creature whose attack, hit or miss, left the offer: `dnd.combat.attacks`), or a readied attack; refused
+    when none is open."""
+    if provoked:
+        return "Opportunity attack"
+    if any(o.kind == "attacked" and o.other_id == aimed.id for o in me.offers):
+        return "Giant Killer"
+    if me.economy.readied is None:
+        raise RulesError(f"No reaction is offered to {me.name} against {aimed.name}: an opportunity attack needs "
+                         "the DM to say it leaves your reach, a readied attack the Ready action (a Hunter's Giant "
+                         "Killer: a Large or larger creature that just attacked you).")
+    return "Readied action"
+
+
 def reaction_attack(state: CombatState, combatant_id: str, target: str | None, weapon: str | None = None,
                     rng: random.Random | None = None) -> tuple[CombatState, AttackResult]:
-    """An opportunity attack at a creature leaving the character's reach (``target`` may be omitted), or the
+    """An opportunity attack at a creature leaving the character's reach, a Giant Killer attack at a Large
+    creature that just attacked the ranger (``target`` may be omitted when one creature is offered), or the
     readied action's attack at ``target``: one attack, out of turn, as the reaction."""
     me = find_anywhere(state, combatant_id)
-    leaving = [o for o in me.offers if o.kind == "leaves_reach"]
+    strikes = [o for o in me.offers if o.kind in ("leaves_reach", "attacked")]
     if target is None:
-        if len(leaving) != 1:
+        if len({o.other_id for o in strikes}) != 1:
             raise RulesError("Attack whom? `!react attack <target>`.")
-        target = leaving[0].other_id
+        target = strikes[0].other_id
     aimed = find_combatant(state, target)
-    provoked = any(o.other_id == aimed.id for o in leaving)
-    if not provoked and me.economy.readied is None:
-        raise RulesError(f"No reaction is offered to {me.name} against {aimed.name}: an opportunity attack needs "
-                         "the DM to say it leaves your reach, a readied attack the Ready action.")
-    kind = "Opportunity attack" if provoked else "Readied action"
+    provoked = any(o.kind == "leaves_reach" and o.other_id == aimed.id for o in strikes)
+    kind = _reaction_attack_kind(me, aimed, provoked)
     state = take_reaction(state, combatant_id, kind)
     state, result = attack(state, combatant_id, aimed.id, weapon, rng, ranged=False if provoked else None,
                            reaction=True)
     me = find_anywhere(state, combatant_id)
-    offers = [o for o in me.offers if not (o.kind == "leaves_reach" and o.other_id == aimed.id)]
-    economy = me.economy.model_copy(update={"readied": None}) if not provoked else me.economy
+    offers = [o for o in me.offers if not (o in strikes and o.other_id == aimed.id)]
+    economy = me.economy.model_copy(update={"readied": None}) if kind == "Readied action" else me.economy
     return replace_combatant(state, me.model_copy(update={"offers": offers, "economy": economy})), result
 
 

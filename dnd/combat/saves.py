@@ -11,7 +11,7 @@ from dnd.abilities import normalize_ability
 from dnd.character import DeathSaves
 from dnd.combat.damage import DamageApplied, take_damage
 from dnd.combat.effects import give_condition
-from dnd.combat.features import evasion
+from dnd.combat.features import evasion, steel_will
 from dnd.combat.lines import (
     AutoFailedSave,
     DeathSaveOutcome,
@@ -50,7 +50,7 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
                  actor_id: str | None = None, condition_on_fail: str | None = None, advantage: bool = False,
                  disadvantage: bool = False, magical: bool = True,
                  dealt_by: str | None = None, disadvantage_for: str | None = None,
-                 succeed_for: Sequence[str] = ()) -> tuple[CombatState, SaveResult]:
+                 succeed_for: Sequence[str] = (), frightens: bool = False) -> tuple[CombatState, SaveResult]:
     """Each target makes a saving throw against ``dc``: d20 + its save modifier, with the conditions' effect
     (a paralyzed, stunned, petrified or unconscious creature fails STR and DEX saves automatically).
 
@@ -60,7 +60,9 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     DC, ability, damage and half-on-success from its stat block. ``dealt_by``: whose damage it is when the save
     is not part of their turn (a monster's poison after its bite, a legendary action), for the fight's summary.
     ``disadvantage_for``: the one target (its id) that saves with disadvantage (Heightened Spell);
-    ``succeed_for``: the targets (ids) that succeed without rolling (Careful Spell).
+    ``succeed_for``: the targets (ids) that succeed without rolling (Careful Spell). ``frightens``: the save is
+    against being frightened (a Fear spell's), as one with ``condition_on_fail`` Frightened is (a Hunter's Steel
+    Will gives advantage).
     """
     names = [targets] if isinstance(targets, str) else list(targets)
     if not names:
@@ -95,8 +97,9 @@ def saving_throw(state: CombatState, targets: str | Sequence[str], ability: str 
     outcomes: list[SaveOutcome] = []
     for target in chosen:
         dodge = code == "DEX" and target.dodging  # the Dodge action
+        boon = dodge or steel_will(target, "Frightened" if frightens else condition)
         mode: RollMode | Literal["auto_fail", "auto_success"] = "auto_success" if target.id in succeed_for else \
-            _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or dodge,
+            _saving_throw_mode(target.conditions, code, target.exhaustion, advantage=advantage or boon,
                                disadvantage=disadvantage or target.id == disadvantage_for)
         state, outcome = _one_save(state, target, mode, effect, rng, told)
         outcomes.append(outcome)

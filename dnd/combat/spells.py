@@ -246,7 +246,8 @@ def _spell_save(state: CombatState, caster: Combatant, spell: str, chosen: Seque
     state, saved = saving_throw(state, [c.id for c in chosen], save, dc, rng, damage=damage or None,
                                 damage_type=damage_type, half_on_success=half, source=spell, actor_id=caster.id,
                                 magical=True, disadvantage_for=chosen[0].id if heightened and chosen else None,
-                                succeed_for=spared)
+                                succeed_for=spared,
+                                frightens=spell in HOLDS and "Frightened" in HOLDS[spell].conditions)
     if not damage and any(not o.success for o in saved.outcomes):
         saved = dataclasses.replace(saved, told=[*saved.told, SpellTakesHold(spell)])
     return state, saved

@@ -761,6 +761,26 @@ SUBCLASSES: Final[dict[str, SubclassInfo]] = {
 }
 
 
+# A Circle of the Land druid's circle spells, by the land chosen at Druid 2 and the druid level they come at
+# (always prepared, not counted: `dnd.spellcasting.always_prepared`). The SRD's lands; it has no Underdark list.
+CIRCLE_SPELLS: Final[dict[str, dict[int, tuple[str, ...]]]] = {
+    "Arctic": {3: ("Hold Person", "Spike Growth"), 5: ("Sleet Storm", "Slow"),
+               7: ("Freedom of Movement", "Ice Storm"), 9: ("Commune with Nature", "Cone of Cold")},
+    "Coast": {3: ("Mirror Image", "Misty Step"), 5: ("Water Breathing", "Water Walk"),
+              7: ("Control Water", "Freedom of Movement"), 9: ("Conjure Elemental", "Scrying")},
+    "Desert": {3: ("Blur", "Silence"), 5: ("Create Food and Water", "Protection from Energy"),
+               7: ("Blight", "Hallucinatory Terrain"), 9: ("Insect Plague", "Wall of Stone")},
+    "Forest": {3: ("Barkskin", "Spider Climb"), 5: ("Call Lightning", "Plant Growth"),
+               7: ("Divination", "Freedom of Movement"), 9: ("Commune with Nature", "Tree Stride")},
+    "Grassland": {3: ("Invisibility", "Pass without Trace"), 5: ("Daylight", "Haste"),
+                  7: ("Divination", "Freedom of Movement"), 9: ("Dream", "Insect Plague")},
+    "Mountain": {3: ("Spider Climb", "Spike Growth"), 5: ("Lightning Bolt", "Meld into Stone"),
+                 7: ("Stone Shape", "Stoneskin"), 9: ("Passwall", "Wall of Stone")},
+    "Swamp": {3: ("Acid Arrow", "Darkness"), 5: ("Stinking Cloud", "Water Walk"),
+              7: ("Freedom of Movement", "Locate Creature"), 9: ("Insect Plague", "Scrying")},
+}
+
+
 def find_class(name: str) -> ClassInfo | None:
     """Case-insensitive class lookup."""
     return CLASSES.get(name.strip().title())

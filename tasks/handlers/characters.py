@@ -392,8 +392,8 @@ def prepare_command(ctx: CommandContext) -> None:
         raise CommandError(f"Name the spells to prepare, separated by commas: `{PREPARE_USAGE}`.")
     updated = prepare_spells(character, names, compendium.spell_catalog(ctx.session))
     _save(ctx, stored, updated)
-    ctx.reply(f"📖 {character.name} prepares: {', '.join(updated.spells_prepared)} ({counts}; domain and oath "
-              "spells always prepared). They stay until your next long rest.")
+    ctx.reply(f"📖 {character.name} prepares: {', '.join(updated.spells_prepared)} ({counts}; domain, oath and circle "
+              "spells and Signature Spells always prepared). They stay until your next long rest.")
 
 
 COPY_USAGE = "!copy_spell <spell>"

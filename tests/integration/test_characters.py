@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.campaigns import ensure_active_campaign
 from db.characters import create
-from dnd.character import Character
+from dnd.character import SIGNATURE_SPELLS, SPELL_MASTERY, Character
 from dnd.creation import CreationChoices, create_character
 from dnd.leveling import LevelUpChoices, apply_level_up
 from tests.system import Event, SystemUnderTest, new_player_id
@@ -514,6 +514,37 @@ def test_casting_spends_slots_until_none_remain(system: SystemUnderTest) -> None
     assert "Spell slots restored" in system.confirm(system.command(player, "!rest long"), player)["content"]
     assert row(system, player).spell_slots == {"1": {"remaining": 2, "max": 2}}
     refused(system, new_player_id(), "!cast Light", "don't have a character")
+
+
+def test_a_signature_spell_is_cast_without_a_slot_once_a_short_rest(system: SystemUnderTest) -> None:
+    """A 20th-level Wizard's Signature Spell: `!cast` spends its free casting, not a slot; then a slot; a short rest
+    gives the free casting back."""
+    player = new_player_id()
+    character = wizard("Mordane")
+    character = character.model_copy(update={"spells_known": [*character.spells_known, "Misty Step", "Fireball",
+                                                              "Counterspell"]})
+    pairs = [("INT", "CON"), ("DEX", "WIS"), ("INT", "CON"), ("DEX", "CHA"), ("STR", "WIS")]
+    for _ in range(19):
+        reached = character.level + 1
+        picked = {18: {SPELL_MASTERY: "Shield, Misty Step"}, 20: {SIGNATURE_SPELLS: "Fireball, Counterspell"}}
+        character, _summary = apply_level_up(character, "Wizard", LevelUpChoices(
+            asi=dict.fromkeys(pairs.pop(0), 1) if reached in (4, 8, 12, 16, 19) else {},
+            subclass="Evocation" if reached == 2 else None, class_choices=picked.get(reached, {})),
+            require_xp=False)
+    assert {"Fireball", "Counterspell"} <= set(character.spells_prepared)
+    seed(system, player, character)
+    slots = row(system, player).spell_slots
+    reply = system.command(player, "!cast Fireball")["content"]
+    assert "Signature Spell" in reply and "no slot spent" in reply, reply
+    assert row(system, player).spell_slots == slots
+    reply = system.command(player, "!cast Fireball")["content"]
+    assert "3rd-level slot spent" in reply, reply
+    assert row(system, player).spell_slots["3"]["remaining"] == slots["3"]["remaining"] - 1
+    system.command(player, "!rest short")
+    assert "no slot spent" in system.command(player, "!cast Fireball")["content"]
+    embed = system.command(player, "!my_sheet")["embeds"][0]
+    shown = next(f["value"] for f in embed["fields"] if f["name"] == "Class choices")
+    assert "Spell Mastery: Shield, Misty Step" in shown and "Signature Spells: Fireball, Counterspell" in shown
 
 
 def test_fighter_cannot_cast(system: SystemUnderTest) -> None:

@@ -11,8 +11,28 @@ from typing import Any
 
 import pytest
 
-from dnd.character import ELDRITCH_INVOCATIONS, INVOCATION_SWAP, Character, invocations
-from dnd.class_choices import already_chosen, choice_points, metamagic_known, open_invocations, pact_boon, picks
+from dnd.character import (
+    BONUS_PROFICIENCIES,
+    CIRCLE_LAND,
+    ELDRITCH_INVOCATIONS,
+    HUNTER_POINTS,
+    INVOCATION_SWAP,
+    SIGNATURE_SPELLS,
+    SPELL_MASTERY,
+    Character,
+    choice_names,
+    invocations,
+)
+from dnd.class_choices import (
+    BONUS_CANTRIP,
+    SPELLBOOK_LEVELS,
+    already_chosen,
+    choice_points,
+    metamagic_known,
+    open_invocations,
+    pact_boon,
+    picks,
+)
 from dnd.class_choices import options as choice_options
 from dnd.creation import CreationChoices, create_character
 from dnd.data.classes import ALL_SKILLS_LABEL, CLASSES
@@ -24,6 +44,7 @@ from dnd.leveling import level_up_options, xp_for_level
 from dnd.progression import get_class
 from dnd.spellcasting import (
     SpellCatalog,
+    always_prepared,
     builtin_catalog,
     catalog_from_srd,
     max_spell_level,
@@ -119,7 +140,9 @@ def _spell_answer(state: LevelUpState, character: Character, cls: str, level: in
         return ", ".join(_first(cat, cls, gains.cantrips, 0, 0, have))
     if state.step == "spells":
         secret = _first(cat, cls, gains.any_list // 2, 1, gains.max_level, have, off_list=True)
-        rest = _first(cat, cls, gains.spells - len(secret), 1, gains.max_level, have)
+        if cls == "Wizard":  # one of the highest level (a 20th-level Wizard's Signature Spells are 3rd-level ones)
+            secret = _first(cat, cls, 1, gains.max_level, gains.max_level, have)
+        rest = _first(cat, cls, gains.spells - len(secret), 1, gains.max_level, [*have, *secret])
         return ", ".join([*secret, *rest])
     if state.step == "swap":
         if level % 2:  # every other level: give up the first spell known for another of the class
@@ -137,6 +160,14 @@ def _class_choice(point: str, state: LevelUpState, character: Character, cls: st
         if point == INVOCATION_SWAP:
             return f"replace {invocations(character)[0]} with {open_now[0]}" if level % 3 == 0 else "no"
         return ", ".join(open_now[:picks(point, cls, level)])
+    if point == BONUS_CANTRIP:
+        return _first(catalog(), "Druid", 1, 0, 0, character.cantrips)[0]
+    if point in SPELLBOOK_LEVELS:  # the first spellbook spells of the levels asked
+        book = sorted(character.spells_known, key=lambda n: (catalog().get(n).level, n))
+        wanted = SPELLBOOK_LEVELS[point]
+        firsts = [n for n in book if catalog().get(n).level == wanted[0]]
+        seconds = [n for n in book if catalog().get(n).level == wanted[1] and n not in firsts[:1]]
+        return ", ".join([firsts[0], seconds[0]])
     taken = already_chosen(point, character)
     return ", ".join([o for o in choice_options(point, cls) if o not in taken][:picks(point, cls, level)])
 
@@ -193,7 +224,9 @@ def test_spells_grow_by_the_class_table_to_level_20(cls: str) -> None:
             character = level_up(character, cls)
         assert character.class_levels == {cls: level}
         casting = _spellcasting(cls, level)
-        assert len(character.cantrips) == casting.get("cantrips_known", 0), (level, character.cantrips)
+        bonus_cantrip = cls == "Druid" and level >= 2  # the Circle of the Land's, one druid cantrip more
+        assert len(character.cantrips) == casting.get("cantrips_known", 0) + bonus_cantrip, (level, character.cantrips)
+        _check_subclass_choices(character, cls, level)
         arcana = _arcana(character) if cls == "Warlock" else []
         known = [s for s in character.spells_known if s not in arcana]
         if info.spells_known is not None:
@@ -222,6 +255,31 @@ def test_spells_grow_by_the_class_table_to_level_20(cls: str) -> None:
             assert catalog().get(name).level <= max(max_spell_level(cls, level), 9 if name in arcana else 0)
         if info.prepares_spells:
             _check_prepared(character, cls, level)
+
+
+def _check_subclass_choices(character: Character, cls: str, level: int) -> None:
+    """The SRD subclasses' choices, stored at their levels: a Hunter's four options (each a feature of the
+    character), a Lore bard's three more skills, a Land druid's land and its circle spells prepared at Druid 3, 5,
+    7 and 9, a Wizard's Spell Mastery at 18 and Signature Spells at 20 (always prepared)."""
+    if cls == "Ranger":
+        chosen = [n for point in HUNTER_POINTS for n in choice_names(character, point)]
+        assert len(chosen) == sum(level >= n for n in (3, 7, 11, 15)), (level, chosen)
+        assert set(chosen) <= set(character.features)
+    if cls == "Bard":
+        assert len(character.skills) == len(level_one("Bard").skills) + 3 * (level >= 3), (level, character.skills)
+        assert len(choice_names(character, BONUS_PROFICIENCIES)) == 3 * (level >= 3)
+    if cls == "Druid":
+        assert choice_names(character, CIRCLE_LAND) == (["Arctic"] if level >= 2 else [])
+        circle = always_prepared(character, "Druid")
+        assert len(circle) == 2 * sum(level >= n for n in (3, 5, 7, 9)), circle
+        assert set(circle) <= set(character.spells_prepared)
+        for name in circle:
+            assert catalog().get(name).level <= max_spell_level(cls, level)
+    if cls == "Wizard":
+        mastery, signature = choice_names(character, SPELL_MASTERY), choice_names(character, SIGNATURE_SPELLS)
+        assert [catalog().get(n).level for n in mastery] == ([1, 2] if level >= 18 else [])
+        assert [catalog().get(n).level for n in signature] == ([3, 3] if level >= 20 else [])
+        assert set(signature) <= set(character.spells_prepared) and set(signature) <= set(character.spells_known)
 
 
 def _check_prepared(character: Character, cls: str, level: int) -> None:
