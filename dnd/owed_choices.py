@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dnd.character import Character, LevelRecord, derive, subclass_of
 from dnd.class_choices import (
+    BONUS_CANTRIP,
     OPTIONAL_POINTS,
     PACT_BOON,
     already_chosen,
@@ -114,8 +115,9 @@ def answer_owed(character: Character, text: str, catalog: SpellCatalog) -> tuple
     history = list(character.history)
     history[owed.record] = LevelRecord.model_validate({**record.model_dump(),
                                                        "choices": {**record.choices, owed.point: found}})
-    tome = tome_cantrips(found) if owed.point == PACT_BOON else []
-    draft = character.model_copy(update={"history": history, "cantrips": [*character.cantrips, *tome]})
+    # the cantrips a choice teaches: a Pact of the Tome's three, a Land druid's bonus cantrip
+    taught = tome_cantrips(found) if owed.point == PACT_BOON else [found] if owed.point == BONUS_CANTRIP else []
+    draft = character.model_copy(update={"history": history, "cantrips": [*character.cantrips, *taught]})
     updated = derive(draft, grow_from=character)  # a hit point maximum that rises brings its hit points along
     check_invocations_kept(character, updated)
     return updated, owed, found

@@ -125,3 +125,17 @@ def test_malformed_oversized_and_unowed_answers_are_refused() -> None:
     with pytest.raises(RulesError, match="too long"):
         choose(kara, "1 " + "defense " * 60)
     assert find_owed(kara, "fighting style   Defense")[1] == "Defense"
+
+
+def test_a_land_druid_levelled_before_the_circle_owes_its_cantrip_and_land_and_learns_the_cantrip() -> None:
+    from dnd.spellcasting import always_prepared
+    from tests.unit.test_subclass_choices import DRUID
+
+    moss = chosen(hero("Moss", "Druid", 3, DRUID, [], subclass="Land", cantrips=["Druidcraft", "Produce Flame"]))
+    assert owed(moss) == ["Bonus Cantrip (Druid 2)", "Circle Land (Druid 2)"]
+    with pytest.raises(RulesError):
+        choose(moss, "bonus cantrip Fire Bolt")  # not a druid cantrip
+    learned = choose(moss, "bonus cantrip shillelagh")
+    assert learned.cantrips == ["Druidcraft", "Produce Flame", "Shillelagh"]
+    landed = choose(learned, "circle land coast")
+    assert always_prepared(landed, "Druid") == ["Mirror Image", "Misty Step"] and owed(landed) == []
