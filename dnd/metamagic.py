@@ -12,7 +12,7 @@ from 2nd, regained on a long rest). One option a spell. The checks and the price
   the new rolls kept (the dice notation's ``rolN``; a spell of beams rerolls that many in each beam's dice).
 * Heightened Spell (3 points): the first target has disadvantage on its save against the spell.
 * Extended Spell (1 point): a lasting spell the fight keeps (a hold, Bless, Hunter's Mark…: `dnd.combat.holds`)
-  lasts twice its duration; an instant spell's option is told.
+  lasts twice its duration; refused for a spell of less than a minute (an instant one).
 * Careful Spell (1 point): the caster's allies among the spell's targets, up to the CHA modifier (at least 1),
   in the order named, succeed on its save without rolling (`dnd.combat.spells`); a spell that catches no ally is
   refused before anything is spent.
@@ -39,8 +39,10 @@ TWINNED: Final = "Twinned Spell"
 EMPOWERED: Final = "Empowered Spell"
 HEIGHTENED: Final = "Heightened Spell"
 CAREFUL: Final = "Careful Spell"
+EXTENDED: Final = "Extended Spell"
+ROUNDS_PER_MINUTE: Final = 10
 SUBTLE: Final = "Subtle Spell"
-_COST: Final[dict[str, int]] = {CAREFUL: 1, "Distant Spell": 1, EMPOWERED: 1, "Extended Spell": 1,
+_COST: Final[dict[str, int]] = {CAREFUL: 1, "Distant Spell": 1, EMPOWERED: 1, EXTENDED: 1,
                                 HEIGHTENED: 3, QUICKENED: 2, SUBTLE: 1}
 _FIRST_DICE: Final = re.compile(r"(\d+d\d+)")
 
@@ -72,6 +74,8 @@ def _refusal(option: str, result: CastResult) -> str | None:
                 f"one); {result.spell} doesn't.")
     if option == EMPOWERED and not (result.damage or result.damage_each):
         return f"Empowered Spell rerolls damage dice; {result.spell} rolls none."
+    if option == EXTENDED and (result.rounds or 0) < ROUNDS_PER_MINUTE:
+        return f"Extended Spell doubles a duration of 1 minute or longer; {result.spell}'s is shorter."
     if option in (HEIGHTENED, CAREFUL) and not result.save:
         return f"{option} works on a spell with a saving throw; {result.spell} has none."
     return None

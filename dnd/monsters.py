@@ -716,6 +716,12 @@ class Combatant(Frozen):
         return self.character is not None and self.character.wild_shape is not None
 
     @property
+    def creature_type(self) -> str:
+        """"humanoid", "beast", "undead"…: a monster's (or a wild-shaped druid's beast's) type; a character is a
+        humanoid (every SRD race is)."""
+        return self.monster.type.casefold() if self.monster is not None else "humanoid"
+
+    @property
     def unconscious(self) -> bool:
         return "Unconscious" in self.conditions
 

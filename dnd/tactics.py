@@ -79,7 +79,7 @@ from dnd.combat.abilities import (
 from dnd.combat.attacks import attack, multiattack, weapon_damage
 from dnd.combat.concentration import concentrating_on
 from dnd.combat.economy import attacks_per_action, take_action
-from dnd.combat.holds import HOLDS, Hold, finish_turn
+from dnd.combat.holds import HOLDS, Hold, finish_turn, unaffected
 from dnd.combat.monster_spells import Castable, castable_spells, preview
 from dnd.combat.results import AttackResult, MultiattackResult, Told
 from dnd.combat.spells import cast_monster_spell
@@ -405,11 +405,13 @@ def best_hold(state: CombatState, monster: Combatant) -> tuple[float, MonsterPla
             continue
         dc = preview(monster, found).save_dc or 10
         worth = {c.id: hold_worth(hold, chance, turn_damage(c)) for c in free
-                 if (chance := fail_chance(c, found.info.save, dc)) >= MIN_FAIL_CHANCE}
+                 if unaffected(found.info.name, c) is None
+                 and (chance := fail_chance(c, found.info.save, dc)) >= MIN_FAIL_CHANCE}
         if not worth:
             continue
         first = max((c for c in free if c.id in worth), key=lambda c: (worth[c.id], c.id))
-        caught = caught_by(state, monster, spell_capacity(found), first)
+        caught = [c for c in caught_by(state, monster, spell_capacity(found), first)
+                  if unaffected(found.info.name, c) is None]
         plan = MonsterPlan("spell", monster.id, first.id, found.info.name, reason=f"it holds {first.name}",
                            target_ids=tuple(c.id for c in caught))
         options.append((sum(worth.get(c.id, 0.0) for c in caught), plan))
@@ -516,12 +518,12 @@ def _spell_choices(state: CombatState, monster: Combatant, standing: list[Combat
 def _hold_choices(state: CombatState, monster: Combatant, found: Castable, standing: list[Combatant],
                   first: Combatant | None) -> list[MonsterPlan]:
     """A holding spell at each hero standing that it doesn't hold yet (one of an area: catching ``first``)."""
-    free = {c.id for c in _free_to_hold(state, monster)}
     name = found.info.name
+    free = {c.id for c in _free_to_hold(state, monster) if unaffected(name, c) is None}
     if spell_capacity(found) > 1:
-        if first is None:
+        if first is None or unaffected(name, first) is not None:
             return []
-        caught = caught_by(state, monster, spell_capacity(found), first)
+        caught = [c for c in caught_by(state, monster, spell_capacity(found), first) if unaffected(name, c) is None]
         return [MonsterPlan("spell", monster.id, first.id, name, target_ids=tuple(c.id for c in caught))]
     return [MonsterPlan("spell", monster.id, t.id, name, target_ids=(t.id,)) for t in standing if t.id in free]
 

@@ -29,9 +29,9 @@ from dnd.combat.results import SaveResult, TurnResult
 from dnd.combat.saves import saving_throw
 from dnd.combat.state import CombatState, OngoingSpell, find_anywhere, replace_combatant
 from dnd.combat.turns import end_turn
+from dnd.metamagic import EXTENDED
+from dnd.monsters import Combatant
 from dnd.spellcasting import CastResult
-
-EXTENDED = "Extended Spell"
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,20 @@ HOLDS: dict[str, Hold] = {
     "Command": Hold((), loses_turn=True),
 }
 _NOT_COMMANDED = "undead"
+# Holding spells that work on some kinds of creature only: the type they take, or the one they never do.
+_ONLY_TYPE = {"Hold Person": "humanoid"}
+_NEVER_TYPE = {"Hold Monster": "undead"}
+
+
+def unaffected(spell: str, target: Combatant) -> str | None:
+    """Why ``spell`` can't be cast at ``target`` (Hold Person at a creature that isn't a humanoid — a wild-shaped
+    druid is its beast —, Hold Monster at an undead), or None."""
+    kind = target.creature_type
+    if spell in _ONLY_TYPE and not kind.startswith(_ONLY_TYPE[spell]):
+        return f"{spell} holds a {_ONLY_TYPE[spell]}, and {target.name} is a {kind}."
+    if spell in _NEVER_TYPE and kind.startswith(_NEVER_TYPE[spell]):
+        return f"{spell} has no effect on an {kind}: {target.name} can't be held by it."
+    return None
 
 
 def lasting_rounds(spell: CastResult) -> int | None:

@@ -17,7 +17,7 @@ from dnd.combat.attacks import attack
 from dnd.combat.concentration import check_concentration, start_spell
 from dnd.combat.damage import apply_damage, defend, take_damage
 from dnd.combat.effects import gain_temp_hp, heal, raise_max_hp
-from dnd.combat.holds import HOLDS, lasting_rounds, take_hold
+from dnd.combat.holds import HOLDS, lasting_rounds, take_hold, unaffected
 from dnd.combat.lines import (
     AttacksUnused,
     DamageTaken,
@@ -153,6 +153,9 @@ def cast(state: CombatState, caster_id: str, spell: CastResult, targets: Sequenc
                          + (f" ({', '.join(caster.conditions)})." if caster.conditions else "."))
     kind = _spell_kind(spell)
     chosen = _spell_targets(state, caster, spell, kind, targets)
+    for target in chosen:  # refused before anything is spent: Hold Person at an ogre
+        if (why := unaffected(spell.spell, target)) is not None:
+            raise RulesError(why)
     names = list(dict.fromkeys(c.name for c in chosen))
     at = f" at {', '.join(names)}" if chosen else ""
     state = mark_started(state)

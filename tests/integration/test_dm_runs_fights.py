@@ -356,3 +356,39 @@ def test_the_dm_played_cult_fanatic_holds_a_weak_willed_hero_who_cant_attack_and
     assert "WIS" in turn and "vs DC 11" in turn, turn
     dm.command(dm.owner_id, "!end_combat")
     assert dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)
+
+
+def test_an_adult_red_dragons_breath_waits_for_its_recharge_and_its_legendary_actions_come_between_turns(
+        dm: SystemUnderTest) -> None:
+    """The SRD's Adult Red Dragon, played by the DM against two sturdy fighters for a few rounds: it breathes when
+    its Fire Breath is charged, never again before a recharge roll brings it back, and takes legendary actions at
+    the end of the heroes' turns (three a round at most)."""
+    from tests.integration.test_srd_import import SRD_JSON_DIR
+
+    if not SRD_JSON_DIR.is_dir():
+        pytest.skip("the Adult Red Dragon is the SRD's: its test data is not beside the project")
+    players = new_player_id(), new_player_id()
+    for player, name in zip(players, ("Ash", "Bryn"), strict=True):  # to outlast a few breaths (18d6) and bites
+        seed(dm, player, fighter(f"{name}{player}").model_copy(update={"max_hp": 900, "hp": 900}))
+    start = dm.cursor()
+    dm.command(players[0], f"!initiative <@{players[0]}> <@{players[1]}>")
+    dm.command(dm.owner_id, "!initiative add adult red dragon 1")
+    for _ in range(12):  # the heroes only end their turns: some six rounds of the dragon's
+        if fight(dm) is None:
+            break
+        actor = current(dm)
+        player = next(p for p in players if actor["name"].endswith(str(p)))
+        after = dm.cursor()
+        dm.replies_to(dm.say(player, "!end_turn"), after)
+    events, _ = dm.events(start)
+    transcript = "\n".join(e.get("content", "") for e in events)
+    lines = [line for line in transcript.split("\n") if "Fire Breath" in line]
+    breaths = [i for i, line in enumerate(lines) if "uses **Fire Breath**" in line and "legendary" not in line]
+    assert breaths, transcript[-3000:]
+    for first, second in zip(breaths, breaths[1:], strict=False):  # a recharge roll brought it back in between
+        assert any("Fire Breath is charged again" in line for line in lines[first:second]), lines
+    legendary = re.findall(r"\(legendary action; (\d) left this round\)", transcript)
+    assert legendary and all(int(left) in (0, 1, 2) for left in legendary), transcript[-3000:]
+    assert "🐉" in transcript
+    dm.command(dm.owner_id, "!end_combat")
+    dm.wait_for(lambda e: "The combat is over" in e.get("content", ""), start)

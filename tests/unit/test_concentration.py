@@ -58,11 +58,11 @@ def test_a_new_concentration_spell_ends_the_old_one() -> None:
     state, _ = cast(state, caster.id, guardians, ["Ogre 1"], random.Random(1))
     state = state.model_copy(update={"combatants": [c.model_copy(update={"action_this_turn": None})
                                                     for c in state.combatants]})
-    _, hold = cast_spell(caster.character, "Hold Person", check_known=False)  # type: ignore[arg-type]
-    state, result = cast(state, caster.id, hold, ["Ogre 1"], random.Random(2))
+    _, bane = cast_spell(caster.character, "Bane", check_known=False)  # type: ignore[arg-type]
+    state, result = cast(state, caster.id, bane, ["Ogre 1"], random.Random(2))
     assert ConcentrationEnds(cyra, "Spirit Guardians", "new spell") in result.told
     assert "loses concentration on **Spirit Guardians**" in result.text
-    assert [o.spell for o in state.ongoing] == ["Hold Person"]
+    assert [o.spell for o in state.ongoing] == ["Bane"]
 
 
 def test_damage_calls_for_a_con_save_and_zero_hp_ends_concentration() -> None:

@@ -75,3 +75,34 @@ def test_an_extended_hold_person_lasts_twice_its_minute() -> None:
     _, spell = cast_spell(wyn, "Hold Person")
     state, _ = cast(state, "wyn", dataclasses.replace(spell, metamagic="Extended Spell"), ["Bandit 1"], Script(4))
     assert concentrating_on(state, "wyn").rounds_left == 20
+
+
+def test_hold_person_holds_only_a_humanoid_and_hold_monster_no_undead() -> None:
+    import pytest
+
+    from dnd.combat.holds import unaffected
+    from dnd.errors import RulesError
+    from tests.unit.test_monster_holds import fanatic_vs, kara
+
+    wyn = hero("Wyn", "Wizard", 9, WIZARD, [("Dagger", 1)], spells_known=["Hold Person"],
+               spells_prepared=["Hold Person"])
+    ogre = Combatant.from_monster(MonsterBlock.from_srd(entry("Ogre")), name="Ogre 1", id="o1")
+    zombie = Combatant.from_monster(MonsterBlock.from_srd(entry("Zombie")), name="Zombie 1", id="z1")
+    bandit = Combatant.from_monster(MonsterBlock.from_srd(entry("Bandit")), name="Bandit 1", id="b1")
+    state = CombatState(combatants=[Combatant.from_character(wyn, id="wyn", player_id="1"), ogre, bandit],
+                        current=0)
+    _, person = cast_spell(wyn, "Hold Person")
+    with pytest.raises(RulesError, match="Hold Person holds a humanoid, and Ogre 1 is a giant"):
+        cast(state, "wyn", person, ["Ogre 1"], Script(4))
+    held, _ = cast(state, "wyn", person, ["Bandit 1"], Script(2))
+    assert "Paralyzed" in get(held, "Bandit 1").conditions
+    assert unaffected("Hold Monster", zombie) == ("Hold Monster has no effect on an undead: Zombie 1 can't be held "
+                                                  "by it.")
+    assert unaffected("Hold Monster", ogre) is None
+    # a druid in a wolf's shape is a beast: the cult fanatic doesn't try Hold Person on her
+    shaped = kara().model_copy(update={"monster": MonsterBlock.from_srd(entry("Wolf"))})
+    assert shaped.creature_type == "beast" and unaffected("Hold Person", shaped) is not None
+    state, cf = fanatic_vs(shaped)
+    assert plan_turn(state, cf, random.Random(1)).action != "Hold Person"
+    assert not any(p.id.startswith("spell:Hold Person") for p in legal_actions(state, cf))
+    assert unaffected("Hold Person", kara()) is None

@@ -206,6 +206,11 @@ def test_metamagic_refusals_leave_the_character_unchanged() -> None:
         apply_metamagic(*cast_spell(sira, "Magic Missile"), "twinned")
     with pytest.raises(RulesError, match="casting time of 1 action"):
         apply_metamagic(*cast_spell(sira, "Shield"), "quickened")
+    extender = sorcerer(metamagic="Extended Spell, Careful Spell")
+    with pytest.raises(RulesError, match="Extended Spell doubles a duration of 1 minute or longer; Burning Hands"):
+        apply_metamagic(*cast_spell(extender, "Burning Hands"), "extended")  # instantaneous
+    held, extended = apply_metamagic(*cast_spell(extender, "Hold Person"), "extended")  # up to 1 minute
+    assert extended.metamagic == "Extended Spell" and points(held) == 2
     assert points(sira) == 3 and points(spent) == 1
     assert points(short_rest(spent)[0]) == 1 and points(long_rest(spent)[0]) == 3  # Font of Magic: a long rest
 
