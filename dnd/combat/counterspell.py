@@ -150,10 +150,14 @@ def _countered(state: CombatState, by: Combatant, caster: Combatant, pending: Pe
     """The spell fails: its slot stays spent, the others' offers lapse."""
     state = log_event(state, "cast", f"{by.name} counters {caster.name}'s {pending.spell}.", actor=by.id,
                       target=caster.id)
-    state = state.model_copy(update={"pending_spell": pending.model_copy(update={"countered": True}), "combatants": [
+    return _without_spell_offers(state, pending.model_copy(update={"countered": True}))
+
+
+def _without_spell_offers(state: CombatState, pending: PendingSpell | None) -> CombatState:
+    """The pending spell set to ``pending``, every character's chance to counter it lapsed."""
+    return state.model_copy(update={"pending_spell": pending, "combatants": [
         c.model_copy(update={"offers": [o for o in c.offers if o.kind != "spell"]})
         if any(o.kind == "spell" for o in c.offers) else c for c in state.combatants]})
-    return state
 
 
 def settle(state: CombatState, rng: random.Random | None) -> tuple[CombatState, SpellResult | None]:
@@ -162,9 +166,7 @@ def settle(state: CombatState, rng: random.Random | None) -> tuple[CombatState, 
     pending = state.pending_spell
     if pending is None or spell_waits(state):
         return state, None
-    state = state.model_copy(update={"pending_spell": None, "combatants": [
-        c.model_copy(update={"offers": [o for o in c.offers if o.kind != "spell"]})
-        if any(o.kind == "spell" for o in c.offers) else c for c in state.combatants]})
+    state = _without_spell_offers(state, None)
     caster = find_anywhere(state, pending.caster_id)
     if pending.countered or caster.monster is None or not any(c.id == caster.id for c in state.combatants):
         return state, None
