@@ -575,7 +575,7 @@ def _(line: Volley) -> str:
 
 @combat_line.register
 def _(line: ZoneTakesHold) -> str:
-    return f"🌀 {line.target} starts its turn in **{line.spell}**."
+    return f"🌀 {line.target} starts a turn in **{line.spell}**."
 
 
 @combat_line.register

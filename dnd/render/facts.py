@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from dnd.combat.lines import (
     AttackVerdict,
     ConditionChanged,
+    Counterspelled,
     DamageTaken,
     DeathSaveOutcome,
     Defeated,
@@ -41,7 +42,9 @@ from dnd.combat.lines import (
     RegainsConsciousness,
     Rolled,
     SaveRolled,
+    SpellBegun,
     SpellNarrated,
+    SpellSpared,
     SpellTakesHold,
     SummaryHeading,
     SummaryRow,
@@ -274,6 +277,24 @@ def _(line: Healed) -> str:
 @combat_fact.register
 def _(line: SpellTakesHold) -> str:
     return f"{line.spell} takes hold of those who failed."
+
+
+@combat_fact.register
+def _(line: SpellBegun) -> str:
+    at = f" at {', '.join(line.targets)}" if line.targets else ""
+    return f"{line.caster} begins to cast {line.spell}{at}, and {' or '.join(line.counterers)} could still stop it."
+
+
+@combat_fact.register
+def _(line: Counterspelled) -> str:
+    if line.countered:
+        return f"{line.name} counters {line.caster}'s {line.spell}: the spell fails."
+    return f"{line.name} tries to counter {line.caster}'s {line.spell} and fails: the spell goes on."
+
+
+@combat_fact.register
+def _(line: SpellSpared) -> str:
+    return f"{line.target} is spared by a careful spell and shrugs it off."
 
 
 @combat_fact.register

@@ -754,7 +754,7 @@ def counter_reaction(ctx: CommandContext, fight: Fight | None, spell: str, slot_
                            "counter now: no reaction is offered.")
     cast = pay_for_spell(ctx, counterspell.COUNTERSPELL, slot_level)
     state, result = counterspell.counter(fight.state, fight.me.id, cast, rng)
-    ctx.reply(f"✋ {cast.message}\n{result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
+    ctx.reply(f"✨ {cast.message}\n{result.text}{finish_action(ctx, fight, state, [fight.me.id])}")
     narrate_fight(ctx, result, state)
     return True
 

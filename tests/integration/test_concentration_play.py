@@ -55,7 +55,7 @@ def test_spirit_guardians_each_turn_then_concentration_broken(srd: SystemUnderTe
     hp = 162
     for _ in range(3):  # three rounds: the fire giant's turn starts inside the guardians
         reply = system.command(priest, "!end_turn")["content"]
-        assert "Fire Giant 1 starts its turn in **Spirit Guardians**" in reply, reply
+        assert "Fire Giant 1 starts a turn in **Spirit Guardians**" in reply, reply
         assert re.search(r"\*\*Fire Giant 1 WIS save\*\*: .*? vs DC 14", reply), reply  # 8 + prof 3 + WIS 3
         dealt = taken(reply, "Fire Giant 1")
         assert dealt is not None and dealt[1] == hp - dealt[0] == fighter_in_fight(system, "Fire Giant 1")["hp"], reply

@@ -25,6 +25,7 @@ from dnd.data.bestiary import entry
 from dnd.errors import RulesError
 from dnd.monsters import Combatant, MonsterBlock, MonsterSpell, MonsterSpellcasting
 from dnd.render.discord import combat_lines
+from dnd.render.facts import combat_text
 from dnd.spellcasting import cast_spell
 from tests.unit.test_combat import Script, aria, get, pc
 
@@ -67,9 +68,11 @@ def test_a_monsters_spell_waits_on_the_wizard_who_could_counter_it_and_fails_whe
     assert get(state, "Priest 1").used == {"slot:1": 1}  # the slot is spent as it begins
     assert spell_waits(state) and [c.name for c in who_may_react(state)] == ["Wren"]
     assert "Priest 1 begins casting **Guiding Bolt** (1st level) at Aria — **Wren** may counter it" in text(begun)
+    assert combat_text(begun) == "Priest 1 begins to cast Guiding Bolt at Aria, and Wren could still stop it."
     paid, cast_with = cast_spell(get(state, "Wren").character, "Counterspell")
     state, result = counter(state, "wren", cast_with, Script())  # 1st level against a 3rd-level slot: no roll
     assert "Wren's 3rd-level Counterspell: Priest 1's **Guiding Bolt** fails" in text(result)
+    assert combat_text(result) == "Wren counters Priest 1's Guiding Bolt: the spell fails."  # the narrator's
     assert get(state, "Wren").economy.reaction == "Counterspell" and not spell_waits(state)
     state, effect = settle(state, Script())
     assert effect is None and state.pending_spell is None
