@@ -195,6 +195,10 @@ def ending_line(state: CombatState) -> str:
 
 def turn_line(state: CombatState) -> str:
     actor = engine.current_actor(state)
+    waiting = counterspell.counterspellers(state)
+    if waiting:  # its spell is cast and waits on a Counterspell
+        names = " or ".join(f"**{c.name}**" for c in waiting)
+        return f"⏳ **{actor.name}**'s spell waits on {names}'s Counterspell (round {state.round})."
     player = player_of(actor)
     who = f"{mention(player)} — " if player is not None else "(the DM acts for it) — "
     return f"➡️ {who}it's **{actor.name}**'s turn (round {state.round})."
