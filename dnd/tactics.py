@@ -21,8 +21,9 @@ The action:
   expected to deny (the chance the target fails the save, again at each turn for a spell it repeats, over at most
   :data:`HOLD_HORIZON` rounds; a hold that only hampers — blinded, restrained, frightened: its attacks at
   disadvantage — denies a third of each) times the damage that target deals in a turn. Never at a target that
-  saves more often than it fails (:data:`MIN_FAIL_CHANCE`), or one already held or commanded, nor a concentration
-  spell while it holds one that holds someone;
+  saves more often than it fails (:data:`MIN_FAIL_CHANCE`), one the spell can't affect (Hold Person: a humanoid
+  only, `dnd.combat.holds.unaffected`), or one already held or commanded, nor a concentration spell while it
+  holds one that holds someone;
 * else its **Multiattack** (the first option its stat block lists), if it has one;
 * else its **best attack**: the charged attack action with the highest expected damage on a hit (average of
   its dice) plus its attack bonus as the tie-break.

@@ -91,15 +91,16 @@ def hold_spell(state: CombatState, monster_id: str, name: str,
     able = could_counter(state, monster)
     paid, spell = monster_spell(monster, name)
     state = replace_combatant(state, paid)
+    names = [find_anywhere(state, t).name for t in target_ids]
+    cast(state, monster.id, spell, names, random.Random(0))  # its targets refused now, never when it settles
     pending = PendingSpell(caster_id=monster.id, spell=spell.spell, spell_level=spell.slot_level or spell.spell_level,
                            slot_level=spell.slot_level, target_ids=list(target_ids))
     offer = ReactionOffer(kind="spell", other_id=monster.id, other_name=monster.name)
     for character in able:
         current = find_anywhere(state, character.id)
         state = replace_combatant(state, current.model_copy(update={"offers": [*current.offers, offer]}))
-    names = tuple(find_anywhere(state, t).name for t in target_ids)
     state = state.model_copy(update={"pending_spell": pending})
-    begun = SpellBegun(monster.name, spell.spell, pending.spell_level, names, tuple(c.name for c in able))
+    begun = SpellBegun(monster.name, spell.spell, pending.spell_level, tuple(names), tuple(c.name for c in able))
     return state, FeatureResult(monster.name, spell.spell, [begun])
 
 

@@ -68,7 +68,13 @@ from tasks.handlers.registry import (
     confirmation,
     reaction,
 )
-from tasks.handlers.spell_support import bolsters_party, cast_held_again, cast_on_party, spell_done
+from tasks.handlers.spell_support import (
+    bolsters_party,
+    cast_held_again,
+    cast_on_party,
+    owner_casts_for_monster,
+    spell_done,
+)
 
 EMBED_FIELD_LIMIT = 1024
 CATEGORY = "Character"
@@ -275,14 +281,17 @@ def _spell_then_target(ctx: CommandContext, text: str) -> tuple[str, SpellInfo, 
          "action; then only a cantrip with your action), `with twinned` (a one-target spell at two: `at goblin 1, "
          "goblin 2`), `with empowered` (reroll your lowest damage dice), `with heightened` (the first target saves "
          "with disadvantage), `with careful` (your allies among the targets succeed on the save), `with subtle` (no "
-         "monster can counter it), `with extended` (a holding spell lasts twice as long), `with distant` (told). A "
-         "monster's spell may wait for your `!react counterspell`.", category=CATEGORY)
+         "monster can counter it), `with extended` (a lasting spell lasts twice as long), `with distant` (told). A "
+         "monster's spell may wait for your `!react counterspell`. The owner, on the turn of a monster they play, "
+         "casts from its Spellcasting: `!cast Guiding Bolt at Aria`.", category=CATEGORY)
 def cast_command(ctx: CommandContext) -> None:
     if not ctx.args.strip():
         raise CommandError("Which spell? For example `!cast Magic Missile`, `!cast Cure Wounds at 2` or, in a fight, "
                            "`!cast Fire Bolt at goblin 1`.")
     words, metamagic = split_metamagic(ctx.args)
     name, level, targets = parse_cast(words)
+    if metamagic is None and level is None and owner_casts_for_monster(ctx, name, targets):
+        return
     fight = fight_of(ctx, ctx.author_id)  # the combat row is locked before the character's
     info = spell_data(ctx, name)
     if info is None and not targets and (split := _spell_then_target(ctx, name)) is not None:

@@ -49,6 +49,7 @@ from tasks.handlers.combat_support import (
     monster_block,
     narrate_fight,
     no_args,
+    no_spell_waiting,
     pass_turn,
     play_monster_turns,
     player_of,
@@ -196,6 +197,8 @@ def skip_command(ctx: CommandContext) -> None:
     else:
         target = engine.find_combatant(state, ctx.args.strip())
     moves_on = engine.current_actor(state).id == target.id
+    if moves_on:
+        no_spell_waiting(state)
     state, result = engine.skip(state, target.id)
     state, death_save = begin_turn(ctx, row.campaign_id, state) if moves_on else (state, "")
     state, monsters = play_monster_turns(ctx, row.campaign_id, state) if moves_on else (state, MonsterTurns())

@@ -236,6 +236,7 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
               dodging: bool = False) -> None:
     """`actor`'s turn ends (it must be theirs; `dodging`: it takes the Dodge action first) and the next one
     begins; the creatures the DM plays take theirs (legendary actions first, at the end of the turn that ends)."""
+    no_spell_waiting(state)
     if dodging:
         state = replace_combatant(state, actor.model_copy(update={"dodging": True}))
     if actor.kind == "character":  # the reactions offered to the others lapse with the turn
@@ -264,6 +265,15 @@ def pass_turn(ctx: CommandContext, row: CombatRow, state: CombatState, actor: Co
     if told or monsters.facts:  # one narration: the stated action's turn passing, and what the monsters did
         events = combat_events(result.told) if ctx.stated else []
         ctx.narrate(" ".join([*told, *monsters.facts]), facts=[*events, *monsters.events])
+
+
+def no_spell_waiting(state: CombatState) -> None:
+    """A turn doesn't end (nor is skipped) while its creature's spell waits on a Counterspell."""
+    waiting = counterspell.counterspellers(state)
+    if waiting:
+        names = " or ".join(f"**{c.name}**" for c in waiting)
+        raise CommandError(f"{engine.current_actor(state).name}'s spell waits on a Counterspell from {names} "
+                           "(`!react counterspell` or `!react pass`, or the wait runs out) before the turn ends.")
 
 
 def after_turns(state: CombatState) -> str:

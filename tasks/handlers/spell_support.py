@@ -1,5 +1,6 @@
 """`!cast` beyond one roll at one target: a held spell used again on a later turn of a fight (Flaming Sphere,
-Call Lightning), and, outside a fight, healing, temporary hit points and Aid on party members' rows."""
+Call Lightning), the owner's monster casting from its Spellcasting, and, outside a fight, healing, temporary hit
+points and Aid on party members' rows."""
 
 from __future__ import annotations
 
@@ -9,21 +10,27 @@ from db.characters import StoredCharacter, load_many_for_update, save
 from dnd import actions
 from dnd import combat as engine
 from dnd.character import Character
-from dnd.combat import CombatState, SpellResult
-from dnd.combat.economy import take_casting
+from dnd.combat import CombatState, SpellResult, counterspell
+from dnd.combat.economy import take_action, take_casting
 from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
 from dnd.combat.results import FeatureResult
-from dnd.combat.state import name_key
+from dnd.combat.spells import cast_monster_spell
+from dnd.combat.state import find_combatant, name_key
 from dnd.dice import RollResult, roll
 from dnd.render import discord
 from dnd.spellcasting import CastResult, SpellInfo, cast_spell
 from tasks.handlers.character_support import is_dead, log_roll, my_character, party_member, rng
+from tasks.handlers.combat_end import write_back
 from tasks.handlers.combat_support import (
+    COUNTER_HINT,
     Fight,
+    dm_plays,
     end_stated_turn,
+    ending_line,
     finish_action,
     narrate_fight,
     require_turn,
+    sync_gate,
     target_name,
 )
 from tasks.handlers.registry import CommandContext, CommandError
@@ -43,6 +50,39 @@ def cast_held_again(ctx: CommandContext, fight: Fight, spell: str, targets: list
     state, effect = engine.cast_again(fight.state, fight.me.id, held.spell, [target_name(t) for t in targets], rng)
     spell_done(ctx, fight, state, effect, f"{fight.me.name} uses **{held.spell}** again "
                f"({'bonus action' if bonus else 'action'}, no slot spent).")
+    return True
+
+
+def owner_casts_for_monster(ctx: CommandContext, spell: str, targets: list[str]) -> bool:
+    """The owner's `!cast` on the turn of a monster they play (`!dm control`, `MONSTER_CONTROL=owner`): the
+    monster casts from its Spellcasting, its action and a slot (or a use of the day) spent; a spell a character
+    could counter waits for them, as the DM's do. False when it is no such turn (the words are then the owner's own
+    character's)."""
+    if not ctx.is_owner or ctx.event.get("channel_id") is None:
+        return False
+    row = fights.active_for_update(ctx.session, int(ctx.event["channel_id"]))
+    state = fights.from_row(row) if row is not None else None
+    actor = engine.current_actor(state) if state is not None and state.combatants else None
+    if row is None or state is None or actor is None or actor.kind != "monster" or dm_plays(ctx, actor):
+        return False
+    if state.pending_spell is not None:
+        raise CommandError(f"{actor.name}'s spell waits on a Counterspell: `!react` answers it first.")
+    state = take_action(state, actor.id, "cast")
+    names = [target_name(t) for t in targets]
+    if counterspell.could_counter(state, actor):
+        state, begun = counterspell.hold_spell(state, actor.id, spell, [find_combatant(state, n).id for n in names])
+        fights.store(ctx.session, row, state)
+        sync_gate(ctx, row, state)
+        ctx.reply(f"{begun.text} ({COUNTER_HINT}.)")
+        return True
+    state, effect = cast_monster_spell(state, actor.id, spell, names, rng)
+    for combatant in [*state.combatants, *state.defeated]:
+        if combatant.name in effect.targets:
+            write_back(ctx, row.campaign_id, state, combatant.id)
+    fights.store(ctx.session, row, state)
+    sync_gate(ctx, row, state)
+    ctx.reply(f"✨ {effect.text}{ending_line(state)}")
+    narrate_fight(ctx, effect, state)
     return True
 
 

@@ -985,3 +985,45 @@ def test_armor_bought_counts_once_worn(system: SystemUnderTest) -> None:
     assert "→ **18**" in system.command(player, "!equip shield")["content"]
     assert "AC **18**" in json.dumps(system.command(player, "!my_sheet"), ensure_ascii=False)
     assert "→ **16**" in system.command(player, "!unequip shield")["content"]
+
+
+def test_the_owner_casts_for_a_spellcasting_monster_they_play(srd: SystemUnderTest) -> None:
+    """With the owner playing the monsters, `!cast` on a priest's turn casts from its Spellcasting: its slot
+    spent, the spell resolved; a spell not on its list, or at no one in the fight, is refused with nothing spent;
+    with a wizard who has Counterspell in the fight the spell waits for the wizard, who counters it."""
+    from tests.integration.test_characters import sheet
+    from tests.unit.test_class_features import WIZARD, hero
+
+    system = srd
+    fresh_fight(system)
+    fighter_id, wizard_id = new_player_id(), new_player_id()
+    name, mage = f"Oda{fighter_id}", f"Wyn{wizard_id}"
+    seed(system, fighter_id, fighter(name).model_copy(update={"hp": 90, "max_hp": 90}))
+    system.command(fighter_id, f"!initiative <@{fighter_id}>")
+    owner(system, "!initiative add priest")
+    turn_until(system, lambda actor: actor["kind"] == "monster")
+    refused(system, system.owner_id, f"!cast Fireball at {name}", "has no spell called 'Fireball'", [fighter_id])
+    refused(system, system.owner_id, "!cast Guiding Bolt at Nobody", "There is no 'Nobody'", [fighter_id])
+    reply = owner(system, f"!cast Guiding Bolt at {name}")
+    assert f"**Guiding Bolt attack on {name}**" in reply, reply
+    priest = fighter_in_fight(system, "Priest 1")
+    assert priest["used"] == {"slot:1": 1}
+    hp = system.sql("SELECT hp FROM characters WHERE player_id = :p", p=fighter_id)[0].hp
+    assert hp == fighter_in_fight(system, name)["hp"]
+    refused(system, system.owner_id, f"!cast Sacred Flame at {name}", "already", [fighter_id])  # one action a turn
+    assert "Combat summary" in system.command(fighter_id, "!end_combat")["content"]
+
+    seed(system, wizard_id, hero(mage, "Wizard", 5, WIZARD, [("Dagger", 1)], spells_known=["Counterspell"],
+                                 spells_prepared=["Counterspell"]).model_copy(update={"hp": 90, "max_hp": 90}))
+    system.command(wizard_id, f"!initiative <@{wizard_id}>")
+    owner(system, "!initiative add priest")
+    turn_until(system, lambda actor: actor["kind"] == "monster")
+    reply = owner(system, f"!cast Guiding Bolt at {mage}")
+    assert f"Priest 1 begins casting **Guiding Bolt** (1st level) at {mage} — **{mage}** may counter it" in reply
+    refused(system, system.owner_id, "!end_turn", "waits on a Counterspell", [wizard_id])
+    slots = sheet(system, wizard_id)["spell_slots"]["3"]
+    answer = system.command(wizard_id, "!react counterspell")["content"]
+    assert f"{mage}'s 3rd-level Counterspell: Priest 1's **Guiding Bolt** fails" in answer, answer
+    assert sheet(system, wizard_id)["spell_slots"]["3"] == slots - 1
+    assert fighter_in_fight(system, mage)["hp"] == 90 and current(system)["name"] == "Priest 1"
+    assert "Combat summary" in system.command(wizard_id, "!end_combat")["content"]
