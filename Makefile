@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | md5su
 
 .PHONY: install run stop status backup restore test test-unit test-system lint browser-deps bench clean-var ctl
 
+# llama.cpp (llama-cpp-python, built from source) for a portable x86-64 with AVX2, not for this CPU alone: its
+# native AVX-512 build crashes (SIGSEGV) on the first completion on some Xeons.
+LLAMA_CMAKE_ARGS ?= $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON \
+	-DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF)
+
 $(STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -r requirements.txt -c constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

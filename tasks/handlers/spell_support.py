@@ -11,7 +11,7 @@ from dnd import actions
 from dnd import combat as engine
 from dnd.character import Character
 from dnd.combat import CombatState, SpellResult, counterspell
-from dnd.combat.economy import take_action, take_casting
+from dnd.combat.economy import take_casting
 from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
 from dnd.combat.results import FeatureResult
 from dnd.combat.spells import cast_monster_spell
@@ -55,9 +55,9 @@ def cast_held_again(ctx: CommandContext, fight: Fight, spell: str, targets: list
 
 def owner_casts_for_monster(ctx: CommandContext, spell: str, targets: list[str]) -> bool:
     """The owner's `!cast` on the turn of a monster they play (`!dm control`, `MONSTER_CONTROL=owner`): the
-    monster casts from its Spellcasting, its action and a slot (or a use of the day) spent; a spell a character
-    could counter waits for them, as the DM's do. False when it is no such turn (the words are then the owner's own
-    character's)."""
+    monster casts from its Spellcasting, a slot (or a use of the day) spent (the owner keeps count of a monster's
+    actions, as with `!attack`); a spell a character could counter waits for them, as the DM's do. False when it
+    is no such turn (the words are then the owner's own character's)."""
     if not ctx.is_owner or ctx.event.get("channel_id") is None:
         return False
     row = fights.active_for_update(ctx.session, int(ctx.event["channel_id"]))
@@ -67,7 +67,6 @@ def owner_casts_for_monster(ctx: CommandContext, spell: str, targets: list[str])
         return False
     if state.pending_spell is not None:
         raise CommandError(f"{actor.name}'s spell waits on a Counterspell: `!react` answers it first.")
-    state = take_action(state, actor.id, "cast")
     names = [target_name(t) for t in targets]
     if counterspell.could_counter(state, actor):
         state, begun = counterspell.hold_spell(state, actor.id, spell, [find_combatant(state, n).id for n in names])
