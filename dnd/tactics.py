@@ -291,11 +291,12 @@ def plan_turn(state: CombatState, monster_id: str, rng: random.Random) -> Monste
     area = best_area(state, monster, target)
     spell = best_spell(state, monster, target, why) if caster else None
     hold = best_hold(state, monster) if caster else None
-    other = max(single_value(monster), area[0] if area else 0.0)
-    if hold is not None and hold[0] > max(other, spell[0] if spell else 0.0):
-        return hold[1]
-    if spell is not None and spell[0] > other:
-        return spell[1]
+    if hold is not None or spell is not None:  # (weighed against its attacks only when it has a spell to cast)
+        other = max(single_value(monster), area[0] if area else 0.0)
+        if hold is not None and hold[0] > max(other, spell[0] if spell else 0.0):
+            return hold[1]
+        if spell is not None and spell[0] > other:
+            return spell[1]
     if area is not None:
         return area[1]
     block = monster.monster

@@ -353,8 +353,8 @@ def _multiattack_defense(state: CombatState, attacker: Combatant, target: Combat
                          told: list[Line]) -> tuple[Combatant, bool]:
     """The target as this attack's roll meets it: +4 AC (not stored) when Multiattack Defense holds against the
     attacker (it hit the ranger earlier this turn)."""
-    if target.economy.defended_from != _defense_key(state, attacker.id):
-        return target, False
+    if target.economy.defended_from is None or target.economy.defended_from != _defense_key(state, attacker.id):
+        return target, False  # (most targets have no defense to check: the key isn't built for them)
     told.append(FeatureUsed(target.name, "Multiattack Defense", f"+{MULTIATTACK_DEFENSE_AC} AC against "
                             f"{attacker.name}'s attacks this turn"))
     return target.model_copy(update={"ac": target.ac + MULTIATTACK_DEFENSE_AC}), True
@@ -363,7 +363,7 @@ def _multiattack_defense(state: CombatState, attacker: Combatant, target: Combat
 def _defend_from(state: CombatState, attacked: Combatant, attacker_id: str, hit: bool) -> CombatState:
     """Multiattack Defense (Hunter 7): a creature that hits the ranger meets +4 AC on its other attacks this
     turn."""
-    if not hit or not has_feature(attacked.character, "Multiattack Defense"):
+    if not hit or attacked.character is None or not has_feature(attacked.character, "Multiattack Defense"):
         return state
     target = find_anywhere(state, attacked.id)
     return replace_combatant(state, target.model_copy(update={"economy": target.economy.model_copy(
