@@ -223,12 +223,11 @@ def monster_counters(state: CombatState, caster_id: str, spell: CastResult, rng:
         return state, None, False
     slot = _counter_slot(monster, level)
     assert slot is not None and monster.monster is not None and monster.monster.spellcasting is not None
+    modifier = monster.monster.ability_modifier(monster.monster.spellcasting.ability)
     paid, _ = monster_spell(monster, COUNTERSPELL, at_least=slot)
     state = take_reaction(replace_combatant(state, paid), monster.id, COUNTERSPELL)
-    monster = find_anywhere(state, monster.id)
-    casting = monster.monster.spellcasting if monster.monster is not None else None
-    modifier = monster.monster.ability_modifier(casting.ability) if monster.monster and casting else 0
-    won, told = _check(state, monster, modifier, level, slot, caster.name, spell.spell, rng)
+    won, told = _check(state, find_anywhere(state, monster.id), modifier, level, slot, caster.name, spell.spell,
+                       rng)
     if won:
         state = log_event(state, "cast", f"{monster.name} counters {caster.name}'s {spell.spell}.", actor=monster.id,
                           target=caster.id)

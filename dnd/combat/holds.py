@@ -120,7 +120,7 @@ def _commanded(state: CombatState, failed: set[str]) -> tuple[CombatState, list[
     """Command: each creature that failed its save (but an undead) loses its next turn."""
     told: list[Line] = []
     for target in [c for c in state.combatants if c.name in failed]:
-        if target.monster is not None and target.monster.type.casefold().startswith(_NOT_COMMANDED):
+        if target.creature_type.startswith(_NOT_COMMANDED):
             told.append(ConditionUnchanged(target.name, "Commanded", "immune"))
             continue
         state = replace_combatant(state, target.model_copy(update={"skip_next": True}))

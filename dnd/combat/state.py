@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Literal
 
@@ -137,6 +138,11 @@ def find_combatant(state: CombatState, name: str) -> Combatant:
     if len(partial) > 1:
         raise RulesError(f"Which one? {', '.join(c.name for c in partial)}.")
     raise RulesError(f"There is no '{name}' in this fight. Targets: {_valid_targets(state)}.")
+
+
+def ids_named(state: CombatState, names: Collection[str]) -> list[str]:
+    """The ids of the combatants, standing or defeated, with these names (the targets a result names)."""
+    return [c.id for c in [*state.combatants, *state.defeated] if c.name in names]
 
 
 def check_turn(state: CombatState, combatant_id: str) -> Combatant:

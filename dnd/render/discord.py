@@ -517,7 +517,8 @@ def _(line: SpellBegun) -> str:
     at = f" at {', '.join(line.targets)}" if line.targets else ""
     level = f" ({ordinal(line.level)} level)" if line.level else " (a cantrip)"
     who = " or ".join(f"**{name}**" for name in line.counterers)
-    return f"⏸️ {line.caster} begins casting **{line.spell}**{level}{at} — {who} may counter it."
+    return (f"⏸️ {line.caster} begins casting **{line.spell}**{level}{at} — {who} may counter it. "
+            "(`!react counterspell [at <level>]` to counter it, or `!react pass`.)")
 
 
 @combat_line.register

@@ -31,7 +31,7 @@ from dnd.combat import CombatState, abilities, counterspell, reactions, turn_act
 from dnd.combat.economy import clear_offers, take_casting
 from dnd.combat.lines import HitUndone
 from dnd.combat.results import Told
-from dnd.combat.state import replace_combatant
+from dnd.combat.state import ids_named, replace_combatant
 from dnd.monsters import Combatant, MonsterBlock
 from dnd.render.discord import combat_lines
 from dnd.render.facts import combat_events, combat_text, fight_events, fight_facts
@@ -329,14 +329,11 @@ def play_monster_turns(ctx: CommandContext, campaign_id: int, state: CombatState
     return state, played
 
 
-COUNTER_HINT = "`!react counterspell [at <level>]` to counter it, or `!react pass`"
-
-
 def _hold_spell(state: CombatState, plan: tactics.MonsterPlan, played: MonsterTurns) -> CombatState:
     """A monster's spell that a character could counter waits for them (`dnd.combat.counterspell`)."""
     targets = list(plan.target_ids) or ([plan.target_id] if plan.target_id else [])
     state, begun = counterspell.hold_spell(state, plan.monster_id, plan.action or "", targets)
-    played.lines.append(f"{begun.text} ({COUNTER_HINT}.)")
+    played.lines.append(begun.text)
     played.facts.append(combat_text(begun))
     played.events.extend(combat_events(begun.told))
     return state
@@ -347,7 +344,7 @@ def resume_after_spell(ctx: CommandContext, row: CombatRow, state: CombatState) 
     unless countered, and the monster's turn goes on to its end and the next turns (after the reaction's reply)."""
     state, result = counterspell.settle(state, rng)
     if result is not None:
-        for target_id in [c.id for c in [*state.combatants, *state.defeated] if c.name in result.targets]:
+        for target_id in ids_named(state, result.targets):
             write_back(ctx, row.campaign_id, state, target_id)
         ctx.reply(f"✨ {result.text}")
         narrate_fight(ctx, result, state)

@@ -23,7 +23,7 @@ from dnd.class_features import SECOND_WIND, arcane_recovery, inspire, lay_on_han
 from dnd.combat import channel_divinity, reactions, turn_actions
 from dnd.combat.economy import take_action, take_bonus_action
 from dnd.combat.results import FeatureResult
-from dnd.combat.state import CombatState
+from dnd.combat.state import CombatState, ids_named
 from dnd.dice import roll
 from dnd.feats import use_resource
 from dnd.wild_shape import WILD_SHAPE, assume_shape, revert
@@ -200,7 +200,7 @@ def _strike(ctx: CommandContext, flurry: bool) -> None:
                                                       flurry=flurry)
     if flurry:
         spend(ctx, "Ki")
-    touched = [c.id for c in [*state.combatants, *state.defeated] if c.name in {r.target for r in results}]
+    touched = ids_named(state, {r.target for r in results})
     text = "\n".join(f"🥋 {r.text}" for r in results)
     for result in results:
         narrate_fight(ctx, result, state)
@@ -299,7 +299,7 @@ def _react_attack(ctx: CommandContext, rest: str) -> None:
     target, weapon = target_and_weapon(rest)
     fight = my_fight(ctx, "An opportunity attack", on_my_turn=False)
     state, result = reactions.reaction_attack(fight.state, fight.me.id, target, weapon, rng)
-    touched = [c.id for c in [*state.combatants, *state.defeated] if c.name == result.target]
+    touched = ids_named(state, [result.target])
     narrate_fight(ctx, result, state)
     finish(ctx, fight, fight.state, state, f"🗡️ {result.text}", touched)
 

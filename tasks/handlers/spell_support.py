@@ -15,14 +15,13 @@ from dnd.combat.economy import take_casting
 from dnd.combat.lines import Healed, HpMaxRaised, Line, TempHpGained
 from dnd.combat.results import FeatureResult
 from dnd.combat.spells import cast_monster_spell
-from dnd.combat.state import find_combatant, name_key
+from dnd.combat.state import find_combatant, ids_named, name_key
 from dnd.dice import RollResult, roll
 from dnd.render import discord
 from dnd.spellcasting import CastResult, SpellInfo, cast_spell
 from tasks.handlers.character_support import is_dead, log_roll, my_character, party_member, rng
 from tasks.handlers.combat_end import write_back
 from tasks.handlers.combat_support import (
-    COUNTER_HINT,
     Fight,
     dm_plays,
     end_stated_turn,
@@ -72,12 +71,11 @@ def owner_casts_for_monster(ctx: CommandContext, spell: str, targets: list[str])
         state, begun = counterspell.hold_spell(state, actor.id, spell, [find_combatant(state, n).id for n in names])
         fights.store(ctx.session, row, state)
         sync_gate(ctx, row, state)
-        ctx.reply(f"{begun.text} ({COUNTER_HINT}.)")
+        ctx.reply(begun.text)
         return True
     state, effect = cast_monster_spell(state, actor.id, spell, names, rng)
-    for combatant in [*state.combatants, *state.defeated]:
-        if combatant.name in effect.targets:
-            write_back(ctx, row.campaign_id, state, combatant.id)
+    for target_id in ids_named(state, effect.targets):
+        write_back(ctx, row.campaign_id, state, target_id)
     fights.store(ctx.session, row, state)
     sync_gate(ctx, row, state)
     ctx.reply(f"✨ {effect.text}{ending_line(state)}")
@@ -91,7 +89,7 @@ def spell_done(ctx: CommandContext, fight: Fight, state: CombatState, effect: Sp
     creatures it touched go back to their rows, the fight is stored, the table reads what happened and the
     narrator retells it; a stated spell ends the turn."""
     targets = effect.targets if isinstance(effect, SpellResult) else []
-    touched = [fight.me.id, *(c.id for c in [*state.combatants, *state.defeated] if c.name in targets)]
+    touched = [fight.me.id, *ids_named(state, targets)]
     ending = finish_action(ctx, fight, state, touched)
     ctx.reply(f"✨ {heading}\n{effect.text}{ending}")
     narrate_fight(ctx, effect, state)
